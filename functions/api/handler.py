@@ -1,0 +1,23 @@
+"""Lambda entry point of the HTTP API (API Gateway REST proxy events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.api import deps
+from functions.api.app import app
+from shared.config import settings
+from shared.http import guard_request
+from shared.observability import logger, metrics, tracer
+
+deps.order_service()  # clients and stores are created once, during init
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)  # responses hold personal data
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return guard_request(event, settings().max_body_bytes) or app.resolve(event, context)

@@ -1,0 +1,61 @@
+"""Catalog and stock routes (staff only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from functions.api import deps
+from shared.http import json_response, not_found, staff_only
+from shared.models.catalog import Product, ProductIn, Stock, StockIn
+from shared.models.common import SKU_PATTERN
+
+router = Router()
+SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
+
+
+@router.put(
+    "/products/<sku>",
+    summary="Create or replace a product",
+    tags=["catalog"],
+    responses={200: {"description": "Replaced"}, 201: {"description": "Created"}},
+)
+def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
+    staff_only(router)
+    saved, created = deps.catalog_store().put_product(sku, product.name, product.price, _now())
+    return json_response(201 if created else 200, saved)
+
+
+@router.get("/products/<sku>", summary="Read a product", tags=["catalog"])
+def get_product(sku: SkuPath) -> Response[Product]:
+    staff_only(router)
+    product = deps.catalog_store().get_product(sku)
+    if product is None:
+        raise not_found(f"Product {sku}")
+    return json_response(200, product)
+
+
+@router.put("/inventory/<sku>", summary="Set the counted stock of a product", tags=["inventory"])
+def put_stock(sku: SkuPath, stock: Annotated[StockIn, Body()]) -> Response[Stock]:
+    staff_only(router)
+    saved = deps.catalog_store().set_on_hand(sku, stock.on_hand, _now())
+    if saved is None:
+        raise not_found(f"Product {sku}")
+    return json_response(200, saved)
+
+
+@router.get("/inventory/<sku>", summary="Read stock: on hand, reserved, available", tags=["inventory"])
+def get_stock(sku: SkuPath) -> Response[Stock]:
+    staff_only(router)
+    stock = deps.catalog_store().get_stock(sku)
+    if stock is None:
+        raise not_found(f"Product {sku}")
+    return json_response(200, stock)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()

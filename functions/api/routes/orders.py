@@ -1,0 +1,113 @@
+"""Order routes: intake (channel or staff keys) and tracking."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
+
+from functions.api import deps
+from shared.dal.orders import InvalidCursor, OrderQuery
+from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
+from shared.http import ProblemError, json_response, not_found, principal_of
+from shared.models.orders import NewOrder, Order, OrderPage, OrderStatus
+from shared.observability import logger, metrics
+from shared.services.orders import Placed
+
+router = Router()
+
+_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?Z?)?$"
+_PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+@router.post(
+    "/orders",
+    summary="Place an order: every line reserved, or none",
+    tags=["orders"],
+    responses={
+        200: {"description": "A replay: the order this Idempotency-Key or external_id already created"},
+        201: {"description": "Created"},
+        409: {"description": "Not enough stock for one or more SKUs", **_PROBLEM},
+        422: {"description": "Invalid request, unknown SKU, or an Idempotency-Key reused for another body"},
+    },
+)
+def post_order(
+    order: Annotated[NewOrder, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retries with the same key and body return the original order",
+        ),
+    ] = None,
+) -> Response[Order]:
+    caller = principal_of(router)
+    result = deps.order_service().place(order, caller, idempotency_key)
+    if isinstance(result, Placed):
+        headers = {"Location": f"/orders/{result.order.order_id}"}
+        if result.replayed:
+            metrics.add_metric(name="OrderReplayed", unit=MetricUnit.Count, value=1)
+            logger.info("order replayed", order_id=result.order.order_id, channel=result.order.channel)
+            return json_response(200, result.order, {**headers, "Idempotent-Replayed": "true"})
+        metrics.add_metric(name="OrderCreated", unit=MetricUnit.Count, value=1)
+        logger.info("order created", order_id=result.order.order_id, channel=result.order.channel)
+        return json_response(201, result.order, headers)
+    raise _problem(result)
+
+
+def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemError:
+    if isinstance(result, OutOfStock):
+        metrics.add_metric(name="OrderOutOfStock", unit=MetricUnit.Count, value=1)
+        return ProblemError(
+            409,
+            "out-of-stock",
+            "Out of stock",
+            "Not enough stock for: " + ", ".join(s.sku for s in result.shortages) + ". Nothing was reserved.",
+            shortages=[{"sku": s.sku, "requested": s.requested, "available": s.available} for s in result.shortages],
+        )
+    if isinstance(result, Rejected):
+        return ProblemError(422, "validation", "Unprocessable Content", "The order has invalid lines.", errors=result.errors)
+    if isinstance(result, KeyReused):
+        return ProblemError(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "This Idempotency-Key was already used with a different request body.",
+        )
+    return ProblemError(
+        503, "contention", "Service Unavailable", "The stock is busy; retry shortly.", headers={"Retry-After": "1"}
+    )
+
+
+@router.get("/orders/<order_id>", summary="Read one order", tags=["orders"])
+def get_order(order_id: Annotated[str, Path(max_length=64)]) -> Response[Order]:
+    order = deps.order_service().get(order_id, principal_of(router))
+    if order is None:
+        raise not_found(f"Order {order_id}")
+    return json_response(200, order)
+
+
+@router.get("/orders", summary="List orders, newest first", tags=["orders"])
+def list_orders(
+    status: Annotated[OrderStatus | None, Query()] = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    created_from: Annotated[str | None, Query(pattern=_TIME, description="ISO-8601 UTC, inclusive")] = None,
+    created_to: Annotated[str | None, Query(pattern=_TIME, description="ISO-8601 UTC, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[OrderPage]:
+    query = OrderQuery(
+        channel=channel, status=status, created_from=created_from, created_to=created_to, limit=limit
+    )
+    try:
+        items, token = deps.order_service().list(query, next_token, principal_of(router))
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    return json_response(200, OrderPage(items=items, next_token=token))
+

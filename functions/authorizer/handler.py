@@ -1,0 +1,54 @@
+"""API Gateway REQUEST authorizer: X-Api-Key -> role and channel.
+
+It authenticates only: an unknown key is a 401; a known key is allowed on every route, with its
+role and channel passed to the API function, which decides what that role may do (403) and which
+orders it may see. That keeps API Gateway's cached policy correct for every route of the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import client
+from shared.config import required
+from shared.dal.api_keys import ApiKeyStore
+from shared.observability import logger, tracer
+
+keys = ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
+
+
+class Unauthorized(Exception):  # noqa: N818 - API Gateway answers 401 only for this exact message
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@event_source(data_class=APIGatewayAuthorizerRequestEvent)
+def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
+    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+    api_key = headers.get("x-api-key")
+    caller = keys.lookup(api_key) if api_key else None
+    if caller is None:
+        logger.info("rejected: missing or unknown API key")
+        raise Unauthorized()
+
+    arn = event.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=caller.key_id,
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        context={"role": caller.role, "channel": caller.channel or "", "key_id": caller.key_id},
+    )
+    policy.allow_all_routes()
+    logger.info("authorized", key_id=caller.key_id, role=caller.role, channel=caller.channel)
+    return policy.asdict()

@@ -1,0 +1,79 @@
+"""API keys, stored only as SHA-256 hashes. The plain key is shown once, when it is created."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from collections.abc import Iterator
+from typing import Any
+
+from shared.dal.dynamo import from_item, to_item
+from shared.domain.auth import Principal, Role
+
+KEY_PREFIX = "oms_"
+
+
+def hash_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def key_id(key_hash: str) -> str:
+    """A short public handle for a key: safe to log and to show in listings."""
+    return key_hash[:12]
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class ApiKeyStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def lookup(self, api_key: str) -> Principal | None:
+        digest = hash_key(api_key)
+        item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
+        if not item or item.get("revoked"):
+            return None
+        return Principal(role=item["role"], channel=item.get("channel"), key_id=key_id(digest))
+
+    def put(self, api_key: str, role: Role, channel: str | None, name: str) -> str:
+        digest = hash_key(api_key)
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": digest,
+                    "key_id": key_id(digest),
+                    "role": role,
+                    "channel": channel,
+                    "name": name,
+                    "created_at": datetime.now(UTC).isoformat(),
+                }
+            ),
+        )
+        return key_id(digest)
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every key's public fields (never the hash)."""
+        return [{k: v for k, v in item.items() if k != "pk"} for item in self._scan()]
+
+    def revoke(self, key_id_to_revoke: str) -> int:
+        """Delete the keys with this key_id. Returns how many were deleted."""
+        doomed = [item["pk"] for item in self._scan() if item.get("key_id") == key_id_to_revoke]
+        for digest in doomed:
+            self._db.delete_item(TableName=self._table, Key={"pk": {"S": digest}})
+        return len(doomed)
+
+    def _scan(self) -> Iterator[dict[str, Any]]:
+        """A Scan is right here: this admin table holds a handful of items and only the CLI lists it."""
+        params: dict[str, Any] = {"TableName": self._table}
+        while True:
+            response = self._db.scan(**params)
+            for raw in response.get("Items", []):
+                yield from_item(raw) or {}
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,0 +1,270 @@
+"""Orders in DynamoDB: one TransactWriteItems per plan, reads by key and by index.
+
+No business rules here: the domain decides what to write and what a failed condition means;
+this module only says how each planned write looks in DynamoDB and reads the answer back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.dal import keys
+from shared.dal.dynamo import error_code, from_item, to_item, to_values
+from shared.domain.orders import ClaimKey, CreateOrder, Failure, OrderPlan, ReserveStock, Write
+from shared.models.orders import Order
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    failures: list[Failure]
+    contended: bool
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    channel: str | None = None
+    status: str | None = None
+    created_from: str | None = None  # ISO-8601 UTC, inclusive
+    created_to: str | None = None  # ISO-8601 UTC, inclusive
+    limit: int = 50
+
+
+# Without a channel or status, staff listings walk the by_day index backwards one day at a time;
+# this bounds how far back that walk goes when no created_from is given.
+DEFAULT_LISTING_DAYS = 31
+
+
+def order_item(order: Order) -> dict[str, Any]:
+    values = order.model_dump(mode="python", exclude_none=True)
+    values.update(
+        pk=f"ORDER#{order.order_id}",
+        sk=keys.ORDER_SK,
+        created_key=keys.created_key(order.created_at, order.order_id),
+        created_day=order.created_at[:10],
+        channel_status=f"{order.channel}#{order.status}",
+    )
+    return to_item(values)
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    return Order.model_validate(item)
+
+
+class OrderStore:
+    def __init__(self, client: Any, table_name: str, catalog_table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+        self._catalog = catalog_table_name
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def commit(self, plan: OrderPlan, *, now: datetime) -> Cancelled | None:
+        """Commit the whole plan in one TransactWriteItems; None when it committed."""
+        items = [self._transact_item(write, now) for write in plan.writes]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            return self._cancellation(plan.writes, exc)
+        return None
+
+    def _transact_item(self, write: Write, now: datetime) -> dict[str, Any]:
+        if isinstance(write, CreateOrder):
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": order_item(write.order),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        if isinstance(write, ReserveStock):
+            condition = "attribute_exists(price) AND available >= :q"
+            values: dict[str, Any] = {":q": write.quantity, ":now": now.isoformat()}
+            if write.expected_price is not None:
+                condition += " AND price = :price"
+                values[":price"] = write.expected_price
+            return {
+                "Update": {
+                    "TableName": self._catalog,
+                    "Key": keys.sku_key(write.sku),
+                    "UpdateExpression": "SET reserved = reserved + :q, available = available - :q, "
+                    "stock_updated_at = :now",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": to_values(values),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        if isinstance(write, ClaimKey):
+            key = keys.claim_key(write.kind, write.channel, write.key)
+            record = {"order_id": write.order_id, "request_hash": write.request_hash, "expires_at": write.expires_at}
+            put: dict[str, Any] = {
+                "TableName": self._table,
+                "Item": {**key, **to_item(record)},
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+            if write.expires_at is not None:
+                # TTL deletion lags by up to two days: an expired claim is free to take again.
+                put["ConditionExpression"] += " OR expires_at < :now"
+                put["ExpressionAttributeValues"] = to_values({":now": int(now.timestamp())})
+            return {"Put": put}
+        raise TypeError(f"unknown write {write!r}")  # pragma: no cover
+
+    @staticmethod
+    def _cancellation(writes: Sequence[Write], exc: ClientError) -> Cancelled:
+        reasons = exc.response.get("CancellationReasons") or []
+        failures: list[Failure] = []
+        contended = False
+        for write, reason in zip(writes, reasons, strict=False):
+            code = reason.get("Code", "None")
+            if code == "ConditionalCheckFailed":
+                failures.append(Failure(write=write, old=from_item(reason.get("Item"))))
+            elif code == "TransactionConflict":
+                contended = True
+            elif code not in ("None", None):
+                raise exc  # throttling, validation: not a business outcome
+        return Cancelled(failures=failures, contended=contended)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get(self, order_id: str, *, consistent: bool = False) -> Order | None:
+        response = self._db.get_item(TableName=self._table, Key=keys.order_key(order_id), ConsistentRead=consistent)
+        item = from_item(response.get("Item"))
+        return order_from_item(item) if item else None
+
+    def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
+        """Newest first, one page; never a Scan. The cursor is opaque to callers."""
+        if query.channel or query.status:
+            index, attribute, value = _index_for(query)
+            start = _decode_cursor(cursor, attribute, value)
+            items, last = self._query_page(index, attribute, value, query, query.limit, start)
+            return [order_from_item(i) for i in items], _encode_cursor(last)
+        return self._query_by_day(query, cursor)
+
+    def _query_by_day(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
+        newest = _day(query.created_to) if query.created_to else datetime.now(UTC).date()
+        oldest = _day(query.created_from) if query.created_from else newest - timedelta(days=DEFAULT_LISTING_DAYS - 1)
+        day, start = newest, None
+        if cursor:
+            state = _decode_raw(cursor)
+            day = _day(str(state.get("day", "")))
+            if not oldest <= day <= newest:
+                raise InvalidCursor("next_token does not belong to this query")
+            start = _checked_key(state.get("key"), "created_day", day.isoformat()) if state.get("key") else None
+        found: list[dict[str, Any]] = []
+        while day >= oldest and len(found) < query.limit:
+            items, last = self._query_page(
+                "by_day", "created_day", day.isoformat(), query, query.limit - len(found), start
+            )
+            found += items
+            start = last
+            if last is None:
+                day -= timedelta(days=1)
+        orders = [order_from_item(i) for i in found]
+        if day < oldest:
+            return orders, None
+        return orders, _encode_raw({"day": day.isoformat(), "key": start})
+
+    def _query_page(
+        self,
+        index: str,
+        attribute: str,
+        value: str,
+        query: OrderQuery,
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        condition = "#pk = :pk"
+        values: dict[str, Any] = {":pk": value}
+        if query.created_from and query.created_to:
+            condition += " AND created_key BETWEEN :from AND :to"
+            values.update({":from": query.created_from, ":to": query.created_to + "\uffff"})
+        elif query.created_from:
+            condition += " AND created_key >= :from"
+            values[":from"] = query.created_from
+        elif query.created_to:
+            condition += " AND created_key <= :to"
+            values[":to"] = query.created_to + "\uffff"
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": {"#pk": attribute},
+            "ExpressionAttributeValues": to_values(values),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            params["ExclusiveStartKey"] = to_item(start)
+        response = self._db.query(**params)
+        items = [from_item(i) or {} for i in response.get("Items", [])]
+        last = from_item(response.get("LastEvaluatedKey"))
+        return items, last
+
+
+def _index_for(query: OrderQuery) -> tuple[str, str, str]:
+    if query.channel and query.status:
+        return "by_channel_status", "channel_status", f"{query.channel}#{query.status}"
+    if query.channel:
+        return "by_channel", "channel", query.channel
+    return "by_status", "status", str(query.status)
+
+
+_CURSOR_ATTRIBUTES = {"pk", "sk", "created_key", "channel", "status", "channel_status", "created_day"}
+
+
+def _encode_raw(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_raw(cursor: str) -> dict[str, Any]:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor("next_token is not one this API issued") from exc
+    if not isinstance(state, dict):
+        raise InvalidCursor("next_token is not one this API issued")
+    return state
+
+
+def _encode_cursor(last: dict[str, Any] | None) -> str | None:
+    return _encode_raw({"key": last}) if last else None
+
+
+def _decode_cursor(cursor: str | None, attribute: str, value: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    return _checked_key(_decode_raw(cursor).get("key"), attribute, value)
+
+
+def _checked_key(key: Any, attribute: str, value: str) -> dict[str, Any]:
+    """A cursor may only resume the query it came from: a forged one cannot reach another partition."""
+    if (
+        not isinstance(key, dict)
+        or not set(key) <= _CURSOR_ATTRIBUTES
+        or not all(isinstance(v, str) for v in key.values())
+        or key.get(attribute) != value
+    ):
+        raise InvalidCursor("next_token does not belong to this query")
+    return key
+
+
+def _day(timestamp: str) -> date:
+    try:
+        return date.fromisoformat(timestamp[:10])
+    except ValueError as exc:
+        raise InvalidCursor("not a date") from exc
+

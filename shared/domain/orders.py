@@ -1,0 +1,268 @@
+"""Order intake decisions. Pure: no boto3, no clock, no randomness (all are passed in).
+
+``decide_new_order`` turns a validated request into a plan: the writes that, committed together
+in one transaction, make the order true (order stored, every SKU reserved, request deduplicated).
+``interpret_failures`` turns the conditions that failed back into a domain outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from shared.domain.auth import Principal
+from shared.models.common import FieldError
+from shared.models.orders import HistoryEntry, NewOrder, Order, OrderLine, line_total
+
+# --- the plan: what must become true, in one atomic write ------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateOrder:
+    order: Order
+
+
+@dataclass(frozen=True)
+class ReserveStock:
+    """Reserve ``quantity`` units of ``sku`` only if that many are available.
+
+    ``expected_price`` is set when the order used the catalog price: the reservation then also
+    requires the catalog price to be unchanged, so a cached price can never be charged stale.
+    """
+
+    sku: str
+    quantity: int
+    expected_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ClaimKey:
+    """Claim a deduplication key (an Idempotency-Key or an external id) for this order."""
+
+    kind: Literal["idempotency", "external"]
+    channel: str
+    key: str
+    order_id: str
+    request_hash: str
+    expires_at: int | None = None  # epoch seconds; idempotency keys expire, external ids never
+
+
+Write = CreateOrder | ReserveStock | ClaimKey
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    order: Order
+    writes: tuple[Write, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The request can never succeed as sent (422)."""
+
+    errors: list[FieldError]
+
+
+# --- outcomes of a failed plan ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One write whose condition failed, with the item as it was (when the store returned it)."""
+
+    write: Write
+    old: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Shortage:
+    sku: str
+    requested: int
+    available: int
+
+
+@dataclass(frozen=True)
+class Replay:
+    order_id: str
+    kind: Literal["idempotency", "external"]
+
+
+@dataclass(frozen=True)
+class KeyReused:
+    """Same Idempotency-Key, different request."""
+
+
+@dataclass(frozen=True)
+class OutOfStock:
+    shortages: list[Shortage]
+
+
+@dataclass(frozen=True)
+class PricesChanged:
+    """The cached catalog price was stale: try again with these prices."""
+
+    prices: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contention:
+    """Another transaction touched the same items at the same moment: try again."""
+
+
+Outcome = Replay | KeyReused | Rejected | OutOfStock | PricesChanged | Contention
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def request_hash(body: NewOrder) -> str:
+    """A stable fingerprint of a request, to tell a retry from a different request under one key."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def quantities_by_sku(request: NewOrder) -> dict[str, int]:
+    """Lines with the same SKU count together for reservation."""
+    totals: dict[str, int] = {}
+    for line in request.lines:
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
+def skus_needing_catalog_price(request: NewOrder) -> set[str]:
+    return {line.sku for line in request.lines if line.unit_price is None}
+
+
+def decide_new_order(
+    request: NewOrder,
+    *,
+    principal: Principal,
+    catalog_prices: Mapping[str, Decimal],
+    order_id: str,
+    now: datetime,
+    default_currency: str,
+    idempotency_key: str | None = None,
+    idempotency_ttl_seconds: int = 24 * 3600,
+) -> OrderPlan | Rejected:
+    unknown = [
+        FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
+        for i, line in enumerate(request.lines)
+        if line.unit_price is None and line.sku not in catalog_prices
+    ]
+    if unknown:
+        return Rejected(unknown)
+
+    lines = []
+    for line in request.lines:
+        unit_price = line.unit_price if line.unit_price is not None else catalog_prices[line.sku]
+        lines.append(
+            OrderLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=unit_price,
+                line_total=line_total(line.quantity, unit_price),
+            )
+        )
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    created_at = iso(now)
+    channel = principal.order_channel
+    order = Order(
+        order_id=order_id,
+        status="CONFIRMED",
+        channel=channel,
+        external_id=request.external_id,
+        customer=request.customer.model_dump(),  # type: ignore[arg-type]
+        shipping_address=request.shipping_address,
+        currency=request.currency or default_currency,
+        lines=lines,
+        total=total,
+        created_at=created_at,
+        updated_at=created_at,
+        history=[HistoryEntry(status="CONFIRMED", at=created_at, actor=principal.actor, reason="order placed")],
+    )
+
+    catalog_priced = skus_needing_catalog_price(request)
+    writes: list[Write] = [CreateOrder(order)]
+    writes += [
+        ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
+        for sku, qty in sorted(quantities_by_sku(request).items())
+    ]
+    fingerprint = request_hash(request)
+    if idempotency_key is not None:
+        writes.append(
+            ClaimKey(
+                "idempotency",
+                channel,
+                idempotency_key,
+                order_id,
+                fingerprint,
+                expires_at=int(now.timestamp()) + idempotency_ttl_seconds,
+            )
+        )
+    if request.external_id is not None:
+        writes.append(ClaimKey("external", channel, request.external_id, order_id, fingerprint))
+    return OrderPlan(order=order, writes=tuple(writes))
+
+
+def interpret_failures(
+    failures: Sequence[Failure], *, request: NewOrder, contended: bool = False
+) -> Outcome:
+    """What a cancelled plan means, most decisive first.
+
+    A claimed key wins over everything: the request was already served, so its stock state is
+    irrelevant. Then unknown SKUs (422), then stale prices (retry), then shortages (409).
+    """
+    for failure in failures:
+        write = failure.write
+        if isinstance(write, ClaimKey) and failure.old is not None:
+            if write.kind == "idempotency" and failure.old.get("request_hash") != write.request_hash:
+                return KeyReused()
+            return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
+
+    stock_failures = [f for f in failures if isinstance(f.write, ReserveStock)]
+    unknown = {f.write.sku for f in stock_failures if isinstance(f.write, ReserveStock) and _unknown_sku(f.old)}
+    if unknown:
+        return Rejected(
+            [
+                FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
+                for i, line in enumerate(request.lines)
+                if line.sku in unknown
+            ]
+        )
+
+    changed = {
+        f.write.sku: Decimal(str(f.old["price"]))
+        for f in stock_failures
+        if isinstance(f.write, ReserveStock)
+        and f.write.expected_price is not None
+        and f.old is not None
+        and Decimal(str(f.old["price"])) != f.write.expected_price
+    }
+    if changed:
+        return PricesChanged(changed)
+
+    shortages = [
+        Shortage(f.write.sku, f.write.quantity, int(f.old.get("available", 0)))
+        for f in stock_failures
+        if isinstance(f.write, ReserveStock) and f.old is not None
+    ]
+    if shortages:
+        return OutOfStock(shortages)
+    if contended:
+        return Contention()
+    raise ValueError(f"a plan failed for no reason the domain knows: {failures!r}")
+
+
+def _unknown_sku(old: Mapping[str, Any] | None) -> bool:
+    return old is None or "price" not in old
+
+
+def iso(moment: datetime) -> str:
+    """UTC timestamps with milliseconds and a Z, sortable as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+

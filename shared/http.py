@@ -1,0 +1,193 @@
+"""HTTP glue shared by API functions: RFC 9457 problems, the caller, and request guards.
+
+Every 4xx and 5xx leaves as ``application/problem+json``. Internal errors say nothing about
+internals; the request id in the body lets staff find the full story in the logs.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from shared.domain.auth import Principal
+from shared.models.common import FieldError, Problem
+from shared.observability import logger
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:oms:problem:"
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with a problem."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+    def problem(self, instance: str | None = None) -> Problem:
+        return Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=instance,
+            errors=self.errors,
+            **self.extra,
+        )
+
+
+def problem_body(problem: Problem) -> str:
+    return problem.model_dump_json(exclude_none=True)
+
+
+def problem_response(error: ProblemError, instance: str | None = None) -> Response[str]:
+    return Response(
+        status_code=error.status,
+        content_type=PROBLEM_JSON,
+        body=problem_body(error.problem(instance)),
+        headers=error.headers,
+    )
+
+
+def unauthorized() -> ProblemError:
+    return ProblemError(401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required.")
+
+
+def forbidden() -> ProblemError:
+    return ProblemError(403, "forbidden", "Forbidden", "This API key's role may not use this operation.")
+
+
+def not_found(what: str) -> ProblemError:
+    return ProblemError(404, "not-found", "Not Found", f"{what} does not exist.")
+
+
+def principal_of(app: BaseRouter) -> Principal:
+    """The caller, as the authorizer described it (API Gateway passes its context on)."""
+    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
+    role = context.get("role")
+    if role not in ("staff", "channel"):
+        raise unauthorized()
+    return Principal(role=role, channel=context.get("channel") or None, key_id=str(context.get("key_id", "")))
+
+
+def staff_only(app: BaseRouter) -> Principal:
+    caller = principal_of(app)
+    if not caller.is_staff:
+        raise forbidden()
+    return caller
+
+
+def _field(loc: Any) -> str:
+    return ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else str(loc)
+
+
+def validation_problem(exc: RequestValidationError) -> ProblemError:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return ProblemError(400, "invalid-json", "Bad Request", "The request body is not valid JSON.")
+    return ProblemError(
+        422,
+        "validation",
+        "Unprocessable Content",
+        "The request has invalid fields.",
+        errors=[
+            FieldError(field=_field(e.get("loc", ())), message=str(e.get("msg", "invalid")), type=e.get("type"))
+            for e in errors
+        ],
+    )
+
+
+def register_problem_handlers(app: APIGatewayRestResolver) -> None:
+    def instance() -> str:
+        return str(app.current_event.path)
+
+    @app.exception_handler(ProblemError)
+    def _problem(exc: ProblemError) -> Response[str]:
+        return problem_response(exc, instance())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        return problem_response(validation_problem(exc), instance())
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response[str]:
+        return problem_response(unsupported_media_type(), instance())
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response[str]:
+        return problem_response(ProblemError(404, "not-found", "Not Found", "No such route."), instance())
+
+    @app.exception_handler(Exception)
+    def _internal(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        request_id = app.lambda_context.aws_request_id if app.lambda_context else None
+        return problem_response(
+            ProblemError(
+                500,
+                "internal",
+                "Internal Server Error",
+                "Something went wrong on our side. Quote the request_id when you report it.",
+                request_id=request_id,
+            ),
+            instance(),
+        )
+
+
+def unsupported_media_type() -> ProblemError:
+    return ProblemError(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json.")
+
+
+def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] | None:
+    """Refuse what the router should never parse: an oversized body (413), a non-JSON body (415).
+
+    Runs before routing, so it answers in API Gateway proxy form itself.
+    """
+    body = event.get("body")
+    if not body:
+        return None
+    size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+    if size > max_body_bytes:
+        error = ProblemError(
+            413, "payload-too-large", "Content Too Large", f"The body is {size} bytes; the limit is {max_body_bytes}."
+        )
+    else:
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
+            return None
+        error = unsupported_media_type()
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": PROBLEM_JSON},
+        "body": problem_body(error.problem(event.get("path"))),
+        "isBase64Encoded": False,
+    }
+
+
+def json_response(status: int, model: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    """A model with a status: Powertools validates it against the route's annotation and serialises it."""
+    return Response(status_code=status, content_type="application/json", body=model, headers=headers or {})

@@ -1,0 +1,84 @@
+"""Field types shared by the API and message models: money, SKUs, problems (RFC 9457)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+_MONEY_RE = re.compile(MONEY_PATTERN)
+SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+CHANNEL_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+def _money_from_string(value: Any) -> Decimal:
+    """Money arrives as a decimal string ("19.99"). A JSON number is refused: it is a float."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('money must be a decimal string such as "19.99", not a number')
+    if not _MONEY_RE.fullmatch(value):
+        raise ValueError('money must be a non-negative decimal string with at most 2 decimals, e.g. "19.99"')
+    try:
+        return Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
+        raise ValueError("not a decimal amount") from exc
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_from_string),
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.99"]}),
+]
+
+Sku = Annotated[str, Field(pattern=SKU_PATTERN, examples=["TSHIRT-RED-M"])]
+Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN, examples=["USD"])]
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _normalise_email(value: str) -> str:
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL_RE.fullmatch(value):
+        raise ValueError("not a valid email address")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+# No email-validator dependency: it is not in the Powertools layer, and a syntactic check is all
+# an order intake can honestly do. The domain part is lower-cased; the local part is kept as sent.
+Email = Annotated[
+    str,
+    AfterValidator(_normalise_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+
+
+class StrictModel(BaseModel):
+    """Input models refuse unknown fields, so a typo is a 422 rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. body.lines.0.quantity")
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, served as application/problem+json."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+    model_config = ConfigDict(extra="allow")

@@ -1,0 +1,91 @@
+"""Order shapes: what a platform sends to POST /orders and what it gets back."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.models.common import Currency, Email, Money, Sku, StrictModel
+
+OrderStatus = Literal[
+    "BACKORDERED", "CONFIRMED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"
+]
+MAX_LINES = 50  # keeps one order inside one TransactWriteItems (100 items) with room for dedup
+
+
+class CustomerIn(StrictModel):
+    email: Email
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class Address(StrictModel):
+    name: str | None = Field(default=None, max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"])
+
+
+class OrderLineIn(StrictModel):
+    sku: Sku
+    quantity: int = Field(ge=1, le=10_000, strict=True)
+    unit_price: Money | None = Field(default=None, description="Defaults to the catalog price")
+
+
+class NewOrder(StrictModel):
+    external_id: str | None = Field(
+        default=None, min_length=1, max_length=128, description="The platform's own order id; deduplicated"
+    )
+    customer: CustomerIn
+    shipping_address: Address | None = None
+    currency: Currency | None = Field(default=None, description="Defaults to the merchant's currency")
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class OrderLine(BaseModel):
+    sku: Sku
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+class Customer(BaseModel):
+    email: str
+    name: str
+    phone: str | None = None
+
+
+class HistoryEntry(BaseModel):
+    status: OrderStatus
+    at: str
+    actor: str
+    reason: str | None = None
+
+
+class Order(BaseModel):
+    order_id: str
+    status: OrderStatus
+    channel: str
+    external_id: str | None = None
+    customer: Customer
+    shipping_address: Address | None = None
+    currency: str
+    lines: list[OrderLine]
+    total: Money
+    created_at: str
+    updated_at: str
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class OrderPage(BaseModel):
+    items: list[Order]
+    next_token: str | None = Field(default=None, description="Pass back as next_token for the next page")
+
+
+def line_total(quantity: int, unit_price: Decimal) -> Decimal:
+    return (unit_price * quantity).quantize(Decimal("0.01"))

@@ -1,0 +1,13 @@
+"""Logger, Tracer and Metrics shared by every function (service and namespace from the environment).
+
+Rules for anything that logs: never log a request body, a customer, an address or an email.
+Log identifiers (order_id, sku, channel, key_id) and outcomes only.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()

@@ -1,0 +1,141 @@
+"""The order intake use case: price, decide, commit, interpret. The glue between domain and data."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from shared.config import Settings
+from shared.dal.catalog import CatalogStore
+from shared.dal.orders import OrderQuery, OrderStore
+from shared.domain.auth import Principal
+from shared.domain.orders import (
+    Contention,
+    KeyReused,
+    OutOfStock,
+    PricesChanged,
+    Rejected,
+    Replay,
+    decide_new_order,
+    interpret_failures,
+    skus_needing_catalog_price,
+)
+from shared.models.orders import NewOrder, Order
+
+MAX_ATTEMPTS = 4
+
+
+class PriceCache:
+    """Catalog prices remembered per execution environment for a short time.
+
+    Safe because the reservation re-checks the price in the same transaction: a stale entry
+    costs one retry, never a wrong charge. It is what keeps a new order at one request.
+    """
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._entries: dict[str, tuple[Decimal, float]] = {}
+
+    def lookup(self, skus: Iterable[str]) -> tuple[dict[str, Decimal], set[str]]:
+        now = self._clock()
+        found, missing = {}, set()
+        for sku in skus:
+            entry = self._entries.get(sku)
+            if entry and entry[1] > now:
+                found[sku] = entry[0]
+            else:
+                missing.add(sku)
+        return found, missing
+
+    def store(self, prices: dict[str, Decimal]) -> None:
+        expires = self._clock() + self._ttl
+        self._entries.update({sku: (price, expires) for sku, price in prices.items()})
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    replayed: bool = False
+
+
+PlaceResult = Placed | Rejected | OutOfStock | KeyReused | Contention
+
+
+class OrderService:
+    def __init__(
+        self,
+        orders: OrderStore,
+        catalog: CatalogStore,
+        settings: Settings,
+        *,
+        price_cache: PriceCache | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._orders = orders
+        self._catalog = catalog
+        self._settings = settings
+        self._prices = price_cache or PriceCache(settings.price_cache_seconds)
+        self._clock = clock
+        self._new_id = new_id
+        self._sleep = sleep
+
+    def place(self, request: NewOrder, principal: Principal, idempotency_key: str | None) -> PlaceResult:
+        prices, missing = self._prices.lookup(skus_needing_catalog_price(request))
+        if missing:  # cold cache only: the happy path of a warm function reads nothing
+            fetched = self._catalog.prices(missing)
+            self._prices.store(fetched)
+            prices.update(fetched)
+
+        order_id = self._new_id()
+        for attempt in range(MAX_ATTEMPTS):
+            now = self._clock()
+            decision = decide_new_order(
+                request,
+                principal=principal,
+                catalog_prices=prices,
+                order_id=order_id,
+                now=now,
+                default_currency=self._settings.default_currency,
+                idempotency_key=idempotency_key,
+                idempotency_ttl_seconds=self._settings.idempotency_ttl_seconds,
+            )
+            if isinstance(decision, Rejected):
+                return decision
+            cancelled = self._orders.commit(decision, now=now)
+            if cancelled is None:
+                return Placed(decision.order)
+            outcome = interpret_failures(cancelled.failures, request=request, contended=cancelled.contended)
+            if isinstance(outcome, Replay):
+                original = self._orders.get(outcome.order_id, consistent=True)
+                if original is None:  # pragma: no cover - the claim and the order commit together
+                    raise RuntimeError("a claimed key points at a missing order")
+                return Placed(original, replayed=True)
+            if isinstance(outcome, PricesChanged):
+                self._prices.store(outcome.prices)
+                prices.update(outcome.prices)
+                continue
+            if isinstance(outcome, Contention):
+                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+                continue
+            return outcome
+        return Contention()
+
+    def get(self, order_id: str, principal: Principal) -> Order | None:
+        order = self._orders.get(order_id)
+        # Another channel's order is exactly as invisible as a missing one.
+        return order if order and principal.can_see(order.channel) else None
+
+    def list(self, query: OrderQuery, cursor: str | None, principal: Principal) -> tuple[list[Order], str | None]:
+        if not principal.is_staff:
+            if query.channel not in (None, principal.channel):
+                return [], None  # another channel's orders do not exist for this caller
+            query = replace(query, channel=principal.channel)
+        return self._orders.query(query, cursor)
