@@ -14,6 +14,7 @@ disagree about the wiring. Keep this module free of CDK and boto3 imports: it is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Literal
 
 SERVICE_NAME = "oms"
@@ -152,3 +153,8 @@ def base_environment(fn: Function) -> dict[str, str]:
         "OMS_FUNCTION": fn.name,
         **fn.environment,
     }
+
+
+def function_environment(fn: Function, table_name: Callable[[Table], str]) -> dict[str, str]:
+    """The whole environment of a function: the base plus one name per table it uses, and no other."""
+    return {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}

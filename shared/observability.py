@@ -6,7 +6,12 @@ Log identifiers (order_id, sku, channel, key_id) and outcomes only.
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
+
+# Reads and health checks publish no business metrics; that is expected, not worth a warning per call.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger()
 tracer = Tracer()

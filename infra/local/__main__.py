@@ -1,0 +1,139 @@
+"""``make run``: the whole system on a laptop, in the foreground until Ctrl-C.
+
+* an embedded AWS endpoint (moto) on 127.0.0.1:$OMS_AWS_PORT (4566), or $OMS_AWS_ENDPOINT if set;
+* the tables infra/spec.py declares, created when missing, and the local API keys;
+* every function in its own worker processes, with its own environment;
+* the API on 127.0.0.1:$OMS_API_PORT (3000).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from typing import Any
+
+from infra.local.keys import DEFAULT_KEYS, parse_keys
+from infra.local.resources import ensure_tables
+from infra.spec import AUTHORIZER, FUNCTIONS, function_environment
+
+HOST = "127.0.0.1"
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+class LocalStack:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.aws_port = int(env.get("OMS_AWS_PORT", "4566"))
+        self.api_port = int(env.get("OMS_API_PORT", "3000"))
+        self.external_endpoint = env.get("OMS_AWS_ENDPOINT") or None
+        self.keys = parse_keys(env.get("OMS_LOCAL_KEYS") or DEFAULT_KEYS)
+        self.workers = int(env.get("OMS_WORKERS", "2"))
+        self._stopping = threading.Event()
+        self._closers: list[Any] = []
+
+    def start(self) -> None:
+        for name, value in LOCAL_CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+        if self.external_endpoint:
+            self.endpoint = self.external_endpoint.rstrip("/")
+        else:
+            from infra.local.moto_server import EmbeddedAws
+
+            aws = EmbeddedAws(HOST, self.aws_port).start()
+            self._closers.append(aws.stop)
+            self.endpoint = aws.url
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+
+        import boto3
+
+        ensure_tables(boto3.client("dynamodb", endpoint_url=self.endpoint))
+        self._seed_keys()
+
+        from infra.local.gateway import Gateway, serve
+        from infra.local.workers import FunctionPool
+
+        pools = {fn.name: FunctionPool(fn, self._function_env(fn), self.workers) for fn in FUNCTIONS}
+        self._closers += [pool.stop for pool in pools.values()]
+        warmers = [threading.Thread(target=pool.warm) for pool in pools.values()]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+
+        server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name), HOST, self.api_port)
+        self.api_url = f"http://{HOST}:{server.server_port}"
+        threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+        self._closers.insert(0, server.shutdown)
+        self._check_health()
+
+    def _function_env(self, fn: Any) -> dict[str, str]:
+        return {
+            **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
+            **function_environment(fn, lambda table: table.local_name),
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+            "OMS_LOCAL": "true",
+        }
+
+    def _seed_keys(self) -> None:
+        import boto3
+
+        from infra.spec import API_KEYS
+        from shared.dal.api_keys import ApiKeyStore
+
+        store = ApiKeyStore(boto3.client("dynamodb", endpoint_url=self.endpoint), API_KEYS.local_name)
+        for key in self.keys:
+            store.put(key.key, key.role, key.channel, name=f"local {key.role}")  # type: ignore[arg-type]
+
+    def _check_health(self) -> None:
+        with urllib.request.urlopen(f"{self.api_url}/health", timeout=30) as response:  # noqa: S310 - our own URL
+            if response.status != 200:
+                raise RuntimeError(f"/health answered {response.status}")
+
+    def banner(self) -> str:
+        keys = "\n".join(f"    {key.describe()}" for key in self.keys)
+        return (
+            "\nOMS local stack is ready.\n"
+            f"  API:           {self.api_url}   (try: curl {self.api_url}/health)\n"
+            f"  AWS endpoint:  {self.endpoint}   (region us-east-1, any credentials)\n"
+            f"  API keys (send as X-Api-Key):\n{keys}\n"
+            f"  Docs (staff):  {self.api_url}/swagger\n"
+            "Press Ctrl-C to stop.\n"
+        )
+
+    def wait(self) -> None:
+        self._stopping.wait()
+
+    def stop(self, *_: Any) -> None:
+        self._stopping.set()
+
+    def close(self) -> None:
+        for close in self._closers:
+            close()
+
+
+def main() -> int:
+    stack = LocalStack(dict(os.environ))
+    signal.signal(signal.SIGTERM, stack.stop)
+    signal.signal(signal.SIGINT, stack.stop)
+    try:
+        stack.start()
+        print(stack.banner(), flush=True)
+        stack.wait()
+    except OSError as exc:
+        print(f"local stack could not start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""API Gateway on a laptop: real HTTP in, REST proxy events out, the authorizer in front.
+
+Routes come from ``infra/spec.py``, the same entries CDK turns into API Gateway methods. What
+API Gateway itself answers (no route, no key, a Lambda error) is answered here with the same
+problem JSON the CDK stack configures as gateway responses.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.local.workers import FunctionPool, InvocationError
+from infra.spec import Function, Route
+
+STAGE = "local"
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the function enforces a lower one
+GATEWAY_PROBLEMS = {
+    401: ("unauthorized", "Unauthorized", "A valid X-Api-Key header is required."),
+    403: ("forbidden", "Forbidden", "This API key may not call this API."),
+    404: ("not-found", "Not Found", "No such route."),
+    413: ("payload-too-large", "Content Too Large", "The request body is too large."),
+    502: ("bad-gateway", "Bad Gateway", "The function failed; the logs have the details."),
+}
+
+
+@dataclass(frozen=True)
+class CompiledRoute:
+    route: Route
+    function: Function
+    pattern: re.Pattern[str]
+
+    @staticmethod
+    def compile(route: Route, function: Function) -> CompiledRoute:
+        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
+        return CompiledRoute(route, function, re.compile(f"^{regex}$"))
+
+
+class Gateway:
+    def __init__(self, pools: Mapping[str, FunctionPool], functions: tuple[Function, ...], authorizer: str) -> None:
+        self._pools = pools
+        self._authorizer = authorizer
+        self._routes = [CompiledRoute.compile(r, fn) for fn in functions for r in fn.routes]
+
+    def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        for compiled in self._routes:
+            found = compiled.pattern.match(path)
+            if found and compiled.route.method == method:
+                return compiled, found.groupdict()
+        return None
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        url = urlsplit(raw_path)
+        path = url.path.rstrip("/") or "/"
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return _problem(413)
+        matched = self.match(method, path)
+        if matched is None:
+            return _problem(404)  # API Gateway says 403 Missing Authentication Token; the stack maps it to 404
+        compiled, path_parameters = matched
+        request_context = {
+            "resourcePath": compiled.route.path,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host", "localhost"),
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent")},
+        }
+        query = parse_qs(url.query, keep_blank_values=True)
+        if compiled.route.authorized:
+            authorized = self._authorize(compiled, headers, path, path_parameters, query, request_context)
+            if isinstance(authorized, int):
+                return _problem(authorized)
+            request_context["authorizer"] = authorized
+        event = {
+            "resource": compiled.route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": headers or None,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+            "multiValueQueryStringParameters": query or None,
+            "pathParameters": path_parameters or None,
+            "stageVariables": None,
+            "requestContext": request_context,
+            "body": _body_text(body, headers),
+            "isBase64Encoded": _is_binary(body),
+        }
+        try:
+            result = self._pools[compiled.function.name].invoke(event)
+        except InvocationError:
+            return _problem(502)
+        return _http_response(result)
+
+    def _authorize(
+        self,
+        compiled: CompiledRoute,
+        headers: dict[str, str],
+        path: str,
+        path_parameters: dict[str, str],
+        query: dict[str, list[str]],
+        request_context: dict[str, Any],
+    ) -> dict[str, Any] | int:
+        """API Gateway's REQUEST authorizer flow: no identity -> 401 without a call; Deny -> 403."""
+        if not any(k.lower() == "x-api-key" and v for k, v in headers.items()):
+            return 401
+        method_arn = f"arn:aws:execute-api:us-east-1:000000000000:local/{STAGE}/{compiled.route.method}{path}"
+        event = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            "resource": compiled.route.path,
+            "path": path,
+            "httpMethod": compiled.route.method,
+            "headers": headers,
+            "queryStringParameters": {k: v[-1] for k, v in query.items()},
+            "pathParameters": path_parameters,
+            "stageVariables": {},
+            "requestContext": request_context,
+        }
+        try:
+            policy = self._pools[self._authorizer].invoke(event)
+        except InvocationError as exc:
+            return 401 if exc.message == "Unauthorized" else 500
+        statements = policy.get("policyDocument", {}).get("Statement", [])
+        if not any(s.get("Effect") == "Allow" for s in statements):
+            return 403
+        return {**(policy.get("context") or {}), "principalId": policy.get("principalId")}
+
+
+def _is_binary(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _body_text(body: bytes, headers: dict[str, str]) -> str | None:
+    if not body:
+        return None
+    return base64.b64encode(body).decode() if _is_binary(body) else body.decode("utf-8")
+
+
+def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    headers = {k: str(v) for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name] = ", ".join(str(v) for v in values)
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+    return int(result.get("statusCode", 502)), headers, body
+
+
+def _problem(status: int) -> tuple[int, dict[str, str], bytes]:
+    slug, title, detail = GATEWAY_PROBLEMS.get(status, ("internal", "Internal Server Error", "Gateway error."))
+    body = {"type": f"urn:oms:problem:{slug}", "title": title, "status": status, "detail": detail}
+    return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    gateway: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k: v for k, v in self.headers.items()}
+        status, out_headers, out_body = self.gateway.handle(
+            self.command, self.path, headers, body, self.client_address[0]
+        )
+        self.send_response(status)
+        for name, value in out_headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(out_body)))
+        self.end_headers()
+        self.wfile.write(out_body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        # One access line per request, without query strings or bodies (they may hold personal data).
+        print(f"[gateway] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+
+
+def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
+    handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
