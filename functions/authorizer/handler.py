@@ -7,6 +7,7 @@ orders it may see. That keeps API Gateway's cached policy correct for every rout
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import event_source
@@ -21,7 +22,14 @@ from shared.config import required
 from shared.dal.api_keys import ApiKeyStore
 from shared.observability import logger, tracer
 
-keys = ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
+
+
+@cache
+def key_store() -> ApiKeyStore:
+    return ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
+
+
+key_store()  # the client is created once, during init
 
 
 class Unauthorized(Exception):  # noqa: N818 - API Gateway answers 401 only for this exact message
@@ -35,7 +43,7 @@ class Unauthorized(Exception):  # noqa: N818 - API Gateway answers 401 only for 
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     headers = {name.lower(): value for name, value in (event.headers or {}).items()}
     api_key = headers.get("x-api-key")
-    caller = keys.lookup(api_key) if api_key else None
+    caller = key_store().lookup(api_key) if api_key else None
     if caller is None:
         logger.info("rejected: missing or unknown API key")
         raise Unauthorized()

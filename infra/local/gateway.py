@@ -68,69 +68,27 @@ class Gateway:
         if matched is None:
             return _problem(404)  # API Gateway says 403 Missing Authentication Token; the stack maps it to 404
         compiled, path_parameters = matched
-        request_context = {
-            "resourcePath": compiled.route.path,
-            "httpMethod": method,
-            "path": f"/{STAGE}{path}",
-            "stage": STAGE,
-            "requestId": str(uuid.uuid4()),
-            "requestTimeEpoch": int(time.time() * 1000),
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": headers.get("host", "localhost"),
-            "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent")},
-        }
         query = parse_qs(url.query, keep_blank_values=True)
+        event = proxy_event(
+            method, compiled.route.path, path, headers, query, body, path_parameters, source_ip=source_ip
+        )
         if compiled.route.authorized:
-            authorized = self._authorize(compiled, headers, path, path_parameters, query, request_context)
+            authorized = self._authorize(event)
             if isinstance(authorized, int):
                 return _problem(authorized)
-            request_context["authorizer"] = authorized
-        event = {
-            "resource": compiled.route.path,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers or None,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
-            "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
-            "multiValueQueryStringParameters": query or None,
-            "pathParameters": path_parameters or None,
-            "stageVariables": None,
-            "requestContext": request_context,
-            "body": _body_text(body, headers),
-            "isBase64Encoded": _is_binary(body),
-        }
+            event["requestContext"]["authorizer"] = authorized
         try:
             result = self._pools[compiled.function.name].invoke(event)
         except InvocationError:
             return _problem(502)
         return _http_response(result)
 
-    def _authorize(
-        self,
-        compiled: CompiledRoute,
-        headers: dict[str, str],
-        path: str,
-        path_parameters: dict[str, str],
-        query: dict[str, list[str]],
-        request_context: dict[str, Any],
-    ) -> dict[str, Any] | int:
+    def _authorize(self, proxy: dict[str, Any]) -> dict[str, Any] | int:
         """API Gateway's REQUEST authorizer flow: no identity -> 401 without a call; Deny -> 403."""
+        headers = proxy["headers"] or {}
         if not any(k.lower() == "x-api-key" and v for k, v in headers.items()):
             return 401
-        method_arn = f"arn:aws:execute-api:us-east-1:000000000000:local/{STAGE}/{compiled.route.method}{path}"
-        event = {
-            "type": "REQUEST",
-            "methodArn": method_arn,
-            "resource": compiled.route.path,
-            "path": path,
-            "httpMethod": compiled.route.method,
-            "headers": headers,
-            "queryStringParameters": {k: v[-1] for k, v in query.items()},
-            "pathParameters": path_parameters,
-            "stageVariables": {},
-            "requestContext": request_context,
-        }
+        event = authorizer_event(proxy)
         try:
             policy = self._pools[self._authorizer].invoke(event)
         except InvocationError as exc:
@@ -141,6 +99,68 @@ class Gateway:
         return {**(policy.get("context") or {}), "principalId": policy.get("principalId")}
 
 
+def proxy_event(
+    method: str,
+    resource: str,
+    path: str,
+    headers: Mapping[str, str],
+    query: Mapping[str, list[str]] | None = None,
+    body: bytes = b"",
+    path_parameters: Mapping[str, str] | None = None,
+    *,
+    source_ip: str = "127.0.0.1",
+    authorizer: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST API (v1) Lambda proxy event, as API Gateway sends it."""
+    query = query or {}
+    request_context: dict[str, Any] = {
+        "resourcePath": resource,
+        "httpMethod": method,
+        "path": f"/{STAGE}{path}",
+        "stage": STAGE,
+        "requestId": str(uuid.uuid4()),
+        "requestTimeEpoch": int(time.time() * 1000),
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": headers.get("host") or headers.get("Host") or "localhost",
+        "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent") or headers.get("User-Agent")},
+    }
+    if authorizer is not None:
+        request_context["authorizer"] = dict(authorizer)
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers) or None,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": dict(query) or None,
+        "pathParameters": dict(path_parameters or {}) or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": _body_text(body),
+        "isBase64Encoded": _is_binary(body),
+    }
+
+
+def authorizer_event(proxy: Mapping[str, Any]) -> dict[str, Any]:
+    """The REQUEST authorizer event API Gateway sends before the proxy event."""
+    context = proxy["requestContext"]
+    return {
+        "type": "REQUEST",
+        "methodArn": f"arn:aws:execute-api:us-east-1:{context['accountId']}:{context['apiId']}/{STAGE}/"
+        f"{proxy['httpMethod']}{proxy['path']}",
+        "resource": proxy["resource"],
+        "path": proxy["path"],
+        "httpMethod": proxy["httpMethod"],
+        "headers": proxy["headers"] or {},
+        "queryStringParameters": proxy["queryStringParameters"] or {},
+        "pathParameters": proxy["pathParameters"] or {},
+        "stageVariables": {},
+        "requestContext": context,
+    }
+
+
 def _is_binary(body: bytes) -> bool:
     try:
         body.decode("utf-8")
@@ -149,7 +169,7 @@ def _is_binary(body: bytes) -> bool:
     return False
 
 
-def _body_text(body: bytes, headers: dict[str, str]) -> str | None:
+def _body_text(body: bytes) -> str | None:
     if not body:
         return None
     return base64.b64encode(body).decode() if _is_binary(body) else body.decode("utf-8")

@@ -1,0 +1,74 @@
+# Every target installs what it needs first: on a fresh clone `make run` and `make test` are enough.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+FN ?= api
+EVENT ?= events/api/post_order.json
+CDK := npx --yes aws-cdk@2.1148
+
+.PHONY: help install run test lint format typecheck unit integration infra e2e synth bench invoke \
+	keys-create keys-list keys-revoke deploy diff clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install everything (run by every other target)
+
+run: $(STAMP) ## Start the local stack: AWS endpoint :4566, API :3000 (Ctrl-C stops it)
+	$(PY) -m infra.local
+
+test: lint typecheck ## Lint, type check and run every test layer
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff: lint and formatting check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP) ## ruff: fix what can be fixed and format
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck: $(STAMP) ## mypy over shared, functions and infra
+	$(PY) -m mypy
+
+unit integration infra e2e: $(STAMP) ## Run one test layer (make unit, make e2e, ...)
+	$(PY) -m pytest tests/$@
+
+synth: $(STAMP) ## Synthesise the CDK app into cdk.out (cdk-nag runs on every synth)
+	$(PY) -m infra.app
+
+bench: $(STAMP) ## Measure DynamoDB requests per order, cold start, handler time
+	$(PY) -m tests.bench
+
+invoke: $(STAMP) ## Invoke a function with a sample event against the local stack: make invoke FN=api EVENT=events/api/post_order.json
+	$(PY) -m infra.invoke $(FN) $(EVENT)
+
+keys-create: $(STAMP) ## Create an API key: make keys-create ROLE=channel CHANNEL=web NAME=shopify
+	$(PY) -m infra.keys create --role $(ROLE) $(if $(CHANNEL),--channel $(CHANNEL)) --name "$(or $(NAME),$(ROLE))"
+
+keys-list: $(STAMP) ## List API keys (ids, roles, channels; never the keys)
+	$(PY) -m infra.keys list
+
+keys-revoke: $(STAMP) ## Revoke an API key by id: make keys-revoke KEY_ID=1a2b3c4d5e6f
+	$(PY) -m infra.keys revoke $(KEY_ID)
+
+diff: $(STAMP) ## cdk diff against the account in your AWS credentials
+	$(CDK) diff
+
+deploy: $(STAMP) ## cdk deploy to the account in your AWS credentials
+	$(CDK) deploy
+
+clean: ## Remove build output (keeps .venv)
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

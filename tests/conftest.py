@@ -1,0 +1,24 @@
+"""Settings every test layer shares: never reach a real AWS account, never need an X-Ray daemon."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's placeholder
+    AWS_SESSION_TOKEN="testing",  # noqa: S105
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_SERVICE_NAME="oms",
+    POWERTOOLS_METRICS_NAMESPACE="OMS",
+    JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+# Table names as the local stack sets them: handler modules read them when first imported.
+from infra.local.resources import local_environment  # noqa: E402
+
+os.environ.update(local_environment())

@@ -1,0 +1,81 @@
+"""Integration tests: the real handlers against moto, in this process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from functions.api import deps
+from functions.authorizer import handler as authorizer
+from infra.local.keys import DEFAULT_KEYS, parse_keys
+from infra.local.resources import ensure_tables, local_environment
+from infra.spec import API_KEYS
+from shared.aws import client
+from shared.dal.api_keys import ApiKeyStore
+from tests.support.http import ApiClient
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    with mock_aws():
+        os.environ.update(local_environment())
+        deps.reset()
+        authorizer.key_store.cache_clear()
+        dynamodb = boto3.client("dynamodb")
+        ensure_tables(dynamodb)
+        keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
+        for key in parse_keys(DEFAULT_KEYS):
+            keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
+        yield dynamodb
+        deps.reset()
+        authorizer.key_store.cache_clear()
+
+
+@pytest.fixture
+def staff(aws: Any) -> ApiClient:
+    return ApiClient("dev-staff-key")
+
+
+@pytest.fixture
+def web(aws: Any) -> ApiClient:
+    return ApiClient("dev-web-key")
+
+
+@pytest.fixture
+def pos(aws: Any) -> ApiClient:
+    return ApiClient("dev-pos-key")
+
+
+@pytest.fixture
+def stocked(staff: ApiClient) -> ApiClient:
+    """A catalog with two products in stock."""
+    assert staff.put("/products/TSHIRT", {"name": "T-shirt", "price": "19.99"}).status == 201
+    assert staff.put("/inventory/TSHIRT", {"on_hand": 10}).status == 200
+    assert staff.put("/products/MUG", {"name": "Mug", "price": "8.50"}).status == 201
+    assert staff.put("/inventory/MUG", {"on_hand": 3}).status == 200
+    return staff
+
+
+class RequestCounter:
+    """Counts DynamoDB API calls made through the functions' shared client (botocore events)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def dynamodb_calls(aws: Any) -> RequestCounter:
+    counter = RequestCounter()
+    client("dynamodb").meta.events.register("before-call.dynamodb", counter)
+    return counter
