@@ -1,0 +1,137 @@
+"""Lambda functions: one per ``spec.FUNCTIONS`` entry, each with its own role, log group and grants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import spec
+from infra.constructs.tables import Tables
+from infra.nag import acknowledge, logical_id
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The asset is the repository root filtered down to the code the functions import: handlers
+# (functions/**) and the shared package (shared/**). Glob patterns are applied in order, the last
+# match wins: exclude everything (dotfiles too), re-include the two packages, drop bytecode.
+ASSET_EXCLUDE = [
+    "*",
+    ".*",
+    "!functions",
+    "!functions/**",
+    "!shared",
+    "!shared/**",
+    "__pycache__",
+    "*.pyc",
+]
+
+# AWS-managed Powertools for AWS Lambda (Python) v3 layer, built for python3.13 on arm64; it brings
+# Powertools with its tracer and parser extras (aws-xray-sdk, pydantic). boto3 comes from the runtime.
+# pyproject.toml pins aws-lambda-powertools==3.37.0 for local runs; the layer number below is the most
+# recent one we could confirm exists, NOT verified to be exactly 3.37.0. Before a release, check with
+#   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.13/3.37.0
+# (its value is the exact layer ARN of that Powertools version) and update this one number.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
+POWERTOOLS_LAYER_VERSION = 36
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+_ACCESS_GRANTS = {
+    "read": dynamodb.Table.grant_read_data,
+    "write": dynamodb.Table.grant_write_data,
+    "read_write": dynamodb.Table.grant_read_write_data,
+}
+
+
+def powertools_layer_arn(region: str) -> str:
+    return (
+        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}"
+    )
+
+
+def pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def function_environment(fn: spec.Function, table_names: dict[str, str]) -> dict[str, str]:
+    """What a function sees in AWS: the shared environment plus the names of the tables it uses."""
+    return {
+        **spec.base_environment(fn),
+        **{use.table.env_var: table_names[use.table.id] for use in fn.uses},
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",  # responses hold personal data
+    }
+
+
+class Functions(Construct):
+    """The functions, keyed by ``spec.Function.name``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables) -> None:
+        super().__init__(scope, construct_id)
+        self._tables = tables
+        self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
+        self._layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "PowertoolsLayer", powertools_layer_arn(Stack.of(self).region)
+        )
+        self.by_name: dict[str, lambda_.Function] = {fn.name: self._function(fn) for fn in spec.FUNCTIONS}
+
+    def function(self, fn: spec.Function) -> lambda_.Function:
+        return self.by_name[fn.name]
+
+    def _function(self, fn: spec.Function) -> lambda_.Function:
+        construct_id = pascal(fn.name)
+        log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION)
+        # An own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"OMS {fn.name} function",
+        )
+        log_group.grant_write(role)
+        table_names = {use.table.id: self._tables.table(use.table).table_name for use in fn.uses}
+        function = lambda_.Function(
+            self,
+            f"{construct_id}Function",
+            description=fn.description,
+            runtime=lambda_.Runtime(spec.RUNTIME, lambda_.RuntimeFamily.PYTHON),
+            architecture=lambda_.Architecture.ARM_64,
+            handler=fn.handler,
+            code=self._code,
+            layers=[self._layer],
+            memory_size=fn.memory_mb,
+            timeout=Duration.seconds(fn.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=role,
+            environment=function_environment(fn, table_names),
+        )
+        for use in fn.uses:
+            _ACCESS_GRANTS[use.access](self._tables.table(use.table), role)
+        self._acknowledge(fn, role)
+        return function
+
+    def _acknowledge(self, fn: spec.Function, role: iam.Role) -> None:
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level "
+            "permissions, so AWS requires Resource '*' for them.",
+        )
+        for use in fn.uses:
+            if not use.table.indexes:
+                continue  # grants reach table/index/* only on a table that has indexes
+            table_id = logical_id(self._tables.table(use.table).node.default_child)
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
+                f"The {use.table.id} grant covers that table's own global secondary indexes "
+                "(<table arn>/index/*) so the function can Query them; no other table is reachable.",
+            )

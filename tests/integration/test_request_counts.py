@@ -1,0 +1,54 @@
+"""DynamoDB round trips per order, counted through botocore events (deterministic, not timed)."""
+
+from __future__ import annotations
+
+from tests.integration.conftest import RequestCounter
+from tests.support.http import ApiClient
+
+ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "TSHIRT", "quantity": 1}]}
+
+
+def test_a_new_order_is_one_transact_write(stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter) -> None:
+    web.post("/orders", ORDER)  # warms this environment's price cache
+    dynamodb_calls.reset()
+
+    reply = web.post("/orders", ORDER, headers={"Idempotency-Key": "once"})
+
+    assert reply.status == 201
+    assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+def test_a_cold_environment_reads_prices_once_then_writes_once(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    assert web.post("/orders", ORDER).status == 201
+    assert dynamodb_calls.calls == ["BatchGetItem", "TransactWriteItems"]
+
+
+def test_an_order_with_explicit_prices_never_reads(stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter) -> None:
+    priced = {**ORDER, "lines": [{"sku": "TSHIRT", "quantity": 1, "unit_price": "19.99"}]}
+    assert web.post("/orders", priced).status == 201
+    assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+def test_a_replay_reserves_nothing_failed_write_plus_one_read(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    web.post("/orders", ORDER, headers={"Idempotency-Key": "r"})
+    dynamodb_calls.reset()
+
+    assert web.post("/orders", ORDER, headers={"Idempotency-Key": "r"}).status == 200
+    assert dynamodb_calls.calls == ["TransactWriteItems", "GetItem"]
+
+
+def test_a_stale_cached_price_costs_one_retry_never_a_wrong_charge(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    web.post("/orders", ORDER)  # caches 19.99
+    stocked.put("/products/TSHIRT", {"name": "T-shirt", "price": "24.00"})
+    dynamodb_calls.reset()
+
+    reply = web.post("/orders", ORDER)
+
+    assert reply.json()["total"] == "24.00"
+    assert dynamodb_calls.calls == ["TransactWriteItems", "TransactWriteItems"]
