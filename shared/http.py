@@ -177,7 +177,7 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
     else:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json")):
+        if media_type == "application/json":
             return None
         error = unsupported_media_type()
     return {

@@ -1,0 +1,217 @@
+"""The REST API: routes from ``spec.FUNCTIONS``, the X-Api-Key authorizer, the stage, problem JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import spec
+from infra.constructs.functions import LOG_RETENTION, Functions
+from infra.nag import acknowledge
+
+STAGE_NAME = "prod"
+THROTTLE_RATE = 100  # requests per second, steady state, for the whole stage
+THROTTLE_BURST = 200
+AUTHORIZER_CACHE_TTL = Duration.seconds(60)
+API_KEY_HEADER = "X-Api-Key"
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:oms:problem:"
+
+
+@dataclass(frozen=True)
+class GatewayProblem:
+    """What API Gateway answers itself (no route, no key, throttled, a broken function)."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+    with_request_id: bool = False  # 5xx: quote it when reporting, as the functions' own 500s do
+
+    def template(self) -> str:
+        body: dict[str, str | int] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.with_request_id:
+            body["request_id"] = "$context.requestId"  # filled in by API Gateway
+        return json.dumps(body, separators=(",", ":"))
+
+
+_BAD_REQUEST = GatewayProblem(400, "bad-request", "Bad Request", "The request is not valid.")
+_INTERNAL = GatewayProblem(
+    500, "internal", "Internal Server Error", "Gateway error. Quote the request_id when you report it.", True
+)
+_TIMEOUT = GatewayProblem(
+    504, "gateway-timeout", "Gateway Timeout", "The function did not answer in time. Retry later.", True
+)
+
+# Every response type API Gateway can produce for this API. The DEFAULT_* types set the status
+# of every type not listed, so each one that has another status is listed with it. The texts match
+# what the local gateway (infra/local/gateway.py) answers for the same cases.
+GATEWAY_PROBLEMS: dict[apigw.ResponseType, GatewayProblem] = {
+    apigw.ResponseType.UNAUTHORIZED: GatewayProblem(
+        401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required."
+    ),
+    apigw.ResponseType.ACCESS_DENIED: GatewayProblem(
+        403, "forbidden", "Forbidden", "This API key may not call this API."
+    ),
+    # A REST API answers an unknown path (or a method a path lacks) with 403 "Missing
+    # Authentication Token"; to the caller that is a route that does not exist.
+    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: GatewayProblem(
+        404, "not-found", "Not Found", "No such route."
+    ),
+    apigw.ResponseType.RESOURCE_NOT_FOUND: GatewayProblem(404, "not-found", "Not Found", "No such route."),
+    apigw.ResponseType.REQUEST_TOO_LARGE: GatewayProblem(
+        413, "payload-too-large", "Content Too Large", "The request body is too large."
+    ),
+    apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE: GatewayProblem(
+        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
+    ),
+    apigw.ResponseType.THROTTLED: GatewayProblem(
+        429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
+    ),
+    apigw.ResponseType.QUOTA_EXCEEDED: GatewayProblem(
+        429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
+    ),
+    apigw.ResponseType.WAF_FILTERED: GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
+    apigw.ResponseType.BAD_REQUEST_PARAMETERS: _BAD_REQUEST,
+    apigw.ResponseType.BAD_REQUEST_BODY: _BAD_REQUEST,
+    apigw.ResponseType.DEFAULT_4_XX: _BAD_REQUEST,
+    apigw.ResponseType.AUTHORIZER_FAILURE: _INTERNAL,
+    apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR: _INTERNAL,
+    apigw.ResponseType.API_CONFIGURATION_ERROR: _INTERNAL,
+    apigw.ResponseType.INTEGRATION_FAILURE: _TIMEOUT,
+    apigw.ResponseType.INTEGRATION_TIMEOUT: _TIMEOUT,
+    # What is left is a function that failed or answered something that is not a proxy response.
+    apigw.ResponseType.DEFAULT_5_XX: GatewayProblem(
+        502, "bad-gateway", "Bad Gateway", "The function failed; the logs have the details.", True
+    ),
+}
+
+
+def _access_log_format() -> apigw.AccessLogFormat:
+    """One JSON object per request. No bodies, headers or query strings: they carry personal data."""
+    field = apigw.AccessLogField
+    return apigw.AccessLogFormat.custom(
+        json.dumps(
+            {
+                "requestId": field.context_request_id(),
+                "requestTime": field.context_request_time(),
+                "ip": field.context_identity_source_ip(),
+                "httpMethod": field.context_http_method(),
+                "resourcePath": field.context_resource_path(),
+                "status": field.context_status(),
+                "responseLength": field.context_response_length(),
+                "responseLatency": field.context_response_latency(),
+                "integrationLatency": field.context_integration_latency(),
+                "integrationError": field.context_integration_error_message(),
+                "authorizerError": field.context_authorizer_error(),
+                "keyId": field.context_authorizer_principal_id(),  # the key's id, never the key
+                "errorType": field.context_error_response_type(),
+                "xrayTraceId": field.context_xray_trace_id(),
+            }
+        )
+    )
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, functions: Functions) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="OMS: one hub for every order, whatever the channel",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Access and execution logs need the account-level CloudWatch role of API Gateway.
+            cloud_watch_role=True,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                throttling_rate_limit=THROTTLE_RATE,
+                throttling_burst_limit=THROTTLE_BURST,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=_access_log_format(),
+                tracing_enabled=True,
+                metrics_enabled=True,
+                # Errors only, and never full requests/responses: bodies hold personal data.
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,
+            ),
+        )
+        self.authorizer = apigw.RequestAuthorizer(
+            self,
+            "ApiKeyAuthorizer",
+            handler=functions.function(spec.AUTHORIZER),
+            identity_sources=[apigw.IdentitySource.header(API_KEY_HEADER)],
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
+        )
+        self.methods: dict[tuple[str, str], apigw.Method] = {}
+        for fn in spec.FUNCTIONS:
+            if fn.routes:
+                self._add_routes(fn, functions.function(fn))
+        for response_type, problem in GATEWAY_PROBLEMS.items():
+            self.rest_api.add_gateway_response(
+                f"Problem{response_type.response_type}",
+                type=response_type,
+                status_code=str(problem.status),
+                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                templates={"application/json": problem.template()},
+            )
+        self._acknowledge()
+
+    @property
+    def url(self) -> str:
+        return self.rest_api.url
+
+    def _add_routes(self, fn: spec.Function, handler: lambda_.IFunction) -> None:
+        # One integration per function; no test-invoke permissions (console "Test" only).
+        integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
+        for route in fn.routes:
+            resource = self.rest_api.root.resource_for_path(route.path)
+            method = resource.add_method(
+                route.method,
+                integration,
+                authorizer=self.authorizer if route.authorized else None,
+                authorization_type=(
+                    apigw.AuthorizationType.CUSTOM if route.authorized else apigw.AuthorizationType.NONE
+                ),
+            )
+            self.methods[(route.method, route.path)] = method
+            if not route.authorized:
+                acknowledge(
+                    method,
+                    "AwsSolutions-APIG4",
+                    f"{route.method} {route.path} is deliberately public (liveness probe for load "
+                    "balancers and uptime checks); it returns no data.",
+                )
+
+    def _acknowledge(self) -> None:
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG2",
+            "Requests are validated in the function: Powertools' resolver checks every body, path and "
+            "query parameter against pydantic models and answers 400/422 problem JSON, one source of "
+            "truth shared with the local stack and the OpenAPI document.",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL in this stack: the API is throttled per stage and authenticated by API key; "
+            "whether to pay for AWS WAF (and which rules) is the merchant's decision per deployment.",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-COG4",
+            "Callers are sales channels and staff tools (machine clients), not Cognito users: every "
+            "route but /health uses the REQUEST authorizer that checks the X-Api-Key header against "
+            "the API keys table.",
+        )

@@ -1,0 +1,30 @@
+"""The OMS stack: everything ``infra/spec.py`` describes, deployed as one CloudFormation stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra import spec
+from infra.constructs.api import Api
+from infra.constructs.functions import Functions
+from infra.constructs.tables import Tables
+
+
+class OmsStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.tables = Tables(self, "Tables")
+        self.functions = Functions(self, "Functions", tables=self.tables)
+        self.api = Api(self, "Api", functions=self.functions)
+
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the prod stage")
+        for table in spec.TABLES:
+            CfnOutput(
+                self,
+                f"{table.id}TableName",
+                value=self.tables.table(table).table_name,
+                description=f"Physical name of the {table.id} table ({table.env_var})",
+            )

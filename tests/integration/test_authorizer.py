@@ -1,0 +1,54 @@
+"""The authorizer function with the sample event, against moto."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.authorizer.handler import lambda_handler
+from infra.local.workers import LambdaContext
+from shared.dal.api_keys import hash_key, key_id
+
+EVENT = json.loads(Path("events/authorizer/request.json").read_text())
+CONTEXT = LambdaContext("authorizer", 256, 5, "test")
+
+
+def with_key(key: str | None) -> dict[str, Any]:
+    event = copy.deepcopy(EVENT)
+    event["headers"].pop("X-Api-Key")
+    if key is not None:
+        event["headers"]["x-api-key"] = key  # header names are case-insensitive
+    return event
+
+
+def test_a_channel_key_is_allowed_everywhere_with_its_role_and_channel(aws: Any) -> None:
+    policy = lambda_handler(with_key("dev-web-key"), CONTEXT)
+
+    assert policy["principalId"] == key_id(hash_key("dev-web-key"))
+    assert policy["context"] == {"role": "channel", "channel": "web", "key_id": policy["principalId"]}
+    [statement] = policy["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    # One policy for every route, so API Gateway's cached answer is right for any route.
+    assert statement["Resource"][0].endswith("/local/*/*")
+
+
+def test_a_staff_key_has_no_channel(aws: Any) -> None:
+    assert lambda_handler(with_key("dev-staff-key"), CONTEXT)["context"]["role"] == "staff"
+
+
+@pytest.mark.parametrize("key", ["unknown", None])
+def test_an_unknown_or_missing_key_is_unauthorized(aws: Any, key: str | None) -> None:
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        lambda_handler(with_key(key), CONTEXT)
+
+
+def test_keys_are_stored_only_as_hashes(aws: Any) -> None:
+    from infra.spec import API_KEYS
+
+    items = aws.scan(TableName=API_KEYS.local_name)["Items"]
+    assert items
+    assert not any("dev-web-key" in json.dumps(item) for item in items)

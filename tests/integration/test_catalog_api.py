@@ -1,0 +1,52 @@
+"""Products and stock (staff API)."""
+
+from __future__ import annotations
+
+from tests.support.http import ApiClient
+
+
+def test_a_product_is_created_then_replaced_without_touching_stock(staff: ApiClient) -> None:
+    created = staff.put("/products/MUG", {"name": "Mug", "price": "8.50"})
+    assert created.status == 201
+    assert created.json()["price"] == "8.50"
+    staff.put("/inventory/MUG", {"on_hand": 4})
+
+    replaced = staff.put("/products/MUG", {"name": "Big mug", "price": "9.00"})
+
+    assert replaced.status == 200
+    assert staff.get("/products/MUG").json()["name"] == "Big mug"
+    assert staff.get("/inventory/MUG").json() == {"sku": "MUG", "on_hand": 4, "reserved": 0, "available": 4}
+
+
+def test_a_new_product_has_no_stock(staff: ApiClient) -> None:
+    staff.put("/products/PEN", {"name": "Pen", "price": "1.00"})
+    assert staff.get("/inventory/PEN").json() == {"sku": "PEN", "on_hand": 0, "reserved": 0, "available": 0}
+
+
+def test_unknown_products_are_404(staff: ApiClient) -> None:
+    assert staff.get("/products/NOPE").status == 404
+    assert staff.get("/inventory/NOPE").status == 404
+    assert staff.put("/inventory/NOPE", {"on_hand": 3}).status == 404
+
+
+def test_a_count_sets_on_hand_and_keeps_reservations(stocked: ApiClient, web: ApiClient) -> None:
+    web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 2}]})
+
+    recount = stocked.put("/inventory/MUG", {"on_hand": 7})
+
+    assert recount.json() == {"sku": "MUG", "on_hand": 7, "reserved": 2, "available": 5}
+
+
+def test_a_count_below_reservations_shows_the_shortfall_and_blocks_new_orders(stocked: ApiClient, web: ApiClient) -> None:
+    web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 3}]})
+
+    assert stocked.put("/inventory/MUG", {"on_hand": 1}).json()["available"] == -2
+    reply = web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]})
+    assert reply.status == 409
+
+
+def test_stock_counts_are_whole_non_negative_numbers(staff: ApiClient) -> None:
+    staff.put("/products/MUG", {"name": "Mug", "price": "8.50"})
+    assert staff.put("/inventory/MUG", {"on_hand": -1}).status == 422
+    assert staff.put("/inventory/MUG", {"on_hand": "5"}).status == 422
+    assert staff.put("/inventory/MUG", {"on_hand": 2.5}).status == 422
