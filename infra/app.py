@@ -5,6 +5,8 @@ cdk-nag's AwsSolutions pack runs on every synth; an unacknowledged finding fails
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import App
@@ -13,6 +15,8 @@ from infra.nag import add_nag
 from infra.stack import OmsStack
 
 STACK_NAME = "OmsStack"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTDIR = REPO_ROOT / "cdk.out"
 
 
 def build_app(**app_options: Any) -> tuple[App, OmsStack]:
@@ -23,7 +27,8 @@ def build_app(**app_options: Any) -> tuple[App, OmsStack]:
 
 
 def main() -> None:
-    app, _ = build_app()
+    # The CDK CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out.
+    app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", str(DEFAULT_OUTDIR)))
     app.synth()
 
 

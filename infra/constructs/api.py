@@ -195,6 +195,15 @@ class Api(Construct):
                 )
 
     def _acknowledge(self) -> None:
+        if self.rest_api.node.try_find_child("CloudWatchRole"):
+            acknowledge(
+                self.rest_api.node.find_child("CloudWatchRole"),
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+                "API Gateway's account-level CloudWatch Logs role (needed for access and execution "
+                "logs) is assumable by API Gateway only; AmazonAPIGatewayPushToCloudWatchLogs is the "
+                "policy AWS documents for exactly that role.",
+            )
         acknowledge(
             self.rest_api,
             "AwsSolutions-APIG2",

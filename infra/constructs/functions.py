@@ -115,10 +115,17 @@ class Functions(Construct):
         )
         for use in fn.uses:
             _ACCESS_GRANTS[use.access](self._tables.table(use.table), role)
-        self._acknowledge(fn, role)
+        self._acknowledge(fn, function, role)
         return function
 
-    def _acknowledge(self, fn: spec.Function, role: iam.Role) -> None:
+    def _acknowledge(self, fn: spec.Function, function: lambda_.Function, role: iam.Role) -> None:
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            f"The runtime is pinned once, in infra/spec.py ({spec.RUNTIME}), together with the matching "
+            "Powertools layer build; it is still supported by Lambda. Moving to a newer runtime is a "
+            "deliberate spec change, tested locally first.",
+        )
         acknowledge(
             role,
             "AwsSolutions-IAM5[Resource::*]",

@@ -30,7 +30,7 @@ class CatalogStore:
             "available = if_not_exists(available, :zero)",
             ExpressionAttributeNames={"#name": "name"},
             ExpressionAttributeValues=to_values({":name": name, ":price": price, ":now": now, ":zero": 0}),
-            ReturnValues="UPDATED_OLD",
+            ReturnValues="ALL_OLD",
         )
         created = "price" not in (response.get("Attributes") or {})
         return Product(sku=sku, name=name, price=price, updated_at=now), created
