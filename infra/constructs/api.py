@@ -147,6 +147,7 @@ class Api(Construct):
                 data_trace_enabled=False,
             ),
         )
+        self.rest_api.node.try_remove_child("Endpoint")  # the stack exports it once, as ApiUrl
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "ApiKeyAuthorizer",
@@ -186,18 +187,32 @@ class Api(Construct):
                 ),
             )
             self.methods[(route.method, route.path)] = method
-            if not route.authorized:
-                acknowledge(
-                    method,
-                    "AwsSolutions-APIG4",
-                    f"{route.method} {route.path} is deliberately public (liveness probe for load "
-                    "balancers and uptime checks); it returns no data.",
-                )
+            self._acknowledge_method(route, method)
+
+    @staticmethod
+    def _acknowledge_method(route: spec.Route, method: apigw.Method) -> None:
+        if not route.authorized:
+            acknowledge(
+                method.node.find_child("Resource"),
+                "AwsSolutions-APIG4",
+                f"{route.method} {route.path} is public on purpose: a liveness probe for uptime checks "
+                "that returns no data.",
+            )
+        acknowledge(
+            method.node.find_child("Resource"),
+            "AwsSolutions-COG4",
+            "Callers are sales channels and staff tools (machine clients), not Cognito users: every route "
+            "but /health uses the REQUEST authorizer that checks the X-Api-Key header against the API "
+            "keys table."
+            if route.authorized
+            else f"{route.method} {route.path} is public on purpose (liveness probe); no authorizer at all.",
+        )
 
     def _acknowledge(self) -> None:
-        if self.rest_api.node.try_find_child("CloudWatchRole"):
+        cloud_watch_role = self.rest_api.node.try_find_child("CloudWatchRole")
+        if cloud_watch_role is not None:
             acknowledge(
-                self.rest_api.node.find_child("CloudWatchRole"),
+                cloud_watch_role,
                 "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                 "AmazonAPIGatewayPushToCloudWatchLogs]",
                 "API Gateway's account-level CloudWatch Logs role (needed for access and execution "
@@ -205,22 +220,15 @@ class Api(Construct):
                 "policy AWS documents for exactly that role.",
             )
         acknowledge(
-            self.rest_api,
+            self.rest_api.node.find_child("Resource"),
             "AwsSolutions-APIG2",
             "Requests are validated in the function: Powertools' resolver checks every body, path and "
             "query parameter against pydantic models and answers 400/422 problem JSON, one source of "
             "truth shared with the local stack and the OpenAPI document.",
         )
         acknowledge(
-            self.rest_api,
+            self.rest_api.deployment_stage.node.find_child("Resource"),
             "AwsSolutions-APIG3",
             "No WAF web ACL in this stack: the API is throttled per stage and authenticated by API key; "
             "whether to pay for AWS WAF (and which rules) is the merchant's decision per deployment.",
-        )
-        acknowledge(
-            self.rest_api,
-            "AwsSolutions-COG4",
-            "Callers are sales channels and staff tools (machine clients), not Cognito users: every "
-            "route but /health uses the REQUEST authorizer that checks the X-Api-Key header against "
-            "the API keys table.",
         )

@@ -119,15 +119,16 @@ class Functions(Construct):
         return function
 
     def _acknowledge(self, fn: spec.Function, function: lambda_.Function, role: iam.Role) -> None:
+        policy = role.node.find_child("DefaultPolicy")  # the grants' statements, created by them
         acknowledge(
-            function,
+            function.node.find_child("Resource"),
             "AwsSolutions-L1",
             f"The runtime is pinned once, in infra/spec.py ({spec.RUNTIME}), together with the matching "
             "Powertools layer build; it is still supported by Lambda. Moving to a newer runtime is a "
             "deliberate spec change, tested locally first.",
         )
         acknowledge(
-            role,
+            policy,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level "
             "permissions, so AWS requires Resource '*' for them.",
@@ -137,7 +138,7 @@ class Functions(Construct):
                 continue  # grants reach table/index/* only on a table that has indexes
             table_id = logical_id(self._tables.table(use.table).node.default_child)
             acknowledge(
-                role,
+                policy,
                 f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
                 f"The {use.table.id} grant covers that table's own global secondary indexes "
                 "(<table arn>/index/*) so the function can Query them; no other table is reachable.",
