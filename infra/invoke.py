@@ -33,7 +33,12 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     module_name, _, attribute = fn.handler.rpartition(".")
     handler = getattr(import_module(module_name), attribute)
-    result = handler(event, LambdaContext(fn.name, fn.memory_mb, fn.timeout_s, "invoke-local", deadline=time.monotonic() + fn.timeout_s))
+    result = handler(
+        event,
+        LambdaContext(
+            fn.name, fn.memory_mb, fn.timeout_s, "invoke-local", deadline=time.monotonic() + fn.timeout_s
+        ),
+    )
     print(json.dumps(result, indent=2, default=str))
     return 0
 

@@ -36,8 +36,11 @@ def _store(args: argparse.Namespace) -> ApiKeyStore:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.keys", description=__doc__.splitlines()[0])
-    parser.add_argument("--endpoint", default=os.environ.get("OMS_AWS_ENDPOINT", LOCAL_ENDPOINT),
-                        help="AWS endpoint URL, or 'aws' for the real AWS")
+    parser.add_argument(
+        "--endpoint",
+        default=os.environ.get("OMS_AWS_ENDPOINT", LOCAL_ENDPOINT),
+        help="AWS endpoint URL, or 'aws' for the real AWS",
+    )
     parser.add_argument("--table", default=os.environ.get(API_KEYS.env_var, API_KEYS.local_name))
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")

@@ -13,8 +13,8 @@ disagree about the wiring. Keep this module free of CDK and boto3 imports: it is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 
 SERVICE_NAME = "oms"

@@ -17,4 +17,4 @@ def client(service: str) -> Any:
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 4},
     )
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=config)

@@ -115,7 +115,9 @@ def validation_problem(exc: RequestValidationError) -> ProblemError:
         "Unprocessable Content",
         "The request has invalid fields.",
         errors=[
-            FieldError(field=_field(e.get("loc", ())), message=str(e.get("msg", "invalid")), type=e.get("type"))
+            FieldError(
+                field=_field(e.get("loc", ())), message=str(e.get("msg", "invalid")), type=e.get("type")
+            )
             for e in errors
         ],
     )
@@ -158,7 +160,9 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
 
 
 def unsupported_media_type() -> ProblemError:
-    return ProblemError(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json.")
+    return ProblemError(
+        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
+    )
 
 
 def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] | None:
@@ -172,7 +176,10 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
     size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
     if size > max_body_bytes:
         error = ProblemError(
-            413, "payload-too-large", "Content Too Large", f"The body is {size} bytes; the limit is {max_body_bytes}."
+            413,
+            "payload-too-large",
+            "Content Too Large",
+            f"The body is {size} bytes; the limit is {max_body_bytes}.",
         )
     else:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}

@@ -14,5 +14,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger()
-tracer = Tracer()
+# Patch only botocore: patching every library Powertools knows imports requests and more at init.
+tracer = Tracer(patch_modules=["botocore"])
 metrics = Metrics()

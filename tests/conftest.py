@@ -6,8 +6,8 @@ import os
 
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",  # noqa: S105 - moto's placeholder
-    AWS_SESSION_TOKEN="testing",  # noqa: S105
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
     AWS_DEFAULT_REGION="us-east-1",
     AWS_REGION="us-east-1",
     POWERTOOLS_TRACE_DISABLED="true",
@@ -19,6 +19,6 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 # Table names as the local stack sets them: handler modules read them when first imported.
-from infra.local.resources import local_environment  # noqa: E402
+from infra.local.resources import local_environment
 
 os.environ.update(local_environment())

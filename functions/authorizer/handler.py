@@ -23,7 +23,6 @@ from shared.dal.api_keys import ApiKeyStore
 from shared.observability import logger, tracer
 
 
-
 @cache
 def key_store() -> ApiKeyStore:
     return ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
@@ -32,7 +31,7 @@ def key_store() -> ApiKeyStore:
 key_store()  # the client is created once, during init
 
 
-class Unauthorized(Exception):  # noqa: N818 - API Gateway answers 401 only for this exact message
+class Unauthorized(Exception):
     def __init__(self) -> None:
         super().__init__("Unauthorized")
 

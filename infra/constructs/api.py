@@ -82,7 +82,9 @@ GATEWAY_PROBLEMS: dict[apigw.ResponseType, GatewayProblem] = {
     apigw.ResponseType.QUOTA_EXCEEDED: GatewayProblem(
         429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
     ),
-    apigw.ResponseType.WAF_FILTERED: GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
+    apigw.ResponseType.WAF_FILTERED: GatewayProblem(
+        403, "forbidden", "Forbidden", "The request was blocked."
+    ),
     apigw.ResponseType.BAD_REQUEST_PARAMETERS: _BAD_REQUEST,
     apigw.ResponseType.BAD_REQUEST_BODY: _BAD_REQUEST,
     apigw.ResponseType.DEFAULT_4_XX: _BAD_REQUEST,

@@ -45,7 +45,9 @@ class CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, pools: Mapping[str, FunctionPool], functions: tuple[Function, ...], authorizer: str) -> None:
+    def __init__(
+        self, pools: Mapping[str, FunctionPool], functions: tuple[Function, ...], authorizer: str
+    ) -> None:
         self._pools = pools
         self._authorizer = authorizer
         self._routes = [CompiledRoute.compile(r, fn) for fn in functions for r in fn.routes]
@@ -66,7 +68,9 @@ class Gateway:
             return _problem(413)
         matched = self.match(method, path)
         if matched is None:
-            return _problem(404)  # API Gateway says 403 Missing Authentication Token; the stack maps it to 404
+            return _problem(
+                404
+            )  # API Gateway says 403 Missing Authentication Token; the stack maps it to 404
         compiled, path_parameters = matched
         query = parse_qs(url.query, keep_blank_values=True)
         event = proxy_event(
@@ -123,7 +127,10 @@ def proxy_event(
         "accountId": "000000000000",
         "apiId": "local",
         "domainName": headers.get("host") or headers.get("Host") or "localhost",
-        "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent") or headers.get("User-Agent")},
+        "identity": {
+            "sourceIp": source_ip,
+            "userAgent": headers.get("user-agent") or headers.get("User-Agent"),
+        },
     }
     if authorizer is not None:
         request_context["authorizer"] = dict(authorizer)
@@ -185,7 +192,9 @@ def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], byte
 
 
 def _problem(status: int) -> tuple[int, dict[str, str], bytes]:
-    slug, title, detail = GATEWAY_PROBLEMS.get(status, ("internal", "Internal Server Error", "Gateway error."))
+    slug, title, detail = GATEWAY_PROBLEMS.get(
+        status, ("internal", "Internal Server Error", "Gateway error.")
+    )
     body = {"type": f"urn:oms:problem:{slug}", "title": title, "status": status, "detail": detail}
     return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
 
@@ -209,11 +218,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(out_body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:
         # One access line per request, without query strings or bodies (they may hold personal data).
-        print(f"[gateway] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+        print(
+            f"[gateway] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}",
+            flush=True,
+        )
 
 
 def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:

@@ -52,7 +52,9 @@ class InvocationError(RuntimeError):
         self.message = message
 
 
-def _serve(conn: Connection, fn_name: str, handler: str, env: dict[str, str], memory: int, timeout: int) -> None:
+def _serve(
+    conn: Connection, fn_name: str, handler: str, env: dict[str, str], memory: int, timeout: int
+) -> None:
     os.environ.update(env)
     module_name, _, attribute = handler.rpartition(".")
     try:
@@ -71,7 +73,9 @@ def _serve(conn: Connection, fn_name: str, handler: str, env: dict[str, str], me
         if init_error is not None:
             conn.send(("error", (type(init_error).__name__, str(init_error))))
             continue
-        context = LambdaContext(fn_name, memory, timeout, str(uuid.uuid4()), deadline=time.monotonic() + timeout)
+        context = LambdaContext(
+            fn_name, memory, timeout, str(uuid.uuid4()), deadline=time.monotonic() + timeout
+        )
         try:
             conn.send(("ok", entry(event, context)))
         except Exception as exc:

@@ -109,7 +109,11 @@ class OrderStore:
             }
         if isinstance(write, ClaimKey):
             key = keys.claim_key(write.kind, write.channel, write.key)
-            record = {"order_id": write.order_id, "request_hash": write.request_hash, "expires_at": write.expires_at}
+            record = {
+                "order_id": write.order_id,
+                "request_hash": write.request_hash,
+                "expires_at": write.expires_at,
+            }
             put: dict[str, Any] = {
                 "TableName": self._table,
                 "Item": {**key, **to_item(record)},
@@ -141,7 +145,9 @@ class OrderStore:
     # --- reads ----------------------------------------------------------------------------
 
     def get(self, order_id: str, *, consistent: bool = False) -> Order | None:
-        response = self._db.get_item(TableName=self._table, Key=keys.order_key(order_id), ConsistentRead=consistent)
+        response = self._db.get_item(
+            TableName=self._table, Key=keys.order_key(order_id), ConsistentRead=consistent
+        )
         item = from_item(response.get("Item"))
         return order_from_item(item) if item else None
 
@@ -156,14 +162,20 @@ class OrderStore:
 
     def _query_by_day(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
         newest = _day(query.created_to) if query.created_to else datetime.now(UTC).date()
-        oldest = _day(query.created_from) if query.created_from else newest - timedelta(days=DEFAULT_LISTING_DAYS - 1)
+        oldest = (
+            _day(query.created_from)
+            if query.created_from
+            else newest - timedelta(days=DEFAULT_LISTING_DAYS - 1)
+        )
         day, start = newest, None
         if cursor:
             state = _decode_raw(cursor)
             day = _day(str(state.get("day", "")))
             if not oldest <= day <= newest:
                 raise InvalidCursor("next_token does not belong to this query")
-            start = _checked_key(state.get("key"), "created_day", day.isoformat()) if state.get("key") else None
+            start = (
+                _checked_key(state.get("key"), "created_day", day.isoformat()) if state.get("key") else None
+            )
         found: list[dict[str, Any]] = []
         while day >= oldest and len(found) < query.limit:
             items, last = self._query_page(
@@ -267,4 +279,3 @@ def _day(timestamp: str) -> date:
         return date.fromisoformat(timestamp[:10])
     except ValueError as exc:
         raise InvalidCursor("not a date") from exc
-

@@ -176,14 +176,16 @@ def decide_new_order(
         status="CONFIRMED",
         channel=channel,
         external_id=request.external_id,
-        customer=request.customer.model_dump(),  # type: ignore[arg-type]
+        customer=request.customer.model_dump(),
         shipping_address=request.shipping_address,
         currency=request.currency or default_currency,
         lines=lines,
         total=total,
         created_at=created_at,
         updated_at=created_at,
-        history=[HistoryEntry(status="CONFIRMED", at=created_at, actor=principal.actor, reason="order placed")],
+        history=[
+            HistoryEntry(status="CONFIRMED", at=created_at, actor=principal.actor, reason="order placed")
+        ],
     )
 
     catalog_priced = skus_needing_catalog_price(request)
@@ -209,9 +211,7 @@ def decide_new_order(
     return OrderPlan(order=order, writes=tuple(writes))
 
 
-def interpret_failures(
-    failures: Sequence[Failure], *, request: NewOrder, contended: bool = False
-) -> Outcome:
+def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, contended: bool = False) -> Outcome:
     """What a cancelled plan means, most decisive first.
 
     A claimed key wins over everything: the request was already served, so its stock state is
@@ -225,11 +225,15 @@ def interpret_failures(
             return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
 
     stock_failures = [f for f in failures if isinstance(f.write, ReserveStock)]
-    unknown = {f.write.sku for f in stock_failures if isinstance(f.write, ReserveStock) and _unknown_sku(f.old)}
+    unknown = {
+        f.write.sku for f in stock_failures if isinstance(f.write, ReserveStock) and _unknown_sku(f.old)
+    }
     if unknown:
         return Rejected(
             [
-                FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
+                FieldError(
+                    field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku"
+                )
                 for i, line in enumerate(request.lines)
                 if line.sku in unknown
             ]
@@ -265,4 +269,3 @@ def _unknown_sku(old: Mapping[str, Any] | None) -> bool:
 def iso(moment: datetime) -> str:
     """UTC timestamps with milliseconds and a Z, sortable as strings."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.models.common import Money, Sku, StrictModel
+from shared.models.common import Model, Money, Sku, StrictModel
 
 
 class ProductIn(StrictModel):
@@ -12,7 +12,7 @@ class ProductIn(StrictModel):
     price: Money
 
 
-class Product(BaseModel):
+class Product(Model):
     sku: Sku
     name: str
     price: Money
@@ -23,7 +23,7 @@ class StockIn(StrictModel):
     on_hand: int = Field(ge=0, le=10_000_000, strict=True, description="The counted units on hand")
 
 
-class Stock(BaseModel):
+class Stock(Model):
     sku: Sku
     on_hand: int
     reserved: int

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from shared.models.common import Currency, Email, Money, Sku, StrictModel
+from shared.models.common import Currency, Email, Model, Money, Sku, StrictModel
 
 OrderStatus = Literal[
     "BACKORDERED", "CONFIRMED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"
@@ -47,27 +47,27 @@ class NewOrder(StrictModel):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class OrderLine(BaseModel):
+class OrderLine(Model):
     sku: Sku
     quantity: int
     unit_price: Money
     line_total: Money
 
 
-class Customer(BaseModel):
+class Customer(Model):
     email: str
     name: str
     phone: str | None = None
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     status: OrderStatus
     at: str
     actor: str
     reason: str | None = None
 
 
-class Order(BaseModel):
+class Order(Model):
     order_id: str
     status: OrderStatus
     channel: str
@@ -82,7 +82,7 @@ class Order(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
-class OrderPage(BaseModel):
+class OrderPage(Model):
     items: list[Order]
     next_token: str | None = Field(default=None, description="Pass back as next_token for the next page")
 

@@ -133,7 +133,9 @@ class OrderService:
         # Another channel's order is exactly as invisible as a missing one.
         return order if order and principal.can_see(order.channel) else None
 
-    def list(self, query: OrderQuery, cursor: str | None, principal: Principal) -> tuple[list[Order], str | None]:
+    def list(
+        self, query: OrderQuery, cursor: str | None, principal: Principal
+    ) -> tuple[list[Order], str | None]:
         if not principal.is_staff:
             if query.channel not in (None, principal.channel):
                 return [], None  # another channel's orders do not exist for this caller

@@ -41,7 +41,12 @@ def start_stack(extra_env: dict[str, str] | None = None, timeout: float = 90) ->
     }
     log = open(ROOT / ".pytest_cache" / f"local-stack-{api_port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        [sys.executable, "-m", "infra.local"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     api = f"http://127.0.0.1:{api_port}"
     deadline = time.monotonic() + timeout
@@ -57,8 +62,13 @@ def start_stack(extra_env: dict[str, str] | None = None, timeout: float = 90) ->
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the local stack was not ready in {timeout}s; see {log.name}")
             time.sleep(0.3)
-        yield Stack(api=api, aws=extra_env.get("OMS_AWS_ENDPOINT") if extra_env and "OMS_AWS_ENDPOINT" in extra_env
-                    else f"http://127.0.0.1:{aws_port}", process=process)
+        yield Stack(
+            api=api,
+            aws=extra_env.get("OMS_AWS_ENDPOINT")
+            if extra_env and "OMS_AWS_ENDPOINT" in extra_env
+            else f"http://127.0.0.1:{aws_port}",
+            process=process,
+        )
     finally:
         process.terminate()
         try:

@@ -18,13 +18,25 @@ def new_sku() -> str:
 
 def stock_product(stack: Stack, on_hand: int, price: str = "19.99") -> str:
     sku = new_sku()
-    assert requests.put(f"{stack.api}/products/{sku}", json={"name": "Thing", "price": price}, headers=STAFF).status_code == 201
-    assert requests.put(f"{stack.api}/inventory/{sku}", json={"on_hand": on_hand}, headers=STAFF).status_code == 200
+    assert (
+        requests.put(
+            f"{stack.api}/products/{sku}", json={"name": "Thing", "price": price}, headers=STAFF
+        ).status_code
+        == 201
+    )
+    assert (
+        requests.put(f"{stack.api}/inventory/{sku}", json={"on_hand": on_hand}, headers=STAFF).status_code
+        == 200
+    )
     return sku
 
 
 def order(sku: str, quantity: int = 1, **extra: Any) -> dict[str, Any]:
-    return {"customer": {"email": "e2e@example.com", "name": "E2E"}, "lines": [{"sku": sku, "quantity": quantity}], **extra}
+    return {
+        "customer": {"email": "e2e@example.com", "name": "E2E"},
+        "lines": [{"sku": sku, "quantity": quantity}],
+        **extra,
+    }
 
 
 def test_health_answers_without_a_key(stack: Stack) -> None:
@@ -45,12 +57,16 @@ def test_keys_are_required_and_roles_enforced(stack: Stack) -> None:
 def test_an_order_from_intake_to_tracking(stack: Stack) -> None:
     sku = stock_product(stack, on_hand=5)
 
-    created = requests.post(f"{stack.api}/orders", json=order(sku, 2), headers={**WEB, "Idempotency-Key": "e2e-1" + sku})
+    created = requests.post(
+        f"{stack.api}/orders", json=order(sku, 2), headers={**WEB, "Idempotency-Key": "e2e-1" + sku}
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert (body["status"], body["channel"], body["total"]) == ("CONFIRMED", "web", "39.98")
 
-    replay = requests.post(f"{stack.api}/orders", json=order(sku, 2), headers={**WEB, "Idempotency-Key": "e2e-1" + sku})
+    replay = requests.post(
+        f"{stack.api}/orders", json=order(sku, 2), headers={**WEB, "Idempotency-Key": "e2e-1" + sku}
+    )
     assert replay.status_code == 200
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json()["order_id"] == body["order_id"]
@@ -67,7 +83,9 @@ def test_an_order_from_intake_to_tracking(stack: Stack) -> None:
     }
     assert requests.get(f"{stack.api}/orders/{body['order_id']}", headers=WEB).json() == body
     assert requests.get(f"{stack.api}/orders/{body['order_id']}", headers=POS).status_code == 404
-    listed = requests.get(f"{stack.api}/orders", params={"channel": "web", "limit": 100}, headers=STAFF).json()
+    listed = requests.get(
+        f"{stack.api}/orders", params={"channel": "web", "limit": 100}, headers=STAFF
+    ).json()
     assert body["order_id"] in [o["order_id"] for o in listed["items"]]
 
 
@@ -87,11 +105,17 @@ def test_bad_requests_get_problem_json(stack: Stack) -> None:
     assert invalid_json.status_code == 400
     wrong_type = requests.post(url, data=b"a=b", headers={**WEB, "Content-Type": "text/plain"})
     assert wrong_type.status_code == 415
-    too_large = requests.post(url, data=b"[" + b" " * 300_000 + b"]", headers={**WEB, "Content-Type": "application/json"})
+    too_large = requests.post(
+        url, data=b"[" + b" " * 300_000 + b"]", headers={**WEB, "Content-Type": "application/json"}
+    )
     assert too_large.status_code == 413
     invalid = requests.post(url, json={"customer": {"email": "x", "name": ""}, "lines": []}, headers=WEB)
     assert invalid.status_code == 422
-    assert {e["field"] for e in invalid.json()["errors"]} == {"body.customer.email", "body.customer.name", "body.lines"}
+    assert {e["field"] for e in invalid.json()["errors"]} == {
+        "body.customer.email",
+        "body.customer.name",
+        "body.lines",
+    }
     for reply in (invalid_json, wrong_type, too_large, invalid):
         assert reply.headers["Content-Type"] == "application/problem+json"
 
@@ -123,7 +147,11 @@ def test_staff_can_read_the_openapi_document_and_swagger(stack: Stack) -> None:
 
 def test_the_aws_endpoint_serves_the_stack_tables_to_plain_boto3(stack: Stack) -> None:
     dynamodb = boto3.client(
-        "dynamodb", endpoint_url=stack.aws, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        "dynamodb",
+        endpoint_url=stack.aws,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
     )
     assert {"oms-orders", "oms-catalog", "oms-api-keys"} <= set(dynamodb.list_tables()["TableNames"])
 
@@ -133,6 +161,11 @@ def test_an_existing_endpoint_is_used_instead_of_the_embedded_one(stack: Stack) 
     for second in start_stack({"OMS_AWS_ENDPOINT": stack.aws, "OMS_LOCAL_KEYS": "other-key=staff"}):
         sku = new_sku()
         headers = {"X-Api-Key": "other-key"}
-        assert requests.put(f"{second.api}/products/{sku}", json={"name": "x", "price": "1.00"}, headers=headers).status_code == 201
+        assert (
+            requests.put(
+                f"{second.api}/products/{sku}", json={"name": "x", "price": "1.00"}, headers=headers
+            ).status_code
+            == 201
+        )
         # Same data, seen through the first stack: one AWS endpoint behind both.
         assert requests.get(f"{stack.api}/products/{sku}", headers=STAFF).status_code == 200

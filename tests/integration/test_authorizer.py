@@ -42,7 +42,7 @@ def test_a_staff_key_has_no_channel(aws: Any) -> None:
 
 @pytest.mark.parametrize("key", ["unknown", None])
 def test_an_unknown_or_missing_key_is_unauthorized(aws: Any, key: str | None) -> None:
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         lambda_handler(with_key(key), CONTEXT)
 
 

@@ -30,18 +30,29 @@ def test_unknown_products_are_404(staff: ApiClient) -> None:
 
 
 def test_a_count_sets_on_hand_and_keeps_reservations(stocked: ApiClient, web: ApiClient) -> None:
-    web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 2}]})
+    web.post(
+        "/orders",
+        {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 2}]},
+    )
 
     recount = stocked.put("/inventory/MUG", {"on_hand": 7})
 
     assert recount.json() == {"sku": "MUG", "on_hand": 7, "reserved": 2, "available": 5}
 
 
-def test_a_count_below_reservations_shows_the_shortfall_and_blocks_new_orders(stocked: ApiClient, web: ApiClient) -> None:
-    web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 3}]})
+def test_a_count_below_reservations_shows_the_shortfall_and_blocks_new_orders(
+    stocked: ApiClient, web: ApiClient
+) -> None:
+    web.post(
+        "/orders",
+        {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 3}]},
+    )
 
     assert stocked.put("/inventory/MUG", {"on_hand": 1}).json()["available"] == -2
-    reply = web.post("/orders", {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]})
+    reply = web.post(
+        "/orders",
+        {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]},
+    )
     assert reply.status == 409
 
 

@@ -56,10 +56,15 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
         # Each buyer is its own execution environment: its own client, its own cold price cache.
         db = boto3.client("dynamodb", endpoint_url=endpoint)
         service = OrderService(
-            OrderStore(db, ORDERS.local_name, CATALOG.local_name), CatalogStore(db, CATALOG.local_name), settings()
+            OrderStore(db, ORDERS.local_name, CATALOG.local_name),
+            CatalogStore(db, CATALOG.local_name),
+            settings(),
         )
         request = NewOrder.model_validate(
-            {"customer": {"email": f"b{n}@example.com", "name": "B"}, "lines": [{"sku": "LAST", "quantity": 1}]}
+            {
+                "customer": {"email": f"b{n}@example.com", "name": "B"},
+                "lines": [{"sku": "LAST", "quantity": 1}],
+            }
         )
         return service.place(request, Principal("channel", f"k{n}", "web"), idempotency_key=None)
 

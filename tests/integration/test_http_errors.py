@@ -62,7 +62,9 @@ def test_an_unknown_route_is_404(staff: ApiClient) -> None:
 
 
 def test_invalid_json_is_400(stocked: ApiClient) -> None:
-    problem = assert_problem(stocked.post("/orders", raw=b"{not json", headers={"Content-Type": "application/json"}), 400)
+    problem = assert_problem(
+        stocked.post("/orders", raw=b"{not json", headers={"Content-Type": "application/json"}), 400
+    )
     assert "JSON" in problem["detail"]
 
 
@@ -76,12 +78,17 @@ def test_json_with_a_charset_is_fine(stocked: ApiClient) -> None:
     import json
 
     raw = json.dumps(ORDER).encode()
-    assert stocked.post("/orders", raw=raw, headers={"Content-Type": "application/json; charset=utf-8"}).status == 201
+    assert (
+        stocked.post("/orders", raw=raw, headers={"Content-Type": "application/json; charset=utf-8"}).status
+        == 201
+    )
 
 
 def test_a_body_over_256_kib_is_413(stocked: ApiClient) -> None:
     huge = b'{"customer": {"email": "a@example.com", "name": "' + b"x" * (256 * 1024) + b'"}, "lines": []}'
-    problem = assert_problem(stocked.post("/orders", raw=huge, headers={"Content-Type": "application/json"}), 413)
+    problem = assert_problem(
+        stocked.post("/orders", raw=huge, headers={"Content-Type": "application/json"}), 413
+    )
     assert "262144" in problem["detail"]
 
 
@@ -94,7 +101,9 @@ def test_validation_errors_name_each_field(stocked: ApiClient) -> None:
     assert_problem(stocked.post("/orders", ORDER, headers={"Idempotency-Key": "x" * 256}), 422)
 
 
-def test_an_internal_error_is_500_without_internals(stocked: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_error_is_500_without_internals(
+    stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("secret-table-name arn:aws:dynamodb:us-east-1:123:table/x")
 
@@ -105,7 +114,9 @@ def test_an_internal_error_is_500_without_internals(stocked: ApiClient, monkeypa
     assert problem["request_id"] == "test-request"
 
 
-def test_a_crashing_function_is_a_502_problem_from_the_gateway(stocked: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crashing_function_is_a_502_problem_from_the_gateway(
+    stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from functions.api import handler
 
     def crash(*_: Any, **__: Any) -> None:
@@ -121,7 +132,9 @@ def test_the_openapi_document_is_generated_from_the_code(staff: ApiClient) -> No
     assert reply.status == 200
     document = reply.json()
     assert document["openapi"].startswith("3.")
-    assert {"/orders", "/orders/{order_id}", "/products/{sku}", "/inventory/{sku}", "/health"} <= set(document["paths"])
+    assert {"/orders", "/orders/{order_id}", "/products/{sku}", "/inventory/{sku}", "/health"} <= set(
+        document["paths"]
+    )
     post = document["paths"]["/orders"]["post"]
     assert {"201", "409", "422"} <= set(post["responses"])
     assert any(p["name"].lower() == "idempotency-key" and p["in"] == "header" for p in post["parameters"])

@@ -27,7 +27,12 @@ def endpoint() -> Iterator[str]:
 
 
 def test_create_list_and_revoke(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "shopify", "--name", "S"]) == 0
+    assert (
+        cli.main(
+            ["--endpoint", endpoint, "create", "--role", "channel", "--channel", "shopify", "--name", "S"]
+        )
+        == 0
+    )
     created = json.loads(capsys.readouterr().out)
     store = ApiKeyStore(boto3.client("dynamodb", endpoint_url=endpoint), API_KEYS.local_name)
     principal = store.lookup(created["key"])

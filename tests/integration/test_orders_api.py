@@ -42,7 +42,9 @@ def test_an_order_reserves_every_line_and_prices_from_the_catalog(stocked: ApiCl
 
 
 def test_an_explicit_unit_price_wins_over_the_catalog(stocked: ApiClient, web: ApiClient) -> None:
-    reply = web.post("/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG", "quantity": 2, "unit_price": "7.25"}]})
+    reply = web.post(
+        "/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG", "quantity": 2, "unit_price": "7.25"}]}
+    )
     assert reply.status == 201
     assert reply.json()["total"] == "14.50"
 
@@ -54,7 +56,9 @@ def test_the_channel_comes_from_the_key_never_the_body(stocked: ApiClient, web: 
     assert stocked.post("/orders", order(("MUG", 1))).json()["channel"] == "staff"
 
 
-def test_short_stock_on_any_line_reserves_nothing_and_creates_no_order(stocked: ApiClient, web: ApiClient) -> None:
+def test_short_stock_on_any_line_reserves_nothing_and_creates_no_order(
+    stocked: ApiClient, web: ApiClient
+) -> None:
     reply = web.post("/orders", order(("TSHIRT", 2), ("MUG", 5)))
 
     assert reply.status == 409
@@ -99,12 +103,16 @@ def test_unknown_skus_and_bad_fields_are_422_naming_each_field(stocked: ApiClien
     assert empty.status == 422
     assert {e["field"] for e in empty.json()["errors"]} == {"body.lines"}
 
-    float_money = web.post("/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG", "quantity": 1, "unit_price": 8.5}]})
+    float_money = web.post(
+        "/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG", "quantity": 1, "unit_price": 8.5}]}
+    )
     assert float_money.status == 422
     assert "decimal string" in float_money.json()["errors"][0]["message"]
 
 
-def test_a_retry_with_the_same_idempotency_key_returns_the_original_order(stocked: ApiClient, web: ApiClient) -> None:
+def test_a_retry_with_the_same_idempotency_key_returns_the_original_order(
+    stocked: ApiClient, web: ApiClient
+) -> None:
     first = web.post("/orders", order(("TSHIRT", 2)), headers={"Idempotency-Key": "k-1"})
     again = web.post("/orders", order(("TSHIRT", 2)), headers={"Idempotency-Key": "k-1"})
 
@@ -116,7 +124,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_original_order(stocke
     assert len(stocked.get("/orders").json()["items"]) == 1
 
 
-def test_the_same_key_with_another_body_is_422_and_reserves_nothing(stocked: ApiClient, web: ApiClient) -> None:
+def test_the_same_key_with_another_body_is_422_and_reserves_nothing(
+    stocked: ApiClient, web: ApiClient
+) -> None:
     assert web.post("/orders", order(("TSHIRT", 2)), headers={"Idempotency-Key": "k-1"}).status == 201
     reused = web.post("/orders", order(("TSHIRT", 3)), headers={"Idempotency-Key": "k-1"})
     assert reused.status == 422
@@ -139,7 +149,9 @@ def test_a_replay_is_answered_even_when_stock_has_run_out_since(stocked: ApiClie
     assert again.json()["order_id"] == first.json()["order_id"]
 
 
-def test_the_same_external_id_from_the_same_channel_is_one_order(stocked: ApiClient, web: ApiClient, pos: ApiClient) -> None:
+def test_the_same_external_id_from_the_same_channel_is_one_order(
+    stocked: ApiClient, web: ApiClient, pos: ApiClient
+) -> None:
     first = web.post("/orders", order(("TSHIRT", 1), external_id="SHOP-77"))
     second = web.post("/orders", order(("TSHIRT", 1), external_id="SHOP-77"))
     other_channel = pos.post("/orders", order(("TSHIRT", 1), external_id="SHOP-77"))

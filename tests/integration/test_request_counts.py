@@ -8,7 +8,9 @@ from tests.support.http import ApiClient
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "TSHIRT", "quantity": 1}]}
 
 
-def test_a_new_order_is_one_transact_write(stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter) -> None:
+def test_a_new_order_is_one_transact_write(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
     web.post("/orders", ORDER)  # warms this environment's price cache
     dynamodb_calls.reset()
 
@@ -25,7 +27,9 @@ def test_a_cold_environment_reads_prices_once_then_writes_once(
     assert dynamodb_calls.calls == ["BatchGetItem", "TransactWriteItems"]
 
 
-def test_an_order_with_explicit_prices_never_reads(stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter) -> None:
+def test_an_order_with_explicit_prices_never_reads(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
     priced = {**ORDER, "lines": [{"sku": "TSHIRT", "quantity": 1, "unit_price": "19.99"}]}
     assert web.post("/orders", priced).status == 201
     assert dynamodb_calls.calls == ["TransactWriteItems"]

@@ -27,7 +27,9 @@ class InProcess:
         module_name, _, attribute = self.fn.handler.rpartition(".")
         handler = getattr(import_module(module_name), attribute)
         try:
-            return handler(event, LambdaContext(self.fn.name, self.fn.memory_mb, self.fn.timeout_s, "test-request"))
+            return handler(
+                event, LambdaContext(self.fn.name, self.fn.memory_mb, self.fn.timeout_s, "test-request")
+            )
         except Exception as exc:
             raise InvocationError(type(exc).__name__, str(exc)) from exc
 

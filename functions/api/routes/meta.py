@@ -1,7 +1,13 @@
-"""Health (no key) and the API's own description (generated from the code by Powertools)."""
+"""Health (no key) and the API's own description, generated from the code by Powertools.
+
+The OpenAPI document and the Swagger page are built on first request, not at init: Powertools'
+OpenAPI models are the costliest import of this function, and only staff ever ask for them.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -10,6 +16,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from shared.http import staff_only
 
 router = Router()
+TITLE = "Order Management System API"
+VERSION = "1.0.0"
 
 
 @router.get("/health", summary="Liveness: answers without a key", tags=["meta"])
@@ -19,7 +27,35 @@ def health() -> dict[str, str]:
 
 @router.get("/openapi.json", summary="This API's OpenAPI document (staff)", tags=["meta"])
 def openapi_document() -> Response[Any]:
-    from functions.api.app import openapi_json  # the app imports this module: resolve at call time
-
     staff_only(router)
     return Response(status_code=200, content_type="application/json", body=openapi_json())
+
+
+@router.get("/swagger", include_in_schema=False)
+def swagger_ui() -> Response[str]:
+    """Swagger UI with its assets inlined from the Powertools package: it works with no network."""
+    staff_only(router)
+    return Response(status_code=200, content_type="text/html", body=_swagger_html())
+
+
+@cache
+def openapi_json() -> str:
+    from functions.api.app import app  # the app includes this router: resolve at call time
+
+    return app.get_openapi_json_schema(title=TITLE, version=VERSION)
+
+
+@cache
+def _swagger_html() -> str:
+    from aws_lambda_powertools import event_handler
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    assets = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
+    return generate_swagger_html(
+        openapi_json().replace("</", "<\\/"),
+        (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        "",  # no base URL: the assets above are inlined
+        None,
+        False,
+    )

@@ -20,7 +20,6 @@ from shared.services.orders import Placed
 router = Router()
 
 _TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?Z?)?$"
-_PROBLEM = {"content": {"application/problem+json": {}}}
 
 
 @router.post(
@@ -30,7 +29,7 @@ _PROBLEM = {"content": {"application/problem+json": {}}}
     responses={
         200: {"description": "A replay: the order this Idempotency-Key or external_id already created"},
         201: {"description": "Created"},
-        409: {"description": "Not enough stock for one or more SKUs", **_PROBLEM},
+        409: {"description": "Not enough stock for one or more SKUs"},
         422: {"description": "Invalid request, unknown SKU, or an Idempotency-Key reused for another body"},
     },
 )
@@ -69,10 +68,14 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
             "out-of-stock",
             "Out of stock",
             "Not enough stock for: " + ", ".join(s.sku for s in result.shortages) + ". Nothing was reserved.",
-            shortages=[{"sku": s.sku, "requested": s.requested, "available": s.available} for s in result.shortages],
+            shortages=[
+                {"sku": s.sku, "requested": s.requested, "available": s.available} for s in result.shortages
+            ],
         )
     if isinstance(result, Rejected):
-        return ProblemError(422, "validation", "Unprocessable Content", "The order has invalid lines.", errors=result.errors)
+        return ProblemError(
+            422, "validation", "Unprocessable Content", "The order has invalid lines.", errors=result.errors
+        )
     if isinstance(result, KeyReused):
         return ProblemError(
             422,
@@ -81,7 +84,11 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
             "This Idempotency-Key was already used with a different request body.",
         )
     return ProblemError(
-        503, "contention", "Service Unavailable", "The stock is busy; retry shortly.", headers={"Retry-After": "1"}
+        503,
+        "contention",
+        "Service Unavailable",
+        "The stock is busy; retry shortly.",
+        headers={"Retry-After": "1"},
     )
 
 
@@ -110,4 +117,3 @@ def list_orders(
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     return json_response(200, OrderPage(items=items, next_token=token))
-

@@ -1,0 +1,234 @@
+"""`make bench`: what an order costs. Measured, printed, never asserted with timers.
+
+* DynamoDB requests per new order (warm and cold environment) and per replay, counted through
+  botocore events against moto;
+* the API function's init time in fresh processes, as a ratio to the floor of a bare
+  `import boto3` plus the same client, both measured in this run;
+* handler time per request with AWS calls replaced by an instant fake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import tests.conftest  # noqa: F401 - the same fake credentials and table names as the tests
+
+ROOT = Path(__file__).resolve().parents[2]
+INIT_RUNS = 9
+HANDLER_RUNS = 300
+ORDER = {
+    "customer": {"email": "bench@example.com", "name": "Bench"},
+    "lines": [{"sku": "BENCH", "quantity": 1}],
+}
+
+
+def line(name: str, value: str, note: str = "") -> None:
+    print(f"{name:<52} {value:>12}  {note}".rstrip(), flush=True)
+
+
+# --- DynamoDB requests per order ------------------------------------------------------------
+
+
+def requests_per_order() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from functions.api import deps
+    from functions.authorizer import handler as authorizer
+    from infra.local.keys import DEFAULT_KEYS, parse_keys
+    from infra.local.resources import ensure_tables
+    from infra.spec import API_KEYS
+    from shared.aws import client
+    from shared.dal.api_keys import ApiKeyStore
+    from tests.support.http import ApiClient
+
+    with mock_aws():
+        deps.reset()
+        authorizer.key_store.cache_clear()
+        dynamodb = boto3.client("dynamodb")
+        ensure_tables(dynamodb)
+        for key in parse_keys(DEFAULT_KEYS):
+            ApiKeyStore(dynamodb, API_KEYS.local_name).put(key.key, key.role, key.channel, "bench")  # type: ignore[arg-type]
+        staff, web = ApiClient("dev-staff-key"), ApiClient("dev-web-key")
+        staff.put("/products/BENCH", {"name": "Bench", "price": "1.00"})
+        staff.put("/inventory/BENCH", {"on_hand": 1000})
+
+        calls: list[str] = []
+
+        def count(model: Any, params: dict[str, Any], **_: Any) -> None:
+            if params.get("TableName") != API_KEYS.local_name:  # the authorizer is another function
+                calls.append(model.name)
+
+        client("dynamodb").meta.events.register("before-parameter-build.dynamodb", count)
+
+        def measure(headers: dict[str, str] | None = None) -> list[str]:
+            calls.clear()
+            web.post("/orders", ORDER, headers=headers)
+            return list(calls)
+
+        cold = measure()
+        warm = [measure() for _ in range(20)]
+        measure({"Idempotency-Key": "bench-replay"})
+        replay = measure({"Idempotency-Key": "bench-replay"})
+        deps.reset()
+    warm_counts = {len(c) for c in warm}
+    line(
+        "dynamodb requests per new order (warm)",
+        "/".join(map(str, sorted(warm_counts))),
+        "target 1: " + ", ".join(warm[0]),
+    )
+    line("dynamodb requests per new order (cold environment)", str(len(cold)), ", ".join(cold))
+    line("dynamodb requests per replay", str(len(replay)), ", ".join(replay) + " (nothing reserved)")
+
+
+# --- init time --------------------------------------------------------------------------------
+
+_HANDLER_INIT = "import functions.api.handler"
+_FLOOR_INIT = "import boto3; boto3.session.Session().client('dynamodb')"
+
+
+def _fresh_process_ms(code: str, env: dict[str, str]) -> float:
+    script = f"import time; t = time.perf_counter(); {code}; print((time.perf_counter() - t) * 1000)"
+    out = subprocess.run(
+        [sys.executable, "-X", "frozen_modules=on", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def init_time() -> None:
+    from infra.local.resources import local_environment
+    from infra.spec import API, base_environment
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")},
+        **base_environment(API),
+        **local_environment(),
+        # As in Lambda: Powertools' Tracer is on and patches botocore, and the X-Ray SDK sees
+        # LAMBDA_TASK_ROOT, so it samples as it does in Lambda (no sampling client of its own).
+        "AWS_LAMBDA_FUNCTION_NAME": "api",
+        "LAMBDA_TASK_ROOT": str(ROOT),
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
+    for code in (_HANDLER_INIT, _FLOOR_INIT):  # warm the bytecode cache once, as a deployed package has it
+        _fresh_process_ms(code, env)
+    handler, floor = [], []
+    for _ in range(INIT_RUNS):  # interleaved, so machine noise hits both alike
+        handler.append(_fresh_process_ms(_HANDLER_INIT, env))
+        floor.append(_fresh_process_ms(_FLOOR_INIT, env))
+    h, f = statistics.median(handler), statistics.median(floor)
+    line(f"api init: import + clients (median of {INIT_RUNS})", f"{h:.0f} ms")
+    line("floor: import boto3 + dynamodb client (median)", f"{f:.0f} ms")
+    line("api init / floor", f"{h / f:.2f}x", "target <= 1.5x")
+
+
+# --- handler time without AWS -----------------------------------------------------------------
+
+
+class InstantDynamo:
+    """Answers the API's DynamoDB calls at once, so only the handler's own work is timed."""
+
+    def __init__(self, order_item: dict[str, Any]) -> None:
+        self._order = order_item
+
+    def transact_write_items(self, **_: Any) -> dict[str, Any]:
+        return {}
+
+    def get_item(self, **_: Any) -> dict[str, Any]:
+        return {"Item": self._order}
+
+    def batch_get_item(self, **kw: Any) -> dict[str, Any]:
+        return {"Responses": {}}
+
+
+def handler_time() -> None:
+    from decimal import Decimal
+
+    from functions.api import deps
+    from functions.api.handler import lambda_handler
+    from infra.local.gateway import proxy_event
+    from infra.local.workers import LambdaContext
+    from shared.dal.orders import order_item
+    from shared.domain.auth import Principal
+    from shared.domain.orders import decide_new_order
+    from shared.models.orders import NewOrder
+
+    deps.reset()
+    service = deps.order_service()
+    plan = decide_new_order(
+        NewOrder.model_validate(ORDER),
+        principal=Principal("channel", "k", "web"),
+        catalog_prices={"BENCH": Decimal("1.00")},
+        order_id="bench-order",
+        now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        default_currency="USD",
+    )
+    assert not isinstance(plan, type(None))
+    fake = InstantDynamo(order_item(plan.order))  # type: ignore[union-attr]
+    service._orders._db = fake  # type: ignore[attr-defined]
+    service._prices.store({"BENCH": Decimal("1.00")})  # type: ignore[attr-defined]
+    authorizer = {"role": "channel", "channel": "web", "key_id": "bench"}
+    post = proxy_event(
+        "POST",
+        "/orders",
+        "/orders",
+        {"Content-Type": "application/json"},
+        body=json.dumps(ORDER).encode(),
+        authorizer=authorizer,
+    )
+    get = proxy_event(
+        "GET",
+        "/orders/{order_id}",
+        "/orders/bench-order",
+        {},
+        path_parameters={"order_id": "bench-order"},
+        authorizer=authorizer,
+    )
+    context = LambdaContext("api", 1024, 10, "bench", deadline=time.monotonic() + 3600)
+
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics print EMF lines to stdout
+    for name, event, expected in (("POST /orders", post, 201), ("GET /orders/{id}", get, 200)):
+        samples = []
+        for _ in range(HANDLER_RUNS):
+            stdout, sys.stdout = sys.stdout, devnull
+            try:
+                start = time.perf_counter()
+                result = lambda_handler(event, context)
+                samples.append((time.perf_counter() - start) * 1000)
+            finally:
+                sys.stdout = stdout
+            assert result["statusCode"] == expected, result
+        line(
+            f"handler time {name}, AWS calls excluded (median)",
+            f"{statistics.median(samples):.2f} ms",
+            f"p95 {statistics.quantiles(samples, n=20)[-1]:.2f} ms",
+        )
+    deps.reset()
+
+
+def main() -> int:
+    print("OMS benchmark (make bench)")
+    requests_per_order()
+    init_time()
+    handler_time()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""One synth of the real app per test session: building and synthesising the stack takes seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.app import build_app
+from infra.stack import OmsStack
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    app: App
+    stack: OmsStack
+    template: Template
+    outdir: Path
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return self.template.to_json()["Resources"]
+
+    def of_type(self, cfn_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: r for lid, r in self.resources.items() if r["Type"] == cfn_type}
+
+    def logical_id(self, construct: Any) -> str:
+        """Logical id of an L2 construct's (or an L1's own) CloudFormation resource."""
+        element = getattr(construct.node, "default_child", None) or construct
+        return str(self.stack.resolve(self.stack.get_logical_id(element)))
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app, stack = build_app(outdir=str(outdir))
+    app.synth()  # runs cdk-nag; raises if any finding is not acknowledged
+    return Synthesized(app=app, stack=stack, template=Template.from_stack(stack), outdir=outdir)

@@ -1,0 +1,348 @@
+"""The local API Gateway: route matching, REST v1 proxy events, the authorizer flow (fake pools)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from infra.local.gateway import (
+    MAX_PAYLOAD_BYTES,
+    STAGE,
+    CompiledRoute,
+    Gateway,
+    _http_response,
+    authorizer_event,
+    proxy_event,
+)
+from infra.local.workers import InvocationError
+from infra.spec import FUNCTIONS, Function, Route
+
+API = Function(
+    name="api",
+    description="test",
+    routes=(
+        Route("GET", "/health", authorized=False),
+        Route("GET", "/orders"),
+        Route("POST", "/orders"),
+        Route("GET", "/orders/{order_id}"),
+        Route("PUT", "/products/{sku}/price"),
+        Route("GET", "/openapi.json"),
+    ),
+)
+AUTH = Function(name="authorizer", description="test")
+
+
+class FakePool:
+    """FunctionPool.invoke: records events, answers with a canned result or raises."""
+
+    def __init__(self, answer: Any = None) -> None:
+        self.answer = answer
+        self.events: list[dict[str, Any]] = []
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        self.events.append(event)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+OK = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
+ALLOW = {
+    "principalId": "key-1",
+    "policyDocument": {"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]},
+    "context": {"role": "channel", "channel": "web", "key_id": "key-1"},
+}
+DENY = {**ALLOW, "policyDocument": {"Statement": [{"Effect": "Deny"}]}}
+
+
+def gateway(api: FakePool | None = None, authorizer: FakePool | None = None) -> Gateway:
+    pools = {"api": api or FakePool(OK), "authorizer": authorizer or FakePool(ALLOW)}
+    return Gateway(pools, (API, AUTH), "authorizer")  # type: ignore[arg-type]
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def test_compiled_route_extracts_path_parameters() -> None:
+    compiled = CompiledRoute.compile(Route("GET", "/orders/{order_id}/lines/{line}"), API)
+
+    found = compiled.pattern.match("/orders/o-1/lines/3")
+    assert found is not None
+    assert found.groupdict() == {"order_id": "o-1", "line": "3"}
+    assert compiled.pattern.match("/orders/o-1/lines") is None
+    assert compiled.pattern.match("/orders/a/b/lines/3") is None
+
+
+def test_literal_dots_are_not_wildcards() -> None:
+    compiled = CompiledRoute.compile(Route("GET", "/openapi.json"), API)
+
+    assert compiled.pattern.match("/openapi.json")
+    assert compiled.pattern.match("/openapiXjson") is None
+
+
+def test_match_finds_route_and_parameters() -> None:
+    matched = gateway().match("PUT", "/products/TEE-RED-M/price")
+
+    assert matched is not None
+    compiled, params = matched
+    assert (compiled.route.method, compiled.route.path, compiled.function.name) == (
+        "PUT",
+        "/products/{sku}/price",
+        "api",
+    )
+    assert params == {"sku": "TEE-RED-M"}
+
+
+def test_match_picks_the_route_with_the_method() -> None:
+    gw = gateway()
+
+    get = gw.match("GET", "/orders")
+    post = gw.match("POST", "/orders")
+    assert get is not None
+    assert post is not None
+    assert (get[0].route.method, post[0].route.method) == ("GET", "POST")
+    assert get[1] == {}
+    assert gw.match("DELETE", "/orders") is None
+    assert gw.match("POST", "/orders/o-1") is None
+
+
+@pytest.mark.parametrize("path", ["/nope", "/orders/o-1/extra", "/health/x", "/", "/products/x"])
+def test_no_match_is_none(path: str) -> None:
+    assert gateway().match("GET", path) is None
+
+
+def test_every_spec_route_matches_itself() -> None:
+    gw = Gateway({}, FUNCTIONS, "authorizer")
+
+    for fn in FUNCTIONS:
+        for route in fn.routes:
+            concrete = route.path.replace("{sku}", "SKU-1").replace("{order_id}", "o-1")
+            matched = gw.match(route.method, concrete)
+            assert matched is not None, route
+            assert matched[0].route == route
+
+
+# --- proxy and authorizer events -------------------------------------------------------------
+
+
+def test_proxy_event_has_the_rest_v1_shape() -> None:
+    event = proxy_event(
+        "GET",
+        "/orders/{order_id}",
+        "/orders/o-1",
+        {"Host": "localhost:3000", "User-Agent": "pytest", "X-Api-Key": "k"},
+        {"limit": ["5"], "status": ["NEW", "CONFIRMED"]},
+        b"",
+        {"order_id": "o-1"},
+        source_ip="10.0.0.7",
+    )
+
+    assert event["resource"] == "/orders/{order_id}"
+    assert event["path"] == "/orders/o-1"
+    assert event["httpMethod"] == "GET"
+    assert event["headers"]["X-Api-Key"] == "k"
+    assert event["multiValueHeaders"]["X-Api-Key"] == ["k"]
+    assert event["queryStringParameters"] == {"limit": "5", "status": "CONFIRMED"}
+    assert event["multiValueQueryStringParameters"] == {"limit": ["5"], "status": ["NEW", "CONFIRMED"]}
+    assert event["pathParameters"] == {"order_id": "o-1"}
+    assert event["stageVariables"] is None
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/orders/{order_id}"
+    assert context["httpMethod"] == "GET"
+    assert context["path"] == f"/{STAGE}/orders/o-1"
+    assert context["stage"] == STAGE
+    assert context["domainName"] == "localhost:3000"
+    assert context["identity"] == {"sourceIp": "10.0.0.7", "userAgent": "pytest"}
+    assert context["requestId"]
+    assert "authorizer" not in context
+
+
+def test_proxy_event_without_headers_query_or_parameters_uses_none() -> None:
+    event = proxy_event("GET", "/health", "/health", {})
+
+    assert event["headers"] is None
+    assert event["multiValueHeaders"] is None
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+    assert event["pathParameters"] is None
+    assert event["requestContext"]["domainName"] == "localhost"
+
+
+def test_text_bodies_are_sent_as_text() -> None:
+    event = proxy_event("POST", "/orders", "/orders", {}, body='{"name": "Müller"}'.encode())
+
+    assert event["body"] == '{"name": "Müller"}'
+    assert event["isBase64Encoded"] is False
+
+
+def test_binary_bodies_are_base64_encoded() -> None:
+    raw = b"\x89PNG\r\n\x1a\n\xff\x00"
+
+    event = proxy_event("POST", "/orders", "/orders", {}, body=raw)
+
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+
+
+def test_proxy_event_carries_an_authorizer_context() -> None:
+    event = proxy_event("GET", "/orders", "/orders", {}, authorizer={"role": "staff"})
+
+    assert event["requestContext"]["authorizer"] == {"role": "staff"}
+
+
+def test_authorizer_event_method_arn() -> None:
+    proxy = proxy_event(
+        "GET", "/orders/{order_id}", "/orders/o-1", {"x-api-key": "k"}, {"a": ["1"]}, b"", {"order_id": "o-1"}
+    )
+
+    event = authorizer_event(proxy)
+
+    assert event["type"] == "REQUEST"
+    assert event["methodArn"] == f"arn:aws:execute-api:us-east-1:000000000000:local/{STAGE}/GET/orders/o-1"
+    assert event["resource"] == "/orders/{order_id}"
+    assert event["headers"] == {"x-api-key": "k"}
+    assert event["queryStringParameters"] == {"a": "1"}
+    assert event["pathParameters"] == {"order_id": "o-1"}
+    assert event["requestContext"] is proxy["requestContext"]
+
+
+def test_authorizer_event_replaces_missing_maps_with_empty_ones() -> None:
+    event = authorizer_event(proxy_event("POST", "/orders", "/orders", {}))
+
+    assert (event["headers"], event["queryStringParameters"], event["pathParameters"]) == ({}, {}, {})
+    assert event["stageVariables"] == {}
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+def test_http_response_joins_multi_value_headers() -> None:
+    status, headers, body = _http_response(
+        {
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/json", "X-Count": 3},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": '{"id": "é"}',
+        }
+    )
+
+    assert status == 201
+    assert headers == {"Content-Type": "application/json", "X-Count": "3", "Set-Cookie": "a=1, b=2"}
+    assert body == '{"id": "é"}'.encode()
+
+
+def test_http_response_decodes_base64_bodies() -> None:
+    raw = b"\x00\x01\xfe"
+
+    assert _http_response(
+        {"statusCode": 200, "body": base64.b64encode(raw).decode(), "isBase64Encoded": True}
+    ) == (
+        200,
+        {},
+        raw,
+    )
+
+
+def test_http_response_defaults() -> None:
+    assert _http_response({}) == (502, {}, b"")
+
+
+# --- the whole flow with fake pools ----------------------------------------------------------
+
+
+def test_unknown_route_is_a_404_problem_without_any_call() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, headers, body = gateway(api, auth).handle("GET", "/nope", {"X-Api-Key": "k"}, b"", "1.2.3.4")
+
+    assert status == 404
+    assert headers == {"Content-Type": "application/problem+json"}
+    assert json.loads(body)["type"] == "urn:oms:problem:not-found"
+    assert (api.events, auth.events) == ([], [])
+
+
+def test_unauthorized_route_skips_the_authorizer() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, _, body = gateway(api, auth).handle("GET", "/health/", {}, b"", "1.2.3.4")
+
+    assert (status, body) == (200, b'{"ok": true}')
+    assert auth.events == []
+    assert api.events[0]["path"] == "/health"
+    assert "authorizer" not in api.events[0]["requestContext"]
+
+
+def test_missing_key_is_401_without_calling_the_authorizer() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, _, body = gateway(api, auth).handle("GET", "/orders", {"X-Api-Key": ""}, b"", "1.2.3.4")
+
+    assert status == 401
+    assert json.loads(body)["status"] == 401
+    assert (api.events, auth.events) == ([], [])
+
+
+def test_allowed_call_reaches_the_function_with_the_authorizer_context() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, headers, _ = gateway(api, auth).handle(
+        "GET", "/orders/o-9?limit=2&limit=3", {"x-api-key": "k"}, b"", "1.2.3.4"
+    )
+
+    assert status == 200
+    assert headers == {"Content-Type": "application/json"}
+    assert auth.events[0]["methodArn"].endswith(f"/{STAGE}/GET/orders/o-9")
+    [event] = api.events
+    assert event["pathParameters"] == {"order_id": "o-9"}
+    assert event["queryStringParameters"] == {"limit": "3"}
+    assert event["requestContext"]["authorizer"] == {
+        "role": "channel",
+        "channel": "web",
+        "key_id": "key-1",
+        "principalId": "key-1",
+    }
+    assert event["requestContext"]["identity"]["sourceIp"] == "1.2.3.4"
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (DENY, 403),
+        (InvocationError("Exception", "Unauthorized"), 401),
+        (InvocationError("KeyError", "boom"), 500),
+    ],
+)
+def test_authorizer_outcomes(answer: Any, status: int) -> None:
+    api = FakePool(OK)
+
+    result_status, headers, body = gateway(api, FakePool(answer)).handle(
+        "GET", "/orders", {"X-Api-Key": "k"}, b"", "1.2.3.4"
+    )
+
+    assert result_status == status
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status
+    assert api.events == []
+
+
+def test_function_error_is_a_502_problem() -> None:
+    status, _, body = gateway(FakePool(InvocationError("Exception", "boom"))).handle(
+        "POST", "/orders", {"X-Api-Key": "k"}, b"{}", "1.2.3.4"
+    )
+
+    assert status == 502
+    assert json.loads(body)["type"] == "urn:oms:problem:bad-gateway"
+
+
+def test_oversized_payload_is_413_before_routing() -> None:
+    api = FakePool(OK)
+
+    status, _, _ = gateway(api).handle("POST", "/nope", {}, b"x" * (MAX_PAYLOAD_BYTES + 1), "1.2.3.4")
+
+    assert status == 413
+    assert api.events == []
