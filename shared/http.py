@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from botocore.exceptions import ClientError
 
 from shared.domain.auth import Principal
 from shared.models.common import FieldError, Problem
@@ -143,6 +144,13 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
     def _not_found(_: NotFoundError) -> Response[str]:
         return problem_response(ProblemError(404, "not-found", "Not Found", "No such route."), instance())
 
+    @app.exception_handler(ClientError)
+    def _aws(exc: ClientError) -> Response[str]:
+        if exc.response.get("Error", {}).get("Code") in THROTTLING_CODES:
+            logger.warning("throttled by AWS after retries", code=exc.response["Error"]["Code"])
+            return problem_response(busy(), instance())
+        return _internal(exc)
+
     @app.exception_handler(Exception)
     def _internal(exc: Exception) -> Response[str]:
         logger.exception("unhandled error")
@@ -157,6 +165,20 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
             ),
             instance(),
         )
+
+
+THROTTLING_CODES = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionInProgressException",
+}
+
+
+def busy() -> ProblemError:
+    return ProblemError(
+        503, "busy", "Service Unavailable", "The system is busy; retry shortly.", headers={"Retry-After": "1"}
+    )
 
 
 def unsupported_media_type() -> ProblemError:

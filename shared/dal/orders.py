@@ -21,6 +21,9 @@ from shared.dal.dynamo import error_code, from_item, to_item, to_values
 from shared.domain.orders import ClaimKey, CreateOrder, Failure, OrderPlan, ReserveStock, Write
 from shared.models.orders import Order
 
+# Cancellation reasons that say "not now" rather than "no": the service retries them with backoff.
+RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
 
 class InvalidCursor(ValueError):
     pass
@@ -136,7 +139,7 @@ class OrderStore:
             code = reason.get("Code", "None")
             if code == "ConditionalCheckFailed":
                 failures.append(Failure(write=write, old=from_item(reason.get("Item"))))
-            elif code == "TransactionConflict":
+            elif code in RETRYABLE_REASONS:
                 contended = True
             elif code not in ("None", None):
                 raise exc  # throttling, validation: not a business outcome

@@ -146,3 +146,42 @@ def test_swagger_ui_is_served_to_staff(staff: ApiClient) -> None:
     reply = staff.get("/swagger")
     assert reply.status == 200
     assert b"swagger" in reply.body.lower()
+
+
+def test_dynamodb_throttling_after_retries_is_a_503_with_retry_after(
+    stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    def throttled(*_: Any, **__: Any) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query")
+
+    monkeypatch.setattr(deps.order_service(), "list", throttled)
+    reply = stocked.get("/orders")
+    problem = assert_problem(reply, 503)
+    assert reply.header("Retry-After") == "1"
+    assert "slow down" not in str(problem)
+
+
+def test_transactions_cancelled_by_throttling_are_retried_then_503(
+    stocked: ApiClient, web: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    store = deps.order_service()._orders
+    attempts: list[int] = []
+
+    def throttled(**_: Any) -> None:
+        attempts.append(1)
+        raise ClientError(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}],
+            },
+            "TransactWriteItems",
+        )
+
+    monkeypatch.setattr(store._db, "transact_write_items", throttled)
+    monkeypatch.setattr(deps.order_service(), "_sleep", lambda _: None)
+    assert_problem(web.post("/orders", ORDER), 503)
+    assert len(attempts) == 4  # MAX_ATTEMPTS, then the caller is told to retry
