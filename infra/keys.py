@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from typing import Any
 
 from infra.spec import API_KEYS
 from shared.dal.api_keys import ApiKeyStore, new_key
-from shared.models.common import CHANNEL_PATTERN
+from shared.domain.auth import check_channel
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
@@ -55,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create":
         if (args.role == "channel") != bool(args.channel):
             parser.error("--channel is required with --role channel, and only then")
-        if args.channel and not re.fullmatch(CHANNEL_PATTERN, args.channel):
-            parser.error(f"--channel must match {CHANNEL_PATTERN}")
+        if args.channel:
+            try:
+                check_channel(args.channel)
+            except ValueError as exc:
+                parser.error(str(exc))
         key = new_key()
         key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
         _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel})

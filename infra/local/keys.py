@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.domain.auth import check_channel
+
 DEFAULT_KEYS = "dev-staff-key=staff,dev-web-key=channel:web,dev-pos-key=channel:pos"
 
 
@@ -25,5 +27,7 @@ def parse_keys(spec: str) -> list[LocalKey]:
         role, _, channel = grant.partition(":")
         if not sep or not key or role not in ("staff", "channel") or (role == "channel") != bool(channel):
             raise ValueError(f"OMS_LOCAL_KEYS entry {entry!r}: use key=staff or key=channel:<name>")
+        if channel:
+            check_channel(channel)
         keys.append(LocalKey(key, role, channel or None))
     return keys

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.dal.dynamo import from_item, to_item
-from shared.domain.auth import Principal, Role
+from shared.domain.auth import Principal, Role, check_channel
 
 KEY_PREFIX = "oms_"
 
@@ -40,6 +40,10 @@ class ApiKeyStore:
         return Principal(role=item["role"], channel=item.get("channel"), key_id=key_id(digest))
 
     def put(self, api_key: str, role: Role, channel: str | None, name: str) -> str:
+        if (role == "channel") != (channel is not None):
+            raise ValueError("a channel key needs a channel, and only a channel key has one")
+        if channel is not None:
+            check_channel(channel)
         digest = hash_key(api_key)
         self._db.put_item(
             TableName=self._table,

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
+from shared.models.common import CHANNEL_PATTERN
+
 Role = Literal["staff", "channel"]
 STAFF_CHANNEL = "staff"  # the channel of orders entered by staff (phone orders, corrections)
+
+
+def check_channel(name: str) -> str:
+    """A channel name a key may be bound to; it becomes part of dedup keys, so it is strict."""
+    if not re.fullmatch(CHANNEL_PATTERN, name):
+        raise ValueError(
+            f"channel {name!r} must match {CHANNEL_PATTERN} (lower case, digits, _ and -; not 'staff')"
+        )
+    return name
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from pydantic import (
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 _MONEY_RE = re.compile(MONEY_PATTERN)
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-CHANNEL_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+# "staff" is the channel of orders staff enter (shared.domain.auth): no channel key may take it.
+CHANNEL_PATTERN = r"^(?!staff$)[a-z0-9][a-z0-9_-]{0,31}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 

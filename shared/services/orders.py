@@ -123,7 +123,8 @@ class OrderService:
                 prices.update(outcome.prices)
                 continue
             if isinstance(outcome, Contention):
-                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+                if attempt + 1 < MAX_ATTEMPTS:  # no pause before giving up
+                    self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
                 continue
             return outcome
         return Contention()

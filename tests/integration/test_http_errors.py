@@ -154,7 +154,9 @@ def test_dynamodb_throttling_after_retries_is_a_503_with_retry_after(
     from botocore.exceptions import ClientError
 
     def throttled(*_: Any, **__: Any) -> None:
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query")
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query"
+        )
 
     monkeypatch.setattr(deps.order_service(), "list", throttled)
     reply = stocked.get("/orders")

@@ -54,3 +54,5 @@ def test_a_channel_key_needs_a_valid_channel(endpoint: str) -> None:
         cli.main(["--endpoint", endpoint, "create", "--role", "channel"])
     with pytest.raises(SystemExit):
         cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "Bad Channel"])
+    with pytest.raises(SystemExit):  # "staff" is the channel of staff-entered orders
+        cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "staff"])

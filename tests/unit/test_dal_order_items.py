@@ -149,8 +149,8 @@ def test_cancellation_maps_reasons_to_failures_in_plan_order() -> None:
 @pytest.mark.parametrize(
     "error",
     [
-        cancelled({"Code": "ThrottlingError"}),
         cancelled({"Code": "ValidationError"}),
+        cancelled({"Code": "None"}, {"Code": "ItemCollectionSizeLimitExceeded"}),
         ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems"),
     ],
 )

@@ -286,12 +286,6 @@ def test_persistent_contention_gives_up_after_max_attempts() -> None:
     assert all(0 <= delay <= 0.05 * 2**attempt for attempt, delay in enumerate(sleeps))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: OrderService.place sleeps (up to 0.05 * 2**3 s) after the last attempt too, "
-    "adding latency before it gives up with Contention",
-)
 def test_no_sleep_after_the_last_attempt() -> None:
     sleeps: list[float] = []
     orders = FakeOrders(*[contended] * MAX_ATTEMPTS)
