@@ -18,9 +18,19 @@ STACK_NAME = "OmsStack"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTDIR = REPO_ROOT / "cdk.out"
 
+# Feature flags live here rather than in cdk.json so that `cdk synth`, `python -m infra.app` and the
+# tests all build the same template (only the CDK CLI reads cdk.json).
+FEATURE_FLAGS: dict[str, Any] = {
+    # Redeploy the stage when the authorizer's configuration changes, not only its routes.
+    "@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId": True,
+    # Access log destination without the trailing ':*', as API Gateway stores it (no false drift).
+    "@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard": True,
+}
+
 
 def build_app(**app_options: Any) -> tuple[App, OmsStack]:
-    app = App(**app_options)
+    context = {**FEATURE_FLAGS, **app_options.pop("context", {})}
+    app = App(context=context, **app_options)
     stack = OmsStack(app, STACK_NAME, description="OMS: serverless order management system")
     add_nag(app)
     return app, stack

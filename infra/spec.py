@@ -20,6 +20,8 @@ from typing import Literal
 SERVICE_NAME = "oms"
 METRICS_NAMESPACE = "OMS"
 RUNTIME = "python3.13"
+# The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
+POWERTOOLS_VERSION = "3.37.0"
 
 Access = Literal["read", "write", "read_write"]
 
@@ -151,6 +153,7 @@ def base_environment(fn: Function) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "OMS_FUNCTION": fn.name,
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",  # responses hold personal data
         **fn.environment,
     }
 

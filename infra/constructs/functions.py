@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import spec
@@ -31,15 +32,14 @@ ASSET_EXCLUDE = [
     "*.pyc",
 ]
 
-# AWS-managed Powertools for AWS Lambda (Python) v3 layer, built for python3.13 on arm64; it brings
-# Powertools with its tracer and parser extras (aws-xray-sdk, pydantic). boto3 comes from the runtime.
-# pyproject.toml pins aws-lambda-powertools==3.37.0 for local runs; the layer number below is the most
-# recent one we could confirm exists, NOT verified to be exactly 3.37.0. Before a release, check with
-#   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.13/3.37.0
-# (its value is the exact layer ARN of that Powertools version) and update this one number.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python313-arm64"
-POWERTOOLS_LAYER_VERSION = 36
+
+# The AWS-managed Powertools v3 layer (Powertools with its extras: aws-xray-sdk, pydantic) for this
+# runtime and arm64, at exactly the version pyproject.toml pins for local runs (spec.POWERTOOLS_VERSION).
+# Its ARN is the public SSM parameter Powertools publishes per version, resolved by CloudFormation at
+# deploy time: no layer number to look up by hand, and no AWS call at synth.
+def powertools_layer_parameter() -> str:
+    return f"/aws/service/powertools/python/arm64/{spec.RUNTIME}/{spec.POWERTOOLS_VERSION}"
+
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
@@ -50,24 +50,8 @@ _ACCESS_GRANTS = {
 }
 
 
-def powertools_layer_arn(region: str) -> str:
-    return (
-        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}"
-    )
-
-
 def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
-
-
-def function_environment(fn: spec.Function, table_names: dict[str, str]) -> dict[str, str]:
-    """What a function sees in AWS: the shared environment plus the names of the tables it uses."""
-    return {
-        **spec.base_environment(fn),
-        **{use.table.env_var: table_names[use.table.id] for use in fn.uses},
-        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",  # responses hold personal data
-    }
 
 
 class Functions(Construct):
@@ -77,9 +61,8 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self._tables = tables
         self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
-        self._layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(Stack.of(self).region)
-        )
+        layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
+        self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
         self.by_name: dict[str, lambda_.Function] = {fn.name: self._function(fn) for fn in spec.FUNCTIONS}
 
     def function(self, fn: spec.Function) -> lambda_.Function:
@@ -96,7 +79,6 @@ class Functions(Construct):
             description=f"OMS {fn.name} function",
         )
         log_group.grant_write(role)
-        table_names = {use.table.id: self._tables.table(use.table).table_name for use in fn.uses}
         function = lambda_.Function(
             self,
             f"{construct_id}Function",
@@ -111,7 +93,7 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,
-            environment=function_environment(fn, table_names),
+            environment=spec.function_environment(fn, lambda table: self._tables.table(table).table_name),
         )
         for use in fn.uses:
             _ACCESS_GRANTS[use.access](self._tables.table(use.table), role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from cdk_nag import AwsSolutionsChecks
 
 from infra import spec
-from infra.constructs.functions import POWERTOOLS_LAYER_NAME, POWERTOOLS_LAYER_VERSION
+from infra.constructs.functions import powertools_layer_parameter
 from infra.nag import add_nag
 from tests.infra.conftest import Synthesized
 
@@ -26,10 +27,10 @@ ROUTES = [(fn, route) for fn in spec.FUNCTIONS for route in fn.routes]
 
 
 def refs(value: Any) -> set[str]:
-    """Every logical id a template fragment points at, through Ref or Fn::GetAtt."""
+    """Every logical id a template fragment points at, through Ref or Fn::GetAtt (no AWS:: pseudos)."""
     found: set[str] = set()
     if isinstance(value, dict):
-        if isinstance(value.get("Ref"), str):
+        if isinstance(value.get("Ref"), str) and not value["Ref"].startswith("AWS::"):
             found.add(value["Ref"])
         if isinstance(value.get("Fn::GetAtt"), list):
             found.add(value["Fn::GetAtt"][0])
@@ -89,7 +90,7 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
         expected_keys.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
     assert props["KeySchema"] == expected_keys
 
-    expected_indexes = []
+    expected_indexes: list[dict[str, Any]] = []
     for index in table.indexes:
         schema = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
         if index.sort_key:
@@ -99,9 +100,10 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
         )
     assert props.get("GlobalSecondaryIndexes", []) == expected_indexes
 
-    key_names = {k["AttributeName"] for k in expected_keys} | {
-        k["AttributeName"] for i in expected_indexes for k in i["KeySchema"]
+    key_names = {table.partition_key, table.sort_key} | {
+        name for i in table.indexes for name in (i.partition_key, i.sort_key)
     }
+    key_names.discard(None)
     assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == dict.fromkeys(
         key_names, "S"
     )
@@ -119,7 +121,7 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
 
 
 def test_exactly_the_spec_tables(synthesized: Synthesized) -> None:
-    assert len(synthesized.of_type("AWS::DynamoDB::Table")) == len(spec.TABLES)
+    synthesized.template.resource_count_is("AWS::DynamoDB::Table", len(spec.TABLES))
 
 
 # --- functions ------------------------------------------------------------------------------
@@ -138,11 +140,15 @@ def test_function_matches_spec(synthesized: Synthesized, fn: spec.Function) -> N
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert "FunctionName" not in props
 
+    # The layer ARN is the SSM parameter Powertools publishes for exactly the pinned version.
     (layer,) = props["Layers"]
-    layer_arn = json.dumps(layer)
-    assert f":017000801446:layer:{POWERTOOLS_LAYER_NAME}:{POWERTOOLS_LAYER_VERSION}" in layer_arn
-    assert POWERTOOLS_LAYER_NAME == "AWSLambdaPowertoolsPythonV3-python313-arm64"
-    assert {"Ref": "AWS::Region"} in layer["Fn::Join"][1], "the layer follows the stack's region"
+    parameter = synthesized.template.to_json()["Parameters"][layer["Ref"]]
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert parameter["Default"] == powertools_layer_parameter()
+    assert (
+        parameter["Default"] == f"/aws/service/powertools/python/arm64/python3.13/{spec.POWERTOOLS_VERSION}"
+    )
+    assert version("aws-lambda-powertools") == spec.POWERTOOLS_VERSION, "layer and local pin must agree"
 
     log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
     assert synthesized.resources[log_group_id]["Properties"]["RetentionInDays"] > 0
@@ -263,13 +269,18 @@ def test_health_is_the_only_public_route(synthesized: Synthesized) -> None:
 
 
 def test_authorizer_checks_the_api_key_header(synthesized: Synthesized) -> None:
+    synthesized.template.resource_count_is("AWS::ApiGateway::Authorizer", 1)
+    synthesized.template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {
+            "Type": "REQUEST",
+            "IdentitySource": "method.request.header.X-Api-Key",
+            "AuthorizerResultTtlInSeconds": 60,
+        },
+    )
     (authorizer,) = synthesized.of_type("AWS::ApiGateway::Authorizer").values()
-    props = authorizer["Properties"]
     authorizer_fn_id, _ = function_resource(synthesized, spec.AUTHORIZER)
-    assert props["Type"] == "REQUEST"
-    assert props["IdentitySource"] == "method.request.header.X-Api-Key"
-    assert props["AuthorizerResultTtlInSeconds"] == 60
-    assert authorizer_fn_id in refs(props["AuthorizerUri"])
+    assert authorizer_fn_id in refs(authorizer["Properties"]["AuthorizerUri"])
 
 
 def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
