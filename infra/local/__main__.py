@@ -132,6 +132,7 @@ def main() -> int:
         return 1
     finally:
         stack.close()
+    print("OMS local stack stopped.", flush=True)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -55,6 +56,8 @@ class InvocationError(RuntimeError):
 def _serve(
     conn: Connection, fn_name: str, handler: str, env: dict[str, str], memory: int, timeout: int
 ) -> None:
+    # Ctrl-C reaches the whole process group: the stack stops its workers itself, quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(env)
     module_name, _, attribute = handler.rpartition(".")
     try:
