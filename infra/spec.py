@@ -13,6 +13,7 @@ disagree about the wiring. Keep this module free of CDK and boto3 imports: it is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -73,6 +74,28 @@ class Function:
     def handler(self) -> str:
         """The Lambda handler string, relative to the repository root (the asset root)."""
         return f"functions.{self.name}.handler.lambda_handler"
+
+
+@dataclass(frozen=True)
+class GatewayProblem:
+    """What API Gateway answers itself (no route, no key, throttled, a failed function), as RFC 9457."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+    with_request_id: bool = False  # 5xx: quote it when reporting, as the functions' own 500s do
+
+    def body(self, request_id: str | None = None) -> str:
+        problem: dict[str, str | int] = {
+            "type": f"urn:oms:problem:{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.with_request_id and request_id:
+            problem["request_id"] = request_id
+        return json.dumps(problem, separators=(",", ":"))
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -137,6 +160,73 @@ API = Function(
 )
 
 FUNCTIONS: tuple[Function, ...] = (AUTHORIZER, API)
+
+
+# --- what the gateway itself answers ----------------------------------------------------------
+
+_BAD_REQUEST = GatewayProblem(400, "bad-request", "Bad Request", "The request is not valid.")
+_INTERNAL = GatewayProblem(
+    500, "internal", "Internal Server Error", "Gateway error. Quote the request_id when you report it.", True
+)
+_TIMEOUT = GatewayProblem(
+    504, "gateway-timeout", "Gateway Timeout", "The function did not answer in time. Retry later.", True
+)
+_THROTTLED = GatewayProblem(
+    429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
+)
+_NOT_FOUND = GatewayProblem(404, "not-found", "Not Found", "No such route.")
+
+# Keyed by API Gateway's gateway response types. The DEFAULT_* types set the status of every type
+# not listed, so each one with another status is listed. CDK configures all of them; the local
+# gateway answers the ones it can meet (see LOCAL_GATEWAY_PROBLEMS) with the same bodies.
+GATEWAY_PROBLEMS: dict[str, GatewayProblem] = {
+    "UNAUTHORIZED": GatewayProblem(
+        401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required."
+    ),
+    "ACCESS_DENIED": GatewayProblem(403, "forbidden", "Forbidden", "This API key may not call this API."),
+    # A REST API answers an unknown path (or a method a path lacks) with 403 "Missing
+    # Authentication Token"; to the caller that is a route that does not exist.
+    "MISSING_AUTHENTICATION_TOKEN": _NOT_FOUND,
+    "RESOURCE_NOT_FOUND": _NOT_FOUND,
+    "REQUEST_TOO_LARGE": GatewayProblem(
+        413, "payload-too-large", "Content Too Large", "The request body is too large."
+    ),
+    "UNSUPPORTED_MEDIA_TYPE": GatewayProblem(
+        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
+    ),
+    "THROTTLED": _THROTTLED,
+    "QUOTA_EXCEEDED": _THROTTLED,
+    "WAF_FILTERED": GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
+    "BAD_REQUEST_PARAMETERS": _BAD_REQUEST,
+    "BAD_REQUEST_BODY": _BAD_REQUEST,
+    "DEFAULT_4XX": _BAD_REQUEST,
+    "AUTHORIZER_FAILURE": _INTERNAL,
+    "AUTHORIZER_CONFIGURATION_ERROR": _INTERNAL,
+    "API_CONFIGURATION_ERROR": _INTERNAL,
+    "INTEGRATION_FAILURE": _TIMEOUT,
+    "INTEGRATION_TIMEOUT": _TIMEOUT,
+    # What is left is a function that failed or answered something that is not a proxy response.
+    "DEFAULT_5XX": GatewayProblem(
+        502, "bad-gateway", "Bad Gateway", "The function failed; the logs have the details.", True
+    ),
+}
+
+# What the local gateway meets: no key or an unknown one, a Deny, no such route, a body over
+# API Gateway's limit, an authorizer that failed, a function that failed.
+LOCAL_GATEWAY_PROBLEMS = {
+    problem.status: problem
+    for problem in (
+        GATEWAY_PROBLEMS[name]
+        for name in (
+            "UNAUTHORIZED",
+            "ACCESS_DENIED",
+            "MISSING_AUTHENTICATION_TOKEN",
+            "REQUEST_TOO_LARGE",
+            "AUTHORIZER_FAILURE",
+            "DEFAULT_5XX",
+        )
+    )
+}
 
 
 def function(name: str) -> Function:

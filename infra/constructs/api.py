@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
@@ -21,83 +20,6 @@ THROTTLE_BURST = 200
 AUTHORIZER_CACHE_TTL = Duration.seconds(60)
 API_KEY_HEADER = "X-Api-Key"
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "urn:oms:problem:"
-
-
-@dataclass(frozen=True)
-class GatewayProblem:
-    """What API Gateway answers itself (no route, no key, throttled, a broken function)."""
-
-    status: int
-    slug: str
-    title: str
-    detail: str
-    with_request_id: bool = False  # 5xx: quote it when reporting, as the functions' own 500s do
-
-    def template(self) -> str:
-        body: dict[str, str | int] = {
-            "type": PROBLEM_BASE + self.slug,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if self.with_request_id:
-            body["request_id"] = "$context.requestId"  # filled in by API Gateway
-        return json.dumps(body, separators=(",", ":"))
-
-
-_BAD_REQUEST = GatewayProblem(400, "bad-request", "Bad Request", "The request is not valid.")
-_INTERNAL = GatewayProblem(
-    500, "internal", "Internal Server Error", "Gateway error. Quote the request_id when you report it.", True
-)
-_TIMEOUT = GatewayProblem(
-    504, "gateway-timeout", "Gateway Timeout", "The function did not answer in time. Retry later.", True
-)
-
-# Every response type API Gateway can produce for this API. The DEFAULT_* types set the status
-# of every type not listed, so each one that has another status is listed with it. The texts match
-# what the local gateway (infra/local/gateway.py) answers for the same cases.
-GATEWAY_PROBLEMS: dict[apigw.ResponseType, GatewayProblem] = {
-    apigw.ResponseType.UNAUTHORIZED: GatewayProblem(
-        401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required."
-    ),
-    apigw.ResponseType.ACCESS_DENIED: GatewayProblem(
-        403, "forbidden", "Forbidden", "This API key may not call this API."
-    ),
-    # A REST API answers an unknown path (or a method a path lacks) with 403 "Missing
-    # Authentication Token"; to the caller that is a route that does not exist.
-    apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN: GatewayProblem(
-        404, "not-found", "Not Found", "No such route."
-    ),
-    apigw.ResponseType.RESOURCE_NOT_FOUND: GatewayProblem(404, "not-found", "Not Found", "No such route."),
-    apigw.ResponseType.REQUEST_TOO_LARGE: GatewayProblem(
-        413, "payload-too-large", "Content Too Large", "The request body is too large."
-    ),
-    apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE: GatewayProblem(
-        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
-    ),
-    apigw.ResponseType.THROTTLED: GatewayProblem(
-        429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
-    ),
-    apigw.ResponseType.QUOTA_EXCEEDED: GatewayProblem(
-        429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
-    ),
-    apigw.ResponseType.WAF_FILTERED: GatewayProblem(
-        403, "forbidden", "Forbidden", "The request was blocked."
-    ),
-    apigw.ResponseType.BAD_REQUEST_PARAMETERS: _BAD_REQUEST,
-    apigw.ResponseType.BAD_REQUEST_BODY: _BAD_REQUEST,
-    apigw.ResponseType.DEFAULT_4_XX: _BAD_REQUEST,
-    apigw.ResponseType.AUTHORIZER_FAILURE: _INTERNAL,
-    apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR: _INTERNAL,
-    apigw.ResponseType.API_CONFIGURATION_ERROR: _INTERNAL,
-    apigw.ResponseType.INTEGRATION_FAILURE: _TIMEOUT,
-    apigw.ResponseType.INTEGRATION_TIMEOUT: _TIMEOUT,
-    # What is left is a function that failed or answered something that is not a proxy response.
-    apigw.ResponseType.DEFAULT_5_XX: GatewayProblem(
-        502, "bad-gateway", "Bad Gateway", "The function failed; the logs have the details.", True
-    ),
-}
 
 
 def _access_log_format() -> apigw.AccessLogFormat:
@@ -161,13 +83,15 @@ class Api(Construct):
         for fn in spec.FUNCTIONS:
             if fn.routes:
                 self._add_routes(fn, functions.function(fn))
-        for response_type, problem in GATEWAY_PROBLEMS.items():
+        for type_name, problem in spec.GATEWAY_PROBLEMS.items():
+            response_type = apigw.ResponseType.of(type_name)
             self.rest_api.add_gateway_response(
-                f"Problem{response_type.response_type}",
+                f"Problem{type_name}",
                 type=response_type,
                 status_code=str(problem.status),
                 response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
-                templates={"application/json": problem.template()},
+                # API Gateway fills in $context.requestId; the body is otherwise the local gateway's.
+                templates={"application/json": problem.body(request_id="$context.requestId")},
             )
         self._acknowledge()
 

@@ -8,7 +8,6 @@ problem JSON the CDK stack configures as gateway responses.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 import uuid
@@ -19,17 +18,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from infra.local.workers import FunctionPool, InvocationError
-from infra.spec import Function, Route
+from infra.spec import LOCAL_GATEWAY_PROBLEMS, Function, Route
 
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the function enforces a lower one
-GATEWAY_PROBLEMS = {
-    401: ("unauthorized", "Unauthorized", "A valid X-Api-Key header is required."),
-    403: ("forbidden", "Forbidden", "This API key may not call this API."),
-    404: ("not-found", "Not Found", "No such route."),
-    413: ("payload-too-large", "Content Too Large", "The request body is too large."),
-    502: ("bad-gateway", "Bad Gateway", "The function failed; the logs have the details."),
-}
 
 
 @dataclass(frozen=True)
@@ -192,11 +184,10 @@ def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], byte
 
 
 def _problem(status: int) -> tuple[int, dict[str, str], bytes]:
-    slug, title, detail = GATEWAY_PROBLEMS.get(
-        status, ("internal", "Internal Server Error", "Gateway error.")
-    )
-    body = {"type": f"urn:oms:problem:{slug}", "title": title, "status": status, "detail": detail}
-    return status, {"Content-Type": "application/problem+json"}, json.dumps(body).encode()
+    """What API Gateway itself answers, with the bodies the CDK stack configures (infra/spec.py)."""
+    problem = LOCAL_GATEWAY_PROBLEMS[status]
+    body = problem.body(request_id=str(uuid.uuid4()))
+    return status, {"Content-Type": "application/problem+json"}, body.encode()
 
 
 class _Handler(BaseHTTPRequestHandler):

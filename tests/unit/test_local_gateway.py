@@ -346,3 +346,22 @@ def test_oversized_payload_is_413_before_routing() -> None:
 
     assert status == 413
     assert api.events == []
+
+
+@pytest.mark.parametrize(
+    ("status", "response_type"),
+    [
+        (401, "UNAUTHORIZED"),
+        (403, "ACCESS_DENIED"),
+        (404, "MISSING_AUTHENTICATION_TOKEN"),
+        (413, "REQUEST_TOO_LARGE"),
+    ],
+)
+def test_the_local_gateway_answers_what_the_cdk_stack_configures(status: int, response_type: str) -> None:
+    from infra.local.gateway import _problem
+    from infra.spec import GATEWAY_PROBLEMS
+
+    code, headers, body = _problem(status)
+    assert code == status == GATEWAY_PROBLEMS[response_type].status
+    assert headers["Content-Type"] == "application/problem+json"
+    assert json.loads(body) == json.loads(GATEWAY_PROBLEMS[response_type].body())
