@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -62,13 +57,8 @@ def start_stack(extra_env: dict[str, str] | None = None, timeout: float = 90) ->
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the local stack was not ready in {timeout}s; see {log.name}")
             time.sleep(0.3)
-        yield Stack(
-            api=api,
-            aws=extra_env.get("OMS_AWS_ENDPOINT")
-            if extra_env and "OMS_AWS_ENDPOINT" in extra_env
-            else f"http://127.0.0.1:{aws_port}",
-            process=process,
-        )
+        aws = env.get("OMS_AWS_ENDPOINT") or f"http://127.0.0.1:{aws_port}"
+        yield Stack(api=api, aws=aws, process=process)
     finally:
         process.terminate()
         try:

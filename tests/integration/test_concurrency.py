@@ -8,10 +8,10 @@ the others: an implementation that read stock and then wrote would oversell here
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import boto3
 import pytest
@@ -25,20 +25,15 @@ from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
 from shared.models.orders import NewOrder
 from shared.services.orders import OrderService, Placed
+from tests.support.ports import free_port
 
 BUYERS = 32
 UNITS = 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    aws = EmbeddedAws("127.0.0.1", _free_port()).start()
+    aws = EmbeddedAws("127.0.0.1", free_port()).start()
     try:
         yield aws.url
     finally:
@@ -49,7 +44,7 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint)
     ensure_tables(dynamodb)
     catalog = CatalogStore(dynamodb, CATALOG.local_name)
-    catalog.put_product("LAST", "Last units", __import__("decimal").Decimal("5.00"), "now")
+    catalog.put_product("LAST", "Last units", Decimal("5.00"), "now")
     catalog.set_on_hand("LAST", UNITS, "now")
 
     def buy(n: int) -> object:

@@ -13,12 +13,12 @@ from infra.local.moto_server import EmbeddedAws
 from infra.local.resources import ensure_tables
 from infra.spec import API_KEYS
 from shared.dal.api_keys import ApiKeyStore
-from tests.integration.test_concurrency import _free_port
+from tests.support.ports import free_port
 
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    aws = EmbeddedAws("127.0.0.1", _free_port()).start()
+    aws = EmbeddedAws("127.0.0.1", free_port()).start()
     ensure_tables(boto3.client("dynamodb", endpoint_url=aws.url))
     try:
         yield aws.url
