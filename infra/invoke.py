@@ -15,6 +15,8 @@ import time
 from importlib import import_module
 from pathlib import Path
 
+import boto3
+
 from infra.local.__main__ import LOCAL_CREDENTIALS
 from infra.local.workers import LambdaContext
 from infra.spec import function, function_environment
@@ -28,8 +30,17 @@ def main(argv: list[str]) -> int:
     event = json.loads(Path(argv[1]).read_text())
     for name, value in LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)
-    os.environ.update(function_environment(fn, lambda table: table.local_name))
-    os.environ.setdefault("AWS_ENDPOINT_URL", os.environ.get("OMS_AWS_ENDPOINT", "http://127.0.0.1:4566"))
+    endpoint = os.environ.setdefault(
+        "AWS_ENDPOINT_URL", os.environ.get("OMS_AWS_ENDPOINT", "http://127.0.0.1:4566")
+    )
+    sqs = boto3.client("sqs", endpoint_url=endpoint)
+    os.environ.update(
+        function_environment(
+            fn,
+            lambda table: table.local_name,
+            lambda queue: sqs.get_queue_url(QueueName=queue.local_name)["QueueUrl"],
+        )
+    )
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     module_name, _, attribute = fn.handler.rpartition(".")
     handler = getattr(import_module(module_name), attribute)

@@ -48,6 +48,28 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """An SQS queue (SQS-managed encryption, TLS only). ``env_var`` carries its URL to a function."""
+
+    id: str
+    env_var: str
+    local_name: str
+    visibility_timeout_s: int = 30
+    retention_days: int = 14
+    dead_letter: Queue | None = None
+    max_receive_count: int = 5  # receives before SQS moves a message to ``dead_letter``
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    """An event source mapping: batches from ``queue``, partial batch responses."""
+
+    queue: Queue
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+
+
+@dataclass(frozen=True)
 class Uses:
     table: Table
     access: Access
@@ -69,6 +91,8 @@ class Function:
     memory_mb: int = 512
     timeout_s: int = 10
     environment: dict[str, str] = field(default_factory=dict)
+    triggers: tuple[QueueTrigger, ...] = ()
+    sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
 
     @property
     def handler(self) -> str:
@@ -129,6 +153,32 @@ API_KEYS = Table(
 
 TABLES: tuple[Table, ...] = (ORDERS, CATALOG, API_KEYS)
 
+# --- queues -------------------------------------------------------------------------------
+
+MARKETPLACE_FEED_TIMEOUT_S = 30
+MARKETPLACE_FEED_BATCH_WINDOW_S = 1
+
+MARKETPLACE_ORDERS_DLQ = Queue(
+    id="MarketplaceOrdersDlq",
+    env_var="OMS_MARKETPLACE_DLQ_URL",
+    local_name="oms-marketplace-orders-dlq",
+    retention_days=14,  # SQS counts age from the first send: the DLQ keeps longer than its source
+)
+
+MARKETPLACE_ORDERS = Queue(
+    id="MarketplaceOrders",
+    env_var="OMS_MARKETPLACE_QUEUE_URL",
+    local_name="oms-marketplace-orders",
+    # Lambda's advice: six times the consumer's timeout plus the batching window.
+    visibility_timeout_s=6 * MARKETPLACE_FEED_TIMEOUT_S + MARKETPLACE_FEED_BATCH_WINDOW_S,
+    retention_days=4,
+    dead_letter=MARKETPLACE_ORDERS_DLQ,
+    max_receive_count=5,
+)
+
+# Dead-letter queues first: a queue's redrive policy names its DLQ.
+QUEUES: tuple[Queue, ...] = (MARKETPLACE_ORDERS_DLQ, MARKETPLACE_ORDERS)
+
 # --- functions ----------------------------------------------------------------------------
 
 AUTHORIZER = Function(
@@ -159,7 +209,21 @@ API = Function(
     timeout_s=10,
 )
 
-FUNCTIONS: tuple[Function, ...] = (AUTHORIZER, API)
+MARKETPLACE_FEED = Function(
+    name="marketplace_feed",
+    description="Marketplace orders from SQS: exactly once, backordered when stock is short",
+    triggers=(
+        QueueTrigger(
+            MARKETPLACE_ORDERS, batch_size=10, max_batching_window_s=MARKETPLACE_FEED_BATCH_WINDOW_S
+        ),
+    ),
+    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
+    sends=(MARKETPLACE_ORDERS_DLQ,),  # poison goes straight to the DLQ, with its reason
+    memory_mb=512,
+    timeout_s=MARKETPLACE_FEED_TIMEOUT_S,
+)
+
+FUNCTIONS: tuple[Function, ...] = (AUTHORIZER, API, MARKETPLACE_FEED)
 
 
 # --- what the gateway itself answers ----------------------------------------------------------
@@ -248,6 +312,14 @@ def base_environment(fn: Function) -> dict[str, str]:
     }
 
 
-def function_environment(fn: Function, table_name: Callable[[Table], str]) -> dict[str, str]:
-    """The whole environment of a function: the base plus one name per table it uses, and no other."""
-    return {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
+def function_environment(
+    fn: Function, table_name: Callable[[Table], str], queue_url: Callable[[Queue], str] | None = None
+) -> dict[str, str]:
+    """The whole environment of a function: the base, one name per table it uses and one URL per
+    queue it sends to, and no other."""
+    env = {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
+    if fn.sends:
+        if queue_url is None:
+            raise ValueError(f"{fn.name} sends to queues: pass queue_url")
+        env.update({queue.env_var: queue_url(queue) for queue in fn.sends})
+    return env

@@ -10,6 +10,7 @@ from constructs import Construct
 from infra import spec
 from infra.constructs.api import Api
 from infra.constructs.functions import Functions
+from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 
 
@@ -17,7 +18,8 @@ class OmsStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.tables = Tables(self, "Tables")
-        self.functions = Functions(self, "Functions", tables=self.tables)
+        self.queues = Queues(self, "Queues")
+        self.functions = Functions(self, "Functions", tables=self.tables, queues=self.queues)
         self.api = Api(self, "Api", functions=self.functions)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the prod stage")
@@ -27,4 +29,11 @@ class OmsStack(Stack):
                 f"{table.id}TableName",
                 value=self.tables.table(table).table_name,
                 description=f"Physical name of the {table.id} table ({table.env_var})",
+            )
+        for queue in spec.QUEUES:
+            CfnOutput(
+                self,
+                f"{queue.id}QueueUrl",
+                value=self.queues.queue(queue).queue_url,
+                description=f"URL of the {queue.id} queue ({queue.env_var})",
             )

@@ -22,3 +22,7 @@ os.environ.pop("AWS_PROFILE", None)
 from infra.local.resources import local_environment
 
 os.environ.update(local_environment())
+# Queue URLs are known once the queues exist; handler modules need a value at import.
+os.environ.setdefault(
+    "OMS_MARKETPLACE_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/placeholder"
+)

@@ -1,4 +1,8 @@
-"""Lambda functions: one per ``spec.FUNCTIONS`` entry, each with its own role, log group and grants."""
+"""Lambda functions: one per ``spec.FUNCTIONS`` entry, each with its own role, log group and grants.
+
+A function's queue triggers become SQS event source mappings (which grant it consume on that queue
+only); each queue it ``sends`` to is granted send only and its URL passed in its environment.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import spec
+from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
 
@@ -50,16 +56,35 @@ _ACCESS_GRANTS = {
 }
 
 
+# Lambda's advice for an SQS event source: a visibility timeout of at least six times the function's
+# timeout, so a batch that is still being retried never becomes visible to a second consumer. (AWS
+# also advises adding the event source's batching window on top of that.)
+VISIBILITY_TO_TIMEOUT = 6
+
+
 def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def check_triggers(fn: spec.Function) -> None:
+    """Fail the synth on a trigger whose queue would hand a batch out again while it is being retried."""
+    for trigger in fn.triggers:
+        needed = VISIBILITY_TO_TIMEOUT * fn.timeout_s
+        if trigger.queue.visibility_timeout_s < needed:
+            raise ValueError(
+                f"{fn.name} consumes {trigger.queue.id}: its visibility timeout "
+                f"({trigger.queue.visibility_timeout_s}s) must be at least {VISIBILITY_TO_TIMEOUT} x the "
+                f"function timeout ({fn.timeout_s}s) = {needed}s"
+            )
 
 
 class Functions(Construct):
     """The functions, keyed by ``spec.Function.name``."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables, queues: Queues) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
+        self._queues = queues
         self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
         layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
@@ -69,6 +94,7 @@ class Functions(Construct):
         return self.by_name[fn.name]
 
     def _function(self, fn: spec.Function) -> lambda_.Function:
+        check_triggers(fn)
         construct_id = pascal(fn.name)
         log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION)
         # An own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
@@ -93,10 +119,30 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,
-            environment=spec.function_environment(fn, lambda table: self._tables.table(table).table_name),
+            environment=spec.function_environment(
+                fn,
+                table_name=lambda table: self._tables.table(table).table_name,
+                queue_url=lambda queue: self._queues.queue(queue).queue_url,
+            ),
         )
         for use in fn.uses:
             _ACCESS_GRANTS[use.access](self._tables.table(use.table), role)
+        for trigger in fn.triggers:
+            # Grants the role consume (receive, delete, change visibility) on this queue only.
+            function.add_event_source(
+                event_sources.SqsEventSource(
+                    self._queues.queue(trigger.queue),
+                    batch_size=trigger.batch_size,
+                    max_batching_window=(
+                        Duration.seconds(trigger.max_batching_window_s)
+                        if trigger.max_batching_window_s > 0
+                        else None
+                    ),
+                    report_batch_item_failures=True,
+                )
+            )
+        for queue in fn.sends:
+            self._queues.queue(queue).grant_send_messages(role)
         self._acknowledge(fn, function, role)
         return function
 

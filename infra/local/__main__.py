@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_tables
+from infra.local.resources import ensure_queues, ensure_tables
 from infra.spec import AUTHORIZER, FUNCTIONS, function_environment
 
 HOST = "127.0.0.1"
@@ -54,6 +54,8 @@ class LocalStack:
         import boto3
 
         ensure_tables(boto3.client("dynamodb", endpoint_url=self.endpoint))
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint)
+        self.queue_urls = ensure_queues(sqs)
         self._seed_keys()
 
         from infra.local.gateway import Gateway, serve
@@ -67,6 +69,15 @@ class LocalStack:
         for thread in warmers:
             thread.join()
 
+        from infra.local.pollers import QueuePoller
+
+        for fn in FUNCTIONS:
+            for trigger in fn.triggers:
+                poller = QueuePoller(
+                    sqs, self.queue_urls[trigger.queue.local_name], trigger, pools[fn.name].invoke
+                )
+                self._closers.insert(0, poller.start().stop)
+
         server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name), HOST, self.api_port)
         self.api_url = f"http://{HOST}:{server.server_port}"
         threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
@@ -76,7 +87,9 @@ class LocalStack:
     def _function_env(self, fn: Any) -> dict[str, str]:
         return {
             **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
-            **function_environment(fn, lambda table: table.local_name),
+            **function_environment(
+                fn, lambda table: table.local_name, lambda q: self.queue_urls[q.local_name]
+            ),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
             "OMS_LOCAL": "true",
@@ -99,12 +112,14 @@ class LocalStack:
 
     def banner(self) -> str:
         keys = "\n".join(f"    {key.describe()}" for key in self.keys)
+        queues = "\n".join(f"    {url}" for url in self.queue_urls.values())
         return (
             "\nOMS local stack is ready.\n"
             f"  API:           {self.api_url}   (try: curl {self.api_url}/health)\n"
             f"  AWS endpoint:  {self.endpoint}   (region us-east-1, any credentials)\n"
             f"  API keys (send as X-Api-Key):\n{keys}\n"
             f"  Docs (staff):  {self.api_url}/swagger\n"
+            f"  Queues (send with any SQS client at the AWS endpoint):\n{queues}\n"
             "Press Ctrl-C to stop.\n"
         )
 

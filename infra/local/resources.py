@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from infra.spec import TABLES, Table
+from infra.spec import QUEUES, TABLES, Queue, Table
 
 
 def table_definition(table: Table) -> dict[str, Any]:
@@ -48,6 +49,28 @@ def ensure_tables(dynamodb: Any, tables: tuple[Table, ...] = TABLES) -> list[str
             )
         created.append(table.local_name)
     return created
+
+
+def ensure_queues(sqs: Any, queues: tuple[Queue, ...] = QUEUES) -> dict[str, str]:
+    """Create the queues that are missing (dead-letter queues first); returns every queue's URL by name."""
+    urls: dict[str, str] = {}
+    for queue in queues:
+        attributes = {
+            "VisibilityTimeout": str(queue.visibility_timeout_s),
+            "MessageRetentionPeriod": str(queue.retention_days * 24 * 3600),
+        }
+        if queue.dead_letter:
+            dlq_arn = sqs.get_queue_attributes(
+                QueueUrl=urls[queue.dead_letter.local_name], AttributeNames=["QueueArn"]
+            )["Attributes"]["QueueArn"]
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
+            )
+        # CreateQueue is idempotent for the same attributes and returns the existing queue's URL.
+        urls[queue.local_name] = sqs.create_queue(QueueName=queue.local_name, Attributes=attributes)[
+            "QueueUrl"
+        ]
+    return urls
 
 
 def local_environment() -> dict[str, str]:

@@ -154,6 +154,15 @@ class OrderStore:
         item = from_item(response.get("Item"))
         return order_from_item(item) if item else None
 
+    def get_by_external_id(self, channel: str, external_id: str) -> Order | None:
+        """The order a channel's external id was claimed by (two reads: the claim, then the order)."""
+        claim = from_item(
+            self._db.get_item(
+                TableName=self._table, Key=keys.claim_key("external", channel, external_id)
+            ).get("Item")
+        )
+        return self.get(str(claim["order_id"])) if claim else None
+
     def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
         """Newest first, one page; never a Scan. The cursor is opaque to callers."""
         if query.channel or query.status:

@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from shared.domain.auth import Principal
 from shared.models.common import FieldError
-from shared.models.orders import HistoryEntry, NewOrder, Order, OrderLine, line_total
+from shared.models.orders import (
+    BackorderLine,
+    HistoryEntry,
+    NewOrder,
+    Order,
+    OrderLine,
+    OrderStatus,
+    line_total,
+)
 
 # --- the plan: what must become true, in one atomic write ------------------------------------
 
@@ -148,7 +156,14 @@ def decide_new_order(
     default_currency: str,
     idempotency_key: str | None = None,
     idempotency_ttl_seconds: int = 24 * 3600,
+    backorder: Sequence[Shortage] = (),
 ) -> OrderPlan | Rejected:
+    """The writes that make this order true.
+
+    With ``backorder`` (the shortages of a failed attempt, for orders that are already sold, such as
+    marketplace orders) the order is recorded as BACKORDERED and reserves nothing: nothing is
+    oversold, and the stock feed confirms it when stock arrives.
+    """
     unknown = [
         FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
         for i, line in enumerate(request.lines)
@@ -171,9 +186,15 @@ def decide_new_order(
     total = sum((line.line_total for line in lines), Decimal("0.00"))
     created_at = iso(now)
     channel = principal.order_channel
+    status: OrderStatus = "BACKORDERED" if backorder else "CONFIRMED"
+    reason = (
+        "order placed; waiting for stock of " + ", ".join(s.sku for s in backorder)
+        if backorder
+        else "order placed"
+    )
     order = Order(
         order_id=order_id,
-        status="CONFIRMED",
+        status=status,
         channel=channel,
         external_id=request.external_id,
         customer=request.customer.model_dump(),
@@ -183,17 +204,18 @@ def decide_new_order(
         total=total,
         created_at=created_at,
         updated_at=created_at,
-        history=[
-            HistoryEntry(status="CONFIRMED", at=created_at, actor=principal.actor, reason="order placed")
-        ],
+        history=[HistoryEntry(status=status, at=created_at, actor=principal.actor, reason=reason)],
+        backorder=[BackorderLine(sku=s.sku, requested=s.requested, available=s.available) for s in backorder]
+        or None,
     )
 
     catalog_priced = skus_needing_catalog_price(request)
     writes: list[Write] = [CreateOrder(order)]
-    writes += [
-        ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
-        for sku, qty in sorted(quantities_by_sku(request).items())
-    ]
+    if not backorder:
+        writes += [
+            ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
+            for sku, qty in sorted(quantities_by_sku(request).items())
+        ]
     fingerprint = request_hash(request)
     if idempotency_key is not None:
         writes.append(

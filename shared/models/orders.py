@@ -67,6 +67,14 @@ class HistoryEntry(Model):
     reason: str | None = None
 
 
+class BackorderLine(Model):
+    """A SKU an order is waiting for: it was recorded without reserving, nothing oversold."""
+
+    sku: Sku
+    requested: int
+    available: int
+
+
 class Order(Model):
     order_id: str
     status: OrderStatus
@@ -80,6 +88,9 @@ class Order(Model):
     created_at: str
     updated_at: str
     history: list[HistoryEntry] = Field(default_factory=list)
+    backorder: list[BackorderLine] | None = Field(
+        default=None, description="BACKORDERED orders: what was short when the order arrived"
+    )
 
 
 class OrderPage(Model):

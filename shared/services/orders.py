@@ -21,6 +21,7 @@ from shared.domain.orders import (
     PricesChanged,
     Rejected,
     Replay,
+    Shortage,
     decide_new_order,
     interpret_failures,
     skus_needing_catalog_price,
@@ -87,7 +88,16 @@ class OrderService:
         self._new_id = new_id
         self._sleep = sleep
 
-    def place(self, request: NewOrder, principal: Principal, idempotency_key: str | None) -> PlaceResult:
+    def place(
+        self,
+        request: NewOrder,
+        principal: Principal,
+        idempotency_key: str | None,
+        *,
+        allow_backorder: bool = False,
+    ) -> PlaceResult:
+        """Place an order: confirmed with every line reserved, or (``allow_backorder``, for orders
+        already sold elsewhere) backordered with nothing reserved when stock is short."""
         prices, missing = self._prices.lookup(skus_needing_catalog_price(request))
         if missing:  # cold cache only: the happy path of a warm function reads nothing
             fetched = self._catalog.prices(missing)
@@ -95,6 +105,7 @@ class OrderService:
             prices.update(fetched)
 
         order_id = self._new_id()
+        backorder: list[Shortage] = []
         for attempt in range(MAX_ATTEMPTS):
             now = self._clock()
             decision = decide_new_order(
@@ -106,6 +117,7 @@ class OrderService:
                 default_currency=self._settings.default_currency,
                 idempotency_key=idempotency_key,
                 idempotency_ttl_seconds=self._settings.idempotency_ttl_seconds,
+                backorder=backorder,
             )
             if isinstance(decision, Rejected):
                 return decision
@@ -121,6 +133,9 @@ class OrderService:
             if isinstance(outcome, PricesChanged):
                 self._prices.store(outcome.prices)
                 prices.update(outcome.prices)
+                continue
+            if isinstance(outcome, OutOfStock) and allow_backorder:
+                backorder = outcome.shortages
                 continue
             if isinstance(outcome, Contention):
                 if attempt + 1 < MAX_ATTEMPTS:  # no pause before giving up
@@ -142,3 +157,9 @@ class OrderService:
                 return [], None  # another channel's orders do not exist for this caller
             query = replace(query, channel=principal.channel)
         return self._orders.query(query, cursor)
+
+    def find_by_external_id(self, channel: str, external_id: str, principal: Principal) -> Order | None:
+        """Staff find any channel's order by its external id; a channel key only its own."""
+        if not principal.can_see(channel):
+            return None
+        return self._orders.get_by_external_id(channel, external_id)

@@ -160,6 +160,7 @@ class InstantDynamo:
 
 
 def handler_time() -> None:
+    from datetime import UTC, datetime
     from decimal import Decimal
 
     from functions.api import deps
@@ -178,7 +179,7 @@ def handler_time() -> None:
         principal=Principal("channel", "k", "web"),
         catalog_prices={"BENCH": Decimal("1.00")},
         order_id="bench-order",
-        now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        now=datetime.now(UTC),
         default_currency="USD",
     )
     assert not isinstance(plan, type(None))
@@ -227,9 +228,103 @@ def handler_time() -> None:
     deps.reset()
 
 
+# --- the marketplace feed --------------------------------------------------------------------
+
+FEED_BATCHES = 30
+
+
+def _feed_message(n: int, quantity: int = 1) -> dict[str, Any]:
+    body = {
+        "marketplace": "generic",
+        "order": {
+            "external_id": f"BENCH-{n}",
+            "customer": {"email": "bench@example.com", "name": "Bench"},
+            "lines": [{"sku": "BENCH", "quantity": quantity, "unit_price": "1.00"}],
+        },
+    }
+    text = json.dumps(body)
+    return {
+        "MessageId": f"m-{n}",
+        "ReceiptHandle": f"r-{n}",
+        "Body": text,
+        "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+        "MD5OfBody": "",
+    }
+
+
+def feed() -> None:
+    from decimal import Decimal
+
+    import boto3
+    from moto import mock_aws
+
+    from functions.marketplace_feed import handler
+    from infra.local.pollers import sqs_event
+    from infra.local.resources import ensure_queues, ensure_tables
+    from infra.local.workers import LambdaContext
+    from infra.spec import CATALOG, MARKETPLACE_ORDERS_DLQ
+    from shared.aws import client
+    from shared.dal.catalog import CatalogStore
+
+    with mock_aws():
+        client.cache_clear()
+        handler.feed.cache_clear()
+        handler.dead_letters.cache_clear()
+        dynamodb = boto3.client("dynamodb")
+        ensure_tables(dynamodb)
+        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = ensure_queues(boto3.client("sqs"))[
+            MARKETPLACE_ORDERS_DLQ.local_name
+        ]
+        catalog = CatalogStore(dynamodb, CATALOG.local_name)
+        catalog.put_product("BENCH", "Bench", Decimal("1.00"), "now")
+        catalog.set_on_hand("BENCH", 1_000_000, "now")
+        context = LambdaContext("marketplace_feed", 512, 30, "bench", deadline=time.monotonic() + 3600)
+        calls: list[str] = []
+        client("dynamodb").meta.events.register(
+            "before-parameter-build.dynamodb", lambda model, **_: calls.append(model.name)
+        )
+
+        def run(messages: list[dict[str, Any]]) -> list[str]:
+            calls.clear()
+            response = handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
+            assert response == {"batchItemFailures": []}, response
+            return list(calls)
+
+        import logging
+
+        logging.disable(logging.CRITICAL)
+        devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics print EMF lines to stdout
+        stdout, sys.stdout = sys.stdout, devnull
+        try:
+            new = run([_feed_message(0)])
+            redelivered = run([_feed_message(0)])
+            catalog.set_on_hand("BENCH", 0, "now")
+            backordered = run([_feed_message(1)])
+            catalog.set_on_hand("BENCH", 1_000_000, "now")
+            start = time.perf_counter()
+            for batch in range(FEED_BATCHES):
+                run([_feed_message(100 + batch * 10 + i) for i in range(10)])
+            elapsed = time.perf_counter() - start
+        finally:
+            sys.stdout = stdout
+            logging.disable(logging.NOTSET)
+        client.cache_clear()
+        handler.feed.cache_clear()
+        handler.dead_letters.cache_clear()
+    line("dynamodb requests per feed message (new order)", str(len(new)), "target 1: " + ", ".join(new))
+    line("dynamodb requests per feed message (redelivered)", str(len(redelivered)), ", ".join(redelivered))
+    line("dynamodb requests per feed message (backordered)", str(len(backordered)), ", ".join(backordered))
+    line(
+        f"feed messages per second, batches of 10 (in-process, moto, {FEED_BATCHES} batches)",
+        f"{FEED_BATCHES * 10 / elapsed:.0f}/s",
+        "moto's own cost included",
+    )
+
+
 def main() -> int:
     print("OMS benchmark (make bench)")
     requests_per_order()
+    feed()
     init_time()
     handler_time()
     return 0

@@ -1,4 +1,7 @@
-"""The synthesised OmsStack matches infra/spec.py: tables, functions, grants, routes, stage, nag, asset."""
+"""The synthesised OmsStack matches infra/spec.py: tables, functions, grants, routes, stage, nag, asset.
+
+Queues, their triggers and SQS grants are in test_queues.py.
+"""
 
 from __future__ import annotations
 
@@ -168,6 +171,12 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
     assert {k for k in env if k in table_vars} == {use.table.env_var for use in fn.uses}
     for use in fn.uses:
         assert env[use.table.env_var] == {"Ref": ids[use.table.id]}
+
+    # Nothing else: the base, its tables and the URLs of the queues it sends to (test_queues.py).
+    expected = (
+        set(spec.base_environment(fn)) | {u.table.env_var for u in fn.uses} | {q.env_var for q in fn.sends}
+    )
+    assert set(env) == expected
 
 
 def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
@@ -365,6 +374,8 @@ def test_outputs(synthesized: Synthesized) -> None:
     assert rest_api_id in refs(outputs["ApiUrl"]["Value"])
     for table in spec.TABLES:
         assert outputs[f"{table.id}TableName"]["Value"] == {"Ref": ids[table.id]}
+    queue_urls = {f"{q.id}QueueUrl" for q in spec.QUEUES}
+    assert set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls
 
 
 # --- cdk-nag --------------------------------------------------------------------------------
@@ -408,6 +419,7 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
     assert by_rule["AwsSolutions-APIG4"] == {"AWS::ApiGateway::Method"}
     assert by_rule["AwsSolutions-IAM5[Resource::*]"] == {"AWS::IAM::Policy"}
     assert by_rule["AwsSolutions-L1"] == {"AWS::Lambda::Function"}
+    assert by_rule["AwsSolutions-SQS3"] == {"AWS::SQS::Queue"}  # dead-letter queues (test_queues.py)
     public = [lid for lid, rules in metadata.items() if any(r["id"] == "AwsSolutions-APIG4" for r in rules)]
     assert len(public) == sum(1 for _, r in ROUTES if not r.authorized)
     # The api keys table is never granted with a wildcard on indexes (it has none).
@@ -431,13 +443,12 @@ def test_nag_fails_the_synth_on_a_finding(tmp_path: Path) -> None:
 
 def test_lambda_asset_holds_only_functions_and_shared(synthesized: Synthesized) -> None:
     keys = {r["Properties"]["Code"]["S3Key"] for r in synthesized.of_type("AWS::Lambda::Function").values()}
-    (key,) = keys  # both functions share one asset
+    (key,) = keys  # all functions share one asset
     asset = synthesized.outdir / f"asset.{key.removesuffix('.zip')}"
     assert asset.is_dir()
 
     for required in (
-        "functions/api/handler.py",
-        "functions/authorizer/handler.py",
+        *(f"functions/{fn.name}/handler.py" for fn in spec.FUNCTIONS),  # every spec handler ships
         "shared/domain/orders.py",
     ):
         assert (asset / required).is_file(), required

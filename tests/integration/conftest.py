@@ -12,9 +12,10 @@ from moto import mock_aws
 
 from functions.api import deps
 from functions.authorizer import handler as authorizer
+from functions.marketplace_feed import handler as marketplace_feed
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_tables, local_environment
-from infra.spec import API_KEYS
+from infra.local.resources import ensure_queues, ensure_tables, local_environment
+from infra.spec import API_KEYS, MARKETPLACE_ORDERS_DLQ
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
 from tests.support.http import ApiClient
@@ -28,11 +29,17 @@ def aws() -> Iterator[Any]:
         authorizer.key_store.cache_clear()
         dynamodb = boto3.client("dynamodb")
         ensure_tables(dynamodb)
+        queue_urls = ensure_queues(boto3.client("sqs"))
+        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = queue_urls[MARKETPLACE_ORDERS_DLQ.local_name]
+        marketplace_feed.feed.cache_clear()
+        marketplace_feed.dead_letters.cache_clear()
         keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
         for key in parse_keys(DEFAULT_KEYS):
             keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
         yield dynamodb
         deps.reset()
+        marketplace_feed.feed.cache_clear()
+        marketplace_feed.dead_letters.cache_clear()
         authorizer.key_store.cache_clear()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.spec import API, FUNCTIONS, TABLES, Function, Table, function, function_environment
+from infra.spec import API, FUNCTIONS, QUEUES, TABLES, Function, Queue, Table, function, function_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_VARIABLES = {table.env_var for table in TABLES}
@@ -44,9 +44,33 @@ def test_function_names_are_unique_and_found_by_name() -> None:
         function("nope")
 
 
+def queue_url(queue: Queue) -> str:
+    return f"https://sqs.example/{queue.local_name}"
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_environment_names_the_queues_a_function_sends_to_and_no_others(fn: Function) -> None:
+    env = function_environment(fn, physical, queue_url)
+    queue_vars = {q.env_var for q in QUEUES}
+    assert {k: v for k, v in env.items() if k in queue_vars} == {q.env_var: queue_url(q) for q in fn.sends}
+
+
+def test_a_function_that_sends_needs_queue_urls() -> None:
+    with pytest.raises(ValueError, match="queue_url"):
+        function_environment(function("marketplace_feed"), physical)
+
+
+@pytest.mark.parametrize("fn", [fn for fn in FUNCTIONS if fn.triggers], ids=lambda fn: fn.name)
+def test_triggered_queues_outlast_six_timeouts_plus_the_batching_window(fn: Function) -> None:
+    for trigger in fn.triggers:
+        assert trigger.queue.visibility_timeout_s >= 6 * fn.timeout_s + trigger.max_batching_window_s
+        assert trigger.queue.dead_letter is not None
+        assert trigger.queue.dead_letter.retention_days >= trigger.queue.retention_days
+
+
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_environment_names_exactly_the_tables_a_function_uses(fn: Function) -> None:
-    env = function_environment(fn, physical)
+    env = function_environment(fn, physical, queue_url)
 
     used = {use.table.env_var: physical(use.table) for use in fn.uses}
     assert {k: v for k, v in env.items() if k in TABLE_VARIABLES} == used
@@ -55,11 +79,11 @@ def test_environment_names_exactly_the_tables_a_function_uses(fn: Function) -> N
 
 
 def test_api_and_authorizer_tables() -> None:
-    assert set(function_environment(function("api"), physical)) & TABLE_VARIABLES == {
+    assert set(function_environment(function("api"), physical, queue_url)) & TABLE_VARIABLES == {
         "OMS_ORDERS_TABLE",
         "OMS_CATALOG_TABLE",
     }
-    assert set(function_environment(function("authorizer"), physical)) & TABLE_VARIABLES == {
+    assert set(function_environment(function("authorizer"), physical, queue_url)) & TABLE_VARIABLES == {
         "OMS_API_KEYS_TABLE"
     }
 
@@ -71,7 +95,7 @@ def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -
     named = set(re.findall(r"OMS_[A-Z_]+_TABLE", sources))
 
     assert named, f"functions/{fn.name} reads no table variable?"
-    assert named <= set(function_environment(fn, physical))
+    assert named <= set(function_environment(fn, physical, queue_url))
 
 
 def powertools_routes() -> set[tuple[str, str]]:

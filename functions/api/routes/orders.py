@@ -13,6 +13,7 @@ from functions.api import deps
 from shared.dal.orders import InvalidCursor, OrderQuery
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
 from shared.http import ProblemError, json_response, not_found, principal_of
+from shared.models.common import FieldError
 from shared.models.orders import NewOrder, Order, OrderPage, OrderStatus
 from shared.observability import logger, metrics
 from shared.services.orders import Placed
@@ -108,12 +109,31 @@ def list_orders(
     created_to: Annotated[str | None, Query(pattern=_TIME, description="ISO-8601 UTC, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    external_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=128, description="The channel's own order id; needs channel"),
+    ] = None,
 ) -> Response[OrderPage]:
+    caller = principal_of(router)
+    if external_id is not None:
+        owner = channel or (None if caller.is_staff else caller.channel)
+        if owner is None:
+            raise ProblemError(
+                422,
+                "validation",
+                "Unprocessable Content",
+                "external_id is unique per channel: give channel too.",
+                errors=[
+                    FieldError(field="query.channel", message="required with external_id", type="missing")
+                ],
+            )
+        found = deps.order_service().find_by_external_id(owner, external_id, caller)
+        return json_response(200, OrderPage(items=[found] if found else []))
     query = OrderQuery(
         channel=channel, status=status, created_from=created_from, created_to=created_to, limit=limit
     )
     try:
-        items, token = deps.order_service().list(query, next_token, principal_of(router))
+        items, token = deps.order_service().list(query, next_token, caller)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     return json_response(200, OrderPage(items=items, next_token=token))

@@ -1,0 +1,87 @@
+"""Lambda entry point of the marketplace feed (SQS event source mapping, partial batch responses).
+
+Each record is handled on its own: a good one becomes an order, a poison one is moved to the
+dead-letter queue at once with its reason, and a transient failure is reported as a batch item
+failure so SQS delivers only that message again. One bad message never fails its neighbours.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import client
+from shared.config import required, settings
+from shared.dal.catalog import CatalogStore
+from shared.dal.orders import OrderStore
+from shared.dal.queues import DeadLetters
+from shared.observability import logger, metrics, tracer
+from shared.services.feeds import MarketplaceFeed, Poison
+from shared.services.orders import OrderService
+
+SOURCE = "oms-marketplace-orders"
+# A batch whose every record failed is still a partial response (all items failed), not a
+# function error: SQS retries exactly those messages, and function errors stay for real crashes.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def feed() -> MarketplaceFeed:
+    dynamodb = client("dynamodb")
+    orders = OrderStore(dynamodb, required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
+    catalog = CatalogStore(dynamodb, required("OMS_CATALOG_TABLE"))
+    return MarketplaceFeed(OrderService(orders, catalog, settings()))
+
+
+@cache
+def dead_letters() -> DeadLetters:
+    return DeadLetters(client("sqs"), required("OMS_MARKETPLACE_DLQ_URL"))
+
+
+feed()  # clients are created once, during init
+dead_letters()
+
+
+@tracer.capture_method(capture_response=False)
+def record_handler(record: SQSRecord) -> None:
+    result = feed().process(record.body)
+    receives = record.attributes.approximate_receive_count
+    if isinstance(result, Poison):
+        dead_letters().send(
+            record.body, reason=result.reason, source_message_id=record.message_id, source=SOURCE
+        )
+        metrics.add_metric(name="FeedMessageRejected", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "feed message rejected: moved to the dead-letter queue",
+            message_id=record.message_id,
+            marketplace=result.marketplace,
+            reason=result.reason,
+            receive_count=receives,
+        )
+        return
+    order = result.order
+    metrics.add_metric(name=f"FeedOrder{result.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        f"feed order {result.outcome}",
+        message_id=record.message_id,
+        order_id=order.order_id,
+        channel=order.channel,
+        external_id=order.external_id,
+        status=order.status,
+        receive_count=receives,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
