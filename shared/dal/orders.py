@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,11 +74,17 @@ class OrderStore:
 
     # --- writes ---------------------------------------------------------------------------
 
-    def commit(self, plan: OrderPlan, *, now: datetime) -> Cancelled | None:
-        """Commit the whole plan in one TransactWriteItems; None when it committed."""
+    def commit(self, plan: OrderPlan, *, now: datetime, attempt: int = 0) -> Cancelled | None:
+        """Commit the whole plan in one TransactWriteItems; None when it committed.
+
+        The request token makes the SDK's own retries (after a timeout, say) idempotent on DynamoDB
+        for ten minutes: a resent request that already committed succeeds instead of failing its
+        conditions. Each attempt of the service is a different plan, hence a different token.
+        """
         items = [self._transact_item(write, now) for write in plan.writes]
+        token = hashlib.sha256(f"{plan.order.order_id}#{attempt}".encode()).hexdigest()[:36]
         try:
-            self._db.transact_write_items(TransactItems=items)
+            self._db.transact_write_items(TransactItems=items, ClientRequestToken=token)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -91,6 +98,8 @@ class OrderStore:
                     "TableName": self._table,
                     "Item": order_item(write.order),
                     "ConditionExpression": "attribute_not_exists(pk)",
+                    # Tells "this very plan already committed" apart from a real conflict.
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         if isinstance(write, ReserveStock):

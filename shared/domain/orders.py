@@ -118,11 +118,16 @@ class PricesChanged:
 
 
 @dataclass(frozen=True)
+class AlreadyCommitted:
+    """This very plan is already stored: a resent request whose first try committed."""
+
+
+@dataclass(frozen=True)
 class Contention:
     """Another transaction touched the same items at the same moment: try again."""
 
 
-Outcome = Replay | KeyReused | Rejected | OutOfStock | PricesChanged | Contention
+Outcome = AlreadyCommitted | Replay | KeyReused | Rejected | OutOfStock | PricesChanged | Contention
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -236,15 +241,13 @@ def decide_new_order(
 def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, contended: bool = False) -> Outcome:
     """What a cancelled plan means, most decisive first.
 
-    A claimed key wins over everything: the request was already served, so its stock state is
+    Our own order already stored wins over everything: the plan committed on an earlier try whose
+    answer was lost. Then a claimed key: the request was already served, so its stock state is
     irrelevant. Then unknown SKUs (422), then stale prices (retry), then shortages (409).
     """
-    for failure in failures:
-        write = failure.write
-        if isinstance(write, ClaimKey) and failure.old is not None:
-            if write.kind == "idempotency" and failure.old.get("request_hash") != write.request_hash:
-                return KeyReused()
-            return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
+    served = _already_served(failures)
+    if served is not None:
+        return served
 
     stock_failures = [f for f in failures if isinstance(f.write, ReserveStock)]
     unknown = {
@@ -281,7 +284,28 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
         return OutOfStock(shortages)
     if contended:
         return Contention()
-    raise ValueError(f"a plan failed for no reason the domain knows: {failures!r}")
+    # Only the kinds of writes, never their contents: they hold personal data.
+    kinds = sorted({type(f.write).__name__ for f in failures})
+    raise ValueError(f"a plan failed for no reason the domain knows (failed writes: {', '.join(kinds)})")
+
+
+def _already_served(failures: Sequence[Failure]) -> AlreadyCommitted | Replay | KeyReused | None:
+    """The request, or this very plan, was already answered: nothing else about it matters."""
+    for failure in failures:
+        write = failure.write
+        if (
+            isinstance(write, CreateOrder)
+            and failure.old
+            and failure.old.get("order_id") == write.order.order_id
+        ):
+            return AlreadyCommitted()
+    for failure in failures:
+        write = failure.write
+        if isinstance(write, ClaimKey) and failure.old is not None:
+            if write.kind == "idempotency" and failure.old.get("request_hash") != write.request_hash:
+                return KeyReused()
+            return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
+    return None
 
 
 def _unknown_sku(old: Mapping[str, Any] | None) -> bool:

@@ -15,6 +15,7 @@ from shared.dal.catalog import CatalogStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
 from shared.domain.orders import (
+    AlreadyCommitted,
     Contention,
     KeyReused,
     OutOfStock,
@@ -121,10 +122,12 @@ class OrderService:
             )
             if isinstance(decision, Rejected):
                 return decision
-            cancelled = self._orders.commit(decision, now=now)
+            cancelled = self._orders.commit(decision, now=now, attempt=attempt)
             if cancelled is None:
                 return Placed(decision.order)
             outcome = interpret_failures(cancelled.failures, request=request, contended=cancelled.contended)
+            if isinstance(outcome, AlreadyCommitted):
+                return Placed(decision.order)
             if isinstance(outcome, Replay):
                 original = self._orders.get(outcome.order_id, consistent=True)
                 if original is None:  # pragma: no cover - the claim and the order commit together

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from tests.support.http import ApiClient
 
 CUSTOMER = {"email": "jane@Example.COM", "name": "Jane Doe"}
@@ -235,3 +237,41 @@ def test_money_is_exact(stocked: ApiClient, web: ApiClient) -> None:
     body = web.post("/orders", order(("CHEAP", 3), ("CHEAP", 7))).json()
     assert Decimal(body["total"]) == Decimal("1.00")
     assert body["total"] == "1.00"
+
+
+class LostAnswer:
+    """The first TransactWriteItems commits but its answer is lost; the SDK sends it again.
+
+    DynamoDB honours the request token and answers the resend with success; moto ignores tokens
+    (a known gap), so the resend fails its conditions, which is the worst case the service must
+    still get right: this very plan is already stored.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.real = client.transact_write_items
+        self.resent = 0
+
+    def __call__(self, **request: Any) -> Any:
+        self.real(**request)
+        self.resent += 1
+        return self.real(**request)
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "lost-answer"])
+def test_a_resent_write_whose_first_try_committed_is_a_created_order(
+    stocked: ApiClient, web: ApiClient, monkeypatch: pytest.MonkeyPatch, idempotency_key: str | None
+) -> None:
+    from functions.api import deps
+
+    store = deps.order_service()._orders
+    lost = LostAnswer(store._db)
+    monkeypatch.setattr(store._db, "transact_write_items", lost)
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+
+    reply = web.post("/orders", order(("MUG", 3)), headers=headers)  # the last three mugs
+
+    assert lost.resent == 1
+    assert reply.status == 201, reply.body
+    assert reply.header("Idempotent-Replayed") is None
+    assert stock(stocked, "MUG") == {"sku": "MUG", "on_hand": 3, "reserved": 3, "available": 0}
+    assert [o["order_id"] for o in stocked.get("/orders").json()["items"]] == [reply.json()["order_id"]]

@@ -44,8 +44,13 @@ class FakeDynamo:
     def __init__(self, error: ClientError | None = None) -> None:
         self.error = error
         self.transactions: list[list[dict[str, Any]]] = []
+        self.tokens: list[str] = []
 
-    def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+    def transact_write_items(
+        self, *, TransactItems: list[dict[str, Any]], ClientRequestToken: str
+    ) -> dict[str, Any]:
+        assert 1 <= len(ClientRequestToken) <= 36  # DynamoDB's bounds
+        self.tokens.append(ClientRequestToken)
         self.transactions.append(TransactItems)
         if self.error:
             raise self.error
@@ -157,3 +162,13 @@ def test_cancellation_maps_reasons_to_failures_in_plan_order() -> None:
 def test_other_errors_are_not_business_outcomes(error: ClientError) -> None:
     with pytest.raises(ClientError):
         OrderStore(FakeDynamo(error), "orders", "catalog").commit(plan(), now=NOW)
+
+
+def test_each_attempt_has_its_own_request_token_and_retries_of_one_attempt_share_it() -> None:
+    fake = FakeDynamo()
+    store = OrderStore(fake, "orders", "catalog")
+    the_plan = plan()
+    store.commit(the_plan, now=NOW, attempt=0)
+    store.commit(the_plan, now=NOW, attempt=0)
+    store.commit(the_plan, now=NOW, attempt=1)
+    assert fake.tokens[0] == fake.tokens[1] != fake.tokens[2]

@@ -68,7 +68,7 @@ class FakeOrders:
         self.gets: list[tuple[str, bool]] = []
         self.queries: list[tuple[OrderQuery, str | None]] = []
 
-    def commit(self, plan: OrderPlan, *, now: datetime) -> Cancelled | None:
+    def commit(self, plan: OrderPlan, *, now: datetime, attempt: int = 0) -> Cancelled | None:
         assert now == NOW
         self.plans.append(plan)
         if self.script:
