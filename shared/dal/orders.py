@@ -13,13 +13,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from shared.dal import keys
 from shared.dal.dynamo import error_code, from_item, to_item, to_values
-from shared.domain.orders import ClaimKey, CreateOrder, Failure, OrderPlan, ReserveStock, Write
+from shared.domain.orders import ClaimKey, CreateOrder, Failure, OrderPlan, ReserveStock, Write, iso
 from shared.models.orders import Order
 
 # Cancellation reasons that say "not now" rather than "no": the service retries them with backoff.
@@ -36,6 +37,32 @@ class Cancelled:
     contended: bool
 
 
+class InvalidQuery(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def time_bound(value: str | None, field: str, *, end: bool) -> str | None:
+    """An ISO-8601 date or time as the sortable UTC form of ``created_key``.
+
+    A date alone means the whole day: its first millisecond as a lower bound, its last as an upper.
+    A time without an offset is UTC.
+    """
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), dt_time.max if end else dt_time.min, UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise InvalidQuery(field, "not an ISO-8601 date or date-time") from exc
+    return iso(moment)
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     channel: str | None = None
@@ -45,9 +72,11 @@ class OrderQuery:
     limit: int = 50
 
 
-# Without a channel or status, staff listings walk the by_day index backwards one day at a time;
-# this bounds how far back that walk goes when no created_from is given.
+# Without a channel or status, staff listings walk the by_day index backwards one day at a time:
+# DEFAULT_LISTING_DAYS bounds the walk when no created_from is given, MAX_DAY_QUERIES_PER_PAGE the
+# queries one page may spend (a page may then hold fewer items than asked, with a next_token).
 DEFAULT_LISTING_DAYS = 31
+MAX_DAY_QUERIES_PER_PAGE = 31
 
 
 def order_item(order: Order) -> dict[str, Any]:
@@ -151,7 +180,7 @@ class OrderStore:
             elif code in RETRYABLE_REASONS:
                 contended = True
             elif code not in ("None", None):
-                raise exc  # throttling, validation: not a business outcome
+                raise exc  # validation and the like: not a business outcome, not worth a retry
         return Cancelled(failures=failures, contended=contended)
 
     # --- reads ----------------------------------------------------------------------------
@@ -198,10 +227,12 @@ class OrderStore:
                 _checked_key(state.get("key"), "created_day", day.isoformat()) if state.get("key") else None
             )
         found: list[dict[str, Any]] = []
-        while day >= oldest and len(found) < query.limit:
+        queries = 0
+        while day >= oldest and len(found) < query.limit and queries < MAX_DAY_QUERIES_PER_PAGE:
             items, last = self._query_page(
                 "by_day", "created_day", day.isoformat(), query, query.limit - len(found), start
             )
+            queries += 1
             found += items
             start = last
             if last is None:
@@ -242,7 +273,12 @@ class OrderStore:
         }
         if start:
             params["ExclusiveStartKey"] = to_item(start)
-        response = self._db.query(**params)
+        try:
+            response = self._db.query(**params)
+        except ClientError as exc:
+            if start and error_code(exc) == "ValidationException":  # a start key DynamoDB refuses
+                raise InvalidCursor("next_token does not belong to this query") from exc
+            raise
         items = [from_item(i) or {} for i in response.get("Items", [])]
         last = from_item(response.get("LastEvaluatedKey"))
         return items, last
@@ -254,9 +290,6 @@ def _index_for(query: OrderQuery) -> tuple[str, str, str]:
     if query.channel:
         return "by_channel", "channel", query.channel
     return "by_status", "status", str(query.status)
-
-
-_CURSOR_ATTRIBUTES = {"pk", "sk", "created_key", "channel", "status", "channel_status", "created_day"}
 
 
 def _encode_raw(state: dict[str, Any]) -> str:
@@ -284,10 +317,11 @@ def _decode_cursor(cursor: str | None, attribute: str, value: str) -> dict[str, 
 
 
 def _checked_key(key: Any, attribute: str, value: str) -> dict[str, Any]:
-    """A cursor may only resume the query it came from: a forged one cannot reach another partition."""
+    """A cursor may only resume the query it came from: a forged one cannot reach another partition,
+    and only a whole index key (table key, index key) is ever sent to DynamoDB."""
     if (
         not isinstance(key, dict)
-        or not set(key) <= _CURSOR_ATTRIBUTES
+        or set(key) != {"pk", "sk", "created_key", attribute}
         or not all(isinstance(v, str) for v in key.values())
         or key.get(attribute) != value
     ):

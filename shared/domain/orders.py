@@ -169,13 +169,24 @@ def decide_new_order(
     marketplace orders) the order is recorded as BACKORDERED and reserves nothing: nothing is
     oversold, and the stock feed confirms it when stock arrives.
     """
-    unknown = [
-        FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
-        for i, line in enumerate(request.lines)
-        if line.unit_price is None and line.sku not in catalog_prices
-    ]
+    unknown = _unknown_sku_errors(
+        request,
+        {line.sku for line in request.lines if line.unit_price is None and line.sku not in catalog_prices},
+    )
     if unknown:
         return Rejected(unknown)
+    currency = request.currency or default_currency
+    if currency != default_currency and skus_needing_catalog_price(request):
+        return Rejected(
+            [
+                FieldError(
+                    field="body.currency",
+                    message=f"catalog prices are in {default_currency}: send a unit_price on every line "
+                    f"to order in {currency}",
+                    type="currency_mismatch",
+                )
+            ]
+        )
 
     lines = []
     for line in request.lines:
@@ -204,7 +215,7 @@ def decide_new_order(
         external_id=request.external_id,
         customer=request.customer.model_dump(),
         shipping_address=request.shipping_address,
-        currency=request.currency or default_currency,
+        currency=currency,
         lines=lines,
         total=total,
         created_at=created_at,
@@ -254,15 +265,7 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
         f.write.sku for f in stock_failures if isinstance(f.write, ReserveStock) and _unknown_sku(f.old)
     }
     if unknown:
-        return Rejected(
-            [
-                FieldError(
-                    field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku"
-                )
-                for i, line in enumerate(request.lines)
-                if line.sku in unknown
-            ]
-        )
+        return Rejected(_unknown_sku_errors(request, unknown))
 
     changed = {
         f.write.sku: Decimal(str(f.old["price"]))
@@ -306,6 +309,14 @@ def _already_served(failures: Sequence[Failure]) -> AlreadyCommitted | Replay | 
                 return KeyReused()
             return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
     return None
+
+
+def _unknown_sku_errors(request: NewOrder, unknown: set[str]) -> list[FieldError]:
+    return [
+        FieldError(field=f"body.lines.{i}.sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
+        for i, line in enumerate(request.lines)
+        if line.sku in unknown
+    ]
 
 
 def _unknown_sku(old: Mapping[str, Any] | None) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.conftest import RequestCounter
 from tests.support.http import ApiClient
 
 CUSTOMER = {"email": "jane@Example.COM", "name": "Jane Doe"}
@@ -275,3 +276,71 @@ def test_a_resent_write_whose_first_try_committed_is_a_created_order(
     assert reply.header("Idempotent-Replayed") is None
     assert stock(stocked, "MUG") == {"sku": "MUG", "on_hand": 3, "reserved": 3, "available": 0}
     assert [o["order_id"] for o in stocked.get("/orders").json()["items"]] == [reply.json()["order_id"]]
+
+
+def test_time_filters_compare_instants_not_strings(stocked: ApiClient, web: ApiClient) -> None:
+    created = web.post("/orders", order(("MUG", 1))).json()
+    at = created["created_at"]  # e.g. 2026-11-24T10:00:00.400Z
+    second = at[:19]  # the same second, without milliseconds or zone
+
+    def ids(**query: Any) -> list[str]:
+        reply = stocked.get("/orders", query=query)
+        assert reply.status == 200, reply.body
+        return [o["order_id"] for o in reply.json()["items"]]
+
+    assert ids(created_from=second + "Z") == [created["order_id"]]
+    assert ids(created_from=second) == [created["order_id"]]
+    assert ids(created_from=second + "+00:00", created_to=at[:10]) == [
+        created["order_id"]
+    ]  # a date: all of it
+    assert ids(created_to=at[:10], channel="web") == [created["order_id"]]
+    from datetime import datetime, timedelta
+
+    later = datetime.fromisoformat(at.replace("Z", "+00:00")) + timedelta(milliseconds=1)
+    assert ids(created_from=later.isoformat()) == []
+    assert ids(created_to=later.isoformat()) == [created["order_id"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"created_from": "2024-13-45"}, "query.created_from"),
+        ({"created_to": "2024-02-30T10:00Z"}, "query.created_to"),
+        ({"created_from": "2024-05-02", "created_to": "2024-05-01"}, "query.created_from"),
+        ({"channel": "Not A Channel"}, "query.channel"),
+        ({"external_id": "X-1"}, "query.channel"),
+    ],
+)
+def test_bad_filters_are_422_naming_the_field(stocked: ApiClient, query: dict[str, str], field: str) -> None:
+    reply = stocked.get("/orders", query=query)
+    assert reply.status == 422, reply.body
+    assert [e["field"] for e in reply.json()["errors"]] == [field]
+
+
+def test_a_partial_forged_cursor_is_400_not_500(stocked: ApiClient) -> None:
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps({"key": {"channel": "web"}}).encode()).decode().rstrip("=")
+    reply = stocked.get("/orders", query={"channel": "web", "next_token": forged})
+    assert reply.status == 400
+    assert reply.header("Content-Type") == "application/problem+json"
+
+
+def test_a_long_unfiltered_range_spends_a_bounded_number_of_queries_per_page(
+    stocked: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    from shared.dal.orders import MAX_DAY_QUERIES_PER_PAGE
+
+    pages = 0
+    token = None
+    while True:
+        dynamodb_calls.reset()
+        query = {"created_from": "2025-01-01", "created_to": "2025-06-30", "next_token": token}
+        page = stocked.get("/orders", query=query).json()
+        assert dynamodb_calls.calls.count("Query") <= MAX_DAY_QUERIES_PER_PAGE
+        pages += 1
+        token = page.get("next_token")
+        if not token:
+            break
+    assert pages == -(-181 // MAX_DAY_QUERIES_PER_PAGE)  # every day of the range, a bounded walk per page

@@ -199,10 +199,27 @@ def test_history_records_who_placed_the_order_and_when() -> None:
 
 
 def test_request_currency_overrides_the_default_and_customer_is_normalised() -> None:
-    plan = plan_for(new_order({"sku": "MUG", "quantity": 1}, currency="USD"))
+    plan = plan_for(new_order({"sku": "MUG", "quantity": 1, "unit_price": "3.00"}, currency="USD"))
 
     assert plan.order.currency == "USD"
     assert plan.order.customer.email == "Ada@example.com"
+
+
+def test_another_currency_with_catalog_prices_is_rejected() -> None:
+    """Catalog prices are in the merchant's currency: 19.99 EUR must never become 19.99 JPY."""
+    request = new_order(
+        {"sku": "MUG", "quantity": 1}, {"sku": "TEE", "quantity": 1, "unit_price": "5.00"}, currency="JPY"
+    )
+    decision = decide_new_order(
+        request,
+        principal=WEB,
+        catalog_prices=CATALOG,
+        order_id="o-1",
+        now=NOW,
+        default_currency="EUR",
+    )
+    assert isinstance(decision, Rejected)
+    assert [(e.field, e.type) for e in decision.errors] == [("body.currency", "currency_mismatch")]
 
 
 def test_unknown_sku_without_a_unit_price_is_rejected_naming_each_line() -> None:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api import deps
-from shared.dal.orders import InvalidCursor, OrderQuery
+from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
 from shared.http import ProblemError, json_response, not_found, principal_of
 from shared.models.common import FieldError
@@ -20,7 +20,7 @@ from shared.services.orders import Placed
 
 router = Router()
 
-_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}(\.\d{1,6})?)?)?Z?)?$"
+_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
 
 
 @router.post(
@@ -59,6 +59,16 @@ def post_order(
         logger.info("order created", order_id=result.order.order_id, channel=result.order.channel)
         return json_response(201, result.order, headers)
     raise _problem(result)
+
+
+def _invalid_query(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "validation",
+        "Unprocessable Content",
+        "The request has invalid fields.",
+        errors=[FieldError(field=field, message=message, type="value_error")],
+    )
 
 
 def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemError:
@@ -104,9 +114,15 @@ def get_order(order_id: Annotated[str, Path(max_length=64)]) -> Response[Order]:
 @router.get("/orders", summary="List orders, newest first", tags=["orders"])
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
-    channel: Annotated[str | None, Query(max_length=32)] = None,
-    created_from: Annotated[str | None, Query(pattern=_TIME, description="ISO-8601 UTC, inclusive")] = None,
-    created_to: Annotated[str | None, Query(pattern=_TIME, description="ISO-8601 UTC, inclusive")] = None,
+    channel: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = None,
+    created_from: Annotated[
+        str | None,
+        Query(pattern=_TIME, description="ISO-8601 date or date-time (UTC unless it says), inclusive"),
+    ] = None,
+    created_to: Annotated[
+        str | None,
+        Query(pattern=_TIME, description="ISO-8601 date (the whole day) or date-time, inclusive"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
     external_id: Annotated[
@@ -118,22 +134,24 @@ def list_orders(
     if external_id is not None:
         owner = channel or (None if caller.is_staff else caller.channel)
         if owner is None:
-            raise ProblemError(
-                422,
-                "validation",
-                "Unprocessable Content",
-                "external_id is unique per channel: give channel too.",
-                errors=[
-                    FieldError(field="query.channel", message="required with external_id", type="missing")
-                ],
+            raise _invalid_query(
+                "query.channel", "required with external_id: external ids are unique per channel"
             )
         found = deps.order_service().find_by_external_id(owner, external_id, caller)
         return json_response(200, OrderPage(items=[found] if found else []))
-    query = OrderQuery(
-        channel=channel, status=status, created_from=created_from, created_to=created_to, limit=limit
-    )
     try:
+        query = OrderQuery(
+            channel=channel,
+            status=status,
+            created_from=time_bound(created_from, "query.created_from", end=False),
+            created_to=time_bound(created_to, "query.created_to", end=True),
+            limit=limit,
+        )
+        if query.created_from and query.created_to and query.created_from > query.created_to:
+            raise InvalidQuery("query.created_from", "is after created_to")
         items, token = deps.order_service().list(query, next_token, caller)
+    except InvalidQuery as exc:
+        raise _invalid_query(exc.field, str(exc)) from exc
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     return json_response(200, OrderPage(items=items, next_token=token))
