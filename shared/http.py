@@ -195,7 +195,8 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
     body = event.get("body")
     if not body:
         return None
-    size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    size = len(raw)
     if size > max_body_bytes:
         error = ProblemError(
             413,
@@ -206,15 +207,26 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
     else:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type == "application/json":
+        if media_type != "application/json":
+            error = unsupported_media_type()
+        elif not _is_utf8(raw):
+            error = ProblemError(400, "invalid-json", "Bad Request", "The request body is not UTF-8 JSON.")
+        else:
             return None
-        error = unsupported_media_type()
     return {
         "statusCode": error.status,
         "headers": {"Content-Type": PROBLEM_JSON},
         "body": problem_body(error.problem(event.get("path"))),
         "isBase64Encoded": False,
     }
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def json_response(status: int, model: Any, headers: dict[str, str] | None = None) -> Response[Any]:

@@ -112,7 +112,7 @@ def proxy_event(
     request_context: dict[str, Any] = {
         "resourcePath": resource,
         "httpMethod": method,
-        "path": f"/{STAGE}{path}",
+        "path": path,  # the path as called: served at the root here, as behind a custom domain
         "stage": STAGE,
         "requestId": str(uuid.uuid4()),
         "requestTimeEpoch": int(time.time() * 1000),

@@ -142,7 +142,7 @@ class FunctionPool:
         """Start the first environment now, so the first request does not pay for the cold start."""
         worker = self._spawn()
         if worker:
-            worker.wait_ready()
+            self._ready(worker)
             self._idle.put(worker)
 
     def invoke(self, event: dict[str, Any]) -> Any:
@@ -153,19 +153,37 @@ class FunctionPool:
             if worker.alive:
                 self._idle.put(worker)
             else:
-                with self._lock:
-                    self._all.remove(worker)
+                self._discard(worker)
 
     def _acquire(self) -> Worker:
+        """An idle environment, a new one while below ``size``, or the next to free up. Never waits
+        forever: a busy environment that dies frees its slot, and the next turn spawns anew."""
+        while True:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            worker = self._spawn()
+            if worker:
+                self._ready(worker)
+                return worker
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                continue
+
+    def _ready(self, worker: Worker) -> None:
         try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        worker = self._spawn()
-        if worker:
             worker.wait_ready()
-            return worker
-        return self._idle.get()
+        except InvocationError:
+            self._discard(worker)
+            raise
+
+    def _discard(self, worker: Worker) -> None:
+        worker.stop()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
 
     def _spawn(self) -> Worker | None:
         with self._lock:

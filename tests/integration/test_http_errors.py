@@ -187,3 +187,13 @@ def test_transactions_cancelled_by_throttling_are_retried_then_503(
     monkeypatch.setattr(deps.order_service(), "_sleep", lambda _: None)
     assert_problem(web.post("/orders", ORDER), 503)
     assert len(attempts) == 4  # MAX_ATTEMPTS, then the caller is told to retry
+
+
+def test_a_body_that_is_not_utf8_is_400(stocked: ApiClient) -> None:
+    problem = assert_problem(
+        stocked.post(
+            "/orders", raw=b'{"customer": "\xff\xfe"}', headers={"Content-Type": "application/json"}
+        ),
+        400,
+    )
+    assert "UTF-8" in problem["detail"]

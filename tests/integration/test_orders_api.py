@@ -344,3 +344,23 @@ def test_a_long_unfiltered_range_spends_a_bounded_number_of_queries_per_page(
         if not token:
             break
     assert pages == -(-181 // MAX_DAY_QUERIES_PER_PAGE)  # every day of the range, a bounded walk per page
+
+
+def test_location_keeps_the_stage_of_the_url_that_was_called(stocked: ApiClient) -> None:
+    from functions.api.handler import lambda_handler
+    from infra.local.gateway import proxy_event
+    from infra.local.workers import LambdaContext
+
+    event = proxy_event(
+        "POST",
+        "/orders",
+        "/orders",
+        {"Content-Type": "application/json"},
+        body=b'{"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]}',
+        authorizer={"role": "channel", "channel": "web", "key_id": "k"},
+    )
+    event["requestContext"]["path"] = "/prod/orders"  # the default execute-api URL carries the stage
+    result = lambda_handler(event, LambdaContext("api", 1024, 10, "t"))
+    assert result["statusCode"] == 201
+    order_id = __import__("json").loads(result["body"])["order_id"]
+    assert result["multiValueHeaders"]["Location"] == [f"/prod/orders/{order_id}"]

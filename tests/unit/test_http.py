@@ -109,7 +109,7 @@ def test_size_counts_utf8_bytes_not_characters() -> None:
 
 
 def test_size_of_a_base64_body_is_the_decoded_size() -> None:
-    raw = b"\x00\xff" * 50  # 100 bytes, 136 base64 characters
+    raw = ("[" + " " * 98 + "]").encode()  # 100 bytes of JSON, 136 base64 characters
     encoded = base64.b64encode(raw).decode()
     assert len(encoded) > LIMIT
 
@@ -117,6 +117,12 @@ def test_size_of_a_base64_body_is_the_decoded_size() -> None:
     too_big = guard_request(event(base64.b64encode(raw + b"!").decode(), isBase64Encoded=True), LIMIT)
     assert too_big is not None
     assert too_big["statusCode"] == 413
+
+
+def test_a_body_that_is_not_utf8_is_400() -> None:
+    response = guard_request(event(base64.b64encode(b"\x00\xff" * 10).decode(), isBase64Encoded=True), LIMIT)
+    assert response is not None
+    assert response["statusCode"] == 400
 
 
 def test_size_is_checked_before_the_content_type() -> None:

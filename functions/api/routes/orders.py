@@ -50,7 +50,7 @@ def post_order(
     caller = principal_of(router)
     result = deps.order_service().place(order, caller, idempotency_key)
     if isinstance(result, Placed):
-        headers = {"Location": f"/orders/{result.order.order_id}"}
+        headers = {"Location": _location(result.order.order_id)}
         if result.replayed:
             metrics.add_metric(name="OrderReplayed", unit=MetricUnit.Count, value=1)
             logger.info("order replayed", order_id=result.order.order_id, channel=result.order.channel)
@@ -59,6 +59,14 @@ def post_order(
         logger.info("order created", order_id=result.order.order_id, channel=result.order.channel)
         return json_response(201, result.order, headers)
     raise _problem(result)
+
+
+def _location(order_id: str) -> str:
+    """Where the order lives, as the caller called us: /prod/orders/... on the default API URL."""
+    event = router.current_event
+    called = str((event.get("requestContext") or {}).get("path") or event.path)
+    prefix = called[: -len(event.path)] if called.endswith(event.path) else ""
+    return f"{prefix}/orders/{order_id}"
 
 
 def _invalid_query(field: str, message: str) -> ProblemError:
