@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -356,11 +357,11 @@ def test_location_keeps_the_stage_of_the_url_that_was_called(stocked: ApiClient)
         "/orders",
         "/orders",
         {"Content-Type": "application/json"},
-        body=b'{"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]}',
+        body=json.dumps(order(("MUG", 1))).encode(),
         authorizer={"role": "channel", "channel": "web", "key_id": "k"},
     )
     event["requestContext"]["path"] = "/prod/orders"  # the default execute-api URL carries the stage
     result = lambda_handler(event, LambdaContext("api", 1024, 10, "t"))
     assert result["statusCode"] == 201
-    order_id = __import__("json").loads(result["body"])["order_id"]
+    order_id = json.loads(result["body"])["order_id"]
     assert result["multiValueHeaders"]["Location"] == [f"/prod/orders/{order_id}"]
