@@ -26,6 +26,16 @@ POWERTOOLS_VERSION = "3.37.0"
 
 Access = Literal["read", "write", "read_write"]
 
+# Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
+# batch writes, no deletes, no streams: add one here, with the feature that needs it.
+_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "read": _READ,
+    "write": _WRITE,
+    "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
+}
+
 
 @dataclass(frozen=True)
 class Index:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -48,12 +47,6 @@ def powertools_layer_parameter() -> str:
 
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
-
-_ACCESS_GRANTS = {
-    "read": dynamodb.Table.grant_read_data,
-    "write": dynamodb.Table.grant_write_data,
-    "read_write": dynamodb.Table.grant_read_write_data,
-}
 
 
 # Lambda's advice for an SQS event source: a visibility timeout of at least six times the function's
@@ -126,7 +119,7 @@ class Functions(Construct):
             ),
         )
         for use in fn.uses:
-            _ACCESS_GRANTS[use.access](self._tables.table(use.table), role)
+            self._tables.table(use.table).grant(role, *spec.TABLE_ACTIONS[use.access])
         for trigger in fn.triggers:
             # Grants the role consume (receive, delete, change visibility) on this queue only.
             function.add_event_source(

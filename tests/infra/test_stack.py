@@ -213,6 +213,9 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
         assert bool(actions & WRITE_ACTIONS) == (use.access in ("write", "read_write"))
     for st in statements:
         assert not any(a in ("*", "dynamodb:*") for a in as_list(st["Action"]))
+    granted = {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
+    assert granted == {a for use in fn.uses for a in spec.TABLE_ACTIONS[use.access]}
+    assert not granted & {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 
 
 def test_function_roles_carry_no_managed_policies(synthesized: Synthesized) -> None:
