@@ -230,7 +230,7 @@ def handler_time() -> None:
 
 # --- the marketplace feed --------------------------------------------------------------------
 
-FEED_BATCHES = 30
+FEED_BATCHES = 100
 
 
 def _feed_message(n: int, quantity: int = 1) -> dict[str, Any]:
@@ -300,11 +300,15 @@ def feed() -> None:
             redelivered = run([_feed_message(0)])
             catalog.set_on_hand("BENCH", 0, "now")
             backordered = run([_feed_message(1)])
-            catalog.set_on_hand("BENCH", 1_000_000, "now")
+            # Throughput of the handler itself: DynamoDB answered at once by a fake, as for the API's
+            # handler time (moto copies every table on each transaction, which would be all we measured).
+            store = handler.feed()._orders._orders  # type: ignore[attr-defined]
+            real_db, store._db = store._db, InstantDynamo({})
             start = time.perf_counter()
             for batch in range(FEED_BATCHES):
                 run([_feed_message(100 + batch * 10 + i) for i in range(10)])
             elapsed = time.perf_counter() - start
+            store._db = real_db
         finally:
             sys.stdout = stdout
             logging.disable(logging.NOTSET)
@@ -315,9 +319,9 @@ def feed() -> None:
     line("dynamodb requests per feed message (redelivered)", str(len(redelivered)), ", ".join(redelivered))
     line("dynamodb requests per feed message (backordered)", str(len(backordered)), ", ".join(backordered))
     line(
-        f"feed messages per second, batches of 10 (in-process, moto, {FEED_BATCHES} batches)",
+        f"feed messages per second, batches of 10, AWS calls excluded ({FEED_BATCHES} batches)",
         f"{FEED_BATCHES * 10 / elapsed:.0f}/s",
-        "moto's own cost included",
+        "one process, in-process handler",
     )
 
 
