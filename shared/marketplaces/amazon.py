@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.marketplaces import ChannelOrder
-from shared.marketplaces.generic import (
+from shared.marketplaces.documents import (
     as_object,
     child,
     children,

@@ -1,24 +1,14 @@
-"""The generic marketplace: the document is this system's own ``POST /orders`` body plus ``external_id``.
-
-The other adapters translate their marketplace's document into this same body and validate it with
-``validate_order``, naming their own fields in the errors. The small readers below take fields out
-of a marketplace document; every error names the field and never repeats a value (values are
-personal data: emails, names, addresses).
-"""
+"""The generic marketplace: the document is this system's own ``POST /orders`` body plus ``external_id``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-
-from pydantic import ValidationError
 
 from shared.domain.auth import check_channel
 from shared.marketplaces import ChannelOrder
-from shared.models.orders import NewOrder
+from shared.marketplaces.documents import as_object, validate_order
 
 CHANNEL = "generic"
-Loc = tuple[int | str, ...]
 
 
 def to_order(document: dict[str, Any]) -> ChannelOrder:
@@ -32,100 +22,3 @@ def to_order_for_channel(document: dict[str, Any], channel: str) -> ChannelOrder
     if body.get("external_id") is None:
         raise ValueError("external_id is missing: a marketplace order needs its own order id")
     return ChannelOrder(channel=channel, order=validate_order(body))
-
-
-def validate_order(body: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> NewOrder:
-    """``NewOrder`` from a body, or ``ValueError`` naming each bad field.
-
-    ``fields`` maps a canonical path (``customer.email``, ``lines[2].sku``, ``lines[2]``) to the
-    marketplace's own field; a path with no entry names its nearest mapped parent, else itself.
-    """
-    try:
-        return NewOrder.model_validate(body)
-    except ValidationError as exc:
-        problems = [f"{_field(tuple(e['loc']), fields or {})}: {e['msg']}" for e in exc.errors()]
-        raise ValueError("; ".join(dict.fromkeys(problems))) from None  # no chained input values
-
-
-def _field(loc: Loc, fields: Mapping[str, str]) -> str:
-    for end in range(len(loc), 0, -1):
-        mapped = fields.get(path(loc[:end]))
-        if mapped:
-            return mapped
-    return path(loc) or "order"
-
-
-def path(loc: Loc) -> str:
-    """``("lines", 2, "sku")`` -> ``lines[2].sku``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-# --- reading a marketplace document -----------------------------------------------------------
-
-
-def as_object(value: object, field: str) -> dict[str, Any]:
-    """A JSON object; ``None`` (absent or null) reads as an empty one."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{field} must be an object")
-    return value
-
-
-def child(parent: Mapping[str, Any], key: str, field: str) -> dict[str, Any]:
-    return as_object(parent.get(key), field)
-
-
-def children(parent: Mapping[str, Any], key: str, field: str) -> list[dict[str, Any]]:
-    """A list of JSON objects; absent or null reads as an empty list."""
-    value = parent.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValueError(f"{field} must be a list")
-    return [as_object(item, f"{field}[{i}]") for i, item in enumerate(value)]
-
-
-def text(parent: Mapping[str, Any], key: str, field: str) -> str | None:
-    """A string, stripped; absent, null and blank read as ``None``."""
-    value = parent.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{field} must be a string")
-    return value.strip() or None
-
-
-def required_text(parent: Mapping[str, Any], key: str, field: str) -> str:
-    value = text(parent, key, field)
-    if value is None:
-        raise ValueError(f"{field} is missing")
-    return value
-
-
-def first_text(*candidates: tuple[Mapping[str, Any], str, str]) -> tuple[str, str] | None:
-    """The first present ``(parent, key, field)`` candidate, as ``(value, field)``."""
-    for parent, key, field in candidates:
-        value = text(parent, key, field)
-        if value is not None:
-            return value, field
-    return None
-
-
-def whole_number(parent: Mapping[str, Any], key: str, field: str) -> int:
-    value = parent.get(key)
-    if value is None:
-        raise ValueError(f"{field} is missing")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{field} must be a whole number")
-    if value < 0:
-        raise ValueError(f"{field} must not be negative")
-    return value
-
-
-def compact(body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` without its ``None`` values: an omitted optional field takes its default."""
-    return {key: value for key, value in body.items() if value is not None}
