@@ -138,6 +138,11 @@ def test_the_openapi_document_is_generated_from_the_code(staff: ApiClient) -> No
     post = document["paths"]["/orders"]["post"]
     assert {"201", "409", "422"} <= set(post["responses"])
     assert any(p["name"].lower() == "idempotency-key" and p["in"] == "header" for p in post["parameters"])
+    assert document["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+    }
     money = document["components"]["schemas"]["OrderLineIn"]["properties"]["unit_price"]
     assert "string" in str(money)  # money is a decimal string in the contract, never a number
 

@@ -38,11 +38,26 @@ def swagger_ui() -> Response[str]:
     return Response(status_code=200, content_type="text/html", body=_swagger_html())
 
 
+DESCRIPTION = (
+    "One hub for every order, whatever the channel. Every route but /health needs an X-Api-Key: "
+    "a staff key, or a channel key that places and reads its own channel's orders. Money is a "
+    "decimal string. Errors are RFC 9457 problem details (application/problem+json)."
+)
+
+
 @cache
 def openapi_json() -> str:
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
     from functions.api.app import app  # the app includes this router: resolve at call time
 
-    return app.get_openapi_json_schema(title=TITLE, version=VERSION)
+    return app.get_openapi_json_schema(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        security_schemes={"ApiKey": APIKey(name="X-Api-Key", in_=APIKeyIn.header)},
+        security=[{"ApiKey": []}],
+    )
 
 
 @cache
