@@ -291,3 +291,32 @@ def _is_json(body: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_message_that_keeps_failing_moves_to_the_dlq_after_5_receives(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue's redrive policy (as CDK declares it, infra/spec.py) ends endless retries."""
+    store = feed_handler.feed()._orders._orders  # type: ignore[attr-defined]
+
+    def throttled(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems"
+        )
+
+    monkeypatch.setattr(store._db, "transact_write_items", throttled)
+    (body,) = sample_bodies("ebay")
+    feed.send(body)
+
+    for receive in range(1, MARKETPLACE_ORDERS.max_receive_count + 1):
+        assert feed.run() == 1, f"receive {receive}"
+        [record] = feed.events[-1]["Records"]
+        assert record["attributes"]["ApproximateReceiveCount"] == str(receive)
+        feed.sqs.change_message_visibility(
+            QueueUrl=feed.url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+        )
+
+    assert feed.run() == 0  # the sixth receive finds it gone: SQS moved it
+    [dead] = feed.dead_letters()
+    assert dead["Body"] == body
+    assert feed.in_flight() == 0
