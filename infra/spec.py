@@ -229,6 +229,10 @@ MARKETPLACE_FEED = Function(
     ),
     uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
     sends=(MARKETPLACE_ORDERS_DLQ,),  # poison goes straight to the DLQ, with its reason
+    # Channels a "generic" connector may name in its messages (comma-separated), besides "generic"
+    # itself. Never a marketplace's or an API key's channel: its external ids would claim, or read
+    # back, that channel's orders. Empty: generic messages all land in channel "generic".
+    environment={"OMS_FEED_CHANNELS": "etsy,shopify"},
     memory_mb=512,
     timeout_s=MARKETPLACE_FEED_TIMEOUT_S,
 )

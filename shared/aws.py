@@ -12,9 +12,11 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
+    # DynamoDB and SQS answer in milliseconds: a call that hangs is better retried soon, and the
+    # whole budget (about 3 x 4 s) must fit well inside a function's timeout.
     config = Config(
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"mode": "standard", "max_attempts": 4},
+        connect_timeout=1,
+        read_timeout=3,
+        retries={"mode": "standard", "max_attempts": 3},
     )
     return boto3.session.Session().client(service, config=config)

@@ -29,6 +29,7 @@ class Settings:
     idempotency_ttl_seconds: int
     max_body_bytes: int
     price_cache_seconds: int
+    feed_channels: frozenset[str] = frozenset()  # channels a generic feed connector may name
 
 
 @cache
@@ -38,4 +39,7 @@ def settings() -> Settings:
         idempotency_ttl_seconds=int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))),
         max_body_bytes=int(os.environ.get("OMS_MAX_BODY_BYTES", str(256 * 1024))),
         price_cache_seconds=int(os.environ.get("OMS_PRICE_CACHE_SECONDS", "60")),
+        feed_channels=frozenset(
+            c.strip() for c in os.environ.get("OMS_FEED_CHANNELS", "").split(",") if c.strip()
+        ),
     )

@@ -28,3 +28,8 @@ os.environ.update(local_environment())
 os.environ.setdefault(
     "OMS_MARKETPLACE_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/placeholder"
 )
+
+# In one process every handler shares one environment: give it the feed's too.
+from infra.spec import MARKETPLACE_FEED
+
+os.environ.update(MARKETPLACE_FEED.environment)

@@ -22,7 +22,7 @@ from shared.dal.catalog import CatalogStore
 from shared.dal.orders import OrderStore
 from shared.dal.queues import DeadLetters
 from shared.observability import logger, metrics, tracer
-from shared.services.feeds import MarketplaceFeed, Poison
+from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
 from shared.services.orders import OrderService
 
 SOURCE = "oms-marketplace-orders"
@@ -36,7 +36,7 @@ def feed() -> MarketplaceFeed:
     dynamodb = client("dynamodb")
     orders = OrderStore(dynamodb, required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
     catalog = CatalogStore(dynamodb, required("OMS_CATALOG_TABLE"))
-    return MarketplaceFeed(OrderService(orders, catalog, settings()))
+    return MarketplaceFeed(OrderService(orders, catalog, settings()), settings().feed_channels)
 
 
 @cache
@@ -48,10 +48,28 @@ feed()  # clients are created once, during init
 dead_letters()
 
 
+# Below this much time left, records are handed back rather than started: a timeout would fail the
+# whole batch, so every record in it would come back and count a receive toward the DLQ.
+MIN_REMAINING_MS = 10_000
+
+
 @tracer.capture_method(capture_response=False)
-def record_handler(record: SQSRecord) -> None:
-    result = feed().process(record.body)
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     receives = record.attributes.approximate_receive_count
+    try:
+        if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < MIN_REMAINING_MS:
+            raise RetryLater("too little time left in this invocation")
+        result = feed().process(record.body)
+    except Exception as exc:
+        # Transient (throttling, a timeout, contention): SQS delivers it again. Leave a trace.
+        metrics.add_metric(name="FeedMessageRetried", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "feed message will be retried",
+            message_id=record.message_id,
+            error=type(exc).__name__,
+            receive_count=receives,
+        )
+        raise
     if isinstance(result, Poison):
         dead_letters().send(
             record.body, reason=result.reason, source_message_id=record.message_id, source=SOURCE

@@ -36,6 +36,10 @@ class LambdaContext:
     log_stream_name: str = "local"
     deadline: float = 0.0
 
+    def __post_init__(self) -> None:
+        if not self.deadline:  # the invocation starts now and may run for the function's timeout
+            self.deadline = time.monotonic() + self.timeout_s
+
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def attribute_text(text: str, limit: int = 1024) -> str:
+    """Printable ASCII only: SQS refuses some characters in attributes, and a refused send would
+    keep the poison message cycling instead of parking it."""
+    return _UNPRINTABLE.sub("?", text)[:limit] or "-"
 
 
 class DeadLetters:
@@ -16,8 +25,11 @@ class DeadLetters:
             QueueUrl=self._url,
             MessageBody=body,
             MessageAttributes={
-                "oms_reason": {"DataType": "String", "StringValue": reason[:1024]},
-                "oms_source": {"DataType": "String", "StringValue": source},
-                "oms_source_message_id": {"DataType": "String", "StringValue": source_message_id},
+                "oms_reason": {"DataType": "String", "StringValue": attribute_text(reason)},
+                "oms_source": {"DataType": "String", "StringValue": attribute_text(source)},
+                "oms_source_message_id": {
+                    "DataType": "String",
+                    "StringValue": attribute_text(source_message_id),
+                },
             },
         )

@@ -20,6 +20,7 @@ from shared.marketplaces.documents import (
     children,
     compact,
     first_text,
+    placeholder_email,
     required_text,
     text,
     validate_order,
@@ -48,7 +49,7 @@ def to_order(document: dict[str, Any]) -> ChannelOrder:
     buyer = child(order, "BuyerInfo", "BuyerInfo")
     shipping = child(order, "ShippingAddress", "ShippingAddress")
 
-    email = required_text(buyer, "BuyerEmail", "BuyerInfo.BuyerEmail")
+    email = text(buyer, "BuyerEmail", "BuyerInfo.BuyerEmail") or placeholder_email(CHANNEL, external_id)
     fields["customer.email"] = "BuyerInfo.BuyerEmail"
     name, fields["customer.name"] = first_text(
         (buyer, "BuyerName", "BuyerInfo.BuyerName"), (shipping, "Name", "ShippingAddress.Name")

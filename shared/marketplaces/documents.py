@@ -8,6 +8,7 @@ personal data: emails, names, addresses).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,8 +28,23 @@ def validate_order(body: Mapping[str, Any], fields: Mapping[str, str] | None = N
     try:
         return NewOrder.model_validate(body)
     except ValidationError as exc:
-        problems = [f"{_field(tuple(e['loc']), fields or {})}: {e['msg']}" for e in exc.errors()]
+        problems = [_problem(e, fields or {}) for e in exc.errors()]
         raise ValueError("; ".join(dict.fromkeys(problems))) from None  # no chained input values
+
+
+def _problem(error: Any, fields: Mapping[str, str]) -> str:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":  # the name itself came from the sender: do not repeat it
+        return f"{_field(loc[:-1], fields) if loc[:-1] else 'order'}: has an unknown field"
+    return f"{_field(loc, fields)}: {error['msg']}"
+
+
+def placeholder_email(marketplace: str, order_id: str) -> str:
+    """For an order whose marketplace withholds the buyer's email (no restricted-data access, or past
+    its retention): the order is recorded all the same, under an address that can never be mailed
+    (RFC 2606's .invalid), unique per marketplace order so customers are never merged by it."""
+    local = re.sub(r"[^A-Za-z0-9._-]", "-", order_id)[:64] or "order"
+    return f"{local}@{marketplace}.invalid"
 
 
 def _field(loc: Loc, fields: Mapping[str, str]) -> str:

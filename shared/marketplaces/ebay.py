@@ -21,6 +21,7 @@ from shared.marketplaces.documents import (
     children,
     compact,
     first_text,
+    placeholder_email,
     required_text,
     text,
     validate_order,
@@ -54,9 +55,10 @@ def to_order(document: dict[str, Any]) -> ChannelOrder:
     }
 
     found = first_text((registration, "email", f"{REGISTRATION}.email"), (ship_to, "email", f"{at}.email"))
-    if found is None:
-        raise ValueError(f"{REGISTRATION}.email is missing (and so is {at}.email)")
-    email, fields["customer.email"] = found
+    email, fields["customer.email"] = found or (
+        placeholder_email(CHANNEL, external_id),
+        f"{REGISTRATION}.email",
+    )
     name, fields["customer.name"] = first_text(
         (registration, "fullName", f"{REGISTRATION}.fullName"),
         (ship_to, "fullName", f"{at}.fullName"),

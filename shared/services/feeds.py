@@ -42,11 +42,14 @@ FeedResult = Recorded | Poison
 
 
 class MarketplaceFeed:
-    def __init__(self, orders: OrderService) -> None:
+    def __init__(self, orders: OrderService, generic_channels: frozenset[str] = frozenset()) -> None:
         self._orders = orders
+        # A generic connector may name only these channels: never a marketplace's, never an API
+        # key's (its external ids would claim, or read back, another channel's orders).
+        self._generic_channels = generic_channels
 
     def process(self, body: str) -> FeedResult:
-        mapped = self.parse(body)
+        mapped = self.parse(body, self._generic_channels)
         if isinstance(mapped, Poison):
             return mapped
         marketplace, canonical = mapped
@@ -68,17 +71,20 @@ class MarketplaceFeed:
         raise AssertionError(result)  # pragma: no cover
 
     @staticmethod
-    def parse(body: str) -> tuple[str, ChannelOrder] | Poison:
+    def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, ChannelOrder] | Poison:
         try:
             document = json.loads(body)
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
             return Poison("body is not JSON")
         try:
             message = FeedMessage.model_validate(document)
         except ValidationError as exc:
             return Poison("envelope: " + _describe(exc), _marketplace_of(document))
+        refused = _refused_channel(message, generic_channels)
+        if refused:
+            return Poison(f"envelope: {refused}", message.marketplace)
         try:
-            if message.marketplace == "generic" and message.channel:
+            if message.channel:
                 canonical = to_order_for_channel(message.order, message.channel)
             else:
                 canonical = adapter(message.marketplace)(message.order)
@@ -89,11 +95,27 @@ class MarketplaceFeed:
         return message.marketplace, canonical
 
 
+def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> str | None:
+    if message.channel is None:
+        return None
+    if message.marketplace != "generic":
+        return "channel is only for generic messages"
+    if message.channel not in generic_channels:
+        return "channel is not one a generic connector may use (OMS_FEED_CHANNELS)"
+    return None
+
+
 def _describe(exc: ValidationError) -> str:
-    """Field paths and messages only: pydantic's ``input`` values may be personal data."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors()
-    )
+    """Field paths and messages only: pydantic's ``input`` values may be personal data, and the name
+    of an unknown field is the sender's text, so it is not repeated either."""
+    problems = []
+    for error in exc.errors():
+        loc = [str(p) for p in error["loc"]]
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{'.'.join(loc[:-1]) or '(root)'}: has an unknown field")
+        else:
+            problems.append(f"{'.'.join(loc) or '(root)'}: {error['msg']}")
+    return "; ".join(dict.fromkeys(problems))
 
 
 def _marketplace_of(document: object) -> str | None:

@@ -207,25 +207,39 @@ def test_an_unknown_sku_is_rejected_to_the_dlq_with_its_reason(
     assert orders_of(stocked_for_feeds, "generic") == []
 
 
-def test_a_generic_connector_names_its_channel_or_gets_generic(
+def test_a_generic_connector_names_an_allowed_channel_or_gets_generic(
     feed: Feed, stocked_for_feeds: ApiClient
 ) -> None:
     (body,) = sample_bodies("generic")
-    named = {**json.loads(body), "channel": "shopify-eu"}
+    named = {**json.loads(body), "channel": "etsy"}  # allowed by OMS_FEED_CHANNELS in infra/spec.py
     unnamed = {k: v for k, v in json.loads(body).items() if k != "channel"}
     unnamed["order"] = {**unnamed["order"], "external_id": "OTHER-1"}
     feed.send(json.dumps(named), json.dumps(unnamed))
     feed.run()
-    assert [o["channel"] for o in orders_of(stocked_for_feeds, "shopify-eu")] == ["shopify-eu"]
+    assert [o["channel"] for o in orders_of(stocked_for_feeds, "etsy")] == ["etsy"]
     assert [o["external_id"] for o in orders_of(stocked_for_feeds, "generic")] == ["OTHER-1"]
 
 
-def test_a_generic_connector_cannot_take_the_staff_channel(feed: Feed, stocked_for_feeds: ApiClient) -> None:
-    (body,) = sample_bodies("generic")
-    feed.send(json.dumps({**json.loads(body), "channel": "staff"}))
+@pytest.mark.parametrize(
+    ("marketplace", "channel"),
+    [
+        ("generic", "web"),
+        ("generic", "amazon"),
+        ("generic", "staff"),
+        ("generic", "unknown-shop"),
+        ("ebay", "etsy"),
+    ],
+)
+def test_a_connector_cannot_write_into_another_channel(
+    feed: Feed, stocked_for_feeds: ApiClient, marketplace: str, channel: str
+) -> None:
+    """Its external ids would claim, or read back, that channel's orders: the message is refused."""
+    (body,) = sample_bodies("generic" if marketplace == "generic" else "ebay")
+    feed.send(json.dumps({**json.loads(body), "channel": channel}))
     feed.run()
     [dead] = feed.dead_letters()
     assert "channel" in dead["MessageAttributes"]["oms_reason"]["StringValue"]
+    assert orders_of(stocked_for_feeds, channel) == []
 
 
 def test_throttling_is_retried_and_nothing_is_lost(
@@ -320,3 +334,20 @@ def test_a_message_that_keeps_failing_moves_to_the_dlq_after_5_receives(
     [dead] = feed.dead_letters()
     assert dead["Body"] == body
     assert feed.in_flight() == 0
+
+
+def test_with_too_little_time_left_records_are_handed_back_not_started(
+    feed: Feed, stocked_for_feeds: ApiClient
+) -> None:
+    import time
+
+    (body,) = sample_bodies("ebay")
+    feed.send(body)
+    messages = feed.sqs.receive_message(QueueUrl=feed.url, AttributeNames=["All"])["Messages"]
+    from infra.local.pollers import sqs_event
+
+    nearly_over = LambdaContext("marketplace_feed", 512, 30, "t", deadline=time.monotonic() + 5)
+    response = feed_handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:q"), nearly_over)
+
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [messages[0]["MessageId"]]
+    assert orders_of(stocked_for_feeds, "ebay") == []

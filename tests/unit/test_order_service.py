@@ -15,6 +15,7 @@ from shared.domain.auth import Principal
 from shared.domain.orders import (
     ClaimKey,
     Contention,
+    CreateOrder,
     Failure,
     KeyReused,
     OrderPlan,
@@ -409,3 +410,40 @@ def test_staff_listing_passes_the_query_through() -> None:
     service(orders, FakeCatalog({})).list(OrderQuery(), None, STAFF)
 
     assert orders.queries == [(OrderQuery(channel="pos"), None), (OrderQuery(), None)]
+
+
+# --- backorders (orders already sold elsewhere) ----------------------------------------------
+
+
+def test_short_stock_with_backorder_allowed_records_the_order_reserving_nothing() -> None:
+    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("7.50"), "available": 1}))
+    placed = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(
+        request(), WEB, None, allow_backorder=True
+    )
+
+    assert isinstance(placed, Placed)
+    assert placed.order.status == "BACKORDERED"
+    assert [(b.sku, b.requested, b.available) for b in placed.order.backorder or []] == [("MUG", 2, 1)]
+    first, second = orders.plans
+    assert any(isinstance(w, ReserveStock) for w in first.writes)
+    assert not any(isinstance(w, ReserveStock) for w in second.writes)  # nothing reserved, nothing oversold
+    assert second.order.order_id == first.order.order_id
+
+
+def test_short_stock_without_backorder_is_out_of_stock() -> None:
+    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("7.50"), "available": 1}))
+    result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, None)
+    assert isinstance(result, OutOfStock)
+    assert len(orders.plans) == 1
+
+
+def test_a_resent_plan_that_already_committed_is_placed_not_replayed() -> None:
+    def already_stored(plan: OrderPlan) -> Cancelled:
+        create = next(w for w in plan.writes if isinstance(w, CreateOrder))
+        return Cancelled(failures=[Failure(create, {"order_id": plan.order.order_id})], contended=False)
+
+    orders = FakeOrders(already_stored)
+    placed = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, None)
+    assert isinstance(placed, Placed)
+    assert not placed.replayed
+    assert orders.gets == []
