@@ -5,14 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.models.common import Currency, Email, Model, Money, Sku, StrictModel
 
 OrderStatus = Literal[
     "BACKORDERED", "CONFIRMED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"
 ]
-MAX_LINES = 50  # keeps one order inside one TransactWriteItems (100 items) with room for dedup
+# One order is one TransactWriteItems (at most 100 items): the order, one reservation per distinct
+# SKU and two dedup claims. Lines may repeat a SKU (a marketplace line total split in two does).
+MAX_DISTINCT_SKUS = 50
+MAX_LINES = 100
 
 
 class CustomerIn(StrictModel):
@@ -45,6 +48,13 @@ class NewOrder(StrictModel):
     shipping_address: Address | None = None
     currency: Currency | None = Field(default=None, description="Defaults to the merchant's currency")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+    @field_validator("lines")
+    @classmethod
+    def _few_enough_skus(cls, lines: list[OrderLineIn]) -> list[OrderLineIn]:
+        if len({line.sku for line in lines}) > MAX_DISTINCT_SKUS:
+            raise ValueError(f"an order holds at most {MAX_DISTINCT_SKUS} distinct SKUs")
+        return lines
 
 
 class OrderLine(Model):

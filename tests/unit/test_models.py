@@ -11,7 +11,16 @@ from pydantic import BaseModel, ValidationError
 
 from shared.models.catalog import Product, ProductIn, StockIn
 from shared.models.common import Email, Money, Problem
-from shared.models.orders import MAX_LINES, Address, NewOrder, Order, OrderLine, OrderLineIn, line_total
+from shared.models.orders import (
+    MAX_DISTINCT_SKUS,
+    MAX_LINES,
+    Address,
+    NewOrder,
+    Order,
+    OrderLine,
+    OrderLineIn,
+    line_total,
+)
 
 
 class Priced(BaseModel):
@@ -175,10 +184,15 @@ def test_quantity_from_json_must_be_an_integer() -> None:
         OrderLineIn.model_validate_json('{"sku": "MUG", "quantity": 1.5}')
 
 
-def test_an_order_has_one_to_fifty_lines() -> None:
+def test_an_order_has_one_to_a_hundred_lines_of_at_most_fifty_skus() -> None:
     line = {"sku": "MUG", "quantity": 1}
 
-    assert len(NewOrder.model_validate(order_body(lines=[line] * MAX_LINES)).lines) == 50
+    assert len(NewOrder.model_validate(order_body(lines=[line] * MAX_LINES)).lines) == 100
+    fifty = [{"sku": f"SKU-{i}", "quantity": 1} for i in range(MAX_DISTINCT_SKUS)]
+    assert len(NewOrder.model_validate(order_body(lines=fifty + fifty)).lines) == 100
+    with pytest.raises(ValidationError) as too_many:
+        NewOrder.model_validate(order_body(lines=[*fifty, {"sku": "ONE-MORE", "quantity": 1}]))
+    assert [loc for loc, _ in error_types(too_many)] == ["lines"]
     for lines in ([], [line] * (MAX_LINES + 1)):
         with pytest.raises(ValidationError) as exc:
             NewOrder.model_validate(order_body(lines=lines))
