@@ -460,3 +460,35 @@ def test_lambda_asset_holds_only_functions_and_shared(synthesized: Synthesized) 
     for forbidden in ("tests/", "infra/", ".venv/", "cdk.out/", "events/", ".git/"):
         assert not any(f.startswith(forbidden) for f in files), forbidden
     assert not any("__pycache__" in f or f.endswith(".pyc") for f in files)
+
+
+@pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
+def test_each_handler_imports_from_the_asset_alone(synthesized: Synthesized, fn: spec.Function) -> None:
+    """What Lambda will have: the asset on the path, plus the libraries the layer and runtime bring
+    (here the venv's site-packages), and not the repository (no infra/, no tests/, no editable install)."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    (key,) = {r["Properties"]["Code"]["S3Key"] for r in synthesized.of_type("AWS::Lambda::Function").values()}
+    asset = synthesized.outdir / f"asset.{key.removesuffix('.zip')}"
+    module = fn.handler.rpartition(".")[0]
+    script = (
+        f"import sys; sys.path[:] = [{str(asset)!r}, *sys.path[1:], {sysconfig.get_paths()['purelib']!r}]; "
+        f"import {module} as m; assert m.__file__.startswith({str(asset)!r}), m.__file__; "
+        "assert not {n.split('.')[0] for n in sys.modules} & {'infra', 'tests'}, 'imports infra or tests'"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        **spec.function_environment(
+            fn, lambda t: t.local_name, lambda q: f"https://sqs.example/{q.local_name}"
+        ),
+    }
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", script], env=env, cwd="/", capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
