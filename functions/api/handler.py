@@ -7,8 +7,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.api import deps
 from functions.api.app import app
+from shared import deps
 from shared.config import settings
 from shared.http import guard_request
 from shared.observability import logger, metrics, tracer

@@ -16,14 +16,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import deps
 from shared.aws import client
 from shared.config import required, settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.orders import OrderStore
 from shared.dal.queues import DeadLetters
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
-from shared.services.orders import OrderService
 
 SOURCE = "oms-marketplace-orders"
 # A batch whose every record failed is still a partial response (all items failed), not a
@@ -33,10 +31,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @cache
 def feed() -> MarketplaceFeed:
-    dynamodb = client("dynamodb")
-    orders = OrderStore(dynamodb, required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
-    catalog = CatalogStore(dynamodb, required("OMS_CATALOG_TABLE"))
-    return MarketplaceFeed(OrderService(orders, catalog, settings()), settings().feed_channels)
+    return MarketplaceFeed(deps.order_service(), settings().feed_channels)
 
 
 @cache

@@ -40,11 +40,11 @@ def requests_per_order() -> None:
     import boto3
     from moto import mock_aws
 
-    from functions.api import deps
     from functions.authorizer import handler as authorizer
     from infra.local.keys import DEFAULT_KEYS, parse_keys
     from infra.local.resources import ensure_tables
     from infra.spec import API_KEYS
+    from shared import deps
     from shared.aws import client
     from shared.dal.api_keys import ApiKeyStore
     from tests.support.http import ApiClient
@@ -163,10 +163,10 @@ def handler_time() -> None:
     from datetime import UTC, datetime
     from decimal import Decimal
 
-    from functions.api import deps
     from functions.api.handler import lambda_handler
     from infra.local.gateway import proxy_event
     from infra.local.workers import LambdaContext
+    from shared import deps
     from shared.dal.orders import order_item
     from shared.domain.auth import Principal
     from shared.domain.orders import decide_new_order

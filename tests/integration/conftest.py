@@ -10,12 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from functions.api import deps
 from functions.authorizer import handler as authorizer
 from functions.marketplace_feed import handler as marketplace_feed
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import ensure_queues, ensure_tables, local_environment
 from infra.spec import API_KEYS, MARKETPLACE_ORDERS_DLQ
+from shared import deps
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
 from tests.support.http import ApiClient

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from functions.api import deps
+from shared import deps
 from tests.support.http import ApiClient, Reply
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]}

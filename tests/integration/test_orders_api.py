@@ -263,7 +263,7 @@ class LostAnswer:
 def test_a_resent_write_whose_first_try_committed_is_a_created_order(
     stocked: ApiClient, web: ApiClient, monkeypatch: pytest.MonkeyPatch, idempotency_key: str | None
 ) -> None:
-    from functions.api import deps
+    from shared import deps
 
     store = deps.order_service()._orders
     lost = LostAnswer(store._db)

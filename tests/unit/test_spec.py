@@ -90,8 +90,11 @@ def test_api_and_authorizer_tables() -> None:
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -> None:
-    """Every OMS_*_TABLE named in the function's own folder must be set for it."""
+    """Every OMS_*_TABLE named in the function's own folder, or in shared/deps.py when the function
+    builds its collaborators there, must be set for it."""
     sources = "\n".join(p.read_text() for p in (ROOT / "functions" / fn.name).rglob("*.py"))
+    if "from shared import deps" in sources:
+        sources += (ROOT / "shared" / "deps.py").read_text()
     named = set(re.findall(r"OMS_[A-Z_]+_TABLE", sources))
 
     assert named, f"functions/{fn.name} reads no table variable?"

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from functions.api import deps
+from shared import deps
 from shared.http import json_response, not_found, staff_only
 from shared.models.catalog import Product, ProductIn, Stock, StockIn
 from shared.models.common import SKU_PATTERN

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.api import deps
+from shared import deps
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
 from shared.http import ProblemError, json_response, not_found, principal_of

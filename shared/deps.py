@@ -1,4 +1,5 @@
-"""The API function's collaborators, built once per execution environment (at init)."""
+"""The order collaborators every function that places orders shares, built once per execution
+environment (at init), from the environment infra/spec.py gives it."""
 
 from __future__ import annotations
 
