@@ -37,47 +37,24 @@ def line(name: str, value: str, note: str = "") -> None:
 
 
 def requests_per_order() -> None:
-    import boto3
-    from moto import mock_aws
-
-    from functions.authorizer import handler as authorizer
-    from infra.local.keys import DEFAULT_KEYS, parse_keys
-    from infra.local.resources import ensure_tables
-    from infra.spec import API_KEYS
-    from shared import deps
-    from shared.aws import client
-    from shared.dal.api_keys import ApiKeyStore
     from tests.support.http import ApiClient
+    from tests.support.local_aws import RequestCounter, local_aws
 
-    with mock_aws():
-        deps.reset()
-        authorizer.key_store.cache_clear()
-        dynamodb = boto3.client("dynamodb")
-        ensure_tables(dynamodb)
-        for key in parse_keys(DEFAULT_KEYS):
-            ApiKeyStore(dynamodb, API_KEYS.local_name).put(key.key, key.role, key.channel, "bench")  # type: ignore[arg-type]
+    with local_aws():
         staff, web = ApiClient("dev-staff-key"), ApiClient("dev-web-key")
         staff.put("/products/BENCH", {"name": "Bench", "price": "1.00"})
         staff.put("/inventory/BENCH", {"on_hand": 1000})
-
-        calls: list[str] = []
-
-        def count(model: Any, params: dict[str, Any], **_: Any) -> None:
-            if params.get("TableName") != API_KEYS.local_name:  # the authorizer is another function
-                calls.append(model.name)
-
-        client("dynamodb").meta.events.register("before-parameter-build.dynamodb", count)
+        counter = RequestCounter()
 
         def measure(headers: dict[str, str] | None = None) -> list[str]:
-            calls.clear()
+            counter.reset()
             web.post("/orders", ORDER, headers=headers)
-            return list(calls)
+            return list(counter.calls)
 
         cold = measure()
         warm = [measure() for _ in range(20)]
         measure({"Idempotency-Key": "bench-replay"})
         replay = measure({"Idempotency-Key": "bench-replay"})
-        deps.reset()
     warm_counts = {len(c) for c in warm}
     line(
         "dynamodb requests per new order (warm)",
@@ -255,40 +232,25 @@ def _feed_message(n: int, quantity: int = 1) -> dict[str, Any]:
 def feed() -> None:
     from decimal import Decimal
 
-    import boto3
-    from moto import mock_aws
-
     from functions.marketplace_feed import handler
     from infra.local.pollers import sqs_event
-    from infra.local.resources import ensure_queues, ensure_tables
     from infra.local.workers import LambdaContext
-    from infra.spec import CATALOG, MARKETPLACE_ORDERS_DLQ
-    from shared.aws import client
+    from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
+    from tests.support.local_aws import RequestCounter, local_aws
 
-    with mock_aws():
-        client.cache_clear()
-        handler.feed.cache_clear()
-        handler.dead_letters.cache_clear()
-        dynamodb = boto3.client("dynamodb")
-        ensure_tables(dynamodb)
-        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = ensure_queues(boto3.client("sqs"))[
-            MARKETPLACE_ORDERS_DLQ.local_name
-        ]
+    with local_aws() as dynamodb:
         catalog = CatalogStore(dynamodb, CATALOG.local_name)
         catalog.put_product("BENCH", "Bench", Decimal("1.00"), "now")
         catalog.set_on_hand("BENCH", 1_000_000, "now")
         context = LambdaContext("marketplace_feed", 512, 30, "bench", deadline=time.monotonic() + 3600)
-        calls: list[str] = []
-        client("dynamodb").meta.events.register(
-            "before-parameter-build.dynamodb", lambda model, **_: calls.append(model.name)
-        )
+        counter = RequestCounter()
 
         def run(messages: list[dict[str, Any]]) -> list[str]:
-            calls.clear()
+            counter.reset()
             response = handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
             assert response == {"batchItemFailures": []}, response
-            return list(calls)
+            return list(counter.calls)
 
         import logging
 
@@ -312,9 +274,6 @@ def feed() -> None:
         finally:
             sys.stdout = stdout
             logging.disable(logging.NOTSET)
-        client.cache_clear()
-        handler.feed.cache_clear()
-        handler.dead_letters.cache_clear()
     line("dynamodb requests per feed message (new order)", str(len(new)), "target 1: " + ", ".join(new))
     line("dynamodb requests per feed message (redelivered)", str(len(redelivered)), ", ".join(redelivered))
     line("dynamodb requests per feed message (backordered)", str(len(backordered)), ", ".join(backordered))

@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from functions.authorizer import handler as authorizer
-from functions.marketplace_feed import handler as marketplace_feed
-from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_queues, ensure_tables, local_environment
-from infra.spec import API_KEYS, MARKETPLACE_ORDERS_DLQ
-from shared import deps
-from shared.aws import client
-from shared.dal.api_keys import ApiKeyStore
 from tests.support.http import ApiClient
+from tests.support.local_aws import RequestCounter, local_aws
 
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
-    with mock_aws():
-        os.environ.update(local_environment())
-        deps.reset()
-        authorizer.key_store.cache_clear()
-        dynamodb = boto3.client("dynamodb")
-        ensure_tables(dynamodb)
-        queue_urls = ensure_queues(boto3.client("sqs"))
-        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = queue_urls[MARKETPLACE_ORDERS_DLQ.local_name]
-        marketplace_feed.feed.cache_clear()
-        marketplace_feed.dead_letters.cache_clear()
-        keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
-        for key in parse_keys(DEFAULT_KEYS):
-            keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
+    with local_aws() as dynamodb:
         yield dynamodb
-        deps.reset()
-        marketplace_feed.feed.cache_clear()
-        marketplace_feed.dead_letters.cache_clear()
-        authorizer.key_store.cache_clear()
 
 
 @pytest.fixture
@@ -68,26 +42,6 @@ def stocked(staff: ApiClient) -> ApiClient:
     return staff
 
 
-class RequestCounter:
-    """Counts the API function's DynamoDB calls (botocore events on the shared client).
-
-    In-process the authorizer shares that client; its key lookup is another function's work (and
-    cached by API Gateway), so calls to the API keys table are left out of the count.
-    """
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        if params.get("TableName") != API_KEYS.local_name:
-            self.calls.append(model.name)
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-
 @pytest.fixture
 def dynamodb_calls(aws: Any) -> RequestCounter:
-    counter = RequestCounter()
-    client("dynamodb").meta.events.register("before-parameter-build.dynamodb", counter)
-    return counter
+    return RequestCounter()

@@ -18,8 +18,8 @@ from functions.marketplace_feed import handler as feed_handler
 from infra.local.pollers import QueuePoller
 from infra.local.workers import LambdaContext
 from infra.spec import MARKETPLACE_FEED, MARKETPLACE_ORDERS, MARKETPLACE_ORDERS_DLQ
-from tests.integration.conftest import RequestCounter
 from tests.support.http import ApiClient
+from tests.support.local_aws import RequestCounter
 
 SAMPLES = Path("events/marketplace_feed")
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import RequestCounter
 from tests.support.http import ApiClient
+from tests.support.local_aws import RequestCounter
 
 CUSTOMER = {"email": "jane@Example.COM", "name": "Jane Doe"}
 

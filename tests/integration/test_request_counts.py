@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import RequestCounter
 from tests.support.http import ApiClient
+from tests.support.local_aws import RequestCounter
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "TSHIRT", "quantity": 1}]}
 

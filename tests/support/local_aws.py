@@ -1,0 +1,66 @@
+"""The stack's resources on in-process moto, with every cached client and store forgotten before
+and after, so handlers imported once can be run against a fresh backend each time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from functions.authorizer import handler as authorizer
+from functions.marketplace_feed import handler as marketplace_feed
+from infra.local.keys import DEFAULT_KEYS, parse_keys
+from infra.local.resources import ensure_queues, ensure_tables, local_environment
+from infra.spec import API_KEYS, MARKETPLACE_ORDERS_DLQ
+from shared import deps
+from shared.aws import client
+from shared.dal.api_keys import ApiKeyStore
+
+
+def _forget() -> None:
+    deps.reset()
+    authorizer.key_store.cache_clear()
+    marketplace_feed.feed.cache_clear()
+    marketplace_feed.dead_letters.cache_clear()
+
+
+@contextmanager
+def local_aws() -> Iterator[Any]:
+    """Tables, queues and the local API keys; yields a DynamoDB client."""
+    with mock_aws():
+        os.environ.update(local_environment())
+        _forget()
+        dynamodb = boto3.client("dynamodb")
+        ensure_tables(dynamodb)
+        queue_urls = ensure_queues(boto3.client("sqs"))
+        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = queue_urls[MARKETPLACE_ORDERS_DLQ.local_name]
+        keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
+        for key in parse_keys(DEFAULT_KEYS):
+            keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
+        try:
+            yield dynamodb
+        finally:
+            _forget()
+
+
+class RequestCounter:
+    """Counts the functions' DynamoDB calls (botocore events on the shared client).
+
+    In-process the authorizer shares that client; its key lookup is another function's work (and
+    cached by API Gateway), so calls to the API keys table are left out of the count.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        client("dynamodb").meta.events.register("before-parameter-build.dynamodb", self)
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") != API_KEYS.local_name:
+            self.calls.append(model.name)
+
+    def reset(self) -> None:
+        self.calls.clear()
