@@ -169,14 +169,12 @@ def decide_new_order(
     marketplace orders) the order is recorded as BACKORDERED and reserves nothing: nothing is
     oversold, and the stock feed confirms it when stock arrives.
     """
-    unknown = _unknown_sku_errors(
-        request,
-        {line.sku for line in request.lines if line.unit_price is None and line.sku not in catalog_prices},
-    )
+    catalog_priced = skus_needing_catalog_price(request)
+    unknown = _unknown_sku_errors(request, catalog_priced - set(catalog_prices))
     if unknown:
         return Rejected(unknown)
     currency = request.currency or default_currency
-    if currency != default_currency and skus_needing_catalog_price(request):
+    if currency != default_currency and catalog_priced:
         return Rejected(
             [
                 FieldError(
@@ -225,7 +223,6 @@ def decide_new_order(
         or None,
     )
 
-    catalog_priced = skus_needing_catalog_price(request)
     writes: list[Write] = [CreateOrder(order)]
     if not backorder:
         writes += [
