@@ -6,10 +6,7 @@ this module only says how each planned write looks in DynamoDB and reads the ans
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,16 +16,25 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal import keys
+from shared.dal.cursors import InvalidCursor
+from shared.dal.cursors import decode as _decode_raw
+from shared.dal.cursors import encode as _encode_raw
 from shared.dal.dynamo import error_code, from_item, to_item, to_values
-from shared.domain.orders import ClaimKey, CreateOrder, Failure, OrderPlan, ReserveStock, Write, iso
+from shared.domain.orders import (
+    ClaimKey,
+    ConfirmBackorder,
+    CreateOrder,
+    Failure,
+    OrderPlan,
+    ReserveStock,
+    WaitForStock,
+    Write,
+    iso,
+)
 from shared.models.orders import Order
 
 # Cancellation reasons that say "not now" rather than "no": the service retries them with backoff.
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-
-
-class InvalidCursor(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,9 @@ class OrderStore:
 
     # --- writes ---------------------------------------------------------------------------
 
-    def commit(self, plan: OrderPlan, *, now: datetime, attempt: int = 0) -> Cancelled | None:
+    def commit(
+        self, plan: OrderPlan, *, now: datetime, attempt: int = 0, purpose: str = "place"
+    ) -> Cancelled | None:
         """Commit the whole plan in one TransactWriteItems; None when it committed.
 
         The request token makes the SDK's own retries (after a timeout, say) idempotent on DynamoDB
@@ -111,7 +119,12 @@ class OrderStore:
         conditions. Each attempt of the service is a different plan, hence a different token.
         """
         items = [self._transact_item(write, now) for write in plan.writes]
-        token = hashlib.sha256(f"{plan.order.order_id}#{attempt}".encode()).hexdigest()[:36]
+        seed = (
+            f"{plan.order.order_id}#{attempt}"
+            if purpose == "place"
+            else f"{plan.order.order_id}#{purpose}#{attempt}"
+        )
+        token = hashlib.sha256(seed.encode()).hexdigest()[:36]
         try:
             self._db.transact_write_items(TransactItems=items, ClientRequestToken=token)
         except ClientError as exc:
@@ -166,6 +179,29 @@ class OrderStore:
                 put["ConditionExpression"] += " OR expires_at < :now"
                 put["ExpressionAttributeValues"] = to_values({":now": int(now.timestamp())})
             return {"Put": put}
+        if isinstance(write, WaitForStock):
+            created_key = keys.created_key(write.created_at, write.order_id)
+            return {
+                "Put": {
+                    "TableName": self._catalog,
+                    "Item": {
+                        **keys.wait_key(write.sku, created_key),
+                        **to_item({"order_id": write.order_id, "created_at": write.created_at}),
+                    },
+                }
+            }
+        if isinstance(write, ConfirmBackorder):
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": order_item(write.order),
+                    "ConditionExpression": "#status = :waiting AND updated_at = :read",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_values(
+                        {":waiting": "BACKORDERED", ":read": write.expected_updated_at}
+                    ),
+                }
+            }
         raise TypeError(f"unknown write {write!r}")  # pragma: no cover
 
     @staticmethod
@@ -290,20 +326,6 @@ def _index_for(query: OrderQuery) -> tuple[str, str, str]:
     if query.channel:
         return "by_channel", "channel", query.channel
     return "by_status", "status", str(query.status)
-
-
-def _encode_raw(state: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_raw(cursor: str) -> dict[str, Any]:
-    try:
-        state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidCursor("next_token is not one this API issued") from exc
-    if not isinstance(state, dict):
-        raise InvalidCursor("next_token is not one this API issued")
-    return state
 
 
 def _encode_cursor(last: dict[str, Any] | None) -> str | None:
