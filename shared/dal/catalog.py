@@ -1,4 +1,4 @@
-"""Products and stock totals: one item per SKU in the catalog table."""
+"""Products: name, price and low-stock threshold on the product item (its stock: shared.dal.inventory)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from shared.dal import keys
-from shared.dal.dynamo import from_item, is_condition_failure, to_values
-from shared.models.catalog import Product, Stock
+from shared.dal.dynamo import from_item, to_values
+from shared.models.catalog import Product
 
 _BATCH_GET_LIMIT = 100
 
@@ -20,47 +18,48 @@ class CatalogStore:
         self._db = client
         self._table = table_name
 
-    def put_product(self, sku: str, name: str, price: Decimal, now: str) -> tuple[Product, bool]:
-        """Create or replace a product's name and price; stock is untouched. True when created."""
+    def put_product(
+        self, sku: str, name: str, price: Decimal, now: str, low_stock_threshold: int | None = None
+    ) -> tuple[Product, bool]:
+        """Create or replace a product's name, price and low-stock threshold; stock is untouched.
+        True when created."""
+        values: dict[str, Any] = {":name": name, ":price": price, ":now": now, ":zero": 0}
+        update = (
+            "SET #name = :name, price = :price, updated_at = :now, "
+            "on_hand = if_not_exists(on_hand, :zero), reserved = if_not_exists(reserved, :zero), "
+            "available = if_not_exists(available, :zero)"
+        )
+        if low_stock_threshold is None:
+            update += " REMOVE low_stock_threshold"
+        else:
+            update = update.replace("SET ", "SET low_stock_threshold = :threshold, ", 1)
+            values[":threshold"] = low_stock_threshold
         response = self._db.update_item(
             TableName=self._table,
             Key=keys.sku_key(sku),
-            UpdateExpression="SET #name = :name, price = :price, updated_at = :now, "
-            "on_hand = if_not_exists(on_hand, :zero), reserved = if_not_exists(reserved, :zero), "
-            "available = if_not_exists(available, :zero)",
+            UpdateExpression=update,
             ExpressionAttributeNames={"#name": "name"},
-            ExpressionAttributeValues=to_values({":name": name, ":price": price, ":now": now, ":zero": 0}),
+            ExpressionAttributeValues=to_values(values),
             ReturnValues="ALL_OLD",
         )
         created = "price" not in (response.get("Attributes") or {})
-        return Product(sku=sku, name=name, price=price, updated_at=now), created
+        product = Product(
+            sku=sku, name=name, price=price, low_stock_threshold=low_stock_threshold, updated_at=now
+        )
+        return product, created
 
     def get_product(self, sku: str) -> Product | None:
         item = self._get(sku)
         if not item or "price" not in item:
             return None
-        return Product(sku=sku, name=item["name"], price=item["price"], updated_at=item["updated_at"])
-
-    def set_on_hand(self, sku: str, on_hand: int, now: str) -> Stock | None:
-        """Set the counted units. Reservations stay as they are; None when the product is unknown."""
-        try:
-            response = self._db.update_item(
-                TableName=self._table,
-                Key=keys.sku_key(sku),
-                UpdateExpression="SET on_hand = :n, available = :n - reserved, stock_updated_at = :now",
-                ConditionExpression="attribute_exists(price)",
-                ExpressionAttributeValues=to_values({":n": on_hand, ":now": now}),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return _stock(sku, from_item(response["Attributes"]) or {})
-
-    def get_stock(self, sku: str) -> Stock | None:
-        item = self._get(sku)
-        return _stock(sku, item) if item and "price" in item else None
+        threshold = item.get("low_stock_threshold")
+        return Product(
+            sku=sku,
+            name=item["name"],
+            price=item["price"],
+            low_stock_threshold=int(threshold) if threshold is not None else None,
+            updated_at=item["updated_at"],
+        )
 
     def prices(self, skus: Iterable[str]) -> dict[str, Decimal]:
         """Catalog prices of the given SKUs; unknown SKUs are simply absent."""
@@ -84,12 +83,3 @@ class CatalogStore:
 
     def _get(self, sku: str) -> dict[str, Any] | None:
         return from_item(self._db.get_item(TableName=self._table, Key=keys.sku_key(sku)).get("Item"))
-
-
-def _stock(sku: str, item: dict[str, Any]) -> Stock:
-    return Stock(
-        sku=sku,
-        on_hand=int(item.get("on_hand", 0)),
-        reserved=int(item.get("reserved", 0)),
-        available=int(item.get("available", 0)),
-    )

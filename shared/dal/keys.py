@@ -5,7 +5,16 @@ orders table (pk, sk):
   IDEMPOTENCY#{channel}#{key}      IDEMPOTENCY   an Idempotency-Key claimed by an order (expires)
   EXTERNAL#{channel}#{external_id} EXTERNAL      an external id claimed by an order (forever)
 catalog table (pk, sk):
-  {sku}                            SKU           product (name, price) and stock totals
+  {sku}                            SKU           product (name, price, low_stock_threshold), stock
+                                                 totals (on_hand, reserved, available) and, per
+                                                 location, on_hand@{location} and counted_at@{location}
+                                                 (one item: a reservation and a count are atomic)
+  {sku}                            MOVE#{as_of}#{location}#{update_id}
+                                                 the ledger: one movement of on-hand stock
+  {sku}                            UPDATE#{location}#{update_id}
+                                                 a stock update already applied (expires)
+  {sku}                            WAIT#{created_key}
+                                                 a backordered order waiting for this SKU
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
 """
@@ -16,6 +25,9 @@ from typing import Any
 
 ORDER_SK = "ORDER"
 SKU_SK = "SKU"
+MOVE_PREFIX = "MOVE#"
+WAIT_PREFIX = "WAIT#"
+LOW_STOCK = "LOW"  # the low_stock index's one partition
 
 
 def order_key(order_id: str) -> dict[str, Any]:
@@ -29,6 +41,28 @@ def claim_key(kind: str, channel: str, key: str) -> dict[str, Any]:
 
 def sku_key(sku: str) -> dict[str, Any]:
     return {"pk": {"S": sku}, "sk": {"S": SKU_SK}}
+
+
+def movement_key(sku: str, as_of: str, location: str, update_id: str) -> dict[str, Any]:
+    return {"pk": {"S": sku}, "sk": {"S": f"{MOVE_PREFIX}{as_of}#{location}#{update_id}"}}
+
+
+def update_key(sku: str, location: str, update_id: str) -> dict[str, Any]:
+    return {"pk": {"S": sku}, "sk": {"S": f"UPDATE#{location}#{update_id}"}}
+
+
+def wait_key(sku: str, created_key: str) -> dict[str, Any]:
+    return {"pk": {"S": sku}, "sk": {"S": f"{WAIT_PREFIX}{created_key}"}}
+
+
+def on_hand_at(location: str) -> str:
+    """The attribute of the product item holding one location's on-hand units."""
+    return f"on_hand@{location}"
+
+
+def counted_at(location: str) -> str:
+    """The attribute of the product item holding the as_of of the last count applied at a location."""
+    return f"counted_at@{location}"
 
 
 def created_key(created_at: str, order_id: str) -> str:

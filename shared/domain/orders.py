@@ -60,7 +60,24 @@ class ClaimKey:
     expires_at: int | None = None  # epoch seconds; idempotency keys expire, external ids never
 
 
-Write = CreateOrder | ReserveStock | ClaimKey
+@dataclass(frozen=True)
+class WaitForStock:
+    """A backordered order queues for a SKU (first come, first served, by creation time)."""
+
+    sku: str
+    order_id: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ConfirmBackorder:
+    """Store the confirmed order, only if it is still the backordered version that was read."""
+
+    order: Order
+    expected_updated_at: str
+
+
+Write = CreateOrder | ReserveStock | ClaimKey | WaitForStock | ConfirmBackorder
 
 
 @dataclass(frozen=True)
@@ -167,7 +184,8 @@ def decide_new_order(
 
     With ``backorder`` (the shortages of a failed attempt, for orders that are already sold, such as
     marketplace orders) the order is recorded as BACKORDERED and reserves nothing: nothing is
-    oversold, and the stock feed confirms it when stock arrives.
+    oversold. It waits in line for every SKU it holds, and is confirmed (all of it reserved at once)
+    when stock arrives (``shared.domain.backorders``).
     """
     catalog_priced = skus_needing_catalog_price(request)
     unknown = _unknown_sku_errors(request, catalog_priced - set(catalog_prices))
@@ -224,7 +242,9 @@ def decide_new_order(
     )
 
     writes: list[Write] = [CreateOrder(order)]
-    if not backorder:
+    if backorder:
+        writes += [WaitForStock(sku, order_id, created_at) for sku in sorted(quantities_by_sku(request))]
+    else:
         writes += [
             ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
             for sku, qty in sorted(quantities_by_sku(request).items())

@@ -10,21 +10,18 @@ from shared.models.common import Model, Money, Sku, StrictModel
 class ProductIn(StrictModel):
     name: str = Field(min_length=1, max_length=200, examples=["T-shirt, red, M"])
     price: Money
+    low_stock_threshold: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000_000,
+        strict=True,
+        description="Warn (a StockLow event) when available stock falls to this or under",
+    )
 
 
 class Product(Model):
     sku: Sku
     name: str
     price: Money
+    low_stock_threshold: int | None = None
     updated_at: str
-
-
-class StockIn(StrictModel):
-    on_hand: int = Field(ge=0, le=10_000_000, strict=True, description="The counted units on hand")
-
-
-class Stock(Model):
-    sku: Sku
-    on_hand: int
-    reserved: int
-    available: int = Field(description="on_hand - reserved")

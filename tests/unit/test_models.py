@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.models.catalog import Product, ProductIn, StockIn
+from shared.models.catalog import Product, ProductIn
 from shared.models.common import Email, Money, Problem
+from shared.models.inventory import StockCountIn as StockIn
 from shared.models.orders import (
     MAX_DISTINCT_SKUS,
     MAX_LINES,

@@ -1,0 +1,366 @@
+"""Stock in DynamoDB: the product item's totals and location levels, the ledger, update claims,
+the low-stock flag and backorders' waiting lines (see ``shared.dal.keys`` for the layout).
+
+No business rules here: ``shared.domain.inventory`` decides what to write and what a failed
+condition means; this module says how each planned write looks and reads answers back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.dal import cursors, keys
+from shared.dal.dynamo import error_code, from_item, is_condition_failure, to_item, to_values
+from shared.dal.orders import RETRYABLE_REASONS
+from shared.domain.inventory import (
+    ClaimUpdate,
+    LocationLevel,
+    MoveStock,
+    ProductLevels,
+    RecordMovement,
+    StockFailure,
+    StockImage,
+    StockPlan,
+    StockWrite,
+    stock_view,
+)
+from shared.models.inventory import LowStockItem, Movement, Stock
+
+_BATCH_GET_LIMIT = 100
+_ON_HAND_AT = keys.on_hand_at("")
+_COUNTED_AT = keys.counted_at("")
+
+
+@dataclass(frozen=True)
+class StockCancelled:
+    failures: list[StockFailure]
+    contended: bool
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A backordered order in a SKU's waiting line."""
+
+    sku: str
+    order_id: str
+    created_key: str
+
+
+def levels_of(item: Mapping[str, Any]) -> dict[str, LocationLevel]:
+    """Every location's level recorded on a product item."""
+    levels: dict[str, LocationLevel] = {}
+    for name, value in item.items():
+        if name.startswith(_ON_HAND_AT):
+            location = name[len(_ON_HAND_AT) :]
+            counted = item.get(keys.counted_at(location))
+            levels[location] = LocationLevel(int(value), str(counted) if counted is not None else None)
+    return levels
+
+
+def level_of(item: Mapping[str, Any], location: str) -> LocationLevel:
+    on_hand = item.get(keys.on_hand_at(location))
+    counted = item.get(keys.counted_at(location))
+    return LocationLevel(
+        int(on_hand) if on_hand is not None else None, str(counted) if counted is not None else None
+    )
+
+
+def product_levels(item: Mapping[str, Any] | None, location: str) -> ProductLevels:
+    if not item or "price" not in item:
+        return ProductLevels(exists=False)
+    return ProductLevels(
+        exists=True,
+        on_hand=int(item.get("on_hand", 0)),
+        reserved=int(item.get("reserved", 0)),
+        available=int(item.get("available", 0)),
+        level=level_of(item, location),
+    )
+
+
+def stock_image(image: Mapping[str, Any]) -> StockImage:
+    """A product item from a stream record (already deserialised)."""
+    threshold = image.get("low_stock_threshold")
+    return StockImage(
+        available=int(image.get("available", 0)),
+        threshold=int(threshold) if threshold is not None else None,
+        flagged="low_stock" in image,
+        levels=levels_of(image),
+        on_hand=int(image.get("on_hand", 0)),
+        reserved=int(image.get("reserved", 0)),
+    )
+
+
+def stock_from_item(sku: str, item: Mapping[str, Any]) -> Stock:
+    threshold = item.get("low_stock_threshold")
+    return stock_view(
+        sku,
+        on_hand=int(item.get("on_hand", 0)),
+        reserved=int(item.get("reserved", 0)),
+        available=int(item.get("available", 0)),
+        levels=levels_of(item),
+        low_stock_threshold=int(threshold) if threshold is not None else None,
+    )
+
+
+class InventoryStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    # --- stock updates ----------------------------------------------------------------------
+
+    def levels(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ProductLevels]:
+        """Each (sku, location)'s product levels, in as few BatchGetItem requests as possible."""
+        pairs = sorted(set(wanted))
+        skus = sorted({sku for sku, _ in pairs})
+        names = {"#pk": "pk", "#price": "price", "#available": "available", "#on_hand": "on_hand"}
+        for i, location in enumerate(sorted({loc for _, loc in pairs})):
+            names[f"#l{i}"] = keys.on_hand_at(location)
+            names[f"#c{i}"] = keys.counted_at(location)
+        projection = ", ".join(names)
+        items: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(skus), _BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [keys.sku_key(sku) for sku in skus[start : start + _BATCH_GET_LIMIT]],
+                    "ProjectionExpression": projection,
+                    "ExpressionAttributeNames": names,
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    item = from_item(raw) or {}
+                    items[str(item["pk"])] = item
+                request = response.get("UnprocessedKeys") or {}
+        return {(sku, location): product_levels(items.get(sku), location) for sku, location in pairs}
+
+    def commit(self, plan: StockPlan) -> StockCancelled | None:
+        """The whole plan in one TransactWriteItems; None when it committed.
+
+        No ClientRequestToken: every write is conditional on state the plan read or on an update id
+        not yet claimed, so a resent transaction that already committed fails its claims and is
+        recognised as applied when planned again.
+        """
+        items = [self._transact_item(write) for write in plan.writes]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            return self._cancellation(plan.writes, exc)
+        return None
+
+    def _transact_item(self, write: StockWrite) -> dict[str, Any]:
+        if isinstance(write, MoveStock):
+            return {"Update": self._move(write)}
+        if isinstance(write, RecordMovement):
+            m = write.movement
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.movement_key(m.sku, m.as_of, m.location, m.update_id),
+                        **to_item(m.model_dump(exclude_none=True)),
+                    },
+                }
+            }
+        if isinstance(write, ClaimUpdate):
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": {
+                        **keys.update_key(write.sku, write.location, write.update_id),
+                        **to_item({"expires_at": write.expires_at}),
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        raise TypeError(f"unknown write {write!r}")  # pragma: no cover
+
+    def _move(self, move: MoveStock) -> dict[str, Any]:
+        names = {"#level": keys.on_hand_at(move.location), "#counted": keys.counted_at(move.location)}
+        values: dict[str, Any] = {":change": move.change, ":at": move.at, ":after": move.after}
+        sets = ["on_hand = on_hand + :change", "available = available + :change", "stock_updated_at = :at"]
+        conditions = [
+            "attribute_exists(price)",
+            "(attribute_not_exists(#counted) OR #counted < :after)",
+        ]
+        if move.set_level is not None:
+            sets += ["#level = :level", "#counted = :counted"]
+            values.update({":level": move.set_level, ":counted": move.counted_at})
+            if move.expect_level is None:
+                conditions.append("attribute_not_exists(#level)")
+            else:
+                conditions.append("#level = :expected")
+                values[":expected"] = move.expect_level
+        else:
+            sets.append("#level = if_not_exists(#level, :zero) + :change")
+            values[":zero"] = 0
+        if move.keep_available:
+            # available + change >= 0 and level + change >= 0, as DynamoDB can compare: x >= -change
+            conditions += ["available >= :floor", "#level >= :floor"]
+            values[":floor"] = -move.change
+        return {
+            "TableName": self._table,
+            "Key": keys.sku_key(move.sku),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_values(values),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    @staticmethod
+    def _cancellation(writes: Sequence[StockWrite], exc: ClientError) -> StockCancelled:
+        reasons = exc.response.get("CancellationReasons") or []
+        failures: list[StockFailure] = []
+        contended = False
+        for write, reason in zip(writes, reasons, strict=False):
+            code = reason.get("Code", "None")
+            if code == "ConditionalCheckFailed":
+                product = None
+                if isinstance(write, MoveStock):
+                    product = product_levels(from_item(reason.get("Item")), write.location)
+                failures.append(StockFailure(write=write, product=product))
+            elif code in RETRYABLE_REASONS:
+                contended = True
+            elif code not in ("None", None):
+                raise exc
+        return StockCancelled(failures=failures, contended=contended)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def stock(self, sku: str) -> Stock | None:
+        item = from_item(
+            self._db.get_item(TableName=self._table, Key=keys.sku_key(sku), ConsistentRead=True).get("Item")
+        )
+        if not item or "price" not in item:
+            return None
+        return stock_from_item(sku, item)
+
+    def movements(self, sku: str, cursor: str | None, limit: int) -> tuple[list[Movement], str | None]:
+        """The ledger of one SKU, newest first (by the time each movement happened at its source)."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_values({":pk": sku, ":prefix": keys.MOVE_PREFIX}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = cursors.table_key(cursor, pk=sku, sk_prefix=keys.MOVE_PREFIX)
+        if start:
+            params["ExclusiveStartKey"] = to_item(start)
+        response = self._db.query(**params)
+        items = [from_item(i) or {} for i in response.get("Items", [])]
+        last = from_item(response.get("LastEvaluatedKey"))
+        movements = [
+            Movement.model_validate({k: v for k, v in i.items() if k not in ("pk", "sk")}) for i in items
+        ]
+        return movements, cursors.encode({"key": last}) if last else None
+
+    def low_stock(self, cursor: str | None, limit: int) -> tuple[list[LowStockItem], str | None]:
+        """Products flagged low (the flag follows the stream, so it may lag a write by a moment)."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "low_stock",
+            "KeyConditionExpression": "low_stock = :low",
+            "ExpressionAttributeValues": to_values({":low": keys.LOW_STOCK}),
+            "Limit": limit,
+        }
+        if cursor:
+            key = cursors.decode(cursor).get("key")
+            if (
+                not isinstance(key, dict)
+                or set(key) != {"pk", "sk", "low_stock"}
+                or key.get("low_stock") != keys.LOW_STOCK
+                or not all(isinstance(v, str) for v in key.values())
+            ):
+                raise cursors.InvalidCursor("next_token does not belong to this query")
+            params["ExclusiveStartKey"] = to_item(key)
+        response = self._db.query(**params)
+        found = []
+        for raw in response.get("Items", []):
+            item = from_item(raw) or {}
+            threshold = item.get("low_stock_threshold")
+            if threshold is None or int(item.get("available", 0)) > int(threshold):
+                continue  # recovered a moment ago; the stream clears the flag
+            found.append(
+                LowStockItem(
+                    sku=str(item["pk"]),
+                    on_hand=int(item.get("on_hand", 0)),
+                    reserved=int(item.get("reserved", 0)),
+                    available=int(item.get("available", 0)),
+                    low_stock_threshold=int(threshold),
+                    low_since=item.get("low_since"),
+                )
+            )
+        last = from_item(response.get("LastEvaluatedKey"))
+        return found, cursors.encode({"key": last}) if last else None
+
+    # --- low-stock flag -------------------------------------------------------------------------
+
+    def flag_low(self, sku: str, since: str) -> bool:
+        """Flag the product low if it still is; False when it recovered meanwhile (or is flagged)."""
+        return self._conditional_update(
+            sku,
+            "SET low_stock = :low, low_since = :since",
+            "attribute_exists(price) AND available <= low_stock_threshold "
+            "AND attribute_not_exists(low_stock)",
+            {":low": keys.LOW_STOCK, ":since": since},
+        )
+
+    def clear_low(self, sku: str) -> bool:
+        return self._conditional_update(
+            sku,
+            "REMOVE low_stock, low_since",
+            "attribute_exists(low_stock) AND "
+            "(attribute_not_exists(low_stock_threshold) OR available > low_stock_threshold)",
+            None,
+        )
+
+    def _conditional_update(
+        self, sku: str, update: str, condition: str, values: dict[str, Any] | None
+    ) -> bool:
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": keys.sku_key(sku),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+        }
+        if values:
+            params["ExpressionAttributeValues"] = to_values(values)
+        try:
+            self._db.update_item(**params)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    # --- backorders' waiting lines ----------------------------------------------------------------
+
+    def waiting(self, sku: str, limit: int) -> list[Waiting]:
+        """The oldest backordered orders waiting for ``sku``, first come first."""
+        response = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_values({":pk": sku, ":prefix": keys.WAIT_PREFIX}),
+            ScanIndexForward=True,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        found = []
+        for raw in response.get("Items", []):
+            item = from_item(raw) or {}
+            created_key = str(item["sk"])[len(keys.WAIT_PREFIX) :]
+            found.append(Waiting(sku=sku, order_id=str(item["order_id"]), created_key=created_key))
+        return found
+
+    def stop_waiting(self, sku: str, created_key: str) -> None:
+        self._db.delete_item(TableName=self._table, Key=keys.wait_key(sku, created_key))

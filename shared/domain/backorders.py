@@ -1,0 +1,73 @@
+"""Backorder confirmation decisions. Pure.
+
+A backordered order reserved nothing when it arrived. When stock of a SKU rises, the orders waiting
+for it are tried oldest first: an order is confirmed only with every one of its lines reserved, in
+one transaction with its status change, so nothing is oversold and no order is confirmed twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.orders import ConfirmBackorder, Contention, Failure, OrderPlan, ReserveStock, Write, iso
+from shared.models.orders import HistoryEntry, Order
+
+ACTOR = "inventory"
+
+
+def order_quantities(order: Order) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in order.lines:
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
+def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPlan | None:
+    """The writes that confirm ``order`` now that ``arrived`` (a SKU) has stock; None when the order
+    is not waiting any more (confirmed meanwhile, or cancelled)."""
+    if order.status != "BACKORDERED":
+        return None
+    at = iso(now)
+    entry = HistoryEntry(
+        status="CONFIRMED",
+        at=at,
+        actor=ACTOR,
+        reason=f"backorder filled: stock of {arrived} arrived, every line reserved",
+    )
+    confirmed = order.model_copy(
+        update={
+            "status": "CONFIRMED",
+            "updated_at": at,
+            "backorder": None,
+            "history": [*order.history, entry],
+        }
+    )
+    writes: tuple[Write, ...] = (
+        ConfirmBackorder(confirmed, expected_updated_at=order.updated_at),
+        *(ReserveStock(sku, quantity) for sku, quantity in sorted(order_quantities(order).items())),
+    )
+    return OrderPlan(order=confirmed, writes=writes)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The order changed since it was read: read it again (it may not be waiting any more)."""
+
+
+@dataclass(frozen=True)
+class StillShort:
+    skus: frozenset[str]
+
+
+ConfirmationOutcome = Changed | StillShort | Contention
+
+
+def interpret_confirmation(failures: Sequence[Failure]) -> ConfirmationOutcome:
+    if any(isinstance(f.write, ConfirmBackorder) for f in failures):
+        return Changed()
+    short = frozenset(f.write.sku for f in failures if isinstance(f.write, ReserveStock))
+    if short:
+        return StillShort(short)
+    return Contention()
