@@ -1,5 +1,5 @@
-"""The order collaborators every function that places orders shares, built once per execution
-environment (at init), from the environment infra/spec.py gives it."""
+"""The collaborators the functions share, each built once per execution environment (at init),
+from the environment infra/spec.py gives the function. A function builds only what it uses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from functools import cache
 from shared.aws import client
 from shared.config import required, settings
 from shared.dal.catalog import CatalogStore
+from shared.dal.events import EventPublisher
+from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderStore
+from shared.models.events import EVENT_SOURCE
+from shared.services.inventory import BackorderFiller, InventoryEvents, StockService
 from shared.services.orders import OrderService
 
 
@@ -18,12 +22,41 @@ def catalog_store() -> CatalogStore:
 
 
 @cache
+def order_store() -> OrderStore:
+    return OrderStore(client("dynamodb"), required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
+
+
+@cache
 def order_service() -> OrderService:
-    orders = OrderStore(client("dynamodb"), required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
-    return OrderService(orders, catalog_store(), settings())
+    return OrderService(order_store(), catalog_store(), settings())
+
+
+@cache
+def inventory_store() -> InventoryStore:
+    return InventoryStore(client("dynamodb"), required("OMS_CATALOG_TABLE"))
+
+
+@cache
+def stock_service() -> StockService:
+    return StockService(inventory_store())
+
+
+@cache
+def inventory_events() -> InventoryEvents:
+    publisher = EventPublisher(client("events"), required("OMS_EVENT_BUS"), EVENT_SOURCE)
+    return InventoryEvents(inventory_store(), BackorderFiller(inventory_store(), order_store()), publisher)
 
 
 def reset() -> None:
     """Forget every collaborator (tests switch AWS backends between cases)."""
-    for built in (catalog_store, order_service, client, settings):
+    for built in (
+        catalog_store,
+        order_store,
+        order_service,
+        inventory_store,
+        stock_service,
+        inventory_events,
+        client,
+        settings,
+    ):
         built.cache_clear()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from functions.api.routes import catalog, meta, orders
+from functions.api.routes import catalog, inventory, meta, orders
 from shared.http import register_problem_handlers
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(meta.router)
 app.include_router(catalog.router)
+app.include_router(inventory.router)
 app.include_router(orders.router)
 register_problem_handlers(app)

@@ -79,7 +79,7 @@ class MarketplaceFeed:
         try:
             message = FeedMessage.model_validate(document)
         except ValidationError as exc:
-            return Poison("envelope: " + _describe(exc), _marketplace_of(document))
+            return Poison("envelope: " + describe(exc), _marketplace_of(document))
         refused = _refused_channel(message, generic_channels)
         if refused:
             return Poison(f"envelope: {refused}", message.marketplace)
@@ -89,7 +89,7 @@ class MarketplaceFeed:
             else:
                 canonical = adapter(message.marketplace)(message.order)
         except ValidationError as exc:
-            return Poison(f"{message.marketplace} order: " + _describe(exc), message.marketplace)
+            return Poison(f"{message.marketplace} order: " + describe(exc), message.marketplace)
         except ValueError as exc:
             return Poison(f"{message.marketplace} order: {exc}", message.marketplace)
         return message.marketplace, canonical
@@ -105,7 +105,7 @@ def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> 
     return None
 
 
-def _describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError) -> str:
     """Field paths and messages only: pydantic's ``input`` values may be personal data, and the name
     of an unknown field is the sender's text, so it is not repeated either."""
     problems = []

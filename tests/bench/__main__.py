@@ -237,12 +237,15 @@ def feed() -> None:
     from infra.local.workers import LambdaContext
     from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
+    from shared.dal.inventory import InventoryStore
+    from shared.services.inventory import StockService
     from tests.support.local_aws import RequestCounter, local_aws
 
     with local_aws() as dynamodb:
         catalog = CatalogStore(dynamodb, CATALOG.local_name)
         catalog.put_product("BENCH", "Bench", Decimal("1.00"), "now")
-        catalog.set_on_hand("BENCH", 1_000_000, "now")
+        stock = StockService(InventoryStore(dynamodb, CATALOG.local_name))
+        stock.count("BENCH", 1_000_000, location="default", actor="bench", update_id=None)
         context = LambdaContext("marketplace_feed", 512, 30, "bench", deadline=time.monotonic() + 3600)
         counter = RequestCounter()
 
@@ -260,7 +263,7 @@ def feed() -> None:
         try:
             new = run([_feed_message(0)])
             redelivered = run([_feed_message(0)])
-            catalog.set_on_hand("BENCH", 0, "now")
+            stock.count("BENCH", 0, location="default", actor="bench", update_id=None)
             backordered = run([_feed_message(1)])
             # Throughput of the handler itself: DynamoDB answered at once by a fake, as for the API's
             # handler time (moto copies every table on each transaction, which would be all we measured).
@@ -284,10 +287,84 @@ def feed() -> None:
     )
 
 
+# --- the warehouse stock feed -------------------------------------------------------------------
+
+
+def _stock_message(n: int, **fields: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    as_of = (datetime.now(UTC) + timedelta(milliseconds=n)).isoformat()
+    body = {"sku": "BENCH", "source": "bench", "as_of": as_of, "update_id": f"u-{n}", **fields}
+    return {**_feed_message(n), "Body": json.dumps(body)}
+
+
+def stock_feed() -> None:
+    from decimal import Decimal
+
+    from functions.stock_updates import handler
+    from infra.local.pollers import sqs_event
+    from infra.local.workers import LambdaContext
+    from infra.spec import CATALOG
+    from shared.dal.catalog import CatalogStore
+    from tests.support.local_aws import RequestCounter, local_aws
+
+    with local_aws() as dynamodb:
+        catalog = CatalogStore(dynamodb, CATALOG.local_name)
+        for sku in ["BENCH"] + [f"BENCH-{i}" for i in range(10)]:
+            catalog.put_product(sku, "Bench", Decimal("1.00"), "now")
+        context = LambdaContext("stock_updates", 512, 30, "bench", deadline=time.monotonic() + 3600)
+        counter = RequestCounter()
+
+        def run(messages: list[dict[str, Any]]) -> list[str]:
+            counter.reset()
+            response = handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
+            assert response == {"batchItemFailures": []}, response
+            return list(counter.calls)
+
+        import logging
+
+        logging.disable(logging.CRITICAL)
+        devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics print EMF lines to stdout
+        stdout, sys.stdout = sys.stdout, devnull
+        try:
+            cold_count = run([_stock_message(0, on_hand=100)])
+            delta = run([_stock_message(1, delta=-1)])
+            warm_count = run([_stock_message(2, on_hand=90)])
+            redelivered = run([_stock_message(1, delta=-1)])
+            one_sku = run([_stock_message(10 + i, delta=1) for i in range(10)])
+            spread = [
+                {**m, "Body": m["Body"].replace('"BENCH"', f'"BENCH-{i}"')}
+                for i, m in enumerate(_stock_message(30 + i, on_hand=5) for i in range(10))
+            ]
+            ten_skus = run(spread)
+        finally:
+            sys.stdout = stdout
+            logging.disable(logging.NOTSET)
+    line("dynamodb requests per stock message (delta)", str(len(delta)), "target <= 1: " + ", ".join(delta))
+    line("dynamodb requests per stock message (count, warm)", str(len(warm_count)), ", ".join(warm_count))
+    line(
+        "dynamodb requests per stock message (count, cold)",
+        str(len(cold_count)),
+        "the level is read once per environment: " + ", ".join(cold_count),
+    )
+    line("dynamodb requests per stock message (redelivered)", str(len(redelivered)), ", ".join(redelivered))
+    line(
+        "dynamodb requests per stock message (10, one SKU)",
+        f"{len(one_sku) / 10:.1f}",
+        f"{len(one_sku)} for the batch, coalesced",
+    )
+    line(
+        "dynamodb requests per stock message (10 SKUs, cold)",
+        f"{len(ten_skus) / 10:.1f}",
+        f"{len(ten_skus)} for the batch: one read for all, one write each",
+    )
+
+
 def main() -> int:
     print("OMS benchmark (make bench)")
     requests_per_order()
     feed()
+    stock_feed()
     init_time()
     handler_time()
     return 0

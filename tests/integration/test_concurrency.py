@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import boto3
@@ -20,10 +20,14 @@ from infra.local.moto_server import EmbeddedAws
 from infra.local.resources import ensure_tables
 from infra.spec import CATALOG, ORDERS
 from shared.config import settings
+from shared.dal import keys
 from shared.dal.catalog import CatalogStore
+from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
+from shared.domain.inventory import StockChange, stamp
 from shared.models.orders import NewOrder
+from shared.services.inventory import Applied, StockService
 from shared.services.orders import OrderService, Placed
 from tests.support.ports import free_port
 
@@ -45,7 +49,8 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     ensure_tables(dynamodb)
     catalog = CatalogStore(dynamodb, CATALOG.local_name)
     catalog.put_product("LAST", "Last units", Decimal("5.00"), "now")
-    catalog.set_on_hand("LAST", UNITS, "now")
+    inventory = InventoryStore(dynamodb, CATALOG.local_name)
+    StockService(inventory).count("LAST", UNITS, location="default", actor="test", update_id=None)
 
     def buy(n: int) -> object:
         # Each buyer is its own execution environment: its own client, its own cold price cache.
@@ -68,7 +73,7 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
 
     placed = [r for r in results if isinstance(r, Placed)]
     assert len(placed) == UNITS
-    final = catalog.get_stock("LAST")
+    final = inventory.stock("LAST")
     assert final is not None
     assert (final.on_hand, final.reserved, final.available) == (UNITS, UNITS, 0)
     orders, _ = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).query(
@@ -76,3 +81,100 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     )
     assert len(orders) == UNITS
     assert os.environ.get("AWS_ENDPOINT_URL") is None  # nothing leaked into the process environment
+
+
+BUYERS = 24
+RECEIPTS = 12
+COUNTS = 4
+
+
+def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreement(endpoint: str) -> None:
+    """Buyers, warehouse receipts (some delivered twice) and counts at another location, all at once.
+
+    Throughout, available never drops below zero; at the end on_hand is what the ledger adds up to and
+    what the locations hold, reserved is what the confirmed orders hold, and no receipt counted twice.
+    """
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint)
+    ensure_tables(dynamodb)
+    CatalogStore(dynamodb, CATALOG.local_name).put_product("RACE", "Raced", Decimal("2.00"), "now")
+    inventory = InventoryStore(dynamodb, CATALOG.local_name)
+    start = datetime.now(UTC)
+    lowest: list[int] = []
+
+    def buy(n: int) -> object:
+        db = boto3.client("dynamodb", endpoint_url=endpoint)
+        service = OrderService(
+            OrderStore(db, ORDERS.local_name, CATALOG.local_name),
+            CatalogStore(db, CATALOG.local_name),
+            settings(),
+        )
+        request = NewOrder.model_validate(
+            {
+                "customer": {"email": f"b{n}@example.com", "name": "B"},
+                "lines": [{"sku": "RACE", "quantity": 1}],
+            }
+        )
+        return service.place(request, Principal("channel", f"k{n}", "web"), idempotency_key=None)
+
+    def receive(n: int) -> object:
+        # Its own environment (client, level cache); every third receipt is delivered twice at once.
+        service = StockService(
+            InventoryStore(boto3.client("dynamodb", endpoint_url=endpoint), CATALOG.local_name)
+        )
+        receipt = StockChange(
+            sku="RACE",
+            location="default",
+            kind="delta",
+            as_of=stamp(start + timedelta(milliseconds=n)),
+            update_id=f"receipt-{n // 3 if n % 3 == 0 else n}",
+            source="wms-eu-1",
+            delta=1,
+        )
+        return service.apply_batch([receipt])
+
+    def count(n: int) -> object:
+        service = StockService(
+            InventoryStore(boto3.client("dynamodb", endpoint_url=endpoint), CATALOG.local_name)
+        )
+        counted = StockChange(
+            sku="RACE",
+            location="wms-eu-1",
+            kind="count",
+            as_of=stamp(start + timedelta(seconds=n)),
+            update_id=f"count-{n}",
+            source="wms-eu-1",
+            on_hand=n + 1,  # the newest count (n = COUNTS - 1) says COUNTS units
+        )
+        return service.apply_batch([counted])
+
+    def watch(_: int) -> None:
+        db = boto3.client("dynamodb", endpoint_url=endpoint)
+        for _ in range(40):
+            item = db.get_item(TableName=CATALOG.local_name, Key=keys.sku_key("RACE"))["Item"]
+            lowest.append(int(item["available"]["N"]))
+
+    jobs = (
+        [(buy, n) for n in range(BUYERS)]
+        + [(receive, n) for n in range(RECEIPTS)]
+        + [(count, n) for n in range(COUNTS)]
+        + [(watch, 0)]
+    )
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda job: job[0](job[1]), jobs))
+
+    assert min(lowest) >= 0
+    placed = [r for r in results[:BUYERS] if isinstance(r, Placed)]
+    for outcome in results[BUYERS : BUYERS + RECEIPTS + COUNTS]:
+        assert all(isinstance(r, Applied) for r in outcome.values())  # type: ignore[attr-defined]
+    stock = inventory.stock("RACE")
+    assert stock is not None
+    receipts = len({f"receipt-{n // 3 if n % 3 == 0 else n}" for n in range(RECEIPTS)})
+    levels = {loc.location: loc.on_hand for loc in stock.locations}
+    assert levels == {"default": receipts, "wms-eu-1": COUNTS}
+    assert stock.on_hand == receipts + COUNTS
+    assert stock.reserved == len(placed) == sum(1 for r in results[:BUYERS] if isinstance(r, Placed))
+    assert stock.available == stock.on_hand - stock.reserved >= 0
+    ledger, token = inventory.movements("RACE", None, 100)
+    assert token is None
+    assert sum(m.change for m in ledger) == stock.on_hand
+    assert len([m for m in ledger if m.kind == "delta"]) == receipts

@@ -79,7 +79,8 @@ def stocked_for_feeds(staff: ApiClient) -> ApiClient:
 
 
 def stock(staff: ApiClient, sku: str) -> dict[str, Any]:
-    return staff.get(f"/inventory/{sku}").json()
+    reply = staff.get(f"/inventory/{sku}").json()
+    return {k: reply[k] for k in ("sku", "on_hand", "reserved", "available")}
 
 
 def orders_of(staff: ApiClient, channel: str) -> list[dict[str, Any]]:

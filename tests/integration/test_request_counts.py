@@ -1,8 +1,13 @@
-"""DynamoDB round trips per order, counted through botocore events (deterministic, not timed)."""
+"""DynamoDB round trips per order and per stock message, counted through botocore events
+(deterministic, not timed)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from shared import deps
 from tests.support.http import ApiClient
+from tests.support.inventory import StockFeed
 from tests.support.local_aws import RequestCounter
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "TSHIRT", "quantity": 1}]}
@@ -56,3 +61,46 @@ def test_a_stale_cached_price_costs_one_retry_never_a_wrong_charge(
 
     assert reply.json()["total"] == "24.00"
     assert dynamodb_calls.calls == ["TransactWriteItems", "TransactWriteItems"]
+
+
+# --- the warehouse stock feed ---------------------------------------------------------------------
+
+
+def _stock(n: int, **fields: object) -> dict[str, object]:
+    as_of = (datetime.now(UTC) + timedelta(milliseconds=n)).isoformat()
+    return {"sku": "MUG", "source": "wms", "as_of": as_of, "update_id": f"u-{n}", **fields}
+
+
+def test_a_stock_movement_is_one_transact_write(stocked: ApiClient, dynamodb_calls: RequestCounter) -> None:
+    feed = StockFeed()
+    feed.send(_stock(1, delta=2))
+    dynamodb_calls.reset()
+    feed.run()
+    assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+def test_a_count_reads_its_level_once_per_environment(
+    stocked: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    forget_levels = deps.stock_service()._cache
+    forget_levels.put(("MUG", "wms"), None)
+    feed = StockFeed()
+    feed.send(_stock(1, on_hand=5, location="wms"), _stock(2, on_hand=7, location="other"))
+    dynamodb_calls.reset()
+    feed.run()
+    assert dynamodb_calls.calls == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+
+    feed.send(_stock(3, on_hand=6, location="wms"))
+    dynamodb_calls.reset()
+    feed.run()
+    assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+def test_ten_updates_of_one_sku_and_location_are_one_write(
+    stocked: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    feed = StockFeed()
+    feed.send(*[_stock(n, delta=1) for n in range(10)])
+    dynamodb_calls.reset()
+    feed.run()
+    assert dynamodb_calls.calls == ["TransactWriteItems"]

@@ -34,10 +34,43 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
 
     result = api(event, LambdaContext("api", 1024, 10, "sample"))
 
-    expected = {"get_order": 404, "post_order": 201, "put_product": 200}.get(path.stem, 200)
+    expected = {"get_order": 404, "post_order": 201, "post_adjustment": 201}.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
 
 
 def test_the_authorizer_sample_event(aws: Any) -> None:
     event = json.loads(Path("events/authorizer/request.json").read_text())
     assert authorizer(event, LambdaContext("authorizer", 256, 5, "sample"))["context"]["channel"] == "web"
+
+
+def test_the_stock_updates_sample_event(staff: ApiClient) -> None:
+    from functions.stock_updates.handler import lambda_handler as stock_updates
+
+    for sku in ("TSHIRT-RED-M", "MUG-WHITE"):
+        staff.put(f"/products/{sku}", {"name": sku, "price": "9.99"})
+    event = json.loads(Path("events/stock_updates/batch.json").read_text())
+
+    assert stock_updates(event, LambdaContext("stock_updates", 512, 30, "sample")) == {
+        "batchItemFailures": []
+    }
+    tshirt = staff.get("/inventory/TSHIRT-RED-M").json()
+    assert [(loc["location"], loc["on_hand"]) for loc in tshirt["locations"]] == [("wms-eu-1", 38)]
+    assert staff.get("/inventory/MUG-WHITE").json()["on_hand"] == 24
+
+
+def test_the_inventory_events_sample_event(staff: ApiClient) -> None:
+    import boto3
+
+    from functions.inventory_events.handler import lambda_handler as inventory_events
+    from infra.spec import EVENTS_TAP
+
+    event = json.loads(Path("events/inventory_events/stock_changed.json").read_text())
+    staff.put("/products/TSHIRT-RED-M", {"name": "T-shirt", "price": "19.99", "low_stock_threshold": 3})
+
+    result = inventory_events(event, LambdaContext("inventory_events", 512, 60, "sample"))
+
+    assert result == {"batchItemFailures": []}
+    sqs = boto3.client("sqs")
+    tap = sqs.get_queue_url(QueueName=EVENTS_TAP.local_name)["QueueUrl"]
+    [published] = sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(published["Body"])["detail-type"] == "StockLow"

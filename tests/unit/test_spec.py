@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from infra.spec import API, FUNCTIONS, QUEUES, TABLES, Function, Queue, Table, function, function_environment
+from infra.spec import (
+    API,
+    FUNCTIONS,
+    QUEUES,
+    TABLES,
+    Function,
+    Queue,
+    QueueTrigger,
+    Table,
+    function,
+    function_environment,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_VARIABLES = {table.env_var for table in TABLES}
@@ -63,6 +74,8 @@ def test_a_function_that_sends_needs_queue_urls() -> None:
 @pytest.mark.parametrize("fn", [fn for fn in FUNCTIONS if fn.triggers], ids=lambda fn: fn.name)
 def test_triggered_queues_outlast_six_timeouts_plus_the_batching_window(fn: Function) -> None:
     for trigger in fn.triggers:
+        if not isinstance(trigger, QueueTrigger):
+            continue
         assert trigger.queue.visibility_timeout_s >= 6 * fn.timeout_s + trigger.max_batching_window_s
         assert trigger.queue.dead_letter is not None
         assert trigger.queue.dead_letter.retention_days >= trigger.queue.retention_days
@@ -88,14 +101,29 @@ def test_api_and_authorizer_tables() -> None:
     }
 
 
+def deps_reached(sources: str) -> list[str]:
+    """The bodies of the shared/deps.py builders a function's code calls, and the builders they call."""
+    text = (ROOT / "shared" / "deps.py").read_text()
+    bodies = dict(re.findall(r"^def (\w+)\(.*?\n((?:(?:    .*)?\n)+)", text, flags=re.MULTILINE))
+    todo = set(re.findall(r"deps\.(\w+)\(", sources))
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in bodies:
+            continue
+        seen.add(name)
+        todo |= {called for called in re.findall(r"(\w+)\(", bodies[name]) if called in bodies}
+    return [bodies[name] for name in sorted(seen)]
+
+
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -> None:
     """Every OMS_*_TABLE named in the function's own folder, or in shared/deps.py when the function
     builds its collaborators there, must be set for it."""
     sources = "\n".join(p.read_text() for p in (ROOT / "functions" / fn.name).rglob("*.py"))
-    if "from shared import deps" in sources:
-        sources += (ROOT / "shared" / "deps.py").read_text()
     named = set(re.findall(r"OMS_[A-Z_]+_TABLE", sources))
+    for builder in deps_reached(sources):
+        named |= set(re.findall(r"OMS_[A-Z_]+_TABLE", builder))
 
     assert named, f"functions/{fn.name} reads no table variable?"
     assert named <= set(function_environment(fn, physical, queue_url))

@@ -1,4 +1,4 @@
-"""Catalog and stock routes (staff only)."""
+"""Catalog routes (staff only)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from shared import deps
 from shared.http import json_response, not_found, staff_only
-from shared.models.catalog import Product, ProductIn, Stock, StockIn
+from shared.models.catalog import Product, ProductIn
 from shared.models.common import SKU_PATTERN
 
 router = Router()
@@ -26,7 +26,9 @@ SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
 )
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     staff_only(router)
-    saved, created = deps.catalog_store().put_product(sku, product.name, product.price, _now())
+    saved, created = deps.catalog_store().put_product(
+        sku, product.name, product.price, _now(), product.low_stock_threshold
+    )
     return json_response(201 if created else 200, saved)
 
 
@@ -37,24 +39,6 @@ def get_product(sku: SkuPath) -> Response[Product]:
     if product is None:
         raise not_found(f"Product {sku}")
     return json_response(200, product)
-
-
-@router.put("/inventory/<sku>", summary="Set the counted stock of a product", tags=["inventory"])
-def put_stock(sku: SkuPath, stock: Annotated[StockIn, Body()]) -> Response[Stock]:
-    staff_only(router)
-    saved = deps.catalog_store().set_on_hand(sku, stock.on_hand, _now())
-    if saved is None:
-        raise not_found(f"Product {sku}")
-    return json_response(200, saved)
-
-
-@router.get("/inventory/<sku>", summary="Read stock: on hand, reserved, available", tags=["inventory"])
-def get_stock(sku: SkuPath) -> Response[Stock]:
-    staff_only(router)
-    stock = deps.catalog_store().get_stock(sku)
-    if stock is None:
-        raise not_found(f"Product {sku}")
-    return json_response(200, stock)
 
 
 def _now() -> str:

@@ -1,0 +1,156 @@
+"""Inventory routes (staff only): stock per location, counts, adjustments, the ledger, low stock."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from shared import deps
+from shared.dal.cursors import InvalidCursor
+from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.models.common import SKU_PATTERN
+from shared.models.inventory import AdjustmentIn, LowStockPage, MovementPage, Stock, StockCountIn
+from shared.observability import logger
+from shared.services.inventory import Applied, GroupResult, NotEnough, Refused
+
+router = Router()
+SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Names this change: a retry with the same key is applied once",
+    ),
+]
+NextToken = Annotated[str | None, Query(max_length=2048)]
+
+
+@router.get("/inventory/<sku>", summary="Stock of a SKU: totals and each location", tags=["inventory"])
+def get_stock(sku: SkuPath) -> Response[Stock]:
+    staff_only(router)
+    stock = deps.stock_service().stock(sku)
+    if stock is None:
+        raise not_found(f"Product {sku}")
+    return json_response(200, stock)
+
+
+@router.put(
+    "/inventory/<sku>",
+    summary="Record a count: set the units on hand at a location",
+    description="Reservations of open orders are kept: available = on_hand - reserved.",
+    tags=["inventory"],
+)
+def put_count(
+    sku: SkuPath, count: Annotated[StockCountIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Stock]:
+    caller = staff_only(router)
+    result = deps.stock_service().count(
+        sku, count.on_hand, location=count.location, actor=caller.actor, update_id=_update_id(idempotency_key)
+    )
+    return _answer(sku, result, created=200)
+
+
+@router.post(
+    "/inventory/<sku>/adjustments",
+    summary="Adjust stock at a location (damaged, found, returned...)",
+    tags=["inventory"],
+    responses={
+        201: {"description": "Applied"},
+        200: {"description": "A replay: this Idempotency-Key was already applied"},
+        409: {"description": "It would take available stock below zero"},
+    },
+)
+def post_adjustment(
+    sku: SkuPath, adjustment: Annotated[AdjustmentIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Stock]:
+    caller = staff_only(router)
+    result = deps.stock_service().adjust(
+        sku,
+        adjustment.delta,
+        reason=adjustment.reason,
+        location=adjustment.location,
+        actor=caller.actor,
+        update_id=_update_id(idempotency_key),
+    )
+    return _answer(sku, result, created=201)
+
+
+@router.get(
+    "/inventory/<sku>/movements",
+    summary="The ledger of a SKU: every change of on-hand stock with its source, newest first",
+    tags=["inventory"],
+)
+def get_movements(
+    sku: SkuPath, limit: Annotated[int, Query(ge=1, le=100)] = 50, next_token: NextToken = None
+) -> Response[MovementPage]:
+    staff_only(router)
+    try:
+        items, token = deps.inventory_store().movements(sku, next_token, limit)
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    if not items and next_token is None and deps.stock_service().stock(sku) is None:
+        raise not_found(f"Product {sku}")
+    return json_response(200, MovementPage(items=items, next_token=token))
+
+
+@router.get("/inventory", summary="Products at or under their low-stock threshold", tags=["inventory"])
+def list_low_stock(
+    low_stock: Annotated[bool, Query(description="Must be true: the listing is of low stock")] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: NextToken = None,
+) -> Response[LowStockPage]:
+    staff_only(router)
+    if not low_stock:
+        raise ProblemError(
+            400,
+            "filter-required",
+            "Bad Request",
+            "Pass low_stock=true; one SKU's stock is at /inventory/{sku}.",
+        )
+    try:
+        items, token = deps.inventory_store().low_stock(next_token, limit)
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    return json_response(200, LowStockPage(items=items, next_token=token))
+
+
+def _update_id(idempotency_key: str | None) -> str | None:
+    return f"api:{idempotency_key}" if idempotency_key else None
+
+
+def _answer(sku: str, result: GroupResult, *, created: int) -> Response[Stock]:
+    if isinstance(result, Refused):
+        raise not_found(f"Product {sku}")
+    if isinstance(result, NotEnough):
+        raise ProblemError(
+            409,
+            "insufficient-stock",
+            "Insufficient stock",
+            "The adjustment would take available stock below zero. Nothing was changed.",
+            available=result.available,
+            location_on_hand=result.location_on_hand,
+        )
+    if not isinstance(result, Applied):
+        raise ProblemError(
+            503,
+            "contention",
+            "Service Unavailable",
+            "The stock is busy; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+    stock = deps.stock_service().stock(sku)
+    if stock is None:  # pragma: no cover - products are never deleted
+        raise not_found(f"Product {sku}")
+    if result.plan.applied:
+        logger.info("stock changed by staff", sku=sku, location=result.plan.location)
+        return json_response(created, stock)
+    reasons = [s.reason for s in result.plan.skipped]
+    if any(r.startswith("duplicate") for r in reasons):
+        return json_response(200, stock, {"Idempotent-Replayed": "true"})
+    raise ProblemError(409, "stale", "Conflict", "Not applied: " + "; ".join(reasons))

@@ -1,0 +1,121 @@
+"""Lambda entry point of the warehouse stock feed (SQS event source mapping, partial batch responses).
+
+The batch is applied as a whole so updates of one SKU and location are coalesced into one write
+(Powertools' BatchProcessor handles records one at a time, which would cost a write each): each
+record is parsed, poison goes to the dead-letter queue at once with its reason, the rest is applied
+per SKU and location, and the records of a group that failed transiently are reported as batch item
+failures so SQS delivers only those again. One bad message never fails its neighbours.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared import deps
+from shared.aws import client
+from shared.config import required
+from shared.dal.queues import DeadLetters
+from shared.domain.inventory import StockChange
+from shared.observability import logger, metrics, tracer
+from shared.services.feeds import Poison
+from shared.services.inventory import Applied, Failed, NotStarted, Refused
+from shared.services.stock_feed import parse_stock_message
+
+SOURCE = "oms-stock-updates"
+# Below this much time left, groups are handed back rather than started (see marketplace_feed).
+MIN_REMAINING_MS = 10_000
+
+
+@cache
+def dead_letters() -> DeadLetters:
+    return DeadLetters(client("sqs"), required("OMS_STOCK_UPDATES_DLQ_URL"))
+
+
+deps.stock_service()  # clients are created once, during init
+dead_letters()
+
+
+def _park(body: str, message_id: str, reason: str) -> None:
+    dead_letters().send(body, reason=reason, source_message_id=message_id, source=SOURCE)
+    metrics.add_metric(name="StockUpdateRejected", unit=MetricUnit.Count, value=1)
+    logger.warning(
+        "stock update rejected: moved to the dead-letter queue", message_id=message_id, reason=reason
+    )
+
+
+@tracer.capture_method(capture_response=False)
+def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
+    """The message ids SQS should deliver again."""
+    retry: list[str] = []
+    bodies: dict[str, str] = {}
+    changes: list[StockChange] = []
+    now = datetime.now(UTC)
+    for record in event.records:
+        parsed = parse_stock_message(record.body, now=now, ref=record.message_id)
+        if isinstance(parsed, Poison):
+            try:
+                _park(record.body, record.message_id, parsed.reason)
+            except Exception as exc:  # the DLQ is unreachable: keep the message on its queue
+                logger.warning(
+                    "could not park a stock update", message_id=record.message_id, error=type(exc).__name__
+                )
+                retry.append(record.message_id)
+            continue
+        bodies[record.message_id] = record.body
+        changes.append(parsed)
+
+    def keep_going() -> bool:
+        return context is None or context.get_remaining_time_in_millis() >= MIN_REMAINING_MS
+
+    results = deps.stock_service().apply_batch(changes, keep_going=keep_going)
+    for (sku, location), result in results.items():
+        members = [c for c in changes if (c.sku, c.location) == (sku, location)]
+        if isinstance(result, Applied):
+            metrics.add_metric(
+                name="StockUpdateApplied", unit=MetricUnit.Count, value=len(result.plan.applied)
+            )
+            for skipped in result.plan.skipped:
+                metrics.add_metric(name="StockUpdateIgnored", unit=MetricUnit.Count, value=1)
+                logger.info(
+                    "stock update ignored",
+                    message_id=skipped.change.ref,
+                    update_id=skipped.change.update_id,
+                    sku=sku,
+                    location=location,
+                    reason=skipped.reason,
+                )
+            continue
+        if isinstance(result, Refused):
+            for change in members:
+                try:
+                    _park(bodies[change.ref], change.ref, result.reason)
+                except Exception as exc:
+                    logger.warning(
+                        "could not park a stock update", message_id=change.ref, error=type(exc).__name__
+                    )
+                    retry.append(change.ref)
+            continue
+        reason = result.error if isinstance(result, Failed) else "too little time left in this invocation"
+        if not isinstance(result, Failed | NotStarted):  # pragma: no cover - staff-only outcomes
+            reason = type(result).__name__
+        metrics.add_metric(name="StockUpdateRetried", unit=MetricUnit.Count, value=len(members))
+        logger.warning(
+            "stock updates will be retried", sku=sku, location=location, reason=reason, count=len(members)
+        )
+        retry += [change.ref for change in members]
+    return retry
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    retry = handle(SQSEvent(event), context)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in dict.fromkeys(retry)]}

@@ -1,0 +1,40 @@
+"""One warehouse stock message: parse and validate it into a ``StockChange``, or say why it is poison."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from shared.domain.inventory import StockChange, stamp
+from shared.models.inventory import StockUpdateMessage
+from shared.services.feeds import Poison, describe
+
+# A count dated in the future would make every real count until then look stale: refuse it.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def parse_stock_message(body: str, *, now: datetime, ref: str = "") -> StockChange | Poison:
+    try:
+        document = json.loads(body)
+    except (ValueError, TypeError, RecursionError):
+        return Poison("body is not JSON")
+    try:
+        message = StockUpdateMessage.model_validate(document)
+    except ValidationError as exc:
+        return Poison("stock update: " + describe(exc))
+    as_of = stamp(message.as_of)
+    if as_of > stamp(now + MAX_CLOCK_SKEW):
+        return Poison("stock update: as_of is in the future")
+    return StockChange(
+        sku=message.sku,
+        location=message.location,
+        kind="count" if message.on_hand is not None else "delta",
+        as_of=as_of,
+        update_id=message.update_id,
+        source=message.source,
+        on_hand=message.on_hand,
+        delta=message.delta,
+        ref=ref,
+    )
