@@ -18,13 +18,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.models import events as _events
+
 SERVICE_NAME = "oms"
 METRICS_NAMESPACE = "OMS"
 RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
 
-Access = Literal["read", "write", "read_write"]
+Access = Literal["read", "write", "read_write", "read_write_delete"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -34,6 +36,8 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": _READ,
     "write": _WRITE,
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
+    # Only for items that are done with (a backorder's waiting entries once it is confirmed).
+    "read_write_delete": (*dict.fromkeys(_READ + _WRITE), "dynamodb:DeleteItem"),
 }
 
 
@@ -55,6 +59,7 @@ class Table:
     sort_key: str | None = "sk"
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
+    stream: bool = False  # a DynamoDB stream with old and new images (for StreamTrigger)
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,36 @@ class QueueTrigger:
 
 
 @dataclass(frozen=True)
+class StreamTrigger:
+    """An event source mapping on a table's stream: changes in order per item, partial batch
+    responses. Only items whose sort key starts with one of ``sort_key_prefixes`` reach the function
+    (an event filter in AWS, the same test on the local stack). A batch that still fails after
+    ``retry_attempts`` is recorded (as a pointer to the stream records) in ``failures``."""
+
+    table: Table
+    failures: Queue
+    sort_key_prefixes: tuple[str, ...] = ()
+    batch_size: int = 100
+    retry_attempts: int = 10
+    max_batching_window_s: int = 0
+
+
+Trigger = QueueTrigger | StreamTrigger
+
+
+@dataclass(frozen=True)
+class Bus:
+    """An EventBridge bus the functions publish domain events on. ``name`` is the same on AWS and
+    locally (other systems subscribe to it by name). Locally every event on it is also copied to
+    ``local_tap``, a queue people and tests read to see what was published."""
+
+    id: str
+    env_var: str
+    name: str
+    local_tap: Queue | None = None
+
+
+@dataclass(frozen=True)
 class Uses:
     table: Table
     access: Access
@@ -101,8 +136,9 @@ class Function:
     memory_mb: int = 512
     timeout_s: int = 10
     environment: dict[str, str] = field(default_factory=dict)
-    triggers: tuple[QueueTrigger, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
     sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
+    publishes: tuple[Bus, ...] = ()  # buses it may put events on
 
     @property
     def handler(self) -> str:
@@ -152,6 +188,10 @@ CATALOG = Table(
     id="Catalog",
     env_var="OMS_CATALOG_TABLE",
     local_name="oms-catalog",
+    # Sparse: only a product whose available stock is at or under its threshold carries low_stock.
+    indexes=(Index("low_stock", "low_stock", "pk"),),
+    ttl_attribute="expires_at",  # stock-update deduplication records expire; nothing else carries it
+    stream=True,  # stock changes drive backorder confirmation and low-stock events
 )
 
 API_KEYS = Table(
@@ -186,8 +226,57 @@ MARKETPLACE_ORDERS = Queue(
     max_receive_count=5,
 )
 
+STOCK_UPDATES_TIMEOUT_S = 30
+STOCK_UPDATES_BATCH_WINDOW_S = 1
+
+STOCK_UPDATES_DLQ = Queue(
+    id="StockUpdatesDlq",
+    env_var="OMS_STOCK_UPDATES_DLQ_URL",
+    local_name="oms-stock-updates-dlq",
+    retention_days=14,
+)
+
+STOCK_UPDATES = Queue(
+    id="StockUpdates",
+    env_var="OMS_STOCK_UPDATES_QUEUE_URL",
+    local_name="oms-stock-updates",
+    visibility_timeout_s=6 * STOCK_UPDATES_TIMEOUT_S + STOCK_UPDATES_BATCH_WINDOW_S,
+    retention_days=4,
+    dead_letter=STOCK_UPDATES_DLQ,
+    max_receive_count=5,
+)
+
+# Where the inventory-events stream mapping records a batch it gave up on (Lambda sends a pointer to
+# the stream records, not the records: they stay readable in the stream for 24 hours).
+INVENTORY_EVENTS_FAILURES = Queue(
+    id="InventoryEventsFailures",
+    env_var="OMS_INVENTORY_EVENTS_FAILURES_URL",
+    local_name="oms-inventory-events-failures",
+    retention_days=14,
+)
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
-QUEUES: tuple[Queue, ...] = (MARKETPLACE_ORDERS_DLQ, MARKETPLACE_ORDERS)
+QUEUES: tuple[Queue, ...] = (
+    MARKETPLACE_ORDERS_DLQ,
+    MARKETPLACE_ORDERS,
+    STOCK_UPDATES_DLQ,
+    STOCK_UPDATES,
+    INVENTORY_EVENTS_FAILURES,
+)
+
+# --- event buses --------------------------------------------------------------------------
+
+EVENTS_TAP = Queue(
+    id="EventsTap",
+    env_var="OMS_EVENTS_TAP_URL",
+    local_name="oms-events-tap",
+    retention_days=1,
+)
+
+EVENTS = Bus(id="Events", env_var="OMS_EVENT_BUS", name="oms-events", local_tap=EVENTS_TAP)
+
+BUSES: tuple[Bus, ...] = (EVENTS,)
+EVENT_SOURCE = _events.EVENT_SOURCE  # the source of every event the functions publish
 
 # --- functions ----------------------------------------------------------------------------
 
@@ -208,8 +297,11 @@ API = Function(
         Route("GET", "/swagger"),
         Route("GET", "/products/{sku}"),
         Route("PUT", "/products/{sku}"),
+        Route("GET", "/inventory"),
         Route("GET", "/inventory/{sku}"),
         Route("PUT", "/inventory/{sku}"),
+        Route("POST", "/inventory/{sku}/adjustments"),
+        Route("GET", "/inventory/{sku}/movements"),
         Route("GET", "/orders"),
         Route("POST", "/orders"),
         Route("GET", "/orders/{order_id}"),
@@ -237,7 +329,43 @@ MARKETPLACE_FEED = Function(
     timeout_s=MARKETPLACE_FEED_TIMEOUT_S,
 )
 
-FUNCTIONS: tuple[Function, ...] = (AUTHORIZER, API, MARKETPLACE_FEED)
+STOCK_UPDATES_FUNCTION = Function(
+    name="stock_updates",
+    description="Warehouse stock counts and movements from SQS: in order, once, coalesced per SKU",
+    triggers=(
+        QueueTrigger(STOCK_UPDATES, batch_size=10, max_batching_window_s=STOCK_UPDATES_BATCH_WINDOW_S),
+    ),
+    uses=(Uses(CATALOG, "read_write"),),
+    sends=(STOCK_UPDATES_DLQ,),  # poison goes straight to the DLQ, with its reason
+    memory_mb=512,
+    timeout_s=STOCK_UPDATES_TIMEOUT_S,
+)
+
+INVENTORY_EVENTS = Function(
+    name="inventory_events",
+    description="Stock changes (catalog stream): confirm backorders, publish StockLow",
+    triggers=(
+        StreamTrigger(
+            CATALOG,
+            failures=INVENTORY_EVENTS_FAILURES,
+            # product totals (stock moved) and backorders starting to wait
+            sort_key_prefixes=("SKU", "WAIT#"),
+            batch_size=100,
+        ),
+    ),
+    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write_delete")),
+    publishes=(EVENTS,),
+    memory_mb=512,
+    timeout_s=60,
+)
+
+FUNCTIONS: tuple[Function, ...] = (
+    AUTHORIZER,
+    API,
+    MARKETPLACE_FEED,
+    STOCK_UPDATES_FUNCTION,
+    INVENTORY_EVENTS,
+)
 
 
 # --- what the gateway itself answers ----------------------------------------------------------
@@ -329,9 +457,10 @@ def base_environment(fn: Function) -> dict[str, str]:
 def function_environment(
     fn: Function, table_name: Callable[[Table], str], queue_url: Callable[[Queue], str] | None = None
 ) -> dict[str, str]:
-    """The whole environment of a function: the base, one name per table it uses and one URL per
-    queue it sends to, and no other."""
+    """The whole environment of a function: the base, one name per table it uses, one URL per queue it
+    sends to and one name per bus it publishes on, and no other."""
     env = {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
+    env.update({bus.env_var: bus.name for bus in fn.publishes})
     if fn.sends:
         if queue_url is None:
             raise ValueError(f"{fn.name} sends to queues: pass queue_url")

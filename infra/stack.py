@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra import spec
 from infra.constructs.api import Api
+from infra.constructs.events import Buses
 from infra.constructs.functions import Functions
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
@@ -19,7 +20,10 @@ class OmsStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.tables = Tables(self, "Tables")
         self.queues = Queues(self, "Queues")
-        self.functions = Functions(self, "Functions", tables=self.tables, queues=self.queues)
+        self.buses = Buses(self, "Buses")
+        self.functions = Functions(
+            self, "Functions", tables=self.tables, queues=self.queues, buses=self.buses
+        )
         self.api = Api(self, "Api", functions=self.functions)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the prod stage")
@@ -36,4 +40,17 @@ class OmsStack(Stack):
                 f"{queue.id}QueueUrl",
                 value=self.queues.queue(queue).queue_url,
                 description=f"URL of the {queue.id} queue ({queue.env_var})",
+            )
+        for bus in spec.BUSES:
+            CfnOutput(
+                self,
+                f"{bus.id}BusName",
+                value=self.buses.bus(bus).event_bus_name,
+                description=f"Name of the {bus.id} event bus ({bus.env_var}); subscribe with rules on it",
+            )
+            CfnOutput(
+                self,
+                f"{bus.id}LogGroupName",
+                value=self.buses.log_groups[bus.id].log_group_name,
+                description=f"Log group that receives every event published on the {bus.id} bus",
             )

@@ -16,6 +16,8 @@ os.environ.update(
     JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
     JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1",
+    # No account-based DynamoDB endpoints (https://<account>.ddb...): moto routes only the regional one.
+    AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
@@ -25,11 +27,12 @@ from infra.local.resources import local_environment
 
 os.environ.update(local_environment())
 # Queue URLs are known once the queues exist; handler modules need a value at import.
-os.environ.setdefault(
-    "OMS_MARKETPLACE_DLQ_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/placeholder"
-)
+from infra.spec import BUSES, FUNCTIONS, MARKETPLACE_FEED
+
+for _queue in {q for fn in FUNCTIONS for q in fn.sends} | {b.local_tap for b in BUSES if b.local_tap}:
+    os.environ.setdefault(
+        _queue.env_var, f"https://sqs.us-east-1.amazonaws.com/123456789012/{_queue.local_name}"
+    )
 
 # In one process every handler shares one environment: give it the feed's too.
-from infra.spec import MARKETPLACE_FEED
-
 os.environ.update(MARKETPLACE_FEED.environment)

@@ -1,12 +1,16 @@
 """Lambda functions: one per ``spec.FUNCTIONS`` entry, each with its own role, log group and grants.
 
 A function's queue triggers become SQS event source mappings (which grant it consume on that queue
-only); each queue it ``sends`` to is granted send only and its URL passed in its environment.
+only); its stream triggers become DynamoDB stream mappings (stream read on that table, send to the
+trigger's on-failure queue); each queue it ``sends`` to is granted send only and its URL passed in
+its environment; each bus it ``publishes`` on is granted PutEvents only (its name is in the environment).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -17,6 +21,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import spec
+from infra.constructs.events import Buses
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
@@ -60,8 +65,11 @@ def pascal(name: str) -> str:
 
 
 def check_triggers(fn: spec.Function) -> None:
-    """Fail the synth on a trigger whose queue would hand a batch out again while it is being retried."""
+    """Fail the synth on a queue trigger whose queue would hand a batch out again while it is being
+    retried. (A stream trigger has no visibility timeout: Lambda holds the shard until the batch is done.)"""
     for trigger in fn.triggers:
+        if not isinstance(trigger, spec.QueueTrigger):
+            continue
         needed = VISIBILITY_TO_TIMEOUT * fn.timeout_s
         if trigger.queue.visibility_timeout_s < needed:
             raise ValueError(
@@ -71,13 +79,29 @@ def check_triggers(fn: spec.Function) -> None:
             )
 
 
+def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
+    """One Lambda event filter per sort-key prefix (a mapping ORs its filters); none: every record."""
+    sort_key = trigger.table.sort_key
+    if trigger.sort_key_prefixes and sort_key is None:
+        raise ValueError(f"{trigger.table.id} has no sort key to filter its stream on")
+    return [
+        lambda_.FilterCriteria.filter(
+            {"dynamodb": {"Keys": {sort_key: {"S": lambda_.FilterRule.begins_with(prefix)}}}}
+        )
+        for prefix in trigger.sort_key_prefixes
+    ]
+
+
 class Functions(Construct):
     """The functions, keyed by ``spec.Function.name``."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, tables: Tables, queues: Queues) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, tables: Tables, queues: Queues, buses: Buses
+    ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
         self._queues = queues
+        self._buses = buses
         self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
         layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
@@ -121,23 +145,41 @@ class Functions(Construct):
         for use in fn.uses:
             self._tables.table(use.table).grant(role, *spec.TABLE_ACTIONS[use.access])
         for trigger in fn.triggers:
-            # Grants the role consume (receive, delete, change visibility) on this queue only.
-            function.add_event_source(
-                event_sources.SqsEventSource(
-                    self._queues.queue(trigger.queue),
-                    batch_size=trigger.batch_size,
-                    max_batching_window=(
-                        Duration.seconds(trigger.max_batching_window_s)
-                        if trigger.max_batching_window_s > 0
-                        else None
-                    ),
-                    report_batch_item_failures=True,
-                )
-            )
+            function.add_event_source(self._event_source(trigger))
         for queue in fn.sends:
             self._queues.queue(queue).grant_send_messages(role)
+        for bus in fn.publishes:
+            self._buses.bus(bus).grant_put_events_to(role)
         self._acknowledge(fn, function, role)
         return function
+
+    def _event_source(self, trigger: spec.Trigger) -> lambda_.IEventSource:
+        batching_window = (
+            Duration.seconds(trigger.max_batching_window_s) if trigger.max_batching_window_s > 0 else None
+        )
+        if isinstance(trigger, spec.QueueTrigger):
+            # Grants the role consume (receive, delete, change visibility) on this queue only.
+            return event_sources.SqsEventSource(
+                self._queues.queue(trigger.queue),
+                batch_size=trigger.batch_size,
+                max_batching_window=batching_window,
+                report_batch_item_failures=True,
+            )
+        # Grants the role stream read on this table and send on the on-failure queue. A failing batch
+        # is split in two until the failing record is found; a record reported in batchItemFailures is
+        # retried from there; a batch that still fails after retry_attempts is recorded in `failures`.
+        return event_sources.DynamoEventSource(
+            self._tables.table(trigger.table),
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=trigger.batch_size,
+            max_batching_window=batching_window,
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=trigger.retry_attempts,
+            parallelization_factor=1,  # one batch per shard at a time: changes of an item stay in order
+            on_failure=event_sources.SqsDlq(self._queues.queue(trigger.failures)),
+            filters=stream_filters(trigger),
+        )
 
     def _acknowledge(self, fn: spec.Function, function: lambda_.Function, role: iam.Role) -> None:
         policy = role.node.find_child("DefaultPolicy")  # the grants' statements, created by them
@@ -148,11 +190,18 @@ class Functions(Construct):
             "Powertools layer build; it is still supported by Lambda. Moving to a newer runtime is a "
             "deliberate spec change, tested locally first.",
         )
+        streams = any(isinstance(t, spec.StreamTrigger) for t in fn.triggers)
         acknowledge(
             policy,
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level "
-            "permissions, so AWS requires Resource '*' for them.",
+            "permissions, so AWS requires Resource '*' for them."
+            + (
+                " The same holds for dynamodb:ListStreams, which the stream event source mapping needs "
+                "(reading the records is granted on the one table's stream ARN only)."
+                if streams
+                else ""
+            ),
         )
         for use in fn.uses:
             if not use.table.indexes:

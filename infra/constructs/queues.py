@@ -1,4 +1,5 @@
-"""SQS queues: one per ``spec.QUEUES`` entry, each dead-letter queue with an alarm on what it holds."""
+"""SQS queues: one per ``spec.QUEUES`` entry. Each dead-letter queue and each on-failure destination of a
+stream trigger has an alarm on what it holds."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ def dead_letter_queues() -> dict[str, list[spec.Queue]]:
         if queue.dead_letter is not None:
             sources.setdefault(queue.dead_letter.id, []).append(queue)
     return sources
+
+
+def failure_destinations() -> dict[str, list[tuple[spec.Function, spec.StreamTrigger]]]:
+    """On-failure queue id -> the stream triggers (and their functions) that record skipped batches there."""
+    destinations: dict[str, list[tuple[spec.Function, spec.StreamTrigger]]] = {}
+    for fn in spec.FUNCTIONS:
+        for trigger in fn.triggers:
+            if isinstance(trigger, spec.StreamTrigger):
+                destinations.setdefault(trigger.failures.id, []).append((fn, trigger))
+    return destinations
 
 
 def _check(queue: spec.Queue, created: dict[str, sqs.Queue]) -> None:
@@ -51,6 +62,12 @@ class Queues(Construct):
             dlq_id: self._dead_letter_alarm(dlq_id, sources)
             for dlq_id, sources in dead_letter_queues().items()
         }
+        for queue_id, triggers in failure_destinations().items():
+            if queue_id in self.alarms:
+                raise ValueError(f"{queue_id} is both a dead-letter queue and a stream's on-failure queue")
+            if queue_id not in self.by_id:
+                raise ValueError(f"{queue_id} (a stream's on-failure queue) is not in spec.QUEUES")
+            self.alarms[queue_id] = self._failures_alarm(queue_id, triggers)
 
     def queue(self, queue: spec.Queue) -> sqs.Queue:
         return self.by_id[queue.id]
@@ -83,15 +100,39 @@ class Queues(Construct):
             "it holds any.",
         )
         names = " and ".join(q.id for q in sources)
+        return self._not_empty_alarm(
+            dlq_id,
+            f"{dlq_id}, the dead-letter queue of {names}, holds messages that could not be processed; "
+            "a message the consumer set aside carries its reason in message attributes; inspect and "
+            f"redrive them to {names} once the cause is fixed.",
+        )
+
+    def _failures_alarm(
+        self, queue_id: str, triggers: list[tuple[spec.Function, spec.StreamTrigger]]
+    ) -> cloudwatch.Alarm:
+        sources = " and ".join(f"the {t.table.id} stream mapping of {fn.name}" for fn, t in triggers)
+        acknowledge(
+            self.by_id[queue_id].node.find_child("Resource"),
+            "AwsSolutions-SQS3",
+            f"{queue_id} is not a source queue but the on-failure destination of {sources}: Lambda "
+            "writes one record per stream batch it gave up on, and nothing consumes it automatically. "
+            "A dead-letter queue of its own would only move the same records once more; an alarm fires "
+            "as soon as it holds any.",
+        )
+        return self._not_empty_alarm(
+            queue_id,
+            f"{queue_id} holds stream batches that {sources} skipped after every retry failed; each "
+            "message names the stream and the first and last sequence numbers of the batch (the records "
+            "stay readable in the stream for 24 hours); inspect them and repair the items by hand once "
+            "the cause is fixed.",
+        )
+
+    def _not_empty_alarm(self, queue_id: str, description: str) -> cloudwatch.Alarm:
         return cloudwatch.Alarm(
             self,
-            f"{dlq_id}NotEmpty",
-            alarm_description=(
-                f"The dead-letter queue of {names} holds marketplace orders that could not be "
-                "processed; each message carries its reason in message attributes; inspect and redrive "
-                "them once the cause is fixed."
-            ),
-            metric=dlq.metric_approximate_number_of_messages_visible(
+            f"{queue_id}NotEmpty",
+            alarm_description=description,
+            metric=self.by_id[queue_id].metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
             ),
             threshold=1,

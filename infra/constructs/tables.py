@@ -1,4 +1,5 @@
-"""DynamoDB tables: one per ``spec.TABLES`` entry."""
+"""DynamoDB tables: one per ``spec.TABLES`` entry; a table with ``stream`` gets a stream with old and new
+images (what a ``spec.StreamTrigger`` on it reads)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Tables(Construct):
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             removal_policy=RemovalPolicy.RETAIN,
             time_to_live_attribute=table.ttl_attribute,
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if table.stream else None,
         )
         for index in table.indexes:
             resource.add_global_secondary_index(

@@ -1,8 +1,10 @@
 """``make run``: the whole system on a laptop, in the foreground until Ctrl-C.
 
 * an embedded AWS endpoint (moto) on 127.0.0.1:$OMS_AWS_PORT (4566), or $OMS_AWS_ENDPOINT if set;
-* the tables infra/spec.py declares, created when missing, and the local API keys;
+* the tables, queues and event buses infra/spec.py declares, created when missing, and the local API keys;
+  every event put on a bus is copied to the bus's tap queue (oms-events-tap) for people and tests to read;
 * every function in its own worker processes, with its own environment;
+* a poller per queue trigger and per stream trigger, as Lambda's event source mappings;
 * the API on 127.0.0.1:$OMS_API_PORT (3000).
 """
 
@@ -16,8 +18,8 @@ import urllib.request
 from typing import Any
 
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_queues, ensure_tables
-from infra.spec import AUTHORIZER, FUNCTIONS, function_environment
+from infra.local.resources import ensure_buses, ensure_queues, ensure_tables
+from infra.spec import AUTHORIZER, BUSES, FUNCTIONS, QueueTrigger, function_environment
 
 HOST = "127.0.0.1"
 LOCAL_CREDENTIALS = {
@@ -53,9 +55,11 @@ class LocalStack:
 
         import boto3
 
-        ensure_tables(boto3.client("dynamodb", endpoint_url=self.endpoint))
+        dynamodb = boto3.client("dynamodb", endpoint_url=self.endpoint)
+        ensure_tables(dynamodb)
         sqs = boto3.client("sqs", endpoint_url=self.endpoint)
         self.queue_urls = ensure_queues(sqs)
+        self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
         self._seed_keys()
 
         from infra.local.gateway import Gateway, serve
@@ -69,14 +73,29 @@ class LocalStack:
         for thread in warmers:
             thread.join()
 
-        from infra.local.pollers import QueuePoller
+        from infra.local.pollers import QueuePoller, StreamPoller
 
+        streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint)
+        self.pollers: list[str] = []
         for fn in FUNCTIONS:
             for trigger in fn.triggers:
-                poller = QueuePoller(
-                    sqs, self.queue_urls[trigger.queue.local_name], trigger, pools[fn.name].invoke
-                )
+                poller: QueuePoller | StreamPoller
+                if isinstance(trigger, QueueTrigger):
+                    source = trigger.queue.local_name
+                    poller = QueuePoller(sqs, self.queue_urls[source], trigger, pools[fn.name].invoke)
+                else:
+                    source = f"{trigger.table.local_name} stream"
+                    poller = StreamPoller(
+                        dynamodb,
+                        streams,
+                        sqs,
+                        trigger,
+                        pools[fn.name].invoke,
+                        self.queue_urls[trigger.failures.local_name],
+                        function_name=fn.name,
+                    )
                 self._closers.insert(0, poller.start().stop)
+                self.pollers.append(f"{source} -> {fn.name}")
 
         server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name), HOST, self.api_port)
         self.api_url = f"http://{HOST}:{server.server_port}"
@@ -113,6 +132,16 @@ class LocalStack:
     def banner(self) -> str:
         keys = "\n".join(f"    {key.describe()}" for key in self.keys)
         queues = "\n".join(f"    {url}" for url in self.queue_urls.values())
+        pollers = "\n".join(f"    {poller}" for poller in self.pollers)
+        buses = "\n".join(
+            f"    {bus.name}"
+            + (
+                f"   (every event is copied to {self.tap_urls[bus.local_tap.local_name]})"
+                if bus.local_tap
+                else ""
+            )
+            for bus in BUSES
+        )
         return (
             "\nOMS local stack is ready.\n"
             f"  API:           {self.api_url}   (try: curl {self.api_url}/health)\n"
@@ -120,6 +149,8 @@ class LocalStack:
             f"  API keys (send as X-Api-Key):\n{keys}\n"
             f"  Docs (staff):  {self.api_url}/swagger\n"
             f"  Queues (send with any SQS client at the AWS endpoint):\n{queues}\n"
+            f"  Event buses (read a tap queue to see what was published):\n{buses}\n"
+            f"  Event source mappings:\n{pollers}\n"
             "Press Ctrl-C to stop.\n"
         )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.spec import QUEUES, TABLES, Queue, Table
+from infra.spec import BUSES, QUEUES, TABLES, Bus, Queue, Table
+
+TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
+EVERY_EVENT = {"source": [{"prefix": ""}]}
 
 
 def table_definition(table: Table) -> dict[str, Any]:
@@ -30,6 +33,8 @@ def table_definition(table: Table) -> dict[str, Any]:
     }
     if indexes:
         definition["GlobalSecondaryIndexes"] = indexes
+    if table.stream:
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     return definition
 
 
@@ -55,24 +60,61 @@ def ensure_queues(sqs: Any, queues: tuple[Queue, ...] = QUEUES) -> dict[str, str
     """Create the queues that are missing (dead-letter queues first); returns every queue's URL by name."""
     urls: dict[str, str] = {}
     for queue in queues:
-        attributes = {
-            "VisibilityTimeout": str(queue.visibility_timeout_s),
-            "MessageRetentionPeriod": str(queue.retention_days * 24 * 3600),
-        }
-        if queue.dead_letter:
-            dlq_arn = sqs.get_queue_attributes(
-                QueueUrl=urls[queue.dead_letter.local_name], AttributeNames=["QueueArn"]
-            )["Attributes"]["QueueArn"]
-            attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
-            )
-        # CreateQueue is idempotent for the same attributes and returns the existing queue's URL.
-        urls[queue.local_name] = sqs.create_queue(QueueName=queue.local_name, Attributes=attributes)[
-            "QueueUrl"
-        ]
+        urls[queue.local_name] = _ensure_queue(sqs, queue, urls)
     return urls
 
 
+def _ensure_queue(sqs: Any, queue: Queue, urls: dict[str, str]) -> str:
+    """Create one queue (its dead-letter queue's URL must be in ``urls``); returns its URL."""
+    attributes = {
+        "VisibilityTimeout": str(queue.visibility_timeout_s),
+        "MessageRetentionPeriod": str(queue.retention_days * 24 * 3600),
+    }
+    if queue.dead_letter:
+        attributes["RedrivePolicy"] = json.dumps(
+            {
+                "deadLetterTargetArn": queue_arn(sqs, urls[queue.dead_letter.local_name]),
+                "maxReceiveCount": str(queue.max_receive_count),
+            }
+        )
+    # CreateQueue is idempotent for the same attributes and returns the existing queue's URL.
+    return str(sqs.create_queue(QueueName=queue.local_name, Attributes=attributes)["QueueUrl"])
+
+
+def queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def ensure_buses(events: Any, sqs: Any, buses: tuple[Bus, ...] = BUSES) -> dict[str, str]:
+    """Create the buses that are missing and, for a bus with a ``local_tap``, its tap queue and a rule that
+    copies every event on the bus to it. Returns the tap queues' URLs by queue name."""
+    existing = {bus["Name"] for bus in events.list_event_buses().get("EventBuses", [])}
+    taps: dict[str, str] = {}
+    for bus in buses:
+        if bus.name not in existing:
+            events.create_event_bus(Name=bus.name)
+        if bus.local_tap is None:
+            continue
+        url = _ensure_queue(sqs, bus.local_tap, taps)
+        taps[bus.local_tap.local_name] = url
+        # PutRule and PutTargets replace what is there: running this again changes nothing.
+        events.put_rule(
+            Name=TAP_RULE,
+            EventBusName=bus.name,
+            EventPattern=json.dumps(EVERY_EVENT),
+            State="ENABLED",
+            Description=f"Every event on {bus.name}, copied to {bus.local_tap.local_name} (local stack only)",
+        )
+        events.put_targets(
+            Rule=TAP_RULE, EventBusName=bus.name, Targets=[{"Id": "tap", "Arn": queue_arn(sqs, url)}]
+        )
+    return taps
+
+
 def local_environment() -> dict[str, str]:
-    """The table-name variables every function gets on the local stack."""
-    return {table.env_var: table.local_name for table in TABLES}
+    """The table-name and bus-name variables the functions get on the local stack (for tests and tools
+    that run handlers in one process; each function's own environment names only what it uses)."""
+    return {
+        **{table.env_var: table.local_name for table in TABLES},
+        **{bus.env_var: bus.name for bus in BUSES},
+    }

@@ -1,4 +1,5 @@
-"""The synthesised queues match infra/spec.py: SSE, TLS only, redrive, DLQ alarms, triggers, grants, env."""
+"""The synthesised queues match infra/spec.py: SSE, TLS only, redrive, alarms on dead-letter queues and on
+stream on-failure queues, queue triggers, SQS grants, env. (Stream triggers: test_streams_and_buses.py.)"""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from tests.infra.test_stack import as_list, function_resource, refs, role_statem
 
 DEAD_LETTER_IDS = {q.dead_letter.id for q in spec.QUEUES if q.dead_letter is not None}
 TRIGGERS = [(fn, trigger) for fn in spec.FUNCTIONS for trigger in fn.triggers]
+QUEUE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.QueueTrigger)]
+STREAM_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.StreamTrigger)]
+FAILURE_IDS = {t.failures.id for _, t in STREAM_TRIGGERS}  # stream on-failure destinations
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 
 
@@ -58,7 +62,22 @@ def test_the_marketplace_queues_are_in_the_spec() -> None:
     assert spec.MARKETPLACE_ORDERS in spec.QUEUES
     assert spec.MARKETPLACE_ORDERS_DLQ in spec.QUEUES
     assert spec.MARKETPLACE_ORDERS.dead_letter == spec.MARKETPLACE_ORDERS_DLQ
-    assert {spec.MARKETPLACE_ORDERS_DLQ.id} == DEAD_LETTER_IDS
+    assert {spec.MARKETPLACE_ORDERS_DLQ.id, spec.STOCK_UPDATES_DLQ.id} == DEAD_LETTER_IDS
+
+
+def test_the_stock_update_queues_are_in_the_spec() -> None:
+    assert spec.STOCK_UPDATES in spec.QUEUES
+    assert spec.STOCK_UPDATES_DLQ in spec.QUEUES
+    assert spec.STOCK_UPDATES.dead_letter == spec.STOCK_UPDATES_DLQ
+    assert spec.QUEUES.index(spec.STOCK_UPDATES_DLQ) < spec.QUEUES.index(spec.STOCK_UPDATES)
+
+
+def test_the_inventory_events_failures_queue_is_a_destination_not_a_dead_letter_queue() -> None:
+    assert spec.INVENTORY_EVENTS_FAILURES in spec.QUEUES
+    assert {spec.INVENTORY_EVENTS_FAILURES.id} == FAILURE_IDS
+    assert not FAILURE_IDS & DEAD_LETTER_IDS
+    assert spec.INVENTORY_EVENTS_FAILURES.dead_letter is None
+    assert spec.EVENTS_TAP not in spec.QUEUES, "the events tap is a local-stack queue only"
 
 
 def test_exactly_the_spec_queues(synthesized: Synthesized) -> None:
@@ -94,8 +113,18 @@ def test_marketplace_orders_redrive_to_the_dlq_after_five_receives(synthesized: 
     }
 
 
+def test_stock_updates_redrive_to_their_dlq_after_five_receives(synthesized: Synthesized) -> None:
+    ids = queue_ids(synthesized)
+    props = queue_props(synthesized, spec.STOCK_UPDATES)
+    assert props["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [ids[spec.STOCK_UPDATES_DLQ.id], "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert props["VisibilityTimeout"] == 6 * spec.STOCK_UPDATES_TIMEOUT_S + spec.STOCK_UPDATES_BATCH_WINDOW_S
+
+
 def test_dead_letter_queues_keep_messages_fourteen_days(synthesized: Synthesized) -> None:
-    for dlq_id in DEAD_LETTER_IDS:
+    for dlq_id in DEAD_LETTER_IDS | FAILURE_IDS:
         props = synthesized.resources[queue_ids(synthesized)[dlq_id]]["Properties"]
         assert props["MessageRetentionPeriod"] == 14 * 24 * 3600, dlq_id
         assert "RedrivePolicy" not in props, dlq_id
@@ -130,6 +159,7 @@ def test_queue_urls_are_outputs(synthesized: Synthesized) -> None:
     outputs = synthesized.template.to_json()["Outputs"]
     ids = queue_ids(synthesized)
     assert outputs["MarketplaceOrdersQueueUrl"]["Value"] == {"Ref": ids[spec.MARKETPLACE_ORDERS.id]}
+    assert outputs["StockUpdatesQueueUrl"]["Value"] == {"Ref": ids[spec.STOCK_UPDATES.id]}
     for queue in spec.QUEUES:
         assert outputs[f"{queue.id}QueueUrl"]["Value"] == {"Ref": ids[queue.id]}
 
@@ -137,7 +167,9 @@ def test_queue_urls_are_outputs(synthesized: Synthesized) -> None:
 # --- dead-letter alarms ---------------------------------------------------------------------
 
 
-def test_every_dead_letter_queue_has_an_alarm_and_nothing_else_does(synthesized: Synthesized) -> None:
+def test_every_dead_letter_and_failures_queue_has_an_alarm_and_nothing_else_does(
+    synthesized: Synthesized,
+) -> None:
     ids = queue_ids(synthesized)
     by_logical_id = {lid: qid for qid, lid in ids.items()}
     alarmed = {
@@ -146,17 +178,23 @@ def test_every_dead_letter_queue_has_an_alarm_and_nothing_else_does(synthesized:
         for lid in refs(alarm["Properties"].get("Dimensions", []))
         if lid in by_logical_id
     }
-    assert alarmed == DEAD_LETTER_IDS
+    assert alarmed == DEAD_LETTER_IDS | FAILURE_IDS
 
 
-@pytest.mark.parametrize("dlq_id", sorted(DEAD_LETTER_IDS))
-def test_dead_letter_alarm_fires_on_one_visible_message(synthesized: Synthesized, dlq_id: str) -> None:
-    dlq_logical_id = queue_ids(synthesized)[dlq_id]
+def alarm_on(s: Synthesized, queue_id: str) -> dict[str, Any]:
+    logical_id = queue_ids(s)[queue_id]
     (alarm,) = [
         a["Properties"]
-        for a in synthesized.of_type("AWS::CloudWatch::Alarm").values()
-        if dlq_logical_id in refs(a["Properties"].get("Dimensions", []))
+        for a in s.of_type("AWS::CloudWatch::Alarm").values()
+        if logical_id in refs(a["Properties"].get("Dimensions", []))
     ]
+    return alarm
+
+
+@pytest.mark.parametrize("dlq_id", sorted(DEAD_LETTER_IDS | FAILURE_IDS))
+def test_alarm_fires_on_one_visible_message(synthesized: Synthesized, dlq_id: str) -> None:
+    dlq_logical_id = queue_ids(synthesized)[dlq_id]
+    alarm = alarm_on(synthesized, dlq_id)
     assert alarm["Namespace"] == "AWS/SQS"
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"] == [
@@ -168,10 +206,30 @@ def test_dead_letter_alarm_fires_on_one_visible_message(synthesized: Synthesized
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["Threshold"] == 1
     assert alarm["TreatMissingData"] == "notBreaching"
-    description = alarm["AlarmDescription"]
+
+
+@pytest.mark.parametrize("dlq_id", sorted(DEAD_LETTER_IDS))
+def test_dead_letter_alarm_names_its_source_queue(synthesized: Synthesized, dlq_id: str) -> None:
+    description = alarm_on(synthesized, dlq_id)["AlarmDescription"]
+    sources = [q.id for q in spec.QUEUES if q.dead_letter is not None and q.dead_letter.id == dlq_id]
+    assert sources
+    for source in sources:
+        assert source in description
     assert "could not be processed" in description
     assert "message attributes" in description
     assert "redrive" in description
+    assert "marketplace" not in description.lower() or dlq_id == spec.MARKETPLACE_ORDERS_DLQ.id
+
+
+@pytest.mark.parametrize("queue_id", sorted(FAILURE_IDS))
+def test_failures_alarm_names_the_stream_mapping(synthesized: Synthesized, queue_id: str) -> None:
+    description = alarm_on(synthesized, queue_id)["AlarmDescription"]
+    for fn, trigger in STREAM_TRIGGERS:
+        if trigger.failures.id == queue_id:
+            assert fn.name in description
+            assert trigger.table.id in description
+    assert "sequence numbers" in description
+    assert "redrive" not in description, "nothing to redrive: the messages point at stream records"
 
 
 # --- triggers -------------------------------------------------------------------------------
@@ -181,7 +239,10 @@ def test_only_spec_triggers_are_event_source_mappings(synthesized: Synthesized) 
     synthesized.template.resource_count_is("AWS::Lambda::EventSourceMapping", len(TRIGGERS))
 
 
-@pytest.mark.parametrize(("fn", "trigger"), TRIGGERS, ids=[f"{f.name}<-{t.queue.id}" for f, t in TRIGGERS])
+QUEUE_TRIGGER_IDS = [f"{f.name}<-{t.queue.id}" for f, t in QUEUE_TRIGGERS]
+
+
+@pytest.mark.parametrize(("fn", "trigger"), QUEUE_TRIGGERS, ids=QUEUE_TRIGGER_IDS)
 def test_trigger_is_an_event_source_mapping(
     synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
 ) -> None:
@@ -198,6 +259,21 @@ def test_trigger_is_an_event_source_mapping(
     else:
         assert "MaximumBatchingWindowInSeconds" not in mapping
     assert mapping.get("Enabled", True) is True
+    for stream_only in (
+        "StartingPosition",
+        "BisectBatchOnFunctionError",
+        "DestinationConfig",
+        "FilterCriteria",
+    ):
+        assert stream_only not in mapping
+
+
+def test_stock_updates_function_consumes_its_queue_in_batches_of_ten(synthesized: Synthesized) -> None:
+    (mapping,) = event_source_mappings(synthesized, spec.STOCK_UPDATES_FUNCTION)
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_ids(synthesized)[spec.STOCK_UPDATES.id], "Arn"]}
+    assert mapping["BatchSize"] == 10
+    assert mapping["MaximumBatchingWindowInSeconds"] == spec.STOCK_UPDATES_BATCH_WINDOW_S
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_feed_function_consumes_marketplace_orders_in_batches_of_ten(synthesized: Synthesized) -> None:
@@ -208,7 +284,7 @@ def test_feed_function_consumes_marketplace_orders_in_batches_of_ten(synthesized
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-@pytest.mark.parametrize(("fn", "trigger"), TRIGGERS, ids=[f"{f.name}<-{t.queue.id}" for f, t in TRIGGERS])
+@pytest.mark.parametrize(("fn", "trigger"), QUEUE_TRIGGERS, ids=QUEUE_TRIGGER_IDS)
 def test_visibility_timeout_is_six_times_the_consumer_timeout(
     synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
 ) -> None:
@@ -225,6 +301,7 @@ def test_synth_refuses_a_queue_that_would_redeliver_a_running_batch() -> None:
     with pytest.raises(ValueError, match="visibility timeout"):
         check_triggers(careless)
     check_triggers(spec.MARKETPLACE_FEED)  # the real one passes
+    check_triggers(spec.INVENTORY_EVENTS)  # a stream trigger has no visibility timeout to check
 
 
 def test_synth_refuses_a_queue_listed_before_its_dead_letter_queue(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -259,6 +336,26 @@ def test_feed_consumes_the_main_queue_only(synthesized: Synthesized) -> None:
             assert "sqs:*" not in as_list(st["Action"])
 
 
+def test_stock_updates_consumes_its_queue_and_sends_to_its_dlq_only(synthesized: Synthesized) -> None:
+    statements = role_statements(synthesized, spec.STOCK_UPDATES_FUNCTION)
+    ids = queue_ids(synthesized)
+    consumed = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid) & CONSUME_ACTIONS}
+    senders = {qid for qid, lid in ids.items() if "sqs:SendMessage" in sqs_actions_on(statements, lid)}
+    assert consumed == {spec.STOCK_UPDATES.id}
+    assert senders == {spec.STOCK_UPDATES_DLQ.id}
+    assert tables_in(statements, table_ids(synthesized)) == {spec.CATALOG.id}
+
+
+def test_inventory_events_only_sends_to_its_failures_queue(synthesized: Synthesized) -> None:
+    statements = role_statements(synthesized, spec.INVENTORY_EVENTS)
+    ids = queue_ids(synthesized)
+    reached = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid)}
+    assert reached == {spec.INVENTORY_EVENTS_FAILURES.id}
+    actions = sqs_actions_on(statements, ids[spec.INVENTORY_EVENTS_FAILURES.id])
+    assert "sqs:SendMessage" in actions
+    assert not actions & CONSUME_ACTIONS
+
+
 def test_feed_reaches_orders_and_catalog_but_not_api_keys(synthesized: Synthesized) -> None:
     statements = role_statements(synthesized, spec.MARKETPLACE_FEED)
     assert tables_in(statements, table_ids(synthesized)) == {spec.ORDERS.id, spec.CATALOG.id}
@@ -269,7 +366,9 @@ def test_sqs_access_follows_spec(synthesized: Synthesized, fn: spec.Function) ->
     statements = role_statements(synthesized, fn)
     ids = queue_ids(synthesized)
     reached = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid)}
-    assert reached == {t.queue.id for t in fn.triggers} | {q.id for q in fn.sends}
+    consumed = {t.queue.id for t in fn.triggers if isinstance(t, spec.QueueTrigger)}
+    failures = {t.failures.id for t in fn.triggers if isinstance(t, spec.StreamTrigger)}
+    assert reached == consumed | failures | {q.id for q in fn.sends}
     if not fn.triggers and not fn.sends:
         assert not all_sqs_actions(statements)
 
@@ -301,7 +400,7 @@ def test_feed_function_knows_the_dlq_url_and_not_the_main_queue(synthesized: Syn
 # --- cdk-nag --------------------------------------------------------------------------------
 
 
-def test_sqs3_is_acknowledged_on_dead_letter_queues_only(synthesized: Synthesized) -> None:
+def test_sqs3_is_acknowledged_on_dead_letter_and_failures_queues_only(synthesized: Synthesized) -> None:
     ids = queue_ids(synthesized)
     acknowledged = {
         lid
@@ -309,14 +408,18 @@ def test_sqs3_is_acknowledged_on_dead_letter_queues_only(synthesized: Synthesize
         for rule in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
         if rule["id"] == "AwsSolutions-SQS3"
     }
-    assert acknowledged == {ids[dlq_id] for dlq_id in DEAD_LETTER_IDS}
-    for lid in acknowledged:
+    assert acknowledged == {ids[queue_id] for queue_id in DEAD_LETTER_IDS | FAILURE_IDS}
+    for queue_id in DEAD_LETTER_IDS | FAILURE_IDS:
         (rule,) = [
             r
-            for r in synthesized.resources[lid]["Metadata"]["cdk_nag"]["rules_to_suppress"]
+            for r in synthesized.resources[ids[queue_id]]["Metadata"]["cdk_nag"]["rules_to_suppress"]
             if r["id"] == "AwsSolutions-SQS3"
         ]
-        assert "dead-letter queue" in rule["reason"]
+        if queue_id in DEAD_LETTER_IDS:
+            assert f"{queue_id} is the dead-letter queue of" in rule["reason"]
+        else:
+            assert "on-failure destination" in rule["reason"]
+            assert "stream" in rule["reason"]
     # No other SQS rule is acknowledged anywhere: SSE and TLS-only are met, not waived.
     for r in synthesized.resources.values():
         for rule in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):

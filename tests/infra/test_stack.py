@@ -1,6 +1,7 @@
 """The synthesised OmsStack matches infra/spec.py: tables, functions, grants, routes, stage, nag, asset.
 
-Queues, their triggers and SQS grants are in test_queues.py.
+Queues, their triggers and SQS grants are in test_queues.py; streams, stream triggers and event buses
+in test_streams_and_buses.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ WRITE_ACTIONS = {
     "dynamodb:BatchWriteItem",
 }
 ROUTES = [(fn, route) for fn in spec.FUNCTIONS for route in fn.routes]
+# What a stream event source mapping grants (Table.grantStreamRead), besides the spec's table access.
+STREAM_READ_ACTIONS = {
+    "dynamodb:ListStreams",
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+}
 
 
 def refs(value: Any) -> set[str]:
@@ -121,6 +129,10 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
         assert props["TimeToLiveSpecification"] == {"AttributeName": table.ttl_attribute, "Enabled": True}
     else:
         assert "TimeToLiveSpecification" not in props
+    if table.stream:
+        assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    else:
+        assert "StreamSpecification" not in props
 
 
 def test_exactly_the_spec_tables(synthesized: Synthesized) -> None:
@@ -172,9 +184,13 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
     for use in fn.uses:
         assert env[use.table.env_var] == {"Ref": ids[use.table.id]}
 
-    # Nothing else: the base, its tables and the URLs of the queues it sends to (test_queues.py).
+    # Nothing else: the base, its tables, the URLs of the queues it sends to (test_queues.py) and the
+    # names of the buses it publishes on (test_streams_and_buses.py).
     expected = (
-        set(spec.base_environment(fn)) | {u.table.env_var for u in fn.uses} | {q.env_var for q in fn.sends}
+        set(spec.base_environment(fn))
+        | {u.table.env_var for u in fn.uses}
+        | {q.env_var for q in fn.sends}
+        | {b.env_var for b in fn.publishes}
     )
     assert set(env) == expected
 
@@ -208,14 +224,18 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
     assert tables_in(statements, ids) == {use.table.id for use in fn.uses}
     for use in fn.uses:
         on_table = [st for st in statements if ids[use.table.id] in refs(st["Resource"])]
-        actions = {a for st in on_table for a in as_list(st["Action"])}
-        assert ("dynamodb:GetItem" in actions) == (use.access in ("read", "read_write"))
-        assert bool(actions & WRITE_ACTIONS) == (use.access in ("write", "read_write"))
+        actions = {a for st in on_table for a in as_list(st["Action"])} - STREAM_READ_ACTIONS
+        assert actions == set(spec.TABLE_ACTIONS[use.access])
+        assert ("dynamodb:GetItem" in actions) == (use.access != "write")
+        assert bool(actions & WRITE_ACTIONS) == (use.access != "read")
+        assert ("dynamodb:DeleteItem" in actions) == (use.access == "read_write_delete")
     for st in statements:
         assert not any(a in ("*", "dynamodb:*") for a in as_list(st["Action"]))
     granted = {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
-    assert granted == {a for use in fn.uses for a in spec.TABLE_ACTIONS[use.access]}
-    assert not granted & {"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    assert granted - STREAM_READ_ACTIONS == {a for use in fn.uses for a in spec.TABLE_ACTIONS[use.access]}
+    streams = any(isinstance(t, spec.StreamTrigger) for t in fn.triggers)
+    assert bool(granted & STREAM_READ_ACTIONS) == streams
+    assert not granted & {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"}
 
 
 def test_function_roles_carry_no_managed_policies(synthesized: Synthesized) -> None:
@@ -378,7 +398,8 @@ def test_outputs(synthesized: Synthesized) -> None:
     for table in spec.TABLES:
         assert outputs[f"{table.id}TableName"]["Value"] == {"Ref": ids[table.id]}
     queue_urls = {f"{q.id}QueueUrl" for q in spec.QUEUES}
-    assert set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls
+    buses = {f"{b.id}{what}" for b in spec.BUSES for what in ("BusName", "LogGroupName")}
+    assert set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses
 
 
 # --- cdk-nag --------------------------------------------------------------------------------
@@ -422,7 +443,8 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
     assert by_rule["AwsSolutions-APIG4"] == {"AWS::ApiGateway::Method"}
     assert by_rule["AwsSolutions-IAM5[Resource::*]"] == {"AWS::IAM::Policy"}
     assert by_rule["AwsSolutions-L1"] == {"AWS::Lambda::Function"}
-    assert by_rule["AwsSolutions-SQS3"] == {"AWS::SQS::Queue"}  # dead-letter queues (test_queues.py)
+    # dead-letter and stream on-failure queues (test_queues.py)
+    assert by_rule["AwsSolutions-SQS3"] == {"AWS::SQS::Queue"}
     public = [lid for lid, rules in metadata.items() if any(r["id"] == "AwsSolutions-APIG4" for r in rules)]
     assert len(public) == sum(1 for _, r in ROUTES if not r.authorized)
     # The api keys table is never granted with a wildcard on indexes (it has none).

@@ -13,31 +13,43 @@ from moto import mock_aws
 
 from functions.authorizer import handler as authorizer
 from functions.marketplace_feed import handler as marketplace_feed
+from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_queues, ensure_tables, local_environment
-from infra.spec import API_KEYS, MARKETPLACE_ORDERS_DLQ
+from infra.local.resources import ensure_buses, ensure_queues, ensure_tables, local_environment
+from infra.spec import API_KEYS, BUSES, FUNCTIONS
 from shared import deps
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
 
 
 def _forget() -> None:
+    """Every client, store and setting a handler module caches, so the next test builds them anew."""
     deps.reset()
     authorizer.key_store.cache_clear()
     marketplace_feed.feed.cache_clear()
     marketplace_feed.dead_letters.cache_clear()
+    stock_updates.dead_letters.cache_clear()
 
 
 @contextmanager
 def local_aws() -> Iterator[Any]:
-    """Tables, queues and the local API keys; yields a DynamoDB client."""
+    """Tables, queues, event buses (each with its tap queue) and the local API keys; yields a DynamoDB
+    client. The environment names every table and bus, the URL of every queue a function sends to and of
+    every tap queue (``OMS_EVENTS_TAP_URL``: what was published)."""
     with mock_aws():
+        os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # moto routes the regional endpoints only
         os.environ.update(local_environment())
         _forget()
         dynamodb = boto3.client("dynamodb")
         ensure_tables(dynamodb)
-        queue_urls = ensure_queues(boto3.client("sqs"))
-        os.environ[MARKETPLACE_ORDERS_DLQ.env_var] = queue_urls[MARKETPLACE_ORDERS_DLQ.local_name]
+        sqs = boto3.client("sqs")
+        queue_urls = ensure_queues(sqs)
+        tap_urls = ensure_buses(boto3.client("events"), sqs)
+        for queue in {q for fn in FUNCTIONS for q in fn.sends}:
+            os.environ[queue.env_var] = queue_urls[queue.local_name]
+        for bus in BUSES:
+            if bus.local_tap is not None:
+                os.environ[bus.local_tap.env_var] = tap_urls[bus.local_tap.local_name]
         keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
         for key in parse_keys(DEFAULT_KEYS):
             keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]

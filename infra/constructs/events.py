@@ -1,0 +1,107 @@
+"""EventBridge buses: one per ``spec.BUSES`` entry, named as the spec names it.
+
+Every event the functions publish (source ``spec.EVENT_SOURCE``) is also delivered to a CloudWatch
+Logs group, so staff can see what was published (the local stack copies them to a tap queue
+instead), and kept in an archive, so it can be replayed to a new subscriber.
+"""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk.interfaces import aws_events as events_refs
+from constructs import Construct
+
+from infra import spec
+
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+ARCHIVE_RETENTION = Duration.days(30)
+
+
+def published_events() -> events.EventPattern:
+    """Every event the functions publish."""
+    return events.EventPattern(source=[spec.EVENT_SOURCE])
+
+
+@jsii.implements(events.IRuleTarget)
+class LogGroupTarget:
+    """A rule target that delivers events to a log group whose resource policy already lets EventBridge
+    write to it. (``aws_events_targets.CloudWatchLogGroup`` writes that policy with a custom resource: a
+    Lambda function of its own, for one static policy CloudFormation can create directly.)"""
+
+    def __init__(self, log_group: logs.LogGroup) -> None:
+        self._log_group = log_group
+
+    def bind(self, rule: events_refs.IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        del rule, id  # one target, whatever the rule
+        stack = Stack.of(self._log_group)
+        return events.RuleTargetConfig(
+            arn=stack.format_arn(
+                service="logs",
+                resource="log-group",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                resource_name=self._log_group.log_group_name,
+            ),
+            target_resource=self._log_group,
+        )
+
+
+class Buses(Construct):
+    """The buses, keyed by ``spec.Bus.id``. Functions that publish get PutEvents on their buses only."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.by_id: dict[str, events.EventBus] = {}
+        self.log_groups: dict[str, logs.LogGroup] = {}
+        for bus in spec.BUSES:
+            if bus.id in self.by_id:
+                raise ValueError(f"bus id {bus.id!r} appears twice in spec.BUSES")
+            self.by_id[bus.id] = self._bus(bus)
+
+    def bus(self, bus: spec.Bus) -> events.EventBus:
+        return self.by_id[bus.id]
+
+    def _bus(self, bus: spec.Bus) -> events.EventBus:
+        resource = events.EventBus(
+            self, bus.id, event_bus_name=bus.name, description=f"OMS domain events ({bus.env_var})"
+        )
+        resource.archive(
+            f"{bus.id}Archive",
+            description=f"Every event published on {bus.name}, for replay to a new subscriber",
+            event_pattern=published_events(),
+            retention=ARCHIVE_RETENTION,
+        )
+        log_group = logs.LogGroup(self, f"{bus.id}Logs", retention=LOG_RETENTION)
+        # The one writer: EventBridge, for rules on this bus (a rule's ARN is rule/<bus name>/<rule>).
+        stack = Stack.of(self)
+        log_group.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                resources=[log_group.log_group_arn],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="events", resource="rule", resource_name=f"{bus.name}/*"
+                        )
+                    }
+                },
+            )
+        )
+        rule = events.Rule(
+            self,
+            f"{bus.id}ToLogs",
+            description=f"Every event published on {bus.name}, to a log group staff can read",
+            event_bus=resource,
+            event_pattern=published_events(),
+            targets=[LogGroupTarget(log_group)],
+        )
+        # The target needs the resource policy in place before EventBridge delivers anything.
+        policy = log_group.node.try_find_child("Policy")
+        if policy is not None:
+            rule.node.add_dependency(policy)
+        self.log_groups[bus.id] = log_group
+        return resource
