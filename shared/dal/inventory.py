@@ -28,7 +28,7 @@ from shared.domain.inventory import (
     StockWrite,
     stock_view,
 )
-from shared.models.inventory import LowStockItem, Movement, Stock
+from shared.models.inventory import DEFAULT_LOCATION, LowStockItem, Movement, Stock
 
 _BATCH_GET_LIMIT = 100
 _ON_HAND_AT = keys.on_hand_at("")
@@ -50,22 +50,33 @@ class Waiting:
     created_key: str
 
 
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
 def levels_of(item: Mapping[str, Any]) -> dict[str, LocationLevel]:
-    """Every location's level recorded on a product item."""
+    """Every location's level recorded on a product item (the default one included, see keys)."""
     levels: dict[str, LocationLevel] = {}
-    for name, value in item.items():
+    for name in item:
         if name.startswith(_ON_HAND_AT):
             location = name[len(_ON_HAND_AT) :]
-            counted = item.get(keys.counted_at(location))
-            levels[location] = LocationLevel(int(value), str(counted) if counted is not None else None)
+            levels[location] = level_of(item, location)
+    if DEFAULT_LOCATION not in levels and int(item.get("on_hand", 0)):
+        levels[DEFAULT_LOCATION] = level_of(item, DEFAULT_LOCATION)
+    if levels.get(DEFAULT_LOCATION) == LocationLevel(on_hand=0):
+        del levels[DEFAULT_LOCATION]  # recorded as empty when another location was first stocked
     return levels
 
 
 def level_of(item: Mapping[str, Any], location: str) -> LocationLevel:
     on_hand = item.get(keys.on_hand_at(location))
-    counted = item.get(keys.counted_at(location))
+    if on_hand is None and location == DEFAULT_LOCATION:
+        # No location levels yet (or stock recorded before there were locations): it is all here.
+        on_hand = item.get("on_hand") or None
     return LocationLevel(
-        int(on_hand) if on_hand is not None else None, str(counted) if counted is not None else None
+        int(on_hand) if on_hand is not None else None,
+        _text(item.get(keys.counted_at(location))),
+        _text(item.get(keys.moved_at(location))),
     )
 
 
@@ -106,6 +117,21 @@ def stock_from_item(sku: str, item: Mapping[str, Any]) -> Stock:
     )
 
 
+def _moved_clauses(move: MoveStock, sets: list[str], conditions: list[str], values: dict[str, Any]) -> None:
+    """The newest movement time of the location: recorded, and never moved backwards."""
+    if move.moved_at is not None:
+        sets.append("#moved = :moved")
+        values[":moved"] = move.moved_at
+    if move.moved_known:
+        if move.expect_moved is None:
+            conditions.append("attribute_not_exists(#moved)")
+        else:
+            conditions.append("#moved = :expected_moved")
+            values[":expected_moved"] = move.expect_moved
+    elif move.moved_at is not None:  # movements applied without knowing the location: never backwards
+        conditions.append("(attribute_not_exists(#moved) OR #moved <= :moved)")
+
+
 class InventoryStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._db = client
@@ -121,6 +147,7 @@ class InventoryStore:
         for i, location in enumerate(sorted({loc for _, loc in pairs})):
             names[f"#l{i}"] = keys.on_hand_at(location)
             names[f"#c{i}"] = keys.counted_at(location)
+            names[f"#m{i}"] = keys.moved_at(location)
         projection = ", ".join(names)
         items: dict[str, dict[str, Any]] = {}
         for start in range(0, len(skus), _BATCH_GET_LIMIT):
@@ -176,36 +203,58 @@ class InventoryStore:
                     "TableName": self._table,
                     "Item": {
                         **keys.update_key(write.sku, write.location, write.update_id),
-                        **to_item({"expires_at": write.expires_at}),
+                        **to_item({"expires_at": write.expires_at, "fingerprint": write.fingerprint}),
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         raise TypeError(f"unknown write {write!r}")  # pragma: no cover
 
     def _move(self, move: MoveStock) -> dict[str, Any]:
-        names = {"#level": keys.on_hand_at(move.location), "#counted": keys.counted_at(move.location)}
+        names = {
+            "#level": keys.on_hand_at(move.location),
+            "#counted": keys.counted_at(move.location),
+            "#moved": keys.moved_at(move.location),
+        }
         values: dict[str, Any] = {":change": move.change, ":at": move.at, ":after": move.after}
         sets = ["on_hand = on_hand + :change", "available = available + :change", "stock_updated_at = :at"]
         conditions = [
             "attribute_exists(price)",
             "(attribute_not_exists(#counted) OR #counted < :after)",
         ]
+        at_default = move.location == DEFAULT_LOCATION
+        # While a product has no on_hand@default, all its on_hand is at the default location (see
+        # keys): the first write of any location records that, from on_hand as it was before.
+        level_now = "if_not_exists(#level, on_hand)" if at_default else "if_not_exists(#level, :zero)"
+        if not at_default:
+            names["#default"] = keys.on_hand_at(DEFAULT_LOCATION)
+            sets.append("#default = if_not_exists(#default, on_hand)")
         if move.set_level is not None:
             sets += ["#level = :level", "#counted = :counted"]
             values.update({":level": move.set_level, ":counted": move.counted_at})
-            if move.expect_level is None:
+            if at_default:
+                values[":expected"] = move.expect_level or 0
+                conditions.append(
+                    "(#level = :expected OR (attribute_not_exists(#level) AND on_hand = :expected))"
+                )
+            elif move.expect_level is None:
                 conditions.append("attribute_not_exists(#level)")
             else:
                 conditions.append("#level = :expected")
                 values[":expected"] = move.expect_level
         else:
-            sets.append("#level = if_not_exists(#level, :zero) + :change")
-            values[":zero"] = 0
+            sets.append(f"#level = {level_now} + :change")
+            if not at_default:
+                values[":zero"] = 0
+        _moved_clauses(move, sets, conditions, values)
         if move.keep_available:
             # available + change >= 0 and level + change >= 0, as DynamoDB can compare: x >= -change
-            conditions += ["available >= :floor", "#level >= :floor"]
             values[":floor"] = -move.change
+            level_floor = "#level >= :floor"
+            if at_default:
+                level_floor = "(#level >= :floor OR (attribute_not_exists(#level) AND on_hand >= :floor))"
+            conditions += ["available >= :floor", level_floor]
         return {
             "TableName": self._table,
             "Key": keys.sku_key(move.sku),
@@ -224,10 +273,10 @@ class InventoryStore:
         for write, reason in zip(writes, reasons, strict=False):
             code = reason.get("Code", "None")
             if code == "ConditionalCheckFailed":
-                product = None
-                if isinstance(write, MoveStock):
-                    product = product_levels(from_item(reason.get("Item")), write.location)
-                failures.append(StockFailure(write=write, product=product))
+                old = from_item(reason.get("Item")) or {}
+                product = product_levels(old, write.location) if isinstance(write, MoveStock) else None
+                fingerprint = old.get("fingerprint") if isinstance(write, ClaimUpdate) else None
+                failures.append(StockFailure(write, product, _text(fingerprint)))
             elif code in RETRYABLE_REASONS:
                 contended = True
             elif code not in ("None", None):
@@ -235,6 +284,33 @@ class InventoryStore:
         return StockCancelled(failures=failures, contended=contended)
 
     # --- reads --------------------------------------------------------------------------------
+
+    def movements_after(self, sku: str, location: str, as_of: str) -> int:
+        """The units the movements applied at a location after ``as_of`` added up to (the ledger)."""
+        total = 0
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :after AND :end",
+            "FilterExpression": "#location = :location AND kind <> :count",
+            "ExpressionAttributeNames": {"#location": "location"},
+            "ExpressionAttributeValues": to_values(
+                {
+                    ":pk": sku,
+                    ":after": f"{keys.MOVE_PREFIX}{as_of}#\uffff",  # after every entry at as_of itself
+                    ":end": f"{keys.MOVE_PREFIX}\uffff",
+                    ":location": location,
+                    ":count": "count",
+                }
+            ),
+            "ProjectionExpression": "change",
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._db.query(**params)
+            total += sum(int((from_item(i) or {}).get("change", 0)) for i in response.get("Items", []))
+            if not response.get("LastEvaluatedKey"):
+                return total
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def stock(self, sku: str) -> Stock | None:
         item = from_item(
@@ -345,16 +421,20 @@ class InventoryStore:
 
     # --- backorders' waiting lines ----------------------------------------------------------------
 
-    def waiting(self, sku: str, limit: int) -> list[Waiting]:
-        """The oldest backordered orders waiting for ``sku``, first come first."""
-        response = self._db.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=to_values({":pk": sku, ":prefix": keys.WAIT_PREFIX}),
-            ScanIndexForward=True,
-            Limit=limit,
-            ConsistentRead=True,
-        )
+    def waiting(self, sku: str, limit: int, *, after: str | None = None) -> list[Waiting]:
+        """The oldest backordered orders waiting for ``sku``, first come first (after ``after``, a
+        created_key, to page down the line)."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_values({":pk": sku, ":prefix": keys.WAIT_PREFIX}),
+            "ScanIndexForward": True,
+            "Limit": limit,
+            "ConsistentRead": True,
+        }
+        if after is not None:
+            params["ExclusiveStartKey"] = keys.wait_key(sku, after)
+        response = self._db.query(**params)
         found = []
         for raw in response.get("Items", []):
             item = from_item(raw) or {}

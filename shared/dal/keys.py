@@ -7,8 +7,12 @@ orders table (pk, sk):
 catalog table (pk, sk):
   {sku}                            SKU           product (name, price, low_stock_threshold), stock
                                                  totals (on_hand, reserved, available) and, per
-                                                 location, on_hand@{location} and counted_at@{location}
-                                                 (one item: a reservation and a count are atomic)
+                                                 location, on_hand@{location}, counted_at@{location}
+                                                 and moved_at@{location} (one item: a reservation
+                                                 and a count are atomic). An item without
+                                                 on_hand@default has no location levels yet (or was
+                                                 written before locations): all its on_hand is at
+                                                 the default location
   {sku}                            MOVE#{as_of}#{location}#{update_id}
                                                  the ledger: one movement of on-hand stock
   {sku}                            UPDATE#{location}#{update_id}
@@ -58,6 +62,11 @@ def wait_key(sku: str, created_key: str) -> dict[str, Any]:
 def on_hand_at(location: str) -> str:
     """The attribute of the product item holding one location's on-hand units."""
     return f"on_hand@{location}"
+
+
+def moved_at(location: str) -> str:
+    """The attribute of the product item holding the as_of of the newest movement applied at a location."""
+    return f"moved_at@{location}"
 
 
 def counted_at(location: str) -> str:

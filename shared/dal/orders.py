@@ -110,23 +110,23 @@ class OrderStore:
     # --- writes ---------------------------------------------------------------------------
 
     def commit(
-        self, plan: OrderPlan, *, now: datetime, attempt: int = 0, purpose: str = "place"
+        self, plan: OrderPlan, *, now: datetime, attempt: int = 0, token: bool = True
     ) -> Cancelled | None:
         """Commit the whole plan in one TransactWriteItems; None when it committed.
 
         The request token makes the SDK's own retries (after a timeout, say) idempotent on DynamoDB
         for ten minutes: a resent request that already committed succeeds instead of failing its
-        conditions. Each attempt of the service is a different plan, hence a different token.
+        conditions. Each attempt of the service is a different plan, hence a different token. A plan
+        that may be tried again later with other contents under the same order id (a backorder's
+        confirmation) goes without one: its conditions already make it happen once.
         """
         items = [self._transact_item(write, now) for write in plan.writes]
-        seed = (
-            f"{plan.order.order_id}#{attempt}"
-            if purpose == "place"
-            else f"{plan.order.order_id}#{purpose}#{attempt}"
-        )
-        token = hashlib.sha256(seed.encode()).hexdigest()[:36]
+        params: dict[str, Any] = {"TransactItems": items}
+        if token:
+            seed = f"{plan.order.order_id}#{attempt}"
+            params["ClientRequestToken"] = hashlib.sha256(seed.encode()).hexdigest()[:36]
         try:
-            self._db.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            self._db.transact_write_items(**params)
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

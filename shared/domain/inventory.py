@@ -10,6 +10,8 @@ claim per update id, committed in one transaction. The rules a warehouse expects
 
 * a count sets the level at ``as_of``; a count not newer than the last applied count is ignored;
 * a movement at or before the last applied count is already in that count, so it is ignored;
+* a count that arrives after movements dated later than it keeps them: the level becomes the count
+  plus those movements (SQS does not keep order, so a count may overtake the picks after it);
 * an update id is applied once, however often it is delivered;
 * a count never touches ``reserved``: open orders keep their reservations, ``available`` may go
   negative when a count finds fewer units than are promised (staff see the shortfall);
@@ -51,6 +53,7 @@ class StockChange:
     reason: str | None = None
     actor: str | None = None
     ref: str = ""  # the caller's handle for it (an SQS message id); never stored
+    fingerprint: str | None = None  # staff changes: the request, to tell a retry from a reused key
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class LocationLevel:
 
     on_hand: int | None = None  # None: nothing was ever recorded there
     counted_at: str | None = None
+    moved_at: str | None = None  # as_of of the newest movement applied there
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,9 @@ class MoveStock:
     """The one update of the product item: totals and the location's level move together.
 
     Conditions: the product exists; the location's last count is older than ``after``; a count's
-    level was ``expect_level`` when it was computed; with ``keep_available`` neither available nor
-    the level may fall below zero.
+    level was ``expect_level`` when it was computed; the newest movement applied there is
+    ``expect_moved`` (when ``moved_known``), or not newer than ``moved_at`` (when not); with
+    ``keep_available`` neither available nor the level may fall below zero.
     """
 
     sku: str
@@ -92,6 +97,9 @@ class MoveStock:
     set_level: int | None = None  # counts: the location's new level (else the level moves by change)
     expect_level: int | None = None
     counted_at: str | None = None  # counts: the new last-count time
+    moved_at: str | None = None  # the newest movement time to record (None: unchanged)
+    expect_moved: str | None = None
+    moved_known: bool = False
     keep_available: bool = False
 
 
@@ -108,6 +116,7 @@ class ClaimUpdate:
     location: str
     update_id: str
     expires_at: int
+    fingerprint: str | None = None
 
 
 StockWrite = MoveStock | RecordMovement | ClaimUpdate
@@ -134,14 +143,23 @@ class NeedLevel:
     """A count changes the totals by (count - current level): read the level, then plan again."""
 
 
+@dataclass(frozen=True)
+class NeedMovementsAfter:
+    """A count is older than movements already applied: add up the ones after ``as_of`` (the ledger
+    has them), then plan again with ``movements_after=(as_of, total)``."""
+
+    as_of: str
+
+
 def plan_stock(
     changes: Sequence[StockChange],
     *,
     level: LocationLevel | None,
     applied_ids: Iterable[str] = (),
+    movements_after: tuple[str, int] | None = None,
     now: datetime,
     claim_ttl_seconds: int,
-) -> StockPlan | NeedLevel:
+) -> StockPlan | NeedLevel | NeedMovementsAfter:
     """The writes that apply ``changes`` (one SKU and location, in any order) given what is known
     of the location (``level``; None when unknown) and the update ids known to be applied."""
     if not changes:
@@ -171,12 +189,18 @@ def plan_stock(
         return StockPlan(sku, location, (), tuple(skipped), (), level)
 
     moved = sum(int(c.delta or 0) for c in deltas)
+    newest_move = max((c.as_of for c in deltas), default=None)
     recorded_at = stamp(now)
     movements: list[Movement] = []
     if count is not None:
         assert level is not None and count.on_hand is not None  # NeedLevel above
+        kept = 0  # movements already applied that are newer than the count: it does not undo them
+        if level.moved_at is not None and level.moved_at > count.as_of:
+            if movements_after is None or movements_after[0] != count.as_of:
+                return NeedMovementsAfter(count.as_of)
+            kept = movements_after[1]
         before = level.on_hand or 0
-        new_level = count.on_hand + moved
+        new_level = count.on_hand + kept + moved
         move = MoveStock(
             sku,
             location,
@@ -186,25 +210,44 @@ def plan_stock(
             set_level=new_level,
             expect_level=level.on_hand,
             counted_at=count.as_of,
+            moved_at=_newest(level.moved_at, newest_move) if newest_move else None,
+            expect_moved=level.moved_at,
+            moved_known=True,
         )
-        movements.append(_movement(count, count.on_hand - before, recorded_at))
-        level_after: LocationLevel | None = LocationLevel(new_level, count.as_of)
+        movements.append(_movement(count, count.on_hand + kept - before, recorded_at))
+        level_after: LocationLevel | None = LocationLevel(
+            new_level, count.as_of, _newest(level.moved_at, newest_move)
+        )
     else:
+        assert newest_move is not None  # something applies, and it is not a count
         move = MoveStock(
             sku,
             location,
             change=moved,
             at=recorded_at,
             after=deltas[0].as_of,
+            moved_at=_newest(level.moved_at, newest_move) if level else newest_move,
+            expect_moved=level.moved_at if level else None,
+            moved_known=level is not None,
             keep_available=any(c.kind == "adjustment" and int(c.delta or 0) < 0 for c in deltas),
         )
-        level_after = LocationLevel((level.on_hand or 0) + moved, level.counted_at) if level else None
+        level_after = (
+            LocationLevel(
+                (level.on_hand or 0) + moved, level.counted_at, _newest(level.moved_at, newest_move)
+            )
+            if level
+            else None
+        )
     movements += [_movement(c, int(c.delta or 0), recorded_at) for c in deltas]
     expires_at = int(now.timestamp()) + claim_ttl_seconds
     writes: list[StockWrite] = [move]
     writes += [RecordMovement(m) for m in movements]
-    writes += [ClaimUpdate(sku, location, c.update_id, expires_at) for c in applied]
+    writes += [ClaimUpdate(sku, location, c.update_id, expires_at, c.fingerprint) for c in applied]
     return StockPlan(sku, location, tuple(applied), tuple(skipped), tuple(writes), level_after)
+
+
+def _newest(*times: str | None) -> str | None:
+    return max((t for t in times if t is not None), default=None)
 
 
 def _without_duplicates(
@@ -259,6 +302,7 @@ def _movement(change: StockChange, units: int, recorded_at: str) -> Movement:
 class StockFailure:
     write: StockWrite
     product: ProductLevels | None = None  # for a failed MoveStock: the product item as it was
+    claimed_fingerprint: str | None = None  # for a failed ClaimUpdate: the claim's own fingerprint
 
 
 @dataclass(frozen=True)
@@ -283,10 +327,23 @@ class PlanAgain:
     applied_ids: frozenset[str]
 
 
-StockOutcome = UnknownProduct | Insufficient | PlanAgain
+@dataclass(frozen=True)
+class KeyReused:
+    """A staff change reused an Idempotency-Key that named another change."""
+
+
+StockOutcome = UnknownProduct | Insufficient | PlanAgain | KeyReused
 
 
 def interpret_stock_failures(failures: Sequence[StockFailure]) -> StockOutcome:
+    for failure in failures:
+        write = failure.write
+        if (
+            isinstance(write, ClaimUpdate)
+            and write.fingerprint is not None
+            and failure.claimed_fingerprint != write.fingerprint
+        ):
+            return KeyReused()
     claimed = frozenset(f.write.update_id for f in failures if isinstance(f.write, ClaimUpdate))
     moves = [f for f in failures if isinstance(f.write, MoveStock)]
     if not moves:

@@ -3,6 +3,8 @@ product changes into low-stock events. The glue between the pure domain and the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import time
 import uuid
@@ -17,8 +19,10 @@ from shared.dal.orders import OrderStore
 from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.inventory import (
     Insufficient,
+    KeyReused,
     LocationLevel,
     NeedLevel,
+    NeedMovementsAfter,
     PlanAgain,
     StockChange,
     StockPlan,
@@ -32,6 +36,7 @@ from shared.domain.orders import iso
 from shared.models.events import STOCK_LOW
 from shared.models.inventory import Stock
 from shared.models.orders import Order
+from shared.observability import logger
 
 MAX_ATTEMPTS = 5
 CLAIM_TTL_SECONDS = 35 * 24 * 3600  # longer than any queue keeps a message (SQS: 14 days at most)
@@ -74,7 +79,12 @@ class NotStarted:
     """Handed back before it started: too little time left."""
 
 
-GroupResult = Applied | Refused | NotEnough | Failed | NotStarted
+@dataclass(frozen=True)
+class Reused:
+    """A staff change's Idempotency-Key already named a different change."""
+
+
+GroupResult = Applied | Refused | NotEnough | Reused | Failed | NotStarted
 
 
 class LevelCache:
@@ -98,6 +108,10 @@ class LevelCache:
         if len(self._levels) >= self._max:
             self._levels.clear()
         self._levels[group] = level
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:32]
 
 
 def group_changes(changes: Sequence[StockChange]) -> dict[Group, list[StockChange]]:
@@ -140,11 +154,14 @@ class StockService:
         known: dict[Group, LocationLevel | None] = {group: self._cache.get(group) for group in groups}
         missing: set[Group] = set()
         if unknown:
-            for group, product in self._store.levels(unknown).items():
-                if product.exists:
-                    known[group] = product.level
-                else:
-                    missing.add(group)
+            try:
+                for group, product in self._store.levels(unknown).items():
+                    if product.exists:
+                        known[group] = product.level
+                    else:
+                        missing.add(group)
+            except Exception as exc:
+                logger.warning("could not read stock levels for a batch", error=type(exc).__name__)
         results: dict[Group, GroupResult] = {}
         for group, members in groups.items():
             if not keep_going():
@@ -152,8 +169,21 @@ class StockService:
             elif group in missing:
                 results[group] = Refused(f"unknown SKU {group[0]!r}")
             else:
-                results[group] = self._apply(members, known[group])
+                results[group] = self._apply_safely(members, known[group])
         return results
+
+    def _apply_safely(self, changes: Sequence[StockChange], level: LocationLevel | None) -> GroupResult:
+        """One group's failure (throttling after the SDK's retries, say) is that group's alone."""
+        try:
+            return self._apply(changes, level)
+        except Exception as exc:
+            logger.warning(
+                "stock updates failed",
+                sku=changes[0].sku,
+                location=changes[0].location,
+                error=type(exc).__name__,
+            )
+            return Failed(type(exc).__name__)
 
     def count(
         self, sku: str, on_hand: int, *, location: str, actor: str, update_id: str | None
@@ -168,6 +198,7 @@ class StockService:
             source="staff",
             on_hand=on_hand,
             actor=actor,
+            fingerprint=_fingerprint("count", location, on_hand) if update_id else None,
         )
         return self.apply_batch([change])[(sku, location)]
 
@@ -185,6 +216,7 @@ class StockService:
             delta=delta,
             reason=reason,
             actor=actor,
+            fingerprint=_fingerprint("adjustment", location, delta, reason) if update_id else None,
         )
         return self.apply_batch([change])[(sku, location)]
 
@@ -194,11 +226,13 @@ class StockService:
     def _apply(self, changes: Sequence[StockChange], level: LocationLevel | None) -> GroupResult:
         group = (changes[0].sku, changes[0].location)
         applied_ids: frozenset[str] = frozenset()
+        movements_after: tuple[str, int] | None = None
         for attempt in range(MAX_ATTEMPTS):
             plan = plan_stock(
                 changes,
                 level=level,
                 applied_ids=applied_ids,
+                movements_after=movements_after,
                 now=self._clock(),
                 claim_ttl_seconds=CLAIM_TTL_SECONDS,
             )
@@ -207,6 +241,10 @@ class StockService:
                 if not product.exists:
                     return Refused(f"unknown SKU {group[0]!r}")
                 level = product.level
+                continue
+            if isinstance(plan, NeedMovementsAfter):
+                # Read, then written on condition that no movement was applied meanwhile.
+                movements_after = (plan.as_of, self._store.movements_after(*group, plan.as_of))
                 continue
             if not plan.writes:
                 return Applied(plan)
@@ -219,12 +257,10 @@ class StockService:
                     self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
                 continue
             outcome = interpret_stock_failures(cancelled.failures)
-            if isinstance(outcome, UnknownProduct):
-                self._cache.put(group, None)
-                return Refused(f"unknown SKU {group[0]!r}")
-            if isinstance(outcome, Insufficient):
-                return NotEnough(outcome.available, outcome.location_on_hand)
-            assert isinstance(outcome, PlanAgain)
+            if not isinstance(outcome, PlanAgain):
+                if isinstance(outcome, UnknownProduct):
+                    self._cache.put(group, None)
+                return _final(outcome, group[0])
             if outcome.level is not None:
                 level = outcome.level
                 self._cache.put(group, level)
@@ -232,9 +268,22 @@ class StockService:
         return Failed("the stock item kept changing; try again")
 
 
+def _final(outcome: UnknownProduct | Insufficient | KeyReused, sku: str) -> GroupResult:
+    if isinstance(outcome, Insufficient):
+        return NotEnough(outcome.available, outcome.location_on_hand)
+    if isinstance(outcome, KeyReused):
+        return Reused()
+    return Refused(f"unknown SKU {sku!r}")
+
+
 # --- backorders ----------------------------------------------------------------------------------
 
 WAITING_PAGE = 50
+MAX_WALK = 1000
+
+
+class WalkTooLong(RuntimeError):
+    """The line is longer than one invocation should walk: the change is delivered again."""
 
 
 @dataclass(frozen=True)
@@ -260,34 +309,34 @@ class BackorderFiller:
         self._clock = clock
         self._sleep = sleep
 
-    def fill(self, sku: str, *, max_orders: int = 500) -> FillReport:
+    def fill(self, sku: str, *, max_orders: int = MAX_WALK) -> FillReport:
         """Strictly first come, first served for ``sku``: the walk stops at the first order this SKU
         cannot fill, so a younger order never takes units an older one is waiting for. An order held
-        up only by another SKU is passed over (its turn comes when that SKU arrives)."""
+        up only by another SKU is passed over (its turn comes when that SKU arrives), and the walk
+        goes on down the line, page by page, until it ends."""
         report = FillReport([], [], 0)
+        after: str | None = None
         seen = 0
-        while seen < max_orders:
-            line = self._inventory.waiting(sku, WAITING_PAGE)
-            fresh = [w for w in line if w.order_id not in report.skipped]
-            if not fresh:
-                return report
-            progressed = False
-            for waiting in fresh:
+        while True:
+            line = self._inventory.waiting(sku, WAITING_PAGE, after=after)
+            for waiting in line:
                 seen += 1
                 outcome = self._confirm(waiting)
                 if outcome == "confirmed":
                     report.confirmed.append(waiting.order_id)
-                    progressed = True
                 elif outcome == "stale":
                     report = FillReport(report.confirmed, report.skipped, report.stale + 1)
-                    progressed = True
                 elif isinstance(outcome, StillShort) and sku in outcome.skus:
                     return report
                 else:
                     report.skipped.append(waiting.order_id)
-            if not progressed and len(line) < WAITING_PAGE:
+                if seen >= max_orders:
+                    # Not an endless walk in one invocation: raise, and the stream delivers this change
+                    # again; the orders confirmed so far are done and are not confirmed twice.
+                    raise WalkTooLong(f"more than {max_orders} orders wait for one SKU")
+            if len(line) < WAITING_PAGE:
                 return report
-        return report
+            after = line[-1].created_key
 
     def _confirm(self, waiting: Waiting) -> str | StillShort:
         for attempt in range(MAX_ATTEMPTS):
@@ -296,7 +345,7 @@ class BackorderFiller:
             if order is None or plan is None:
                 self._inventory.stop_waiting(waiting.sku, waiting.created_key)
                 return "stale"
-            cancelled = self._orders.commit(plan, now=self._clock(), attempt=attempt, purpose="confirm")
+            cancelled = self._orders.commit(plan, now=self._clock(), token=False)
             if cancelled is None:
                 self._release(order, waiting.created_key)
                 return "confirmed"

@@ -11,8 +11,9 @@ from shared.domain.inventory import StockChange, stamp
 from shared.models.inventory import StockUpdateMessage
 from shared.services.feeds import Poison, describe
 
-# A count dated in the future would make every real count until then look stale: refuse it.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+# A count dated in the future would make every real count (and staff change) until then look stale:
+# refuse it. A minute covers clocks that are kept in sync.
+MAX_CLOCK_SKEW = timedelta(minutes=1)
 
 
 def parse_stock_message(body: str, *, now: datetime, ref: str = "") -> StockChange | Poison:

@@ -85,3 +85,17 @@ def test_inventory_errors(stocked: ApiClient, web: ApiClient) -> None:
     assert stocked.get("/inventory").status == 400
     assert web.get("/inventory", query={"low_stock": "true"}).status == 403
     assert web.post("/inventory/MUG/adjustments", {"delta": 1, "reason": "x"}).status == 403
+
+
+def test_an_idempotency_key_names_one_adjustment(stocked: ApiClient) -> None:
+    headers = {"Idempotency-Key": "adj-7"}
+    assert (
+        stocked.post("/inventory/MUG/adjustments", {"delta": 1, "reason": "found"}, headers=headers).status
+        == 201
+    )
+
+    reused = stocked.post("/inventory/MUG/adjustments", {"delta": 9, "reason": "found"}, headers=headers)
+
+    assert reused.status == 422
+    assert reused.json()["type"] == "urn:oms:problem:idempotency-key-reused"
+    assert stocked.get("/inventory/MUG").json()["on_hand"] == 4

@@ -192,3 +192,23 @@ def test_stock_updates_from_the_feed_fill_backorders(staff: ApiClient, stream: I
     assert (stock["on_hand"], stock["reserved"], stock["available"]) == (6, 1, 5)
     [wms] = [loc for loc in stock["locations"] if loc["location"] == "wms-eu-1"]
     assert (wms["on_hand"], wms["reserved"], wms["available"]) == (6, 1, 5)
+
+
+def test_the_walk_goes_down_the_whole_line(
+    staff: ApiClient, stream: InventoryStream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orders passed over (waiting for another SKU) never hide the ones behind them."""
+    from shared.services import inventory
+
+    monkeypatch.setattr(inventory, "WAITING_PAGE", 2)
+    product(staff, "LAMP", 0)
+    product(staff, "BULB", 0)
+    held = [marketplace_order(f"E-{n}", ("LAMP", 1), ("BULB", 1)) for n in range(3)]
+    last = marketplace_order("E-9", ("LAMP", 1))
+    stream.drain()
+
+    arrive(staff, "LAMP", 10)
+    stream.drain()
+
+    assert [status(staff, order_id)["status"] for order_id in held] == ["BACKORDERED"] * 3
+    assert status(staff, last)["status"] == "CONFIRMED"

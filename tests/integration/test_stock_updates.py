@@ -21,8 +21,9 @@ def _start(stocked: ApiClient) -> None:
 
 
 def t(seconds: int) -> str:
-    """A source time after the fixtures' counts, never in the future by more than the allowed skew."""
-    return (START[0] + timedelta(seconds=seconds)).isoformat()
+    """A source time after the fixtures' counts (in quarter seconds: never in the future by more than
+    the clock skew a message may have)."""
+    return (START[0] + timedelta(seconds=seconds / 4)).isoformat()
 
 
 def message(**fields: Any) -> dict[str, Any]:
@@ -148,3 +149,74 @@ def test_a_transient_failure_hands_back_only_its_own_group(
     assert attributes["ApproximateNumberOfMessagesNotVisible"] == "1"  # only TSHIRT's, kept for a retry
     assert levels(stocked)["on_hand"] == 4
     assert levels(stocked, "TSHIRT")["on_hand"] == 10
+
+
+def test_a_count_that_overtakes_later_movements_keeps_them(feed: StockFeed, stocked: ApiClient) -> None:
+    """SQS does not keep order: the 11:05 pick may be applied before the 11:04 count arrives."""
+    feed.send(message(on_hand=10, as_of=t(0), update_id="count-1", location="wms"))
+    feed.run()
+    feed.send(message(delta=-3, as_of=t(20), update_id="pick-1", location="wms"))
+    feed.run()
+    feed.send(message(on_hand=50, as_of=t(10), update_id="count-2", location="wms"))
+    feed.run()
+
+    stock = levels(stocked)
+    [wms] = [loc for loc in stock["locations"] if loc["location"] == "wms"]
+    assert wms["on_hand"] == 47  # the count, and the pick after it
+    assert stock["on_hand"] == 3 + 47
+    ledger = stocked.get("/inventory/MUG/movements").json()["items"]
+    assert sum(m["change"] for m in ledger) == stock["on_hand"]
+
+
+def test_stock_recorded_before_locations_is_the_default_locations(aws: Any, staff: ApiClient) -> None:
+    """A product item written by the release before locations: on_hand, no on_hand@default."""
+    from infra.spec import CATALOG
+
+    staff.put("/products/OLD", {"name": "Old", "price": "1.00"})
+    aws.update_item(
+        TableName=CATALOG.local_name,
+        Key={"pk": {"S": "OLD"}, "sk": {"S": "SKU"}},
+        UpdateExpression="SET on_hand = :n, available = :n",
+        ExpressionAttributeValues={":n": {"N": "10"}},
+    )
+    assert [(loc["location"], loc["on_hand"]) for loc in levels(staff, "OLD")["locations"]] == [
+        ("default", 10)
+    ]
+    feed = StockFeed()
+    feed.send(message(sku="OLD", delta=5, as_of=t(1), update_id="wms-1", location="wms"))
+    feed.send(message(sku="OLD", delta=-2, as_of=t(1), update_id="pick-1"))
+    feed.run()
+
+    stock = levels(staff, "OLD")
+    assert {loc["location"]: loc["on_hand"] for loc in stock["locations"]} == {"default": 8, "wms": 5}
+    assert stock["on_hand"] == 13
+    feed.send(message(sku="OLD", on_hand=6, as_of=t(2), update_id="count-1"))
+    feed.run()
+    assert levels(staff, "OLD")["on_hand"] == 11
+
+
+def test_one_groups_error_is_that_groups_alone(
+    feed: StockFeed, stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from shared import deps
+
+    store = deps.inventory_store()
+    real = store.commit
+
+    def throttled(plan: Any) -> Any:
+        if plan.sku == "TSHIRT":
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Transact")
+        return real(plan)
+
+    monkeypatch.setattr(store, "commit", throttled)
+    feed.send(
+        message(delta=1, as_of=t(4), update_id="m-1"),
+        message(sku="TSHIRT", delta=1, as_of=t(4), update_id="t-1"),
+    )
+    feed.run()
+
+    assert len(feed.responses[-1]["batchItemFailures"]) == 1
+    assert levels(stocked)["on_hand"] == 4
+    monkeypatch.setattr(store, "commit", real)

@@ -9,9 +9,11 @@ import pytest
 from shared.domain.inventory import (
     ClaimUpdate,
     Insufficient,
+    KeyReused,
     LocationLevel,
     MoveStock,
     NeedLevel,
+    NeedMovementsAfter,
     PlanAgain,
     ProductLevels,
     RecordMovement,
@@ -217,3 +219,32 @@ def test_the_event_names_the_location_that_moved() -> None:
     new = StockImage(5, 5, False, {"default": LocationLevel(6), "wms": LocationLevel(-1)})
     assert low_stock_decision(old, new).location == "wms"
     assert low_stock_decision(image(6, level=6), image(5, level=6)).location is None  # a reservation
+
+
+def test_a_count_overtaken_by_later_movements_keeps_them() -> None:
+    # Counted 10 at 11:00; a pick of 3 at 11:05 was applied; then a count of 50 dated 11:04 arrives.
+    level = LocationLevel(on_hand=7, counted_at=at(0), moved_at=at(5))
+    first = plan_stock([count(50, 4)], level=level, now=NOW, claim_ttl_seconds=60)
+    assert first == NeedMovementsAfter(at(4))  # the ledger knows what came after the count
+
+    result = plan_stock(
+        [count(50, 4)], level=level, movements_after=(at(4), -3), now=NOW, claim_ttl_seconds=60
+    )
+    assert isinstance(result, StockPlan)
+    move = move_of(result)
+    assert (move.set_level, move.change) == (47, 40)
+    assert (move.expect_moved, move.moved_known) == (at(5), True)  # no movement may slip in meanwhile
+
+
+def test_movements_record_the_newest_movement_time_and_never_move_it_back() -> None:
+    unknown = move_of(plan([delta(1, 3), delta(1, 7)], level=None))
+    assert (unknown.moved_at, unknown.moved_known) == (at(7), False)  # "not newer than 11:07" in the write
+    known = move_of(plan([delta(1, 3)], LocationLevel(5, None, at(9))))
+    assert (known.moved_at, known.expect_moved, known.moved_known) == (at(9), at(9), True)
+
+
+def test_a_reused_idempotency_key_is_told_from_a_retry() -> None:
+    retry = StockFailure(ClaimUpdate("MUG", "default", "api:k", 1, "same"), claimed_fingerprint="same")
+    assert isinstance(interpret_stock_failures([retry]), PlanAgain)
+    reused = StockFailure(ClaimUpdate("MUG", "default", "api:k", 1, "new"), claimed_fingerprint="old")
+    assert isinstance(interpret_stock_failures([reused]), KeyReused)

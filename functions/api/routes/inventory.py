@@ -14,7 +14,7 @@ from shared.http import ProblemError, json_response, not_found, staff_only
 from shared.models.common import SKU_PATTERN
 from shared.models.inventory import AdjustmentIn, LowStockPage, MovementPage, Stock, StockCountIn
 from shared.observability import logger
-from shared.services.inventory import Applied, GroupResult, NotEnough, Refused
+from shared.services.inventory import Applied, GroupResult, NotEnough, Refused, Reused
 
 router = Router()
 SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
@@ -127,6 +127,13 @@ def _update_id(idempotency_key: str | None) -> str | None:
 def _answer(sku: str, result: GroupResult, *, created: int) -> Response[Stock]:
     if isinstance(result, Refused):
         raise not_found(f"Product {sku}")
+    if isinstance(result, Reused):
+        raise ProblemError(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "This Idempotency-Key was already used for a different stock change.",
+        )
     if isinstance(result, NotEnough):
         raise ProblemError(
             409,
