@@ -26,7 +26,7 @@ RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
 
-Access = Literal["read", "write", "read_write", "read_write_delete"]
+Access = Literal["read", "write", "read_write"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -36,8 +36,6 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": _READ,
     "write": _WRITE,
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
-    # Only for items that are done with (a backorder's waiting entries once it is confirmed).
-    "read_write_delete": (*dict.fromkeys(_READ + _WRITE), "dynamodb:DeleteItem"),
 }
 
 
@@ -190,7 +188,7 @@ CATALOG = Table(
     local_name="oms-catalog",
     # Sparse: only a product whose available stock is at or under its threshold carries low_stock.
     indexes=(Index("low_stock", "low_stock", "pk"),),
-    ttl_attribute="expires_at",  # stock-update deduplication records expire; nothing else carries it
+    ttl_attribute="expires_at",  # update-id claims and finished waiting entries expire; nothing else
     stream=True,  # stock changes drive backorder confirmation and low-stock events
 )
 
@@ -353,7 +351,7 @@ INVENTORY_EVENTS = Function(
             batch_size=100,
         ),
     ),
-    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write_delete")),
+    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
     publishes=(EVENTS,),
     memory_mb=512,
     timeout_s=60,

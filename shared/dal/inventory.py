@@ -421,12 +421,13 @@ class InventoryStore:
 
     # --- backorders' waiting lines ----------------------------------------------------------------
 
-    def waiting(self, sku: str, limit: int, *, after: str | None = None) -> list[Waiting]:
-        """The oldest backordered orders waiting for ``sku``, first come first (after ``after``, a
-        created_key, to page down the line)."""
+    def waiting(self, sku: str, limit: int, *, after: str | None = None) -> tuple[list[Waiting], str | None]:
+        """One page of the backordered orders waiting for ``sku``, first come first, and where the
+        next page starts (None: the line ends here). ``after`` is where this page starts."""
         params: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "FilterExpression": "attribute_not_exists(expires_at)",  # done, waiting for TTL
             "ExpressionAttributeValues": to_values({":pk": sku, ":prefix": keys.WAIT_PREFIX}),
             "ScanIndexForward": True,
             "Limit": limit,
@@ -440,7 +441,20 @@ class InventoryStore:
             item = from_item(raw) or {}
             created_key = str(item["sk"])[len(keys.WAIT_PREFIX) :]
             found.append(Waiting(sku=sku, order_id=str(item["order_id"]), created_key=created_key))
-        return found
+        last = from_item(response.get("LastEvaluatedKey"))
+        return found, str(last["sk"])[len(keys.WAIT_PREFIX) :] if last else None
 
-    def stop_waiting(self, sku: str, created_key: str) -> None:
-        self._db.delete_item(TableName=self._table, Key=keys.wait_key(sku, created_key))
+    def stop_waiting(self, sku: str, created_key: str, now: int) -> None:
+        """Take an order out of a SKU's line: marked done at once, removed by TTL (no function may
+        delete items of the catalog table)."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=keys.wait_key(sku, created_key),
+                UpdateExpression="SET expires_at = :now",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(expires_at)",
+                ExpressionAttributeValues=to_values({":now": now}),
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):  # already done, or never there
+                raise

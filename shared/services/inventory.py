@@ -318,7 +318,7 @@ class BackorderFiller:
         after: str | None = None
         seen = 0
         while True:
-            line = self._inventory.waiting(sku, WAITING_PAGE, after=after)
+            line, after = self._inventory.waiting(sku, WAITING_PAGE, after=after)
             for waiting in line:
                 seen += 1
                 outcome = self._confirm(waiting)
@@ -334,16 +334,15 @@ class BackorderFiller:
                     # Not an endless walk in one invocation: raise, and the stream delivers this change
                     # again; the orders confirmed so far are done and are not confirmed twice.
                     raise WalkTooLong(f"more than {max_orders} orders wait for one SKU")
-            if len(line) < WAITING_PAGE:
+            if after is None:
                 return report
-            after = line[-1].created_key
 
     def _confirm(self, waiting: Waiting) -> str | StillShort:
         for attempt in range(MAX_ATTEMPTS):
             order = self._orders.get(waiting.order_id, consistent=True)
             plan = decide_confirmation(order, now=self._clock(), arrived=waiting.sku) if order else None
             if order is None or plan is None:
-                self._inventory.stop_waiting(waiting.sku, waiting.created_key)
+                self._inventory.stop_waiting(waiting.sku, waiting.created_key, int(self._clock().timestamp()))
                 return "stale"
             cancelled = self._orders.commit(plan, now=self._clock(), token=False)
             if cancelled is None:
@@ -360,7 +359,7 @@ class BackorderFiller:
         """The confirmed order leaves every line it waited in. A leftover (a crash in between) is
         dropped by the next walk, which finds the order no longer waiting."""
         for sku in sorted({line.sku for line in order.lines}):
-            self._inventory.stop_waiting(sku, created_key)
+            self._inventory.stop_waiting(sku, created_key, int(self._clock().timestamp()))
 
 
 # --- product changes (the catalog stream) -----------------------------------------------------------

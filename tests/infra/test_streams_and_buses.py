@@ -1,6 +1,6 @@
 """Table streams, stream triggers and event buses match infra/spec.py: the DynamoDB event source mapping
 (filters, bisect, partial batch responses, on-failure queue), the bus with its log rule and archive, and
-exactly the grants they need (stream read, events:PutEvents, DeleteItem) on exactly one function."""
+exactly the grants they need (stream read, events:PutEvents) on exactly one function; none deletes."""
 
 from __future__ import annotations
 
@@ -207,13 +207,13 @@ def test_put_events_only_on_the_buses_a_function_publishes_on(
     }
 
 
-def test_only_inventory_events_publishes_or_deletes(synthesized: Synthesized) -> None:
+def test_only_inventory_events_publishes_and_nothing_deletes(synthesized: Synthesized) -> None:
     assert {spec.INVENTORY_EVENTS.name} == PUBLISHERS
     for fn in spec.FUNCTIONS:
         actions = all_actions(role_statements(synthesized, fn))
         expected = fn is spec.INVENTORY_EVENTS
         assert ("events:PutEvents" in actions) == expected, fn.name
-        assert ("dynamodb:DeleteItem" in actions) == expected, fn.name
+        assert "dynamodb:DeleteItem" not in actions, fn.name
 
 
 def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesized) -> None:
@@ -227,10 +227,9 @@ def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesi
     on_catalog = [st for st in statements if catalog in refs(st["Resource"])]
     table_grants = [st for st in on_catalog if "StreamArn" not in json.dumps(st["Resource"])]
     stream_grants = [st for st in on_catalog if "StreamArn" in json.dumps(st["Resource"])]
-    assert all_actions(table_grants) == set(spec.TABLE_ACTIONS["read_write_delete"])
-    assert "dynamodb:DeleteItem" in all_actions(table_grants)
-    assert "dynamodb:DeleteItem" not in actions_on(statements, orders)
-    # Deletes reach the catalog table and its indexes, nothing else.
+    assert all_actions(table_grants) == set(spec.TABLE_ACTIONS["read_write"])
+    assert "dynamodb:DeleteItem" not in all_actions(statements)
+    # Its catalog grants reach the catalog table and its indexes, nothing else.
     for st in table_grants:
         assert as_list(st["Resource"]) == [
             {"Fn::GetAtt": [catalog, "Arn"]},
