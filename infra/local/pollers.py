@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from infra.local.workers import InvocationError
 from infra.spec import QueueTrigger, StreamTrigger
@@ -61,7 +61,46 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
-class QueuePoller:
+class Poller:
+    """A poll loop on a daemon thread, as an event source mapping runs: poll, and when nothing moved
+    (or the poll failed: the endpoint hiccuped), wait a moment before the next poll."""
+
+    _name = "poller"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"poll-{self._name}", daemon=True)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
+    def _after_error(self) -> None:
+        """Forget what a failed poll may have left stale."""
+
+    def _pause(self, moved: int) -> bool:
+        return not moved
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                moved = self.poll_once()
+            except Exception as exc:  # the endpoint went away or hiccuped: keep polling, like Lambda
+                print(f"[poller {self._name}] {type(exc).__name__}: {exc}", flush=True)
+                self._after_error()
+                moved = 0
+            if self._pause(moved):
+                self._stop.wait(IDLE_WAIT_S)
+
+
+class QueuePoller(Poller):
     def __init__(
         self, sqs: Any, queue_url: str, trigger: QueueTrigger, invoke: Callable[[dict[str, Any]], Any]
     ) -> None:
@@ -72,28 +111,8 @@ class QueuePoller:
         self._arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"poll-{trigger.queue.local_name}", daemon=True
-        )
-
-    def start(self) -> QueuePoller:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                handled = self.poll_once()
-            except Exception as exc:  # the endpoint went away or hiccuped: keep polling, like Lambda
-                print(f"[poller {self._trigger.queue.local_name}] {type(exc).__name__}: {exc}", flush=True)
-                handled = 0
-            if not handled:
-                self._stop.wait(IDLE_WAIT_S)
+        self._name = trigger.queue.local_name
+        super().__init__()
 
     def poll_once(self) -> int:
         """One receive and one invocation; returns how many messages were handed to the function."""
@@ -109,9 +128,7 @@ class QueuePoller:
         try:
             response = self._invoke(sqs_event(messages, self._arn)) or {}
         except InvocationError as exc:
-            print(
-                f"[poller {self._trigger.queue.local_name}] batch failed ({exc.error_type}); SQS retries it"
-            )
+            print(f"[poller {self._name}] batch failed ({exc.error_type}); SQS retries it")
             return len(messages)
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -124,7 +141,7 @@ class QueuePoller:
                 ],
             )
         print(
-            f"[poller {self._trigger.queue.local_name}] {len(messages)} messages: "
+            f"[poller {self._name}] {len(messages)} messages: "
             f"{len(done)} done, {len(failed)} back to the queue",
             flush=True,
         )
@@ -206,7 +223,7 @@ class _Outcome:
     error: str | None = None
 
 
-class StreamPoller:
+class StreamPoller(Poller):
     """A DynamoDB stream event source mapping against any endpoint (embedded moto, LocalStack).
 
     As CDK configures it (infra/constructs/functions.py): starts at TRIM_HORIZON; only records whose sort
@@ -257,27 +274,13 @@ class StreamPoller:
         self._attempts = 0  # failed invocations of the batch starting at _failing (splits not counted)
         self._limit = trigger.batch_size  # less than batch_size while a failing batch is being split
         self._split_end: str | None = None  # last sequence number of the batch being split
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poll-{self._name}", daemon=True)
+        super().__init__()
 
-    def start(self) -> StreamPoller:
-        self._thread.start()
-        return self
+    def _after_error(self) -> None:
+        self._shard_id = None  # look the shard up again
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                moved = self.poll_once()
-            except Exception as exc:  # the endpoint went away or hiccuped: keep polling, like Lambda
-                print(f"[poller {self._name}] {type(exc).__name__}: {exc}", flush=True)
-                self._shard_id = None
-                moved = 0
-            if not moved or self.retrying:  # nothing new, or a failed batch: wait before the retry
-                self._stop.wait(IDLE_WAIT_S)
+    def _pause(self, moved: int) -> bool:
+        return not moved or self.retrying  # nothing new, or a failed batch: wait before the retry
 
     def matches(self, record: dict[str, Any]) -> bool:
         """The trigger's event filter: the sort key starts with one of its prefixes (none: everything)."""

@@ -44,6 +44,21 @@ def endpoint() -> Iterator[str]:
         aws.stop()
 
 
+def buy_one(endpoint: str, sku: str, n: int) -> object:
+    """One unit, from a buyer that is its own execution environment: its own client, its own cold
+    price cache."""
+    db = boto3.client("dynamodb", endpoint_url=endpoint)
+    service = OrderService(
+        OrderStore(db, ORDERS.local_name, CATALOG.local_name),
+        CatalogStore(db, CATALOG.local_name),
+        settings(),
+    )
+    request = NewOrder.model_validate(
+        {"customer": {"email": f"b{n}@example.com", "name": "B"}, "lines": [{"sku": sku, "quantity": 1}]}
+    )
+    return service.place(request, Principal("channel", f"k{n}", "web"), idempotency_key=None)
+
+
 def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint)
     ensure_tables(dynamodb)
@@ -53,20 +68,7 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     StockService(inventory).count("LAST", UNITS, location="default", actor="test", update_id=None)
 
     def buy(n: int) -> object:
-        # Each buyer is its own execution environment: its own client, its own cold price cache.
-        db = boto3.client("dynamodb", endpoint_url=endpoint)
-        service = OrderService(
-            OrderStore(db, ORDERS.local_name, CATALOG.local_name),
-            CatalogStore(db, CATALOG.local_name),
-            settings(),
-        )
-        request = NewOrder.model_validate(
-            {
-                "customer": {"email": f"b{n}@example.com", "name": "B"},
-                "lines": [{"sku": "LAST", "quantity": 1}],
-            }
-        )
-        return service.place(request, Principal("channel", f"k{n}", "web"), idempotency_key=None)
+        return buy_one(endpoint, "LAST", n)
 
     with ThreadPoolExecutor(BUYERS) as pool:
         results = list(pool.map(buy, range(BUYERS)))
@@ -102,19 +104,7 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
     lowest: list[int] = []
 
     def buy(n: int) -> object:
-        db = boto3.client("dynamodb", endpoint_url=endpoint)
-        service = OrderService(
-            OrderStore(db, ORDERS.local_name, CATALOG.local_name),
-            CatalogStore(db, CATALOG.local_name),
-            settings(),
-        )
-        request = NewOrder.model_validate(
-            {
-                "customer": {"email": f"b{n}@example.com", "name": "B"},
-                "lines": [{"sku": "RACE", "quantity": 1}],
-            }
-        )
-        return service.place(request, Principal("channel", f"k{n}", "web"), idempotency_key=None)
+        return buy_one(endpoint, "RACE", n)
 
     def receive(n: int) -> object:
         # Its own environment (client, level cache); every third receipt is delivered twice at once.
