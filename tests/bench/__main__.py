@@ -10,11 +10,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,17 @@ ORDER = {
 }
 
 
+@contextmanager
+def quiet() -> Iterator[None]:
+    """No log lines or metrics (EMF on stdout) between the bench's own lines."""
+    logging.disable(logging.CRITICAL)
+    with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
+
+
 def line(name: str, value: str, note: str = "") -> None:
     print(f"{name:<52} {value:>12}  {note}".rstrip(), flush=True)
 
@@ -40,7 +54,7 @@ def requests_per_order() -> None:
     from tests.support.http import ApiClient
     from tests.support.local_aws import RequestCounter, local_aws
 
-    with local_aws():
+    with local_aws(), quiet():
         staff, web = ApiClient("dev-staff-key"), ApiClient("dev-web-key")
         staff.put("/products/BENCH", {"name": "Bench", "price": "1.00"})
         staff.put("/inventory/BENCH", {"on_hand": 1000})
@@ -255,12 +269,7 @@ def feed() -> None:
             assert response == {"batchItemFailures": []}, response
             return list(counter.calls)
 
-        import logging
-
-        logging.disable(logging.CRITICAL)
-        devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics print EMF lines to stdout
-        stdout, sys.stdout = sys.stdout, devnull
-        try:
+        with quiet():
             new = run([_feed_message(0)])
             redelivered = run([_feed_message(0)])
             stock.count("BENCH", 0, location="default", actor="bench", update_id=None)
@@ -274,9 +283,6 @@ def feed() -> None:
                 run([_feed_message(100 + batch * 10 + i) for i in range(10)])
             elapsed = time.perf_counter() - start
             store._db = real_db
-        finally:
-            sys.stdout = stdout
-            logging.disable(logging.NOTSET)
     line("dynamodb requests per feed message (new order)", str(len(new)), "target 1: " + ", ".join(new))
     line("dynamodb requests per feed message (redelivered)", str(len(redelivered)), ", ".join(redelivered))
     line("dynamodb requests per feed message (backordered)", str(len(backordered)), ", ".join(backordered))
@@ -321,12 +327,7 @@ def stock_feed() -> None:
             assert response == {"batchItemFailures": []}, response
             return list(counter.calls)
 
-        import logging
-
-        logging.disable(logging.CRITICAL)
-        devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics print EMF lines to stdout
-        stdout, sys.stdout = sys.stdout, devnull
-        try:
+        with quiet():
             cold_count = run([_stock_message(0, on_hand=100)])
             delta = run([_stock_message(1, delta=-1)])
             warm_count = run([_stock_message(2, on_hand=90)])
@@ -337,9 +338,6 @@ def stock_feed() -> None:
                 for i, m in enumerate(_stock_message(30 + i, on_hand=5) for i in range(10))
             ]
             ten_skus = run(spread)
-        finally:
-            sys.stdout = stdout
-            logging.disable(logging.NOTSET)
     line("dynamodb requests per stock message (delta)", str(len(delta)), "target <= 1: " + ", ".join(delta))
     line("dynamodb requests per stock message (count, warm)", str(len(warm_count)), ", ".join(warm_count))
     line(
