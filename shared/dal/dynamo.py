@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -34,3 +34,28 @@ def error_code(exc: ClientError) -> str:
 
 def is_condition_failure(exc: ClientError) -> bool:
     return error_code(exc) == "ConditionalCheckFailedException"
+
+
+# Cancellation reasons that say "not now" rather than "no": the caller retries them with backoff.
+RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+W = TypeVar("W")
+
+
+def cancelled_writes(
+    writes: Sequence[W], exc: ClientError
+) -> tuple[list[tuple[W, dict[str, Any] | None]], bool]:
+    """A cancelled TransactWriteItems, write by write: the ones whose condition failed, each with the
+    item as it was (when it asked for ALL_OLD), and whether any was only contended. Any other reason
+    (validation and the like) is not an outcome a caller can act on: the error is raised again."""
+    failed: list[tuple[W, dict[str, Any] | None]] = []
+    contended = False
+    for write, reason in zip(writes, exc.response.get("CancellationReasons") or [], strict=False):
+        code = reason.get("Code", "None")
+        if code == "ConditionalCheckFailed":
+            failed.append((write, from_item(reason.get("Item"))))
+        elif code in RETRYABLE_REASONS:
+            contended = True
+        elif code not in ("None", None):
+            raise exc
+    return failed, contended

@@ -14,8 +14,14 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal import cursors, keys
-from shared.dal.dynamo import error_code, from_item, is_condition_failure, to_item, to_values
-from shared.dal.orders import RETRYABLE_REASONS
+from shared.dal.dynamo import (
+    cancelled_writes,
+    error_code,
+    from_item,
+    is_condition_failure,
+    to_item,
+    to_values,
+)
 from shared.domain.inventory import (
     ClaimUpdate,
     LocationLevel,
@@ -267,20 +273,12 @@ class InventoryStore:
 
     @staticmethod
     def _cancellation(writes: Sequence[StockWrite], exc: ClientError) -> StockCancelled:
-        reasons = exc.response.get("CancellationReasons") or []
-        failures: list[StockFailure] = []
-        contended = False
-        for write, reason in zip(writes, reasons, strict=False):
-            code = reason.get("Code", "None")
-            if code == "ConditionalCheckFailed":
-                old = from_item(reason.get("Item")) or {}
-                product = product_levels(old, write.location) if isinstance(write, MoveStock) else None
-                fingerprint = old.get("fingerprint") if isinstance(write, ClaimUpdate) else None
-                failures.append(StockFailure(write, product, _text(fingerprint)))
-            elif code in RETRYABLE_REASONS:
-                contended = True
-            elif code not in ("None", None):
-                raise exc
+        failed, contended = cancelled_writes(writes, exc)
+        failures = []
+        for write, old in failed:
+            product = product_levels(old, write.location) if isinstance(write, MoveStock) else None
+            fingerprint = (old or {}).get("fingerprint") if isinstance(write, ClaimUpdate) else None
+            failures.append(StockFailure(write, product, _text(fingerprint)))
         return StockCancelled(failures=failures, contended=contended)
 
     # --- reads --------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from shared.dal import keys
 from shared.dal.cursors import InvalidCursor
 from shared.dal.cursors import decode as _decode_raw
 from shared.dal.cursors import encode as _encode_raw
-from shared.dal.dynamo import error_code, from_item, to_item, to_values
+from shared.dal.dynamo import cancelled_writes, error_code, from_item, to_item, to_values
 from shared.domain.orders import (
     ClaimKey,
     ConfirmBackorder,
@@ -32,9 +32,6 @@ from shared.domain.orders import (
     iso,
 )
 from shared.models.orders import Order
-
-# Cancellation reasons that say "not now" rather than "no": the service retries them with backoff.
-RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
 
 @dataclass(frozen=True)
@@ -206,18 +203,8 @@ class OrderStore:
 
     @staticmethod
     def _cancellation(writes: Sequence[Write], exc: ClientError) -> Cancelled:
-        reasons = exc.response.get("CancellationReasons") or []
-        failures: list[Failure] = []
-        contended = False
-        for write, reason in zip(writes, reasons, strict=False):
-            code = reason.get("Code", "None")
-            if code == "ConditionalCheckFailed":
-                failures.append(Failure(write=write, old=from_item(reason.get("Item"))))
-            elif code in RETRYABLE_REASONS:
-                contended = True
-            elif code not in ("None", None):
-                raise exc  # validation and the like: not a business outcome, not worth a retry
-        return Cancelled(failures=failures, contended=contended)
+        failed, contended = cancelled_writes(writes, exc)
+        return Cancelled(failures=[Failure(write=w, old=old) for w, old in failed], contended=contended)
 
     # --- reads ----------------------------------------------------------------------------
 
