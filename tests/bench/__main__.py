@@ -219,7 +219,21 @@ def handler_time() -> None:
     deps.reset()
 
 
-# --- the marketplace feed --------------------------------------------------------------------
+# --- the queue consumers --------------------------------------------------------------------
+
+
+def sqs_runner(lambda_handler: Any, context: Any, counter: Any) -> Any:
+    """Run a queue consumer on a batch of messages; returns the DynamoDB requests it made."""
+    from infra.local.pollers import sqs_event
+
+    def run(messages: list[dict[str, Any]]) -> list[str]:
+        counter.reset()
+        response = lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
+        assert response == {"batchItemFailures": []}, response
+        return list(counter.calls)
+
+    return run
+
 
 FEED_BATCHES = 100
 
@@ -247,7 +261,6 @@ def feed() -> None:
     from decimal import Decimal
 
     from functions.marketplace_feed import handler
-    from infra.local.pollers import sqs_event
     from infra.local.workers import LambdaContext
     from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
@@ -263,11 +276,7 @@ def feed() -> None:
         context = LambdaContext("marketplace_feed", 512, 30, "bench", deadline=time.monotonic() + 3600)
         counter = RequestCounter()
 
-        def run(messages: list[dict[str, Any]]) -> list[str]:
-            counter.reset()
-            response = handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
-            assert response == {"batchItemFailures": []}, response
-            return list(counter.calls)
+        run = sqs_runner(handler.lambda_handler, context, counter)
 
         with quiet():
             new = run([_feed_message(0)])
@@ -308,7 +317,6 @@ def stock_feed() -> None:
     from decimal import Decimal
 
     from functions.stock_updates import handler
-    from infra.local.pollers import sqs_event
     from infra.local.workers import LambdaContext
     from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
@@ -321,11 +329,7 @@ def stock_feed() -> None:
         context = LambdaContext("stock_updates", 512, 30, "bench", deadline=time.monotonic() + 3600)
         counter = RequestCounter()
 
-        def run(messages: list[dict[str, Any]]) -> list[str]:
-            counter.reset()
-            response = handler.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:0:bench"), context)
-            assert response == {"batchItemFailures": []}, response
-            return list(counter.calls)
+        run = sqs_runner(handler.lambda_handler, context, counter)
 
         with quiet():
             cold_count = run([_stock_message(0, on_hand=100)])
