@@ -303,6 +303,7 @@ API = Function(
         Route("GET", "/orders"),
         Route("POST", "/orders"),
         Route("GET", "/orders/{order_id}"),
+        Route("POST", "/orders/{order_id}/cancel"),
     ),
     uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
     memory_mb=1024,

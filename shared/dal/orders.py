@@ -22,11 +22,13 @@ from shared.dal.cursors import encode as _encode_raw
 from shared.dal.dynamo import cancelled_writes, error_code, from_item, to_item, to_values
 from shared.domain.orders import (
     ClaimKey,
-    ConfirmBackorder,
     CreateOrder,
     Failure,
     OrderPlan,
+    ReleaseStock,
+    ReplaceOrder,
     ReserveStock,
+    StopWaiting,
     WaitForStock,
     Write,
     iso,
@@ -131,6 +133,11 @@ class OrderStore:
         return None
 
     def _transact_item(self, write: Write, now: datetime) -> dict[str, Any]:
+        if isinstance(write, ReserveStock | WaitForStock | ReleaseStock | StopWaiting):
+            return self._catalog_item(write, now)
+        return self._order_item(write, now)
+
+    def _order_item(self, write: CreateOrder | ClaimKey | ReplaceOrder, now: datetime) -> dict[str, Any]:
         if isinstance(write, CreateOrder):
             return {
                 "Put": {
@@ -138,23 +145,6 @@ class OrderStore:
                     "Item": order_item(write.order),
                     "ConditionExpression": "attribute_not_exists(pk)",
                     # Tells "this very plan already committed" apart from a real conflict.
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-        if isinstance(write, ReserveStock):
-            condition = "attribute_exists(price) AND available >= :q"
-            values: dict[str, Any] = {":q": write.quantity, ":now": now.isoformat()}
-            if write.expected_price is not None:
-                condition += " AND price = :price"
-                values[":price"] = write.expected_price
-            return {
-                "Update": {
-                    "TableName": self._catalog,
-                    "Key": keys.sku_key(write.sku),
-                    "UpdateExpression": "SET reserved = reserved + :q, available = available - :q, "
-                    "stock_updated_at = :now",
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": to_values(values),
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
@@ -176,6 +166,42 @@ class OrderStore:
                 put["ConditionExpression"] += " OR expires_at < :now"
                 put["ExpressionAttributeValues"] = to_values({":now": int(now.timestamp())})
             return {"Put": put}
+        if isinstance(write, ReplaceOrder):
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": order_item(write.order),
+                    "ConditionExpression": "#status = :status AND updated_at = :read",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_values(
+                        {":status": write.expected_status, ":read": write.expected_updated_at}
+                    ),
+                    # The order as it is now: which status a refused change met.
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        raise TypeError(f"unknown write {write!r}")  # pragma: no cover
+
+    def _catalog_item(
+        self, write: ReserveStock | WaitForStock | ReleaseStock | StopWaiting, now: datetime
+    ) -> dict[str, Any]:
+        if isinstance(write, ReserveStock):
+            condition = "attribute_exists(price) AND available >= :q"
+            values: dict[str, Any] = {":q": write.quantity, ":now": now.isoformat()}
+            if write.expected_price is not None:
+                condition += " AND price = :price"
+                values[":price"] = write.expected_price
+            return {
+                "Update": {
+                    "TableName": self._catalog,
+                    "Key": keys.sku_key(write.sku),
+                    "UpdateExpression": "SET reserved = reserved + :q, available = available - :q, "
+                    "stock_updated_at = :now",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": to_values(values),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
         if isinstance(write, WaitForStock):
             created_key = keys.created_key(write.created_at, write.order_id)
             return {
@@ -187,16 +213,27 @@ class OrderStore:
                     },
                 }
             }
-        if isinstance(write, ConfirmBackorder):
+        if isinstance(write, ReleaseStock):
             return {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": order_item(write.order),
-                    "ConditionExpression": "#status = :waiting AND updated_at = :read",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": to_values(
-                        {":waiting": "BACKORDERED", ":read": write.expected_updated_at}
-                    ),
+                "Update": {
+                    "TableName": self._catalog,
+                    "Key": keys.sku_key(write.sku),
+                    "UpdateExpression": "SET reserved = reserved - :q, available = available + :q, "
+                    "stock_updated_at = :now",
+                    "ConditionExpression": "reserved >= :q",
+                    "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": now.isoformat()}),
+                }
+            }
+        if isinstance(write, StopWaiting):
+            created_key = keys.created_key(write.created_at, write.order_id)
+            return {
+                "Update": {
+                    "TableName": self._catalog,
+                    "Key": keys.wait_key(write.sku, created_key),
+                    # Marked done, removed by TTL (no function deletes catalog items).
+                    "UpdateExpression": "SET expires_at = if_not_exists(expires_at, :now)",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": to_values({":now": int(now.timestamp())}),
                 }
             }
         raise TypeError(f"unknown write {write!r}")  # pragma: no cover

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.orders import ConfirmBackorder, Contention, Failure, OrderPlan, ReserveStock, Write, iso
+from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write, iso
 from shared.models.orders import HistoryEntry, Order
 
 ACTOR = "inventory"
@@ -45,7 +45,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
         }
     )
     writes: tuple[Write, ...] = (
-        ConfirmBackorder(confirmed, expected_updated_at=order.updated_at),
+        ReplaceOrder(confirmed, expected_status=order.status, expected_updated_at=order.updated_at),
         *(ReserveStock(sku, quantity) for sku, quantity in sorted(order_quantities(order).items())),
     )
     return OrderPlan(order=confirmed, writes=writes)
@@ -65,7 +65,7 @@ ConfirmationOutcome = Changed | StillShort | Contention
 
 
 def interpret_confirmation(failures: Sequence[Failure]) -> ConfirmationOutcome:
-    if any(isinstance(f.write, ConfirmBackorder) for f in failures):
+    if any(isinstance(f.write, ReplaceOrder) for f in failures):
         return Changed()
     short = frozenset(f.write.sku for f in failures if isinstance(f.write, ReserveStock))
     if short:

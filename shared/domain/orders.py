@@ -70,14 +70,33 @@ class WaitForStock:
 
 
 @dataclass(frozen=True)
-class ConfirmBackorder:
-    """Store the confirmed order, only if it is still the backordered version that was read."""
+class ReplaceOrder:
+    """Store the order's next version (a status change), only if the stored one is still the version
+    that was read: its status and its updated_at. Two changes of one order can never both win."""
 
     order: Order
+    expected_status: OrderStatus
     expected_updated_at: str
 
 
-Write = CreateOrder | ReserveStock | ClaimKey | WaitForStock | ConfirmBackorder
+@dataclass(frozen=True)
+class ReleaseStock:
+    """Give an order's reserved units back to available stock (a cancellation)."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class StopWaiting:
+    """Take a backordered order out of a SKU's waiting line (it is confirmed or cancelled)."""
+
+    sku: str
+    order_id: str
+    created_at: str
+
+
+Write = CreateOrder | ReserveStock | ClaimKey | WaitForStock | ReplaceOrder | ReleaseStock | StopWaiting
 
 
 @dataclass(frozen=True)

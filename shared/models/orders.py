@@ -57,6 +57,10 @@ class NewOrder(StrictModel):
         return lines
 
 
+class CancelIn(StrictModel):
+    reason: str = Field(min_length=1, max_length=500, examples=["customer changed their mind"])
+
+
 class OrderLine(Model):
     sku: Sku
     quantity: int

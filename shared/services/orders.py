@@ -14,6 +14,7 @@ from shared.config import Settings
 from shared.dal.catalog import CatalogStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
+from shared.domain.lifecycle import AlreadyDone, NotAllowed, decide_cancel
 from shared.domain.orders import (
     AlreadyCommitted,
     Contention,
@@ -146,6 +147,25 @@ class OrderService:
                 continue
             return outcome
         return Contention()
+
+    def cancel(self, order_id: str, principal: Principal, reason: str) -> Order | NotAllowed | None:
+        """Cancel an order the caller may see (None: no such order, for this caller). A retried
+        cancel answers with the cancelled order."""
+        for attempt in range(MAX_ATTEMPTS):
+            order = self._orders.get(order_id, consistent=True)
+            if order is None or not principal.can_see(order.channel):
+                return None
+            decision = decide_cancel(order, reason=reason, actor=principal.actor, now=self._clock())
+            if isinstance(decision, AlreadyDone):
+                return decision.order
+            if isinstance(decision, NotAllowed):
+                return decision
+            if self._orders.commit(decision, now=self._clock(), token=False) is None:
+                return decision.order
+            # The order moved on since it was read (another change won): read it and decide again.
+            if attempt + 1 < MAX_ATTEMPTS:
+                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+        raise RuntimeError("the order kept changing while being cancelled")
 
     def get(self, order_id: str, principal: Principal) -> Order | None:
         order = self._orders.get(order_id)

@@ -34,7 +34,9 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
 
     result = api(event, LambdaContext("api", 1024, 10, "sample"))
 
-    expected = {"get_order": 404, "post_order": 201, "post_adjustment": 201}.get(path.stem, 200)
+    expected = {"get_order": 404, "cancel_order": 404, "post_order": 201, "post_adjustment": 201}.get(
+        path.stem, 200
+    )
     assert result["statusCode"] == expected, result["body"]
 
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from shared.domain.auth import Principal
 from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.orders import (
-    ConfirmBackorder,
     Contention,
     CreateOrder,
     Failure,
     OrderPlan,
+    ReplaceOrder,
     ReserveStock,
     Shortage,
     WaitForStock,
@@ -69,7 +69,8 @@ def test_confirming_reserves_every_line_with_the_status_change() -> None:
 
     assert plan is not None
     confirm, *reserves = plan.writes
-    assert isinstance(confirm, ConfirmBackorder)
+    assert isinstance(confirm, ReplaceOrder)
+    assert confirm.expected_status == "BACKORDERED"
     assert confirm.expected_updated_at == order.updated_at  # only the version that was read
     assert confirm.order.status == "CONFIRMED" and confirm.order.backorder is None
     assert [h.status for h in confirm.order.history] == ["BACKORDERED", "CONFIRMED"]

@@ -11,10 +11,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import deps
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
+from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
 from shared.http import ProblemError, json_response, not_found, principal_of
 from shared.models.common import FieldError
-from shared.models.orders import NewOrder, Order, OrderPage, OrderStatus
+from shared.models.orders import CancelIn, NewOrder, Order, OrderPage, OrderStatus
 from shared.observability import logger, metrics
 from shared.services.orders import Placed
 
@@ -109,6 +110,34 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
         "The stock is busy; retry shortly.",
         headers={"Retry-After": "1"},
     )
+
+
+@router.post(
+    "/orders/<order_id>/cancel",
+    summary="Cancel an order: its reservations go back to stock in the same write",
+    tags=["orders"],
+    responses={
+        200: {"description": "Cancelled (or already cancelled: a retry gets the same answer)"},
+        409: {"description": "The order's status does not allow cancelling (shipped, delivered...)"},
+    },
+)
+def cancel_order(
+    order_id: Annotated[str, Path(max_length=64)], body: Annotated[CancelIn, Body()]
+) -> Response[Order]:
+    caller = principal_of(router)
+    result = deps.order_service().cancel(order_id, caller, body.reason)
+    if result is None:
+        raise not_found(f"Order {order_id}")
+    if isinstance(result, NotAllowed):
+        raise ProblemError(
+            409,
+            "invalid-transition",
+            "Conflict",
+            f"An order that is {result.current} cannot be {result.target}.",
+            order_status=result.current,
+        )
+    logger.info("order cancelled", order_id=result.order_id, channel=result.channel)
+    return json_response(200, result)
 
 
 @router.get("/orders/<order_id>", summary="Read one order", tags=["orders"])

@@ -1,0 +1,145 @@
+"""Order status changes against moto: cancel releases stock, concurrent changes, who may cancel."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import boto3
+
+from infra.local.moto_server import EmbeddedAws
+from infra.local.resources import ensure_tables
+from infra.spec import CATALOG, ORDERS
+from shared.config import settings
+from shared.dal.catalog import CatalogStore
+from shared.dal.inventory import InventoryStore
+from shared.dal.orders import OrderStore
+from shared.domain.auth import Principal
+from shared.domain.lifecycle import NotAllowed
+from shared.models.orders import NewOrder
+from shared.services.inventory import StockService
+from shared.services.orders import OrderService, Placed
+from tests.support.http import ApiClient
+from tests.support.inventory import InventoryStream
+from tests.support.ports import free_port
+
+ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 2}]}
+
+
+def totals(staff: ApiClient, sku: str) -> tuple[int, int, int]:
+    stock = staff.get(f"/inventory/{sku}").json()
+    return stock["on_hand"], stock["reserved"], stock["available"]
+
+
+def test_cancel_releases_the_reservation_in_the_same_write(stocked: ApiClient, web: ApiClient) -> None:
+    order = web.post("/orders", ORDER).json()
+    assert totals(stocked, "MUG") == (3, 2, 1)
+
+    reply = web.post(f"/orders/{order['order_id']}/cancel", {"reason": "changed my mind"})
+
+    assert reply.status == 200, reply.body
+    assert reply.json()["status"] == "CANCELLED"
+    history = reply.json()["history"]
+    assert [h["status"] for h in history] == ["CONFIRMED", "CANCELLED"]
+    assert history[-1]["reason"] == "changed my mind"
+    assert totals(stocked, "MUG") == (3, 0, 3)
+    again = web.post(f"/orders/{order['order_id']}/cancel", {"reason": "retry"})
+    assert (again.status, again.json()["history"]) == (200, history)  # a retry changes nothing
+    assert totals(stocked, "MUG") == (3, 0, 3)
+
+
+def test_only_the_owning_channel_or_staff_may_cancel(
+    stocked: ApiClient, web: ApiClient, pos: ApiClient
+) -> None:
+    order = web.post("/orders", ORDER).json()
+    assert pos.post(f"/orders/{order['order_id']}/cancel", {"reason": "x"}).status == 404
+    assert stocked.post(f"/orders/{order['order_id']}/cancel", {"reason": "x"}).status == 200
+    assert stocked.post("/orders/nope/cancel", {"reason": "x"}).status == 404
+    assert stocked.post(f"/orders/{order['order_id']}/cancel", {}).status == 422
+
+
+def test_a_forbidden_transition_is_a_409_naming_the_status(
+    stocked: ApiClient, web: ApiClient, aws: Any
+) -> None:
+    order = web.post("/orders", ORDER).json()
+    aws.update_item(  # shipped (the shipping route is not built yet)
+        TableName=ORDERS.local_name,
+        Key={"pk": {"S": f"ORDER#{order['order_id']}"}, "sk": {"S": "ORDER"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "SHIPPED"}},
+    )
+
+    reply = web.post(f"/orders/{order['order_id']}/cancel", {"reason": "too late"})
+
+    assert reply.status == 409
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.json()["order_status"] == "SHIPPED"
+    assert "SHIPPED" in reply.json()["detail"]
+
+
+def test_a_cancelled_backorder_is_never_confirmed(staff: ApiClient) -> None:
+    staff.put("/products/LAMP", {"name": "Lamp", "price": "5.00"})
+    staff.put("/inventory/LAMP", {"on_hand": 0})
+    stream = InventoryStream()
+    from shared import deps
+
+    request = NewOrder.model_validate(
+        {
+            "external_id": "E-1",
+            "customer": {"email": "b@example.com", "name": "B"},
+            "lines": [{"sku": "LAMP", "quantity": 1}],
+        }
+    )
+    placed = deps.order_service().place(
+        request, Principal("channel", "feed-ebay", "ebay"), None, allow_backorder=True
+    )
+    assert isinstance(placed, Placed) and placed.order.status == "BACKORDERED"
+    stream.drain()
+
+    assert staff.post(f"/orders/{placed.order.order_id}/cancel", {"reason": "buyer cancelled"}).status == 200
+    staff.post("/inventory/LAMP/adjustments", {"delta": 5, "reason": "received"})
+    stream.drain()
+
+    assert staff.get(f"/orders/{placed.order.order_id}").json()["status"] == "CANCELLED"
+    assert totals(staff, "LAMP") == (5, 0, 5)
+
+
+def test_two_concurrent_cancels_release_the_stock_once() -> None:
+    aws = EmbeddedAws("127.0.0.1", free_port()).start()
+    try:
+        dynamodb = boto3.client("dynamodb", endpoint_url=aws.url)
+        ensure_tables(dynamodb)
+        CatalogStore(dynamodb, CATALOG.local_name).put_product("MUG", "Mug", Decimal("5.00"), "now")
+        inventory = InventoryStore(dynamodb, CATALOG.local_name)
+        StockService(inventory).count("MUG", 5, location="default", actor="test", update_id=None)
+
+        def service() -> OrderService:
+            db = boto3.client("dynamodb", endpoint_url=aws.url)
+            return OrderService(
+                OrderStore(db, ORDERS.local_name, CATALOG.local_name),
+                CatalogStore(db, CATALOG.local_name),
+                settings(),
+            )
+
+        web = Principal("channel", "k-web", "web")
+        placed = service().place(NewOrder.model_validate(ORDER), web, None)
+        assert isinstance(placed, Placed)
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(
+                pool.map(lambda n: service().cancel(placed.order.order_id, web, f"r{n}"), range(8))
+            )
+
+        assert all(
+            not isinstance(r, NotAllowed) and r is not None and r.status == "CANCELLED" for r in results
+        )
+        stock = inventory.stock("MUG")
+        assert stock is not None
+        assert (stock.on_hand, stock.reserved, stock.available) == (5, 0, 5)  # released once, not eight times
+        stored = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).get(placed.order.order_id)
+        assert stored is not None
+        assert [h.status for h in stored.history] == ["CONFIRMED", "CANCELLED"]  # one change won
+    finally:
+        aws.stop()
