@@ -25,7 +25,7 @@ from shared.dal.queues import DeadLetters
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import Poison
-from shared.services.inventory import Applied, Failed, NotStarted, Refused
+from shared.services.inventory import Applied, Failed, NotStarted, Refused, group_changes
 from shared.services.stock_feed import parse_stock_message
 
 SOURCE = "oms-stock-updates"
@@ -42,12 +42,19 @@ deps.stock_service()  # clients are created once, during init
 dead_letters()
 
 
-def _park(body: str, message_id: str, reason: str) -> None:
-    dead_letters().send(body, reason=reason, source_message_id=message_id, source=SOURCE)
+def _park(body: str, message_id: str, reason: str) -> bool:
+    """Move a message that can never apply to the DLQ with its reason; False when the DLQ could not
+    take it (the message then stays on its queue, to be retried)."""
+    try:
+        dead_letters().send(body, reason=reason, source_message_id=message_id, source=SOURCE)
+    except Exception as exc:
+        logger.warning("could not park a stock update", message_id=message_id, error=type(exc).__name__)
+        return False
     metrics.add_metric(name="StockUpdateRejected", unit=MetricUnit.Count, value=1)
     logger.warning(
         "stock update rejected: moved to the dead-letter queue", message_id=message_id, reason=reason
     )
+    return True
 
 
 @tracer.capture_method(capture_response=False)
@@ -60,12 +67,7 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
     for record in event.records:
         parsed = parse_stock_message(record.body, now=now, ref=record.message_id)
         if isinstance(parsed, Poison):
-            try:
-                _park(record.body, record.message_id, parsed.reason)
-            except Exception as exc:  # the DLQ is unreachable: keep the message on its queue
-                logger.warning(
-                    "could not park a stock update", message_id=record.message_id, error=type(exc).__name__
-                )
+            if not _park(record.body, record.message_id, parsed.reason):
                 retry.append(record.message_id)
             continue
         bodies[record.message_id] = record.body
@@ -75,8 +77,9 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
         return context is None or context.get_remaining_time_in_millis() >= MIN_REMAINING_MS
 
     results = deps.stock_service().apply_batch(changes, keep_going=keep_going)
+    groups = group_changes(changes)
     for (sku, location), result in results.items():
-        members = [c for c in changes if (c.sku, c.location) == (sku, location)]
+        members = groups[(sku, location)]
         if isinstance(result, Applied):
             metrics.add_metric(
                 name="StockUpdateApplied", unit=MetricUnit.Count, value=len(result.plan.applied)
@@ -93,14 +96,7 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
                 )
             continue
         if isinstance(result, Refused):
-            for change in members:
-                try:
-                    _park(bodies[change.ref], change.ref, result.reason)
-                except Exception as exc:
-                    logger.warning(
-                        "could not park a stock update", message_id=change.ref, error=type(exc).__name__
-                    )
-                    retry.append(change.ref)
+            retry += [c.ref for c in members if not _park(bodies[c.ref], c.ref, result.reason)]
             continue
         reason = result.error if isinstance(result, Failed) else "too little time left in this invocation"
         if not isinstance(result, Failed | NotStarted):  # pragma: no cover - staff-only outcomes

@@ -60,14 +60,6 @@ class Refused:
 
 
 @dataclass(frozen=True)
-class NotEnough:
-    """A staff adjustment would take available stock (or the location's units) below zero."""
-
-    available: int
-    location_on_hand: int
-
-
-@dataclass(frozen=True)
 class Failed:
     """Transient (contention, throttling): try again later."""
 
@@ -79,12 +71,9 @@ class NotStarted:
     """Handed back before it started: too little time left."""
 
 
-@dataclass(frozen=True)
-class Reused:
-    """A staff change's Idempotency-Key already named a different change."""
-
-
-GroupResult = Applied | Refused | NotEnough | Reused | Failed | NotStarted
+# Insufficient (a staff adjustment below zero) and KeyReused (a staff Idempotency-Key that named
+# another change) are the domain's own outcomes, passed on as they are.
+GroupResult = Applied | Refused | Insufficient | KeyReused | Failed | NotStarted
 
 
 class LevelCache:
@@ -257,23 +246,16 @@ class StockService:
                     self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
                 continue
             outcome = interpret_stock_failures(cancelled.failures)
+            if isinstance(outcome, UnknownProduct):
+                self._cache.put(group, None)
+                return Refused(f"unknown SKU {group[0]!r}")
             if not isinstance(outcome, PlanAgain):
-                if isinstance(outcome, UnknownProduct):
-                    self._cache.put(group, None)
-                return _final(outcome, group[0])
+                return outcome
             if outcome.level is not None:
                 level = outcome.level
                 self._cache.put(group, level)
             applied_ids |= outcome.applied_ids
         return Failed("the stock item kept changing; try again")
-
-
-def _final(outcome: UnknownProduct | Insufficient | KeyReused, sku: str) -> GroupResult:
-    if isinstance(outcome, Insufficient):
-        return NotEnough(outcome.available, outcome.location_on_hand)
-    if isinstance(outcome, KeyReused):
-        return Reused()
-    return Refused(f"unknown SKU {sku!r}")
 
 
 # --- backorders ----------------------------------------------------------------------------------

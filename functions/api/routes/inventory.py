@@ -6,18 +6,18 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 
+from functions.api.routes.catalog import SkuPath
 from shared import deps
 from shared.dal.cursors import InvalidCursor
+from shared.domain.inventory import Insufficient, KeyReused
 from shared.http import ProblemError, json_response, not_found, staff_only
-from shared.models.common import SKU_PATTERN
 from shared.models.inventory import AdjustmentIn, LowStockPage, MovementPage, Stock, StockCountIn
 from shared.observability import logger
-from shared.services.inventory import Applied, GroupResult, NotEnough, Refused, Reused
+from shared.services.inventory import Applied, GroupResult, Refused
 
 router = Router()
-SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -127,14 +127,14 @@ def _update_id(idempotency_key: str | None) -> str | None:
 def _answer(sku: str, result: GroupResult, *, created: int) -> Response[Stock]:
     if isinstance(result, Refused):
         raise not_found(f"Product {sku}")
-    if isinstance(result, Reused):
+    if isinstance(result, KeyReused):
         raise ProblemError(
             422,
             "idempotency-key-reused",
             "Idempotency-Key reused",
             "This Idempotency-Key was already used for a different stock change.",
         )
-    if isinstance(result, NotEnough):
+    if isinstance(result, Insufficient):
         raise ProblemError(
             409,
             "insufficient-stock",
