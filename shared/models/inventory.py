@@ -17,7 +17,7 @@ Location = Annotated[
     str, Field(pattern=LOCATION_PATTERN, description="A warehouse or store location", examples=["wms-eu-1"])
 ]
 UpdateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
-MovementKind = Literal["count", "delta", "adjustment"]
+MovementKind = Literal["count", "delta", "adjustment", "shipment", "return"]
 
 
 class StockUpdateMessage(StrictModel):

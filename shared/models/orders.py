@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from shared.models.common import Currency, Email, Model, Money, Sku, StrictModel
+from shared.models.inventory import DEFAULT_LOCATION, Location
 
 OrderStatus = Literal[
     "BACKORDERED", "CONFIRMED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"
@@ -61,6 +62,43 @@ class CancelIn(StrictModel):
     reason: str = Field(min_length=1, max_length=500, examples=["customer changed their mind"])
 
 
+class LineQuantityIn(StrictModel):
+    sku: Sku
+    quantity: int = Field(ge=1, le=10_000, strict=True)
+
+
+class ShipmentIn(StrictModel):
+    carrier: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$",
+        description="Known carriers (ups, fedex, usps, dhl, dpd, royal-mail, ...) get a tracking URL",
+        examples=["ups"],
+    )
+    tracking_number: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$",
+        description="Unique per carrier and order: a resent shipment is recognised by it",
+        examples=["1Z999AA10123456784"],
+    )
+    lines: list[LineQuantityIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_LINES, description="Omitted: every unit not yet shipped"
+    )
+    location: Location = Field(default=DEFAULT_LOCATION, description="The location the units leave from")
+
+
+class DeliveryIn(StrictModel):
+    note: str | None = Field(default=None, max_length=500, examples=["left with a neighbour"])
+
+
+class ReturnIn(StrictModel):
+    lines: list[LineQuantityIn] = Field(min_length=1, max_length=MAX_LINES)
+    reason: str = Field(min_length=1, max_length=500, examples=["wrong size"])
+    restock: bool = Field(description="Whether the units go back to sellable stock")
+    location: Location = Field(default=DEFAULT_LOCATION, description="Where restocked units go")
+
+
 class OrderLine(Model):
     sku: Sku
     quantity: int
@@ -79,6 +117,33 @@ class HistoryEntry(Model):
     at: str
     actor: str
     reason: str | None = None
+
+
+class LineQuantity(Model):
+    sku: Sku
+    quantity: int
+
+
+class Shipment(Model):
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = Field(default=None, description="For known carriers")
+    lines: list[LineQuantity]
+    location: str
+    shipped_at: str
+    actor: str
+
+
+class ReturnRecord(Model):
+    return_id: str
+    lines: list[LineQuantity]
+    reason: str
+    restock: bool
+    location: str
+    returned_at: str
+    actor: str
+    idempotency_key: str | None = Field(default=None, description="The Idempotency-Key it was sent with")
 
 
 class BackorderLine(Model):
@@ -105,6 +170,9 @@ class Order(Model):
     backorder: list[BackorderLine] | None = Field(
         default=None, description="BACKORDERED orders: what was short when the order arrived"
     )
+    shipments: list[Shipment] = Field(default_factory=list)
+    delivered_at: str | None = None
+    returns: list[ReturnRecord] = Field(default_factory=list)
 
 
 class OrderPage(Model):
