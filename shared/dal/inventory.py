@@ -138,6 +138,82 @@ def _moved_clauses(move: MoveStock, sets: list[str], conditions: list[str], valu
         conditions.append("(attribute_not_exists(#moved) OR #moved <= :moved)")
 
 
+def move_update(table: str, move: MoveStock) -> dict[str, Any]:
+    """The Update of the product item a MoveStock plans (used by orders' transactions too)."""
+    names = {
+        "#level": keys.on_hand_at(move.location),
+        "#counted": keys.counted_at(move.location),
+        "#moved": keys.moved_at(move.location),
+    }
+    values: dict[str, Any] = {":change": move.change, ":at": move.at, ":after": move.after}
+    sets = ["on_hand = on_hand + :change", "available = available + :change", "stock_updated_at = :at"]
+    conditions = [
+        "attribute_exists(price)",
+        "(attribute_not_exists(#counted) OR #counted < :after)",
+    ]
+    if move.unreserve:
+        # Shipped units leave on_hand and reserved together: available does not move.
+        sets[:2] = [
+            "on_hand = on_hand + :change",
+            "reserved = reserved - :unreserve",
+            "available = available + :change + :unreserve",
+        ]
+        values[":unreserve"] = move.unreserve
+        conditions.append("reserved >= :unreserve")
+    at_default = move.location == DEFAULT_LOCATION
+    # While a product has no on_hand@default, all its on_hand is at the default location (see
+    # keys): the first write of any location records that, from on_hand as it was before.
+    level_now = "if_not_exists(#level, on_hand)" if at_default else "if_not_exists(#level, :zero)"
+    if not at_default:
+        names["#default"] = keys.on_hand_at(DEFAULT_LOCATION)
+        sets.append("#default = if_not_exists(#default, on_hand)")
+    if move.set_level is not None:
+        sets += ["#level = :level", "#counted = :counted"]
+        values.update({":level": move.set_level, ":counted": move.counted_at})
+        if at_default:
+            values[":expected"] = move.expect_level or 0
+            conditions.append(
+                "(#level = :expected OR (attribute_not_exists(#level) AND on_hand = :expected))"
+            )
+        elif move.expect_level is None:
+            conditions.append("attribute_not_exists(#level)")
+        else:
+            conditions.append("#level = :expected")
+            values[":expected"] = move.expect_level
+    else:
+        sets.append(f"#level = {level_now} + :change")
+        if not at_default:
+            values[":zero"] = 0
+    _moved_clauses(move, sets, conditions, values)
+    if move.keep_available:
+        # available + change >= 0 and level + change >= 0, as DynamoDB can compare: x >= -change
+        values[":floor"] = -move.change
+        level_floor = "#level >= :floor"
+        if at_default:
+            level_floor = "(#level >= :floor OR (attribute_not_exists(#level) AND on_hand >= :floor))"
+        conditions += ["available >= :floor", level_floor]
+    return {
+        "TableName": table,
+        "Key": keys.sku_key(move.sku),
+        "UpdateExpression": "SET " + ", ".join(sets),
+        "ConditionExpression": " AND ".join(conditions),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_values(values),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
+
+def movement_put(table: str, movement: Movement) -> dict[str, Any]:
+    """The Put of one ledger entry."""
+    return {
+        "TableName": table,
+        "Item": {
+            **keys.movement_key(movement.sku, movement.as_of, movement.location, movement.update_id),
+            **to_item(movement.model_dump(exclude_none=True)),
+        },
+    }
+
+
 class InventoryStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._db = client
@@ -191,18 +267,9 @@ class InventoryStore:
 
     def _transact_item(self, write: StockWrite) -> dict[str, Any]:
         if isinstance(write, MoveStock):
-            return {"Update": self._move(write)}
+            return {"Update": move_update(self._table, write)}
         if isinstance(write, RecordMovement):
-            m = write.movement
-            return {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": {
-                        **keys.movement_key(m.sku, m.as_of, m.location, m.update_id),
-                        **to_item(m.model_dump(exclude_none=True)),
-                    },
-                }
-            }
+            return {"Put": movement_put(self._table, write.movement)}
         if isinstance(write, ClaimUpdate):
             return {
                 "Put": {
@@ -216,60 +283,6 @@ class InventoryStore:
                 }
             }
         raise TypeError(f"unknown write {write!r}")  # pragma: no cover
-
-    def _move(self, move: MoveStock) -> dict[str, Any]:
-        names = {
-            "#level": keys.on_hand_at(move.location),
-            "#counted": keys.counted_at(move.location),
-            "#moved": keys.moved_at(move.location),
-        }
-        values: dict[str, Any] = {":change": move.change, ":at": move.at, ":after": move.after}
-        sets = ["on_hand = on_hand + :change", "available = available + :change", "stock_updated_at = :at"]
-        conditions = [
-            "attribute_exists(price)",
-            "(attribute_not_exists(#counted) OR #counted < :after)",
-        ]
-        at_default = move.location == DEFAULT_LOCATION
-        # While a product has no on_hand@default, all its on_hand is at the default location (see
-        # keys): the first write of any location records that, from on_hand as it was before.
-        level_now = "if_not_exists(#level, on_hand)" if at_default else "if_not_exists(#level, :zero)"
-        if not at_default:
-            names["#default"] = keys.on_hand_at(DEFAULT_LOCATION)
-            sets.append("#default = if_not_exists(#default, on_hand)")
-        if move.set_level is not None:
-            sets += ["#level = :level", "#counted = :counted"]
-            values.update({":level": move.set_level, ":counted": move.counted_at})
-            if at_default:
-                values[":expected"] = move.expect_level or 0
-                conditions.append(
-                    "(#level = :expected OR (attribute_not_exists(#level) AND on_hand = :expected))"
-                )
-            elif move.expect_level is None:
-                conditions.append("attribute_not_exists(#level)")
-            else:
-                conditions.append("#level = :expected")
-                values[":expected"] = move.expect_level
-        else:
-            sets.append(f"#level = {level_now} + :change")
-            if not at_default:
-                values[":zero"] = 0
-        _moved_clauses(move, sets, conditions, values)
-        if move.keep_available:
-            # available + change >= 0 and level + change >= 0, as DynamoDB can compare: x >= -change
-            values[":floor"] = -move.change
-            level_floor = "#level >= :floor"
-            if at_default:
-                level_floor = "(#level >= :floor OR (attribute_not_exists(#level) AND on_hand >= :floor))"
-            conditions += ["available >= :floor", level_floor]
-        return {
-            "TableName": self._table,
-            "Key": keys.sku_key(move.sku),
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ConditionExpression": " AND ".join(conditions),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_values(values),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
 
     @staticmethod
     def _cancellation(writes: Sequence[StockWrite], exc: ClientError) -> StockCancelled:

@@ -20,6 +20,8 @@ from shared.dal.cursors import InvalidCursor
 from shared.dal.cursors import decode as _decode_raw
 from shared.dal.cursors import encode as _encode_raw
 from shared.dal.dynamo import cancelled_writes, error_code, from_item, to_item, to_values
+from shared.dal.inventory import level_of, move_update, movement_put
+from shared.domain.inventory import MoveStock, RecordMovement
 from shared.domain.orders import (
     ClaimKey,
     CreateOrder,
@@ -133,6 +135,10 @@ class OrderStore:
         return None
 
     def _transact_item(self, write: Write, now: datetime) -> dict[str, Any]:
+        if isinstance(write, MoveStock):
+            return {"Update": move_update(self._catalog, write)}
+        if isinstance(write, RecordMovement):
+            return {"Put": movement_put(self._catalog, write.movement)}
         if isinstance(write, ReserveStock | WaitForStock | ReleaseStock | StopWaiting):
             return self._catalog_item(write, now)
         return self._order_item(write, now)
@@ -241,7 +247,21 @@ class OrderStore:
     @staticmethod
     def _cancellation(writes: Sequence[Write], exc: ClientError) -> Cancelled:
         failed, contended = cancelled_writes(writes, exc)
-        return Cancelled(failures=[Failure(write=w, old=old) for w, old in failed], contended=contended)
+        failures = []
+        for write, item in failed:
+            old = item
+            if isinstance(write, MoveStock) and item is not None:
+                # What the domain needs of a refused stock movement: the location's count and
+                # movement times, and the totals (shared.domain.lifecycle.stock_blocked_until).
+                level = level_of(item, write.location)
+                old = {
+                    "counted_at": level.counted_at,
+                    "moved_at": level.moved_at,
+                    "reserved": item.get("reserved"),
+                    "exists": "price" in item,
+                }
+            failures.append(Failure(write=write, old=old))
+        return Cancelled(failures=failures, contended=contended)
 
     # --- reads ----------------------------------------------------------------------------
 

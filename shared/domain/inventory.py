@@ -101,6 +101,7 @@ class MoveStock:
     expect_moved: str | None = None
     moved_known: bool = False
     keep_available: bool = False
+    unreserve: int = 0  # shipments: reserved units that leave with the change (reserved drops too)
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,36 @@ stock side of the change (reservations released, ...) commits in the same transa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.domain.backorders import order_quantities
+from shared.domain.inventory import MoveStock, RecordMovement, stamp
 from shared.domain.orders import (
+    Failure,
     OrderPlan,
+    Rejected,
     ReleaseStock,
     ReplaceOrder,
     StopWaiting,
     Write,
     iso,
 )
-from shared.models.orders import HistoryEntry, Order, OrderStatus
+from shared.domain.tracking import carrier_code, tracking_url
+from shared.models.common import FieldError
+from shared.models.inventory import Movement
+from shared.models.orders import (
+    HistoryEntry,
+    LineQuantity,
+    LineQuantityIn,
+    Order,
+    OrderStatus,
+    ReturnIn,
+    ReturnRecord,
+    Shipment,
+    ShipmentIn,
+)
 
 # The one table of allowed transitions. RETURNED -> RETURNED: a further partial return.
 TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
@@ -76,3 +92,236 @@ def decide_cancel(
     else:  # BACKORDERED: nothing reserved; it waits in every SKU's line
         writes += [StopWaiting(sku, order.order_id, order.created_at) for sku, _ in quantities]
     return OrderPlan(order=cancelled, writes=tuple(writes))
+
+
+# --- fulfilment: shipments, delivery, returns ----------------------------------------------------
+
+SHIPPING_SOURCE = "orders"  # the ledger's source of movements made by orders (shipments, returns)
+
+
+def shipped_quantities(order: Order) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for shipment in order.shipments:
+        for line in shipment.lines:
+            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
+def returned_quantities(order: Order) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for record in order.returns:
+        for line in record.lines:
+            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
+def _difference(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
+    return {sku: a[sku] - b.get(sku, 0) for sku in a if a[sku] - b.get(sku, 0) > 0}
+
+
+def _requested(lines: Sequence[LineQuantityIn]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
+    return totals
+
+
+def _too_many(lines: Sequence[LineQuantityIn], limits: Mapping[str, int], what: str) -> Rejected | None:
+    """Lines asking for more than ``limits`` allows, as field errors (a 422)."""
+    requested = _requested(lines)
+    errors = [
+        FieldError(
+            field=f"body.lines.{i}.quantity",
+            message=f"{requested[line.sku]} units of {line.sku} asked, {limits.get(line.sku, 0)} {what}",
+            type="too_many_units",
+        )
+        for i, line in enumerate(lines)
+        if requested[line.sku] > limits.get(line.sku, 0)
+    ]
+    return Rejected(errors) if errors else None
+
+
+def _stock_move(
+    sku: str, units: int, *, location: str, as_of: str, now: datetime, unreserve: int, movement: Movement
+) -> tuple[Write, Write]:
+    """The product item's update and its ledger entry. The movement is dated ``as_of`` and recorded
+    as the location's newest movement, so a count taken earlier but arriving later keeps it."""
+    move = MoveStock(
+        sku=sku,
+        location=location,
+        change=units,
+        at=iso(now),
+        after=as_of,
+        moved_at=as_of,
+        unreserve=unreserve,
+    )
+    return move, RecordMovement(movement)
+
+
+def decide_shipment(
+    order: Order,
+    request: ShipmentIn,
+    *,
+    shipment_id: str,
+    actor: str,
+    now: datetime,
+    not_before: str | None = None,
+) -> OrderPlan | NotAllowed | AlreadyDone | Rejected:
+    """Ship some or all of the units not yet shipped: they leave on_hand and reserved together, at
+    the shipping location, in the same write as the status change (PARTIALLY_SHIPPED or SHIPPED).
+
+    A shipment whose carrier and tracking number the order already has is a resend: AlreadyDone.
+    ``not_before``: the stock's newest count or movement time, when a first try met a newer one.
+    """
+    code = carrier_code(request.carrier)
+    for shipment in order.shipments:
+        if carrier_code(shipment.carrier) == code and shipment.tracking_number == request.tracking_number:
+            return AlreadyDone(order)
+    if order.status not in ("CONFIRMED", "PARTIALLY_SHIPPED"):
+        return NotAllowed(order.status, "SHIPPED")
+    remaining = _difference(order_quantities(order), shipped_quantities(order))
+    if request.lines is None:
+        units = remaining
+    else:
+        refused = _too_many(request.lines, remaining, "left to ship")
+        if refused:
+            return refused
+        units = _requested(request.lines)
+    status: OrderStatus = "SHIPPED" if units == remaining else "PARTIALLY_SHIPPED"
+    as_of = _after(stamp(now), not_before)
+    shipment = Shipment(
+        shipment_id=shipment_id,
+        carrier=request.carrier,
+        tracking_number=request.tracking_number,
+        tracking_url=tracking_url(request.carrier, request.tracking_number),
+        lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
+        location=request.location,
+        shipped_at=iso(now),
+        actor=actor,
+    )
+    described = ", ".join(f"{q} x {sku}" for sku, q in sorted(units.items()))
+    shipped = _next(order, status, now=now, actor=actor, reason=f"shipped {described} with {request.carrier}")
+    shipped = shipped.model_copy(update={"shipments": [*order.shipments, shipment]})
+    writes: list[Write] = [ReplaceOrder(shipped, order.status, order.updated_at)]
+    for sku, quantity in sorted(units.items()):
+        movement = Movement(
+            sku=sku,
+            location=request.location,
+            kind="shipment",
+            change=-quantity,
+            as_of=as_of,
+            recorded_at=iso(now),
+            source=SHIPPING_SOURCE,
+            update_id=shipment_id,
+            reason=f"order {order.order_id} shipped",
+            actor=actor,
+        )
+        writes += _stock_move(
+            sku,
+            -quantity,
+            location=request.location,
+            as_of=as_of,
+            now=now,
+            unreserve=quantity,
+            movement=movement,
+        )
+    return OrderPlan(order=shipped, writes=tuple(writes))
+
+
+def decide_delivery(
+    order: Order, *, note: str | None, actor: str, now: datetime
+) -> OrderPlan | NotAllowed | AlreadyDone:
+    """A shipped order arrived (staff, or a carrier's callback with a staff key)."""
+    if order.status == "DELIVERED":
+        return AlreadyDone(order)
+    if not allowed(order.status, "DELIVERED"):
+        return NotAllowed(order.status, "DELIVERED")
+    delivered = _next(order, "DELIVERED", now=now, actor=actor, reason=note or "delivered")
+    delivered = delivered.model_copy(update={"delivered_at": iso(now)})
+    return OrderPlan(order=delivered, writes=(ReplaceOrder(delivered, order.status, order.updated_at),))
+
+
+def decide_return(
+    order: Order,
+    request: ReturnIn,
+    *,
+    return_id: str,
+    idempotency_key: str | None,
+    actor: str,
+    now: datetime,
+    not_before: str | None = None,
+) -> OrderPlan | NotAllowed | AlreadyDone | Rejected:
+    """Units come back from the customer (partial returns allowed, never more than were shipped and
+    not yet returned). With ``restock`` they go back on hand, and available, at ``location``; the
+    ledger records it. A resend under the same Idempotency-Key is AlreadyDone."""
+    if idempotency_key is not None and any(r.idempotency_key == idempotency_key for r in order.returns):
+        return AlreadyDone(order)
+    if not allowed(order.status, "RETURNED"):
+        return NotAllowed(order.status, "RETURNED")
+    refused = _too_many(
+        request.lines,
+        _difference(shipped_quantities(order), returned_quantities(order)),
+        "shipped and not returned",
+    )
+    if refused:
+        return refused
+    units = _requested(request.lines)
+    as_of = _after(stamp(now), not_before)
+    record = ReturnRecord(
+        return_id=return_id,
+        lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
+        reason=request.reason,
+        restock=request.restock,
+        location=request.location,
+        returned_at=iso(now),
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+    returned = _next(order, "RETURNED", now=now, actor=actor, reason=request.reason)
+    returned = returned.model_copy(update={"returns": [*order.returns, record]})
+    writes: list[Write] = [ReplaceOrder(returned, order.status, order.updated_at)]
+    if request.restock:
+        for sku, quantity in sorted(units.items()):
+            movement = Movement(
+                sku=sku,
+                location=request.location,
+                kind="return",
+                change=quantity,
+                as_of=as_of,
+                recorded_at=iso(now),
+                source=SHIPPING_SOURCE,
+                update_id=return_id,
+                reason=f"order {order.order_id} returned",
+                actor=actor,
+            )
+            writes += _stock_move(
+                sku, quantity, location=request.location, as_of=as_of, now=now, unreserve=0, movement=movement
+            )
+    return OrderPlan(order=returned, writes=tuple(writes))
+
+
+def _after(as_of: str, not_before: str | None) -> str:
+    """``as_of``, or just after ``not_before`` when that is not older (a count or movement dated
+    ahead of this clock already holds the location)."""
+    if not_before is None or not_before < as_of:
+        return as_of
+    moment = datetime.strptime(not_before, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return stamp(moment + timedelta(microseconds=1))
+
+
+def stock_blocked_until(failures: Sequence[Failure]) -> str | None:
+    """The newest count or movement time that refused a shipment's or return's stock movement
+    (each failure's ``old`` holds the location's ``counted_at`` and ``moved_at``); None when no
+    movement was refused for its time."""
+    newest: str | None = None
+    for failure in failures:
+        if not isinstance(failure.write, MoveStock) or not failure.old:
+            continue
+        for seen in (failure.old.get("counted_at"), failure.old.get("moved_at")):
+            if (
+                seen is not None
+                and str(seen) >= failure.write.after
+                and (newest is None or str(seen) > newest)
+            ):
+                newest = str(seen)
+    return newest

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from shared.domain.auth import Principal
+from shared.domain.inventory import MoveStock, RecordMovement
 from shared.models.common import FieldError
 from shared.models.orders import (
     BackorderLine,
@@ -96,7 +97,18 @@ class StopWaiting:
     created_at: str
 
 
-Write = CreateOrder | ReserveStock | ClaimKey | WaitForStock | ReplaceOrder | ReleaseStock | StopWaiting
+# Shipments and returns move stock with the inventory's own writes (shared.domain.inventory).
+Write = (
+    CreateOrder
+    | ReserveStock
+    | ClaimKey
+    | WaitForStock
+    | ReplaceOrder
+    | ReleaseStock
+    | StopWaiting
+    | MoveStock
+    | RecordMovement
+)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,20 @@ from shared.config import Settings
 from shared.dal.catalog import CatalogStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
-from shared.domain.lifecycle import AlreadyDone, NotAllowed, decide_cancel
+from shared.domain.lifecycle import (
+    AlreadyDone,
+    NotAllowed,
+    decide_cancel,
+    decide_delivery,
+    decide_return,
+    decide_shipment,
+    stock_blocked_until,
+)
 from shared.domain.orders import (
     AlreadyCommitted,
     Contention,
     KeyReused,
+    OrderPlan,
     OutOfStock,
     PricesChanged,
     Rejected,
@@ -28,7 +37,7 @@ from shared.domain.orders import (
     interpret_failures,
     skus_needing_catalog_price,
 )
-from shared.models.orders import NewOrder, Order
+from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
 
 MAX_ATTEMPTS = 4
 
@@ -59,6 +68,18 @@ class PriceCache:
     def store(self, prices: dict[str, Decimal]) -> None:
         expires = self._clock() + self._ttl
         self._entries.update({sku: (price, expires) for sku, price in prices.items()})
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An order after a lifecycle change; ``replayed``: the change had already been made."""
+
+    order: Order
+    replayed: bool = False
+
+
+ChangeResult = Changed | NotAllowed | Rejected | Contention | None
+Decide = Callable[[Order, datetime, str | None], OrderPlan | NotAllowed | AlreadyDone | Rejected]
 
 
 @dataclass(frozen=True)
@@ -148,24 +169,73 @@ class OrderService:
             return outcome
         return Contention()
 
-    def cancel(self, order_id: str, principal: Principal, reason: str) -> Order | NotAllowed | None:
-        """Cancel an order the caller may see (None: no such order, for this caller). A retried
-        cancel answers with the cancelled order."""
+    def cancel(self, order_id: str, principal: Principal, reason: str) -> ChangeResult:
+        """Cancel an order the caller may see. A retried cancel answers with the cancelled order."""
+        return self._change(
+            order_id,
+            principal,
+            lambda order, now, _: decide_cancel(order, reason=reason, actor=principal.actor, now=now),
+        )
+
+    def ship(self, order_id: str, principal: Principal, request: ShipmentIn) -> ChangeResult:
+        """Record a shipment (some or all of the units not yet shipped) with its stock movement."""
+        shipment_id = self._new_id()
+        return self._change(
+            order_id,
+            principal,
+            lambda order, now, not_before: decide_shipment(
+                order, request, shipment_id=shipment_id, actor=principal.actor, now=now, not_before=not_before
+            ),
+        )
+
+    def deliver(self, order_id: str, principal: Principal, note: str | None) -> ChangeResult:
+        return self._change(
+            order_id,
+            principal,
+            lambda order, now, _: decide_delivery(order, note=note, actor=principal.actor, now=now),
+        )
+
+    def take_return(
+        self, order_id: str, principal: Principal, request: ReturnIn, idempotency_key: str | None
+    ) -> ChangeResult:
+        return_id = self._new_id()
+        return self._change(
+            order_id,
+            principal,
+            lambda order, now, not_before: decide_return(
+                order,
+                request,
+                return_id=return_id,
+                idempotency_key=idempotency_key,
+                actor=principal.actor,
+                now=now,
+                not_before=not_before,
+            ),
+        )
+
+    def _change(self, order_id: str, principal: Principal, decide: Decide) -> ChangeResult:
+        """Read the order, decide, commit on condition that it is still the version read; when
+        another change won meanwhile, read and decide again (None: no such order for this caller)."""
+        not_before: str | None = None
         for attempt in range(MAX_ATTEMPTS):
             order = self._orders.get(order_id, consistent=True)
             if order is None or not principal.can_see(order.channel):
                 return None
-            decision = decide_cancel(order, reason=reason, actor=principal.actor, now=self._clock())
+            now = self._clock()
+            decision = decide(order, now, not_before)
             if isinstance(decision, AlreadyDone):
-                return decision.order
-            if isinstance(decision, NotAllowed):
+                return Changed(decision.order, replayed=True)
+            if not isinstance(decision, OrderPlan):
                 return decision
-            if self._orders.commit(decision, now=self._clock(), token=False) is None:
-                return decision.order
-            # The order moved on since it was read (another change won): read it and decide again.
-            if attempt + 1 < MAX_ATTEMPTS:
+            cancelled = self._orders.commit(decision, now=now, token=False)
+            if cancelled is None:
+                return Changed(decision.order)
+            blocked = stock_blocked_until(cancelled.failures)
+            if blocked is not None:  # a count or movement dated ahead of this clock: move after it
+                not_before = blocked
+            elif attempt + 1 < MAX_ATTEMPTS:  # the order moved on since it was read
                 self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
-        raise RuntimeError("the order kept changing while being cancelled")
+        return Contention()
 
     def get(self, order_id: str, principal: Principal) -> Order | None:
         order = self._orders.get(order_id)

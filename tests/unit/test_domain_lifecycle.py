@@ -8,9 +8,21 @@ from typing import get_args
 import pytest
 
 from shared.domain.backorders import decide_confirmation
-from shared.domain.lifecycle import TRANSITIONS, AlreadyDone, NotAllowed, allowed, decide_cancel
-from shared.domain.orders import OrderPlan, ReleaseStock, ReplaceOrder, StopWaiting
-from shared.models.orders import Order, OrderStatus
+from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.lifecycle import (
+    TRANSITIONS,
+    AlreadyDone,
+    NotAllowed,
+    allowed,
+    decide_cancel,
+    decide_delivery,
+    decide_return,
+    decide_shipment,
+    stock_blocked_until,
+)
+from shared.domain.orders import Failure, OrderPlan, Rejected, ReleaseStock, ReplaceOrder, StopWaiting
+from shared.domain.tracking import tracking_url
+from shared.models.orders import Order, OrderStatus, ReturnIn, ShipmentIn
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ALLOWED = {
@@ -99,3 +111,169 @@ def test_what_has_left_the_warehouse_cannot_be_cancelled(status: OrderStatus) ->
 def test_a_retried_cancel_is_already_done() -> None:
     cancelled = order("CANCELLED")
     assert decide_cancel(cancelled, reason="again", actor="a", now=NOW) == AlreadyDone(cancelled)
+
+
+# --- shipments, delivery, returns ---------------------------------------------------------------
+
+
+def ship(
+    o: Order, lines: list[dict[str, object]] | None = None, tracking: str = "1Z1", **kw: object
+) -> object:
+    request = ShipmentIn.model_validate(
+        {"carrier": "UPS", "tracking_number": tracking, **({"lines": lines} if lines else {})}
+    )
+    return decide_shipment(o, request, shipment_id=f"s-{tracking}", actor="staff:k", now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def test_a_shipment_of_everything_ships_the_order_and_moves_reserved_stock_out() -> None:
+    plan = ship(order("CONFIRMED"))
+
+    assert isinstance(plan, OrderPlan)
+    assert plan.order.status == "SHIPPED"
+    assert plan.order.history[-1].status == "SHIPPED"
+    (shipment,) = plan.order.shipments
+    assert shipment.tracking_url == "https://www.ups.com/track?tracknum=1Z1"
+    assert [(line.sku, line.quantity) for line in shipment.lines] == [("CAP", 1), ("MUG", 3)]
+    replace, *stock = plan.writes
+    assert isinstance(replace, ReplaceOrder) and replace.expected_status == "CONFIRMED"
+    moves = [w for w in stock if isinstance(w, MoveStock)]
+    assert [(m.sku, m.change, m.unreserve, m.location) for m in moves] == [
+        ("CAP", -1, 1, "default"),
+        ("MUG", -3, 3, "default"),
+    ]
+    ledger = [w.movement for w in stock if isinstance(w, RecordMovement)]
+    assert [(m.sku, m.kind, m.change, m.update_id) for m in ledger] == [
+        ("CAP", "shipment", -1, "s-1Z1"),
+        ("MUG", "shipment", -3, "s-1Z1"),
+    ]
+    assert all(m.moved_at == m.after == ledger[0].as_of for m in moves)  # the location's newest movement
+
+
+def test_a_partial_shipment_then_the_rest() -> None:
+    first = ship(order("CONFIRMED"), [{"sku": "MUG", "quantity": 2}])
+    assert isinstance(first, OrderPlan) and first.order.status == "PARTIALLY_SHIPPED"
+
+    rest = ship(first.order, tracking="1Z2")
+
+    assert isinstance(rest, OrderPlan) and rest.order.status == "SHIPPED"
+    assert [(line.sku, line.quantity) for line in rest.order.shipments[1].lines] == [("CAP", 1), ("MUG", 1)]
+    assert rest.writes[0] == ReplaceOrder(rest.order, "PARTIALLY_SHIPPED", first.order.updated_at)
+
+
+def test_shipping_more_than_is_left_is_refused_line_by_line() -> None:
+    first = ship(order("CONFIRMED"), [{"sku": "MUG", "quantity": 2}])
+    assert isinstance(first, OrderPlan)
+
+    refused = ship(
+        first.order, [{"sku": "MUG", "quantity": 2}, {"sku": "TOY", "quantity": 1}], tracking="1Z2"
+    )
+
+    assert isinstance(refused, Rejected)
+    assert [e.field for e in refused.errors] == ["body.lines.0.quantity", "body.lines.1.quantity"]
+    assert "1 left to ship" in refused.errors[0].message
+
+
+def test_a_resent_shipment_is_recognised_by_carrier_and_tracking_number() -> None:
+    first = ship(order("CONFIRMED"), [{"sku": "MUG", "quantity": 1}])
+    assert isinstance(first, OrderPlan)
+    resent = decide_shipment(
+        first.order,
+        ShipmentIn.model_validate({"carrier": "ups ", "tracking_number": "1Z1"}),
+        shipment_id="other",
+        actor="staff:k",
+        now=NOW,
+    )
+    assert resent == AlreadyDone(first.order)
+
+
+@pytest.mark.parametrize("status", ["BACKORDERED", "CANCELLED", "SHIPPED", "DELIVERED", "RETURNED"])
+def test_only_confirmed_or_partially_shipped_orders_ship(status: OrderStatus) -> None:
+    assert ship(order(status)) == NotAllowed(status, "SHIPPED")
+
+
+def test_a_shipment_dated_at_or_before_a_newer_count_moves_just_after_it() -> None:
+    ahead = "2026-11-24T10:00:30.000000Z"
+    plan = ship(order("CONFIRMED"), not_before=ahead)
+    assert isinstance(plan, OrderPlan)
+    moves = [w for w in plan.writes if isinstance(w, MoveStock)]
+    assert {m.after for m in moves} == {"2026-11-24T10:00:30.000001Z"}
+    first = ship(order("CONFIRMED"))
+    assert isinstance(first, OrderPlan)
+    move = next(w for w in first.writes if isinstance(w, MoveStock))
+    assert stock_blocked_until([Failure(move, {"counted_at": ahead, "moved_at": None})]) == ahead
+    older = {"counted_at": "2026-11-24T09:00:00.000000Z", "moved_at": None}
+    assert stock_blocked_until([Failure(move, older)]) is None  # refused for another reason
+
+
+def test_delivery_follows_shipping_only() -> None:
+    plan = decide_delivery(order("SHIPPED"), note="at the door", actor="staff:k", now=NOW)
+    assert isinstance(plan, OrderPlan)
+    assert (plan.order.status, plan.order.delivered_at, plan.order.history[-1].reason) == (
+        "DELIVERED",
+        "2026-11-24T10:00:00.000Z",
+        "at the door",
+    )
+    assert decide_delivery(plan.order, note=None, actor="staff:k", now=NOW) == AlreadyDone(plan.order)
+    assert decide_delivery(order("PARTIALLY_SHIPPED"), note=None, actor="s", now=NOW) == NotAllowed(
+        "PARTIALLY_SHIPPED", "DELIVERED"
+    )
+
+
+def shipped_order() -> Order:
+    plan = ship(order("CONFIRMED"))
+    assert isinstance(plan, OrderPlan)
+    return plan.order
+
+
+def give_back(o: Order, lines: list[dict[str, object]], *, restock: bool, key: str | None = None) -> object:
+    request = ReturnIn.model_validate({"lines": lines, "reason": "wrong size", "restock": restock})
+    return decide_return(o, request, return_id="r-1", idempotency_key=key, actor="staff:k", now=NOW)
+
+
+def test_a_restocked_return_puts_units_back_on_hand_through_the_ledger() -> None:
+    plan = give_back(shipped_order(), [{"sku": "MUG", "quantity": 2}], restock=True, key="k1")
+
+    assert isinstance(plan, OrderPlan)
+    assert plan.order.status == "RETURNED"
+    moves = [w for w in plan.writes if isinstance(w, MoveStock)]
+    assert [(m.sku, m.change, m.unreserve) for m in moves] == [("MUG", 2, 0)]
+    (entry,) = [w.movement for w in plan.writes if isinstance(w, RecordMovement)]
+    assert (entry.kind, entry.change, entry.update_id) == ("return", 2, "r-1")
+    assert give_back(plan.order, [{"sku": "MUG", "quantity": 1}], restock=True, key="k1") == AlreadyDone(
+        plan.order
+    )
+
+
+def test_a_return_not_restocked_writes_only_the_order() -> None:
+    plan = give_back(shipped_order(), [{"sku": "CAP", "quantity": 1}], restock=False)
+    assert isinstance(plan, OrderPlan)
+    assert [type(w) for w in plan.writes] == [ReplaceOrder]
+
+
+def test_partial_returns_never_exceed_what_was_shipped() -> None:
+    first = give_back(shipped_order(), [{"sku": "MUG", "quantity": 2}], restock=False)
+    assert isinstance(first, OrderPlan)
+    second = give_back(first.order, [{"sku": "MUG", "quantity": 1}], restock=False)
+    assert isinstance(second, OrderPlan) and len(second.order.returns) == 2
+    refused = give_back(second.order, [{"sku": "MUG", "quantity": 1}], restock=False)
+    assert isinstance(refused, Rejected)
+    assert "0 shipped and not returned" in refused.errors[0].message
+
+
+@pytest.mark.parametrize("status", ["CONFIRMED", "PARTIALLY_SHIPPED", "CANCELLED", "BACKORDERED"])
+def test_returns_need_a_shipped_order(status: OrderStatus) -> None:
+    assert give_back(order(status), [{"sku": "MUG", "quantity": 1}], restock=True) == NotAllowed(
+        status, "RETURNED"
+    )
+
+
+@pytest.mark.parametrize(
+    ("carrier", "url"),
+    [
+        ("Royal Mail", "https://www.royalmail.com/track-your-item#/tracking-results/AB%2F1"),
+        ("FedEx", "https://www.fedex.com/fedextrack/?trknbr=AB%2F1"),
+        ("Bob's Vans", None),
+    ],
+)
+def test_tracking_urls_for_known_carriers(carrier: str, url: str | None) -> None:
+    assert tracking_url(carrier, "AB/1") == url

@@ -13,11 +13,20 @@ from shared import deps
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
-from shared.http import ProblemError, json_response, not_found, principal_of
+from shared.http import ProblemError, json_response, not_found, principal_of, staff_only
 from shared.models.common import FieldError
-from shared.models.orders import CancelIn, NewOrder, Order, OrderPage, OrderStatus
+from shared.models.orders import (
+    CancelIn,
+    DeliveryIn,
+    NewOrder,
+    Order,
+    OrderPage,
+    OrderStatus,
+    ReturnIn,
+    ShipmentIn,
+)
 from shared.observability import logger, metrics
-from shared.services.orders import Placed
+from shared.services.orders import Changed, ChangeResult, Placed
 
 router = Router()
 
@@ -124,8 +133,77 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
 def cancel_order(
     order_id: Annotated[str, Path(max_length=64)], body: Annotated[CancelIn, Body()]
 ) -> Response[Order]:
-    caller = principal_of(router)
-    result = deps.order_service().cancel(order_id, caller, body.reason)
+    result = deps.order_service().cancel(order_id, principal_of(router), body.reason)
+    return _changed(result, order_id, "order cancelled", created=200)
+
+
+@router.post(
+    "/orders/<order_id>/shipments",
+    summary="Ship some or all of an order's units (staff): on hand and reserved drop together",
+    tags=["orders"],
+    responses={
+        200: {"description": "This carrier and tracking number were already recorded: the order as it is"},
+        201: {"description": "Shipped: PARTIALLY_SHIPPED, or SHIPPED when every unit has left"},
+        409: {"description": "The order's status does not allow shipping (cancelled, backordered...)"},
+        422: {"description": "More units than are left to ship, or a SKU the order does not hold"},
+    },
+)
+def ship_order(
+    order_id: Annotated[str, Path(max_length=64)], body: Annotated[ShipmentIn, Body()]
+) -> Response[Order]:
+    result = deps.order_service().ship(order_id, staff_only(router), body)
+    if isinstance(result, Changed) and not result.replayed:
+        metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
+    return _changed(result, order_id, "order shipped")
+
+
+@router.post(
+    "/orders/<order_id>/delivery",
+    summary="Record delivery (staff, or a carrier callback with a staff key)",
+    tags=["orders"],
+    responses={
+        200: {"description": "Delivered (or already delivered)"},
+        409: {"description": "Only a SHIPPED order can be delivered"},
+    },
+)
+def deliver_order(
+    order_id: Annotated[str, Path(max_length=64)], body: Annotated[DeliveryIn | None, Body()] = None
+) -> Response[Order]:
+    result = deps.order_service().deliver(order_id, staff_only(router), body.note if body else None)
+    return _changed(result, order_id, "order delivered", created=200)
+
+
+@router.post(
+    "/orders/<order_id>/returns",
+    summary="Record a return (staff): partial returns allowed; restocked units go back on hand",
+    tags=["orders"],
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the order as it is"},
+        201: {"description": "Returned"},
+        409: {"description": "Only a SHIPPED, DELIVERED or RETURNED order takes returns"},
+        422: {"description": "More units than were shipped and not yet returned"},
+    },
+)
+def return_order(
+    order_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[ReturnIn, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="A retry with the same key records the return once",
+        ),
+    ] = None,
+) -> Response[Order]:
+    result = deps.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
+    return _changed(result, order_id, "order returned")
+
+
+def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 201) -> Response[Order]:
+    """One answer for every lifecycle change: the order, 404, 409 naming the status, 422, 503."""
     if result is None:
         raise not_found(f"Order {order_id}")
     if isinstance(result, NotAllowed):
@@ -136,8 +214,17 @@ def cancel_order(
             f"An order that is {result.current} cannot be {result.target}.",
             order_status=result.current,
         )
-    logger.info("order cancelled", order_id=result.order_id, channel=result.channel)
-    return json_response(200, result)
+    if isinstance(result, Rejected):
+        raise ProblemError(
+            422, "validation", "Unprocessable Content", "The request has invalid lines.", errors=result.errors
+        )
+    if isinstance(result, Contention):
+        raise _problem(result)
+    order = result.order
+    if result.replayed:
+        return json_response(200, order, {"Idempotent-Replayed": "true"})
+    logger.info(done, order_id=order.order_id, channel=order.channel, status=order.status)
+    return json_response(created, order)
 
 
 @router.get("/orders/<order_id>", summary="Read one order", tags=["orders"])
