@@ -26,7 +26,7 @@ RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
 
-Access = Literal["read", "write", "read_write"]
+Access = Literal["read", "write", "read_write", "read_write_delete"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -36,6 +36,8 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": _READ,
     "write": _WRITE,
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
+    # Customers: an email's claim moves when staff correct it, and goes when the person is erased.
+    "read_write_delete": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem"))),
 }
 
 
@@ -173,11 +175,12 @@ ORDERS = Table(
     env_var="OMS_ORDERS_TABLE",
     local_name="oms-orders",
     indexes=(
-        # All four are sparse: only order items carry these attributes, never dedup records.
+        # All are sparse: only order items carry these attributes, never dedup records.
         Index("by_channel", "channel", "created_key"),
         Index("by_status", "status", "created_key"),
         Index("by_channel_status", "channel_status", "created_key"),
         Index("by_day", "created_day", "created_key"),
+        Index("by_customer", "customer_id", "created_key"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
 )
@@ -192,6 +195,13 @@ CATALOG = Table(
     stream=True,  # stock changes drive backorder confirmation and low-stock events
 )
 
+CUSTOMERS = Table(
+    id="Customers",
+    env_var="OMS_CUSTOMERS_TABLE",
+    local_name="oms-customers",
+    # CUSTOMER#{id} PROFILE (the person), EMAIL#{sha256} EMAIL (which customer an email belongs to)
+)
+
 API_KEYS = Table(
     id="ApiKeys",
     env_var="OMS_API_KEYS_TABLE",
@@ -199,7 +209,7 @@ API_KEYS = Table(
     sort_key=None,
 )
 
-TABLES: tuple[Table, ...] = (ORDERS, CATALOG, API_KEYS)
+TABLES: tuple[Table, ...] = (ORDERS, CATALOG, CUSTOMERS, API_KEYS)
 
 # --- queues -------------------------------------------------------------------------------
 
@@ -307,8 +317,13 @@ API = Function(
         Route("POST", "/orders/{order_id}/shipments"),
         Route("POST", "/orders/{order_id}/delivery"),
         Route("POST", "/orders/{order_id}/returns"),
+        Route("GET", "/customers"),
+        Route("GET", "/customers/{customer_id}"),
+        Route("PATCH", "/customers/{customer_id}"),
+        Route("DELETE", "/customers/{customer_id}"),
+        Route("GET", "/customers/{customer_id}/orders"),
     ),
-    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
+    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write"), Uses(CUSTOMERS, "read_write_delete")),
     memory_mb=1024,
     timeout_s=10,
 )
@@ -321,7 +336,7 @@ MARKETPLACE_FEED = Function(
             MARKETPLACE_ORDERS, batch_size=10, max_batching_window_s=MARKETPLACE_FEED_BATCH_WINDOW_S
         ),
     ),
-    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
+    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write"), Uses(CUSTOMERS, "read_write")),
     sends=(MARKETPLACE_ORDERS_DLQ,),  # poison goes straight to the DLQ, with its reason
     # Channels a "generic" connector may name in its messages (comma-separated), besides "generic"
     # itself. Never a marketplace's or an API key's channel: its external ids would claim, or read

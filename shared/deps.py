@@ -8,10 +8,12 @@ from functools import cache
 from shared.aws import client
 from shared.config import required, settings
 from shared.dal.catalog import CatalogStore
+from shared.dal.customers import CustomerStore
 from shared.dal.events import EventPublisher
 from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderStore
 from shared.models.events import EVENT_SOURCE
+from shared.services.customers import CustomerService
 from shared.services.inventory import BackorderFiller, InventoryEvents, StockService
 from shared.services.orders import OrderService
 
@@ -27,8 +29,20 @@ def order_store() -> OrderStore:
 
 
 @cache
+def customer_service() -> CustomerService:
+    return CustomerService(CustomerStore(client("dynamodb"), required("OMS_CUSTOMERS_TABLE")), order_store())
+
+
+@cache
 def order_service() -> OrderService:
-    return OrderService(order_store(), catalog_store(), settings())
+    # Placing orders links them to customers: only the functions that place orders get the table.
+    linking = OrderStore(
+        client("dynamodb"),
+        required("OMS_ORDERS_TABLE"),
+        required("OMS_CATALOG_TABLE"),
+        required("OMS_CUSTOMERS_TABLE"),
+    )
+    return OrderService(linking, catalog_store(), settings())
 
 
 @cache
@@ -53,6 +67,7 @@ def reset() -> None:
         catalog_store,
         order_store,
         order_service,
+        customer_service,
         inventory_store,
         stock_service,
         inventory_events,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from functions.api.routes import catalog, inventory, meta, orders
+from functions.api.routes import catalog, customers, inventory, meta, orders
 from shared.http import register_problem_handlers
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -12,4 +12,5 @@ app.include_router(meta.router)
 app.include_router(catalog.router)
 app.include_router(inventory.router)
 app.include_router(orders.router)
+app.include_router(customers.router)
 register_problem_handlers(app)

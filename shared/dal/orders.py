@@ -19,8 +19,17 @@ from shared.dal import keys
 from shared.dal.cursors import InvalidCursor
 from shared.dal.cursors import decode as _decode_raw
 from shared.dal.cursors import encode as _encode_raw
-from shared.dal.dynamo import cancelled_writes, error_code, from_item, to_item, to_values
+from shared.dal.customers import customer_write
+from shared.dal.dynamo import (
+    cancelled_writes,
+    error_code,
+    from_item,
+    is_condition_failure,
+    to_item,
+    to_values,
+)
 from shared.dal.inventory import level_of, move_update, movement_put
+from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer
 from shared.domain.inventory import MoveStock, RecordMovement
 from shared.domain.orders import (
     ClaimKey,
@@ -103,10 +112,19 @@ def order_from_item(item: dict[str, Any]) -> Order:
 
 
 class OrderStore:
-    def __init__(self, client: Any, table_name: str, catalog_table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, catalog_table_name: str, customers_table_name: str | None = None
+    ) -> None:
         self._db = client
         self._table = table_name
         self._catalog = catalog_table_name
+        self._customers = customers_table_name
+
+    @property
+    def links_customers(self) -> bool:
+        """Whether orders placed through this store are linked to customers (the function that
+        places them may use the customers table)."""
+        return self._customers is not None
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -135,6 +153,10 @@ class OrderStore:
         return None
 
     def _transact_item(self, write: Write, now: datetime) -> dict[str, Any]:
+        if isinstance(write, ClaimEmail | CheckEmail | CreateCustomer | TouchCustomer):
+            if self._customers is None:
+                raise TypeError("this store was built without the customers table")
+            return customer_write(self._customers, write)
         if isinstance(write, MoveStock):
             return {"Update": move_update(self._catalog, write)}
         if isinstance(write, RecordMovement):
@@ -280,6 +302,31 @@ class OrderStore:
             ).get("Item")
         )
         return self.get(str(claim["order_id"])) if claim else None
+
+    def by_customer(self, customer_id: str, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
+        """A customer's orders, newest first, from the by_customer index."""
+        start = _decode_cursor(cursor, "customer_id", customer_id)
+        items, last = self._query_page("by_customer", "customer_id", customer_id, OrderQuery(), limit, start)
+        return [order_from_item(i) for i in items], _encode_cursor(last)
+
+    def erase_personal_data(self, order_id: str, customer_id: str, now: datetime) -> bool:
+        """Remove the customer's details and the shipping address from one order; lines, totals,
+        dates and ids stay. updated_at moves, so a status change computed from the order as it was
+        (with the details) fails its condition and is made again from this one. False: the order
+        was already erased."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=keys.order_key(order_id),
+                UpdateExpression="REMOVE customer, shipping_address SET erased_at = :now, updated_at = :now",
+                ConditionExpression="customer_id = :id AND attribute_not_exists(erased_at)",
+                ExpressionAttributeValues=to_values({":now": iso(now), ":id": customer_id}),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
         """Newest first, one page; never a Scan. The cursor is opaque to callers."""

@@ -16,6 +16,15 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from shared.domain.auth import Principal
+from shared.domain.customers import (
+    CheckEmail,
+    ClaimEmail,
+    CreateCustomer,
+    CustomerLink,
+    CustomerMoved,
+    TouchCustomer,
+    link_writes,
+)
 from shared.domain.inventory import MoveStock, RecordMovement
 from shared.models.common import FieldError
 from shared.models.orders import (
@@ -108,6 +117,10 @@ Write = (
     | StopWaiting
     | MoveStock
     | RecordMovement
+    | ClaimEmail
+    | CheckEmail
+    | CreateCustomer
+    | TouchCustomer
 )
 
 
@@ -175,7 +188,9 @@ class Contention:
     """Another transaction touched the same items at the same moment: try again."""
 
 
-Outcome = AlreadyCommitted | Replay | KeyReused | Rejected | OutOfStock | PricesChanged | Contention
+Outcome = (
+    AlreadyCommitted | Replay | KeyReused | Rejected | OutOfStock | PricesChanged | CustomerMoved | Contention
+)
 
 
 # --- decisions -------------------------------------------------------------------------------
@@ -210,13 +225,15 @@ def decide_new_order(
     idempotency_key: str | None = None,
     idempotency_ttl_seconds: int = 24 * 3600,
     backorder: Sequence[Shortage] = (),
+    customer: CustomerLink | None = None,
 ) -> OrderPlan | Rejected:
     """The writes that make this order true.
 
     With ``backorder`` (the shortages of a failed attempt, for orders that are already sold, such as
     marketplace orders) the order is recorded as BACKORDERED and reserves nothing: nothing is
     oversold. It waits in line for every SKU it holds, and is confirmed (all of it reserved at once)
-    when stock arrives (``shared.domain.backorders``).
+    when stock arrives (``shared.domain.backorders``). With ``customer`` the order is linked to that
+    customer in the same write (``shared.domain.customers``).
     """
     catalog_priced = skus_needing_catalog_price(request)
     unknown = _unknown_sku_errors(request, catalog_priced - set(catalog_prices))
@@ -260,6 +277,7 @@ def decide_new_order(
         status=status,
         channel=channel,
         external_id=request.external_id,
+        customer_id=customer.customer_id if customer else None,
         customer=request.customer.model_dump(),
         shipping_address=request.shipping_address,
         currency=currency,
@@ -280,6 +298,16 @@ def decide_new_order(
             ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
             for sku, qty in sorted(quantities_by_sku(request).items())
         ]
+    if customer is not None:
+        writes += link_writes(
+            customer,
+            email=request.customer.email,
+            name=request.customer.name,
+            phone=request.customer.phone,
+            address=request.shipping_address,
+            channel=channel,
+            at=created_at,
+        )
     fingerprint = request_hash(request)
     if idempotency_key is not None:
         writes.append(
@@ -307,6 +335,11 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
     served = _already_served(failures)
     if served is not None:
         return served
+
+    for f in failures:
+        if isinstance(f.write, ClaimEmail | CheckEmail | TouchCustomer):
+            owner = (f.old or {}).get("customer_id")
+            return CustomerMoved(str(owner) if owner and not isinstance(f.write, TouchCustomer) else None)
 
     stock_failures = [f for f in failures if isinstance(f.write, ReserveStock)]
     unknown = {

@@ -159,7 +159,8 @@ class Order(Model):
     status: OrderStatus
     channel: str
     external_id: str | None = None
-    customer: Customer
+    customer_id: str | None = Field(default=None, description="The customer this order is linked to")
+    customer: Customer | None = Field(default=None, description="Removed when the customer is erased")
     shipping_address: Address | None = None
     currency: str
     lines: list[OrderLine]
@@ -173,6 +174,7 @@ class Order(Model):
     shipments: list[Shipment] = Field(default_factory=list)
     delivered_at: str | None = None
     returns: list[ReturnRecord] = Field(default_factory=list)
+    erased_at: str | None = Field(default=None, description="When the customer's personal data was erased")
 
 
 class OrderPage(Model):

@@ -14,6 +14,7 @@ from shared.config import Settings
 from shared.dal.catalog import CatalogStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
+from shared.domain.customers import CustomerLink, CustomerMoved, email_key
 from shared.domain.lifecycle import (
     AlreadyDone,
     NotAllowed,
@@ -39,7 +40,7 @@ from shared.domain.orders import (
 )
 from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 5
 
 
 class PriceCache:
@@ -68,6 +69,28 @@ class PriceCache:
     def store(self, prices: dict[str, Decimal]) -> None:
         expires = self._clock() + self._ttl
         self._entries.update({sku: (price, expires) for sku, price in prices.items()})
+
+
+class CustomerCache:
+    """Which customer an email belongs to, as this environment last saw it. Safe because every
+    order's write checks the link still holds (a stale entry costs one retry): a returning
+    customer's order stays one request."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}
+
+    def lookup(self, key: str) -> str | None:
+        return self._owners.get(key)
+
+    def remember(self, key: str, customer_id: str) -> None:
+        if len(self._owners) >= self.MAX_ENTRIES:
+            self._owners.clear()
+        self._owners[key] = customer_id
+
+    def forget(self, key: str) -> None:
+        self._owners.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class OrderService:
         self._catalog = catalog
         self._settings = settings
         self._prices = price_cache or PriceCache(settings.price_cache_seconds)
+        self._customers = CustomerCache()
         self._clock = clock
         self._new_id = new_id
         self._sleep = sleep
@@ -121,13 +145,9 @@ class OrderService:
     ) -> PlaceResult:
         """Place an order: confirmed with every line reserved, or (``allow_backorder``, for orders
         already sold elsewhere) backordered with nothing reserved when stock is short."""
-        prices, missing = self._prices.lookup(skus_needing_catalog_price(request))
-        if missing:  # cold cache only: the happy path of a warm function reads nothing
-            fetched = self._catalog.prices(missing)
-            self._prices.store(fetched)
-            prices.update(fetched)
-
+        prices = self._prices_for(request)
         order_id = self._new_id()
+        link = self._link(request) if self._orders.links_customers else None
         backorder: list[Shortage] = []
         for attempt in range(MAX_ATTEMPTS):
             now = self._clock()
@@ -141,33 +161,68 @@ class OrderService:
                 idempotency_key=idempotency_key,
                 idempotency_ttl_seconds=self._settings.idempotency_ttl_seconds,
                 backorder=backorder,
+                customer=link,
             )
             if isinstance(decision, Rejected):
                 return decision
             cancelled = self._orders.commit(decision, now=now, attempt=attempt)
-            if cancelled is None:
-                return Placed(decision.order)
-            outcome = interpret_failures(cancelled.failures, request=request, contended=cancelled.contended)
+            outcome = (
+                AlreadyCommitted()
+                if cancelled is None
+                else interpret_failures(cancelled.failures, request=request, contended=cancelled.contended)
+            )
             if isinstance(outcome, AlreadyCommitted):
+                if link is not None:
+                    self._customers.remember(link.email_key, link.customer_id)
                 return Placed(decision.order)
             if isinstance(outcome, Replay):
-                original = self._orders.get(outcome.order_id, consistent=True)
-                if original is None:  # pragma: no cover - the claim and the order commit together
-                    raise RuntimeError("a claimed key points at a missing order")
-                return Placed(original, replayed=True)
+                return self._replay(outcome)
             if isinstance(outcome, PricesChanged):
                 self._prices.store(outcome.prices)
                 prices.update(outcome.prices)
-                continue
-            if isinstance(outcome, OutOfStock) and allow_backorder:
+            elif isinstance(outcome, CustomerMoved):
+                link = self._relink(link, outcome.customer_id)
+            elif isinstance(outcome, OutOfStock) and allow_backorder:
                 backorder = outcome.shortages
-                continue
-            if isinstance(outcome, Contention):
-                if attempt + 1 < MAX_ATTEMPTS:  # no pause before giving up
-                    self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
-                continue
-            return outcome
+            elif isinstance(outcome, Contention):
+                self._pause(attempt)
+            else:
+                return outcome
         return Contention()
+
+    def _prices_for(self, request: NewOrder) -> dict[str, Decimal]:
+        prices, missing = self._prices.lookup(skus_needing_catalog_price(request))
+        if missing:  # cold cache only: the happy path of a warm function reads nothing
+            fetched = self._catalog.prices(missing)
+            self._prices.store(fetched)
+            prices.update(fetched)
+        return prices
+
+    def _replay(self, replay: Replay) -> Placed:
+        original = self._orders.get(replay.order_id, consistent=True)
+        if original is None:  # pragma: no cover - the claim and the order commit together
+            raise RuntimeError("a claimed key points at a missing order")
+        return Placed(original, replayed=True)
+
+    def _pause(self, attempt: int) -> None:
+        if attempt + 1 < MAX_ATTEMPTS:  # no pause before giving up
+            self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+
+    def _link(self, request: NewOrder) -> CustomerLink:
+        key = email_key(request.customer.email)
+        known = self._customers.lookup(key)
+        return CustomerLink(known, key, True) if known else CustomerLink(self._new_id(), key, False)
+
+    def _relink(self, link: CustomerLink | None, owner: str | None) -> CustomerLink | None:
+        """The email belongs to ``owner`` (created first by another order), or to nobody (erased)."""
+        if link is None:  # pragma: no cover - only a linked order has customer writes to fail
+            return None
+        self._customers.forget(link.email_key)
+        return (
+            CustomerLink(owner, link.email_key, True)
+            if owner
+            else CustomerLink(self._new_id(), link.email_key, False)
+        )
 
     def cancel(self, order_id: str, principal: Principal, reason: str) -> ChangeResult:
         """Cancel an order the caller may see. A retried cancel answers with the cancelled order."""
@@ -233,8 +288,8 @@ class OrderService:
             blocked = stock_blocked_until(cancelled.failures)
             if blocked is not None:  # a count or movement dated ahead of this clock: move after it
                 not_before = blocked
-            elif attempt + 1 < MAX_ATTEMPTS:  # the order moved on since it was read
-                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+            else:  # the order moved on since it was read
+                self._pause(attempt)
         return Contention()
 
     def get(self, order_id: str, principal: Principal) -> Order | None:

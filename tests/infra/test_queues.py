@@ -356,9 +356,13 @@ def test_inventory_events_only_sends_to_its_failures_queue(synthesized: Synthesi
     assert not actions & CONSUME_ACTIONS
 
 
-def test_feed_reaches_orders_and_catalog_but_not_api_keys(synthesized: Synthesized) -> None:
+def test_feed_reaches_orders_catalog_and_customers_but_not_api_keys(synthesized: Synthesized) -> None:
     statements = role_statements(synthesized, spec.MARKETPLACE_FEED)
-    assert tables_in(statements, table_ids(synthesized)) == {spec.ORDERS.id, spec.CATALOG.id}
+    assert tables_in(statements, table_ids(synthesized)) == {
+        spec.ORDERS.id,
+        spec.CATALOG.id,
+        spec.CUSTOMERS.id,
+    }
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)

@@ -203,9 +203,9 @@ def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
 # --- least privilege ------------------------------------------------------------------------
 
 
-def test_api_function_reaches_orders_and_catalog_but_not_api_keys(synthesized: Synthesized) -> None:
+def test_api_function_reaches_orders_catalog_and_customers_but_not_api_keys(synthesized: Synthesized) -> None:
     reached = tables_in(role_statements(synthesized, spec.API), table_ids(synthesized))
-    assert reached == {spec.ORDERS.id, spec.CATALOG.id}
+    assert reached == {spec.ORDERS.id, spec.CATALOG.id, spec.CUSTOMERS.id}
     assert spec.API_KEYS.id not in reached
 
 
@@ -228,7 +228,10 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
         assert actions == set(spec.TABLE_ACTIONS[use.access])
         assert ("dynamodb:GetItem" in actions) == (use.access != "write")
         assert bool(actions & WRITE_ACTIONS) == (use.access != "read")
-        assert "dynamodb:DeleteItem" not in actions  # no function deletes: done items expire (TTL)
+        # Only the customers table may be deleted from (an email's claim is released); elsewhere
+        # finished items expire by TTL.
+        assert ("dynamodb:DeleteItem" in actions) == (use.access == "read_write_delete")
+        assert use.access != "read_write_delete" or use.table is spec.CUSTOMERS
     for st in statements:
         assert not any(a in ("*", "dynamodb:*") for a in as_list(st["Action"]))
     granted = {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}

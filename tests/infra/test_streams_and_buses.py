@@ -207,13 +207,17 @@ def test_put_events_only_on_the_buses_a_function_publishes_on(
     }
 
 
-def test_only_inventory_events_publishes_and_nothing_deletes(synthesized: Synthesized) -> None:
+def test_only_inventory_events_publishes_and_only_the_api_deletes_customers(synthesized: Synthesized) -> None:
     assert {spec.INVENTORY_EVENTS.name} == PUBLISHERS
+    customers = table_ids(synthesized)[spec.CUSTOMERS.id]
     for fn in spec.FUNCTIONS:
-        actions = all_actions(role_statements(synthesized, fn))
+        statements = role_statements(synthesized, fn)
+        actions = all_actions(statements)
         expected = fn is spec.INVENTORY_EVENTS
         assert ("events:PutEvents" in actions) == expected, fn.name
-        assert "dynamodb:DeleteItem" not in actions, fn.name
+        deletes = [st for st in statements if "dynamodb:DeleteItem" in as_list(st["Action"])]
+        assert all(refs(st["Resource"]) <= {customers} for st in deletes), fn.name
+        assert bool(deletes) == (fn is spec.API), fn.name
 
 
 def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesized) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from shared import deps
+from shared.services.orders import MAX_ATTEMPTS
 from tests.support.http import ApiClient, Reply
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]}
@@ -191,7 +192,7 @@ def test_transactions_cancelled_by_throttling_are_retried_then_503(
     monkeypatch.setattr(store._db, "transact_write_items", throttled)
     monkeypatch.setattr(deps.order_service(), "_sleep", lambda _: None)
     assert_problem(web.post("/orders", ORDER), 503)
-    assert len(attempts) == 4  # MAX_ATTEMPTS, then the caller is told to retry
+    assert len(attempts) == MAX_ATTEMPTS  # then the caller is told to retry
 
 
 def test_a_body_that_is_not_utf8_is_400(stocked: ApiClient) -> None:

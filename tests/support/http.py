@@ -83,3 +83,9 @@ class ApiClient:
 
     def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.request("PUT", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, **kw)

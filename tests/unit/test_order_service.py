@@ -12,6 +12,7 @@ import pytest
 from shared.config import Settings
 from shared.dal.orders import Cancelled, OrderQuery
 from shared.domain.auth import Principal
+from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer, email_key
 from shared.domain.orders import (
     ClaimKey,
     Contention,
@@ -62,7 +63,8 @@ class FakeCatalog:
 class FakeOrders:
     """OrderStore.commit/get/query: commit answers with scripted outcomes, then succeeds."""
 
-    def __init__(self, *script: Script, stored: dict[str, Order] | None = None) -> None:
+    def __init__(self, *script: Script, stored: dict[str, Order] | None = None, links: bool = False) -> None:
+        self.links_customers = links
         self.script = list(script)
         self.plans: list[OrderPlan] = []
         self.stored = dict(stored or {})
@@ -447,3 +449,65 @@ def test_a_resent_plan_that_already_committed_is_placed_not_replayed() -> None:
     assert isinstance(placed, Placed)
     assert not placed.replayed
     assert orders.gets == []
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+def link_failure(kind: type[Any], old: dict[str, Any] | None) -> Script:
+    def answer(plan: OrderPlan) -> Cancelled:
+        [write] = [w for w in plan.writes if isinstance(w, kind)]
+        return Cancelled(failures=[Failure(write, old)], contended=False)
+
+    return answer
+
+
+def customer_writes(plan: OrderPlan) -> list[Any]:
+    return [w for w in plan.writes if isinstance(w, ClaimEmail | CheckEmail | CreateCustomer | TouchCustomer)]
+
+
+def test_a_new_email_creates_a_customer_and_the_next_order_checks_the_remembered_link() -> None:
+    orders = FakeOrders(links=True)
+    svc = service(orders, FakeCatalog({"MUG": Decimal("5.00")}))
+
+    first = svc.place(request(), STAFF, None)
+    second = svc.place(request(customer={"email": " A@B.CO", "name": "A"}), STAFF, None)
+
+    assert isinstance(first, Placed) and isinstance(second, Placed)
+    assert first.order.customer_id == second.order.customer_id == "order-2"
+    key = email_key("a@b.co")
+    assert customer_writes(orders.plans[0])[0] == ClaimEmail(key, "order-2")
+    assert isinstance(customer_writes(orders.plans[0])[1], CreateCustomer)
+    assert customer_writes(orders.plans[1]) == [
+        CheckEmail(key, "order-2"),
+        TouchCustomer("order-2", first.order.created_at),
+    ]
+
+
+def test_an_email_another_order_claimed_first_links_to_that_customer() -> None:
+    orders = FakeOrders(link_failure(ClaimEmail, {"customer_id": "c-first"}), links=True)
+
+    placed = service(orders, FakeCatalog({"MUG": Decimal("5.00")})).place(request(), STAFF, None)
+
+    assert isinstance(placed, Placed) and placed.order.customer_id == "c-first"
+    assert customer_writes(orders.plans[1])[0] == CheckEmail(email_key("a@b.co"), "c-first")
+
+
+def test_a_remembered_customer_that_was_erased_gives_way_to_a_new_one() -> None:
+    orders = FakeOrders(links=True)
+    svc = service(orders, FakeCatalog({"MUG": Decimal("5.00")}))
+    svc.place(request(), STAFF, None)
+    orders.script.append(link_failure(CheckEmail, None))  # the email was released by an erasure
+
+    again = svc.place(request(), STAFF, None)
+
+    assert isinstance(again, Placed)
+    assert again.order.customer_id not in (None, "order-2")
+    assert isinstance(customer_writes(orders.plans[-1])[0], ClaimEmail)
+
+
+def test_orders_are_not_linked_by_a_store_without_the_customers_table() -> None:
+    orders = FakeOrders()
+    placed = service(orders, FakeCatalog({"MUG": Decimal("5.00")})).place(request(), STAFF, None)
+    assert isinstance(placed, Placed) and placed.order.customer_id is None
+    assert customer_writes(orders.plans[0]) == []

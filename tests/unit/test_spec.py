@@ -95,6 +95,7 @@ def test_api_and_authorizer_tables() -> None:
     assert set(function_environment(function("api"), physical, queue_url)) & TABLE_VARIABLES == {
         "OMS_ORDERS_TABLE",
         "OMS_CATALOG_TABLE",
+        "OMS_CUSTOMERS_TABLE",
     }
     assert set(function_environment(function("authorizer"), physical, queue_url)) & TABLE_VARIABLES == {
         "OMS_API_KEYS_TABLE"

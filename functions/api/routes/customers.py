@@ -1,0 +1,101 @@
+"""Customer routes (staff only): find, read, correct, list orders, erase."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from shared import deps
+from shared.dal.cursors import InvalidCursor
+from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.models.common import Email
+from shared.models.customers import CustomerPage, CustomerPatch, CustomerRecord, Erasure
+from shared.models.orders import OrderPage
+from shared.observability import logger
+from shared.services.customers import EmailInUse, ErasureIncomplete
+
+router = Router()
+CustomerId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+@router.get("/customers", summary="Find a customer by email", tags=["customers"])
+def find_customers(
+    email: Annotated[Email, Query(description="Matched whatever its case or surrounding spaces")],
+) -> Response[CustomerPage]:
+    staff_only(router)
+    return json_response(200, CustomerPage(items=deps.customer_service().find_by_email(email)))
+
+
+@router.get("/customers/<customer_id>", summary="Read a customer", tags=["customers"])
+def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
+    staff_only(router)
+    record = deps.customer_service().get(customer_id)
+    if record is None:
+        raise not_found(f"Customer {customer_id}")
+    return json_response(200, record)
+
+
+@router.patch(
+    "/customers/<customer_id>",
+    summary="Correct a customer's details (orders keep the details they were placed with)",
+    tags=["customers"],
+    responses={409: {"description": "Another customer has this email"}},
+)
+def patch_customer(
+    customer_id: CustomerId, patch: Annotated[CustomerPatch, Body()]
+) -> Response[CustomerRecord]:
+    staff_only(router)
+    result = deps.customer_service().patch(customer_id, patch)
+    if result is None:
+        raise not_found(f"Customer {customer_id}")
+    if isinstance(result, EmailInUse):
+        raise ProblemError(409, "email-in-use", "Conflict", "Another customer has this email.")
+    logger.info("customer corrected", customer_id=customer_id, fields=sorted(patch.model_fields_set))
+    return json_response(200, result)
+
+
+@router.get(
+    "/customers/<customer_id>/orders", summary="A customer's orders, newest first", tags=["customers"]
+)
+def customer_orders(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[OrderPage]:
+    staff_only(router)
+    try:
+        found = deps.customer_service().orders(customer_id, next_token, limit)
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    if found is None:
+        raise not_found(f"Customer {customer_id}")
+    return json_response(200, OrderPage(items=found[0], next_token=found[1]))
+
+
+@router.delete(
+    "/customers/<customer_id>",
+    summary="Erase a customer: personal data leaves the customer and every order; totals stay",
+    tags=["customers"],
+    responses={
+        200: {"description": "Erased (asking again answers the same)"},
+        503: {"description": "Some orders are not yet visible to the erasure: ask again"},
+    },
+)
+def erase_customer(customer_id: CustomerId) -> Response[Erasure]:
+    staff_only(router)
+    result = deps.customer_service().erase(customer_id)
+    if result is None:
+        raise not_found(f"Customer {customer_id}")
+    if isinstance(result, ErasureIncomplete):
+        raise ProblemError(
+            503,
+            "erasure-incomplete",
+            "Service Unavailable",
+            f"{result.seen} of the customer's {result.expected} orders were erased; ask again to finish.",
+            headers={"Retry-After": "2"},
+        )
+    logger.info("customer erased", customer_id=customer_id, orders_erased=result.orders_erased)
+    return json_response(200, result)

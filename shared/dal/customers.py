@@ -1,0 +1,224 @@
+"""Customers in DynamoDB (the customers table) and erasure of their personal data on orders.
+
+customers table (pk, sk):
+  CUSTOMER#{customer_id}  PROFILE   the customer (email, name, phone, addresses, counts, dates)
+  EMAIL#{sha256(email)}   EMAIL     which customer an email belongs to (one customer per email)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.dal.dynamo import error_code, from_item, to_item, to_values
+from shared.domain.customers import (
+    CheckEmail,
+    ClaimEmail,
+    CreateCustomer,
+    CustomerWrite,
+    TouchCustomer,
+    email_key,
+)
+from shared.models.customers import CustomerPatch, CustomerRecord
+
+PROFILE = "PROFILE"
+EMAIL = "EMAIL"
+PERSONAL = ("email", "name", "phone", "addresses")
+
+
+def profile_key(customer_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": PROFILE}}
+
+
+def email_item_key(key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"EMAIL#{key}"}, "sk": {"S": EMAIL}}
+
+
+def customer_write(table: str, write: CustomerWrite) -> dict[str, Any]:
+    """One TransactWriteItems entry of an order's customer link."""
+    if isinstance(write, ClaimEmail):
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": {**email_item_key(write.email_key), **to_item({"customer_id": write.customer_id})},
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",  # whose it is
+            }
+        }
+    if isinstance(write, CheckEmail):
+        return {
+            "ConditionCheck": {
+                "TableName": table,
+                "Key": email_item_key(write.email_key),
+                "ConditionExpression": "customer_id = :id",
+                "ExpressionAttributeValues": to_values({":id": write.customer_id}),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+    if isinstance(write, CreateCustomer):
+        record = {
+            "customer_id": write.customer_id,
+            "email": write.email,
+            "name": write.name,
+            "phone": write.phone,
+            "addresses": [write.address.model_dump(exclude_none=True)] if write.address else None,
+            "first_channel": write.channel,
+            "order_count": 1,
+            "created_at": write.at,
+            "updated_at": write.at,
+            "last_order_at": write.at,
+        }
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": {**profile_key(write.customer_id), **to_item(record)},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+    if isinstance(write, TouchCustomer):
+        return {
+            "Update": {
+                "TableName": table,
+                "Key": profile_key(write.customer_id),
+                "UpdateExpression": "SET last_order_at = :at ADD order_count :one",
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(erased_at) "
+                "AND attribute_not_exists(erasing)",
+                "ExpressionAttributeValues": to_values({":at": write.at, ":one": 1}),
+            }
+        }
+    raise TypeError(f"unknown write {write!r}")  # pragma: no cover
+
+
+def record_of(item: dict[str, Any]) -> CustomerRecord:
+    return CustomerRecord.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "erasing")})
+
+
+class EmailTaken(Exception):
+    """Another customer has this email."""
+
+
+class CustomerChanged(Exception):
+    """The customer changed (or was erased) between the read and the write: read again."""
+
+
+class CustomerStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def get(self, customer_id: str, *, consistent: bool = False) -> CustomerRecord | None:
+        item = from_item(
+            self._db.get_item(
+                TableName=self._table, Key=profile_key(customer_id), ConsistentRead=consistent
+            ).get("Item")
+        )
+        return record_of(item) if item else None
+
+    def owner_of(self, email: str) -> str | None:
+        """The id of the customer an email belongs to."""
+        item = from_item(
+            self._db.get_item(TableName=self._table, Key=email_item_key(email_key(email))).get("Item")
+        )
+        return str(item["customer_id"]) if item else None
+
+    def patch(self, current: CustomerRecord, patch: CustomerPatch, now: str) -> None:
+        """Apply staff corrections on condition that the customer is still as read; a new email
+        moves the email's claim in the same transaction (EmailTaken if another customer has it)."""
+        values: dict[str, Any] = {":now": now, ":read": current.updated_at}
+        sets = ["updated_at = :now"]
+        for name in patch.model_fields_set:
+            value = getattr(patch, name)
+            if name == "addresses":
+                value = [a.model_dump(exclude_none=True) for a in value or []]
+            values[f":{name}"] = value
+            sets.append(f"#{name} = :{name}")
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": profile_key(current.customer_id),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "updated_at = :read AND attribute_not_exists(erased_at)",
+            "ExpressionAttributeNames": {f"#{n}": n for n in patch.model_fields_set},
+            "ExpressionAttributeValues": to_values(values),
+        }
+        items: list[dict[str, Any]] = [{"Update": update}]
+        moved = (
+            patch.email is not None
+            and current.email is not None
+            and email_key(patch.email) != email_key(current.email)
+        )
+        if moved and patch.email is not None and current.email is not None:
+            items += [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": email_item_key(email_key(current.email)),
+                        "ConditionExpression": "customer_id = :id",
+                        "ExpressionAttributeValues": to_values({":id": current.customer_id}),
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {
+                            **email_item_key(email_key(patch.email)),
+                            **to_item({"customer_id": current.customer_id}),
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if len(reasons) == 3 and reasons[2] == "ConditionalCheckFailed":
+                raise EmailTaken from exc
+            raise CustomerChanged from exc
+
+    def start_erasure(self, record: CustomerRecord, now: str) -> None:
+        """Step one: the email no longer finds the customer (a later order with it creates a new
+        one; an order placed meanwhile with a remembered link fails its check and does the same)
+        and the profile is marked as being erased. Idempotent."""
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": profile_key(record.customer_id),
+                    "UpdateExpression": "SET erasing = if_not_exists(erasing, :now)",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": to_values({":now": now}),
+                }
+            }
+        ]
+        if record.email is not None:
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": email_item_key(email_key(record.email)),
+                        "ConditionExpression": "attribute_not_exists(pk) OR customer_id = :id",
+                        "ExpressionAttributeValues": to_values({":id": record.customer_id}),
+                    }
+                }
+            )
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            raise CustomerChanged from exc
+
+    def finish_erasure(self, customer_id: str, now: str) -> None:
+        """Last step: the person's details leave the profile; ids, counts and dates stay."""
+        self._db.update_item(
+            TableName=self._table,
+            Key=profile_key(customer_id),
+            UpdateExpression="REMOVE #email, #name, phone, addresses, erasing "
+            "SET erased_at = if_not_exists(erased_at, :now), updated_at = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#email": "email", "#name": "name"},
+            ExpressionAttributeValues=to_values({":now": now}),
+        )
