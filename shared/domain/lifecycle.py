@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from shared.domain.backorders import order_quantities
 from shared.domain.inventory import MoveStock, RecordMovement, stamp
@@ -141,21 +142,49 @@ def _too_many(lines: Sequence[LineQuantityIn], limits: Mapping[str, int], what: 
     return Rejected(errors) if errors else None
 
 
-def _stock_move(
-    sku: str, units: int, *, location: str, as_of: str, now: datetime, unreserve: int, movement: Movement
-) -> tuple[Write, Write]:
-    """The product item's update and its ledger entry. The movement is dated ``as_of`` and recorded
-    as the location's newest movement, so a count taken earlier but arriving later keeps it."""
-    move = MoveStock(
-        sku=sku,
-        location=location,
-        change=units,
-        at=iso(now),
-        after=as_of,
-        moved_at=as_of,
-        unreserve=unreserve,
-    )
-    return move, RecordMovement(movement)
+def _stock_moves(
+    order: Order,
+    units: Mapping[str, int],
+    *,
+    kind: Literal["shipment", "return"],
+    location: str,
+    as_of: str,
+    now: datetime,
+    update_id: str,
+    actor: str,
+) -> list[Write]:
+    """Each SKU's product item update and its ledger entry. A shipment takes the units out of on
+    hand and reserved together; a return puts them back on hand (and available). The movement is
+    dated ``as_of`` and recorded as the location's newest, so a count taken earlier but arriving
+    later keeps it."""
+    writes: list[Write] = []
+    sign = -1 if kind == "shipment" else 1
+    for sku, quantity in sorted(units.items()):
+        writes.append(
+            MoveStock(
+                sku=sku,
+                location=location,
+                change=sign * quantity,
+                at=iso(now),
+                after=as_of,
+                moved_at=as_of,
+                unreserve=quantity if kind == "shipment" else 0,
+            )
+        )
+        movement = Movement(
+            sku=sku,
+            location=location,
+            kind=kind,
+            change=sign * quantity,
+            as_of=as_of,
+            recorded_at=iso(now),
+            source=SHIPPING_SOURCE,
+            update_id=update_id,
+            reason=f"order {order.order_id}: {kind}",
+            actor=actor,
+        )
+        writes.append(RecordMovement(movement))
+    return writes
 
 
 def decide_shipment(
@@ -203,28 +232,16 @@ def decide_shipment(
     shipped = _next(order, status, now=now, actor=actor, reason=f"shipped {described} with {request.carrier}")
     shipped = shipped.model_copy(update={"shipments": [*order.shipments, shipment]})
     writes: list[Write] = [ReplaceOrder(shipped, order.status, order.updated_at)]
-    for sku, quantity in sorted(units.items()):
-        movement = Movement(
-            sku=sku,
-            location=request.location,
-            kind="shipment",
-            change=-quantity,
-            as_of=as_of,
-            recorded_at=iso(now),
-            source=SHIPPING_SOURCE,
-            update_id=shipment_id,
-            reason=f"order {order.order_id} shipped",
-            actor=actor,
-        )
-        writes += _stock_move(
-            sku,
-            -quantity,
-            location=request.location,
-            as_of=as_of,
-            now=now,
-            unreserve=quantity,
-            movement=movement,
-        )
+    writes += _stock_moves(
+        order,
+        units,
+        kind="shipment",
+        location=request.location,
+        as_of=as_of,
+        now=now,
+        update_id=shipment_id,
+        actor=actor,
+    )
     return OrderPlan(order=shipped, writes=tuple(writes))
 
 
@@ -281,22 +298,16 @@ def decide_return(
     returned = returned.model_copy(update={"returns": [*order.returns, record]})
     writes: list[Write] = [ReplaceOrder(returned, order.status, order.updated_at)]
     if request.restock:
-        for sku, quantity in sorted(units.items()):
-            movement = Movement(
-                sku=sku,
-                location=request.location,
-                kind="return",
-                change=quantity,
-                as_of=as_of,
-                recorded_at=iso(now),
-                source=SHIPPING_SOURCE,
-                update_id=return_id,
-                reason=f"order {order.order_id} returned",
-                actor=actor,
-            )
-            writes += _stock_move(
-                sku, quantity, location=request.location, as_of=as_of, now=now, unreserve=0, movement=movement
-            )
+        writes += _stock_moves(
+            order,
+            units,
+            kind="return",
+            location=request.location,
+            as_of=as_of,
+            now=now,
+            update_id=return_id,
+            actor=actor,
+        )
     return OrderPlan(order=returned, writes=tuple(writes))
 
 

@@ -159,7 +159,7 @@ def test_a_cancel_racing_a_shipment_one_wins_and_stock_is_exact() -> None:
         ensure_tables(dynamodb)
         CatalogStore(dynamodb, CATALOG.local_name).put_product("MUG", "Mug", Decimal("5.00"), "now")
         inventory = InventoryStore(dynamodb, CATALOG.local_name)
-        StockService(inventory).count("MUG", 5, location="default", actor="test", update_id=None)
+        StockService(inventory).count("MUG", 10, location="default", actor="test", update_id=None)
 
         def service() -> OrderService:
             db = boto3.client("dynamodb", endpoint_url=aws.url)
@@ -202,6 +202,6 @@ def test_a_cancel_racing_a_shipment_one_wins_and_stock_is_exact() -> None:
         assert stock is not None
         ledger = inventory.movements("MUG", None, 100)[0]
         shipped = -sum(m.change for m in ledger if m.kind == "shipment")
-        assert (stock.on_hand, stock.reserved, stock.available) == (5 - shipped, 0, 5 - shipped)
+        assert (stock.on_hand, stock.reserved, stock.available) == (10 - shipped, 0, 10 - shipped)
     finally:
         aws.stop()
