@@ -448,7 +448,11 @@ def base_environment(fn: Function) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "OMS_FUNCTION": fn.name,
-        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",  # responses hold personal data
+        # Personal data stays out of logs and traces (shared/observability.py): X-Ray keeps no response
+        # and no exception object as metadata, and no event is logged whole.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
+        "POWERTOOLS_LOGGER_LOG_EVENT": "false",
         **fn.environment,
     }
 
