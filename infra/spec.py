@@ -58,6 +58,9 @@ class Table:
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     stream: bool = False  # a DynamoDB stream with old and new images (for StreamTrigger)
+    # Holds personal data (customers' emails, names, phones, addresses): encrypted at rest with the
+    # stack's customer-managed KMS key (one key for every such table) instead of an AWS-managed one.
+    personal_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ ORDERS = Table(
         Index("by_day", "created_day", "created_key"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
+    personal_data=True,  # each order holds its customer and shipping address
 )
 
 CATALOG = Table(
