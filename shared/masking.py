@@ -20,7 +20,6 @@ Only ``re`` at import, and the patterns are compiled on first use: cold start ma
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from functools import cache, lru_cache
@@ -199,7 +198,9 @@ def _fields(value: Any) -> dict[str, Any] | None:
     if callable(getattr(value, "model_dump", None)):
         fields: dict[str, Any] = value.model_dump(mode="json")
         return fields
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses
+
         return dataclasses.asdict(value)
     return None
 
