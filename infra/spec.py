@@ -60,6 +60,9 @@ class Table:
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     stream: bool = False  # a DynamoDB stream with old and new images (for StreamTrigger)
+    # Holds personal data (customers' emails, names, phones, addresses): encrypted at rest with the
+    # stack's customer-managed KMS key (one key for every such table) instead of an AWS-managed one.
+    personal_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ ORDERS = Table(
         Index("by_customer", "customer_id", "created_key"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
+    personal_data=True,  # each order holds its customer and shipping address
 )
 
 CATALOG = Table(
@@ -466,7 +470,11 @@ def base_environment(fn: Function) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "OMS_FUNCTION": fn.name,
-        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",  # responses hold personal data
+        # Personal data stays out of logs and traces (shared/observability.py): X-Ray keeps no response
+        # and no exception object as metadata, and no event is logged whole.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
+        "POWERTOOLS_LOGGER_LOG_EVENT": "false",
         **fn.environment,
     }
 

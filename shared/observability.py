@@ -1,19 +1,82 @@
 """Logger, Tracer and Metrics shared by every function (service and namespace from the environment).
 
 Rules for anything that logs: never log a request body, a customer, an address or an email.
-Log identifiers (order_id, sku, channel, key_id) and outcomes only.
+Log identifiers (order_id, sku, channel, key_id) and outcomes only. Trace with
+``capture_response=False, capture_error=False`` wherever an order may pass: X-Ray would keep a
+response, or an exception object, as metadata.
+
+Behind those rules, ``shared.masking`` masks personal data in every log record (``MaskingFormatter``)
+and in every exception message X-Ray records for a traced function (``MaskedTraces``).
 """
 
 from __future__ import annotations
 
+import traceback
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+from shared.masking import mask_record, mask_text
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.logging.types import LogRecord
 
 # Reads and health checks publish no business metrics; that is expected, not worth a warning per call.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
-logger = Logger()
+
+class MaskingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter, with personal data masked in the finished record: the message, every
+    extra and appended key, the exception with its traceback."""
+
+    def serialize(self, log: LogRecord) -> str:
+        return super().serialize(mask_record(log))
+
+
+class MaskedTraces:
+    """The X-Ray recorder, except that an exception leaving a traced function is recorded with its
+    message masked (the SDK records ``str(exception)``, and pydantic's messages quote their input).
+
+    Everything else is the recorder's own. Powertools Tracer calls ``in_subsegment`` around every
+    ``capture_lambda_handler`` and ``capture_method``.
+    """
+
+    def __init__(self, recorder: Any) -> None:
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._recorder, name)
+
+    @contextmanager
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[Any]:
+        # As aws_xray_sdk's SubsegmentContextManager, but recording the exception itself.
+        subsegment = self._recorder.begin_subsegment(name=name, **kwargs)
+        try:
+            yield subsegment
+        except BaseException as exc:
+            if subsegment is not None:
+                _record_masked(subsegment, exc, self._recorder.max_trace_back)
+            raise
+        finally:
+            if subsegment is not None:
+                self._recorder.end_subsegment()
+
+
+def _record_masked(subsegment: Any, exc: BaseException, max_trace_back: int | None) -> None:
+    subsegment.add_exception(exc, traceback.extract_tb(exc.__traceback__, limit=max_trace_back))
+    cause = getattr(subsegment, "cause", None)
+    for recorded in cause.get("exceptions", []) if isinstance(cause, dict) else []:
+        message = getattr(recorded, "message", None)
+        if isinstance(message, str):
+            recorded.message = mask_text(message)
+
+
+logger = Logger(logger_formatter=MaskingFormatter())
 # Patch only botocore: patching every library Powertools knows imports requests and more at init.
 tracer = Tracer(patch_modules=["botocore"])
+tracer.provider = MaskedTraces(tracer.provider)  # type: ignore[assignment]
 metrics = Metrics()

@@ -17,7 +17,8 @@ deps.order_service()  # clients and stores are created once, during init
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)  # responses hold personal data
+# Responses hold personal data, and X-Ray would keep an exception object (with its message) whole.
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return guard_request(event, settings().max_body_bytes) or app.resolve(event, context)

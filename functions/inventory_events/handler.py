@@ -29,7 +29,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 deps.inventory_events()  # clients are created once, during init
 
 
-@tracer.capture_method(capture_response=False)
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     if stream is None or not stream.keys:
@@ -55,7 +55,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

@@ -48,7 +48,7 @@ dead_letters()
 MIN_REMAINING_MS = 10_000
 
 
-@tracer.capture_method(capture_response=False)
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     receives = record.attributes.approximate_receive_count
     try:
@@ -92,7 +92,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

@@ -57,7 +57,7 @@ def _park(body: str, message_id: str, reason: str) -> bool:
     return True
 
 
-@tracer.capture_method(capture_response=False)
+@tracer.capture_method(capture_response=False, capture_error=False)
 def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
     """The message ids SQS should deliver again."""
     retry: list[str] = []
@@ -110,7 +110,7 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     retry = handle(SQSEvent(event), context)

@@ -1,13 +1,24 @@
 """DynamoDB tables: one per ``spec.TABLES`` entry; a table with ``stream`` gets a stream with old and new
-images (what a ``spec.StreamTrigger`` on it reads)."""
+images (what a ``spec.StreamTrigger`` on it reads).
+
+Tables with ``personal_data`` are encrypted with one customer-managed KMS key (``PERSONAL_DATA_KEY_ALIAS``,
+rotated yearly, kept when the stack goes): who may read them is then also who may use that key, and
+the key's use is in CloudTrail. The others use the AWS-managed key. ``grant`` gives a role a spec
+access to a table together with the key actions that access needs; a stream trigger's read (the event
+source mapping's ``grant_stream_read``) brings its own decrypt.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra import spec
+
+PERSONAL_DATA_KEY_ALIAS = "alias/oms-personal-data"
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -19,10 +30,38 @@ class Tables(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self.personal_data_key: kms.Key | None = None
+        if any(t.personal_data for t in spec.TABLES):
+            self.personal_data_key = kms.Key(
+                self,
+                "PersonalDataKey",
+                alias=PERSONAL_DATA_KEY_ALIAS,
+                description="OMS: encrypts the DynamoDB tables that hold personal data (customers, orders)",
+                enable_key_rotation=True,
+                # Retained with the tables: deleting it would make every retained table unreadable.
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         self.by_id: dict[str, dynamodb.Table] = {t.id: self._table(t) for t in spec.TABLES}
 
     def table(self, table: spec.Table) -> dynamodb.Table:
         return self.by_id[table.id]
+
+    def grant(self, table: spec.Table, grantee: iam.IGrantable, access: spec.Access) -> None:
+        """Exactly the spec's DynamoDB actions for ``access`` on the table and its indexes and, on a table
+        encrypted with the personal-data key, that key's use: decrypt to read, encrypt too to write."""
+        self.table(table).grant(grantee, *spec.TABLE_ACTIONS[access])
+        if not table.personal_data:
+            return
+        key = self._key()
+        if access == "read":
+            key.grant_decrypt(grantee)
+        else:
+            key.grant_encrypt_decrypt(grantee)
+
+    def _key(self) -> kms.Key:
+        if self.personal_data_key is None:  # pragma: no cover - created whenever a table needs it
+            raise RuntimeError("no personal-data key")
+        return self.personal_data_key
 
     def _table(self, table: spec.Table) -> dynamodb.Table:
         resource = dynamodb.Table(
@@ -34,7 +73,12 @@ class Tables(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            encryption=(
+                dynamodb.TableEncryption.CUSTOMER_MANAGED
+                if table.personal_data
+                else dynamodb.TableEncryption.AWS_MANAGED
+            ),
+            encryption_key=self._key() if table.personal_data else None,
             removal_policy=RemovalPolicy.RETAIN,
             time_to_live_attribute=table.ttl_attribute,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if table.stream else None,

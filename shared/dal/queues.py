@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shared.masking import mask_text
+
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
@@ -25,7 +27,8 @@ class DeadLetters:
             QueueUrl=self._url,
             MessageBody=body,
             MessageAttributes={
-                "oms_reason": {"DataType": "String", "StringValue": attribute_text(reason)},
+                # Reasons name fields, never values; masked all the same, as a log line would be.
+                "oms_reason": {"DataType": "String", "StringValue": attribute_text(mask_text(reason))},
                 "oms_source": {"DataType": "String", "StringValue": attribute_text(source)},
                 "oms_source_message_id": {
                     "DataType": "String",

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from shared.domain.auth import Principal
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
-from shared.marketplaces import ChannelOrder, adapter
+from shared.marketplaces import MARKETPLACES, ChannelOrder, adapter
 from shared.marketplaces.generic import to_order_for_channel
 from shared.models.feeds import FeedMessage
 from shared.models.orders import Order
@@ -119,5 +119,8 @@ def describe(exc: ValidationError) -> str:
 
 
 def _marketplace_of(document: object) -> str | None:
+    """The envelope's marketplace, for the log line, when it is one this feed knows: any other value is
+    the sender's text (it could be anything, personal data too), so it is not repeated; the message on
+    the dead-letter queue has it."""
     value = document.get("marketplace") if isinstance(document, dict) else None
-    return value if isinstance(value, str) and len(value) <= 32 else None
+    return value if value in MARKETPLACES else None

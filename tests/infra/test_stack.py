@@ -177,7 +177,12 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
 
     for name, value in spec.base_environment(fn).items():
         assert env[name] == value
+    # Personal data stays out of traces and logs: no response or exception object kept by X-Ray, no
+    # event logged whole, no Powertools debug output (it would print records and exceptions unmasked).
     assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert env["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+    assert env["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
+    assert "POWERTOOLS_DEBUG" not in env
 
     table_vars = {t.env_var for t in spec.TABLES}
     assert {k for k in env if k in table_vars} == {use.table.env_var for use in fn.uses}

@@ -250,7 +250,9 @@ def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesi
     (log_group_id,) = refs(
         function_resource(synthesized, spec.INVENTORY_EVENTS)[1]["Properties"]["LoggingConfig"]
     )
-    assert reached == {orders, catalog, failures, bus, log_group_id}
+    # The orders table's key too: orders hold personal data (tests/infra/test_personal_data_key.py).
+    personal_data_key = synthesized.logical_id(synthesized.stack.tables.personal_data_key)
+    assert reached == {orders, catalog, failures, bus, log_group_id, personal_data_key}
     wildcard = {a for st in statements if st["Resource"] == "*" for a in as_list(st["Action"])}
     assert wildcard == {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 
