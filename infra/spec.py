@@ -203,6 +203,7 @@ CUSTOMERS = Table(
     id="Customers",
     env_var="OMS_CUSTOMERS_TABLE",
     local_name="oms-customers",
+    personal_data=True,  # the people behind the orders
     # CUSTOMER#{id} PROFILE (the person), EMAIL#{sha256} EMAIL (which customer an email belongs to)
 )
 

@@ -45,8 +45,9 @@ def key_actions(statements: list[dict[str, Any]], key: str) -> set[str]:
 # --- the key and the tables ---------------------------------------------------------------------
 
 
-def test_orders_hold_personal_data_and_the_catalog_does_not() -> None:
+def test_orders_and_customers_hold_personal_data_and_the_catalog_does_not() -> None:
     assert spec.ORDERS.personal_data
+    assert spec.CUSTOMERS.personal_data
     assert not spec.CATALOG.personal_data
     assert not spec.API_KEYS.personal_data
 
