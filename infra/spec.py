@@ -274,7 +274,7 @@ EVENTS_TAP = Queue(
 EVENTS = Bus(id="Events", env_var="OMS_EVENT_BUS", name="oms-events", local_tap=EVENTS_TAP)
 
 BUSES: tuple[Bus, ...] = (EVENTS,)
-EVENT_SOURCE = _events.EVENT_SOURCE  # the source of every event the functions publish
+EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # --- functions ----------------------------------------------------------------------------
 

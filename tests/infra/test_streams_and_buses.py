@@ -124,7 +124,7 @@ def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus
         if r["Properties"].get("EventBusName") == {"Ref": bus_id}
     ]
     (rule,) = rules
-    assert rule["EventPattern"] == {"source": [spec.EVENT_SOURCE]}
+    assert rule["EventPattern"] == {"source": list(spec.EVENT_SOURCES)}
     assert rule["State"] == "ENABLED"
     (target,) = rule["Targets"]
     (log_group_id,) = refs(target["Arn"])
@@ -155,7 +155,7 @@ def test_every_published_event_is_archived(synthesized: Synthesized, bus: spec.B
         for a in synthesized.of_type("AWS::Events::Archive").values()
         if a["Properties"]["SourceArn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
     ]
-    assert archive["EventPattern"] == {"source": [spec.EVENT_SOURCE]}
+    assert archive["EventPattern"] == {"source": list(spec.EVENT_SOURCES)}
     assert archive["RetentionDays"] > 0
 
 
