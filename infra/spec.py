@@ -187,6 +187,7 @@ ORDERS = Table(
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
     personal_data=True,  # each order holds its customer and shipping address
+    stream=True,  # order changes become order events (order_events)
 )
 
 CATALOG = Table(
@@ -268,6 +269,14 @@ INVENTORY_EVENTS_FAILURES = Queue(
     retention_days=14,
 )
 
+# Where the order-events stream mapping records a batch it gave up on (pointers, as above).
+ORDER_EVENTS_FAILURES = Queue(
+    id="OrderEventsFailures",
+    env_var="OMS_ORDER_EVENTS_FAILURES_URL",
+    local_name="oms-order-events-failures",
+    retention_days=14,
+)
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
     MARKETPLACE_ORDERS_DLQ,
@@ -275,6 +284,7 @@ QUEUES: tuple[Queue, ...] = (
     STOCK_UPDATES_DLQ,
     STOCK_UPDATES,
     INVENTORY_EVENTS_FAILURES,
+    ORDER_EVENTS_FAILURES,
 )
 
 # --- event buses --------------------------------------------------------------------------
@@ -289,7 +299,7 @@ EVENTS_TAP = Queue(
 EVENTS = Bus(id="Events", env_var="OMS_EVENT_BUS", name="oms-events", local_tap=EVENTS_TAP)
 
 BUSES: tuple[Bus, ...] = (EVENTS,)
-EVENT_SOURCE = _events.EVENT_SOURCE  # the source of every event the functions publish
+EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # --- functions ----------------------------------------------------------------------------
 
@@ -381,12 +391,32 @@ INVENTORY_EVENTS = Function(
     timeout_s=60,
 )
 
+ORDER_EVENTS = Function(
+    name="order_events",
+    description="Order changes (orders stream): publish OrderCreated, OrderStatusChanged, OrderShipped",
+    triggers=(
+        StreamTrigger(
+            ORDERS,
+            failures=ORDER_EVENTS_FAILURES,
+            # the order items only: never idempotency or external-id claims (the handler checks the exact
+            # sort key too)
+            sort_key_prefixes=("ORDER",),
+            batch_size=100,
+        ),
+    ),
+    # No table: the stream records carry both images of the order; it only publishes.
+    publishes=(EVENTS,),
+    memory_mb=512,
+    timeout_s=60,
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
     MARKETPLACE_FEED,
     STOCK_UPDATES_FUNCTION,
     INVENTORY_EVENTS,
+    ORDER_EVENTS,
 )
 
 

@@ -12,9 +12,10 @@ from shared.dal.customers import CustomerStore
 from shared.dal.events import EventPublisher
 from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderStore
-from shared.models.events import EVENT_SOURCE
+from shared.models.events import INVENTORY_SOURCE, ORDERS_SOURCE
 from shared.services.customers import CustomerService
 from shared.services.inventory import BackorderFiller, InventoryEvents, StockService
+from shared.services.order_events import OrderEvents
 from shared.services.orders import OrderService
 
 
@@ -57,8 +58,13 @@ def stock_service() -> StockService:
 
 @cache
 def inventory_events() -> InventoryEvents:
-    publisher = EventPublisher(client("events"), required("OMS_EVENT_BUS"), EVENT_SOURCE)
+    publisher = EventPublisher(client("events"), required("OMS_EVENT_BUS"), INVENTORY_SOURCE)
     return InventoryEvents(inventory_store(), BackorderFiller(inventory_store(), order_store()), publisher)
+
+
+@cache
+def order_events() -> OrderEvents:
+    return OrderEvents(EventPublisher(client("events"), required("OMS_EVENT_BUS"), ORDERS_SOURCE))
 
 
 def reset() -> None:
@@ -71,6 +77,7 @@ def reset() -> None:
         inventory_store,
         stock_service,
         inventory_events,
+        order_events,
         client,
         settings,
     ):

@@ -1,6 +1,6 @@
 """EventBridge buses: one per ``spec.BUSES`` entry, named as the spec names it.
 
-Every event the functions publish (source ``spec.EVENT_SOURCE``) is also delivered to a CloudWatch
+Every event the functions publish (sources ``spec.EVENT_SOURCES``) is also delivered to a CloudWatch
 Logs group, so staff can see what was published (the local stack copies them to a tap queue
 instead), and kept in an archive, so it can be replayed to a new subscriber.
 """
@@ -23,7 +23,7 @@ ARCHIVE_RETENTION = Duration.days(30)
 
 def published_events() -> events.EventPattern:
     """Every event the functions publish."""
-    return events.EventPattern(source=[spec.EVENT_SOURCE])
+    return events.EventPattern(source=list(spec.EVENT_SOURCES))
 
 
 @jsii.implements(events.IRuleTarget)

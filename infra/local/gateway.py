@@ -219,8 +219,14 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of concurrent clients (the e2e test's 32 buyers)
+    # overflowed it while the accepting thread waited for the GIL, and some connections were reset.
+    request_queue_size = 128
+
+
 def serve(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("GatewayHandler", (_Handler,), {"gateway": gateway})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     return server

@@ -1,13 +1,25 @@
-"""Domain events the OMS publishes on its EventBridge bus (``oms-events``)."""
+"""Domain events the OMS publishes on its EventBridge bus (``oms-events``).
+
+Each event's ``detail`` is one of the models below; its ``source`` says which part of the system
+published it and its ``detail-type`` is the model's name. Events never carry personal data: no
+customer name, email or phone, no address. Consumers that need those read the order over the API.
+"""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.common import Model
+from shared.models.common import Model, Money
+from shared.models.orders import LineQuantity, OrderStatus
 
-EVENT_SOURCE = "oms.inventory"  # the source of every inventory event
-STOCK_LOW = "StockLow"  # detail-type
+INVENTORY_SOURCE = "oms.inventory"  # the source of every inventory event
+ORDERS_SOURCE = "oms.orders"  # the source of every order event
+EVENT_SOURCES = (INVENTORY_SOURCE, ORDERS_SOURCE)  # every source the functions publish with
+
+STOCK_LOW = "StockLow"  # detail-types
+ORDER_CREATED = "OrderCreated"
+ORDER_STATUS_CHANGED = "OrderStatusChanged"
+ORDER_SHIPPED = "OrderShipped"
 
 
 class StockLow(Model):
@@ -23,3 +35,64 @@ class StockLow(Model):
     locations: dict[str, int] = Field(default_factory=dict, description="on_hand per location")
     occurred_at: str
     change_id: str = Field(description="Identifies the stock change; the same on a redelivered event")
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+class OrderEventLine(Model):
+    sku: str
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+
+class OrderEvent(Model):
+    """What every order event carries: which change of which order.
+
+    Only identifiers, statuses and amounts: never the customer's name, email or phone, never an address.
+    """
+
+    event_id: str = Field(
+        description="Identifies the change (not the delivery): the same on a redelivered event, so "
+        "consumers deduplicate on it"
+    )
+    order_id: str
+    channel: str
+    external_id: str | None = None
+    customer_id: str | None = Field(
+        default=None, description="The opaque customer id (never the customer's name, email or phone)"
+    )
+    status: OrderStatus = Field(description="The order's status after the change")
+    updated_at: str = Field(description="When the change was made (the order's updated_at after it)")
+
+
+class OrderCreated(OrderEvent):
+    """An order was recorded (CONFIRMED, or BACKORDERED when stock was short)."""
+
+    currency: str
+    total: Money
+    lines: list[OrderEventLine]
+    created_at: str
+
+
+class OrderStatusChanged(OrderEvent):
+    """The order's status changed: once per change (a second shipment of a partially shipped order is
+    no status change, only an OrderShipped)."""
+
+    old_status: OrderStatus
+    new_status: OrderStatus
+    actor: str | None = Field(default=None, description="Who made the change: role:key_id, or a process")
+    reason: str | None = None
+    changed_at: str
+
+
+class OrderShipped(OrderEvent):
+    """A shipment left: one event per shipment."""
+
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+    lines: list[LineQuantity] = Field(description="The units this shipment holds")
+    shipped_at: str

@@ -72,11 +72,13 @@ def test_the_stock_update_queues_are_in_the_spec() -> None:
     assert spec.QUEUES.index(spec.STOCK_UPDATES_DLQ) < spec.QUEUES.index(spec.STOCK_UPDATES)
 
 
-def test_the_inventory_events_failures_queue_is_a_destination_not_a_dead_letter_queue() -> None:
-    assert spec.INVENTORY_EVENTS_FAILURES in spec.QUEUES
-    assert {spec.INVENTORY_EVENTS_FAILURES.id} == FAILURE_IDS
+def test_the_stream_failures_queues_are_destinations_not_dead_letter_queues() -> None:
+    failures = (spec.INVENTORY_EVENTS_FAILURES, spec.ORDER_EVENTS_FAILURES)
+    assert {q.id for q in failures} == FAILURE_IDS
     assert not FAILURE_IDS & DEAD_LETTER_IDS
-    assert spec.INVENTORY_EVENTS_FAILURES.dead_letter is None
+    for queue in failures:
+        assert queue in spec.QUEUES
+        assert queue.dead_letter is None
     assert spec.EVENTS_TAP not in spec.QUEUES, "the events tap is a local-stack queue only"
 
 
@@ -346,12 +348,22 @@ def test_stock_updates_consumes_its_queue_and_sends_to_its_dlq_only(synthesized:
     assert tables_in(statements, table_ids(synthesized)) == {spec.CATALOG.id}
 
 
-def test_inventory_events_only_sends_to_its_failures_queue(synthesized: Synthesized) -> None:
-    statements = role_statements(synthesized, spec.INVENTORY_EVENTS)
+@pytest.mark.parametrize(
+    ("fn", "failures"),
+    [
+        (spec.INVENTORY_EVENTS, spec.INVENTORY_EVENTS_FAILURES),
+        (spec.ORDER_EVENTS, spec.ORDER_EVENTS_FAILURES),
+    ],
+    ids=lambda value: getattr(value, "name", None) or value.id,
+)
+def test_a_stream_function_only_sends_to_its_failures_queue(
+    synthesized: Synthesized, fn: spec.Function, failures: spec.Queue
+) -> None:
+    statements = role_statements(synthesized, fn)
     ids = queue_ids(synthesized)
     reached = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid)}
-    assert reached == {spec.INVENTORY_EVENTS_FAILURES.id}
-    actions = sqs_actions_on(statements, ids[spec.INVENTORY_EVENTS_FAILURES.id])
+    assert reached == {failures.id}
+    actions = sqs_actions_on(statements, ids[failures.id])
     assert "sqs:SendMessage" in actions
     assert not actions & CONSUME_ACTIONS
 

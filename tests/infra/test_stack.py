@@ -226,7 +226,15 @@ def test_authorizer_reads_only_the_api_keys_table(synthesized: Synthesized) -> N
 def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) -> None:
     statements = role_statements(synthesized, fn)
     ids = table_ids(synthesized)
-    assert tables_in(statements, ids) == {use.table.id for use in fn.uses}
+    used = {use.table.id for use in fn.uses}
+    streamed = {t.table.id for t in fn.triggers if isinstance(t, spec.StreamTrigger)}
+    assert tables_in(statements, ids) == used | streamed
+    for table_id in streamed - used:  # read through its stream only: not one action on the table itself
+        on_table = [st for st in statements if ids[table_id] in refs(st["Resource"])]
+        assert {a for st in on_table for a in as_list(st["Action"])} <= STREAM_READ_ACTIONS
+        assert {json.dumps(st["Resource"]) for st in on_table} == {
+            json.dumps({"Fn::GetAtt": [ids[table_id], "StreamArn"]})
+        }
     for use in fn.uses:
         on_table = [st for st in statements if ids[use.table.id] in refs(st["Resource"])]
         actions = {a for st in on_table for a in as_list(st["Action"])} - STREAM_READ_ACTIONS

@@ -51,9 +51,12 @@ def all_actions(statements: list[dict[str, Any]]) -> set[str]:
 # --- streams --------------------------------------------------------------------------------
 
 
-def test_the_catalog_streams_old_and_new_images(synthesized: Synthesized) -> None:
-    assert spec.CATALOG.stream
-    props = synthesized.resources[table_ids(synthesized)[spec.CATALOG.id]]["Properties"]
+@pytest.mark.parametrize("table", [spec.CATALOG, spec.ORDERS], ids=lambda t: t.id)
+def test_the_catalog_and_orders_stream_old_and_new_images(
+    synthesized: Synthesized, table: spec.Table
+) -> None:
+    assert table.stream
+    props = synthesized.resources[table_ids(synthesized)[table.id]]["Properties"]
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
@@ -105,6 +108,26 @@ def test_inventory_events_sees_product_totals_and_waiting_backorders_only(synthe
     }
 
 
+def test_order_events_sees_order_items_only(synthesized: Synthesized) -> None:
+    (trigger,) = spec.ORDER_EVENTS.triggers
+    assert isinstance(trigger, spec.StreamTrigger)
+    assert trigger.table is spec.ORDERS
+    mapping = stream_mapping(synthesized, spec.ORDER_EVENTS, trigger)
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table_ids(synthesized)[spec.ORDERS.id], "StreamArn"]}
+    # Never an idempotency or external-id claim: those sort keys do not start with ORDER.
+    assert [f["Pattern"] for f in mapping["FilterCriteria"]["Filters"]] == [
+        '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"ORDER"}]}}}}'
+    ]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [queue_ids(synthesized)[spec.ORDER_EVENTS_FAILURES.id], "Arn"]
+    }
+    assert (mapping["BisectBatchOnFunctionError"], mapping["FunctionResponseTypes"]) == (
+        True,
+        ["ReportBatchItemFailures"],
+    )
+    assert mapping["ParallelizationFactor"] == 1  # one batch per shard: an order's changes stay in order
+
+
 # --- buses ----------------------------------------------------------------------------------
 
 
@@ -124,7 +147,7 @@ def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus
         if r["Properties"].get("EventBusName") == {"Ref": bus_id}
     ]
     (rule,) = rules
-    assert rule["EventPattern"] == {"source": [spec.EVENT_SOURCE]}
+    assert rule["EventPattern"] == {"source": list(spec.EVENT_SOURCES)}
     assert rule["State"] == "ENABLED"
     (target,) = rule["Targets"]
     (log_group_id,) = refs(target["Arn"])
@@ -155,7 +178,7 @@ def test_every_published_event_is_archived(synthesized: Synthesized, bus: spec.B
         for a in synthesized.of_type("AWS::Events::Archive").values()
         if a["Properties"]["SourceArn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
     ]
-    assert archive["EventPattern"] == {"source": [spec.EVENT_SOURCE]}
+    assert archive["EventPattern"] == {"source": list(spec.EVENT_SOURCES)}
     assert archive["RetentionDays"] > 0
 
 
@@ -207,13 +230,15 @@ def test_put_events_only_on_the_buses_a_function_publishes_on(
     }
 
 
-def test_only_inventory_events_publishes_and_only_the_api_deletes_customers(synthesized: Synthesized) -> None:
-    assert {spec.INVENTORY_EVENTS.name} == PUBLISHERS
+def test_only_the_event_functions_publish_and_only_the_api_deletes_customers(
+    synthesized: Synthesized,
+) -> None:
+    assert {spec.INVENTORY_EVENTS.name, spec.ORDER_EVENTS.name} == PUBLISHERS
     customers = table_ids(synthesized)[spec.CUSTOMERS.id]
     for fn in spec.FUNCTIONS:
         statements = role_statements(synthesized, fn)
         actions = all_actions(statements)
-        expected = fn is spec.INVENTORY_EVENTS
+        expected = fn in (spec.INVENTORY_EVENTS, spec.ORDER_EVENTS)
         assert ("events:PutEvents" in actions) == expected, fn.name
         deletes = [st for st in statements if "dynamodb:DeleteItem" in as_list(st["Action"])]
         assert all(refs(st["Resource"]) <= {customers} for st in deletes), fn.name
@@ -255,6 +280,47 @@ def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesi
     assert reached == {orders, catalog, failures, bus, log_group_id, personal_data_key}
     wildcard = {a for st in statements if st["Resource"] == "*" for a in as_list(st["Action"])}
     assert wildcard == {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
+
+
+def test_order_events_grants_are_exactly_the_stream_and_put_events(synthesized: Synthesized) -> None:
+    """Least privilege: it reads the orders stream, puts events on the bus, records a batch it gave up on;
+    it reads no table (the records carry both images) and writes none."""
+    statements = role_statements(synthesized, spec.ORDER_EVENTS)
+    orders = table_ids(synthesized)[spec.ORDERS.id]
+    failures = queue_ids(synthesized)[spec.ORDER_EVENTS_FAILURES.id]
+    bus = bus_ids(synthesized)[spec.EVENTS.id]
+
+    on_orders = [st for st in statements if orders in refs(st["Resource"])]
+    assert all_actions(on_orders) == STREAM_READ
+    for st in on_orders:
+        assert st["Resource"] == {"Fn::GetAtt": [orders, "StreamArn"]}
+    assert actions_on(statements, bus) == {"events:PutEvents"}
+    for st in statements:
+        if bus in refs(st["Resource"]):
+            assert st["Resource"] == {"Fn::GetAtt": [bus, "Arn"]}
+    assert actions_on(statements, failures) == {
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    dynamodb = {a for a in all_actions(statements) if a.startswith("dynamodb:")}
+    assert dynamodb == STREAM_READ | {"dynamodb:ListStreams"}  # no GetItem, PutItem, Query...
+
+    # And nothing beyond those, its logs, X-Ray and ListStreams (which takes no resource).
+    reached = {lid for st in statements for lid in refs(st["Resource"])}
+    (log_group_id,) = refs(
+        function_resource(synthesized, spec.ORDER_EVENTS)[1]["Properties"]["LoggingConfig"]
+    )
+    assert reached == {orders, failures, bus, log_group_id}
+    wildcard = {a for st in statements if st["Resource"] == "*" for a in as_list(st["Action"])}
+    assert wildcard == {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
+
+
+def test_order_events_environment_names_no_table(synthesized: Synthesized) -> None:
+    _, function = function_resource(synthesized, spec.ORDER_EVENTS)
+    env = function["Properties"]["Environment"]["Variables"]
+    assert not {t.env_var for t in spec.TABLES} & set(env)
+    assert env[spec.EVENTS.env_var] == "oms-events"
 
 
 def test_stock_updates_grants(synthesized: Synthesized) -> None:

@@ -21,7 +21,8 @@ from infra.local.moto_server import EmbeddedAws
 from infra.local.pollers import StreamPoller, wait_until
 from infra.local.resources import TAP_RULE, ensure_buses, ensure_queues, ensure_tables
 from infra.local.workers import InvocationError
-from infra.spec import CATALOG, EVENT_SOURCE, EVENTS, EVENTS_TAP, INVENTORY_EVENTS, StreamTrigger
+from infra.spec import CATALOG, EVENTS, EVENTS_TAP, INVENTORY_EVENTS, StreamTrigger
+from shared.models.events import INVENTORY_SOURCE
 from tests.support.ports import free_port
 
 (TRIGGER,) = INVENTORY_EVENTS.triggers
@@ -433,7 +434,7 @@ def test_an_event_put_on_the_bus_appears_on_the_tap_queue() -> None:
             Entries=[
                 {
                     "EventBusName": EVENTS.name,
-                    "Source": EVENT_SOURCE,
+                    "Source": INVENTORY_SOURCE,
                     "DetailType": "StockLow",
                     "Detail": json.dumps(detail),
                 }
@@ -445,7 +446,7 @@ def test_an_event_put_on_the_bus_appears_on_the_tap_queue() -> None:
         ]
         (message,) = messages
         event = json.loads(message["Body"])
-        assert event["source"] == EVENT_SOURCE
+        assert event["source"] == INVENTORY_SOURCE
         assert event["detail-type"] == "StockLow"
         assert event["detail"] == detail
 
@@ -454,5 +455,5 @@ def test_an_event_on_the_default_bus_does_not_reach_the_tap() -> None:
     with mock_aws():
         events, sqs = boto3.client("events"), boto3.client("sqs")
         taps = ensure_buses(events, sqs)
-        events.put_events(Entries=[{"Source": EVENT_SOURCE, "DetailType": "StockLow", "Detail": "{}"}])
+        events.put_events(Entries=[{"Source": INVENTORY_SOURCE, "DetailType": "StockLow", "Detail": "{}"}])
         assert "Messages" not in sqs.receive_message(QueueUrl=taps[EVENTS_TAP.local_name])

@@ -84,3 +84,25 @@ def test_the_inventory_events_sample_event(staff: ApiClient) -> None:
     tap = sqs.get_queue_url(QueueName=EVENTS_TAP.local_name)["QueueUrl"]
     [published] = sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10)["Messages"]
     assert json.loads(published["Body"])["detail-type"] == "StockLow"
+
+
+def test_the_order_events_sample_event(aws: Any) -> None:
+    import boto3
+
+    from functions.order_events.handler import lambda_handler as order_events
+    from infra.spec import EVENTS_TAP
+
+    event = json.loads(Path("events/order_events/created_and_cancelled.json").read_text())
+
+    result = order_events(event, LambdaContext("order_events", 512, 60, "sample"))
+
+    assert result == {"batchItemFailures": []}
+    sqs = boto3.client("sqs")
+    tap = sqs.get_queue_url(QueueName=EVENTS_TAP.local_name)["QueueUrl"]
+    published = [
+        json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=tap, MaxNumberOfMessages=10)["Messages"]
+    ]
+    assert [(e["detail-type"], e["detail"]["status"]) for e in published] == [
+        ("OrderCreated", "CONFIRMED"),
+        ("OrderStatusChanged", "CANCELLED"),
+    ]

@@ -8,7 +8,7 @@ import pytest
 
 from infra.local.pollers import stream_event, stream_record
 from infra.local.resources import EVERY_EVENT, local_environment, table_definition
-from infra.spec import BUSES, CATALOG, EVENTS, TABLES, Table
+from infra.spec import BUSES, CATALOG, EVENTS, FUNCTIONS, ORDERS, TABLES, StreamTrigger, Table
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.id)
@@ -28,6 +28,15 @@ def test_the_catalog_has_its_stream_and_low_stock_index() -> None:
     assert "StreamSpecification" in definition
     assert [i["IndexName"] for i in definition["GlobalSecondaryIndexes"]] == ["low_stock"]
     assert {a["AttributeName"] for a in definition["AttributeDefinitions"]} == {"pk", "sk", "low_stock"}
+
+
+def test_the_orders_table_has_its_stream_for_order_events() -> None:
+    definition = table_definition(ORDERS)
+    assert definition["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert [t.table for fn in FUNCTIONS for t in fn.triggers if isinstance(t, StreamTrigger)] == [
+        CATALOG,
+        ORDERS,
+    ]
 
 
 def test_local_environment_names_every_table_and_bus() -> None:
