@@ -55,7 +55,7 @@ processor = InOrderProcessor()
 deps.order_events()  # clients are created once, during init
 
 
-@tracer.capture_method(capture_response=False)
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     if stream is None or not stream.keys or str(stream.keys.get("sk", "")) != keys.ORDER_SK:
@@ -83,7 +83,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler(capture_response=False)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from infra.spec import ORDERS
+from infra.spec import FUNCTIONS, ORDERS
 from shared.aws import client
 from shared.dal import keys
 from shared.masking import MASK
@@ -87,6 +87,8 @@ PERSONAL = [
     "2065550199",
     *EBAY.values(),
     "Zelda",  # every name, email and address above carries it: the catch-all
+    "other.pii",
+    "erase.me",
 ]
 
 
@@ -246,8 +248,31 @@ def api_flows(aws: Any, staff: ApiClient, web: ApiClient) -> dict[str, str]:
     cancel_id = cancelled.json()["order_id"]
     assert web.post(f"/orders/{cancel_id}/cancel", {"reason": CANCEL_REASON}).status == 200
 
+    # Fulfilment and the customer routes: find by email, a correction (with invalid details too),
+    # a conflicting email, the customer's orders, the erasure.
+    shipped = web.post("/orders", customer_order(("TSHIRT", 2))).json()["order_id"]
+    ship = {"carrier": "ups", "tracking_number": "1Z1", "lines": [{"sku": "TSHIRT", "quantity": 1}]}
+    assert staff.post(f"/orders/{shipped}/shipments", ship).status == 201
+    assert staff.post(f"/orders/{shipped}/shipments", {**ship, "tracking_number": "1Z2"}).status == 201
+    assert staff.post(f"/orders/{shipped}/delivery", {"note": f"left with {NAME}"}).status == 200
+    give_back = {
+        "lines": [{"sku": "TSHIRT", "quantity": 1}],
+        "reason": f"{NAME} at {STREET}",
+        "restock": True,
+    }
+    assert staff.post(f"/orders/{shipped}/returns", give_back).status == 201
+    [customer] = staff.get("/customers", query={"email": EMAIL.upper()}).json()["items"]
+    customer_id = customer["customer_id"]
+    assert staff.patch(f"/customers/{customer_id}", {"phone": PHONE, "name": NICKNAME}).status == 200
+    assert staff.patch(f"/customers/{customer_id}", {"email": BAD_EMAIL}).status == 422
+    other = web.post("/orders", customer_order(("TSHIRT", 1), email="other.pii@example.org")).json()
+    assert staff.patch(f"/customers/{other['customer_id']}", {"email": EMAIL}).status == 409
+    assert staff.get(f"/customers/{customer_id}/orders").status == 200
+
     order_id = created.json()["order_id"]
     assert web.get(f"/orders/{order_id}").status == 200
+    erased = web.post("/orders", customer_order(("TSHIRT", 1), email="erase.me.pii@example.org")).json()
+    assert staff.delete(f"/customers/{erased['customer_id']}").status == 200
     corrupt(aws, order_id)
     failed = web.get(f"/orders/{order_id}")
     assert failed.status == 500
@@ -407,7 +432,7 @@ def test_every_traced_function_keeps_its_response_and_errors_out_of_the_trace() 
     ``capture_method`` says ``capture_response=False, capture_error=False`` (checked in the source:
     the options are read when the decorator is applied)."""
     traced = list(_decorators("capture_"))
-    assert len(traced) >= 8  # the five handlers and three record handlers
+    assert len(traced) >= len(FUNCTIONS)  # every handler, and the record handlers
     for where, decorator in traced:
         assert _false(decorator, "capture_response"), f"{where}: capture_response=False"
         assert _false(decorator, "capture_error"), f"{where}: capture_error=False"
@@ -416,7 +441,7 @@ def test_every_traced_function_keeps_its_response_and_errors_out_of_the_trace() 
 def test_no_function_logs_its_whole_event() -> None:
     """``log_event`` is left to the environment, which says false (tests/infra/test_stack.py)."""
     injected = list(_decorators("inject_lambda_context"))
-    assert len(injected) == 5
+    assert len(injected) == len(FUNCTIONS)  # every function
     for where, decorator in injected:
         keywords = {k.arg for k in decorator.keywords} if isinstance(decorator, ast.Call) else set()
         assert "log_event" not in keywords or _false(decorator, "log_event"), where
