@@ -311,7 +311,10 @@ def test_order_events_grants_are_exactly_the_stream_and_put_events(synthesized: 
     (log_group_id,) = refs(
         function_resource(synthesized, spec.ORDER_EVENTS)[1]["Properties"]["LoggingConfig"]
     )
-    assert reached == {orders, failures, bus, log_group_id}
+    # The orders table (and its stream) is encrypted with the personal-data key: it may decrypt.
+    key = synthesized.logical_id(synthesized.stack.tables.personal_data_key)
+    assert actions_on(statements, key) == {"kms:Decrypt", "kms:DescribeKey"}
+    assert reached == {orders, failures, bus, log_group_id, key}
     wildcard = {a for st in statements if st["Resource"] == "*" for a in as_list(st["Action"])}
     assert wildcard == {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 

@@ -110,6 +110,7 @@ def test_an_order_placed_and_cancelled_is_published_once_per_change(
         "order_id": order["order_id"],
         "channel": "web",
         "external_id": "W-1001",
+        "customer_id": order["customer_id"],
         "status": "CONFIRMED",
         "updated_at": order["created_at"],
         "currency": order["currency"],
