@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
-import boto3
-
-from infra.local.moto_server import EmbeddedAws
-from infra.local.resources import ensure_tables
-from infra.spec import CATALOG, CUSTOMERS, ORDERS
-from shared.config import settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.inventory import InventoryStore
-from shared.dal.orders import OrderStore
+from infra.spec import CUSTOMERS, ORDERS
 from shared.domain.auth import Principal
 from shared.models.orders import NewOrder
-from shared.services.inventory import StockService
-from shared.services.orders import OrderService, Placed
+from shared.services.orders import Placed
 from tests.integration.test_marketplace_feed import Feed, sample_bodies
 from tests.support.http import ApiClient
-from tests.support.ports import free_port
+from tests.support.server import moto_server
 
 SAM = {"email": "Sam.Example@EXAMPLE.com ", "name": "Sam Example", "phone": "+1 312 555 0187"}
 ADDRESS = {
@@ -165,28 +155,15 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_totals(
 
 
 def test_two_first_orders_with_one_email_make_one_customer() -> None:
-    aws = EmbeddedAws("127.0.0.1", free_port()).start()
-    try:
-        dynamodb = boto3.client("dynamodb", endpoint_url=aws.url)
-        ensure_tables(dynamodb)
-        CatalogStore(dynamodb, CATALOG.local_name).put_product("MUG", "Mug", Decimal("5.00"), "now")
-        StockService(InventoryStore(dynamodb, CATALOG.local_name)).count(
-            "MUG", 50, location="default", actor="test", update_id=None
-        )
+    with moto_server({"MUG": 50}) as server:
 
         def place(n: int) -> Placed:
-            db = boto3.client("dynamodb", endpoint_url=aws.url)
-            service = OrderService(
-                OrderStore(db, ORDERS.local_name, CATALOG.local_name, CUSTOMERS.local_name),
-                CatalogStore(db, CATALOG.local_name),
-                settings(),
+            customer = {"email": f"Twin@Example.com{' ' * n}", "name": "Twin"}
+            request = NewOrder.model_validate(
+                {"customer": customer, "lines": [{"sku": "MUG", "quantity": 1}]}
             )
-            request = {
-                "customer": {"email": f"Twin@Example.com{' ' * n}", "name": "Twin"},
-                "lines": [{"sku": "MUG", "quantity": 1}],
-            }
-            placed = service.place(
-                NewOrder.model_validate(request), Principal("channel", f"k{n}", "web"), None
+            placed = server.order_service(link_customers=True).place(
+                request, Principal("channel", f"k{n}", "web"), None
             )
             assert isinstance(placed, Placed)
             return placed
@@ -195,9 +172,6 @@ def test_two_first_orders_with_one_email_make_one_customer() -> None:
             placed = list(pool.map(place, range(6)))
 
         assert len({p.order.customer_id for p in placed}) == 1
-        profiles = [
-            i for i in dynamodb.scan(TableName=CUSTOMERS.local_name)["Items"] if i["sk"]["S"] == "PROFILE"
-        ]
+        items = server.dynamodb.scan(TableName=CUSTOMERS.local_name)["Items"]
+        profiles = [i for i in items if i["sk"]["S"] == "PROFILE"]
         assert len(profiles) == 1 and profiles[0]["order_count"]["N"] == "6"
-    finally:
-        aws.stop()

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-import boto3
-
-from infra.local.moto_server import EmbeddedAws
-from infra.local.resources import ensure_tables
-from infra.spec import CATALOG, ORDERS
-from shared.config import settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.inventory import InventoryStore
-from shared.dal.orders import OrderStore
 from shared.domain.auth import Principal
 from shared.domain.inventory import StockChange, stamp
-from shared.models.orders import CancelIn, NewOrder, ShipmentIn
-from shared.services.inventory import StockService
-from shared.services.orders import Changed, OrderService, Placed
+from shared.models.orders import NewOrder, ShipmentIn
+from shared.services.orders import Changed, Placed
 from tests.support.http import ApiClient
-from tests.support.ports import free_port
+from tests.support.server import moto_server
 
 ORDER = {
     "customer": {"email": "a@example.com", "name": "A"},
@@ -153,43 +142,27 @@ def test_a_count_taken_before_a_shipment_but_arriving_after_keeps_it(
 
 
 def test_a_cancel_racing_a_shipment_one_wins_and_stock_is_exact() -> None:
-    aws = EmbeddedAws("127.0.0.1", free_port()).start()
-    try:
-        dynamodb = boto3.client("dynamodb", endpoint_url=aws.url)
-        ensure_tables(dynamodb)
-        CatalogStore(dynamodb, CATALOG.local_name).put_product("MUG", "Mug", Decimal("5.00"), "now")
-        inventory = InventoryStore(dynamodb, CATALOG.local_name)
-        StockService(inventory).count("MUG", 10, location="default", actor="test", update_id=None)
-
-        def service() -> OrderService:
-            db = boto3.client("dynamodb", endpoint_url=aws.url)
-            return OrderService(
-                OrderStore(db, ORDERS.local_name, CATALOG.local_name),
-                CatalogStore(db, CATALOG.local_name),
-                settings(),
-            )
-
+    with moto_server({"MUG": 10}) as server:
         staff = Principal("staff", "k-staff")
         request = {
             "customer": {"email": "a@example.com", "name": "A"},
             "lines": [{"sku": "MUG", "quantity": 2}],
         }
         for round_ in range(3):
-            placed = service().place(NewOrder.model_validate(request), staff, None)
+            placed = server.order_service().place(NewOrder.model_validate(request), staff, None)
             assert isinstance(placed, Placed)
             order_id = placed.order.order_id
 
             def change(n: int, order_id: str = order_id, round_: int = round_) -> object:
                 if n % 2:
-                    return service().cancel(order_id, staff, CancelIn(reason="race").reason)
-                return service().ship(
-                    order_id, staff, ShipmentIn(carrier="ups", tracking_number=f"T{round_}-{n}")
-                )
+                    return server.order_service().cancel(order_id, staff, "race")
+                shipment = ShipmentIn(carrier="ups", tracking_number=f"T{round_}-{n}")
+                return server.order_service().ship(order_id, staff, shipment)
 
             with ThreadPoolExecutor(6) as pool:
                 results = list(pool.map(change, range(6)))
 
-            stored = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).get(order_id)
+            stored = server.orders.get(order_id)
             assert stored is not None
             # Exactly one change won; the losers saw it (a 409, or the same change already made).
             assert [h.status for h in stored.history] in (
@@ -198,10 +171,8 @@ def test_a_cancel_racing_a_shipment_one_wins_and_stock_is_exact() -> None:
             )
             assert len(stored.shipments) == (1 if stored.status == "SHIPPED" else 0)
             assert sum(isinstance(r, Changed) and not r.replayed for r in results) == 1
-        stock = inventory.stock("MUG")
+        stock = server.inventory.stock("MUG")
         assert stock is not None
-        ledger = inventory.movements("MUG", None, 100)[0]
+        ledger = server.inventory.movements("MUG", None, 100)[0]
         shipped = -sum(m.change for m in ledger if m.kind == "shipment")
         assert (stock.on_hand, stock.reserved, stock.available) == (10 - shipped, 0, 10 - shipped)
-    finally:
-        aws.stop()

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
-import boto3
-
-from infra.local.moto_server import EmbeddedAws
-from infra.local.resources import ensure_tables
-from infra.spec import CATALOG, ORDERS
-from shared.config import settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.inventory import InventoryStore
-from shared.dal.orders import OrderStore
 from shared.domain.auth import Principal
 from shared.models.orders import NewOrder
-from shared.services.inventory import StockService
-from shared.services.orders import Changed, OrderService, Placed
+from shared.services.orders import Changed, Placed
 from tests.support.http import ApiClient
 from tests.support.inventory import InventoryStream
-from tests.support.ports import free_port
+from tests.support.server import moto_server
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 2}]}
 UPS = {"carrier": "ups", "tracking_number": "1Z999AA10123456784"}
@@ -98,38 +87,23 @@ def test_a_cancelled_backorder_is_never_confirmed(staff: ApiClient) -> None:
 
 
 def test_two_concurrent_cancels_release_the_stock_once() -> None:
-    aws = EmbeddedAws("127.0.0.1", free_port()).start()
-    try:
-        dynamodb = boto3.client("dynamodb", endpoint_url=aws.url)
-        ensure_tables(dynamodb)
-        CatalogStore(dynamodb, CATALOG.local_name).put_product("MUG", "Mug", Decimal("5.00"), "now")
-        inventory = InventoryStore(dynamodb, CATALOG.local_name)
-        StockService(inventory).count("MUG", 5, location="default", actor="test", update_id=None)
-
-        def service() -> OrderService:
-            db = boto3.client("dynamodb", endpoint_url=aws.url)
-            return OrderService(
-                OrderStore(db, ORDERS.local_name, CATALOG.local_name),
-                CatalogStore(db, CATALOG.local_name),
-                settings(),
-            )
-
+    with moto_server({"MUG": 5}) as server:
         web = Principal("channel", "k-web", "web")
-        placed = service().place(NewOrder.model_validate(ORDER), web, None)
+        placed = server.order_service().place(NewOrder.model_validate(ORDER), web, None)
         assert isinstance(placed, Placed)
 
         with ThreadPoolExecutor(8) as pool:
             results = list(
-                pool.map(lambda n: service().cancel(placed.order.order_id, web, f"r{n}"), range(8))
+                pool.map(
+                    lambda n: server.order_service().cancel(placed.order.order_id, web, f"r{n}"), range(8)
+                )
             )
 
         assert all(isinstance(r, Changed) and r.order.status == "CANCELLED" for r in results)
         assert sum(not r.replayed for r in results if isinstance(r, Changed)) == 1
-        stock = inventory.stock("MUG")
+        stock = server.inventory.stock("MUG")
         assert stock is not None
         assert (stock.on_hand, stock.reserved, stock.available) == (5, 0, 5)  # released once, not eight times
-        stored = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).get(placed.order.order_id)
+        stored = server.orders.get(placed.order.order_id)
         assert stored is not None
         assert [h.status for h in stored.history] == ["CONFIRMED", "CANCELLED"]  # one change won
-    finally:
-        aws.stop()
