@@ -232,3 +232,16 @@ def _is_utf8(raw: bytes) -> bool:
 def json_response(status: int, model: Any, headers: dict[str, str] | None = None) -> Response[Any]:
     """A model with a status: Powertools validates it against the route's annotation and serialises it."""
     return Response(status_code=status, content_type="application/json", body=model, headers=headers or {})
+
+
+def idempotency_key_header(description: str, *, max_length: int = 255) -> Any:
+    """The ``Idempotency-Key`` header parameter of a route: printable ASCII, no spaces."""
+    from aws_lambda_powertools.event_handler.openapi.params import Header
+
+    return Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=max_length,
+        pattern=r"^[\x21-\x7e]+$",
+        description=description,
+    )

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from functions.api.routes.catalog import SkuPath
 from shared import deps
 from shared.dal.cursors import InvalidCursor
 from shared.domain.inventory import Insufficient, KeyReused
-from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.http import ProblemError, idempotency_key_header, json_response, not_found, staff_only
 from shared.models.inventory import AdjustmentIn, LowStockPage, MovementPage, Stock, StockCountIn
 from shared.observability import logger
 from shared.services.inventory import Applied, GroupResult, Refused
@@ -20,13 +20,7 @@ from shared.services.inventory import Applied, GroupResult, Refused
 router = Router()
 IdempotencyKey = Annotated[
     str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=100,
-        pattern=r"^[\x21-\x7e]+$",
-        description="Names this change: a retry with the same key is applied once",
-    ),
+    idempotency_key_header("Names this change: a retry with the same key is applied once", max_length=100),
 ]
 NextToken = Annotated[str | None, Query(max_length=2048)]
 

@@ -6,14 +6,21 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import deps
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
-from shared.http import ProblemError, json_response, not_found, principal_of, staff_only
+from shared.http import (
+    ProblemError,
+    idempotency_key_header,
+    json_response,
+    not_found,
+    principal_of,
+    staff_only,
+)
 from shared.models.common import FieldError
 from shared.models.orders import (
     CancelIn,
@@ -29,6 +36,7 @@ from shared.observability import logger, metrics
 from shared.services.orders import Changed, ChangeResult, Placed
 
 router = Router()
+OrderId = Annotated[str, Path(max_length=64)]
 
 _TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
 
@@ -47,14 +55,7 @@ _TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}
 def post_order(
     order: Annotated[NewOrder, Body()],
     idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            pattern=r"^[\x21-\x7e]+$",
-            description="Retries with the same key and body return the original order",
-        ),
+        str | None, idempotency_key_header("Retries with the same key and body return the original order")
     ] = None,
 ) -> Response[Order]:
     caller = principal_of(router)
@@ -130,9 +131,7 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
         409: {"description": "The order's status does not allow cancelling (shipped, delivered...)"},
     },
 )
-def cancel_order(
-    order_id: Annotated[str, Path(max_length=64)], body: Annotated[CancelIn, Body()]
-) -> Response[Order]:
+def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Response[Order]:
     result = deps.order_service().cancel(order_id, principal_of(router), body.reason)
     return _changed(result, order_id, "order cancelled", created=200)
 
@@ -148,9 +147,7 @@ def cancel_order(
         422: {"description": "More units than are left to ship, or a SKU the order does not hold"},
     },
 )
-def ship_order(
-    order_id: Annotated[str, Path(max_length=64)], body: Annotated[ShipmentIn, Body()]
-) -> Response[Order]:
+def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
     result = deps.order_service().ship(order_id, staff_only(router), body)
     if isinstance(result, Changed) and not result.replayed:
         metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
@@ -166,9 +163,7 @@ def ship_order(
         409: {"description": "Only a SHIPPED order can be delivered"},
     },
 )
-def deliver_order(
-    order_id: Annotated[str, Path(max_length=64)], body: Annotated[DeliveryIn | None, Body()] = None
-) -> Response[Order]:
+def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] = None) -> Response[Order]:
     result = deps.order_service().deliver(order_id, staff_only(router), body.note if body else None)
     return _changed(result, order_id, "order delivered", created=200)
 
@@ -185,17 +180,10 @@ def deliver_order(
     },
 )
 def return_order(
-    order_id: Annotated[str, Path(max_length=64)],
+    order_id: OrderId,
     body: Annotated[ReturnIn, Body()],
     idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            pattern=r"^[\x21-\x7e]+$",
-            description="A retry with the same key records the return once",
-        ),
+        str | None, idempotency_key_header("A retry with the same key records the return once")
     ] = None,
 ) -> Response[Order]:
     result = deps.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
@@ -228,7 +216,7 @@ def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 2
 
 
 @router.get("/orders/<order_id>", summary="Read one order", tags=["orders"])
-def get_order(order_id: Annotated[str, Path(max_length=64)]) -> Response[Order]:
+def get_order(order_id: OrderId) -> Response[Order]:
     order = deps.order_service().get(order_id, principal_of(router))
     if order is None:
         raise not_found(f"Order {order_id}")
