@@ -12,17 +12,7 @@ import requests
 from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import ensure_stock, sqs
-
-
-def events_of(client: Any, url: str, order_id: str) -> list[dict[str, Any]]:
-    """The events about one order on the tap queue (taken off it); other events are left alone."""
-    found = []
-    for message in client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        event = json.loads(message["Body"])
-        if event.get("source") == "oms.orders" and event.get("detail", {}).get("order_id") == order_id:
-            found.append(event)
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
+from tests.support.queues import about_order, take_matching
 
 
 def test_an_order_placed_and_cancelled_arrives_on_the_tap_once_per_change(stack: Stack) -> None:
@@ -47,11 +37,11 @@ def test_an_order_placed_and_cancelled_arrives_on_the_tap_once_per_change(stack:
     seen: list[dict[str, Any]] = []
 
     def both_arrived() -> bool:
-        seen.extend(events_of(client, tap, order_id))
+        seen.extend(take_matching(client, tap, about_order(order_id)))
         return len(seen) >= 2
 
     assert wait_until(both_arrived, timeout=30), seen
-    seen.extend(events_of(client, tap, order_id))  # anything more would be a duplicate
+    seen.extend(take_matching(client, tap, about_order(order_id)))  # anything more would be a duplicate
 
     by_kind = sorted(seen, key=lambda e: e["detail-type"])
     assert [e["detail-type"] for e in by_kind] == ["OrderCreated", "OrderStatusChanged"]

@@ -12,16 +12,7 @@ import requests
 from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import sqs
-
-
-def events_for(client: Any, url: str, order_id: str) -> list[dict[str, Any]]:
-    found = []
-    for message in client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        event = json.loads(message["Body"])
-        if event.get("detail", {}).get("order_id") == order_id:
-            found.append(event)
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
+from tests.support.queues import about_order, take_matching
 
 
 def test_an_order_from_intake_to_delivery(stack: Stack) -> None:
@@ -73,11 +64,11 @@ def test_an_order_from_intake_to_delivery(stack: Stack) -> None:
     seen: list[dict[str, Any]] = []
 
     def all_arrived() -> bool:
-        seen.extend(events_for(client, tap, order_id))
+        seen.extend(take_matching(client, tap, about_order(order_id)))
         return len(seen) >= 6
 
     assert wait_until(all_arrived, timeout=30), [e["detail-type"] for e in seen]
-    seen.extend(events_for(client, tap, order_id))  # nothing more may follow
+    seen.extend(take_matching(client, tap, about_order(order_id)))  # nothing more may follow
     kinds = sorted(e["detail-type"] for e in seen)
     assert kinds == ["OrderCreated", "OrderShipped", "OrderShipped"] + ["OrderStatusChanged"] * 3
     changes = [

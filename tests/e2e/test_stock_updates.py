@@ -12,20 +12,11 @@ import requests
 from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import sqs
+from tests.support.queues import about_sku, take_matching
 
 
 def stock(stack: Stack, sku: str) -> dict[str, Any]:
     return dict(requests.get(f"{stack.api}/inventory/{sku}", headers=STAFF, timeout=10).json())
-
-
-def events_on_tap(client: Any, url: str, sku: str) -> list[dict[str, Any]]:
-    found = []
-    for message in client.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        event = json.loads(message["Body"])
-        if event.get("detail", {}).get("sku") == sku:
-            found.append(event)
-            client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found
 
 
 def test_a_warehouse_sends_counts_and_movements_and_staff_see_them(stack: Stack) -> None:
@@ -64,12 +55,12 @@ def test_a_warehouse_sends_counts_and_movements_and_staff_see_them(stack: Stack)
     seen: list[dict[str, Any]] = []
 
     def published() -> bool:
-        seen.extend(events_on_tap(client, tap, sku))
+        seen.extend(take_matching(client, tap, about_sku(sku)))
         return bool(seen)
 
     assert wait_until(published, timeout=20)
     assert wait_until(lambda: sku in [item["sku"] for item in low_stock(stack)], timeout=10)
-    seen.extend(events_on_tap(client, tap, sku))
+    seen.extend(take_matching(client, tap, about_sku(sku)))
     assert [e["detail-type"] for e in seen] == ["StockLow"]  # once, though more writes followed it
     assert (seen[0]["detail"]["available"], seen[0]["detail"]["low_stock_threshold"]) == (4, 4)
 

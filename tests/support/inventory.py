@@ -20,6 +20,7 @@ from infra.spec import (
     STOCK_UPDATES_DLQ,
     STOCK_UPDATES_FUNCTION,
 )
+from tests.support.queues import take_all
 
 
 class StockFeed:
@@ -82,11 +83,4 @@ class InventoryStream:
         raise AssertionError("the catalog stream did not settle")
 
     def published(self) -> list[dict[str, Any]]:
-        found = []
-        while True:
-            messages = self.sqs.receive_message(QueueUrl=self.tap, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                found.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.tap, ReceiptHandle=message["ReceiptHandle"])
+        return take_all(self.sqs, self.tap)

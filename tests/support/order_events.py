@@ -12,6 +12,7 @@ from functions.order_events import handler as order_events_handler
 from infra.local.pollers import StreamPoller
 from infra.local.workers import LambdaContext
 from infra.spec import EVENTS_TAP, ORDER_EVENTS, ORDER_EVENTS_FAILURES
+from tests.support.queues import take_all
 
 
 class OrderStream:
@@ -55,14 +56,7 @@ class OrderStream:
 
     def published(self) -> list[dict[str, Any]]:
         """Every event on the tap queue since the last call (each read once)."""
-        found = []
-        while True:
-            messages = self.sqs.receive_message(QueueUrl=self.tap, MaxNumberOfMessages=10).get("Messages", [])
-            if not messages:
-                return found
-            for message in messages:
-                found.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.tap, ReceiptHandle=message["ReceiptHandle"])
+        return take_all(self.sqs, self.tap)
 
     def failures(self) -> list[dict[str, Any]]:
         messages = self.sqs.receive_message(QueueUrl=self.failures_url, MaxNumberOfMessages=10)
