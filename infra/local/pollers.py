@@ -355,6 +355,20 @@ class StreamPoller(Poller):
         return records.index(batch[-1]) + 1
 
     def _read(self) -> list[dict[str, Any]]:
+        """The records after the checkpoint, as the shard holds them now.
+
+        An iterator points at the table object of its moment: a transaction rolled back between
+        get_shard_iterator and get_records leaves it reading the discarded table, whose shard holds
+        the cancelled writes ("ghost" records, whose sequence numbers the next real writes reuse).
+        So the records are read twice, each through its own iterator, and taken only when the two
+        reads agree; otherwise this poll reads nothing and the next one tries again.
+        """
+        records = self._read_once()
+        if records and self._read_once()[: len(records)] != records:
+            return []
+        return records
+
+    def _read_once(self) -> list[dict[str, Any]]:
         if self._shard_id is None:
             shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
             if not shards:

@@ -396,6 +396,57 @@ def test_why_every_poll_takes_a_new_iterator(catalog: Catalog) -> None:
     assert catalog.function.sort_keys() == [["SKU", "SKU"]]
 
 
+def test_a_transaction_rolled_back_between_iterator_and_read_is_never_delivered(catalog: Catalog) -> None:
+    """A rollback between get_shard_iterator and get_records would hand over the cancelled write (a
+    ghost record) and then skip the real write that reuses its sequence number."""
+    streams = catalog.poller._streams
+    ghosts = [1]
+
+    class RollbackBeforeRead:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(streams, name)
+
+        def get_records(self, **kw: Any) -> Any:
+            if ghosts:  # once: the iterator is already taken
+                ghosts.pop()
+                ghost_transaction(catalog)
+            return streams.get_records(**kw)
+
+    catalog.poller._streams = RollbackBeforeRead()
+    catalog.put("SKU", on_hand=1)
+    catalog.drain()
+    catalog.put("SKU", on_hand=2)
+    catalog.drain()
+
+    assert not ghosts  # the rollback did happen between an iterator and its read
+    delivered = [
+        r["dynamodb"]["NewImage"]["on_hand"]["N"] for e in catalog.function.events for r in e["Records"]
+    ]
+    assert delivered == ["1", "2"]  # never the ghost's 99, and the write after it is not skipped
+
+
+def ghost_transaction(catalog: Catalog) -> None:
+    """A transaction whose first write is applied (a stream record) before the second one fails."""
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        catalog.dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": CATALOG.local_name,
+                        "Item": {"pk": {"S": "P1"}, "sk": {"S": "SKU"}, "on_hand": {"N": "99"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": CATALOG.local_name,
+                        "Key": {"pk": {"S": "P1"}, "sk": {"S": "NOPE"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+
 # --- the thread, on the embedded endpoint ---------------------------------------------------
 
 
