@@ -46,11 +46,14 @@ class Index:
     name: str
     partition_key: str
     sort_key: str | None = None
+    # ALL: the index holds whole items. KEYS_ONLY: only keys, so an update of any other attribute never
+    # writes the index (a list of every product stays cold however often stock moves).
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
 
 
 @dataclass(frozen=True)
 class Table:
-    """A DynamoDB table. String keys only; every index projects all attributes."""
+    """A DynamoDB table. String keys only."""
 
     id: str  # logical id: used for CDK construct ids and as the reference in `Uses`
     env_var: str  # the environment variable that carries the table's name to a function
@@ -102,7 +105,30 @@ class StreamTrigger:
     max_batching_window_s: int = 0
 
 
-Trigger = QueueTrigger | StreamTrigger
+@dataclass(frozen=True)
+class ScheduleTrigger:
+    """A schedule that invokes the function with ``event`` every day at ``hour``:``minute`` in the business
+    time zone (``OMS_TIMEZONE``): EventBridge Scheduler in AWS, a timer on the local clock in ``make run``.
+    In ``event``, the value ``SCHEDULED_TIME`` becomes the time the run was scheduled for (the same for
+    every retry of one run, so a retried run can tell it is one). A run that still fails after
+    ``retry_attempts`` lands in ``failures``."""
+
+    id: str
+    hour: int
+    minute: int
+    event: dict[str, str]
+    failures: Queue
+    retry_attempts: int = 3
+
+    @property
+    def cron(self) -> str:
+        """EventBridge Scheduler's cron expression (minutes hours day-of-month month day-of-week year)."""
+        return f"cron({self.minute} {self.hour} * * ? *)"
+
+
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # EventBridge Scheduler's context attribute
+
+Trigger = QueueTrigger | StreamTrigger | ScheduleTrigger
 
 
 @dataclass(frozen=True)
@@ -118,9 +144,28 @@ class Bus:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """An S3 bucket: encrypted, TLS only, no public access, versioned, with a lifecycle."""
+
+    id: str
+    env_var: str
+    local_name: str
+
+
+@dataclass(frozen=True)
 class Uses:
     table: Table
     access: Access
+
+
+@dataclass(frozen=True)
+class UsesBucket:
+    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort.
+    Only under ``prefix``."""
+
+    bucket: Bucket
+    access: Literal["read", "write"]
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +187,7 @@ class Function:
     triggers: tuple[Trigger, ...] = ()
     sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
     publishes: tuple[Bus, ...] = ()  # buses it may put events on
+    buckets: tuple[UsesBucket, ...] = ()
 
     @property
     def handler(self) -> str:
@@ -195,7 +241,12 @@ CATALOG = Table(
     env_var="OMS_CATALOG_TABLE",
     local_name="oms-catalog",
     # Sparse: only a product whose available stock is at or under its threshold carries low_stock.
-    indexes=(Index("low_stock", "low_stock", "pk"),),
+    indexes=(
+        Index("low_stock", "low_stock", "pk"),
+        # Every product (``listed`` is set on each product item): the inventory report lists them here,
+        # never by a Scan. Keys only, so stock moving never writes this index.
+        Index("products", "listed", "pk", projection="KEYS_ONLY"),
+    ),
     ttl_attribute="expires_at",  # update-id claims and finished waiting entries expire; nothing else
     stream=True,  # stock changes drive backorder confirmation and low-stock events
 )
@@ -215,7 +266,28 @@ API_KEYS = Table(
     sort_key=None,
 )
 
-TABLES: tuple[Table, ...] = (ORDERS, CATALOG, CUSTOMERS, API_KEYS)
+REPORTS = Table(
+    id="Reports",
+    env_var="OMS_REPORTS_TABLE",
+    local_name="oms-reports",
+    indexes=(
+        # Newest period first: every report, and the reports of one type.
+        Index("by_period", "listed", "listing_key"),
+        Index("by_type_period", "report_type", "listing_key"),
+    ),
+    stream=True,  # a report requested (a PENDING record inserted) is built by the reports function
+)
+
+DAILY_SALES = Table(
+    id="DailySales",
+    env_var="OMS_DAILY_SALES_TABLE",
+    local_name="oms-daily-sales",
+    # DAY#{date} TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency} | STATUS#{status}:
+    # counters kept from the orders stream; ORDER#{order_id} APPLIED: the last change applied (expires).
+    ttl_attribute="expires_at",
+)
+
+TABLES: tuple[Table, ...] = (ORDERS, CATALOG, CUSTOMERS, API_KEYS, REPORTS, DAILY_SALES)
 
 # --- queues -------------------------------------------------------------------------------
 
@@ -277,6 +349,30 @@ ORDER_EVENTS_FAILURES = Queue(
     retention_days=14,
 )
 
+# Where the sales-aggregates stream mapping records a batch it gave up on (pointers, as above).
+SALES_AGGREGATES_FAILURES = Queue(
+    id="SalesAggregatesFailures",
+    env_var="OMS_SALES_AGGREGATES_FAILURES_URL",
+    local_name="oms-sales-aggregates-failures",
+    retention_days=14,
+)
+
+# Where the reports stream mapping records a report request it gave up on (pointers, as above).
+REPORTS_FAILURES = Queue(
+    id="ReportsFailures",
+    env_var="OMS_REPORTS_FAILURES_URL",
+    local_name="oms-reports-failures",
+    retention_days=14,
+)
+
+# Where EventBridge Scheduler puts a scheduled run it could not deliver after its retries.
+SCHEDULE_FAILURES = Queue(
+    id="ScheduleFailures",
+    env_var="OMS_SCHEDULE_FAILURES_URL",
+    local_name="oms-schedule-failures",
+    retention_days=14,
+)
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
     MARKETPLACE_ORDERS_DLQ,
@@ -285,7 +381,22 @@ QUEUES: tuple[Queue, ...] = (
     STOCK_UPDATES,
     INVENTORY_EVENTS_FAILURES,
     ORDER_EVENTS_FAILURES,
+    SALES_AGGREGATES_FAILURES,
+    REPORTS_FAILURES,
+    SCHEDULE_FAILURES,
 )
+
+# --- buckets ------------------------------------------------------------------------------
+
+REPORTS_BUCKET = Bucket(id="Reports", env_var="OMS_REPORTS_BUCKET", local_name="oms-reports")
+REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
+
+BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET,)
+
+# --- the business day ---------------------------------------------------------------------
+
+TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules
+DEFAULT_TIMEZONE = "UTC"
 
 # --- event buses --------------------------------------------------------------------------
 
@@ -337,8 +448,18 @@ API = Function(
         Route("PATCH", "/customers/{customer_id}"),
         Route("DELETE", "/customers/{customer_id}"),
         Route("GET", "/customers/{customer_id}/orders"),
+        Route("GET", "/reports"),
+        Route("POST", "/reports"),
+        Route("GET", "/reports/{report_id}"),
     ),
-    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write"), Uses(CUSTOMERS, "read_write_delete")),
+    uses=(
+        Uses(ORDERS, "read_write"),
+        Uses(CATALOG, "read_write"),
+        Uses(CUSTOMERS, "read_write_delete"),
+        Uses(REPORTS, "read_write"),
+    ),
+    # Download links are presigned by the API: its role must be allowed to GET the files.
+    buckets=(UsesBucket(REPORTS_BUCKET, "read", REPORTS_PREFIX),),
     memory_mb=1024,
     timeout_s=10,
 )
@@ -410,6 +531,51 @@ ORDER_EVENTS = Function(
     timeout_s=60,
 )
 
+SALES_AGGREGATES = Function(
+    name="sales_aggregates",
+    description="Order changes (orders stream): keep the daily sales counters the daily_sales report reads",
+    triggers=(
+        StreamTrigger(
+            ORDERS,
+            failures=SALES_AGGREGATES_FAILURES,
+            sort_key_prefixes=("ORDER",),  # order items only (the handler checks the exact sort key)
+            batch_size=100,
+        ),
+    ),
+    # The stream records carry both images of the order: it never reads the orders table.
+    uses=(Uses(DAILY_SALES, "read_write"),),
+    memory_mb=512,
+    timeout_s=60,
+)
+
+REPORTS_FUNCTION = Function(
+    name="reports",
+    description="Builds reports (daily_sales, inventory, orders_export) to S3: on request and on schedule",
+    triggers=(
+        # One report per invocation: a long export never holds up the next request.
+        StreamTrigger(
+            REPORTS, failures=REPORTS_FAILURES, sort_key_prefixes=("REPORT",), batch_size=1, retry_attempts=2
+        ),
+        # Yesterday's daily_sales and today's inventory, at 01:00 in the business time zone.
+        ScheduleTrigger(
+            id="DailyReports",
+            hour=1,
+            minute=0,
+            event={"schedule": "daily-reports", "scheduled_time": SCHEDULED_TIME},
+            failures=SCHEDULE_FAILURES,
+        ),
+    ),
+    uses=(
+        Uses(ORDERS, "read"),  # orders_export, through the by_day index
+        Uses(CATALOG, "read"),  # inventory, through the products index
+        Uses(DAILY_SALES, "read"),
+        Uses(REPORTS, "read_write"),
+    ),
+    buckets=(UsesBucket(REPORTS_BUCKET, "write", REPORTS_PREFIX),),
+    memory_mb=1024,
+    timeout_s=900,
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -417,6 +583,8 @@ FUNCTIONS: tuple[Function, ...] = (
     STOCK_UPDATES_FUNCTION,
     INVENTORY_EVENTS,
     ORDER_EVENTS,
+    SALES_AGGREGATES,
+    REPORTS_FUNCTION,
 )
 
 
@@ -511,12 +679,22 @@ def base_environment(fn: Function) -> dict[str, str]:
 
 
 def function_environment(
-    fn: Function, table_name: Callable[[Table], str], queue_url: Callable[[Queue], str] | None = None
+    fn: Function,
+    table_name: Callable[[Table], str],
+    queue_url: Callable[[Queue], str] | None = None,
+    *,
+    bucket_name: Callable[[Bucket], str] | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, str]:
-    """The whole environment of a function: the base, one name per table it uses, one URL per queue it
-    sends to and one name per bus it publishes on, and no other."""
+    """The whole environment of a function: the base, the business time zone, one name per table and
+    bucket it uses, one URL per queue it sends to and one name per bus it publishes on, and no other."""
     env = {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
+    env[TIMEZONE_ENV] = timezone
     env.update({bus.env_var: bus.name for bus in fn.publishes})
+    if fn.buckets:
+        if bucket_name is None:
+            raise ValueError(f"{fn.name} uses buckets: pass bucket_name")
+        env.update({use.bucket.env_var: bucket_name(use.bucket) for use in fn.buckets})
     if fn.sends:
         if queue_url is None:
             raise ValueError(f"{fn.name} sends to queues: pass queue_url")

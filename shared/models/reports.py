@@ -1,0 +1,220 @@
+"""Report shapes: what staff ask for (POST /reports), what they get back (GET /reports/{id}) and the
+figures each report type holds, which the renderers (shared.reports.render) turn into files.
+
+Money is Decimal throughout and leaves the API as a decimal string; a report's amounts may be negative
+(net revenue on a day with more refunds than sales), so they use ``Amount``, not the order's ``Money``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
+
+from shared.models.common import Model, StrictModel
+from shared.models.orders import OrderStatus
+
+ReportType = Literal["daily_sales", "inventory", "orders_export"]
+ReportStatus = Literal["PENDING", "READY", "FAILED"]
+FileFormat = Literal["csv", "xlsx", "html"]
+ReportSource = Literal["api", "schedule"]
+
+REPORT_TYPES: tuple[ReportType, ...] = ("daily_sales", "inventory", "orders_export")
+# The files each report type is written as, in this order.
+FORMATS: dict[ReportType, tuple[FileFormat, ...]] = {
+    "daily_sales": ("csv", "xlsx", "html"),
+    "inventory": ("csv", "xlsx"),
+    "orders_export": ("csv",),
+}
+CONTENT_TYPES: dict[FileFormat, str] = {
+    "csv": "text/csv; charset=utf-8; header=present",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+MAX_EXPORT_DAYS = 366  # orders_export: the longest period one report covers
+SALES_WINDOW_DAYS = 7  # inventory: days of cover at the rate of this many days' sales
+CENT = Decimal("0.01")
+
+Amount = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1234.50"]}),
+]
+
+
+def cents(value: Decimal) -> Decimal:
+    """Money to the cent, half up (the way an invoice rounds)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- requests and records ----------------------------------------------------------------------
+
+
+class ReportRequest(StrictModel):
+    """POST /reports. ``daily_sales`` takes ``date`` (default: yesterday in the business time zone);
+    ``inventory`` takes ``date`` (default: today; stock is as it is when the report is built);
+    ``orders_export`` takes ``from`` and ``to`` (inclusive business days)."""
+
+    type: ReportType
+    date: dt.date | None = Field(default=None, description="daily_sales, inventory", examples=["2026-11-23"])
+    from_: dt.date | None = Field(default=None, alias="from", description="orders_export: first day")
+    to: dt.date | None = Field(default=None, description="orders_export: last day (inclusive)")
+
+    @model_validator(mode="after")
+    def _period_fits_type(self) -> ReportRequest:
+        if self.type == "orders_export":
+            if self.date is not None:
+                raise ValueError("orders_export takes from and to, not date")
+            if self.from_ is None or self.to is None:
+                raise ValueError("orders_export needs from and to")
+            if self.to < self.from_:
+                raise ValueError("to is before from")
+            if (self.to - self.from_).days + 1 > MAX_EXPORT_DAYS:
+                raise ValueError(f"orders_export covers at most {MAX_EXPORT_DAYS} days")
+        elif self.from_ is not None or self.to is not None:
+            raise ValueError(f"{self.type} takes date, not from and to")
+        return self
+
+
+class ReportFile(Model):
+    format: FileFormat
+    key: str = Field(description="The object's key in the reports bucket")
+    content_type: str
+    bytes: int
+    rows: int = Field(description="Data rows in the file (CSV: without the header)")
+    download_url: str | None = Field(default=None, description="Presigned GET; expires at expires_at")
+    expires_at: str | None = None
+
+
+class Report(Model):
+    report_id: str
+    type: ReportType
+    period: str = Field(description="The period in the file keys: a date, or from_to for an export")
+    period_start: str = Field(description="First business day covered (ISO date)")
+    period_end: str = Field(description="Last business day covered (ISO date, inclusive)")
+    timezone: str = Field(description="The business time zone that defines a day")
+    status: ReportStatus
+    source: ReportSource
+    requested_at: str
+    requested_by: str = Field(description="The API key id, or the schedule's name")
+    completed_at: str | None = None
+    reason: str | None = Field(default=None, description="FAILED: why")
+    rows: int | None = Field(default=None, description="READY: data rows in the report")
+    files: list[ReportFile] = Field(default_factory=list)
+
+
+class ReportPage(Model):
+    items: list[Report]
+    next_token: str | None = Field(default=None, description="Pass back as next_token for the next page")
+
+
+# --- daily_sales -------------------------------------------------------------------------------
+
+
+class SalesFigures(Model):
+    """One currency's figures for one business day (for everything, a channel or a SKU).
+
+    ``orders``, ``units`` and ``gross`` are the orders placed that day. Cancellations and returns
+    count on the day they happened, whenever the order was placed: ``net = gross - cancelled_value -
+    returned_value`` is what the day added to revenue. For a SKU, ``orders`` counts orders holding it.
+    """
+
+    orders: int = 0
+    units: int = 0
+    gross: Amount = Decimal("0.00")
+    cancelled_orders: int = 0
+    cancelled_units: int = 0
+    cancelled_value: Amount = Decimal("0.00")
+    returned_units: int = 0
+    returned_value: Amount = Decimal("0.00")
+
+    @property
+    def net(self) -> Decimal:
+        return cents(self.gross - self.cancelled_value - self.returned_value)
+
+    @property
+    def average_order_value(self) -> Decimal | None:
+        """Gross per order placed, to the cent; None on a day without orders."""
+        return cents(self.gross / self.orders) if self.orders else None
+
+
+class ChannelSales(Model):
+    channel: str
+    figures: SalesFigures
+
+
+class SkuSales(Model):
+    sku: str
+    figures: SalesFigures
+
+
+class CurrencySales(Model):
+    currency: str
+    totals: SalesFigures
+    by_channel: list[ChannelSales] = Field(description="Sorted by channel")
+    by_sku: list[SkuSales] = Field(description="Sorted by gross, highest first, then SKU")
+
+
+class DailySales(Model):
+    date: str = Field(description="The business day (ISO date)")
+    timezone: str
+    currencies: list[CurrencySales] = Field(description="One entry per currency, sorted by currency")
+    orders_by_status: dict[OrderStatus, int] = Field(
+        description="The orders placed that day, by their status at the end of the day"
+    )
+
+
+# --- inventory ---------------------------------------------------------------------------------
+
+ALL_LOCATIONS = "ALL"  # the location of an inventory row that holds a SKU's totals
+
+
+class InventoryRow(Model):
+    """A SKU's totals (``location`` ALL, with the SKU-wide columns) or one location's levels (on hand,
+    reserved and available only: the SKU-wide columns are left empty so no sum counts them twice)."""
+
+    sku: str
+    name: str
+    location: str
+    on_hand: int
+    reserved: int
+    available: int
+    low_stock_threshold: int | None = None
+    low_stock: bool | None = None
+    units_sold: int | None = Field(default=None, description="Net units sold in the sales window")
+    days_of_cover: Decimal | None = Field(
+        default=None, description="available / (units_sold / window days), one decimal; empty: no sales"
+    )
+
+
+class InventoryReport(Model):
+    date: str = Field(description="The business day the snapshot was taken")
+    timezone: str
+    sales_from: str = Field(description="First day of the sales window (ISO date)")
+    sales_to: str = Field(description="Last day of the sales window (ISO date, inclusive)")
+    rows: list[InventoryRow]
+
+
+# --- orders_export -----------------------------------------------------------------------------
+
+
+class ExportRow(Model):
+    """One order line. Identifiers, amounts and dates only: never a name, email, phone or address."""
+
+    order_id: str
+    external_id: str | None
+    channel: str
+    status: OrderStatus
+    created_at: str
+    business_date: str
+    customer_id: str | None
+    currency: str
+    sku: str
+    quantity: int
+    unit_price: Amount
+    line_total: Amount
+
+
+EXPORT_COLUMNS: tuple[str, ...] = tuple(ExportRow.model_fields)
