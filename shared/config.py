@@ -30,6 +30,7 @@ class Settings:
     max_body_bytes: int
     price_cache_seconds: int
     feed_channels: frozenset[str] = frozenset()  # channels a generic feed connector may name
+    timezone: str = "UTC"  # the business time zone (IANA): what a day is, for reports
 
 
 @cache
@@ -42,4 +43,5 @@ def settings() -> Settings:
         feed_channels=frozenset(
             c.strip() for c in os.environ.get("OMS_FEED_CHANNELS", "").split(",") if c.strip()
         ),
+        timezone=os.environ.get("OMS_TIMEZONE", "").strip() or "UTC",
     )

@@ -4,6 +4,7 @@ from the environment infra/spec.py gives the function. A function builds only wh
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from shared.aws import client
 from shared.config import required, settings
@@ -17,6 +18,13 @@ from shared.services.customers import CustomerService
 from shared.services.inventory import BackorderFiller, InventoryEvents, StockService
 from shared.services.order_events import OrderEvents
 from shared.services.orders import OrderService
+
+if TYPE_CHECKING:  # the reports' modules are imported by the functions that use them only
+    from shared.dal.report_files import ReportFiles
+    from shared.dal.reports import ReportStore
+    from shared.dal.sales import SalesStore
+    from shared.services.reports import ReportBuilder, ReportService
+    from shared.services.sales import SalesAggregator
 
 
 @cache
@@ -67,6 +75,58 @@ def order_events() -> OrderEvents:
     return OrderEvents(EventPublisher(client("events"), required("OMS_EVENT_BUS"), ORDERS_SOURCE))
 
 
+@cache
+def sales_store() -> SalesStore:
+    from shared.dal.sales import SalesStore
+
+    return SalesStore(client("dynamodb"), required("OMS_DAILY_SALES_TABLE"))
+
+
+@cache
+def sales_aggregator() -> SalesAggregator:
+    from shared.reports.days import zone
+    from shared.services.sales import SalesAggregator
+
+    return SalesAggregator(sales_store(), zone(settings().timezone))
+
+
+@cache
+def report_store() -> ReportStore:
+    from shared.dal.reports import ReportStore
+
+    return ReportStore(client("dynamodb"), required("OMS_REPORTS_TABLE"))
+
+
+@cache
+def report_files() -> ReportFiles:
+    from shared.dal.report_files import ReportFiles
+
+    return ReportFiles(client("s3"), required("OMS_REPORTS_BUCKET"))
+
+
+@cache
+def report_service() -> ReportService:
+    from shared.services.reports import ReportService
+
+    return ReportService(report_store(), report_files(), settings().timezone)
+
+
+@cache
+def report_builder() -> ReportBuilder:
+    from shared.dal.report_sources import OrderPeriods, Products
+    from shared.services.reports import ReportBuilder
+
+    dynamodb = client("dynamodb")
+    orders, catalog = required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE")
+    return ReportBuilder(
+        report_store(),
+        report_files(),
+        sales_store(),
+        orders=lambda: OrderPeriods(dynamodb, orders),
+        products=lambda: Products(dynamodb, catalog),
+    )
+
+
 def reset() -> None:
     """Forget every collaborator (tests switch AWS backends between cases)."""
     for built in (
@@ -78,6 +138,12 @@ def reset() -> None:
         stock_service,
         inventory_events,
         order_events,
+        sales_store,
+        sales_aggregator,
+        report_store,
+        report_files,
+        report_service,
+        report_builder,
         client,
         settings,
     ):

@@ -82,6 +82,25 @@ def forbidden() -> ProblemError:
     return ProblemError(403, "forbidden", "Forbidden", "This API key's role may not use this operation.")
 
 
+def location(app: BaseRouter, path: str) -> str:
+    """A resource's path as the caller called us: /prod/orders/... on the default API URL."""
+    event = app.current_event
+    called = str((event.get("requestContext") or {}).get("path") or event.path)
+    prefix = called[: -len(event.path)] if called.endswith(event.path) else ""
+    return f"{prefix}{path}"
+
+
+def invalid_field(field: str, message: str) -> ProblemError:
+    """422 for one field a model cannot check alone (a date against today, a cursor's query)."""
+    return ProblemError(
+        422,
+        "validation",
+        "Unprocessable Content",
+        "The request has invalid fields.",
+        errors=[FieldError(field=field, message=message, type="value_error")],
+    )
+
+
 def not_found(what: str) -> ProblemError:
     return ProblemError(404, "not-found", "Not Found", f"{what} does not exist.")
 

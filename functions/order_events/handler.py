@@ -14,8 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.base import FailureResponse, SuccessResponse
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,30 +24,7 @@ from shared.dal import keys
 from shared.dal.events import PublishFailed
 from shared.domain.order_events import detail_type
 from shared.observability import logger, metrics, tracer
-
-
-class NotTried(RuntimeError):
-    """An earlier record of the batch failed: this one is left for the retry, untouched."""
-
-
-class InOrderProcessor(BatchProcessor):
-    """Powertools' BatchProcessor for a DynamoDB stream, stopping at the first failure (as its SQS FIFO
-    processor does): the records after it are reported failed without being handled. Lambda retries
-    from the lowest sequence number reported, so what follows a failure is handled once, after it."""
-
-    _not_tried = (NotTried, NotTried("an earlier record of the batch failed"), None)
-
-    def __init__(self) -> None:
-        super().__init__(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-
-    def _process_record(self, record: dict[str, Any]) -> SuccessResponse | FailureResponse:
-        if self.fail_messages:
-            return self.failure_handler(
-                record=self._to_batch_type(record, event_type=self.event_type, model=self.model),
-                exception=self._not_tried,
-            )
-        return super()._process_record(record)
-
+from shared.stream_batch import InOrderProcessor
 
 processor = InOrderProcessor()
 

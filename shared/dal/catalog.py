@@ -23,9 +23,16 @@ class CatalogStore:
     ) -> tuple[Product, bool]:
         """Create or replace a product's name, price and low-stock threshold; stock is untouched.
         True when created."""
-        values: dict[str, Any] = {":name": name, ":price": price, ":now": now, ":zero": 0}
+        values: dict[str, Any] = {
+            ":name": name,
+            ":price": price,
+            ":now": now,
+            ":zero": 0,
+            ":listed": keys.PRODUCT_LISTED,
+        }
         update = (
-            "SET #name = :name, price = :price, updated_at = :now, "
+            # listed: the product is in the keys-only products index (what the inventory report lists).
+            "SET #name = :name, price = :price, updated_at = :now, listed = :listed, "
             "on_hand = if_not_exists(on_hand, :zero), reserved = if_not_exists(reserved, :zero), "
             "available = if_not_exists(available, :zero)"
         )

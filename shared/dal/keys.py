@@ -12,13 +12,15 @@ catalog table (pk, sk):
                                                  and a count are atomic). An item without
                                                  on_hand@default has no location levels yet (or was
                                                  written before locations): all its on_hand is at
-                                                 the default location
+                                                 the default location; listed = PRODUCT puts
+                                                 it in the keys-only products index
   {sku}                            MOVE#{as_of}#{location}#{update_id}
                                                  the ledger: one movement of on-hand stock
   {sku}                            UPDATE#{location}#{update_id}
                                                  a stock update already applied (expires)
   {sku}                            WAIT#{created_key}
                                                  a backordered order waiting for this SKU
+reports table: see shared/dal/reports.py; daily-sales table: see shared/dal/sales.py
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
 """
@@ -32,6 +34,7 @@ SKU_SK = "SKU"
 MOVE_PREFIX = "MOVE#"
 WAIT_PREFIX = "WAIT#"
 LOW_STOCK = "LOW"  # the low_stock index's one partition
+PRODUCT_LISTED = "PRODUCT"  # the products index's one partition (attribute ``listed``)
 
 
 def order_key(order_id: str) -> dict[str, Any]:

@@ -16,12 +16,13 @@ from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
 from shared.http import (
     ProblemError,
     idempotency_key_header,
+    invalid_field,
     json_response,
+    location,
     not_found,
     principal_of,
     staff_only,
 )
-from shared.models.common import FieldError
 from shared.models.orders import (
     CancelIn,
     DeliveryIn,
@@ -73,21 +74,11 @@ def post_order(
 
 
 def _location(order_id: str) -> str:
-    """Where the order lives, as the caller called us: /prod/orders/... on the default API URL."""
-    event = router.current_event
-    called = str((event.get("requestContext") or {}).get("path") or event.path)
-    prefix = called[: -len(event.path)] if called.endswith(event.path) else ""
-    return f"{prefix}/orders/{order_id}"
+    return location(router, f"/orders/{order_id}")
 
 
 def _invalid_query(field: str, message: str) -> ProblemError:
-    return ProblemError(
-        422,
-        "validation",
-        "Unprocessable Content",
-        "The request has invalid fields.",
-        errors=[FieldError(field=field, message=message, type="value_error")],
-    )
+    return invalid_field(field, message)
 
 
 def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemError:

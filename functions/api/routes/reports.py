@@ -1,0 +1,102 @@
+"""Report routes (staff only): ask for a report, list them, read one with its download links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared import deps
+from shared.dal.cursors import InvalidCursor
+from shared.http import (
+    ProblemError,
+    idempotency_key_header,
+    invalid_field,
+    json_response,
+    location,
+    not_found,
+    staff_only,
+)
+from shared.models.reports import Report, ReportPage, ReportRequest, ReportType
+from shared.observability import logger, metrics
+from shared.services.reports import InvalidPeriod, KeyReused
+
+router = Router()
+ReportId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+@router.post(
+    "/reports",
+    summary="Ask for a report: it is built asynchronously (poll GET /reports/{report_id} until READY)",
+    tags=["reports"],
+    responses={
+        202: {"description": "Accepted: the report is PENDING (a retry with the same key: the same report)"},
+        422: {"description": "Invalid type or period, or an Idempotency-Key reused for another report"},
+    },
+)
+def post_report(
+    request: Annotated[ReportRequest, Body()],
+    idempotency_key: Annotated[
+        str | None, idempotency_key_header("Retries with the same key return the report first asked for")
+    ] = None,
+) -> Response[Report]:
+    caller = staff_only(router)
+    try:
+        report, created = deps.report_service().request(
+            request, requested_by=caller.key_id or "staff", idempotency_key=idempotency_key
+        )
+    except InvalidPeriod as exc:
+        raise invalid_field(f"body.{exc.field}", str(exc)) from exc
+    except KeyReused as exc:
+        raise ProblemError(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "This Idempotency-Key was already used to ask for another report.",
+        ) from exc
+    headers = {"Location": location(router, f"/reports/{report.report_id}"), "Retry-After": "2"}
+    if not created:
+        return json_response(202, report, {**headers, "Idempotent-Replayed": "true"})
+    metrics.add_metric(name="ReportsRequested", unit=MetricUnit.Count, value=1)
+    logger.info("report asked for", report_id=report.report_id, report_type=report.type, period=report.period)
+    return json_response(202, report, headers)
+
+
+@router.get("/reports", summary="Reports, newest period first", tags=["reports"])
+def list_reports(
+    type: Annotated[ReportType | None, Query(description="Only reports of this type")] = None,
+    from_: Annotated[
+        dt.date | None, Query(alias="from", description="Periods starting on or after this day")
+    ] = None,
+    to: Annotated[dt.date | None, Query(description="Periods starting on or before this day")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[ReportPage]:
+    staff_only(router)
+    if from_ and to and to < from_:
+        raise invalid_field("query.to", "to is before from")
+    try:
+        items, token = deps.report_service().list(type, from_, to, next_token, limit)
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    return json_response(200, ReportPage(items=items, next_token=token))
+
+
+@router.get(
+    "/reports/<report_id>",
+    summary="A report; once READY, each file has a download link that expires within 10 minutes",
+    tags=["reports"],
+)
+def get_report(report_id: ReportId) -> Response[Report]:
+    staff_only(router)
+    report = deps.report_service().get(report_id)
+    if report is None:
+        raise not_found(f"Report {report_id}")
+    headers = {"Cache-Control": "no-store"}  # the links are credentials for a few minutes
+    if report.status == "PENDING":
+        headers["Retry-After"] = "2"
+    return json_response(200, report, headers)
