@@ -1,0 +1,349 @@
+"""Reports against moto: orders through the orders stream into the daily counters, reports asked for over
+the API and by the schedule, built from the reports stream into S3, read back as CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+import pytest
+
+from functions.reports import handler as reports_handler
+from infra.local.workers import LambdaContext
+from infra.spec import ORDERS, REPORTS_BUCKET, REPORTS_FUNCTION, SALES_AGGREGATES
+from shared import deps
+from shared.dal.orders import order_item
+from shared.dal.report_files import MultipartWriter
+from shared.reports.sales import daily_sales, recount, rows_of
+from tests.support.http import ApiClient
+from tests.support.local_aws import local_aws
+from tests.support.report_orders import BERLIN, DAY, TIMEZONE, latest, line, placed, versions
+from tests.support.streams import StreamDriver
+
+# The reports function's clock is the real one: these dates are in the past for it.
+TODAY = dt.datetime.now(BERLIN).date()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("OMS_TIMEZONE", TIMEZONE)
+    with local_aws() as dynamodb:
+        yield dynamodb
+
+
+@pytest.fixture
+def staff(aws: Any) -> ApiClient:
+    return ApiClient("dev-staff-key")
+
+
+@pytest.fixture
+def sales(aws: Any) -> StreamDriver:
+    return StreamDriver(SALES_AGGREGATES)
+
+
+@pytest.fixture
+def builds(aws: Any) -> StreamDriver:
+    return StreamDriver(REPORTS_FUNCTION)
+
+
+def write_versions(dynamodb: Any) -> None:
+    """Every version of the test orders into the orders table, in order: the stream carries each."""
+    for history in versions().values():
+        for version in history:
+            dynamodb.put_item(TableName=ORDERS.local_name, Item=order_item(version))
+
+
+def download(report: dict[str, Any], fmt: str) -> bytes:
+    (file,) = [f for f in report["files"] if f["format"] == fmt]
+    body = boto3.client("s3").get_object(Bucket=REPORTS_BUCKET.local_name, Key=file["key"])["Body"].read()
+    assert len(body) == file["bytes"]
+    return bytes(body)
+
+
+def csv_rows(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
+
+
+def ask(staff: ApiClient, body: dict[str, Any], builds: StreamDriver) -> dict[str, Any]:
+    reply = staff.post("/reports", body)
+    assert reply.status == 202, reply.json()
+    assert reply.json()["status"] == "PENDING"
+    builds.drain()
+    done = staff.get(f"/reports/{reply.json()['report_id']}")
+    assert done.status == 200
+    return dict(done.json())
+
+
+def test_daily_sales_from_the_stream_equals_the_recount(
+    aws: Any, staff: ApiClient, sales: StreamDriver, builds: StreamDriver
+) -> None:
+    write_versions(aws)
+    sales.drain()
+
+    report = ask(staff, {"type": "daily_sales", "date": DAY}, builds)
+
+    assert report["status"] == "READY", report
+    assert [f["format"] for f in report["files"]] == ["csv", "xlsx", "html"]
+    assert all(
+        f["key"] == f"reports/daily_sales/{DAY}/{report['report_id']}.{f['format']}" for f in report["files"]
+    )
+    expected = daily_sales(DAY, TIMEZONE, rows_of(recount(latest(), BERLIN), DAY))
+    rows = csv_rows(download(report, "csv"))
+    assert report["rows"] == len(rows)
+    totals = {r["currency"]: r for r in rows if r["section"] == "total"}
+    for currency in expected.currencies:
+        line_ = totals[currency.currency]
+        figures = currency.totals
+        assert Decimal(line_["gross"]) == figures.gross
+        assert Decimal(line_["net"]) == figures.net
+        assert int(line_["orders"]) == figures.orders
+        assert int(line_["cancelled_units"]) == figures.cancelled_units
+        assert Decimal(line_["returned_value"]) == figures.returned_value
+    assert Decimal(totals["EUR"]["net"]) == Decimal("-3.50")  # the figure the unit test pins by hand
+    skus = {(r["currency"], r["key"]): r for r in rows if r["section"] == "sku"}
+    assert set(skus) == {("EUR", "A"), ("EUR", "B"), ("USD", "C")}
+    statuses = {r["key"]: int(r["orders"]) for r in rows if r["section"] == "status"}
+    assert statuses == {"CONFIRMED": 2, "CANCELLED": 1}
+    html = download(report, "html").decode()
+    assert html.count("<svg") >= 3
+
+
+def test_a_redelivered_change_is_counted_once(aws: Any, sales: StreamDriver) -> None:
+    write_versions(aws)
+    sales.drain()
+    once = deps.sales_store().day(DAY)
+
+    sales.replay()  # every batch again, as after a timeout that had in fact committed
+
+    assert deps.sales_store().day(DAY) == once
+    assert daily_sales(DAY, TIMEZONE, once) == daily_sales(
+        DAY, TIMEZONE, rows_of(recount(latest(), BERLIN), DAY)
+    )
+
+
+def test_the_xlsx_reads_back(aws: Any, staff: ApiClient, sales: StreamDriver, builds: StreamDriver) -> None:
+    import openpyxl
+
+    write_versions(aws)
+    sales.drain()
+    report = ask(staff, {"type": "daily_sales", "date": DAY}, builds)
+
+    book = openpyxl.load_workbook(io.BytesIO(download(report, "xlsx")), read_only=True)
+    summary = [row for row in book["Summary"].iter_rows(values_only=True)]
+    header, *lines = summary
+    by_currency = {
+        row[header.index("currency")]: dict(zip(header, row, strict=False)) for row in lines if row[0]
+    }
+    assert Decimal(str(by_currency["EUR"]["gross"])).quantize(Decimal("0.01")) == Decimal("35.50")
+    assert Decimal(str(by_currency["USD"]["gross"])).quantize(Decimal("0.01")) == Decimal("21.75")
+
+
+def test_orders_export_lists_every_line_of_the_period_once(
+    aws: Any, staff: ApiClient, builds: StreamDriver
+) -> None:
+    write_versions(aws)
+
+    report = ask(staff, {"type": "orders_export", "from": DAY, "to": DAY}, builds)
+
+    assert report["status"] == "READY", report
+    assert report["period"] == DAY
+    rows = csv_rows(download(report, "csv"))
+    # o1 (2 lines), o2 (placed 00:30 Berlin) and o3 (23:59:59.999 Berlin); not o4 (midnight, the next day)
+    assert sorted((r["order_id"], r["sku"]) for r in rows) == [
+        ("o1", "A"),
+        ("o1", "B"),
+        ("o2", "A"),
+        ("o3", "C"),
+    ]
+    o2 = next(r for r in rows if r["order_id"] == "o2")
+    assert (o2["status"], o2["business_date"], o2["currency"], o2["customer_id"]) == (
+        "CANCELLED",
+        DAY,
+        "EUR",
+        "cust-1",
+    )
+    assert (o2["quantity"], o2["unit_price"], o2["line_total"]) == ("1", "10.00", "10.00")
+    assert set(rows[0]) == {
+        "order_id", "external_id", "channel", "status", "created_at", "business_date",
+        "customer_id", "currency", "sku", "quantity", "unit_price", "line_total",
+    }  # fmt: skip
+
+
+def test_inventory_report_with_days_of_cover(
+    aws: Any, staff: ApiClient, sales: StreamDriver, builds: StreamDriver
+) -> None:
+    assert (
+        staff.put("/products/MUG", {"name": "Mug", "price": "8.50", "low_stock_threshold": 20}).status == 201
+    )
+    assert staff.put("/inventory/MUG", {"on_hand": 14}).status == 200
+    assert staff.put("/products/TEE", {"name": "T-shirt", "price": "19.99"}).status == 201
+    # 7 mugs sold three days ago: one a day over the window
+    three_days_ago = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(12), BERLIN).astimezone(dt.UTC)
+    at = three_days_ago.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    aws.put_item(
+        TableName=ORDERS.local_name, Item=order_item(placed("m1", "web", "EUR", at, line("MUG", 7, "8.50")))
+    )
+    sales.drain()
+
+    report = ask(staff, {"type": "inventory"}, builds)
+
+    assert report["status"] == "READY", report
+    assert report["period"] == TODAY.isoformat()
+    rows = csv_rows(download(report, "csv"))
+    mug = next(r for r in rows if r["sku"] == "MUG" and r["location"] == "ALL")
+    assert (mug["on_hand"], mug["available"], mug["low_stock"], mug["units_sold"]) == (
+        "14",
+        "14",
+        "true",
+        "7",
+    )
+    assert mug["days_of_cover"] == "14.0"
+    tee = next(r for r in rows if r["sku"] == "TEE" and r["location"] == "ALL")
+    assert (tee["on_hand"], tee["units_sold"], tee["days_of_cover"]) == ("0", "0", "")
+
+
+def test_the_schedule_asks_once_per_run(aws: Any, builds: StreamDriver) -> None:
+    run = {"schedule": "daily-reports", "scheduled_time": "2026-11-24T00:00:00Z"}  # 01:00 in Berlin
+    context = LambdaContext(REPORTS_FUNCTION.name, 1024, 900, "test")
+
+    first = reports_handler.lambda_handler(run, context)
+    again = reports_handler.lambda_handler(run, context)  # Scheduler retried the run
+
+    assert (
+        first
+        == again
+        == {"reports": ["daily_sales-2026-11-23-daily-reports", "inventory-2026-11-24-daily-reports"]}
+    )
+    builds.drain()
+    reports, _ = deps.report_store().list(None, None, None, None, 10)
+    assert sorted((r.type, r.period, r.status, r.source) for r in reports) == [
+        ("daily_sales", "2026-11-23", "READY", "schedule"),
+        ("inventory", "2026-11-24", "READY", "schedule"),
+    ]
+
+
+def test_download_links_expire_within_fifteen_minutes(
+    aws: Any, staff: ApiClient, builds: StreamDriver
+) -> None:
+    report = ask(staff, {"type": "daily_sales", "date": DAY}, builds)
+
+    for file in report["files"]:
+        query = parse_qs(urlparse(file["download_url"]).query)
+        assert int(query["X-Amz-Expires"][0]) <= 900
+        assert file["expires_at"] > report["completed_at"]
+    assert staff.get(f"/reports/{report['report_id']}").header("Cache-Control") == "no-store"
+
+
+def test_asking_again_with_the_same_key_is_the_same_report(aws: Any, staff: ApiClient) -> None:
+    body = {"type": "orders_export", "from": DAY, "to": DAY}
+    first = staff.post("/reports", body, headers={"Idempotency-Key": "export-1"})
+    again = staff.post("/reports", body, headers={"Idempotency-Key": "export-1"})
+    other = staff.post(
+        "/reports", {"type": "daily_sales", "date": DAY}, headers={"Idempotency-Key": "export-1"}
+    )
+
+    assert (first.status, again.status) == (202, 202)
+    assert again.json()["report_id"] == first.json()["report_id"]
+    assert again.header("Idempotent-Replayed") == "true"
+    assert other.status == 422
+    assert other.json()["type"] == "urn:oms:problem:idempotency-key-reused"
+
+
+def test_listing_newest_period_first_by_type_and_range(aws: Any, staff: ApiClient) -> None:
+    for day in ("2026-11-20", "2026-11-22", "2026-11-21"):
+        assert staff.post("/reports", {"type": "daily_sales", "date": day}).status == 202
+    assert (
+        staff.post("/reports", {"type": "orders_export", "from": "2026-11-01", "to": "2026-11-21"}).status
+        == 202
+    )
+
+    every = staff.get("/reports")
+    sales_only = staff.get(
+        "/reports", query={"type": "daily_sales", "from": "2026-11-21", "to": "2026-11-22"}
+    )
+    first_page = staff.get("/reports", query={"type": "daily_sales", "limit": "2"})
+    second_page = staff.get(
+        "/reports", query={"type": "daily_sales", "limit": "2", "next_token": first_page.json()["next_token"]}
+    )
+
+    assert [r["period_start"] for r in every.json()["items"]] == [
+        "2026-11-22",
+        "2026-11-21",
+        "2026-11-20",
+        "2026-11-01",
+    ]
+    assert [r["period"] for r in sales_only.json()["items"]] == ["2026-11-22", "2026-11-21"]
+    assert [r["period"] for r in first_page.json()["items"] + second_page.json()["items"]] == [
+        "2026-11-22", "2026-11-21", "2026-11-20",
+    ]  # fmt: skip
+    assert second_page.json()["next_token"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "daily_sales", "date": "2999-01-01"}, "body.date"),
+        ({"type": "inventory", "date": "2020-01-01"}, "body.date"),
+        ({"type": "orders_export", "from": "2026-11-01"}, "body"),
+        ({"type": "orders_export", "from": "2026-11-02", "to": "2026-11-01"}, "body"),
+        ({"type": "orders_export", "from": "2020-01-01", "to": "2026-11-01"}, "body"),
+        ({"type": "weekly"}, "body.type"),
+    ],
+)
+def test_a_bad_request_is_a_problem(aws: Any, staff: ApiClient, body: dict[str, Any], field: str) -> None:
+    reply = staff.post("/reports", body)
+    assert reply.status == 422
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert any(error["field"].startswith(field) for error in reply.json()["errors"]), reply.json()
+
+
+def test_channel_keys_may_not_see_reports(aws: Any) -> None:
+    web = ApiClient("dev-web-key")
+    assert web.post("/reports", {"type": "inventory"}).status == 403
+    assert web.get("/reports").status == 403
+    assert web.get("/reports/anything").status == 403
+
+
+def test_a_report_that_cannot_be_built_fails_with_a_reason(
+    aws: Any, staff: ApiClient, builds: StreamDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boto3.client("s3").delete_bucket(Bucket=REPORTS_BUCKET.local_name)  # nowhere to write
+
+    report = ask(staff, {"type": "daily_sales", "date": DAY}, builds)
+
+    assert report["status"] == "FAILED"
+    assert "could not be built" in report["reason"]
+    assert report["files"] == []
+    assert builds.responses[-1] == {"batchItemFailures": []}  # failed for staff to see, not retried
+
+
+def test_a_large_file_goes_up_in_parts_and_reads_back_whole(aws: Any) -> None:
+    s3 = boto3.client("s3")
+    chunk = bytes(range(256)) * 4096  # 1 MiB
+    with MultipartWriter(
+        s3, REPORTS_BUCKET.local_name, "reports/test/big.bin", "application/octet-stream"
+    ) as out:
+        for _ in range(11):
+            out.write(chunk)
+    body = s3.get_object(Bucket=REPORTS_BUCKET.local_name, Key="reports/test/big.bin")["Body"].read()
+    assert body == chunk * 11
+    parts = s3.head_object(Bucket=REPORTS_BUCKET.local_name, Key="reports/test/big.bin", PartNumber=1)
+    assert parts["PartsCount"] == 2  # 8 MiB, then the last 3
+
+
+def test_a_failed_upload_is_aborted(aws: Any) -> None:
+    s3 = boto3.client("s3")
+    with (
+        pytest.raises(RuntimeError),
+        MultipartWriter(s3, REPORTS_BUCKET.local_name, "reports/test/x", "text/csv") as out,
+    ):
+        out.write(b"x" * (9 * 1024 * 1024))
+        raise RuntimeError("the export broke")
+    assert s3.list_multipart_uploads(Bucket=REPORTS_BUCKET.local_name).get("Uploads", []) == []
+    assert "Contents" not in s3.list_objects_v2(Bucket=REPORTS_BUCKET.local_name, Prefix="reports/test/")
