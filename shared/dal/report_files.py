@@ -2,7 +2,7 @@
 
 ``MultipartWriter`` is a binary file-like object: what is written collects in one buffer and leaves as
 an S3 part each time it reaches ``part_size`` (S3 wants at least 5 MiB for every part but the last),
-so an export of any length holds at most one part in memory. On an error the upload is aborted (the
+so an export of any length holds at most one part (and the copy being sent) in memory. On an error the upload is aborted (the
 bucket's lifecycle rule also removes incomplete uploads after a day).
 """
 
@@ -36,9 +36,9 @@ class MultipartWriter(io.RawIOBase):
         chunk = bytes(data)
         self._buffer += chunk
         self.bytes_written += len(chunk)
-        while len(self._buffer) >= self._part_size:
-            self._send(bytes(self._buffer[: self._part_size]))
-            del self._buffer[: self._part_size]
+        if len(self._buffer) >= self._part_size:  # parts may differ in size: send all that is here
+            self._send(bytes(self._buffer))
+            self._buffer.clear()
         return len(chunk)
 
     def _send(self, body: bytes) -> None:

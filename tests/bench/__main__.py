@@ -4,7 +4,8 @@
   botocore events against moto;
 * the API function's init time in fresh processes, as a ratio to the floor of a bare
   `import boto3` plus the same client, both measured in this run;
-* handler time per request with AWS calls replaced by an instant fake.
+* handler time per request with AWS calls replaced by an instant fake;
+* reports: see tests/bench/reports.py.
 """
 
 from __future__ import annotations
@@ -369,6 +370,9 @@ def main() -> int:
     stock_feed()
     init_time()
     handler_time()
+    from tests.bench import reports
+
+    reports.main()
     return 0
 
 
