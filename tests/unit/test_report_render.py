@@ -1,0 +1,361 @@
+"""Report renderers: CSV, XLSX and HTML files read back and compared with the figures they came from."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shared.models.reports import (
+    EXPORT_COLUMNS,
+    ChannelSales,
+    CurrencySales,
+    DailySales,
+    ExportRow,
+    InventoryReport,
+    InventoryRow,
+    SalesFigures,
+    SkuSales,
+)
+from shared.reports.render import render, write_export_csv
+
+D = Decimal
+CENT = D("0.01")
+DATE = "2026-11-23"
+TZ = "Europe/Berlin"
+# Text from merchants and marketplaces: separators, quotes, newlines, non-ASCII, formulas, markup.
+NASTY_CHANNEL = 'shop, "EU"\nBücher'
+FORMULA_CHANNEL = "=cmd|' /C calc'!A0"
+FORMULA_SKU = "=SUM(A1:A2)"
+SCRIPT_SKU = "<script>alert(1)</script>"
+NASTY_SKU = 'SKU,"q"\nx'
+HUGE = D("98765432109.87")
+
+DAILY_COLUMNS = [
+    "date",
+    "currency",
+    "section",
+    "key",
+    "orders",
+    "units",
+    "gross",
+    "cancelled_orders",
+    "cancelled_units",
+    "cancelled_value",
+    "returned_units",
+    "returned_value",
+    "net",
+    "average_order_value",
+]
+FIGURES = DAILY_COLUMNS[4:]
+INVENTORY_COLUMNS = [
+    "date",
+    "sku",
+    "name",
+    "location",
+    "on_hand",
+    "reserved",
+    "available",
+    "low_stock_threshold",
+    "low_stock",
+    "units_sold",
+    "days_of_cover",
+]
+
+
+def figs(orders: int, gross: str, **kw: Any) -> SalesFigures:
+    return SalesFigures(orders=orders, units=kw.pop("units", orders), gross=D(gross), **kw)
+
+
+def daily_sales() -> DailySales:
+    eur_skus = [
+        SkuSales(sku=FORMULA_SKU, figures=figs(3, "400.00")),
+        SkuSales(sku=SCRIPT_SKU, figures=figs(2, "300.00")),
+        SkuSales(sku=NASTY_SKU, figures=figs(2, "200.00")),
+        SkuSales(sku="Bücher-1", figures=figs(1, "150.00", returned_units=3, returned_value=D("450.00"))),
+        SkuSales(sku="-5-PACK", figures=figs(1, "100.00")),
+        *(SkuSales(sku=f"SKU-{i:02}", figures=figs(1, f"{100 - 10 * i}.00")) for i in range(1, 8)),
+    ]
+    eur = CurrencySales(
+        currency="EUR",
+        totals=figs(
+            12,
+            "1300.50",
+            units=20,
+            cancelled_orders=1,
+            cancelled_units=1,
+            cancelled_value=D("100.00"),
+            returned_units=5,
+            returned_value=D("1500.00"),
+        ),
+        by_channel=[
+            ChannelSales(channel=FORMULA_CHANNEL, figures=figs(1, "50.00")),
+            ChannelSales(
+                channel="amazon",
+                figures=figs(8, "1000.00", units=12, cancelled_orders=1, cancelled_value=D("100.00")),
+            ),
+            ChannelSales(channel=NASTY_CHANNEL, figures=figs(3, "250.50")),
+        ],
+        by_sku=eur_skus,
+    )
+    usd = CurrencySales(
+        currency="USD",
+        totals=figs(2, "98765432109.88"),
+        by_channel=[ChannelSales(channel="web", figures=figs(2, "98765432109.88"))],
+        by_sku=[
+            SkuSales(sku="BIG", figures=figs(1, str(HUGE))),
+            SkuSales(sku="TINY", figures=figs(1, "0.01")),
+        ],
+    )
+    # Not in lifecycle order on purpose.
+    return DailySales(
+        date=DATE,
+        timezone=TZ,
+        currencies=[eur, usd],
+        orders_by_status={"SHIPPED": 5, "CANCELLED": 1, "CONFIRMED": 8},
+    )
+
+
+def no_orders() -> DailySales:
+    return DailySales(date=DATE, timezone=TZ, currencies=[], orders_by_status={})
+
+
+def inventory() -> InventoryReport:
+    rows = [
+        InventoryRow(
+            sku=FORMULA_SKU,
+            name='Bücher, "Box"\nset',
+            location="ALL",
+            on_hand=10,
+            reserved=4,
+            available=6,
+            low_stock_threshold=8,
+            low_stock=True,
+            units_sold=14,
+            days_of_cover=D("3.0"),
+        ),
+        InventoryRow(
+            sku=FORMULA_SKU, name='Bücher, "Box"\nset', location="BER-1", on_hand=7, reserved=4, available=3
+        ),
+        InventoryRow(
+            sku=FORMULA_SKU, name='Bücher, "Box"\nset', location="@HAM", on_hand=3, reserved=0, available=3
+        ),
+        InventoryRow(
+            sku="MUG-1",
+            name="+1 mug",
+            location="ALL",
+            on_hand=0,
+            reserved=2,
+            available=-2,
+            low_stock_threshold=None,
+            low_stock=False,
+            units_sold=None,
+            days_of_cover=None,
+        ),
+    ]
+    return InventoryReport(date=DATE, timezone=TZ, sales_from="2026-11-17", sales_to=DATE, rows=rows)
+
+
+def export_row(i: int) -> ExportRow:
+    return ExportRow(
+        order_id=f"ord_{i:08}",
+        external_id=None if i % 3 else f"-AMZ,{i}",
+        channel="amazon" if i % 2 else NASTY_CHANNEL,
+        status="CONFIRMED",
+        created_at="2026-11-23T10:00:00Z",
+        business_date=DATE,
+        customer_id=None if i % 5 else f"cus_{i}",
+        currency="EUR",
+        sku=FORMULA_SKU if i % 7 == 0 else f"SKU-{i}",
+        quantity=i % 4 + 1,
+        unit_price=D("19.99"),
+        line_total=D("19.99") * (i % 4 + 1),
+    )
+
+
+def defused(text: str) -> str:
+    """The injection guard as the tests expect it (OWASP)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def rendered(report: DailySales | InventoryReport, fmt: Any) -> tuple[int, bytes]:
+    out = io.BytesIO()
+    count = render(report, fmt, out)
+    assert not out.closed
+    return count, out.getvalue()
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def parse_csv(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def money_text(value: Decimal | None) -> str:
+    return "" if value is None else format(value.quantize(CENT), "f")
+
+
+def figure_texts(f: SalesFigures) -> list[str]:
+    return [
+        str(f.orders),
+        str(f.units),
+        money_text(f.gross),
+        str(f.cancelled_orders),
+        str(f.cancelled_units),
+        money_text(f.cancelled_value),
+        str(f.returned_units),
+        money_text(f.returned_value),
+        money_text(f.net),
+        money_text(f.average_order_value),
+    ]
+
+
+def test_daily_sales_csv_holds_every_figure_section_by_section() -> None:
+    report = daily_sales()
+    count, data = rendered(report, "csv")
+
+    assert not data.startswith(codecs.BOM_UTF8)
+    rows = parse_csv(data)
+    assert rows[0] == DAILY_COLUMNS
+    expected = [[DATE, c.currency, "total", "", *figure_texts(c.totals)] for c in report.currencies]
+    expected += [
+        [DATE, c.currency, "channel", defused(ch.channel), *figure_texts(ch.figures)]
+        for c in report.currencies
+        for ch in c.by_channel
+    ]
+    expected += [
+        [DATE, c.currency, "sku", defused(s.sku), *figure_texts(s.figures)]
+        for c in report.currencies
+        for s in c.by_sku
+    ]
+    expected += [
+        [DATE, "", "status", status, str(n)] + [""] * 9
+        for status, n in [("CONFIRMED", 8), ("SHIPPED", 5), ("CANCELLED", 1)]
+    ]
+    assert rows[1:] == expected
+    assert count == len(rows) - 1 == 2 + 4 + 14 + 3
+
+    by_key = {(r[1], r[2], r[3]): dict(zip(DAILY_COLUMNS, r, strict=True)) for r in rows[1:]}
+    eur = by_key[("EUR", "total", "")]
+    assert (eur["gross"], eur["net"], eur["average_order_value"]) == ("1300.50", "-299.50", "108.38")
+    assert by_key[("USD", "total", "")]["gross"] == "98765432109.88"
+    assert by_key[("EUR", "sku", "Bücher-1")]["net"] == "-300.00"
+    assert ("EUR", "channel", "'" + FORMULA_CHANNEL) in by_key
+    assert ("EUR", "sku", "'-5-PACK") in by_key
+    assert ("EUR", "channel", NASTY_CHANNEL) in by_key
+
+
+def test_csv_is_rfc4180_with_minimal_quoting() -> None:
+    _, data = rendered(daily_sales(), "csv")
+    rows = parse_csv(data)
+
+    assert data.endswith(b"\r\n")
+    assert data.count(b"\r\n") == len(rows)  # the embedded newlines are bare \n inside quotes
+    assert data.startswith(b"date,currency,section,key,orders,units,gross,")
+    assert b"\r\n2026-11-23,EUR,total,,12,20,1300.50,1,1,100.00,5,1500.00,-299.50,108.38\r\n" in data
+    assert '2026-11-23,EUR,channel,"shop, ""EU""\nBücher",3,3,250.50,'.encode() in data
+    assert b"\r\n2026-11-23,,status,CONFIRMED,8,,,,,,,,,\r\n" in data
+
+
+def test_no_orders_csv_is_the_header_alone() -> None:
+    count, data = rendered(no_orders(), "csv")
+
+    assert count == 0
+    assert data == (",".join(DAILY_COLUMNS) + "\r\n").encode()
+
+
+def test_inventory_csv() -> None:
+    report = inventory()
+    count, data = rendered(report, "csv")
+
+    rows = parse_csv(data)
+    assert rows[0] == INVENTORY_COLUMNS
+    assert count == len(rows) - 1 == 4
+    assert rows[1] == [
+        DATE,
+        "'=SUM(A1:A2)",
+        'Bücher, "Box"\nset',
+        "ALL",
+        "10",
+        "4",
+        "6",
+        "8",
+        "true",
+        "14",
+        "3.0",
+    ]
+    assert rows[2] == [DATE, "'=SUM(A1:A2)", 'Bücher, "Box"\nset', "BER-1", "7", "4", "3", "", "", "", ""]
+    assert rows[3][3] == "'@HAM"
+    assert rows[4] == [DATE, "MUG-1", "'+1 mug", "ALL", "0", "2", "-2", "", "false", "", ""]
+
+
+def test_export_csv_columns_and_values() -> None:
+    out = io.BytesIO()
+    assert write_export_csv((export_row(i) for i in range(1, 8)), out) == 7
+
+    rows = parse_csv(out.getvalue())
+    assert rows[0] == list(EXPORT_COLUMNS)
+    assert rows[3] == [
+        "ord_00000003",
+        "'-AMZ,3",
+        "amazon",
+        "CONFIRMED",
+        "2026-11-23T10:00:00Z",
+        DATE,
+        "",
+        "EUR",
+        "SKU-3",
+        "4",
+        "19.99",
+        "79.96",
+    ]
+    assert rows[2][2] == NASTY_CHANNEL
+    assert rows[7][8] == "'=SUM(A1:A2)"
+    assert len(rows) == 8
+
+
+class Recorder(io.BytesIO):
+    """Records the size of every write and keeps only a line count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.lines = 0
+
+    def write(self, b: Any) -> int:
+        self.sizes.append(len(b))
+        self.lines += bytes(b).count(b"\r\n")
+        return len(b)
+
+
+def test_export_csv_streams() -> None:
+    out = Recorder()
+    total = 50_000
+    seen_while_running: list[int] = []
+
+    def rows() -> Iterator[ExportRow]:
+        for i in range(total):
+            if i == total // 2:
+                seen_while_running.append(len(out.sizes))
+            yield export_row(i)
+
+    assert write_export_csv(rows(), out) == total
+    assert seen_while_running[0] > 10  # halfway through, many blocks had already gone out
+    assert max(out.sizes) <= 64 * 1024
+    assert out.lines == total + 1
+
+
+# --- dispatch ----------------------------------------------------------------------------------
+
+
+def test_formats_a_report_type_does_not_have_are_refused() -> None:
+    with pytest.raises(ValueError, match="html"):
+        render(inventory(), "html", io.BytesIO())
+    with pytest.raises(ValueError):
+        render(daily_sales(), "pdf", io.BytesIO())  # type: ignore[arg-type]
