@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 
 from shared.models.reports import (
@@ -349,6 +350,129 @@ def test_export_csv_streams() -> None:
     assert seen_while_running[0] > 10  # halfway through, many blocks had already gone out
     assert max(out.sizes) <= 64 * 1024
     assert out.lines == total + 1
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def cell_values(ws: Any) -> list[list[Any]]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def assert_row(actual: list[Any], expected: list[Any]) -> None:
+    assert len(actual) == len(expected), (actual, expected)
+    for got, want in zip(actual, expected, strict=True):
+        if isinstance(want, Decimal):
+            assert isinstance(got, int | float) and not isinstance(got, bool), (got, want)
+            assert D(str(got)).quantize(CENT) == want.quantize(CENT), (actual, expected)
+        else:
+            assert got == want and type(got) is type(want), (got, want, actual)
+
+
+def figure_values(f: SalesFigures) -> list[Any]:
+    return [
+        f.orders,
+        f.units,
+        f.gross,
+        f.cancelled_orders,
+        f.cancelled_units,
+        f.cancelled_value,
+        f.returned_units,
+        f.returned_value,
+        f.net,
+        f.average_order_value,
+    ]
+
+
+def test_daily_sales_xlsx() -> None:
+    report = daily_sales()
+    count, data = rendered(report, "xlsx")
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Summary", "By channel", "By SKU", "By status"]
+    expected: dict[str, list[list[Any]]] = {
+        "Summary": [["date", "currency", *FIGURES]]
+        + [[DATE, c.currency, *figure_values(c.totals)] for c in report.currencies],
+        "By channel": [["date", "currency", "channel", *FIGURES]]
+        + [
+            [DATE, c.currency, defused(ch.channel), *figure_values(ch.figures)]
+            for c in report.currencies
+            for ch in c.by_channel
+        ],
+        "By SKU": [["date", "currency", "sku", *FIGURES]]
+        + [
+            [DATE, c.currency, defused(s.sku), *figure_values(s.figures)]
+            for c in report.currencies
+            for s in c.by_sku
+        ],
+        "By status": [
+            ["date", "status", "orders"],
+            [DATE, "CONFIRMED", 8],
+            [DATE, "SHIPPED", 5],
+            [DATE, "CANCELLED", 1],
+        ],
+    }
+    for name, rows in expected.items():
+        ws = wb[name]
+        actual = cell_values(ws)
+        assert len(actual) == len(rows), name
+        for got, want in zip(actual, rows, strict=True):
+            assert_row(got, want)
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(rows[0]))}{len(rows)}"
+        assert all(c.font.b for c in ws[1])
+    assert count == 2 + 4 + 14 + 3  # every sheet's data rows: the CSV's count
+
+    summary = wb["Summary"]
+    assert summary["K2"].value == pytest.approx(-299.5)  # net, negative
+    assert summary["K2"].number_format == "#,##0.00"
+    assert summary["L2"].value == pytest.approx(108.38)  # average order value
+    assert summary["C3"].value == 2 and summary["C3"].number_format == "#,##0"
+    assert D(str(summary["E3"].value)).quantize(CENT) == D("98765432109.88")
+    assert wb["By SKU"]["C2"].value == "'=SUM(A1:A2)" and wb["By SKU"]["C2"].data_type == "s"
+    assert wb["By channel"]["C4"].value == NASTY_CHANNEL
+    assert wb.properties.title == f"Daily sales {DATE} ({TZ})"
+    assert not wb.properties.creator
+
+
+def test_no_orders_xlsx_has_every_sheet_with_headers_only() -> None:
+    count, data = rendered(no_orders(), "xlsx")
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert count == 0
+    assert wb.sheetnames == ["Summary", "By channel", "By SKU", "By status"]
+    assert cell_values(wb["By status"]) == [["date", "status", "orders"]]
+
+
+def test_inventory_xlsx() -> None:
+    report = inventory()
+    count, data = rendered(report, "xlsx")
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Inventory"]
+    ws = wb["Inventory"]
+    rows = cell_values(ws)
+    assert rows[0] == INVENTORY_COLUMNS
+    for got, r in zip(rows[1:], report.rows, strict=True):
+        want = [
+            DATE,
+            defused(r.sku),
+            defused(r.name),
+            defused(r.location),
+            r.on_hand,
+            r.reserved,
+            r.available,
+            r.low_stock_threshold,
+            r.low_stock,
+            r.units_sold,
+            r.days_of_cover,
+        ]
+        assert_row(got, want)
+    assert count == len(rows) - 1 == 4
+    assert rows[1][1] == "'=SUM(A1:A2)" and rows[1][8] is True and rows[1][10] == 3.0
+    assert rows[4][2] == "'+1 mug" and rows[4][6] == -2
+    assert ws["K2"].number_format == "#,##0.0"
+    assert ws.column_dimensions["C"].width > len("name")
 
 
 # --- dispatch ----------------------------------------------------------------------------------
