@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal
+from html.parser import HTMLParser
 from typing import Any
 
 import openpyxl
@@ -473,6 +474,113 @@ def test_inventory_xlsx() -> None:
     assert rows[4][2] == "'+1 mug" and rows[4][6] == -2
     assert ws["K2"].number_format == "#,##0.0"
     assert ws.column_dimensions["C"].width > len("name")
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """The page's tags, charts (with their bars and texts) and empty-chart notes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.charts: dict[str, dict[str, Any]] = {}
+        self.empty: list[str] = []
+        self.title = ""
+        self.text: list[str] = []
+        self._chart: dict[str, Any] | None = None
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "svg":
+            self._chart = {"attrs": a, "rects": [], "texts": []}
+            self.charts[str(a["data-chart"])] = self._chart
+        elif tag == "rect" and self._chart is not None:
+            self._chart["rects"].append(a)
+        elif tag == "p" and "data-chart-empty" in a:
+            self.empty.append(str(a["data-chart-empty"]))
+        self._in_title = tag == "title" and self._chart is None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._chart = None
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._chart is not None:
+            self._chart["texts"].append(data)
+        if self._in_title:
+            self.title += data
+
+
+def page(report: DailySales) -> tuple[int, str, Page]:
+    count, data = rendered(report, "html")
+    doc = data.decode("utf-8")
+    parser = Page()
+    parser.feed(doc)
+    parser.close()
+    return count, doc, parser
+
+
+def widths(chart: dict[str, Any]) -> list[Decimal]:
+    return [D(r["width"]) for r in chart["rects"]]
+
+
+def test_html_page_is_self_contained_and_escaped() -> None:
+    count, doc, p = page(daily_sales())
+
+    assert count == 2 + 4 + 14 + 3
+    assert doc.startswith("<!DOCTYPE html>")
+    assert "http://" not in doc and "https://" not in doc
+    assert "<script" not in doc and "script" not in {t for t, _ in p.tags}
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in doc
+    assert not any(k in a for _, a in p.tags for k in ("src", "href"))
+    csp = [
+        a["content"] for t, a in p.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert csp == ["default-src 'none'; style-src 'unsafe-inline'"]
+    assert DATE in p.title and TZ in p.title
+    text = "".join(p.text)
+    for shown in ("1,300.50", "-299.50", "108.38", "98,765,432,109.88", "49,382,716,054.94", "Bücher"):
+        assert shown in text, shown
+
+
+def test_html_charts_have_one_bar_per_data_point() -> None:
+    _, _, p = page(daily_sales())
+
+    assert set(p.charts) == {"revenue-by-channel", "top-skus", "orders-by-status"}
+    for chart in p.charts.values():
+        assert chart["attrs"]["role"] == "img" and chart["attrs"]["aria-label"]
+    # Revenue by channel: EUR's three channels and USD's one, each currency on its own scale.
+    revenue = p.charts["revenue-by-channel"]
+    assert widths(revenue) == [D("18.0"), D("360.0"), D("90.2"), D("360.0")]
+    assert [r["data-value"] for r in revenue["rects"]] == ["50.00", "1000.00", "250.50", "98765432109.88"]
+    # Top SKUs: EUR's ten highest of twelve, and USD's two (one huge, one a cent).
+    top = p.charts["top-skus"]
+    assert len(top["rects"]) == 10 + 2
+    texts = "".join(top["texts"])
+    assert SCRIPT_SKU in texts and "SKU-05" in texts
+    assert "SKU-06" not in texts and "SKU-07" not in texts
+    assert widths(top)[:2] == [D("360.0"), D("270.0")]
+    assert widths(top)[-2:] == [D("360.0"), D("0.0")]
+    # Orders by status: lifecycle order, counts comparable on one scale.
+    status = p.charts["orders-by-status"]
+    assert [r["data-value"] for r in status["rects"]] == ["8", "5", "1"]
+    assert widths(status) == [D("360.0"), D("225.0"), D("45.0")]
+    assert p.empty == []
+
+
+def test_html_for_a_day_without_orders() -> None:
+    count, doc, p = page(no_orders())
+
+    assert count == 0
+    assert p.charts == {}
+    assert sorted(p.empty) == ["orders-by-status", "revenue-by-channel", "top-skus"]
+    assert "No orders on this day." in doc
 
 
 # --- dispatch ----------------------------------------------------------------------------------
