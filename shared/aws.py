@@ -20,3 +20,19 @@ def client(service: str) -> Any:
         retries={"mode": "standard", "max_attempts": 3},
     )
     return boto3.session.Session().client(service, config=config)
+
+
+@cache
+def s3_client() -> Any:
+    """S3, for report files: parts of several MiB take longer than a DynamoDB call, and download links
+    are signed with SigV4 (X-Amz-Expires: the link's lifetime is in the link)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        signature_version="s3v4",
+        connect_timeout=2,
+        read_timeout=30,
+        retries={"mode": "standard", "max_attempts": 5},
+    )
+    return boto3.session.Session().client("s3", config=config)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from shared.aws import client
+from shared.aws import client, s3_client
 from shared.config import required, settings
 from shared.dal.catalog import CatalogStore
 from shared.dal.customers import CustomerStore
@@ -101,7 +101,7 @@ def report_store() -> ReportStore:
 def report_files() -> ReportFiles:
     from shared.dal.report_files import ReportFiles
 
-    return ReportFiles(client("s3"), required("OMS_REPORTS_BUCKET"))
+    return ReportFiles(s3_client(), required("OMS_REPORTS_BUCKET"))
 
 
 @cache
@@ -145,6 +145,7 @@ def reset() -> None:
         report_service,
         report_builder,
         client,
+        s3_client,
         settings,
     ):
         built.cache_clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,9 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "erase_customer",
         "customer_orders",
     }  # no such customer
-    expected = (
-        404 if path.stem in missing_order else {"post_order": 201, "post_adjustment": 201}.get(path.stem, 200)
-    )
+    missing_order |= {"get_report"}  # no such report
+    created = {"post_order": 201, "post_adjustment": 201, "post_report": 202}
+    expected = 404 if path.stem in missing_order else created.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
 
 
@@ -106,3 +107,40 @@ def test_the_order_events_sample_event(aws: Any) -> None:
         ("OrderCreated", "CONFIRMED"),
         ("OrderStatusChanged", "CANCELLED"),
     ]
+
+
+def test_the_sales_aggregates_sample_event(aws: Any) -> None:
+    from functions.sales_aggregates.handler import lambda_handler as sales_aggregates
+    from shared import deps
+    from shared.reports.sales import daily_sales
+
+    event = json.loads(Path("events/sales_aggregates/created_and_cancelled.json").read_text())
+
+    assert sales_aggregates(event, LambdaContext("sales_aggregates", 512, 60, "sample")) == {
+        "batchItemFailures": []
+    }
+    day = daily_sales("2026-11-24", "UTC", deps.sales_store().day("2026-11-24"))
+    (usd,) = day.currencies
+    assert (usd.totals.orders, usd.totals.gross, usd.totals.cancelled_orders) == (1, Decimal("48.48"), 1)
+    assert day.orders_by_status == {"CANCELLED": 1}
+
+
+def test_the_reports_sample_events(aws: Any) -> None:
+    from functions.reports.handler import lambda_handler as reports
+    from shared import deps
+    from shared.dal.dynamo import from_item
+    from shared.dal.reports import report_from_item
+
+    context = LambdaContext("reports", 1024, 900, "sample")
+    schedule = json.loads(Path("events/reports/schedule.json").read_text())
+    assert reports(schedule, context) == {
+        "reports": ["daily_sales-2026-11-23-daily-reports", "inventory-2026-11-24-daily-reports"]
+    }
+    requested = json.loads(Path("events/reports/report_requested.json").read_text())
+    image = requested["Records"][0]["dynamodb"]["NewImage"]
+    deps.report_store().create(report_from_item(from_item(image) or {}))
+
+    assert reports(requested, context) == {"batchItemFailures": []}
+    built = deps.report_store().get(image["report_id"]["S"])
+    assert built is not None
+    assert (built.status, built.rows, [f.format for f in built.files]) == ("READY", 0, ["csv"])

@@ -15,7 +15,13 @@ from functions.authorizer import handler as authorizer
 from functions.marketplace_feed import handler as marketplace_feed
 from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_buses, ensure_queues, ensure_tables, local_environment
+from infra.local.resources import (
+    ensure_buckets,
+    ensure_buses,
+    ensure_queues,
+    ensure_tables,
+    local_environment,
+)
 from infra.spec import API_KEYS, BUSES, FUNCTIONS
 from shared import deps
 from shared.aws import client
@@ -45,6 +51,7 @@ def local_aws() -> Iterator[Any]:
         sqs = boto3.client("sqs")
         queue_urls = ensure_queues(sqs)
         tap_urls = ensure_buses(boto3.client("events"), sqs)
+        ensure_buckets(boto3.client("s3"))
         for queue in {q for fn in FUNCTIONS for q in fn.sends}:
             os.environ[queue.env_var] = queue_urls[queue.local_name]
         for bus in BUSES:
