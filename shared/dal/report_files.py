@@ -2,8 +2,8 @@
 
 ``MultipartWriter`` is a binary file-like object: what is written collects in one buffer and leaves as
 an S3 part each time it reaches ``part_size`` (S3 wants at least 5 MiB for every part but the last),
-so an export of any length holds at most one part (and the copy being sent) in memory. On an error the upload is aborted (the
-bucket's lifecycle rule also removes incomplete uploads after a day).
+so an export of any length holds at most one part (and the copy being sent) in memory. On an error the
+upload is aborted (the bucket's lifecycle rule also removes incomplete uploads after a day).
 """
 
 from __future__ import annotations

@@ -8,13 +8,13 @@ only when used.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import BinaryIO
 
 from shared.models.reports import FORMATS, DailySales, ExportRow, FileFormat, InventoryReport, ReportType
 from shared.reports.render import csv as _csv
+from shared.reports.render.output import Output
 
 
-def render(report: DailySales | InventoryReport, fmt: FileFormat, out: BinaryIO) -> int:
+def render(report: DailySales | InventoryReport, fmt: FileFormat, out: Output) -> int:
     """Writes the report as ``fmt`` to ``out``; returns its data rows.
 
     CSV: the lines without the header. XLSX: the data rows over all sheets (for daily_sales the same
@@ -39,7 +39,7 @@ def render(report: DailySales | InventoryReport, fmt: FileFormat, out: BinaryIO)
     return _csv.write_inventory(report, out)
 
 
-def write_export_csv(rows: Iterable[ExportRow], out: BinaryIO) -> int:
+def write_export_csv(rows: Iterable[ExportRow], out: Output) -> int:
     """Streams an orders_export CSV: the EXPORT_COLUMNS header, then one line per row, handed to
     ``out.write`` in blocks of about 32 KiB as it goes (never the whole file in memory). Returns the
     rows written. Same CSV rules as every report: see render.csv."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import BinaryIO
 
 from shared.models.reports import EXPORT_COLUMNS, DailySales, ExportRow, InventoryReport
+from shared.reports.render.output import Output
 from shared.reports.render.rows import (
     DAILY_SALES_COLUMNS,
     INVENTORY_COLUMNS,
@@ -36,7 +36,7 @@ class _Utf8Sink:
     works (a file, BytesIO, an S3 multipart writer).
     """
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: Output) -> None:
         self._out = out
         self._buffer = bytearray()
 
@@ -65,7 +65,7 @@ def cell(value: Cell) -> str:
     return str(value)
 
 
-def _write(header: Iterable[str], rows: Iterable[Row], out: BinaryIO) -> int:
+def _write(header: Iterable[str], rows: Iterable[Row], out: Output) -> int:
     sink = _Utf8Sink(out)
     writer = csv.writer(sink, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
@@ -77,16 +77,16 @@ def _write(header: Iterable[str], rows: Iterable[Row], out: BinaryIO) -> int:
     return count
 
 
-def write_daily_sales(report: DailySales, out: BinaryIO) -> int:
+def write_daily_sales(report: DailySales, out: Output) -> int:
     """The long format of rows.daily_sales_rows; returns the data rows written."""
     return _write(DAILY_SALES_COLUMNS, daily_sales_rows(report), out)
 
 
-def write_inventory(report: InventoryReport, out: BinaryIO) -> int:
+def write_inventory(report: InventoryReport, out: Output) -> int:
     """One line per InventoryRow; returns the data rows written."""
     return _write(INVENTORY_COLUMNS, inventory_rows(report), out)
 
 
-def write_export(rows: Iterable[ExportRow], out: BinaryIO) -> int:
+def write_export(rows: Iterable[ExportRow], out: Output) -> int:
     """EXPORT_COLUMNS, then one line per row, streamed: at most about CHUNK bytes are held at a time."""
     return _write(EXPORT_COLUMNS, (export_row(r) for r in rows), out)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from html import escape
-from typing import BinaryIO
 
 from shared.models.reports import CurrencySales, DailySales
+from shared.reports.render.output import Output
 from shared.reports.render.rows import daily_sales_rows, money, statuses
 from shared.reports.render.svg import Bar, Group, bar_chart
 
@@ -133,7 +133,7 @@ def document(report: DailySales) -> str:
     )
 
 
-def write_daily_sales(report: DailySales, out: BinaryIO) -> int:
+def write_daily_sales(report: DailySales, out: Output) -> int:
     """Writes the page; returns the CSV's data row count, so every file of a report says the same."""
     out.write(document(report).encode("utf-8"))
     return sum(1 for _ in daily_sales_rows(report))

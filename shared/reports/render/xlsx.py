@@ -17,9 +17,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any
 
 from shared.models.reports import DailySales, InventoryReport
+from shared.reports.render.output import Output
 from shared.reports.render.rows import (
     FIGURE_COLUMNS,
     INVENTORY_COLUMNS,
@@ -84,7 +85,7 @@ class _Sheet:
 
 
 def _write(
-    out: BinaryIO, properties: dict[str, str], sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]
+    out: Output, properties: dict[str, str], sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]
 ) -> int:
     """Writes the sheets (name, columns, rows) to out; returns the data rows over all sheets."""
     import xlsxwriter
@@ -118,7 +119,7 @@ def _write(
     return total
 
 
-def write_daily_sales(report: DailySales, out: BinaryIO) -> int:
+def write_daily_sales(report: DailySales, out: Output) -> int:
     """Sheets Summary, By channel, By SKU, By status. Returns the data rows over all four sheets: the
     same count as the CSV, whose sections are these sheets."""
     d, cs = report.date, report.currencies
@@ -148,7 +149,7 @@ def write_daily_sales(report: DailySales, out: BinaryIO) -> int:
     return _write(out, properties, sheets)
 
 
-def write_inventory(report: InventoryReport, out: BinaryIO) -> int:
+def write_inventory(report: InventoryReport, out: Output) -> int:
     """Sheet Inventory, the CSV's columns; returns its data rows."""
     properties = {
         "title": f"Inventory {report.date} ({report.timezone})",
