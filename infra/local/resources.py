@@ -111,19 +111,10 @@ def ensure_buses(events: Any, sqs: Any, buses: tuple[Bus, ...] = BUSES) -> dict[
     return taps
 
 
-def ensure_buckets(s3: Any) -> list[str]:  # TEMPORARY until the infra branch lands
-    from infra.spec import BUCKETS
-
-    for bucket in BUCKETS:
-        s3.create_bucket(Bucket=bucket.local_name)
-    return [b.local_name for b in BUCKETS]
-
-
 def local_environment() -> dict[str, str]:
     """The table-name and bus-name variables the functions get on the local stack (for tests and tools
     that run handlers in one process; each function's own environment names only what it uses)."""
     return {
         **{table.env_var: table.local_name for table in TABLES},
         **{bus.env_var: bus.name for bus in BUSES},
-        "OMS_REPORTS_BUCKET": "oms-reports",  # TEMPORARY
     }
