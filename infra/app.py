@@ -5,6 +5,7 @@ cdk-nag's AwsSolutions pack runs on every synth; an unacknowledged finding fails
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ FEATURE_FLAGS: dict[str, Any] = {
     "@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId": True,
     # Access log destination without the trailing ':*', as API Gateway stores it (no false drift).
     "@aws-cdk/aws-apigateway:logGroupDestinationArnWithoutWildcard": True,
+    # S3 server access logs are delivered under a bucket policy for logging.s3.amazonaws.com (no ACLs:
+    # the log bucket is owner-enforced, like every bucket of the stack).
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
 }
 
 
@@ -36,9 +40,16 @@ def build_app(**app_options: Any) -> tuple[App, OmsStack]:
     return app, stack
 
 
+def cdk_json_context(path: Path = REPO_ROOT / "cdk.json") -> dict[str, Any]:
+    """The ``context`` of cdk.json (the business ``timezone``): what the CDK CLI passes to the app, read
+    here too so that `make synth` builds what `cdk deploy` deploys. Context the CLI passes overrides it."""
+    context = json.loads(path.read_text()).get("context", {})
+    return context if isinstance(context, dict) else {}
+
+
 def main() -> None:
     # The CDK CLI passes its output directory in CDK_OUTDIR; run directly, write ./cdk.out.
-    app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", str(DEFAULT_OUTDIR)))
+    app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", str(DEFAULT_OUTDIR)), context=cdk_json_context())
     app.synth()
 
 

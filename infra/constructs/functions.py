@@ -2,8 +2,12 @@
 
 A function's queue triggers become SQS event source mappings (which grant it consume on that queue
 only); its stream triggers become DynamoDB stream mappings (stream read on that table, send to the
-trigger's on-failure queue); each queue it ``sends`` to is granted send only and its URL passed in
-its environment; each bus it ``publishes`` on is granted PutEvents only (its name is in the environment).
+trigger's on-failure queue); its schedule triggers are EventBridge Scheduler schedules, made by
+``infra/constructs/schedules.py`` (not here: they are no event source mapping). Each queue it ``sends``
+to is granted send only and its URL passed in its environment; each bus it ``publishes`` on is granted
+PutEvents only (its name is in the environment); each bucket it uses is granted the ``spec.UsesBucket``
+actions under its prefix only (its name is in the environment). Every function gets the business time
+zone (``OMS_TIMEZONE``), the Powertools layer and the dependencies layer (``infra/constructs/layers.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import spec
+from infra.constructs.buckets import BUCKET_ACTIONS, Buckets, object_arn_pattern
 from infra.constructs.events import Buses
+from infra.constructs.layers import DepsLayer
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
@@ -96,19 +102,35 @@ class Functions(Construct):
     """The functions, keyed by ``spec.Function.name``."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, tables: Tables, queues: Queues, buses: Buses
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Tables,
+        queues: Queues,
+        buses: Buses,
+        buckets: Buckets | None = None,
+        timezone: str = spec.DEFAULT_TIMEZONE,
     ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
         self._queues = queues
         self._buses = buses
+        self._buckets = buckets
+        self._timezone = timezone
         self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
         layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
+        self.deps_layer = DepsLayer(self, "DepsLayer").layer
         self.by_name: dict[str, lambda_.Function] = {fn.name: self._function(fn) for fn in spec.FUNCTIONS}
 
     def function(self, fn: spec.Function) -> lambda_.Function:
         return self.by_name[fn.name]
+
+    def _bucket_construct(self, fn: spec.Function) -> Buckets:
+        if self._buckets is None:
+            raise ValueError(f"{fn.name} uses buckets: pass buckets= to Functions")
+        return self._buckets
 
     def _function(self, fn: spec.Function) -> lambda_.Function:
         check_triggers(fn)
@@ -130,7 +152,7 @@ class Functions(Construct):
             architecture=lambda_.Architecture.ARM_64,
             handler=fn.handler,
             code=self._code,
-            layers=[self._layer],
+            layers=[self._layer, self.deps_layer],
             memory_size=fn.memory_mb,
             timeout=Duration.seconds(fn.timeout_s),
             tracing=lambda_.Tracing.ACTIVE,
@@ -140,12 +162,17 @@ class Functions(Construct):
                 fn,
                 table_name=lambda table: self._tables.table(table).table_name,
                 queue_url=lambda queue: self._queues.queue(queue).queue_url,
+                bucket_name=lambda bucket: self._bucket_construct(fn).bucket(bucket).bucket_name,
+                timezone=self._timezone,
             ),
         )
         for use in fn.uses:
             self._tables.grant(use.table, role, use.access)
+        for use_bucket in fn.buckets:
+            self._bucket_construct(fn).grant(use_bucket, role)
         for trigger in fn.triggers:
-            function.add_event_source(self._event_source(trigger))
+            if not isinstance(trigger, spec.ScheduleTrigger):  # a schedule is no event source mapping
+                function.add_event_source(self._event_source(trigger))
         for queue in fn.sends:
             self._queues.queue(queue).grant_send_messages(role)
         for bus in fn.publishes:
@@ -153,7 +180,7 @@ class Functions(Construct):
         self._acknowledge(fn, function, role)
         return function
 
-    def _event_source(self, trigger: spec.Trigger) -> lambda_.IEventSource:
+    def _event_source(self, trigger: spec.QueueTrigger | spec.StreamTrigger) -> lambda_.IEventSource:
         batching_window = (
             Duration.seconds(trigger.max_batching_window_s) if trigger.max_batching_window_s > 0 else None
         )
@@ -221,4 +248,14 @@ class Functions(Construct):
                 f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
                 f"The {use.table.id} grant covers that table's own global secondary indexes "
                 "(<table arn>/index/*) so the function can Query them; no other table is reachable.",
+            )
+        for use_bucket in fn.buckets:
+            bucket_id = logical_id(self._bucket_construct(fn).bucket(use_bucket.bucket).node.default_child)
+            pattern = object_arn_pattern(use_bucket.prefix)
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{pattern}]",
+                f"The {use_bucket.bucket.id} bucket grant ({use_bucket.access}: "
+                f"{', '.join(BUCKET_ACTIONS[use_bucket.access])}) covers the objects under {pattern!r} only, "
+                "whose keys are made per report at run time; nothing on the bucket itself, no other prefix.",
             )

@@ -1,5 +1,5 @@
-"""SQS queues: one per ``spec.QUEUES`` entry. Each dead-letter queue and each on-failure destination of a
-stream trigger has an alarm on what it holds."""
+"""SQS queues: one per ``spec.QUEUES`` entry. Each dead-letter queue, each on-failure destination of a
+stream trigger and each failures queue of a schedule trigger has an alarm on what it holds."""
 
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ def failure_destinations() -> dict[str, list[tuple[spec.Function, spec.StreamTri
     for fn in spec.FUNCTIONS:
         for trigger in fn.triggers:
             if isinstance(trigger, spec.StreamTrigger):
+                destinations.setdefault(trigger.failures.id, []).append((fn, trigger))
+    return destinations
+
+
+def schedule_failure_destinations() -> dict[str, list[tuple[spec.Function, spec.ScheduleTrigger]]]:
+    """Failures queue id -> the schedule triggers (and their functions) whose failed runs land there."""
+    destinations: dict[str, list[tuple[spec.Function, spec.ScheduleTrigger]]] = {}
+    for fn in spec.FUNCTIONS:
+        for trigger in fn.triggers:
+            if isinstance(trigger, spec.ScheduleTrigger):
                 destinations.setdefault(trigger.failures.id, []).append((fn, trigger))
     return destinations
 
@@ -68,6 +78,12 @@ class Queues(Construct):
             if queue_id not in self.by_id:
                 raise ValueError(f"{queue_id} (a stream's on-failure queue) is not in spec.QUEUES")
             self.alarms[queue_id] = self._failures_alarm(queue_id, triggers)
+        for queue_id, schedules in schedule_failure_destinations().items():
+            if queue_id in self.alarms:
+                raise ValueError(f"{queue_id} is a schedule's failures queue and already has another role")
+            if queue_id not in self.by_id:
+                raise ValueError(f"{queue_id} (a schedule's failures queue) is not in spec.QUEUES")
+            self.alarms[queue_id] = self._schedule_failures_alarm(queue_id, schedules)
 
     def queue(self, queue: spec.Queue) -> sqs.Queue:
         return self.by_id[queue.id]
@@ -125,6 +141,26 @@ class Queues(Construct):
             "message names the stream and the first and last sequence numbers of the batch (the records "
             "stay readable in the stream for 24 hours); inspect them and repair the items by hand once "
             "the cause is fixed.",
+        )
+
+    def _schedule_failures_alarm(
+        self, queue_id: str, schedules: list[tuple[spec.Function, spec.ScheduleTrigger]]
+    ) -> cloudwatch.Alarm:
+        sources = " and ".join(f"the {t.id} schedule of {fn.name}" for fn, t in schedules)
+        acknowledge(
+            self.by_id[queue_id].node.find_child("Resource"),
+            "AwsSolutions-SQS3",
+            f"{queue_id} is not a source queue but where the failed runs of {sources} end: EventBridge "
+            "Scheduler's dead-letter queue and the function's asynchronous on-failure destination. Nothing "
+            "consumes it automatically; a dead-letter queue of its own would only move the same runs once "
+            "more; an alarm fires as soon as it holds any.",
+        )
+        return self._not_empty_alarm(
+            queue_id,
+            f"{queue_id} holds scheduled runs of {sources} that failed after every retry: a message from "
+            "Scheduler is the run's event (why in its message attributes); one from Lambda names the event "
+            "(requestPayload) and the error (responsePayload). Fix the cause, then run the function again "
+            "with that event (its scheduled_time says which run it was).",
         )
 
     def _not_empty_alarm(self, queue_id: str, description: str) -> cloudwatch.Alarm:

@@ -19,6 +19,7 @@ from constructs import Construct
 from infra import spec
 
 PERSONAL_DATA_KEY_ALIAS = "alias/oms-personal-data"
+PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -88,6 +89,6 @@ class Tables(Construct):
                 index_name=index.name,
                 partition_key=_string(index.partition_key),
                 sort_key=_string(index.sort_key) if index.sort_key else None,
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=PROJECTIONS[index.projection],
             )
         return resource

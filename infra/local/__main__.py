@@ -1,10 +1,13 @@
 """``make run``: the whole system on a laptop, in the foreground until Ctrl-C.
 
 * an embedded AWS endpoint (moto) on 127.0.0.1:$OMS_AWS_PORT (4566), or $OMS_AWS_ENDPOINT if set;
-* the tables, queues and event buses infra/spec.py declares, created when missing, and the local API keys;
-  every event put on a bus is copied to the bus's tap queue (oms-events-tap) for people and tests to read;
-* every function in its own worker processes, with its own environment;
+* the tables, queues, buckets and event buses infra/spec.py declares, created when missing, and the local
+  API keys; every event put on a bus is copied to the bus's tap queue (oms-events-tap) for people and tests
+  to read;
+* every function in its own worker processes, with its own environment, in the business time zone
+  $OMS_TIMEZONE (an IANA name, UTC if unset: set it as the stack's CDK context ``timezone`` is set);
 * a poller per queue trigger and per stream trigger, as Lambda's event source mappings;
+* a timer per schedule trigger, as EventBridge Scheduler (infra/local/schedules.py), on the local clock;
 * the API on 127.0.0.1:$OMS_API_PORT (3000).
 """
 
@@ -18,8 +21,18 @@ import urllib.request
 from typing import Any
 
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_buses, ensure_queues, ensure_tables
-from infra.spec import AUTHORIZER, BUSES, FUNCTIONS, QueueTrigger, function_environment
+from infra.local.resources import ensure_buckets, ensure_buses, ensure_queues, ensure_tables
+from infra.schedule_time import business_timezone
+from infra.spec import (
+    AUTHORIZER,
+    BUSES,
+    DEFAULT_TIMEZONE,
+    FUNCTIONS,
+    TIMEZONE_ENV,
+    QueueTrigger,
+    ScheduleTrigger,
+    function_environment,
+)
 
 HOST = "127.0.0.1"
 LOCAL_CREDENTIALS = {
@@ -37,6 +50,8 @@ class LocalStack:
         self.external_endpoint = env.get("OMS_AWS_ENDPOINT") or None
         self.keys = parse_keys(env.get("OMS_LOCAL_KEYS") or DEFAULT_KEYS)
         self.workers = int(env.get("OMS_WORKERS", "2"))
+        self.timezone = env.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE
+        self.zone = business_timezone(self.timezone, f"${TIMEZONE_ENV}")
         self._stopping = threading.Event()
         self._closers: list[Any] = []
 
@@ -60,6 +75,7 @@ class LocalStack:
         sqs = boto3.client("sqs", endpoint_url=self.endpoint)
         self.queue_urls = ensure_queues(sqs)
         self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
+        self.buckets = ensure_buckets(boto3.client("s3", endpoint_url=self.endpoint))
         self._seed_keys()
 
         from infra.local.gateway import Gateway, serve
@@ -74,12 +90,26 @@ class LocalStack:
             thread.join()
 
         from infra.local.pollers import QueuePoller, StreamPoller
+        from infra.local.schedules import LocalScheduler
 
         streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint)
         self.pollers: list[str] = []
+        self.schedules: list[LocalScheduler] = []
         for fn in FUNCTIONS:
             for trigger in fn.triggers:
                 poller: QueuePoller | StreamPoller
+                if isinstance(trigger, ScheduleTrigger):  # not an event source mapping: a timer
+                    scheduler = LocalScheduler(
+                        trigger,
+                        pools[fn.name].invoke,
+                        sqs,
+                        self.queue_urls[trigger.failures.local_name],
+                        self.zone,
+                        function_name=fn.name,
+                    )
+                    self._closers.insert(0, scheduler.start().stop)
+                    self.schedules.append(scheduler)
+                    continue
                 if isinstance(trigger, QueueTrigger):
                     source = trigger.queue.local_name
                     poller = QueuePoller(sqs, self.queue_urls[source], trigger, pools[fn.name].invoke)
@@ -107,7 +137,11 @@ class LocalStack:
         return {
             **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
             **function_environment(
-                fn, lambda table: table.local_name, lambda q: self.queue_urls[q.local_name]
+                fn,
+                lambda table: table.local_name,
+                lambda q: self.queue_urls[q.local_name],
+                bucket_name=lambda bucket: bucket.local_name,
+                timezone=self.timezone,
             ),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
@@ -133,6 +167,8 @@ class LocalStack:
         keys = "\n".join(f"    {key.describe()}" for key in self.keys)
         queues = "\n".join(f"    {url}" for url in self.queue_urls.values())
         pollers = "\n".join(f"    {poller}" for poller in self.pollers)
+        schedules = "\n".join(f"    {scheduler.describe()}" for scheduler in self.schedules) or "    (none)"
+        buckets = "\n".join(f"    {name}" for name in self.buckets)
         buses = "\n".join(
             f"    {bus.name}"
             + (
@@ -151,6 +187,8 @@ class LocalStack:
             f"  Queues (send with any SQS client at the AWS endpoint):\n{queues}\n"
             f"  Event buses (read a tap queue to see what was published):\n{buses}\n"
             f"  Event source mappings:\n{pollers}\n"
+            f"  Schedules (business time zone {self.timezone}, on this machine's clock):\n{schedules}\n"
+            f"  Buckets (S3 at the AWS endpoint):\n{buckets}\n"
             "Press Ctrl-C to stop.\n"
         )
 
@@ -166,7 +204,11 @@ class LocalStack:
 
 
 def main() -> int:
-    stack = LocalStack(dict(os.environ))
+    try:
+        stack = LocalStack(dict(os.environ))
+    except ValueError as exc:  # a setting that cannot work (an unknown time zone): say which, not a trace
+        print(f"local stack could not start: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, stack.stop)
     signal.signal(signal.SIGINT, stack.stop)
     try:

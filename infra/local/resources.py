@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra.spec import BUSES, QUEUES, TABLES, Bus, Queue, Table
+from infra.spec import BUCKETS, BUSES, QUEUES, TABLES, Bucket, Bus, Queue, Table
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -24,7 +24,9 @@ def table_definition(table: Table) -> dict[str, Any]:
         if index.sort_key:
             attributes.add(index.sort_key)
             key.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
-        indexes.append({"IndexName": index.name, "KeySchema": key, "Projection": {"ProjectionType": "ALL"}})
+        indexes.append(
+            {"IndexName": index.name, "KeySchema": key, "Projection": {"ProjectionType": index.projection}}
+        )
     definition: dict[str, Any] = {
         "TableName": table.local_name,
         "KeySchema": schema,
@@ -111,10 +113,21 @@ def ensure_buses(events: Any, sqs: Any, buses: tuple[Bus, ...] = BUSES) -> dict[
     return taps
 
 
+def ensure_buckets(s3: Any, buckets: tuple[Bucket, ...] = BUCKETS) -> list[str]:
+    """Create the buckets that are missing, versioned as in AWS; returns every bucket's name."""
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    for bucket in buckets:
+        if bucket.local_name not in existing:
+            s3.create_bucket(Bucket=bucket.local_name)  # us-east-1: no location constraint
+        s3.put_bucket_versioning(Bucket=bucket.local_name, VersioningConfiguration={"Status": "Enabled"})
+    return [bucket.local_name for bucket in buckets]
+
+
 def local_environment() -> dict[str, str]:
-    """The table-name and bus-name variables the functions get on the local stack (for tests and tools
-    that run handlers in one process; each function's own environment names only what it uses)."""
+    """The table-name, bucket-name and bus-name variables the functions get on the local stack (for tests
+    and tools that run handlers in one process; each function's own environment names only what it uses)."""
     return {
         **{table.env_var: table.local_name for table in TABLES},
+        **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
         **{bus.env_var: bus.name for bus in BUSES},
     }

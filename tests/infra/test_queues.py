@@ -1,5 +1,6 @@
-"""The synthesised queues match infra/spec.py: SSE, TLS only, redrive, alarms on dead-letter queues and on
-stream on-failure queues, queue triggers, SQS grants, env. (Stream triggers: test_streams_and_buses.py.)"""
+"""The synthesised queues match infra/spec.py: SSE, TLS only, redrive, alarms on dead-letter queues, on
+stream on-failure queues and on schedule failures queues, queue triggers, SQS grants, env. (Stream triggers:
+test_streams_and_buses.py; schedules: test_schedules.py.)"""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ TRIGGERS = [(fn, trigger) for fn in spec.FUNCTIONS for trigger in fn.triggers]
 QUEUE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.QueueTrigger)]
 STREAM_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.StreamTrigger)]
 FAILURE_IDS = {t.failures.id for _, t in STREAM_TRIGGERS}  # stream on-failure destinations
+SCHEDULE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.ScheduleTrigger)]
+SCHEDULE_FAILURE_IDS = {t.failures.id for _, t in SCHEDULE_TRIGGERS}  # where failed scheduled runs end
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 
 
@@ -73,10 +76,17 @@ def test_the_stock_update_queues_are_in_the_spec() -> None:
 
 
 def test_the_stream_failures_queues_are_destinations_not_dead_letter_queues() -> None:
-    failures = (spec.INVENTORY_EVENTS_FAILURES, spec.ORDER_EVENTS_FAILURES)
+    failures = (
+        spec.INVENTORY_EVENTS_FAILURES,
+        spec.ORDER_EVENTS_FAILURES,
+        spec.SALES_AGGREGATES_FAILURES,
+        spec.REPORTS_FAILURES,
+    )
     assert {q.id for q in failures} == FAILURE_IDS
+    assert {spec.SCHEDULE_FAILURES.id} == SCHEDULE_FAILURE_IDS
     assert not FAILURE_IDS & DEAD_LETTER_IDS
-    for queue in failures:
+    assert not SCHEDULE_FAILURE_IDS & (DEAD_LETTER_IDS | FAILURE_IDS)
+    for queue in (*failures, spec.SCHEDULE_FAILURES):
         assert queue in spec.QUEUES
         assert queue.dead_letter is None
     assert spec.EVENTS_TAP not in spec.QUEUES, "the events tap is a local-stack queue only"
@@ -180,7 +190,7 @@ def test_every_dead_letter_and_failures_queue_has_an_alarm_and_nothing_else_does
         for lid in refs(alarm["Properties"].get("Dimensions", []))
         if lid in by_logical_id
     }
-    assert alarmed == DEAD_LETTER_IDS | FAILURE_IDS
+    assert alarmed == DEAD_LETTER_IDS | FAILURE_IDS | SCHEDULE_FAILURE_IDS
 
 
 def alarm_on(s: Synthesized, queue_id: str) -> dict[str, Any]:
@@ -193,7 +203,7 @@ def alarm_on(s: Synthesized, queue_id: str) -> dict[str, Any]:
     return alarm
 
 
-@pytest.mark.parametrize("dlq_id", sorted(DEAD_LETTER_IDS | FAILURE_IDS))
+@pytest.mark.parametrize("dlq_id", sorted(DEAD_LETTER_IDS | FAILURE_IDS | SCHEDULE_FAILURE_IDS))
 def test_alarm_fires_on_one_visible_message(synthesized: Synthesized, dlq_id: str) -> None:
     dlq_logical_id = queue_ids(synthesized)[dlq_id]
     alarm = alarm_on(synthesized, dlq_id)
@@ -234,11 +244,25 @@ def test_failures_alarm_names_the_stream_mapping(synthesized: Synthesized, queue
     assert "redrive" not in description, "nothing to redrive: the messages point at stream records"
 
 
+@pytest.mark.parametrize("queue_id", sorted(SCHEDULE_FAILURE_IDS))
+def test_schedule_failures_alarm_names_the_schedule(synthesized: Synthesized, queue_id: str) -> None:
+    description = alarm_on(synthesized, queue_id)["AlarmDescription"]
+    for fn, trigger in SCHEDULE_TRIGGERS:
+        if trigger.failures.id == queue_id:
+            assert f"the {trigger.id} schedule of {fn.name}" in description
+    assert "requestPayload" in description  # Lambda's on-failure record of an asynchronous invocation
+    assert "sequence numbers" not in description
+
+
 # --- triggers -------------------------------------------------------------------------------
 
 
 def test_only_spec_triggers_are_event_source_mappings(synthesized: Synthesized) -> None:
-    synthesized.template.resource_count_is("AWS::Lambda::EventSourceMapping", len(TRIGGERS))
+    # A schedule trigger is an EventBridge Scheduler schedule (test_schedules.py), not a mapping.
+    assert len(QUEUE_TRIGGERS) + len(STREAM_TRIGGERS) + len(SCHEDULE_TRIGGERS) == len(TRIGGERS)
+    synthesized.template.resource_count_is(
+        "AWS::Lambda::EventSourceMapping", len(QUEUE_TRIGGERS) + len(STREAM_TRIGGERS)
+    )
 
 
 QUEUE_TRIGGER_IDS = [f"{f.name}<-{t.queue.id}" for f, t in QUEUE_TRIGGERS]
@@ -384,7 +408,12 @@ def test_sqs_access_follows_spec(synthesized: Synthesized, fn: spec.Function) ->
     reached = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid)}
     consumed = {t.queue.id for t in fn.triggers if isinstance(t, spec.QueueTrigger)}
     failures = {t.failures.id for t in fn.triggers if isinstance(t, spec.StreamTrigger)}
-    assert reached == consumed | failures | {q.id for q in fn.sends}
+    # A scheduled run that fails in the function goes to the schedule's failures queue as the function's
+    # asynchronous on-failure destination, which Lambda sends to with the function's role.
+    scheduled = {t.failures.id for t in fn.triggers if isinstance(t, spec.ScheduleTrigger)}
+    assert reached == consumed | failures | scheduled | {q.id for q in fn.sends}
+    for queue_id in scheduled:
+        assert sqs_actions_on(statements, ids[queue_id]) & CONSUME_ACTIONS == set()
     if not fn.triggers and not fn.sends:
         assert not all_sqs_actions(statements)
 
@@ -424,8 +453,10 @@ def test_sqs3_is_acknowledged_on_dead_letter_and_failures_queues_only(synthesize
         for rule in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
         if rule["id"] == "AwsSolutions-SQS3"
     }
-    assert acknowledged == {ids[queue_id] for queue_id in DEAD_LETTER_IDS | FAILURE_IDS}
-    for queue_id in DEAD_LETTER_IDS | FAILURE_IDS:
+    assert acknowledged == {
+        ids[queue_id] for queue_id in DEAD_LETTER_IDS | FAILURE_IDS | SCHEDULE_FAILURE_IDS
+    }
+    for queue_id in DEAD_LETTER_IDS | FAILURE_IDS | SCHEDULE_FAILURE_IDS:
         (rule,) = [
             r
             for r in synthesized.resources[ids[queue_id]]["Metadata"]["cdk_nag"]["rules_to_suppress"]
@@ -433,6 +464,9 @@ def test_sqs3_is_acknowledged_on_dead_letter_and_failures_queues_only(synthesize
         ]
         if queue_id in DEAD_LETTER_IDS:
             assert f"{queue_id} is the dead-letter queue of" in rule["reason"]
+        elif queue_id in SCHEDULE_FAILURE_IDS:
+            assert "Scheduler's dead-letter queue" in rule["reason"]
+            assert "on-failure destination" in rule["reason"]
         else:
             assert "on-failure destination" in rule["reason"]
             assert "stream" in rule["reason"]

@@ -1,7 +1,8 @@
 """The synthesised OmsStack matches infra/spec.py: tables, functions, grants, routes, stage, nag, asset.
 
 Queues, their triggers and SQS grants are in test_queues.py; streams, stream triggers and event buses
-in test_streams_and_buses.py.
+in test_streams_and_buses.py; buckets and their grants in test_buckets.py; schedules and the business time
+zone in test_schedules.py; the dependencies layer in test_deps_layer.py.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
         if index.sort_key:
             schema.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
         expected_indexes.append(
-            {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+            {"IndexName": index.name, "KeySchema": schema, "Projection": {"ProjectionType": index.projection}}
         )
     assert props.get("GlobalSecondaryIndexes", []) == expected_indexes
 
@@ -137,6 +138,20 @@ def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None
 
 def test_exactly_the_spec_tables(synthesized: Synthesized) -> None:
     synthesized.template.resource_count_is("AWS::DynamoDB::Table", len(spec.TABLES))
+    assert set(table_ids(synthesized).values()) == set(synthesized.of_type("AWS::DynamoDB::Table"))
+
+
+def test_the_products_index_holds_keys_only(synthesized: Synthesized) -> None:
+    """Stock moves on every order: an index of every product that projected whole items would be written
+    each time. Keys only, the index changes only when a product comes or goes."""
+    props = synthesized.resources[table_ids(synthesized)[spec.CATALOG.id]]["Properties"]
+    indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
+    assert indexes["products"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert indexes["products"]["KeySchema"] == [
+        {"AttributeName": "listed", "KeyType": "HASH"},
+        {"AttributeName": "pk", "KeyType": "RANGE"},
+    ]
+    assert indexes["low_stock"]["Projection"] == {"ProjectionType": "ALL"}
 
 
 # --- functions ------------------------------------------------------------------------------
@@ -155,8 +170,10 @@ def test_function_matches_spec(synthesized: Synthesized, fn: spec.Function) -> N
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert "FunctionName" not in props
 
-    # The layer ARN is the SSM parameter Powertools publishes for exactly the pinned version.
-    (layer,) = props["Layers"]
+    # The layer ARN is the SSM parameter Powertools publishes for exactly the pinned version; then the
+    # dependencies layer (test_deps_layer.py).
+    layer, deps = props["Layers"]
+    assert deps == {"Ref": synthesized.logical_id(synthesized.stack.functions.deps_layer)}
     parameter = synthesized.template.to_json()["Parameters"][layer["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert parameter["Default"] == powertools_layer_parameter()
@@ -189,13 +206,18 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
     for use in fn.uses:
         assert env[use.table.env_var] == {"Ref": ids[use.table.id]}
 
-    # Nothing else: the base, its tables, the URLs of the queues it sends to (test_queues.py) and the
-    # names of the buses it publishes on (test_streams_and_buses.py).
+    # The business time zone, from the CDK context (test_schedules.py); UTC by default.
+    assert env[spec.TIMEZONE_ENV] == spec.DEFAULT_TIMEZONE == "UTC"
+
+    # Nothing else: the base, the time zone, its tables, the URLs of the queues it sends to (test_queues.py),
+    # the names of the buses it publishes on (test_streams_and_buses.py) and of its buckets (test_buckets.py).
     expected = (
         set(spec.base_environment(fn))
+        | {spec.TIMEZONE_ENV}
         | {u.table.env_var for u in fn.uses}
         | {q.env_var for q in fn.sends}
         | {b.env_var for b in fn.publishes}
+        | {u.bucket.env_var for u in fn.buckets}
     )
     assert set(env) == expected
 
@@ -208,10 +230,13 @@ def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
 # --- least privilege ------------------------------------------------------------------------
 
 
-def test_api_function_reaches_orders_catalog_and_customers_but_not_api_keys(synthesized: Synthesized) -> None:
+def test_api_function_reaches_orders_catalog_customers_and_reports_but_not_api_keys(
+    synthesized: Synthesized,
+) -> None:
     reached = tables_in(role_statements(synthesized, spec.API), table_ids(synthesized))
-    assert reached == {spec.ORDERS.id, spec.CATALOG.id, spec.CUSTOMERS.id}
+    assert reached == {spec.ORDERS.id, spec.CATALOG.id, spec.CUSTOMERS.id, spec.REPORTS.id}
     assert spec.API_KEYS.id not in reached
+    assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
 
 
 def test_authorizer_reads_only_the_api_keys_table(synthesized: Synthesized) -> None:
@@ -415,7 +440,10 @@ def test_outputs(synthesized: Synthesized) -> None:
         assert outputs[f"{table.id}TableName"]["Value"] == {"Ref": ids[table.id]}
     queue_urls = {f"{q.id}QueueUrl" for q in spec.QUEUES}
     buses = {f"{b.id}{what}" for b in spec.BUSES for what in ("BusName", "LogGroupName")}
-    assert set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses
+    buckets = {f"{b.id}BucketName" for b in spec.BUCKETS}
+    assert (
+        set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses | buckets
+    )
 
 
 # --- cdk-nag --------------------------------------------------------------------------------
@@ -459,8 +487,15 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
     assert by_rule["AwsSolutions-APIG4"] == {"AWS::ApiGateway::Method"}
     assert by_rule["AwsSolutions-IAM5[Resource::*]"] == {"AWS::IAM::Policy"}
     assert by_rule["AwsSolutions-L1"] == {"AWS::Lambda::Function"}
-    # dead-letter and stream on-failure queues (test_queues.py)
+    # dead-letter, stream on-failure and schedule failures queues (test_queues.py)
     assert by_rule["AwsSolutions-SQS3"] == {"AWS::SQS::Queue"}
+    # server access logs: only the access-log bucket itself has none (test_buckets.py)
+    assert by_rule["AwsSolutions-S1"] == {"AWS::S3::Bucket"}
+    # object prefixes of bucket grants (function policies), versions of the scheduled function (the
+    # schedule's role policy): wildcard resources, on IAM policies only
+    for rule, types in by_rule.items():
+        if rule.startswith("AwsSolutions-IAM5"):
+            assert types == {"AWS::IAM::Policy"}, rule
     public = [lid for lid, rules in metadata.items() if any(r["id"] == "AwsSolutions-APIG4" for r in rules)]
     assert len(public) == sum(1 for _, r in ROUTES if not r.authorized)
     # The api keys table is never granted with a wildcard on indexes (it has none).
@@ -523,7 +558,10 @@ def test_each_handler_imports_from_the_asset_alone(synthesized: Synthesized, fn:
         "AWS_SECRET_ACCESS_KEY": "x",
         "POWERTOOLS_TRACE_DISABLED": "true",
         **spec.function_environment(
-            fn, lambda t: t.local_name, lambda q: f"https://sqs.example/{q.local_name}"
+            fn,
+            lambda t: t.local_name,
+            lambda q: f"https://sqs.example/{q.local_name}",
+            bucket_name=lambda b: b.local_name,
         ),
     }
     result = subprocess.run(

@@ -7,8 +7,20 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.local.pollers import stream_event, stream_record
-from infra.local.resources import EVERY_EVENT, local_environment, table_definition
-from infra.spec import BUSES, CATALOG, EVENTS, FUNCTIONS, ORDERS, TABLES, StreamTrigger, Table
+from infra.local.resources import EVERY_EVENT, ensure_buckets, local_environment, table_definition
+from infra.spec import (
+    BUCKETS,
+    BUSES,
+    CATALOG,
+    EVENTS,
+    FUNCTIONS,
+    ORDERS,
+    REPORTS,
+    REPORTS_BUCKET,
+    TABLES,
+    StreamTrigger,
+    Table,
+)
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.id)
@@ -23,27 +35,76 @@ def test_a_table_with_a_stream_is_created_with_old_and_new_images(table: Table) 
         assert "StreamSpecification" not in definition
 
 
-def test_the_catalog_has_its_stream_and_low_stock_index() -> None:
+def test_the_catalog_has_its_stream_its_low_stock_index_and_a_keys_only_products_index() -> None:
     definition = table_definition(CATALOG)
     assert "StreamSpecification" in definition
-    assert [i["IndexName"] for i in definition["GlobalSecondaryIndexes"]] == ["low_stock"]
-    assert {a["AttributeName"] for a in definition["AttributeDefinitions"]} == {"pk", "sk", "low_stock"}
+    indexes = {i["IndexName"]: i for i in definition["GlobalSecondaryIndexes"]}
+    assert list(indexes) == ["low_stock", "products"]
+    assert indexes["low_stock"]["Projection"] == {"ProjectionType": "ALL"}
+    assert indexes["products"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert indexes["products"]["KeySchema"] == [
+        {"AttributeName": "listed", "KeyType": "HASH"},
+        {"AttributeName": "pk", "KeyType": "RANGE"},
+    ]
+    assert {a["AttributeName"] for a in definition["AttributeDefinitions"]} == {
+        "pk",
+        "sk",
+        "low_stock",
+        "listed",
+    }
 
 
-def test_the_orders_table_has_its_stream_for_order_events() -> None:
-    definition = table_definition(ORDERS)
-    assert definition["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    assert [t.table for fn in FUNCTIONS for t in fn.triggers if isinstance(t, StreamTrigger)] == [
-        CATALOG,
-        ORDERS,
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.id)
+def test_every_index_is_created_with_its_projection(table: Table) -> None:
+    created = table_definition(table).get("GlobalSecondaryIndexes", [])
+    assert [(i["IndexName"], i["Projection"]["ProjectionType"]) for i in created] == [
+        (i.name, i.projection) for i in table.indexes
     ]
 
 
-def test_local_environment_names_every_table_and_bus() -> None:
+def test_the_orders_and_reports_tables_have_their_streams() -> None:
+    for table in (ORDERS, REPORTS):
+        assert table_definition(table)["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert [(fn.name, t.table) for fn in FUNCTIONS for t in fn.triggers if isinstance(t, StreamTrigger)] == [
+        ("inventory_events", CATALOG),
+        ("order_events", ORDERS),
+        ("sales_aggregates", ORDERS),
+        ("reports", REPORTS),
+    ]
+
+
+def test_local_environment_names_every_table_bucket_and_bus() -> None:
     env = local_environment()
     assert {t.env_var: t.local_name for t in TABLES}.items() <= env.items()
     assert env[EVENTS.env_var] == "oms-events"
-    assert set(env) == {t.env_var for t in TABLES} | {b.env_var for b in BUSES}
+    assert env[REPORTS_BUCKET.env_var] == "oms-reports"
+    assert set(env) == {t.env_var for t in TABLES} | {b.env_var for b in BUCKETS} | {b.env_var for b in BUSES}
+
+
+class FakeS3:
+    def __init__(self, existing: list[str]) -> None:
+        self.buckets = list(existing)
+        self.versioned: list[str] = []
+
+    def list_buckets(self) -> dict[str, object]:
+        return {"Buckets": [{"Name": name} for name in self.buckets]}
+
+    def create_bucket(self, Bucket: str) -> None:
+        self.buckets.append(Bucket)
+
+    def put_bucket_versioning(self, Bucket: str, VersioningConfiguration: dict[str, str]) -> None:
+        assert VersioningConfiguration == {"Status": "Enabled"}
+        self.versioned.append(Bucket)
+
+
+def test_buckets_are_created_when_missing_and_versioned() -> None:
+    s3 = FakeS3(existing=["someone-elses"])
+    assert ensure_buckets(s3) == ["oms-reports"]
+    assert s3.buckets == ["someone-elses", "oms-reports"]
+    assert s3.versioned == ["oms-reports"]
+    # Again: nothing new is created, and versioning stays on.
+    assert ensure_buckets(s3) == ["oms-reports"]
+    assert s3.buckets == ["someone-elses", "oms-reports"]
 
 
 def test_the_tap_rule_matches_every_event() -> None:

@@ -10,12 +10,25 @@ import pytest
 
 from infra.spec import (
     API,
+    BUCKETS,
+    CATALOG,
+    DEFAULT_TIMEZONE,
     FUNCTIONS,
     QUEUES,
+    REPORTS,
+    REPORTS_BUCKET,
+    REPORTS_FUNCTION,
+    REPORTS_PREFIX,
+    SCHEDULE_FAILURES,
+    SCHEDULED_TIME,
     TABLES,
+    TIMEZONE_ENV,
+    Bucket,
     Function,
     Queue,
     QueueTrigger,
+    ScheduleTrigger,
+    StreamTrigger,
     Table,
     function,
     function_environment,
@@ -59,9 +72,17 @@ def queue_url(queue: Queue) -> str:
     return f"https://sqs.example/{queue.local_name}"
 
 
+def bucket_name(bucket: Bucket) -> str:
+    return f"physical-bucket-{bucket.id}"
+
+
+def environment(fn: Function, timezone: str = DEFAULT_TIMEZONE) -> dict[str, str]:
+    return function_environment(fn, physical, queue_url, bucket_name=bucket_name, timezone=timezone)
+
+
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_environment_names_the_queues_a_function_sends_to_and_no_others(fn: Function) -> None:
-    env = function_environment(fn, physical, queue_url)
+    env = environment(fn)
     queue_vars = {q.env_var for q in QUEUES}
     assert {k: v for k, v in env.items() if k in queue_vars} == {q.env_var: queue_url(q) for q in fn.sends}
 
@@ -69,6 +90,58 @@ def test_environment_names_the_queues_a_function_sends_to_and_no_others(fn: Func
 def test_a_function_that_sends_needs_queue_urls() -> None:
     with pytest.raises(ValueError, match="queue_url"):
         function_environment(function("marketplace_feed"), physical)
+
+
+def test_a_function_that_uses_a_bucket_needs_bucket_names() -> None:
+    with pytest.raises(ValueError, match="bucket_name"):
+        function_environment(API, physical, queue_url)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_environment_names_exactly_the_buckets_a_function_uses(fn: Function) -> None:
+    env = environment(fn)
+    bucket_vars = {b.env_var for b in BUCKETS}
+    assert {k: v for k, v in env.items() if k in bucket_vars} == {
+        u.bucket.env_var: bucket_name(u.bucket) for u in fn.buckets
+    }
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
+def test_every_function_gets_the_business_time_zone(fn: Function) -> None:
+    assert environment(fn)[TIMEZONE_ENV] == DEFAULT_TIMEZONE == "UTC"
+    assert environment(fn, "Europe/Berlin")[TIMEZONE_ENV] == "Europe/Berlin"
+
+
+def test_reports_are_read_by_the_api_and_written_by_the_reports_function_under_one_prefix() -> None:
+    assert REPORTS_PREFIX == "reports/"
+    assert [(fn.name, u.access, u.prefix) for fn in FUNCTIONS for u in fn.buckets] == [
+        ("api", "read", REPORTS_PREFIX),
+        ("reports", "write", REPORTS_PREFIX),
+    ]
+    assert all(u.bucket is REPORTS_BUCKET for fn in FUNCTIONS for u in fn.buckets)
+
+
+def test_the_reports_function_runs_on_a_report_request_and_every_night() -> None:
+    stream, schedule = REPORTS_FUNCTION.triggers
+    assert isinstance(stream, StreamTrigger)
+    assert (stream.table, stream.sort_key_prefixes, stream.batch_size) == (REPORTS, ("REPORT",), 1)
+    assert REPORTS.stream
+    assert isinstance(schedule, ScheduleTrigger)
+    assert (schedule.hour, schedule.minute, schedule.cron) == (1, 0, "cron(0 1 * * ? *)")
+    assert SCHEDULED_TIME in schedule.event.values()
+    assert schedule.failures is SCHEDULE_FAILURES
+    assert SCHEDULE_FAILURES in QUEUES
+
+
+def test_schedule_cron_expressions_follow_the_trigger() -> None:
+    trigger = ScheduleTrigger("Nightly", hour=23, minute=5, event={}, failures=SCHEDULE_FAILURES)
+    assert trigger.cron == "cron(5 23 * * ? *)"
+
+
+def test_the_products_index_holds_keys_only_and_the_others_whole_items() -> None:
+    projections = {(t.id, i.name): i.projection for t in TABLES for i in t.indexes}
+    assert projections.pop((CATALOG.id, "products")) == "KEYS_ONLY"
+    assert set(projections.values()) == {"ALL"}
 
 
 @pytest.mark.parametrize("fn", [fn for fn in FUNCTIONS if fn.triggers], ids=lambda fn: fn.name)
@@ -83,7 +156,7 @@ def test_triggered_queues_outlast_six_timeouts_plus_the_batching_window(fn: Func
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_environment_names_exactly_the_tables_a_function_uses(fn: Function) -> None:
-    env = function_environment(fn, physical, queue_url)
+    env = environment(fn)
 
     used = {use.table.env_var: physical(use.table) for use in fn.uses}
     assert {k: v for k, v in env.items() if k in TABLE_VARIABLES} == used
@@ -92,14 +165,13 @@ def test_environment_names_exactly_the_tables_a_function_uses(fn: Function) -> N
 
 
 def test_api_and_authorizer_tables() -> None:
-    assert set(function_environment(function("api"), physical, queue_url)) & TABLE_VARIABLES == {
+    assert set(environment(function("api"))) & TABLE_VARIABLES == {
         "OMS_ORDERS_TABLE",
         "OMS_CATALOG_TABLE",
         "OMS_CUSTOMERS_TABLE",
+        "OMS_REPORTS_TABLE",
     }
-    assert set(function_environment(function("authorizer"), physical, queue_url)) & TABLE_VARIABLES == {
-        "OMS_API_KEYS_TABLE"
-    }
+    assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
 
 
 def deps_reached(sources: str) -> list[str]:
@@ -130,7 +202,7 @@ def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -
         assert not named, f"functions/{fn.name} reads {named} but uses no table"
         return
     assert named, f"functions/{fn.name} reads no table variable?"
-    assert named <= set(function_environment(fn, physical, queue_url))
+    assert named <= set(environment(fn))
 
 
 def powertools_routes() -> set[tuple[str, str]]:
