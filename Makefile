@@ -68,10 +68,10 @@ keys-revoke: $(STAMP) ## Revoke an API key by id: make keys-revoke KEY_ID=1a2b3c
 	$(PY) -m infra.keys revoke $(KEY_ID)
 
 diff: $(STAMP) ## cdk diff against the account in your AWS credentials
-	$(CDK) diff
+	$(CDK) diff $(if $(TIMEZONE),-c timezone=$(TIMEZONE))
 
-deploy: $(STAMP) ## cdk deploy to the account in your AWS credentials
-	$(CDK) deploy
+deploy: $(STAMP) ## cdk deploy to the account in your AWS credentials (TIMEZONE=Europe/Berlin: the business time zone)
+	$(CDK) deploy $(if $(TIMEZONE),-c timezone=$(TIMEZONE))
 
 clean: ## Remove build output (keeps .venv)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
