@@ -18,8 +18,9 @@ from pathlib import Path
 import boto3
 
 from infra.local.__main__ import LOCAL_CREDENTIALS
+from infra.local.resources import local_function_environment
 from infra.local.workers import LambdaContext
-from infra.spec import function, function_environment
+from infra.spec import DEFAULT_TIMEZONE, TIMEZONE_ENV, function
 
 
 def main(argv: list[str]) -> int:
@@ -35,10 +36,10 @@ def main(argv: list[str]) -> int:
     )
     sqs = boto3.client("sqs", endpoint_url=endpoint)
     os.environ.update(
-        function_environment(
+        local_function_environment(
             fn,
-            lambda table: table.local_name,
             lambda queue: sqs.get_queue_url(QueueName=queue.local_name)["QueueUrl"],
+            os.environ.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE,
         )
     )
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")

@@ -21,7 +21,13 @@ import urllib.request
 from typing import Any
 
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_buckets, ensure_buses, ensure_queues, ensure_tables
+from infra.local.resources import (
+    ensure_buckets,
+    ensure_buses,
+    ensure_queues,
+    ensure_tables,
+    local_function_environment,
+)
 from infra.schedule_time import business_timezone
 from infra.spec import (
     AUTHORIZER,
@@ -31,7 +37,6 @@ from infra.spec import (
     TIMEZONE_ENV,
     QueueTrigger,
     ScheduleTrigger,
-    function_environment,
 )
 
 HOST = "127.0.0.1"
@@ -136,13 +141,7 @@ class LocalStack:
     def _function_env(self, fn: Any) -> dict[str, str]:
         return {
             **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
-            **function_environment(
-                fn,
-                lambda table: table.local_name,
-                lambda q: self.queue_urls[q.local_name],
-                bucket_name=lambda bucket: bucket.local_name,
-                timezone=self.timezone,
-            ),
+            **local_function_environment(fn, lambda q: self.queue_urls[q.local_name], self.timezone),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
             "OMS_LOCAL": "true",

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from infra.spec import BUCKETS, BUSES, QUEUES, TABLES, Bucket, Bus, Queue, Table
+from infra.spec import (
+    BUCKETS,
+    BUSES,
+    QUEUES,
+    TABLES,
+    Bucket,
+    Bus,
+    Function,
+    Queue,
+    Table,
+    function_environment,
+)
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -131,3 +143,17 @@ def local_environment() -> dict[str, str]:
         **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
         **{bus.env_var: bus.name for bus in BUSES},
     }
+
+
+def local_function_environment(
+    fn: Function, queue_url: Callable[[Queue], str], timezone: str
+) -> dict[str, str]:
+    """A function's environment on the local stack (``make run`` and ``make invoke``): the spec's, with the
+    local table and bucket names."""
+    return function_environment(
+        fn,
+        lambda table: table.local_name,
+        queue_url,
+        bucket_name=lambda bucket: bucket.local_name,
+        timezone=timezone,
+    )

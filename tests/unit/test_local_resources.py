@@ -177,3 +177,17 @@ def test_a_stream_event_keeps_the_records_in_order() -> None:
     records = [get_records_record(SequenceNumber=str(n)) for n in (7, 8, 9)]
     event = stream_event(records, STREAM_ARN)
     assert [r["dynamodb"]["SequenceNumber"] for r in event["Records"]] == ["7", "8", "9"]
+
+
+def test_every_function_has_a_local_environment() -> None:
+    """What `make run` and `make invoke` give each function: the spec's environment with local names."""
+    from infra.local.resources import local_function_environment
+    from infra.spec import FUNCTIONS
+
+    for fn in FUNCTIONS:
+        env = local_function_environment(
+            fn, lambda queue: f"http://local/{queue.local_name}", "Europe/Berlin"
+        )
+        assert env["OMS_TIMEZONE"] == "Europe/Berlin"
+        assert {use.bucket.env_var: "oms-reports" for use in fn.buckets}.items() <= env.items()
+        assert {use.table.env_var: use.table.local_name for use in fn.uses}.items() <= env.items()
