@@ -230,9 +230,11 @@ class ReportBuilder:
         else:
             files, items_read = self._summary(report)
         items_read += self._sales.items_read - read_before
-        self._store.finish(report_id, files, files[0].rows, iso(self._clock()))
-        done = self._store.get(report_id, consistent=True)
-        return Built(done or report, items_read)
+        now = iso(self._clock())
+        if not self._store.finish(report_id, files, files[0].rows, now):
+            return None  # another attempt closed it first
+        done = {"status": "READY", "files": files, "rows": files[0].rows, "completed_at": now}
+        return Built(report.model_copy(update=done), items_read)
 
     def fail(self, report_id: str, reason: str) -> bool:
         return self._store.fail(report_id, reason, iso(self._clock()))
