@@ -12,12 +12,8 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.dal.report_files import ReportFiles
-from shared.dal.report_sources import OrderPeriods, Products
-from shared.dal.reports import ReportStore
-from shared.dal.sales import SalesStore
 from shared.domain.orders import iso
 from shared.models.reports import (
     CONTENT_TYPES,
@@ -31,6 +27,12 @@ from shared.models.reports import (
     ReportType,
 )
 from shared.reports.days import day_range, parse_utc, today, zone
+
+if TYPE_CHECKING:  # the API imports this module at init; the stores come from deps, built when used
+    from shared.dal.report_files import ReportFiles
+    from shared.dal.report_sources import OrderPeriods, Products
+    from shared.dal.reports import ReportStore
+    from shared.dal.sales import SalesStore
 
 DOWNLOAD_LINK_SECONDS = 600  # presigned links expire within 10 minutes
 SCHEDULED_TYPES: tuple[ReportType, ...] = ("daily_sales", "inventory")
