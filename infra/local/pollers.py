@@ -61,15 +61,12 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
-class Poller:
-    """A poll loop on a daemon thread, as an event source mapping runs: poll, and when nothing moved
-    (or the poll failed: the endpoint hiccuped), wait a moment before the next poll."""
+class DaemonLoop:
+    """``_run`` on a daemon thread from ``start()`` until ``stop()`` sets ``_stop`` (and joins it)."""
 
-    _name = "poller"
-
-    def __init__(self) -> None:
+    def __init__(self, thread_name: str) -> None:
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poll-{self._name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
 
     def start(self) -> Self:
         self._thread.start()
@@ -78,6 +75,19 @@ class Poller:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class Poller(DaemonLoop):
+    """A poll loop on a daemon thread, as an event source mapping runs: poll, and when nothing moved
+    (or the poll failed: the endpoint hiccuped), wait a moment before the next poll."""
+
+    _name = "poller"
+
+    def __init__(self) -> None:
+        super().__init__(f"poll-{self._name}")
 
     def poll_once(self) -> int:
         raise NotImplementedError

@@ -19,13 +19,13 @@ sleep are injectable: tests run a schedule without waiting.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.local.pollers import DaemonLoop
 from infra.local.workers import InvocationError
 from infra.schedule_time import function_error_retries, next_run, scheduled_event
 from infra.spec import ScheduleTrigger
@@ -39,7 +39,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class LocalScheduler:
+class LocalScheduler(DaemonLoop):
     """One schedule trigger of one function, on a daemon thread."""
 
     def __init__(
@@ -55,6 +55,7 @@ class LocalScheduler:
         sleep: Callable[[float], bool] | None = None,
         backoff_s: float = RETRY_BACKOFF_S,
     ) -> None:
+        super().__init__(f"schedule-{trigger.id}")
         self.trigger = trigger
         self.zone = zone
         self.function_name = function_name
@@ -63,20 +64,10 @@ class LocalScheduler:
         self._failures_url = failures_url
         self._function_arn = f"arn:aws:lambda:{REGION}:000000000000:function:{function_name}"
         self._clock = clock
-        self._stop = threading.Event()
         # Returns True when the scheduler is stopping (Event.wait's answer): stop the wait and the loop.
         self._sleep = sleep or self._stop.wait
         self._backoff_s = backoff_s
         self._last: datetime | None = None  # the last run handed out: never run twice
-        self._thread = threading.Thread(target=self._run, name=f"schedule-{trigger.id}", daemon=True)
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
     def next_run(self) -> datetime:
         """When the next run is due, in the business time zone."""
