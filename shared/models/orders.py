@@ -11,8 +11,19 @@ from shared.models.common import Currency, Email, Model, Money, Sku, StrictModel
 from shared.models.inventory import DEFAULT_LOCATION, Location
 
 OrderStatus = Literal[
-    "BACKORDERED", "CONFIRMED", "PARTIALLY_SHIPPED", "SHIPPED", "DELIVERED", "CANCELLED", "RETURNED"
+    "PENDING_PAYMENT",
+    "BACKORDERED",
+    "CONFIRMED",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "DELIVERED",
+    "CANCELLED",
+    "RETURNED",
+    "FULFILLED_BY_CHANNEL",
 ]
+# PENDING_PAYMENT: placed on its channel and not paid yet (stock reserved, not ready to ship).
+# FULFILLED_BY_CHANNEL: the channel ships it from its own stock (Amazon FBA): recorded for the sales
+# figures, it reserves and moves none of the merchant's stock.
 # One order is one TransactWriteItems (at most 100 items): the order, one reservation per distinct
 # SKU and two dedup claims. Lines may repeat a SKU (a marketplace line total split in two does).
 MAX_DISTINCT_SKUS = 50
@@ -49,6 +60,14 @@ class NewOrder(StrictModel):
     shipping_address: Address | None = None
     currency: Currency | None = Field(default=None, description="Defaults to the merchant's currency")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    shipping_total: Money | None = Field(default=None, description="Shipping charged, before its discounts")
+    discount_total: Money | None = Field(
+        default=None, description="Every discount on the order (lines and shipping), as one amount"
+    )
+    tax_total: Money | None = Field(default=None, description="Tax on the order")
+    taxes_included: bool = Field(
+        default=False, description="Whether prices and shipping already include tax_total (VAT-style)"
+    )
 
     @field_validator("lines")
     @classmethod
@@ -103,7 +122,8 @@ class OrderLine(Model):
     sku: Sku
     quantity: int
     unit_price: Money
-    line_total: Money
+    line_total: Money = Field(description="unit_price x quantity, before discounts")
+    discount: Money = Field(default=Decimal("0.00"), description="Discounts on this line")
 
 
 class Customer(Model):
@@ -126,13 +146,14 @@ class LineQuantity(Model):
 
 class Shipment(Model):
     shipment_id: str
-    carrier: str
-    tracking_number: str
+    carrier: str | None = Field(default=None, description="None: a channel reported it without one")
+    tracking_number: str | None = None
     tracking_url: str | None = Field(default=None, description="For known carriers")
     lines: list[LineQuantity]
     location: str
     shipped_at: str
     actor: str
+    channel_ref: str | None = Field(default=None, description="The channel's id of a shipment made outside the OMS")
 
 
 class ReturnRecord(Model):
@@ -144,6 +165,31 @@ class ReturnRecord(Model):
     returned_at: str
     actor: str
     idempotency_key: str | None = Field(default=None, description="The Idempotency-Key it was sent with")
+
+
+class Refund(Model):
+    """Money given back: on the channel (``source`` the channel) or by staff. Counts as returns."""
+
+    refund_id: str
+    amount: Money
+    lines: list[LineQuantity] | None = Field(default=None, description="Where the channel says which")
+    reason: str | None = None
+    refunded_at: str
+    source: str
+
+
+class Attention(Model):
+    """Something staff must look at: a change the lifecycle refused, a buyer asking to cancel, totals
+    that disagree with the channel's. Never dropped; resolved by staff with a note."""
+
+    attention_id: str
+    kind: str = Field(examples=["update-refused", "buyer-requested-cancel", "total-mismatch"])
+    detail: str
+    raised_at: str
+    source: str
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
 
 
 class BackorderLine(Model):
@@ -164,9 +210,18 @@ class Order(Model):
     shipping_address: Address | None = None
     currency: str
     lines: list[OrderLine]
-    total: Money
-    created_at: str
+    subtotal: Money = Field(default=Decimal("0.00"), description="Gross sales: unit price x quantity, summed")
+    discount_total: Money = Decimal("0.00")
+    shipping_total: Money = Decimal("0.00")
+    tax_total: Money = Decimal("0.00")
+    taxes_included: bool = False
+    total: Money = Field(description="subtotal - discount_total + shipping_total (+ tax_total unless included)")
+    placed_at: str | None = Field(default=None, description="When it was placed on its channel")
+    created_at: str = Field(description="When the OMS received it")
     updated_at: str
+    fulfilled_by_channel: bool = False
+    channel_version: str | None = Field(default=None, description="The channel's version last applied")
+    channel_hash: str | None = Field(default=None, description="Fingerprint of the channel version last applied")
     history: list[HistoryEntry] = Field(default_factory=list)
     backorder: list[BackorderLine] | None = Field(
         default=None, description="BACKORDERED orders: what was short when the order arrived"
@@ -174,6 +229,8 @@ class Order(Model):
     shipments: list[Shipment] = Field(default_factory=list)
     delivered_at: str | None = None
     returns: list[ReturnRecord] = Field(default_factory=list)
+    refunds: list[Refund] = Field(default_factory=list)
+    attention: list[Attention] = Field(default_factory=list)
     erased_at: str | None = Field(default=None, description="When the customer's personal data was erased")
 
 
@@ -184,3 +241,10 @@ class OrderPage(Model):
 
 def line_total(quantity: int, unit_price: Decimal) -> Decimal:
     return (unit_price * quantity).quantize(Decimal("0.01"))
+
+
+def order_total(
+    subtotal: Decimal, discount_total: Decimal, shipping_total: Decimal, tax_total: Decimal, taxes_included: bool
+) -> Decimal:
+    """What the customer pays: net sales plus shipping, plus tax where prices do not include it."""
+    return subtotal - discount_total + shipping_total + (Decimal("0.00") if taxes_included else tax_total)
