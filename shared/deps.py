@@ -20,9 +20,11 @@ from shared.services.order_events import OrderEvents
 from shared.services.orders import OrderService
 
 if TYPE_CHECKING:  # the reports' modules are imported by the functions that use them only
+    from shared.dal.listings import ListingStore
     from shared.dal.report_files import ReportFiles
     from shared.dal.reports import ReportStore
     from shared.dal.sales import SalesStore
+    from shared.services.channel_orders import ChannelOrderService
     from shared.services.reports import ReportBuilder, ReportService
     from shared.services.sales import SalesAggregator
 
@@ -52,6 +54,28 @@ def order_service() -> OrderService:
         required("OMS_CUSTOMERS_TABLE"),
     )
     return OrderService(linking, catalog_store(), settings())
+
+
+@cache
+def channel_order_service() -> ChannelOrderService:
+    """Channel orders (the feed): placed and updated, linked to customers, listings resolved."""
+    from shared.dal.listings import ListingStore
+    from shared.services.channel_orders import ChannelOrderService
+
+    catalog = required("OMS_CATALOG_TABLE")
+    linking = OrderStore(
+        client("dynamodb"), required("OMS_ORDERS_TABLE"), catalog, required("OMS_CUSTOMERS_TABLE")
+    )
+    return ChannelOrderService(
+        linking, catalog_store(), ListingStore(client("dynamodb"), catalog), settings()
+    )
+
+
+@cache
+def listing_store() -> ListingStore:
+    from shared.dal.listings import ListingStore
+
+    return ListingStore(client("dynamodb"), required("OMS_CATALOG_TABLE"))
 
 
 @cache
@@ -133,6 +157,8 @@ def reset() -> None:
         catalog_store,
         order_store,
         order_service,
+        channel_order_service,
+        listing_store,
         customer_service,
         inventory_store,
         stock_service,

@@ -31,7 +31,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @cache
 def feed() -> MarketplaceFeed:
-    return MarketplaceFeed(deps.order_service(), settings().feed_channels)
+    return MarketplaceFeed(deps.channel_order_service(), settings().feed_channels)
 
 
 @cache
@@ -80,13 +80,15 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         return
     order = result.order
     metrics.add_metric(name=f"FeedOrder{result.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    if order is not None and any(a.resolved_at is None for a in order.attention):
+        metrics.add_metric(name="OrderNeedsAttention", unit=MetricUnit.Count, value=1)
     logger.info(
         f"feed order {result.outcome}",
         message_id=record.message_id,
-        order_id=order.order_id,
-        channel=order.channel,
-        external_id=order.external_id,
-        status=order.status,
+        order_id=result.order_id,
+        channel=order.channel if order else None,
+        external_id=order.external_id if order else None,
+        status=order.status if order else None,
         receive_count=receives,
     )
 

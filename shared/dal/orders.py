@@ -40,6 +40,7 @@ from shared.domain.orders import (
     ReplaceOrder,
     ReserveStock,
     StopWaiting,
+    UpdateClaim,
     WaitForStock,
     Write,
     iso,
@@ -165,7 +166,30 @@ class OrderStore:
             return self._catalog_item(write, now)
         return self._order_item(write, now)
 
-    def _order_item(self, write: CreateOrder | ClaimKey | ReplaceOrder, now: datetime) -> dict[str, Any]:
+    def _order_item(
+        self, write: CreateOrder | ClaimKey | ReplaceOrder | UpdateClaim, now: datetime
+    ) -> dict[str, Any]:
+        if isinstance(write, UpdateClaim):
+            # The claim follows the channel version applied: a resend of it is then known from the
+            # claim alone (one request), and only the version that was read may be replaced.
+            values: dict[str, Any] = {":h": write.content_hash, ":order": write.order_id}
+            condition = "order_id = :order"
+            if write.expected_hash is not None:
+                condition += " AND request_hash = :expected"
+                values[":expected"] = write.expected_hash
+            sets = "request_hash = :h"
+            if write.version is not None:
+                sets += ", version = :v"
+                values[":v"] = write.version
+            return {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": keys.claim_key("external", write.channel, write.external_id),
+                    "UpdateExpression": f"SET {sets}",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": to_values(values),
+                }
+            }
         if isinstance(write, CreateOrder):
             return {
                 "Put": {
@@ -182,6 +206,7 @@ class OrderStore:
                 "order_id": write.order_id,
                 "request_hash": write.request_hash,
                 "expires_at": write.expires_at,
+                "version": write.version,
             }
             put: dict[str, Any] = {
                 "TableName": self._table,

@@ -204,7 +204,11 @@ def decide_shipment(
     """
     code = carrier_code(request.carrier)
     for shipment in order.shipments:
-        if carrier_code(shipment.carrier) == code and shipment.tracking_number == request.tracking_number:
+        if (
+            shipment.carrier is not None
+            and carrier_code(shipment.carrier) == code
+            and shipment.tracking_number == request.tracking_number
+        ):
             return AlreadyDone(order)
     if order.status not in ("CONFIRMED", "PARTIALLY_SHIPPED"):
         return NotAllowed(order.status, "SHIPPED")

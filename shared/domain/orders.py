@@ -68,6 +68,20 @@ class ClaimKey:
     order_id: str
     request_hash: str
     expires_at: int | None = None  # epoch seconds; idempotency keys expire, external ids never
+    version: str | None = None  # a channel order's version (its channel time), kept on the external claim
+
+
+@dataclass(frozen=True)
+class UpdateClaim:
+    """Move the external-id claim to the version applied: its fingerprint and channel time. Only over the
+    version that was read (``expected_hash``), so two updates of one order cannot both apply."""
+
+    channel: str
+    external_id: str
+    order_id: str
+    content_hash: str
+    version: str | None
+    expected_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,7 @@ Write = (
     CreateOrder
     | ReserveStock
     | ClaimKey
+    | UpdateClaim
     | WaitForStock
     | ReplaceOrder
     | ReleaseStock

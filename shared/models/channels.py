@@ -42,8 +42,8 @@ class ChannelLine(StrictModel):
     listing: str | None = Field(
         default=None,
         max_length=200,
-        description="Where the SKU is not given: the channel's listing (eBay legacyItemId[/legacyVariationId],"
-        " WooCommerce product_id[/variation_id]), mapped to a SKU by staff",
+        description="Where the SKU is not given: the channel's listing (eBay legacyItemId"
+        "[/legacyVariationId], WooCommerce product_id[/variation_id]), mapped to a SKU by staff",
     )
     quantity: int = Field(ge=0, le=10_000)
     unit_price: Money | None = Field(default=None, description="Before discounts; None: the catalog price")
@@ -78,7 +78,8 @@ class ChannelOrder(StrictModel):
     external_id: str = Field(min_length=1, max_length=128, description="The channel's order id")
     status: ChannelStatus
     fulfilled_by_channel: bool = Field(
-        default=False, description="Amazon FBA (AFN): the channel ships from its own stock, never the merchant's"
+        default=False,
+        description="Amazon FBA (AFN): the channel ships from its own stock, never the merchant's",
     )
     placed_at: str | None = Field(default=None, description="The channel's purchase time, ISO-8601 UTC")
     version: str | None = Field(

@@ -91,8 +91,8 @@ class OrderShipped(OrderEvent):
     """A shipment left: one event per shipment."""
 
     shipment_id: str
-    carrier: str
-    tracking_number: str
+    carrier: str | None = Field(default=None, description="None: a shipment a channel reported without one")
+    tracking_number: str | None = None
     tracking_url: str | None = None
     lines: list[LineQuantity] = Field(description="The units this shipment holds")
     shipped_at: str

@@ -153,7 +153,9 @@ class Shipment(Model):
     location: str
     shipped_at: str
     actor: str
-    channel_ref: str | None = Field(default=None, description="The channel's id of a shipment made outside the OMS")
+    channel_ref: str | None = Field(
+        default=None, description="The channel's id of a shipment made outside the OMS"
+    )
 
 
 class ReturnRecord(Model):
@@ -215,13 +217,17 @@ class Order(Model):
     shipping_total: Money = Decimal("0.00")
     tax_total: Money = Decimal("0.00")
     taxes_included: bool = False
-    total: Money = Field(description="subtotal - discount_total + shipping_total (+ tax_total unless included)")
+    total: Money = Field(
+        description="subtotal - discount_total + shipping_total (+ tax_total unless included)"
+    )
     placed_at: str | None = Field(default=None, description="When it was placed on its channel")
     created_at: str = Field(description="When the OMS received it")
     updated_at: str
     fulfilled_by_channel: bool = False
     channel_version: str | None = Field(default=None, description="The channel's version last applied")
-    channel_hash: str | None = Field(default=None, description="Fingerprint of the channel version last applied")
+    channel_hash: str | None = Field(
+        default=None, description="Fingerprint of the channel version last applied"
+    )
     history: list[HistoryEntry] = Field(default_factory=list)
     backorder: list[BackorderLine] | None = Field(
         default=None, description="BACKORDERED orders: what was short when the order arrived"
@@ -244,7 +250,11 @@ def line_total(quantity: int, unit_price: Decimal) -> Decimal:
 
 
 def order_total(
-    subtotal: Decimal, discount_total: Decimal, shipping_total: Decimal, tax_total: Decimal, taxes_included: bool
+    subtotal: Decimal,
+    discount_total: Decimal,
+    shipping_total: Decimal,
+    tax_total: Decimal,
+    taxes_included: bool,
 ) -> Decimal:
     """What the customer pays: net sales plus shipping, plus tax where prices do not include it."""
     return subtotal - discount_total + shipping_total + (Decimal("0.00") if taxes_included else tax_total)

@@ -1,25 +1,32 @@
-"""One marketplace message: parse, map to the canonical order, place it exactly once.
+"""One feed message: parse, map to the canonical channel order, apply it exactly once.
 
-A message either becomes an order (new, replayed or backordered), or is poison: something that
-can never succeed as sent (not JSON, an unknown marketplace, a document that fails validation, an
-unknown SKU). Anything else (throttling, timeouts, contention) raises, so SQS delivers it again.
+A message is one version of an order on its channel (a connector's Amazon or eBay document, a
+Shopify or WooCommerce webhook the hook routes put here, a generic connector's order). It either
+creates the order, updates it, is recognised as a resend or a stale version, or is poison: something
+that can never succeed as sent (not JSON, an unknown marketplace, a document that fails validation,
+an unknown SKU, a listing with no SKU mapped). Anything else (throttling, timeouts, contention, a
+refund that overtook its order) raises, so SQS delivers it again.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import ValidationError
 
-from shared.domain.auth import Principal
-from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
-from shared.marketplaces import MARKETPLACES, ChannelOrder, adapter
+from shared.domain.auth import check_channel
+from shared.domain.orders import Contention, Rejected
+from shared.marketplaces import MARKETPLACES, Adapted, adapter
 from shared.marketplaces.generic import to_order_for_channel
+from shared.models.channels import RefundNotice
 from shared.models.feeds import FeedMessage
 from shared.models.orders import Order
-from shared.services.orders import OrderService, Placed
+from shared.services.channel_orders import Applied, ChannelOrderService, NotYet, Outcome, Unmapped
+
+# Platforms whose messages come from the hook routes, on the channel of the connection they arrived on.
+CONNECTED = ("shopify", "woocommerce")
+FIXED_CHANNELS = ("amazon", "ebay", "generic")  # the channels of the marketplaces' own adapters
 
 
 class RetryLater(RuntimeError):
@@ -28,8 +35,11 @@ class RetryLater(RuntimeError):
 
 @dataclass(frozen=True)
 class Recorded:
-    order: Order
-    outcome: Literal["created", "replayed", "backordered"]
+    """The version was applied (or was a resend, or stale). ``order`` is None when the claim alone told."""
+
+    order_id: str
+    outcome: Outcome
+    order: Order | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,7 @@ FeedResult = Recorded | Poison
 
 
 class MarketplaceFeed:
-    def __init__(self, orders: OrderService, generic_channels: frozenset[str] = frozenset()) -> None:
+    def __init__(self, orders: ChannelOrderService, generic_channels: frozenset[str] = frozenset()) -> None:
         self._orders = orders
         # A generic connector may name only these channels: never a marketplace's, never an API
         # key's (its external ids would claim, or read back, another channel's orders).
@@ -52,26 +62,26 @@ class MarketplaceFeed:
         mapped = self.parse(body, self._generic_channels)
         if isinstance(mapped, Poison):
             return mapped
-        marketplace, canonical = mapped
-        principal = Principal(role="channel", key_id=f"feed-{marketplace}", channel=canonical.channel)
-        result = self._orders.place(canonical.order, principal, idempotency_key=None, allow_backorder=True)
-        if isinstance(result, Placed):
-            if result.replayed:
-                return Recorded(result.order, "replayed")
-            return Recorded(
-                result.order, "backordered" if result.order.status == "BACKORDERED" else "created"
-            )
+        marketplace, document = mapped
+        if isinstance(document, RefundNotice):
+            result = self._orders.refund(document)
+        else:
+            result = self._orders.apply(document)
+        if isinstance(result, Applied):
+            return Recorded(result.order_id, result.outcome, result.order)
+        if isinstance(result, Unmapped):
+            return Poison(_unmapped_reason(result, marketplace), marketplace)
         if isinstance(result, Rejected):
             fields = "; ".join(f"{e.field}: {e.message}" for e in result.errors)
             return Poison(f"order rejected: {fields}", marketplace)
+        if isinstance(result, NotYet):  # its order is on its way: SQS delivers the refund again later
+            raise RetryLater("a refund for an order not recorded yet")
         if isinstance(result, Contention):
             raise RetryLater("contention on stock items")
-        if isinstance(result, KeyReused | OutOfStock):  # pragma: no cover - not produced for feed orders
-            raise RetryLater(f"unexpected outcome {type(result).__name__}")
         raise AssertionError(result)  # pragma: no cover
 
     @staticmethod
-    def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, ChannelOrder] | Poison:
+    def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, Adapted] | Poison:
         try:
             document = json.loads(body)
         except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
@@ -84,8 +94,13 @@ class MarketplaceFeed:
         if refused:
             return Poison(f"envelope: {refused}", message.marketplace)
         try:
-            if message.channel:
+            canonical: Adapted
+            if message.marketplace == "generic" and message.channel:
                 canonical = to_order_for_channel(message.order, message.channel)
+            elif message.marketplace in CONNECTED:
+                canonical = adapter(message.marketplace)(
+                    message.order, channel=message.channel, topic=message.topic
+                )
             else:
                 canonical = adapter(message.marketplace)(message.order)
         except ValidationError as exc:
@@ -95,7 +110,30 @@ class MarketplaceFeed:
         return message.marketplace, canonical
 
 
+def _unmapped_reason(unmapped: Unmapped, marketplace: str) -> str:
+    """Names each listing and the route that maps it: listing ids are the channel's, never personal."""
+    listings = sorted({listing for _, listing in unmapped.listings})
+    routes = ", ".join(f"PUT /channels/{unmapped.channel}/listings/{listing}" for listing in listings)
+    return (
+        f"{marketplace} order: no SKU for listing(s) {', '.join(listings)} (the channel sent none): "
+        f'map each with {routes} and the body {{"sku": "..."}}, then redrive this message'
+    )
+
+
+def _refused_connection_channel(message: FeedMessage) -> str | None:
+    """A hook's message names its connection's channel: a valid name, never a marketplace's."""
+    if message.channel is None:
+        return f"channel is required for {message.marketplace} messages (the connection's)"
+    try:
+        check_channel(message.channel)
+    except ValueError:
+        return "channel is not a valid channel name"
+    return "channel may not be a marketplace's" if message.channel in FIXED_CHANNELS else None
+
+
 def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> str | None:
+    if message.marketplace in CONNECTED:
+        return _refused_connection_channel(message)
     if message.channel is None:
         return None
     if message.marketplace != "generic":

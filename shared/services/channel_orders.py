@@ -1,0 +1,279 @@
+"""Applying a channel's version of an order: resolve, decide, commit, interpret. The same use case
+whether the document came over the feed queue, a hook route or an import.
+
+Cost (DynamoDB requests, warm environment): a new order is one TransactWriteItems; a resend is the same
+one request (the refused claim returns the version it holds); a stale version too; an update is that
+request, the order read and one write. Listings and catalog prices are remembered per environment.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+from shared.config import Settings
+from shared.dal.catalog import CatalogStore
+from shared.dal.listings import ListingStore
+from shared.dal.orders import OrderStore
+from shared.domain.channel_orders import (
+    ChannelContext,
+    Claimed,
+    Moved,
+    Short,
+    Unchanged,
+    decide_first,
+    decide_next,
+    decide_refund,
+    fingerprint,
+    interpret,
+    is_stale,
+)
+from shared.domain.customers import CustomerLink, CustomerMoved, email_key
+from shared.domain.orders import AlreadyCommitted, Contention, OrderPlan, PricesChanged, Rejected, Shortage
+from shared.models.channels import ChannelOrder, RefundNotice
+from shared.models.common import FieldError
+from shared.models.orders import Order
+from shared.services.orders import CustomerCache, PriceCache
+
+MAX_ATTEMPTS = 5
+
+Outcome = Literal["created", "backordered", "updated", "replayed", "stale"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What became of the version. ``order`` is None when nothing was read or written (a resend or a
+    stale version, known from the claim alone)."""
+
+    order_id: str
+    outcome: Outcome
+    order: Order | None = None
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """Lines whose listing has no SKU yet: (line index, listing). Staff map them, then redrive."""
+
+    channel: str
+    listings: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """The version refers to an order the OMS has not recorded yet (a refund that overtook its order)."""
+
+
+ApplyResult = Applied | Unmapped | Rejected | Contention | NotYet
+
+
+class ChannelOrderService:
+    def __init__(
+        self,
+        orders: OrderStore,
+        catalog: CatalogStore,
+        listings: ListingStore,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._orders = orders
+        self._catalog = catalog
+        self._listings = listings
+        self._settings = settings
+        self._prices = PriceCache(settings.price_cache_seconds)
+        self._customers = CustomerCache()
+        self._mapped: dict[tuple[str, str], str] = {}  # (channel, listing) -> sku: maps only grow
+        self._clock = clock
+        self._new_id = new_id
+        self._sleep = sleep
+
+    # --- whole versions ---------------------------------------------------------------------------
+
+    def apply(self, document: ChannelOrder) -> ApplyResult:
+        resolved = self._resolve(document)
+        if isinstance(resolved, Unmapped):
+            return resolved
+        document = resolved
+        content_hash = fingerprint(document)
+        prices = self._prices_for(document)
+        order_id = self._new_id()
+        link = self._link(document) if self._orders.links_customers else None
+        backorder: list[Shortage] = []
+        for attempt in range(MAX_ATTEMPTS):
+            context = self._context(content_hash, prices)
+            plan = decide_first(
+                document, order_id=order_id, context=context, customer=link, backorder=backorder
+            )
+            if isinstance(plan, Rejected):
+                return plan
+            refused = self._orders.commit(plan, now=context.now, attempt=attempt)
+            outcome = (
+                AlreadyCommitted()
+                if refused is None
+                else interpret(refused.failures, contended=refused.contended)
+            )
+            if isinstance(outcome, AlreadyCommitted):
+                if link is not None:
+                    self._customers.remember(link.email_key, link.customer_id)
+                status = plan.order.status
+                return Applied(order_id, "backordered" if status == "BACKORDERED" else "created", plan.order)
+            if isinstance(outcome, Claimed):
+                return self._later_version(document, content_hash, prices, outcome)
+            if isinstance(outcome, PricesChanged):
+                self._prices.store(outcome.prices)
+                prices.update(outcome.prices)
+            elif isinstance(outcome, CustomerMoved):
+                link = self._relink(link, outcome.customer_id)
+            elif isinstance(outcome, Short) and outcome.unknown:
+                return _unknown(document, outcome.unknown)
+            elif isinstance(outcome, Short):
+                backorder = list(outcome.shortages)  # already sold on its channel: wait for stock
+            else:
+                self._pause(attempt)
+        return Contention()
+
+    def _later_version(
+        self, document: ChannelOrder, content_hash: str, prices: dict[str, Decimal], claimed: Claimed
+    ) -> ApplyResult:
+        """The order exists: this version is a resend, a stale one, or an update to apply."""
+        if claimed.content_hash == content_hash:
+            return Applied(claimed.order_id, "replayed")
+        if is_stale(document.version, claimed.version):
+            return Applied(claimed.order_id, "stale")
+        return self._update(
+            claimed.order_id,
+            lambda order, context, refuse: decide_next(
+                order, document, context=context, refuse_more_of=refuse
+            ),
+            content_hash,
+            prices,
+        )
+
+    def _update(
+        self,
+        order_id: str,
+        decide: Callable[[Order, ChannelContext, frozenset[str]], OrderPlan | Unchanged | Rejected],
+        content_hash: str,
+        prices: dict[str, Decimal],
+    ) -> ApplyResult:
+        refuse: frozenset[str] = frozenset()
+        for attempt in range(MAX_ATTEMPTS):
+            order = self._orders.get(order_id, consistent=True)
+            if order is None:  # pragma: no cover - a claim and its order commit together
+                raise RuntimeError("a claimed external id points at a missing order")
+            context = self._context(content_hash, prices)
+            plan = decide(order, context, refuse)
+            if isinstance(plan, Unchanged):
+                return Applied(order_id, "replayed" if plan.kind == "replay" else "stale", order)
+            if isinstance(plan, Rejected):
+                return plan
+            refused = self._orders.commit(plan, now=context.now, token=False)
+            if refused is None:
+                return Applied(order_id, "updated", plan.order)
+            outcome = interpret(refused.failures, contended=refused.contended)
+            if isinstance(outcome, Short) and outcome.unknown:
+                return Rejected([_unknown_error(sku) for sku in sorted(outcome.unknown)])
+            if isinstance(outcome, Short):
+                refuse = refuse | {s.sku for s in outcome.shortages}
+            elif not isinstance(outcome, Moved):
+                self._pause(attempt)
+        return Contention()
+
+    # --- refunds on their own -------------------------------------------------------------------
+
+    def refund(self, notice: RefundNotice) -> ApplyResult:
+        """A refund keyed by its order's channel id (Shopify's refunds/create)."""
+        order = self._orders.get_by_external_id(notice.channel, notice.external_id)
+        if order is None:
+            return NotYet()
+        content_hash = f"refund:{notice.refund.refund_id}"
+        return self._update(
+            order.order_id,
+            lambda current, context, _: decide_refund(current, notice, context=context),
+            content_hash,
+            {},
+        )
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _context(self, content_hash: str, prices: dict[str, Decimal]) -> ChannelContext:
+        return ChannelContext(
+            now=self._clock(),
+            content_hash=content_hash,
+            catalog_prices=dict(prices),
+            default_currency=self._settings.default_currency,
+        )
+
+    def _resolve(self, document: ChannelOrder) -> ChannelOrder | Unmapped:
+        """Lines without a SKU take the one their listing is mapped to (remembered per environment)."""
+        wanted = {line.listing for line in document.lines if line.sku is None and line.listing}
+        missing = {listing for listing in wanted if (document.channel, listing) not in self._mapped}
+        if missing:
+            for listing, sku in self._listings.resolve(document.channel, missing).items():
+                self._mapped[(document.channel, listing)] = sku
+        unmapped = tuple(
+            (i, line.listing or "")
+            for i, line in enumerate(document.lines)
+            if line.sku is None and (document.channel, line.listing or "") not in self._mapped
+        )
+        if unmapped:
+            return Unmapped(document.channel, unmapped)
+        if not wanted:
+            return document
+        lines = [
+            line
+            if line.sku is not None
+            else line.model_copy(update={"sku": self._mapped[(document.channel, line.listing or "")]})
+            for line in document.lines
+        ]
+        return document.model_copy(update={"lines": lines})
+
+    def _prices_for(self, document: ChannelOrder) -> dict[str, Decimal]:
+        unpriced = {line.sku for line in document.lines if line.unit_price is None and line.sku}
+        prices, missing = self._prices.lookup(unpriced)
+        if missing:
+            fetched = self._catalog.prices(missing)
+            self._prices.store(fetched)
+            prices.update(fetched)
+        return prices
+
+    def _link(self, document: ChannelOrder) -> CustomerLink:
+        key = email_key(document.customer.email)
+        known = self._customers.lookup(key)
+        return CustomerLink(known, key, True) if known else CustomerLink(self._new_id(), key, False)
+
+    def _relink(self, link: CustomerLink | None, owner: str | None) -> CustomerLink | None:
+        if link is None:  # pragma: no cover - only a linked order has customer writes to fail
+            return None
+        self._customers.forget(link.email_key)
+        return (
+            replace(link, customer_id=owner, known=True)
+            if owner
+            else CustomerLink(self._new_id(), link.email_key, False)
+        )
+
+    def _pause(self, attempt: int) -> None:
+        if attempt + 1 < MAX_ATTEMPTS:
+            self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
+
+
+def _unknown_error(sku: str) -> FieldError:
+    return FieldError(field="lines.sku", message=f"unknown SKU {sku!r}", type="unknown_sku")
+
+
+def _unknown(document: ChannelOrder, unknown: frozenset[str]) -> Rejected:
+    return Rejected(
+        [
+            FieldError(field=f"lines[{i}].sku", message=f"unknown SKU {line.sku!r}", type="unknown_sku")
+            for i, line in enumerate(document.lines)
+            if line.sku in unknown
+        ]
+    )
