@@ -41,6 +41,8 @@ from shared.models.orders import (
 
 # The one table of allowed transitions. RETURNED -> RETURNED: a further partial return.
 TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
+    # Paid on its channel: the channel's next version confirms it (shared.domain.channel_orders).
+    "PENDING_PAYMENT": frozenset({"CONFIRMED", "CANCELLED"}),
     "BACKORDERED": frozenset({"CONFIRMED", "CANCELLED"}),
     "CONFIRMED": frozenset({"PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED"}),
     "PARTIALLY_SHIPPED": frozenset({"PARTIALLY_SHIPPED", "SHIPPED"}),
@@ -48,6 +50,8 @@ TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     "DELIVERED": frozenset({"RETURNED"}),
     "RETURNED": frozenset({"RETURNED"}),
     "CANCELLED": frozenset(),
+    # The channel ships it from its own stock: staff change nothing (its channel may still cancel it).
+    "FULFILLED_BY_CHANNEL": frozenset(),
 }
 
 
@@ -88,7 +92,7 @@ def decide_cancel(
     cancelled = _next(order, "CANCELLED", now=now, actor=actor, reason=reason)
     writes: list[Write] = [ReplaceOrder(cancelled, order.status, order.updated_at)]
     quantities = sorted(order_quantities(order).items())
-    if order.status == "CONFIRMED":
+    if order.status in ("CONFIRMED", "PENDING_PAYMENT"):
         writes += [ReleaseStock(sku, quantity) for sku, quantity in quantities]
     else:  # BACKORDERED: nothing reserved; it waits in every SKU's line
         writes += [StopWaiting(sku, order.order_id, order.created_at) for sku, _ in quantities]

@@ -26,6 +26,8 @@ from shared.models.orders import Order, OrderStatus, ReturnIn, ShipmentIn
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ALLOWED = {
+    ("PENDING_PAYMENT", "CONFIRMED"),
+    ("PENDING_PAYMENT", "CANCELLED"),
     ("BACKORDERED", "CONFIRMED"),
     ("BACKORDERED", "CANCELLED"),
     ("CONFIRMED", "PARTIALLY_SHIPPED"),
