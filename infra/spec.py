@@ -230,6 +230,8 @@ ORDERS = Table(
         Index("by_channel_status", "channel_status", "created_key"),
         Index("by_day", "created_day", "created_key"),
         Index("by_customer", "customer_id", "created_key"),
+        # Orders with attention items staff have not resolved (GET /orders?attention=true).
+        Index("needs_attention", "needs_attention", "created_key"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
     personal_data=True,  # each order holds its customer and shipping address
@@ -443,6 +445,9 @@ API = Function(
         Route("POST", "/orders/{order_id}/shipments"),
         Route("POST", "/orders/{order_id}/delivery"),
         Route("POST", "/orders/{order_id}/returns"),
+        Route("POST", "/orders/{order_id}/attention/{attention_id}/resolution"),
+        Route("PUT", "/channels/{channel}/listings/{listing_id}"),
+        Route("PUT", "/channels/{channel}/listings/{listing_id}/{variation_id}"),
         Route("GET", "/customers"),
         Route("GET", "/customers/{customer_id}"),
         Route("PATCH", "/customers/{customer_id}"),

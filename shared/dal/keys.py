@@ -35,6 +35,7 @@ MOVE_PREFIX = "MOVE#"
 WAIT_PREFIX = "WAIT#"
 LOW_STOCK = "LOW"  # the low_stock index's one partition
 PRODUCT_LISTED = "PRODUCT"  # the products index's one partition (attribute ``listed``)
+NEEDS_ATTENTION = "OPEN"  # the needs_attention index's one partition (orders with unresolved attention)
 
 
 def order_key(order_id: str) -> dict[str, Any]:

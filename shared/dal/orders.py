@@ -87,6 +87,7 @@ class OrderQuery:
     created_from: str | None = None  # ISO-8601 UTC, inclusive
     created_to: str | None = None  # ISO-8601 UTC, inclusive
     limit: int = 50
+    attention: bool = False  # only orders with something unresolved for staff
 
 
 # Without a channel or status, staff listings walk the by_day index backwards one day at a time:
@@ -104,6 +105,8 @@ def order_item(order: Order) -> dict[str, Any]:
         created_key=keys.created_key(order.created_at, order.order_id),
         created_day=order.created_at[:10],
         channel_status=f"{order.channel}#{order.status}",
+        # Sparse: only an order with something unresolved is in the needs_attention index.
+        needs_attention=keys.NEEDS_ATTENTION if any(a.resolved_at is None for a in order.attention) else None,
     )
     return to_item(values)
 
@@ -355,7 +358,7 @@ class OrderStore:
 
     def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
         """Newest first, one page; never a Scan. The cursor is opaque to callers."""
-        if query.channel or query.status:
+        if query.channel or query.status or query.attention:
             index, attribute, value = _index_for(query)
             start = _decode_cursor(cursor, attribute, value)
             items, last = self._query_page(index, attribute, value, query, query.limit, start)
@@ -437,6 +440,8 @@ class OrderStore:
 
 
 def _index_for(query: OrderQuery) -> tuple[str, str, str]:
+    if query.attention:
+        return "needs_attention", "needs_attention", keys.NEEDS_ATTENTION
     if query.channel and query.status:
         return "by_channel_status", "channel_status", f"{query.channel}#{query.status}"
     if query.channel:

@@ -344,3 +344,28 @@ def stock_blocked_until(failures: Sequence[Failure]) -> str | None:
             ):
                 newest = str(seen)
     return newest
+
+
+def decide_resolution(
+    order: Order, attention_id: str, *, resolution: str, actor: str, now: datetime
+) -> OrderPlan | AlreadyDone | Rejected:
+    """Staff resolve one attention item: who, when and how are recorded on it; the order's status and
+    stock do not move (what staff did about it, a refund or a reshipment, is its own change)."""
+    found = next((a for a in order.attention if a.attention_id == attention_id), None)
+    if found is None:
+        return Rejected(
+            [
+                FieldError(
+                    field="path.attention_id",
+                    message="the order has no such attention item",
+                    type="not_found",
+                )
+            ]
+        )
+    if found.resolved_at is not None:
+        return AlreadyDone(order)
+    at = iso(now)
+    resolved = found.model_copy(update={"resolved_at": at, "resolved_by": actor, "resolution": resolution})
+    attention = [resolved if a.attention_id == attention_id else a for a in order.attention]
+    changed = order.model_copy(update={"attention": attention, "updated_at": at})
+    return OrderPlan(order=changed, writes=(ReplaceOrder(changed, order.status, order.updated_at),))

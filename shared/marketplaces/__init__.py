@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+
 from shared.models.channels import ChannelOrder, RefundNotice
 
 MARKETPLACES = ("amazon", "ebay", "shopify", "woocommerce", "generic")

@@ -25,3 +25,19 @@ class Product(Model):
     price: Money
     low_stock_threshold: int | None = None
     updated_at: str
+
+
+class ListingIn(StrictModel):
+    """A channel's listing (an eBay item, a WooCommerce product) and the SKU it sells."""
+
+    sku: Sku
+
+
+class Listing(Model):
+    channel: str
+    listing: str = Field(
+        description="legacyItemId, or legacyItemId/legacyVariationId (eBay); product_id[/variation_id]"
+    )
+    sku: Sku
+    updated_at: str
+    updated_by: str

@@ -107,6 +107,12 @@ class ShipmentIn(StrictModel):
     location: Location = Field(default=DEFAULT_LOCATION, description="The location the units leave from")
 
 
+class ResolutionIn(StrictModel):
+    resolution: str = Field(
+        min_length=1, max_length=500, examples=["refunded on Amazon; no reshipment: customer informed"]
+    )
+
+
 class DeliveryIn(StrictModel):
     note: str | None = Field(default=None, max_length=500, examples=["left with a neighbour"])
 

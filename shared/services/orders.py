@@ -20,6 +20,7 @@ from shared.domain.lifecycle import (
     NotAllowed,
     decide_cancel,
     decide_delivery,
+    decide_resolution,
     decide_return,
     decide_shipment,
     stock_blocked_until,
@@ -265,6 +266,18 @@ class OrderService:
                 actor=principal.actor,
                 now=now,
                 not_before=not_before,
+            ),
+        )
+
+    def resolve_attention(
+        self, order_id: str, attention_id: str, principal: Principal, resolution: str
+    ) -> ChangeResult:
+        """Staff mark what needed attention on an order as resolved, saying how."""
+        return self._change(
+            order_id,
+            principal,
+            lambda order, now, _: decide_resolution(
+                order, attention_id, resolution=resolution, actor=principal.actor, now=now
             ),
         )
 

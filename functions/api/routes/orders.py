@@ -30,6 +30,7 @@ from shared.models.orders import (
     Order,
     OrderPage,
     OrderStatus,
+    ResolutionIn,
     ReturnIn,
     ShipmentIn,
 )
@@ -181,6 +182,26 @@ def return_order(
     return _changed(result, order_id, "order returned")
 
 
+@router.post(
+    "/orders/<order_id>/attention/<attention_id>/resolution",
+    summary="Resolve what needed attention on an order (staff): who, when and how are recorded",
+    tags=["orders"],
+    responses={
+        200: {"description": "Resolved (or already resolved: the order as it is)"},
+        422: {"description": "The order has no such attention item"},
+    },
+)
+def resolve_attention(
+    order_id: OrderId,
+    attention_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[ResolutionIn, Body()],
+) -> Response[Order]:
+    result = deps.order_service().resolve_attention(
+        order_id, attention_id, staff_only(router), body.resolution
+    )
+    return _changed(result, order_id, "order attention resolved", created=200)
+
+
 def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 201) -> Response[Order]:
     """One answer for every lifecycle change: the order, 404, 409 naming the status, 422, 503."""
     if result is None:
@@ -228,6 +249,12 @@ def list_orders(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    attention: Annotated[
+        bool,
+        Query(
+            description="true: only orders with something unresolved for staff (conflicts, buyer requests)"
+        ),
+    ] = False,
     external_id: Annotated[
         str | None,
         Query(min_length=1, max_length=128, description="The channel's own order id; needs channel"),
@@ -249,7 +276,10 @@ def list_orders(
             created_from=time_bound(created_from, "query.created_from", end=False),
             created_to=time_bound(created_to, "query.created_to", end=True),
             limit=limit,
+            attention=attention,
         )
+        if attention and not caller.is_staff:
+            raise ProblemError(403, "forbidden", "Forbidden", "Only staff list orders needing attention.")
         if query.created_from and query.created_to and query.created_from > query.created_to:
             raise InvalidQuery("query.created_from", "is after created_to")
         items, token = deps.order_service().list(query, next_token, caller)
