@@ -1,9 +1,12 @@
 """Applying a channel's version of an order: resolve, decide, commit, interpret. The same use case
 whether the document came over the feed queue, a hook route or an import.
 
-Cost (DynamoDB requests, warm environment): a new order is one TransactWriteItems; a resend is the same
-one request (the refused claim returns the version it holds); a stale version too; an update is that
-request, the order read and one write. Listings and catalog prices are remembered per environment.
+Cost in DynamoDB requests. A new order is one TransactWriteItems. An environment remembers the orders
+it wrote (``KnownOrders``), so a resend or a stale version of one of them costs nothing and an update is
+one write, conditioned on the version remembered (a change made elsewhere meanwhile fails it: the order
+is read and decided again). An order this environment has not seen costs one more request: the refused
+create, whose external-id claim returns the version it holds, so a resend or stale version stops
+there and an update reads the order then writes. Listings and catalog prices are remembered too.
 """
 
 from __future__ import annotations
@@ -43,6 +46,27 @@ from shared.services.orders import CustomerCache, PriceCache
 
 MAX_ATTEMPTS = 5
 
+
+class KnownOrders:
+    """The last version of each channel order this environment wrote or read. Safe to act on because
+    every write built from it is conditioned on that version still being the stored one."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._orders: dict[tuple[str, str], Order] = {}
+
+    def get(self, channel: str, external_id: str) -> Order | None:
+        return self._orders.get((channel, external_id))
+
+    def remember(self, order: Order) -> None:
+        if order.external_id is None:
+            return
+        if len(self._orders) >= self.MAX_ENTRIES:
+            self._orders.clear()
+        self._orders[(order.channel, order.external_id)] = order
+
+
 Outcome = Literal["created", "backordered", "updated", "replayed", "stale"]
 
 
@@ -70,6 +94,7 @@ class NotYet:
 
 
 ApplyResult = Applied | Unmapped | Rejected | Contention | NotYet
+Decide = Callable[[Order, ChannelContext, frozenset[str]], OrderPlan | Unchanged | Rejected]
 
 
 class ChannelOrderService:
@@ -91,6 +116,7 @@ class ChannelOrderService:
         self._prices = PriceCache(settings.price_cache_seconds)
         self._customers = CustomerCache()
         self._mapped: dict[tuple[str, str], str] = {}  # (channel, listing) -> sku: maps only grow
+        self._known = KnownOrders()
         self._clock = clock
         self._new_id = new_id
         self._sleep = sleep
@@ -103,7 +129,19 @@ class ChannelOrderService:
             return resolved
         document = resolved
         content_hash = fingerprint(document)
+        known = self._known.get(document.channel, document.external_id)
+        if known is not None:
+            if known.channel_hash == content_hash:
+                return Applied(known.order_id, "replayed", known)
+            if is_stale(document.version, known.channel_version):
+                return Applied(known.order_id, "stale", known)
         prices = self._prices_for(document)
+        if known is not None:
+            return self._update(known.order_id, self._next(document), content_hash, prices, start=known)
+        return self._create(document, content_hash, prices)
+
+    def _create(self, document: ChannelOrder, content_hash: str, prices: dict[str, Decimal]) -> ApplyResult:
+        """The first try records the order; a refused claim says the order exists and which version."""
         order_id = self._new_id()
         link = self._link(document) if self._orders.links_customers else None
         backorder: list[Shortage] = []
@@ -124,6 +162,7 @@ class ChannelOrderService:
                 if link is not None:
                     self._customers.remember(link.email_key, link.customer_id)
                 status = plan.order.status
+                self._known.remember(plan.order)
                 return Applied(order_id, "backordered" if status == "BACKORDERED" else "created", plan.order)
             if isinstance(outcome, Claimed):
                 return self._later_version(document, content_hash, prices, outcome)
@@ -148,27 +187,33 @@ class ChannelOrderService:
             return Applied(claimed.order_id, "replayed")
         if is_stale(document.version, claimed.version):
             return Applied(claimed.order_id, "stale")
-        return self._update(
-            claimed.order_id,
-            lambda order, context, refuse: decide_next(
-                order, document, context=context, refuse_more_of=refuse
-            ),
-            content_hash,
-            prices,
+        return self._update(claimed.order_id, self._next(document), content_hash, prices)
+
+    @staticmethod
+    def _next(document: ChannelOrder) -> Decide:
+        return lambda order, context, refuse: decide_next(
+            order, document, context=context, refuse_more_of=refuse
         )
 
     def _update(
         self,
         order_id: str,
-        decide: Callable[[Order, ChannelContext, frozenset[str]], OrderPlan | Unchanged | Rejected],
+        decide: Decide,
         content_hash: str,
         prices: dict[str, Decimal],
+        *,
+        start: Order | None = None,
     ) -> ApplyResult:
+        """Decide and write over the order as read (or as remembered: ``start``); when it moved on
+        meanwhile, read it again and decide again."""
         refuse: frozenset[str] = frozenset()
+        order = start
         for attempt in range(MAX_ATTEMPTS):
-            order = self._orders.get(order_id, consistent=True)
+            if order is None:
+                order = self._orders.get(order_id, consistent=True)
             if order is None:  # pragma: no cover - a claim and its order commit together
                 raise RuntimeError("a claimed external id points at a missing order")
+            self._known.remember(order)
             context = self._context(content_hash, prices)
             plan = decide(order, context, refuse)
             if isinstance(plan, Unchanged):
@@ -177,14 +222,19 @@ class ChannelOrderService:
                 return plan
             refused = self._orders.commit(plan, now=context.now, token=False)
             if refused is None:
+                self._known.remember(plan.order)
                 return Applied(order_id, "updated", plan.order)
             outcome = interpret(refused.failures, contended=refused.contended)
+            if isinstance(outcome, Moved):
+                order = None  # read it again
+                continue
             if isinstance(outcome, Short) and outcome.unknown:
                 return Rejected([_unknown_error(sku) for sku in sorted(outcome.unknown)])
             if isinstance(outcome, Short):
                 refuse = refuse | {s.sku for s in outcome.shortages}
-            elif not isinstance(outcome, Moved):
+            else:
                 self._pause(attempt)
+            order = None
         return Contention()
 
     # --- refunds on their own -------------------------------------------------------------------
