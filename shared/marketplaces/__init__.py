@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
 
 from shared.models.channels import ChannelOrder, RefundNotice
 

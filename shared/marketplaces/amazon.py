@@ -99,7 +99,9 @@ def taxes_included(marketplace_id: str | None) -> bool:
     return marketplace_id in PRICES_INCLUDE_TAX
 
 
-def to_order(document: dict[str, Any], *, channel: str | None = None, topic: str | None = None) -> ChannelOrder:
+def to_order(
+    document: dict[str, Any], *, channel: str | None = None, topic: str | None = None
+) -> ChannelOrder:
     """The canonical order of one SP-API ``Order`` document (``topic`` is unused: Amazon has none)."""
     order = as_object(document, "order")
     fields = {
@@ -173,7 +175,9 @@ class _Money:
         if money.get("CurrencyCode") is None:
             self.missing_currency = self.missing_currency or f"{at}.CurrencyCode"
         else:
-            self.currencies[f"{at}.CurrencyCode"] = parse_currency(money["CurrencyCode"], f"{at}.CurrencyCode")
+            self.currencies[f"{at}.CurrencyCode"] = parse_currency(
+                money["CurrencyCode"], f"{at}.CurrencyCode"
+            )
         return parse_amount(money.get("Amount"), f"{at}.Amount")
 
     def amount(self, item: dict[str, Any], key: str, at: str) -> Decimal:
@@ -184,7 +188,9 @@ class _Money:
         return format(amount, "f")
 
 
-def _lines(order: dict[str, Any], money: _Money, fields: dict[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
+def _lines(
+    order: dict[str, Any], money: _Money, fields: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Canonical lines (summing shipping and tax into ``money``) and the attention notes."""
     lines: list[dict[str, Any]] = []
     reasons: list[str] = []
@@ -203,10 +209,19 @@ def _lines(order: dict[str, Any], money: _Money, fields: dict[str, str]) -> tupl
         money.shipping_discount += money.amount(item, "ShippingDiscount", at)
         shipping_tax = money.amount(item, "ShippingTax", at) - money.amount(item, "ShippingDiscountTax", at)
         money.tax += tax + shipping_tax
-        if money.amount(item, "CODFee", at) or money.amount(child(item, "BuyerInfo", f"{at}.BuyerInfo"), "GiftWrapPrice", f"{at}.BuyerInfo"):
+        if money.amount(item, "CODFee", at) or money.amount(
+            child(item, "BuyerInfo", f"{at}.BuyerInfo"), "GiftWrapPrice", f"{at}.BuyerInfo"
+        ):
             extras.append(f"{at}: a COD fee or gift wrap is charged, not in the order's totals")
-        base = compact({"line_id": text(item, "OrderItemId", f"{at}.OrderItemId"), "sku": required_text(item, "SellerSKU", f"{at}.SellerSKU")})
-        new = channel_lines(base, quantity, price, discount=discount, tax=tax, currency=_currency_of(item, price_at))
+        base = compact(
+            {
+                "line_id": text(item, "OrderItemId", f"{at}.OrderItemId"),
+                "sku": required_text(item, "SellerSKU", f"{at}.SellerSKU"),
+            }
+        )
+        new = channel_lines(
+            base, quantity, price, discount=discount, tax=tax, currency=_currency_of(item, price_at)
+        )
         for n in range(len(lines), len(lines) + len(new)):
             fields[f"lines[{n}]"] = at
             fields[f"lines[{n}].sku"] = f"{at}.SellerSKU"
@@ -217,7 +232,10 @@ def _lines(order: dict[str, Any], money: _Money, fields: dict[str, str]) -> tupl
             fields[f"lines[{n}].tax"] = f"{at}.ItemTax.Amount"
         lines.extend(new)
         cancel = child(item, "BuyerRequestedCancel", f"{at}.BuyerRequestedCancel")
-        if text(cancel, "IsBuyerRequestedCancel", f"{at}.BuyerRequestedCancel.IsBuyerRequestedCancel") == "true":
+        if (
+            text(cancel, "IsBuyerRequestedCancel", f"{at}.BuyerRequestedCancel.IsBuyerRequestedCancel")
+            == "true"
+        ):
             reason = text(cancel, "BuyerCancelReason", f"{at}.BuyerRequestedCancel.BuyerCancelReason")
             reasons.append(capped(reason, REASON_LENGTH) if reason else "no reason given")
     if not lines:

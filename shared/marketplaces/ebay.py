@@ -49,7 +49,13 @@ from shared.marketplaces.documents import (
     validate_channel_order,
     whole_number,
 )
-from shared.marketplaces.money import channel_lines, one_currency, parse_amount, parse_currency, parse_discount
+from shared.marketplaces.money import (
+    channel_lines,
+    one_currency,
+    parse_amount,
+    parse_currency,
+    parse_discount,
+)
 from shared.models.channels import ChannelOrder
 
 CHANNEL = "ebay"
@@ -59,7 +65,9 @@ ZERO = Decimal("0.00")
 REASON_LENGTH = 200
 
 
-def to_order(document: dict[str, Any], *, channel: str | None = None, topic: str | None = None) -> ChannelOrder:
+def to_order(
+    document: dict[str, Any], *, channel: str | None = None, topic: str | None = None
+) -> ChannelOrder:
     """The canonical order of one Fulfillment API ``Order`` (``topic`` is unused: eBay has none)."""
     order = as_object(document, "order")
     external_id = required_text(order, "orderId", "orderId")
@@ -221,7 +229,9 @@ def _status(order: dict[str, Any], external_id: str) -> tuple[str, list[dict[str
             for n, request in enumerate(children(cancel, "cancelRequests", "cancelStatus.cancelRequests"))
         ]
         named = [capped(reason, REASON_LENGTH) for reason in reasons if reason]
-        notes.append("buyer requested cancellation: " + (", ".join(dict.fromkeys(named)) or "no reason given"))
+        notes.append(
+            "buyer requested cancellation: " + (", ".join(dict.fromkeys(named)) or "no reason given")
+        )
     if text(order, "orderPaymentStatus", "orderPaymentStatus") == "PENDING":
         return "pending", [], notes
     if text(order, "orderFulfillmentStatus", "orderFulfillmentStatus") != "FULFILLED":
@@ -245,7 +255,9 @@ def _refunds(order: dict[str, Any], external_id: str, money: _Money) -> list[dic
         amount = money.read(refund, "amount", at)
         if amount is None:
             raise ValueError(f"{at}.amount is missing")
-        refund_id = first_text((refund, "refundId", f"{at}.refundId"), (refund, "refundReferenceId", f"{at}.refundReferenceId"))
+        refund_id = first_text(
+            (refund, "refundId", f"{at}.refundId"), (refund, "refundReferenceId", f"{at}.refundReferenceId")
+        )
         refunds.append(
             compact(
                 {
@@ -264,14 +276,21 @@ def _customer(
     buyer = child(order, "buyer", "buyer")
     registration = child(buyer, "buyerRegistrationAddress", REGISTRATION)
     found = first_text((registration, "email", f"{REGISTRATION}.email"), (ship_to, "email", f"{at}.email"))
-    email, fields["customer.email"] = found or (placeholder_email(CHANNEL, external_id), f"{REGISTRATION}.email")
+    email, fields["customer.email"] = found or (
+        placeholder_email(CHANNEL, external_id),
+        f"{REGISTRATION}.email",
+    )
     name, fields["customer.name"] = first_text(
         (registration, "fullName", f"{REGISTRATION}.fullName"),
         (ship_to, "fullName", f"{at}.fullName"),
         (buyer, "username", "buyer.username"),
     ) or (FALLBACK_NAME, f"{REGISTRATION}.fullName")
     phone = first_text(
-        (child(ship_to, "primaryPhone", f"{at}.primaryPhone"), "phoneNumber", f"{at}.primaryPhone.phoneNumber"),
+        (
+            child(ship_to, "primaryPhone", f"{at}.primaryPhone"),
+            "phoneNumber",
+            f"{at}.primaryPhone.phoneNumber",
+        ),
         (
             child(registration, "primaryPhone", f"{REGISTRATION}.primaryPhone"),
             "phoneNumber",
@@ -299,7 +318,9 @@ def _address(ship_to: dict[str, Any], at: str) -> dict[str, Any] | None:
     an order older than 90 days, for which eBay no longer returns the street)."""
     where = f"{at}.contactAddress"
     contact = child(ship_to, "contactAddress", where)
-    street = [line for key in ("addressLine1", "addressLine2") if (line := text(contact, key, f"{where}.{key}"))]
+    street = [
+        line for key in ("addressLine1", "addressLine2") if (line := text(contact, key, f"{where}.{key}"))
+    ]
     if not street:
         return None
     return compact(

@@ -11,13 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.auth import check_channel
-from shared.marketplaces.documents import as_object, compact, timestamp, validate_channel_order, validate_order
+from shared.marketplaces.documents import (
+    as_object,
+    compact,
+    timestamp,
+    validate_channel_order,
+    validate_order,
+)
 from shared.models.channels import ChannelOrder
 
 CHANNEL = "generic"
 
 
-def to_order(document: dict[str, Any], *, channel: str | None = None, topic: str | None = None) -> ChannelOrder:
+def to_order(
+    document: dict[str, Any], *, channel: str | None = None, topic: str | None = None
+) -> ChannelOrder:
     return to_order_for_channel(document, channel or CHANNEL)
 
 

@@ -74,7 +74,9 @@ def split_line(sku: str, quantity: int, line_total: Decimal) -> list[dict[str, A
     quantities add up to ``quantity`` and whose totals add up to ``line_total`` exactly:
     10.00 for 3 -> 2 x 3.33 and 1 x 3.34.
     """
-    return [{"sku": sku, "quantity": q, "unit_price": _text(unit)} for q, unit in _split(quantity, line_total)]
+    return [
+        {"sku": sku, "quantity": q, "unit_price": _text(unit)} for q, unit in _split(quantity, line_total)
+    ]
 
 
 def channel_lines(

@@ -29,7 +29,11 @@ def computed_total(order: ChannelOrder) -> Decimal:
     )
     discounts = sum((line.discount for line in order.lines), D("0.00")) + order.shipping_discount
     return order_total(
-        subtotal, discounts + order.order_discount, order.shipping_total, order.tax_total, order.taxes_included
+        subtotal,
+        discounts + order.order_discount,
+        order.shipping_total,
+        order.tax_total,
+        order.taxes_included,
     )
 
 
@@ -140,7 +144,19 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("name", "status", "fba", "placed", "version", "expected", "shipping", "ship_discount", "tax", "incl", "total"),
+    (
+        "name",
+        "status",
+        "fba",
+        "placed",
+        "version",
+        "expected",
+        "shipping",
+        "ship_discount",
+        "tax",
+        "incl",
+        "total",
+    ),
     CASES,
 )
 def test_fixture_maps_and_its_total_is_amazons(
@@ -162,7 +178,11 @@ def test_fixture_maps_and_its_total_is_amazons(
     assert (order.status, order.fulfilled_by_channel) == (status, fba)
     assert (order.placed_at, order.version) == (placed, version)
     assert lines(order) == expected
-    assert (order.shipping_total, order.shipping_discount, order.order_discount) == (shipping, ship_discount, 0)
+    assert (order.shipping_total, order.shipping_discount, order.order_discount) == (
+        shipping,
+        ship_discount,
+        0,
+    )
     assert (order.tax_total, order.taxes_included) == (tax, incl)
     assert order.channel_total == total
     assert order.refunds == []
@@ -250,9 +270,21 @@ def test_line_total_that_does_not_divide_puts_discount_and_tax_on_the_first_line
 
 
 def test_tax_convention_lives_in_one_list() -> None:
-    for marketplace in ("A1PA6795UKMFR9", "A1F83G8C2ARO7P", "A13V1IB3VIYZZH", "APJ6JRA9NG5V4", "A1VC38T7YXB528"):
+    for marketplace in (
+        "A1PA6795UKMFR9",
+        "A1F83G8C2ARO7P",
+        "A13V1IB3VIYZZH",
+        "APJ6JRA9NG5V4",
+        "A1VC38T7YXB528",
+    ):
         assert amazon.taxes_included(marketplace)
-    for marketplace in ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2", "A1AM78C64UM0Y8", "A2Q3Y263D00KWC", "A39IBJ37TRP1C6"):
+    for marketplace in (
+        "ATVPDKIKX0DER",
+        "A2EUQ1WTGCTBG2",
+        "A1AM78C64UM0Y8",
+        "A2Q3Y263D00KWC",
+        "A39IBJ37TRP1C6",
+    ):
         assert not amazon.taxes_included(marketplace)
 
 
@@ -275,14 +307,19 @@ def test_cod_fee_or_gift_wrap_is_an_attention_note() -> None:
         (lambda d: d.update(PurchaseDate="yesterday"), "PurchaseDate"),
         (lambda d: d.update(LastUpdateDate="2026-03-14T09:21:47"), "LastUpdateDate has no time zone"),
         (
-            lambda d: d["OrderItems"][0].update(PromotionDiscountTax={"CurrencyCode": "USD", "Amount": "9.00"}),
+            lambda d: d["OrderItems"][0].update(
+                PromotionDiscountTax={"CurrencyCode": "USD", "Amount": "9.00"}
+            ),
             "OrderItems[0].PromotionDiscountTax",
         ),
         (
             lambda d: d["OrderItems"][0]["ShippingPrice"].update(CurrencyCode="EUR"),
             "OrderItems[0].ShippingPrice.CurrencyCode",
         ),
-        (lambda d: d["OrderItems"][0]["PromotionDiscount"].update(Amount="-2"), "OrderItems[0].PromotionDiscount"),
+        (
+            lambda d: d["OrderItems"][0]["PromotionDiscount"].update(Amount="-2"),
+            "OrderItems[0].PromotionDiscount",
+        ),
     ],
 )
 def test_refusals_name_the_field(change: Any, field: str) -> None:
