@@ -1,7 +1,8 @@
-"""Reading marketplace documents into this system's order body.
+"""Reading marketplace documents into this system's order shapes.
 
-Each adapter translates its marketplace's document into the ``POST /orders`` body and validates it
-with ``validate_order``, naming the marketplace's own fields in the errors. The small readers take
+Each adapter translates its marketplace's document into the canonical channel order and validates
+it with ``validate_channel_order`` (``validate_order`` for a ``POST /orders`` body), naming the
+marketplace's own fields in the errors. The small readers take
 fields out of a document; every error names the field and never repeats a value (values are
 personal data: emails, names, addresses).
 """
@@ -10,13 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from shared.models.channels import ChannelOrder
 from shared.models.orders import NewOrder
 
 Loc = tuple[int | str, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 def validate_order(body: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> NewOrder:
@@ -25,8 +29,18 @@ def validate_order(body: Mapping[str, Any], fields: Mapping[str, str] | None = N
     ``fields`` maps a canonical path (``customer.email``, ``lines[2].sku``, ``lines[2]``) to the
     marketplace's own field; a path with no entry names its nearest mapped parent, else itself.
     """
+    return _validate(NewOrder, body, fields)
+
+
+def validate_channel_order(body: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> ChannelOrder:
+    """``ChannelOrder`` from a canonical body, or ``ValueError`` naming the platform's own fields
+    (``fields`` as for ``validate_order``: ``lines[2].unit_price`` -> ``OrderItems[1].ItemPrice.Amount``)."""
+    return _validate(ChannelOrder, body, fields)
+
+
+def _validate(model: type[M], body: Mapping[str, Any], fields: Mapping[str, str] | None) -> M:
     try:
-        return NewOrder.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         problems = [_problem(e, fields or {}) for e in exc.errors()]
         raise ValueError("; ".join(dict.fromkeys(problems))) from None  # no chained input values
@@ -124,6 +138,28 @@ def whole_number(parent: Mapping[str, Any], key: str, field: str) -> int:
     if value < 0:
         raise ValueError(f"{field} must not be negative")
     return value
+
+
+def timestamp(parent: Mapping[str, Any], key: str, field: str) -> str | None:
+    """An ISO-8601 time with a zone, as UTC with milliseconds and a Z (``2026-03-14T09:21:47.000Z``),
+    the form ``shared.domain.orders.iso`` writes, so a platform's times sort as strings."""
+    value = text(parent, key, field)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{field} is not an ISO-8601 date and time") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{field} has no time zone")
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def capped(value: str, length: int) -> str:
+    """A platform's free text for an attention note: one line, at most ``length`` characters."""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
 
 
 def compact(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Marketplace adapters: Amazon SP-API, eBay Fulfillment and generic documents -> the canonical order."""
+"""Marketplace adapters: Amazon SP-API, eBay Fulfillment and generic documents -> the canonical channel order.
+
+The sample events, optional parts, refusals and money helpers; the adapters' statuses and totals on the
+platforms' published documents are in test_marketplace_amazon.py and test_marketplace_ebay.py.
+"""
 
 from __future__ import annotations
 
@@ -33,16 +37,23 @@ def sample(name: str) -> dict[str, Any]:
     return copy.deepcopy(message(name)["order"])
 
 
-def lines_of(result: ChannelOrder) -> list[tuple[str, int, str | None]]:
+def adapted(marketplace: str, document: dict[str, Any]) -> ChannelOrder:
+    """What the marketplace's adapter (as the feed finds it) makes of a document: an order, here."""
+    result = adapter(marketplace)(document)
+    assert isinstance(result, ChannelOrder)
+    return result
+
+
+def lines_of(result: ChannelOrder) -> list[tuple[str | None, int, str | None]]:
     return [
         (line.sku, line.quantity, None if line.unit_price is None else format(line.unit_price, "f"))
-        for line in result.order.lines
+        for line in result.lines
     ]
 
 
 def order_total(result: ChannelOrder) -> Decimal:
     return sum(
-        (line_total(line.quantity, line.unit_price) for line in result.order.lines if line.unit_price),
+        (line_total(line.quantity, line.unit_price) for line in result.lines if line.unit_price),
         Decimal("0.00"),
     )
 
@@ -95,9 +106,9 @@ def test_amazon_sample_maps_field_by_field() -> None:
     document = sample("amazon.json")
     assert message("amazon.json")["marketplace"] == "amazon"
 
-    result = adapter("amazon")(document)
+    result = adapted("amazon", document)
 
-    order = result.order
+    order = result
     assert result.channel == "amazon"
     assert order.external_id == "113-4829105-7730621"
     assert order.customer.email == document["BuyerInfo"]["BuyerEmail"]
@@ -122,9 +133,9 @@ def test_ebay_sample_maps_field_by_field() -> None:
     document = sample("ebay.json")
     assert message("ebay.json")["marketplace"] == "ebay"
 
-    result = adapter("ebay")(document)
+    result = adapted("ebay", document)
 
-    order = result.order
+    order = result
     assert result.channel == "ebay"
     assert order.external_id == "12-11482-73905"
     assert order.customer.email == "sam.example@example.com"
@@ -150,13 +161,14 @@ def test_generic_sample_maps_to_the_generic_channel_or_to_a_named_one() -> None:
     assert envelope["marketplace"] == "generic"
     assert "channel" not in envelope  # the sample's orders belong to the generic channel
 
-    result = adapter("generic")(sample("generic.json"))
+    result = adapted("generic", sample("generic.json"))
     in_channel = generic.to_order_for_channel(sample("generic.json"), "etsy")
 
     assert result.channel == "generic"
     assert in_channel.channel == "etsy"
-    assert in_channel.order == result.order
-    order = result.order
+    assert in_channel.model_dump(exclude={"channel"}) == result.model_dump(exclude={"channel"})
+    assert (result.status, result.placed_at, result.channel_total) == ("open", None, None)
+    order = result
     assert order.external_id == "ETSY-5001"
     assert (order.customer.email, order.customer.name, order.customer.phone) == (
         "riley.example@example.com",
@@ -173,8 +185,8 @@ def test_generic_sample_maps_to_the_generic_channel_or_to_a_named_one() -> None:
 def test_batch_with_poison_holds_a_good_order_a_non_json_body_and_an_unknown_marketplace() -> None:
     good, not_json, walmart = records("batch_with_poison.json")
 
-    result = adapter("amazon")(json.loads(good["body"])["order"])
-    assert result.order.external_id == "114-6083527-1904257"
+    result = adapted("amazon", json.loads(good["body"])["order"])
+    assert result.external_id == "114-6083527-1904257"
     assert lines_of(result) == [("TSHIRT-RED-M", 2, "19.99"), ("MUG-WHITE", 1, "8.50")]
 
     with pytest.raises(json.JSONDecodeError):
@@ -200,14 +212,14 @@ def test_amazon_without_buyer_name_takes_the_recipient_then_a_placeholder() -> N
     document = sample("amazon.json")
     document["BuyerInfo"]["BuyerName"] = None
     document["ShippingAddress"]["Name"] = "Recipient Example"
-    assert amazon.to_order(document).order.customer.name == "Recipient Example"
+    assert amazon.to_order(document).customer.name == "Recipient Example"
 
     del document["BuyerInfo"]["BuyerName"]
     del document["ShippingAddress"]["Name"]
     result = amazon.to_order(document)
-    assert result.order.customer.name == "Amazon customer"
-    assert result.order.shipping_address is not None
-    assert result.order.shipping_address.name is None
+    assert result.customer.name == "Amazon customer"
+    assert result.shipping_address is not None
+    assert result.shipping_address.name is None
 
 
 def test_amazon_without_optional_address_parts_and_phone() -> None:
@@ -215,7 +227,7 @@ def test_amazon_without_optional_address_parts_and_phone() -> None:
     for key in ("AddressLine2", "StateOrRegion", "PostalCode", "Phone", "AddressType"):
         del document["ShippingAddress"][key]
 
-    order = amazon.to_order(document).order
+    order = amazon.to_order(document)
 
     assert order.customer.phone is None
     address = order.shipping_address
@@ -234,7 +246,7 @@ def test_amazon_address_line_3_joins_line_2_and_null_parts_are_absent() -> None:
     document["ShippingAddress"].update(AddressLine2="Building 7", AddressLine3="Suite 300", Phone=None)
     document["ShippingAddress"]["StateOrRegion"] = "   "
 
-    order = amazon.to_order(document).order
+    order = amazon.to_order(document)
 
     assert order.shipping_address is not None
     assert order.shipping_address.line2 == "Building 7, Suite 300"
@@ -245,7 +257,7 @@ def test_amazon_address_line_3_joins_line_2_and_null_parts_are_absent() -> None:
 def test_amazon_without_a_shipping_address_or_with_a_restricted_one_has_no_address() -> None:
     document = sample("amazon.json")
     del document["ShippingAddress"]
-    assert amazon.to_order(document).order.shipping_address is None
+    assert amazon.to_order(document).shipping_address is None
 
     # without the restricted-data role, Amazon sends only these four parts
     document["ShippingAddress"] = {
@@ -254,7 +266,7 @@ def test_amazon_without_a_shipping_address_or_with_a_restricted_one_has_no_addre
         "PostalCode": "98109",
         "CountryCode": "US",
     }
-    order = amazon.to_order(document).order
+    order = amazon.to_order(document)
     assert order.shipping_address is None
     assert order.customer.name == "Jordan Example"
 
@@ -267,20 +279,20 @@ def test_amazon_street_without_city_is_refused() -> None:
     )
 
 
-def test_amazon_skips_cancelled_items_with_quantity_0() -> None:
+def test_amazon_keeps_cancelled_items_with_quantity_0() -> None:
     document = sample("amazon.json")
     document["OrderItems"][0].update(QuantityOrdered=0, ItemPrice={"CurrencyCode": "USD", "Amount": "0.00"})
 
     result = amazon.to_order(document)
 
-    assert lines_of(result) == [("MUG-WHITE", 1, "8.50")]
+    assert lines_of(result) == [("TSHIRT-RED-M", 0, None), ("MUG-WHITE", 1, "8.50")]
 
 
-def test_amazon_order_with_only_cancelled_items_is_refused() -> None:
+def test_amazon_order_without_items_is_refused_and_one_with_only_cancelled_items_is_kept() -> None:
     document = sample("amazon.json")
     for item in document["OrderItems"]:
         item["QuantityOrdered"] = 0
-    refused(amazon.to_order, document, "OrderItems", "QuantityOrdered is 0")
+    assert [line.quantity for line in amazon.to_order(document).lines] == [0, 0]
 
     document["OrderItems"] = []
     refused(amazon.to_order, document, "OrderItems")
@@ -304,24 +316,27 @@ def test_amazon_line_total_that_does_not_divide_splits_into_two_lines_exactly() 
 
 def test_amazon_item_without_a_price_takes_the_catalog_price_and_the_order_total_currency() -> None:
     document = sample("amazon.json")
-    for item in document["OrderItems"]:
-        del item["ItemPrice"]
+    for item in document["OrderItems"]:  # as in a Pending order: no money at all
+        for key in [key for key, value in item.items() if isinstance(value, dict) and "Amount" in value]:
+            del item[key]
     document["OrderTotal"] = {"CurrencyCode": "EUR", "Amount": "40.00"}
 
     result = amazon.to_order(document)
 
     assert lines_of(result) == [("TSHIRT-RED-M", 2, None), ("MUG-WHITE", 1, None)]
-    assert result.order.currency == "EUR"
+    assert result.currency == "EUR"
 
     del document["OrderTotal"]
-    assert amazon.to_order(document).order.currency is None  # the merchant's currency applies
+    assert amazon.to_order(document).currency is None  # the merchant's currency applies
 
 
 def test_amazon_item_price_without_currency_falls_back_to_the_order_total() -> None:
     document = sample("amazon.json")
     for item in document["OrderItems"]:
-        del item["ItemPrice"]["CurrencyCode"]
-    assert amazon.to_order(document).order.currency == "USD"
+        for value in item.values():
+            if isinstance(value, dict) and "Amount" in value:
+                del value["CurrencyCode"]
+    assert amazon.to_order(document).currency == "USD"
 
     del document["OrderTotal"]
     refused(amazon.to_order, document, "OrderItems[0].ItemPrice.CurrencyCode is missing")
@@ -335,7 +350,7 @@ def test_ebay_without_registration_address_takes_email_and_name_from_ship_to() -
     del document["buyer"]["buyerRegistrationAddress"]
     document["fulfillmentStartInstructions"][0]["shippingStep"]["shipTo"]["fullName"] = "Ship To Example"
 
-    customer = ebay.to_order(document).order.customer
+    customer = ebay.to_order(document).customer
 
     assert customer.email == "sam.example@example.com"
     assert customer.name == "Ship To Example"
@@ -347,13 +362,13 @@ def test_ebay_name_falls_back_to_username_then_a_placeholder() -> None:
     del document["buyer"]["buyerRegistrationAddress"]["fullName"]
     ship_to = document["fulfillmentStartInstructions"][0]["shippingStep"]["shipTo"]
     ship_to["fullName"] = None
-    assert ebay.to_order(document).order.customer.name == "sam_example_42"
+    assert ebay.to_order(document).customer.name == "sam_example_42"
 
     del document["buyer"]["username"]
     result = ebay.to_order(document)
-    assert result.order.customer.name == "eBay customer"
-    assert result.order.shipping_address is not None
-    assert result.order.shipping_address.name is None
+    assert result.customer.name == "eBay customer"
+    assert result.shipping_address is not None
+    assert result.shipping_address.name is None
 
 
 def test_ebay_without_phone_and_optional_address_parts() -> None:
@@ -364,7 +379,7 @@ def test_ebay_without_phone_and_optional_address_parts() -> None:
     for key in ("addressLine2", "stateOrProvince", "postalCode"):
         del ship_to["contactAddress"][key]
 
-    order = ebay.to_order(document).order
+    order = ebay.to_order(document)
 
     assert order.customer.phone is None
     address = order.shipping_address
@@ -380,12 +395,12 @@ def test_ebay_without_phone_and_optional_address_parts() -> None:
 def test_ebay_without_shipping_instructions_has_no_address() -> None:
     document = sample("ebay.json")
     document["fulfillmentStartInstructions"] = [{"fulfillmentInstructionsType": "PREPARE_FOR_PICKUP"}]
-    order = ebay.to_order(document).order
+    order = ebay.to_order(document)
     assert order.shipping_address is None
     assert order.customer.email == "sam.example@example.com"  # from buyerRegistrationAddress
 
     del document["fulfillmentStartInstructions"]
-    assert ebay.to_order(document).order.shipping_address is None
+    assert ebay.to_order(document).shipping_address is None
 
 
 def test_ebay_without_any_email_is_still_recorded_under_an_unmailable_address() -> None:
@@ -393,7 +408,7 @@ def test_ebay_without_any_email_is_still_recorded_under_an_unmailable_address() 
     document = sample("ebay.json")
     del document["buyer"]["buyerRegistrationAddress"]["email"]
     del document["fulfillmentStartInstructions"][0]["shippingStep"]["shipTo"]["email"]
-    order = ebay.to_order(document).order
+    order = ebay.to_order(document)
     assert order.customer.email == f"{document['orderId']}@ebay.invalid"
 
 
@@ -401,7 +416,7 @@ def test_amazon_without_a_buyer_email_is_still_recorded_under_an_unmailable_addr
     """Without the restricted-data role, SP-API leaves BuyerEmail out: record the order anyway."""
     document = sample("amazon.json")
     document["BuyerInfo"].pop("BuyerEmail")
-    order = amazon.to_order(document).order
+    order = amazon.to_order(document)
     assert order.customer.email == f"{document['AmazonOrderId']}@amazon.invalid"
 
 
@@ -413,6 +428,51 @@ def test_ebay_line_total_that_does_not_divide_splits_into_two_lines_exactly() ->
 
     assert lines_of(result) == [("TSHIRT-RED-M", 1, "16.66"), ("TSHIRT-RED-M", 2, "16.67")]
     assert order_total(result) == Decimal("50.00")
+
+
+def test_sample_events_totals_are_the_platforms() -> None:
+    amazon_order = adapted("amazon", sample("amazon.json"))
+    assert (amazon_order.status, amazon_order.tax_total, amazon_order.channel_total) == (
+        "open",
+        Decimal("3.88"),
+        Decimal("52.36"),
+    )
+    assert order_total(amazon_order) + amazon_order.tax_total == amazon_order.channel_total
+    ebay_order = adapted("ebay", sample("ebay.json"))
+    assert (ebay_order.status, ebay_order.shipping_total, ebay_order.channel_total) == (
+        "open",
+        Decimal("4.99"),
+        Decimal("36.97"),
+    )
+    assert order_total(ebay_order) + ebay_order.shipping_total == ebay_order.channel_total
+
+
+def test_ebay_line_without_sku_is_kept_with_its_listing() -> None:
+    document = sample("ebay.json")
+    del document["lineItems"][0]["sku"]
+    (line,) = ebay.to_order(document).lines
+    assert (line.sku, line.listing, line.quantity) == (None, "296184620573/605829174033", 2)
+
+
+def test_generic_takes_money_and_placed_at_from_the_body() -> None:
+    document = sample("generic.json")
+    document.update(
+        shipping_total="3.95",
+        discount_total="1.00",
+        tax_total="2.75",
+        taxes_included=True,
+        placed_at="2026-03-14T10:02:11+01:00",
+    )
+    result = generic.to_order(document)
+    assert (result.shipping_total, result.order_discount, result.tax_total, result.taxes_included) == (
+        Decimal("3.95"),
+        Decimal("1.00"),
+        Decimal("2.75"),
+        True,
+    )
+    assert result.placed_at == "2026-03-14T09:02:11.000Z"
+    document["placed_at"] = "soon"
+    refused(generic.to_order, document, "placed_at")
 
 
 # --- refusals: the field is named, the buyer is not -------------------------------------------
@@ -475,8 +535,8 @@ def test_amazon_refusals_name_the_field_and_not_the_buyer(change: Any, fields: l
     ("change", "fields"),
     [
         (lambda d: d.pop("orderId"), ["orderId is missing"]),
-        (lambda d: d["lineItems"][0].pop("sku"), ["lineItems[0].sku is missing"]),
-        (lambda d: d["lineItems"][0].update(quantity=0), ["lineItems[0].quantity"]),
+        (lambda d: d["lineItems"][0].update(sku="TSHIRT RED!"), ["lineItems[0].sku"]),
+        (lambda d: d["lineItems"][0].update(quantity=-1), ["lineItems[0].quantity"]),
         (lambda d: d["lineItems"][0].update(quantity="2"), ["lineItems[0].quantity"]),
         (
             lambda d: d["lineItems"][0]["lineItemCost"].update(value="-31.98"),
