@@ -1,6 +1,7 @@
 """Lambda entry point of the orders table's stream for the daily sales counters: each change of an order
-adds what it moved (orders, units, revenue, cancellations, returns, statuses) to the business days it
-moved them on (see shared.reports.sales), once per change (see shared.dal.sales).
+adds what it moved (orders, units, gross sales, discounts, returns, shipping, taxes, cancellations,
+statuses) to the business days it moved them on (see shared.reports.sales), once per change (see
+shared.dal.sales).
 
 Only order items reach the function (the mapping's filter; the exact sort key is checked here). The
 records of one order are applied in order: the first record that fails stops the batch, and it and

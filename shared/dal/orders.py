@@ -46,6 +46,7 @@ from shared.domain.orders import (
     iso,
 )
 from shared.models.orders import Order
+from shared.reports.days import parse_utc
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,27 @@ DEFAULT_LISTING_DAYS = 31
 MAX_DAY_QUERIES_PER_PAGE = 31
 
 
+def placed_time(order: Order) -> str:
+    """When the order was placed (``created_at`` without a channel time), as a sortable UTC timestamp
+    like ``created_at``: the ``by_placed_day`` index's key."""
+    if order.placed_at:
+        try:
+            return iso(parse_utc(order.placed_at))
+        except ValueError:
+            pass  # not ISO-8601 (the feed validates it): the OMS's own time still files the order
+    return order.created_at
+
+
 def order_item(order: Order) -> dict[str, Any]:
     values = order.model_dump(mode="python", exclude_none=True)
+    placed = placed_time(order)
     values.update(
         pk=f"ORDER#{order.order_id}",
         sk=keys.ORDER_SK,
         created_key=keys.created_key(order.created_at, order.order_id),
         created_day=order.created_at[:10],
+        placed_key=keys.created_key(placed, order.order_id),
+        placed_day=placed[:10],
         channel_status=f"{order.channel}#{order.status}",
         # Sparse: only an order with something unresolved is in the needs_attention index.
         needs_attention=keys.NEEDS_ATTENTION if any(a.resolved_at is None for a in order.attention) else None,

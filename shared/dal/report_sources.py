@@ -1,5 +1,6 @@
-"""What reports read, never with a Scan: the orders placed in a period (through the ``by_day`` index,
-one partition per UTC date, bounded by ``created_key``) and every product (through the catalog's
+"""What reports read, never with a Scan: the orders placed in a period (through the ``by_placed_day``
+index, one partition per UTC date, bounded by ``placed_key``; see ``placed_between`` for orders stored
+before it) and every product (through the catalog's
 keys-only ``products`` index, then BatchGetItem). Both stream page by page: nothing holds more than a
 page, and both count the items they read."""
 
@@ -27,22 +28,42 @@ class OrderPeriods:
     def created_between(self, start: str, end: str) -> Iterator[Order]:
         """Orders with ``start <= created_at < end`` (stored UTC timestamps), oldest first."""
         for day in utc_dates(start, end):
-            params: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": "by_day",
-                "KeyConditionExpression": "created_day = :day AND created_key BETWEEN :start AND :end",
-                # created_key is {created_at}#{order_id}: '#' sorts before any digit, so :end (the
-                # first instant after the period, without an id) excludes every order created then.
-                "ExpressionAttributeValues": to_values({":day": day, ":start": start, ":end": end}),
-            }
-            while True:
-                response = self._db.query(**params)
-                self.items_read += int(response.get("ScannedCount", response.get("Count", 0)))
-                for raw in response.get("Items", []):
-                    yield order_from_item(from_item(raw) or {})
-                if "LastEvaluatedKey" not in response:
-                    break
-                params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            yield from self._query(self._window("by_day", "created", day, start, end))
+
+    def placed_between(self, start: str, end: str) -> Iterator[Order]:
+        """Orders placed (``placed_at``, else ``created_at``) with ``start <= placed < end``, day by day.
+
+        Order items written before ``placed_day`` existed are not in ``by_placed_day``; they have no
+        ``placed_at`` either, so their placed time is ``created_at``: the ``by_day`` pass finds them,
+        filtered to the items without ``placed_day`` (every other order is found once, by the first
+        pass). That pass still reads the period's by_day partition (DynamoDB bills a filtered item
+        as read); once every order item has been written again (or backfilled) it can go.
+        """
+        for day in utc_dates(start, end):
+            yield from self._query(self._window("by_placed_day", "placed", day, start, end))
+            legacy = self._window("by_day", "created", day, start, end)
+            legacy["FilterExpression"] = "attribute_not_exists(placed_day)"
+            yield from self._query(legacy)
+
+    def _window(self, index: str, prefix: str, day: str, start: str, end: str) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{prefix}_day = :day AND {prefix}_key BETWEEN :start AND :end",
+            # {prefix}_key is {time}#{order_id}: '#' sorts before any digit, so :end (the first instant
+            # after the period, without an id) excludes every order of that instant.
+            "ExpressionAttributeValues": to_values({":day": day, ":start": start, ":end": end}),
+        }
+
+    def _query(self, params: dict[str, Any]) -> Iterator[Order]:
+        while True:
+            response = self._db.query(**params)
+            self.items_read += int(response.get("ScannedCount", response.get("Count", 0)))
+            for raw in response.get("Items", []):
+                yield order_from_item(from_item(raw) or {})
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 class Products:

@@ -2,7 +2,7 @@
 figures each report type holds, which the renderers (shared.reports.render) turn into files.
 
 Money is Decimal throughout and leaves the API as a decimal string; a report's amounts may be negative
-(net revenue on a day with more refunds than sales), so they use ``Amount``, not the order's ``Money``.
+(net sales on a day with more returns than sales), so they use ``Amount``, not the order's ``Money``.
 """
 
 from __future__ import annotations
@@ -114,30 +114,43 @@ class ReportPage(Model):
 
 
 class SalesFigures(Model):
-    """One currency's figures for one business day (for everything, a channel or a SKU).
+    """One currency's figures for one business day (for everything, a channel or a SKU), in the words
+    merchants know from Shopify's reports (see shared.reports.sales for when each counts).
 
-    ``orders``, ``units`` and ``gross`` are the orders placed that day. Cancellations and returns
-    count on the day they happened, whenever the order was placed: ``net = gross - cancelled_value -
-    returned_value`` is what the day added to revenue. For a SKU, ``orders`` counts orders holding it.
+    ``orders`` and ``units`` are those placed that day less those cancelled that day
+    (``cancelled_orders``): a cancellation takes back everything its order had added, on its own day,
+    so over a period holding both days a cancelled order counts zero. For a SKU, ``orders`` counts
+    orders holding it, and shipping and taxes (the order's) stay 0.
     """
 
     orders: int = 0
     units: int = 0
-    gross: Amount = Decimal("0.00")
-    cancelled_orders: int = 0
-    cancelled_units: int = 0
-    cancelled_value: Amount = Decimal("0.00")
+    cancelled_orders: int = Field(default=0, description="Orders cancelled that day (taken back)")
     returned_units: int = 0
-    returned_value: Amount = Decimal("0.00")
+    gross_sales: Amount = Field(
+        default=Decimal("0.00"), description="Unit price x quantity, before discounts"
+    )
+    discounts: Amount = Field(default=Decimal("0.00"), description="On lines, on orders and on shipping")
+    returns: Amount = Field(default=Decimal("0.00"), description="Refunded amounts and returned units' value")
+    shipping: Amount = Field(default=Decimal("0.00"), description="Charged, before shipping discounts")
+    taxes: Amount = Decimal("0.00")
+    included_taxes: Amount = Field(
+        default=Decimal("0.00"), description="The part of taxes already inside gross sales and shipping"
+    )
 
     @property
-    def net(self) -> Decimal:
-        return cents(self.gross - self.cancelled_value - self.returned_value)
+    def net_sales(self) -> Decimal:
+        return cents(self.gross_sales - self.discounts - self.returns)
+
+    @property
+    def total_sales(self) -> Decimal:
+        """Net sales + shipping + taxes, taxes already inside the prices not added twice."""
+        return cents(self.net_sales + self.shipping + self.taxes - self.included_taxes)
 
     @property
     def average_order_value(self) -> Decimal | None:
-        """Gross per order placed, to the cent; None on a day without orders."""
-        return cents(self.gross / self.orders) if self.orders else None
+        """(Gross sales - discounts) per order, to the cent; None on a day without orders."""
+        return cents((self.gross_sales - self.discounts) / self.orders) if self.orders > 0 else None
 
 
 class ChannelSales(Model):
@@ -154,7 +167,7 @@ class CurrencySales(Model):
     currency: str
     totals: SalesFigures
     by_channel: list[ChannelSales] = Field(description="Sorted by channel")
-    by_sku: list[SkuSales] = Field(description="Sorted by gross, highest first, then SKU")
+    by_sku: list[SkuSales] = Field(description="Sorted by net sales, highest first, then SKU")
 
 
 class DailySales(Model):
@@ -201,20 +214,33 @@ class InventoryReport(Model):
 
 
 class ExportRow(Model):
-    """One order line. Identifiers, amounts and dates only: never a name, email, phone or address."""
+    """One order line. Identifiers, amounts and dates only: never a name, email, phone or address.
+
+    The order's own amounts (subtotal ... total) are on its first line's row only (``line`` 1) and
+    empty on the others, so a spreadsheet sums any column without counting an order twice.
+    """
 
     order_id: str
     external_id: str | None
     channel: str
     status: OrderStatus
+    placed_at: str = Field(description="On its channel (created_at for orders stored without it)")
     created_at: str
-    business_date: str
+    business_date: str = Field(description="The business day of placed_at")
     customer_id: str | None
     currency: str
+    line: int = Field(description="1, 2, ...: the line's place in the order")
     sku: str
     quantity: int
     unit_price: Amount
-    line_total: Amount
+    line_total: Amount = Field(description="unit_price x quantity, before discounts")
+    line_discount: Amount
+    taxes_included: bool
+    subtotal: Amount | None = Field(default=None, description="Line 1 only: gross sales")
+    discount_total: Amount | None = Field(default=None, description="Line 1 only: every discount")
+    shipping_total: Amount | None = None
+    tax_total: Amount | None = None
+    total: Amount | None = Field(default=None, description="Line 1 only: what the customer pays")
 
 
 EXPORT_COLUMNS: tuple[str, ...] = tuple(ExportRow.model_fields)

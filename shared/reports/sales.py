@@ -1,44 +1,69 @@
-"""Daily sales arithmetic. Pure: no boto3, no clock.
+"""Daily sales arithmetic. Pure: no boto3, no clock. The glossary (Shopify's, which merchants know):
 
-An order *contributes* counters to business days (``contribution``):
+* **gross sales**: unit price x quantity, before discounts (the order's ``subtotal``);
+* **discounts**: every discount, on lines, on the order and on shipping;
+* **returns**: money given back: a refund's amount, and returned units valued at the price they were
+  sold for net of their line's discount (never the same units twice, see ``_returns``);
+* **net sales** = gross sales - discounts - returns;
+* **shipping**: shipping charged, before its discounts (those are in discounts);
+* **taxes**: tax charged; **included taxes**: the part of it already inside gross and shipping
+  (orders with ``taxes_included``);
+* **total sales** = net sales + shipping + taxes - included taxes (an order with taxes on top adds
+  them; one whose prices include them does not add them twice).
 
-* the day it was placed: ``orders``, ``units`` and ``gross`` (for the currency, its channel and each of
-  its SKUs), and one to the status it had at the end of that day;
-* the day it was cancelled: ``cancelled_orders``, ``cancelled_units`` and ``cancelled_value``;
-* the day of each return: ``returned_units`` and ``returned_value`` (units at the price they were sold).
+When each counts, on business days (``OMS_TIMEZONE``):
+
+* an order's orders, units, gross, discounts, shipping and taxes count on the day it was placed
+  (``placed_at``, the channel's purchase time; ``created_at`` for orders stored without it). Every
+  order counts, whatever its status (``PENDING_PAYMENT`` and Amazon FBA's ``FULFILLED_BY_CHANNEL``
+  too), and one to the status it had at the end of that day;
+* a refund counts on the day of its ``refunded_at``, a return on its ``returned_at``;
+* a cancellation counts on the day it happens: everything the order had added until then (orders,
+  units, gross, discounts, returns, shipping, taxes) is taken back on that day, and nothing it does
+  later counts. Over any period holding both days a cancelled order counts zero; each day's figures
+  say what happened that day, so a finished day stays as it was (unless a channel reports something
+  late that is dated on it: a late-arriving order, a refund).
 
 The daily counters are the sum of every order's contribution. The orders stream keeps them: each change
 of an order adds ``delta(old, new)`` = contribution(new) - contribution(old), so however many changes an
 order goes through, what it has added is exactly the contribution of its current version, and a day's
-counters always equal a recount from the orders themselves (``recount``). A day's figures only move
-while something happens that day (a late change adds to the day it happens on), so a finished day's
-report is the same however often it is run.
+counters always equal a recount from the orders themselves (``recount``).
 
-The figures are per currency: amounts in two currencies are never added together.
+The figures are per currency: amounts in two currencies are never added together. SKU rows hold gross,
+discounts (their lines' own discounts: a discount on the whole order or on shipping is in the total and
+channel rows only), returns and net; shipping and taxes are the order's, in the total and channel rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import get_args
 from zoneinfo import ZoneInfo
 
-from shared.models.orders import Order, OrderStatus
+from shared.models.orders import Order, OrderStatus, Refund, ReturnRecord
 from shared.models.reports import (
     ChannelSales,
     CurrencySales,
     DailySales,
     SalesFigures,
     SkuSales,
+    cents,
 )
-from shared.reports.days import business_day
+from shared.reports.days import business_day, parse_utc
+from shared.reports.money import line_net, order_money
 
-AMOUNTS = ("gross", "cancelled_value", "returned_value")
-COUNTS = ("orders", "units", "cancelled_orders", "cancelled_units", "returned_units")
+# The counters' fields as stored. ``cancellations`` counts the orders cancelled on the day (their
+# figures are taken back from the others).
+AMOUNTS = ("gross", "discounts", "returns", "shipping", "taxes", "included_taxes")
+COUNTS = ("orders", "units", "cancellations", "returned_units")
 FIELDS = COUNTS + AMOUNTS
+# Counter items written before the glossary kept cancellations apart (never taken back from orders,
+# units and gross) and returns as returned_value: ``figures_of`` folds them into today's figures.
+LEGACY = ("cancelled_orders", "cancelled_units", "cancelled_value", "returned_value")
 STATUS_FIELD = "orders"
 STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 
@@ -67,22 +92,25 @@ def status_key(status: str) -> str:
 class _Adder:
     def __init__(self) -> None:
         self.counters: Counters = defaultdict(lambda: defaultdict(Decimal))
+        # What the order has added to each counter so far, whatever the day: a cancellation takes it back.
+        self.so_far: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
 
     def add(self, day: str, what: str, **fields: Decimal | int) -> None:
         for name, value in fields.items():
             if value:
                 self.counters[(day, what)][name] += Decimal(value)
+                self.so_far[what][name] += Decimal(value)
 
-    def add_all(self, day: str, order: Order, **fields: Decimal | int) -> None:
-        """The same fields for the order's currency total and its channel."""
-        self.add(day, total_key(order.currency), **fields)
-        self.add(day, channel_key(order.channel, order.currency), **fields)
+
+def placed_at(order: Order) -> str:
+    """When the order was placed: on its channel, or (orders stored without it) when the OMS got it."""
+    return order.placed_at or order.created_at
 
 
 def status_at_end_of(day: str, order: Order, tz: ZoneInfo) -> OrderStatus:
-    """The order's status at the end of a business day, from its history (its status now if the
-    history is empty)."""
-    status = order.status
+    """The order's status at the end of a business day, from its history (the status it arrived with
+    for a day before its first entry: a late-arriving order; its status now if the history is empty)."""
+    status = order.history[0].status if order.history else order.status
     for entry in order.history:
         if business_day(entry.at, tz) > day:
             break
@@ -90,69 +118,162 @@ def status_at_end_of(day: str, order: Order, tz: ZoneInfo) -> OrderStatus:
     return status
 
 
-def _cancelled_at(order: Order) -> str | None:
+def cancelled_at(order: Order) -> str | None:
     for entry in order.history:
         if entry.status == "CANCELLED":
             return entry.at
-    return None
+    return order.updated_at if order.status == "CANCELLED" else None
 
 
-def _returned_values(order: Order) -> Iterable[tuple[str, str, int, Decimal]]:
-    """(returned_at, sku, units, value) per return line. A returned unit is valued at the price of the
-    order's lines of that SKU, first lines first (a SKU may be on two lines at two prices)."""
+@dataclass(frozen=True)
+class _SkuMoney:
+    units: int
+    gross: Decimal
+    discounts: Decimal
+
+
+def _by_sku(order: Order) -> dict[str, _SkuMoney]:
+    found: dict[str, _SkuMoney] = {}
+    for line in order.lines:
+        was = found.get(line.sku, _SkuMoney(0, Decimal(0), Decimal(0)))
+        found[line.sku] = _SkuMoney(
+            was.units + line.quantity, was.gross + line.line_total, was.discounts + line.discount
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class _Back:
+    """Something given back: units (a return) and money (a return's valuation, a refund)."""
+
+    at: str
+    sku: str | None  # None: a refund that names no lines (the order's, not a SKU's)
+    units: int
+    value: Decimal
+
+
+def _unit_net(order: Order, sku: str) -> Decimal:
+    lines = [line for line in order.lines if line.sku == sku]
+    units = sum(line.quantity for line in lines)
+    return sum((line_net(line) for line in lines), Decimal(0)) / units if units else Decimal(0)
+
+
+def _allocate(amount: Decimal, weights: list[Decimal], units: list[int]) -> list[Decimal]:
+    """``amount`` split in proportion to ``weights`` (to ``units`` when they weigh nothing), to the cent,
+    the last share taking what rounding left: the shares add up to ``amount`` exactly."""
+    basis = weights if sum(weights) > 0 else [Decimal(u) for u in units]
+    whole = sum(basis) or Decimal(1)
+    shares = [cents(amount * w / whole) for w in basis[:-1]]
+    return [*shares, amount - sum(shares, Decimal(0))]
+
+
+def _returns(order: Order) -> Iterator[_Back]:
+    """Returns and refunds in time order, each unit's money counted once.
+
+    A refund counts its amount. A return counts its units, valued at the price they were sold for net
+    of their line's discount share (first lines first: a SKU may be on two lines at two prices), except
+    units of that SKU a refund already named (those are valued 0). A refund naming units that a return
+    already valued counts its amount minus that value (which may be negative: less was refunded than
+    the units were sold for). A refund without lines is money only: it names no units and covers none.
+    """
+    events: list[tuple[dt.datetime, int, ReturnRecord | Refund]] = [
+        (parse_utc(record.returned_at), 0, record) for record in order.returns
+    ]
+    events += [(parse_utc(refund.refunded_at), 1, refund) for refund in order.refunds]
     left = [line.quantity for line in order.lines]
-    for record in order.returns:
-        for returned in record.lines:
-            units, value = returned.quantity, Decimal(0)
-            for i, line in enumerate(order.lines):
-                if line.sku != returned.sku or not units:
-                    continue
-                taken = min(units, left[i])
-                left[i] -= taken
-                units -= taken
-                value += line.unit_price * taken
-            if units:  # more than the lines hold (never accepted): value the rest at the first price
-                price = next(
-                    (line.unit_price for line in order.lines if line.sku == returned.sku), Decimal(0)
-                )
-                value += price * units
-            yield record.returned_at, returned.sku, returned.quantity, value
+    refunded: dict[str, int] = defaultdict(int)  # units refunds named that no return has counted yet
+    valued_units: dict[str, int] = defaultdict(int)  # returned units valued, no refund has named yet
+    valued_value: dict[str, Decimal] = defaultdict(Decimal)
+    for _, _, event in sorted(events, key=lambda e: (e[0], e[1])):
+        if isinstance(event, ReturnRecord):
+            for returned in event.lines:
+                sku, units = returned.sku, returned.quantity
+                free = min(units, refunded[sku])
+                refunded[sku] -= free
+                value = _valued(order, left, sku, units, free)
+                valued_units[sku] += units - free
+                valued_value[sku] += value
+                yield _Back(event.returned_at, sku, units, value)
+            continue
+        if not event.lines:
+            yield _Back(event.refunded_at, None, 0, event.amount)
+            continue
+        quantities = [named.quantity for named in event.lines]
+        weights = [_unit_net(order, named.sku) * named.quantity for named in event.lines]
+        for named, share in zip(event.lines, _allocate(event.amount, weights, quantities), strict=True):
+            sku = named.sku
+            covered = min(named.quantity, valued_units[sku])
+            already = cents(valued_value[sku] * covered / valued_units[sku]) if covered else Decimal(0)
+            valued_units[sku] -= covered
+            valued_value[sku] -= already
+            refunded[sku] += named.quantity - covered
+            yield _Back(event.refunded_at, sku, 0, share - already)
+
+
+def _valued(order: Order, left: list[int], sku: str, units: int, free: int) -> Decimal:
+    """The value of ``units`` returned units of ``sku``, the first ``free`` of them at 0; takes them
+    from ``left`` (each line's units not returned yet)."""
+    value = Decimal(0)
+    for i, line in enumerate(order.lines):
+        if line.sku != sku or not units:
+            continue
+        taken = min(units, left[i])
+        left[i] -= taken
+        units -= taken
+        skipped = min(free, taken)
+        free -= skipped
+        value += line_net(line) * (taken - skipped) / line.quantity
+    if units > free:  # more than the lines hold (never accepted): value the rest at the first line's
+        value += _unit_net(order, sku) * (units - free)
+    return cents(value)
 
 
 def contribution(order: Order, tz: ZoneInfo) -> Counters:
     """What one order adds to the daily counters, as it is now."""
     adder = _Adder()
-    placed = business_day(order.created_at, tz)
+    money, currency = order_money(order), order.currency
+    whole = (total_key(currency), channel_key(order.channel, currency))
+    day = business_day(placed_at(order), tz)
     units = sum(line.quantity for line in order.lines)
-    adder.add_all(placed, order, orders=1, units=units, gross=order.total)
-    adder.add(placed, status_key(status_at_end_of(placed, order, tz)), orders=1)
-    for sku, (sku_units, sku_gross) in _by_sku(order).items():
-        adder.add(placed, sku_key(sku, order.currency), orders=1, units=sku_units, gross=sku_gross)
-    cancelled_at = _cancelled_at(order)
-    if cancelled_at is not None:
-        day = business_day(cancelled_at, tz)
-        adder.add_all(day, order, cancelled_orders=1, cancelled_units=units, cancelled_value=order.total)
-        for sku, (sku_units, sku_gross) in _by_sku(order).items():
-            adder.add(
-                day,
-                sku_key(sku, order.currency),
-                cancelled_orders=1,
-                cancelled_units=sku_units,
-                cancelled_value=sku_gross,
-            )
-    for returned_at, sku, returned_units, value in _returned_values(order):
-        day = business_day(returned_at, tz)
-        adder.add_all(day, order, returned_units=returned_units, returned_value=value)
-        adder.add(day, sku_key(sku, order.currency), returned_units=returned_units, returned_value=value)
+    for what in whole:
+        adder.add(
+            day,
+            what,
+            orders=1,
+            units=units,
+            gross=money.gross,
+            discounts=money.discounts,
+            shipping=money.shipping,
+            taxes=money.taxes,
+            included_taxes=money.included_taxes,
+        )
+    for sku, figures in _by_sku(order).items():
+        adder.add(
+            day,
+            sku_key(sku, currency),
+            orders=1,
+            units=figures.units,
+            gross=figures.gross,
+            discounts=figures.discounts,
+        )
+    cancelled = cancelled_at(order)
+    until = parse_utc(cancelled) if cancelled is not None else None
+    for back in _returns(order):
+        if until is not None and parse_utc(back.at) > until:
+            continue  # after its cancellation, an order counts no more
+        back_day = business_day(back.at, tz)
+        for what in whole:
+            adder.add(back_day, what, returned_units=back.units, returns=back.value)
+        if back.sku is not None:
+            adder.add(back_day, sku_key(back.sku, currency), returned_units=back.units, returns=back.value)
+    if cancelled is not None:
+        cancel_day = business_day(cancelled, tz)
+        for what, fields in list(adder.so_far.items()):
+            taken_back = {name: -value for name, value in fields.items()}
+            adder.add(cancel_day, what, cancellations=1, **taken_back)
+    # The status counters say how the day's orders stood at its end: never taken back.
+    adder.add(day, status_key(status_at_end_of(day, order, tz)), orders=1)
     return _plain(adder.counters)
-
-
-def _by_sku(order: Order) -> dict[str, tuple[int, Decimal]]:
-    found: dict[str, tuple[int, Decimal]] = {}
-    for line in order.lines:
-        units, gross = found.get(line.sku, (0, Decimal(0)))
-        found[line.sku] = (units + line.quantity, gross + line.line_total)
-    return found
 
 
 def _plain(counters: Mapping[CounterKey, Mapping[str, Decimal]]) -> Counters:
@@ -219,7 +340,7 @@ def daily_sales(day: str, timezone: str, rows: Iterable[CounterRow]) -> DailySal
                 currency=currency,
                 totals=totals.get(currency, SalesFigures()),
                 by_channel=sorted(channels[currency], key=lambda c: c.channel),
-                by_sku=sorted(skus[currency], key=lambda s: (-s.figures.gross, s.sku)),
+                by_sku=sorted(skus[currency], key=lambda s: (-s.figures.net_sales, s.sku)),
             )
             for currency in currencies
         ],
@@ -228,9 +349,26 @@ def daily_sales(day: str, timezone: str, rows: Iterable[CounterRow]) -> DailySal
 
 
 def figures_of(fields: Mapping[str, Decimal]) -> SalesFigures:
-    values: dict[str, int | Decimal] = {name: int(fields.get(name, 0)) for name in COUNTS}
-    values.update({name: Decimal(fields.get(name, 0)).quantize(Decimal("0.01")) for name in AMOUNTS})
-    return SalesFigures.model_validate(values)
+    """A counter item's figures, legacy fields (``LEGACY``) folded in."""
+
+    def count(name: str) -> int:
+        return int(fields.get(name, 0))
+
+    def amount(name: str) -> Decimal:
+        return Decimal(fields.get(name, 0))
+
+    return SalesFigures(
+        orders=count("orders") - count("cancelled_orders"),
+        units=count("units") - count("cancelled_units"),
+        cancelled_orders=count("cancellations") + count("cancelled_orders"),
+        returned_units=count("returned_units"),
+        gross_sales=cents(amount("gross") - amount("cancelled_value")),
+        discounts=cents(amount("discounts")),
+        returns=cents(amount("returns") + amount("returned_value")),
+        shipping=cents(amount("shipping")),
+        taxes=cents(amount("taxes")),
+        included_taxes=cents(amount("included_taxes")),
+    )
 
 
 def rows_of(counters: Counters, day: str) -> list[CounterRow]:
@@ -239,7 +377,8 @@ def rows_of(counters: Counters, day: str) -> list[CounterRow]:
 
 
 def net_units_by_sku(rows: Iterable[CounterRow]) -> dict[str, int]:
-    """Units sold per SKU (all currencies): placed minus cancelled minus returned, as the rows say."""
+    """Units sold per SKU (all currencies): placed minus cancelled minus returned, as the rows say
+    (cancellations are taken back from ``units`` itself; legacy items kept them in cancelled_units)."""
     sold: dict[str, int] = defaultdict(int)
     for row in rows:
         kind, _, rest = row.what.partition("#")

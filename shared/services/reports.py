@@ -289,7 +289,7 @@ class ReportBuilder:
         orders = self._orders()
 
         def rows() -> Iterator[ExportRow]:
-            for order in orders.created_between(start, end):
+            for order in orders.placed_between(start, end):
                 yield from export_rows(order, tz)
 
         key = file_key(report, "csv")

@@ -69,12 +69,18 @@ def test_orders_become_a_downloadable_daily_sales_report_and_export(stack: Stack
         report = ready(stack, {"type": "daily_sales", "date": today})
         assert report["status"] == "READY", report
         line = next((r for r in rows_of(report) if r["section"] == "sku" and r["key"] == sku), None)
-        if line and line["cancelled_units"] == "1":
+        if line and line["cancelled_orders"] == "1":
             break
         assert time.monotonic() < deadline, f"the counters never caught up: {line}"
         time.sleep(1)
-    assert (line["currency"], line["orders"], line["units"], line["gross"]) == ("USD", "2", "4", "49.00")
-    assert (line["cancelled_orders"], line["cancelled_value"], line["net"]) == ("1", "12.25", "36.75")
+    # two placed (1 + 3 units), the first cancelled the same day: taken back on it
+    assert (line["currency"], line["orders"], line["units"], line["gross_sales"]) == (
+        "USD",
+        "1",
+        "3",
+        "36.75",
+    )
+    assert (line["cancelled_orders"], line["discounts"], line["net_sales"]) == ("1", "0.00", "36.75")
     assert [f["format"] for f in report["files"]] == ["csv", "xlsx", "html"]
     html = requests.get(report["files"][2]["download_url"], timeout=10).text
     assert html.count("<svg") >= 3

@@ -26,6 +26,7 @@ from tests.support.local_aws import local_aws
 from tests.support.report_orders import BERLIN, DAY, TIMEZONE, latest, line, placed, versions
 from tests.support.streams import StreamDriver
 
+SKU_MONEY = ("gross_sales", "discounts", "returns", "net_sales")  # a SKU row's amounts
 # The reports function's clock is the real one: these dates are in the past for it.
 TODAY = dt.datetime.now(BERLIN).date()
 
@@ -96,20 +97,50 @@ def test_daily_sales_from_the_stream_equals_the_recount(
     expected = daily_sales(DAY, TIMEZONE, rows_of(recount(latest(), BERLIN), DAY))
     rows = csv_rows(download(report, "csv"))
     assert report["rows"] == len(rows)
-    totals = {r["currency"]: r for r in rows if r["section"] == "total"}
+    by_row = {(r["currency"], r["section"], r["key"]): r for r in rows}
+    money = ("gross_sales", "discounts", "returns", "net_sales", "shipping", "taxes", "included_taxes")
     for currency in expected.currencies:
-        line_ = totals[currency.currency]
-        figures = currency.totals
-        assert Decimal(line_["gross"]) == figures.gross
-        assert Decimal(line_["net"]) == figures.net
-        assert int(line_["orders"]) == figures.orders
-        assert int(line_["cancelled_units"]) == figures.cancelled_units
-        assert Decimal(line_["returned_value"]) == figures.returned_value
-    assert Decimal(totals["EUR"]["net"]) == Decimal("-3.50")  # the figure the unit test pins by hand
-    skus = {(r["currency"], r["key"]): r for r in rows if r["section"] == "sku"}
-    assert set(skus) == {("EUR", "A"), ("EUR", "B"), ("USD", "C")}
+        sections = [("total", "", currency.totals)]
+        sections += [("channel", c.channel, c.figures) for c in currency.by_channel]
+        sections += [("sku", s.sku, s.figures) for s in currency.by_sku]
+        for section, key, figures in sections:
+            line_ = by_row[(currency.currency, section, key)]
+            assert [Decimal(line_[m]) for m in money if section != "sku" or m in SKU_MONEY] == [
+                getattr(figures, m) for m in money if section != "sku" or m in SKU_MONEY
+            ], (section, key)
+            assert (int(line_["orders"]), int(line_["units"]), int(line_["cancelled_orders"])) == (
+                figures.orders,
+                figures.units,
+                figures.cancelled_orders,
+            )
+            if section != "sku":
+                assert Decimal(line_["total_sales"]) == figures.total_sales
+    # the figures the unit test pins by hand
+    assert Decimal(by_row[("EUR", "total", "")]["net_sales"]) == Decimal("-3.50")
+    gbp = by_row[("GBP", "total", "")]
+    assert (gbp["gross_sales"], gbp["discounts"], gbp["returns"], gbp["net_sales"]) == (
+        "126.00",
+        "11.00",
+        "44.00",
+        "71.00",
+    )
+    assert (gbp["shipping"], gbp["taxes"], gbp["included_taxes"], gbp["total_sales"]) == (
+        "15.00",
+        "17.67",
+        "6.67",
+        "97.00",
+    )
+    assert by_row[("GBP", "sku", "S1")]["shipping"] == ""  # the order's, never a SKU's
+    skus = {(r["currency"], r["key"]) for r in rows if r["section"] == "sku"}
+    assert skus == {("EUR", "A"), ("EUR", "B"), ("GBP", "S1"), ("GBP", "S2"), ("USD", "C")}
     statuses = {r["key"]: int(r["orders"]) for r in rows if r["section"] == "status"}
-    assert statuses == {"CONFIRMED": 2, "CANCELLED": 1}
+    assert statuses == {
+        "PENDING_PAYMENT": 1,
+        "CONFIRMED": 3,
+        "SHIPPED": 1,
+        "CANCELLED": 1,
+        "FULFILLED_BY_CHANNEL": 1,
+    }
     html = download(report, "html").decode()
     assert html.count("<svg") >= 3
 
@@ -140,27 +171,61 @@ def test_the_xlsx_reads_back(aws: Any, staff: ApiClient, sales: StreamDriver, bu
     by_currency = {
         row[header.index("currency")]: dict(zip(header, row, strict=False)) for row in lines if row[0]
     }
-    assert Decimal(str(by_currency["EUR"]["gross"])).quantize(Decimal("0.01")) == Decimal("35.50")
-    assert Decimal(str(by_currency["USD"]["gross"])).quantize(Decimal("0.01")) == Decimal("21.75")
+
+    def cell(currency: str, column: str) -> Decimal:
+        return Decimal(str(by_currency[currency][column])).quantize(Decimal("0.01"))
+
+    assert cell("EUR", "gross_sales") == Decimal("14.50")
+    assert cell("USD", "gross_sales") == Decimal("21.75")
+    assert (cell("GBP", "net_sales"), cell("GBP", "total_sales")) == (Decimal("71.00"), Decimal("97.00"))
 
 
 def test_orders_export_lists_every_line_of_the_period_once(
     aws: Any, staff: ApiClient, builds: StreamDriver
 ) -> None:
     write_versions(aws)
+    # o1 as stored before placed days were kept: only the by_day index has it
+    legacy = order_item(versions()["o1"][-1])
+    del legacy["placed_day"], legacy["placed_key"]
+    aws.put_item(TableName=ORDERS.local_name, Item=legacy)
 
     report = ask(staff, {"type": "orders_export", "from": DAY, "to": DAY}, builds)
 
     assert report["status"] == "READY", report
     assert report["period"] == DAY
     rows = csv_rows(download(report, "csv"))
-    # o1 (2 lines), o2 (placed 00:30 Berlin) and o3 (23:59:59.999 Berlin); not o4 (midnight, the next day)
+    # o1 (2 lines), o2 (placed 00:30 Berlin) and o3 (23:59:59.999 Berlin); not o4 (midnight, the next
+    # day); g1 to g4 placed on the day, g2 although it arrived two days later; not g5 (placed earlier)
     assert sorted((r["order_id"], r["sku"]) for r in rows) == [
+        ("g1", "S1"),
+        ("g1", "S2"),
+        ("g2", "S2"),
+        ("g3", "S1"),
+        ("g4", "S2"),
         ("o1", "A"),
         ("o1", "B"),
         ("o2", "A"),
         ("o3", "C"),
     ]
+    g1 = [r for r in rows if r["order_id"] == "g1"]
+    assert [(r["line"], r["line_discount"], r["subtotal"], r["total"]) for r in g1] == [
+        ("1", "4.00", "50.00", "55.00"),
+        ("2", "0.00", "", ""),
+    ]
+    assert (g1[0]["discount_total"], g1[0]["shipping_total"], g1[0]["tax_total"]) == ("9.00", "6.00", "8.00")
+    g2 = next(r for r in rows if r["order_id"] == "g2")
+    assert (g2["status"], g2["placed_at"], g2["created_at"], g2["business_date"]) == (
+        "FULFILLED_BY_CHANNEL",
+        "2026-11-23T07:00:00.000Z",
+        "2026-11-25T08:00:00.000Z",
+        DAY,
+    )
+    assert (g2["taxes_included"], g2["tax_total"], g2["total"]) == ("true", "6.67", "40.00")
+    # summed down the columns, each order counts once: the day's orders' totals
+    totals = sum(Decimal(r["total"]) for r in rows if r["currency"] == "GBP" and r["total"])
+    assert totals == Decimal("141.00")  # 55 + 40 + 20 + 26
+    o1 = next(r for r in rows if r["order_id"] == "o1")
+    assert (o1["placed_at"], o1["subtotal"], o1["total"]) == (o1["created_at"], "25.50", "25.50")
     o2 = next(r for r in rows if r["order_id"] == "o2")
     assert (o2["status"], o2["business_date"], o2["currency"], o2["customer_id"]) == (
         "CANCELLED",
@@ -169,10 +234,11 @@ def test_orders_export_lists_every_line_of_the_period_once(
         "cust-1",
     )
     assert (o2["quantity"], o2["unit_price"], o2["line_total"]) == ("1", "10.00", "10.00")
-    assert set(rows[0]) == {
-        "order_id", "external_id", "channel", "status", "created_at", "business_date",
-        "customer_id", "currency", "sku", "quantity", "unit_price", "line_total",
-    }  # fmt: skip
+    assert list(rows[0]) == [
+        "order_id", "external_id", "channel", "status", "placed_at", "created_at", "business_date",
+        "customer_id", "currency", "line", "sku", "quantity", "unit_price", "line_total", "line_discount",
+        "taxes_included", "subtotal", "discount_total", "shipping_total", "tax_total", "total",
+    ]  # fmt: skip
 
 
 def test_inventory_report_with_days_of_cover(

@@ -121,7 +121,13 @@ def test_the_sales_aggregates_sample_event(aws: Any) -> None:
     }
     day = daily_sales("2026-11-24", "UTC", deps.sales_store().day("2026-11-24"))
     (usd,) = day.currencies
-    assert (usd.totals.orders, usd.totals.gross, usd.totals.cancelled_orders) == (1, Decimal("48.48"), 1)
+    # placed and cancelled on the same day: the cancellation took back all it had added
+    assert (usd.totals.orders, usd.totals.gross_sales, usd.totals.cancelled_orders) == (0, Decimal("0.00"), 1)
+    assert usd.by_sku
+    assert all(
+        (s.figures.units, s.figures.net_sales, s.figures.cancelled_orders) == (0, Decimal("0.00"), 1)
+        for s in usd.by_sku
+    )
     assert day.orders_by_status == {"CANCELLED": 1}
 
 

@@ -172,3 +172,16 @@ def test_each_attempt_has_its_own_request_token_and_retries_of_one_attempt_share
     store.commit(the_plan, now=NOW, attempt=0)
     store.commit(the_plan, now=NOW, attempt=1)
     assert fake.tokens[0] == fake.tokens[1] != fake.tokens[2]
+
+
+def test_order_item_files_the_order_under_its_placed_day() -> None:
+    order = plan().order
+    late = order.model_copy(update={"placed_at": "2024-06-29T23:30:00+01:00"})  # 22:30 UTC, the 29th
+
+    item = from_item(order_item(late))
+    stored = from_item(order_item(order))
+
+    assert item is not None and stored is not None
+    assert (item["placed_day"], item["placed_key"]) == ("2024-06-29", "2024-06-29T22:30:00.000Z#o-123")
+    # without a channel time the OMS's own: the same as created_key
+    assert (stored["placed_day"], stored["placed_key"]) == ("2024-06-30", stored["created_key"])

@@ -45,16 +45,21 @@ DAILY_COLUMNS = [
     "key",
     "orders",
     "units",
-    "gross",
-    "cancelled_orders",
-    "cancelled_units",
-    "cancelled_value",
-    "returned_units",
-    "returned_value",
-    "net",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "net_sales",
+    "shipping",
+    "taxes",
+    "included_taxes",
+    "total_sales",
     "average_order_value",
+    "cancelled_orders",
+    "returned_units",
 ]
 FIGURES = DAILY_COLUMNS[4:]
+ORDER_LEVEL = {"shipping", "taxes", "included_taxes", "total_sales", "average_order_value"}
+SKU_FIGURES = [c for c in FIGURES if c not in ORDER_LEVEL]
 INVENTORY_COLUMNS = [
     "date",
     "sku",
@@ -71,7 +76,7 @@ INVENTORY_COLUMNS = [
 
 
 def figs(orders: int, gross: str, **kw: Any) -> SalesFigures:
-    return SalesFigures(orders=orders, units=kw.pop("units", orders), gross=D(gross), **kw)
+    return SalesFigures(orders=orders, units=kw.pop("units", orders), gross_sales=D(gross), **kw)
 
 
 def daily_sales() -> DailySales:
@@ -79,7 +84,7 @@ def daily_sales() -> DailySales:
         SkuSales(sku=FORMULA_SKU, figures=figs(3, "400.00")),
         SkuSales(sku=SCRIPT_SKU, figures=figs(2, "300.00")),
         SkuSales(sku=NASTY_SKU, figures=figs(2, "200.00")),
-        SkuSales(sku="Bücher-1", figures=figs(1, "150.00", returned_units=3, returned_value=D("450.00"))),
+        SkuSales(sku="Bücher-1", figures=figs(1, "150.00", returned_units=3, returns=D("450.00"))),
         SkuSales(sku="-5-PACK", figures=figs(1, "100.00")),
         *(SkuSales(sku=f"SKU-{i:02}", figures=figs(1, f"{100 - 10 * i}.00")) for i in range(1, 8)),
     ]
@@ -90,16 +95,17 @@ def daily_sales() -> DailySales:
             "1300.50",
             units=20,
             cancelled_orders=1,
-            cancelled_units=1,
-            cancelled_value=D("100.00"),
+            discounts=D("100.00"),
             returned_units=5,
-            returned_value=D("1500.00"),
+            returns=D("1500.00"),
+            shipping=D("20.00"),
+            taxes=D("50.00"),
         ),
         by_channel=[
             ChannelSales(channel=FORMULA_CHANNEL, figures=figs(1, "50.00")),
             ChannelSales(
                 channel="amazon",
-                figures=figs(8, "1000.00", units=12, cancelled_orders=1, cancelled_value=D("100.00")),
+                figures=figs(8, "1000.00", units=12, cancelled_orders=1, discounts=D("100.00")),
             ),
             ChannelSales(channel=NASTY_CHANNEL, figures=figs(3, "250.50")),
         ],
@@ -169,14 +175,29 @@ def export_row(i: int) -> ExportRow:
         external_id=None if i % 3 else f"-AMZ,{i}",
         channel="amazon" if i % 2 else NASTY_CHANNEL,
         status="CONFIRMED",
+        placed_at="2026-11-23T09:00:00Z",
         created_at="2026-11-23T10:00:00Z",
         business_date=DATE,
         customer_id=None if i % 5 else f"cus_{i}",
         currency="EUR",
+        line=1 if i % 2 else 2,
         sku=FORMULA_SKU if i % 7 == 0 else f"SKU-{i}",
         quantity=i % 4 + 1,
         unit_price=D("19.99"),
         line_total=D("19.99") * (i % 4 + 1),
+        line_discount=D("1.50"),
+        taxes_included=i % 3 == 0,
+        **(
+            {
+                "subtotal": D("100.00"),
+                "discount_total": D("5.00"),
+                "shipping_total": D("4.90"),
+                "tax_total": D("19.00"),
+                "total": D("99.90"),
+            }
+            if i % 2
+            else {}
+        ),
     )
 
 
@@ -207,14 +228,24 @@ def figure_texts(f: SalesFigures) -> list[str]:
     return [
         str(f.orders),
         str(f.units),
-        money_text(f.gross),
-        str(f.cancelled_orders),
-        str(f.cancelled_units),
-        money_text(f.cancelled_value),
-        str(f.returned_units),
-        money_text(f.returned_value),
-        money_text(f.net),
+        money_text(f.gross_sales),
+        money_text(f.discounts),
+        money_text(f.returns),
+        money_text(f.net_sales),
+        money_text(f.shipping),
+        money_text(f.taxes),
+        money_text(f.included_taxes),
+        money_text(f.total_sales),
         money_text(f.average_order_value),
+        str(f.cancelled_orders),
+        str(f.returned_units),
+    ]
+
+
+def sku_texts(f: SalesFigures) -> list[str]:
+    """A SKU row: the order-level columns (shipping, taxes, total sales, AOV) empty."""
+    return [
+        "" if column in ORDER_LEVEL else text for column, text in zip(FIGURES, figure_texts(f), strict=True)
     ]
 
 
@@ -232,12 +263,12 @@ def test_daily_sales_csv_holds_every_figure_section_by_section() -> None:
         for ch in c.by_channel
     ]
     expected += [
-        [DATE, c.currency, "sku", defused(s.sku), *figure_texts(s.figures)]
+        [DATE, c.currency, "sku", defused(s.sku), *sku_texts(s.figures)]
         for c in report.currencies
         for s in c.by_sku
     ]
     expected += [
-        [DATE, "", "status", status, str(n)] + [""] * 9
+        [DATE, "", "status", status, str(n)] + [""] * 12
         for status, n in [("CONFIRMED", 8), ("SHIPPED", 5), ("CANCELLED", 1)]
     ]
     assert rows[1:] == expected
@@ -245,9 +276,15 @@ def test_daily_sales_csv_holds_every_figure_section_by_section() -> None:
 
     by_key = {(r[1], r[2], r[3]): dict(zip(DAILY_COLUMNS, r, strict=True)) for r in rows[1:]}
     eur = by_key[("EUR", "total", "")]
-    assert (eur["gross"], eur["net"], eur["average_order_value"]) == ("1300.50", "-299.50", "108.38")
-    assert by_key[("USD", "total", "")]["gross"] == "98765432109.88"
-    assert by_key[("EUR", "sku", "Bücher-1")]["net"] == "-300.00"
+    assert (eur["gross_sales"], eur["net_sales"], eur["total_sales"], eur["average_order_value"]) == (
+        "1300.50",
+        "-299.50",
+        "-229.50",  # -299.50 + 20.00 shipping + 50.00 taxes
+        "100.04",  # (1300.50 - 100.00) / 12
+    )
+    assert by_key[("USD", "total", "")]["gross_sales"] == "98765432109.88"
+    bucher = by_key[("EUR", "sku", "Bücher-1")]
+    assert (bucher["net_sales"], bucher["shipping"], bucher["total_sales"]) == ("-300.00", "", "")
     assert ("EUR", "channel", "'" + FORMULA_CHANNEL) in by_key
     assert ("EUR", "sku", "'-5-PACK") in by_key
     assert ("EUR", "channel", NASTY_CHANNEL) in by_key
@@ -259,10 +296,13 @@ def test_csv_is_rfc4180_with_minimal_quoting() -> None:
 
     assert data.endswith(b"\r\n")
     assert data.count(b"\r\n") == len(rows)  # the embedded newlines are bare \n inside quotes
-    assert data.startswith(b"date,currency,section,key,orders,units,gross,")
-    assert b"\r\n2026-11-23,EUR,total,,12,20,1300.50,1,1,100.00,5,1500.00,-299.50,108.38\r\n" in data
+    assert data.startswith(b"date,currency,section,key,orders,units,gross_sales,discounts,returns,net_sales,")
+    assert (
+        b"\r\n2026-11-23,EUR,total,,12,20,1300.50,100.00,1500.00,-299.50,20.00,50.00,0.00,-229.50,100.04,1,5\r\n"
+        in data
+    )
     assert '2026-11-23,EUR,channel,"shop, ""EU""\nBücher",3,3,250.50,'.encode() in data
-    assert b"\r\n2026-11-23,,status,CONFIRMED,8,,,,,,,,,\r\n" in data
+    assert b"\r\n2026-11-23,,status,CONFIRMED,8,,,,,,,,,,,,\r\n" in data
 
 
 def test_no_orders_csv_is_the_header_alone() -> None:
@@ -308,17 +348,28 @@ def test_export_csv_columns_and_values() -> None:
         "'-AMZ,3",
         "amazon",
         "CONFIRMED",
+        "2026-11-23T09:00:00Z",
         "2026-11-23T10:00:00Z",
         DATE,
         "",
         "EUR",
+        "1",
         "SKU-3",
         "4",
         "19.99",
         "79.96",
+        "1.50",
+        "true",
+        "100.00",
+        "5.00",
+        "4.90",
+        "19.00",
+        "99.90",
     ]
+    # a second line: the order's amounts are on its first line only
+    assert rows[2][9:] == ["2", "SKU-2", "3", "19.99", "59.97", "1.50", "false", "", "", "", "", ""]
     assert rows[2][2] == NASTY_CHANNEL
-    assert rows[7][8] == "'=SUM(A1:A2)"
+    assert rows[7][10] == "'=SUM(A1:A2)"
     assert len(rows) == 8
 
 
@@ -374,15 +425,23 @@ def figure_values(f: SalesFigures) -> list[Any]:
     return [
         f.orders,
         f.units,
-        f.gross,
-        f.cancelled_orders,
-        f.cancelled_units,
-        f.cancelled_value,
-        f.returned_units,
-        f.returned_value,
-        f.net,
+        f.gross_sales,
+        f.discounts,
+        f.returns,
+        f.net_sales,
+        f.shipping,
+        f.taxes,
+        f.included_taxes,
+        f.total_sales,
         f.average_order_value,
+        f.cancelled_orders,
+        f.returned_units,
     ]
+
+
+def sku_values(f: SalesFigures) -> list[Any]:
+    values = dict(zip(FIGURES, figure_values(f), strict=True))
+    return [values[c] for c in SKU_FIGURES]
 
 
 def test_daily_sales_xlsx() -> None:
@@ -400,9 +459,9 @@ def test_daily_sales_xlsx() -> None:
             for c in report.currencies
             for ch in c.by_channel
         ],
-        "By SKU": [["date", "currency", "sku", *FIGURES]]
+        "By SKU": [["date", "currency", "sku", *SKU_FIGURES]]
         + [
-            [DATE, c.currency, defused(s.sku), *figure_values(s.figures)]
+            [DATE, c.currency, defused(s.sku), *sku_values(s.figures)]
             for c in report.currencies
             for s in c.by_sku
         ],
@@ -425,9 +484,10 @@ def test_daily_sales_xlsx() -> None:
     assert count == 2 + 4 + 14 + 3  # every sheet's data rows: the CSV's count
 
     summary = wb["Summary"]
-    assert summary["K2"].value == pytest.approx(-299.5)  # net, negative
-    assert summary["K2"].number_format == "#,##0.00"
-    assert summary["L2"].value == pytest.approx(108.38)  # average order value
+    assert summary["H2"].value == pytest.approx(-299.5)  # net sales, negative
+    assert summary["H2"].number_format == "#,##0.00"
+    assert summary["L2"].value == pytest.approx(-229.5)  # total sales
+    assert summary["M2"].value == pytest.approx(100.04)  # average order value
     assert summary["C3"].value == 2 and summary["C3"].number_format == "#,##0"
     assert D(str(summary["E3"].value)).quantize(CENT) == D("98765432109.88")
     assert wb["By SKU"]["C2"].value == "'=SUM(A1:A2)" and wb["By SKU"]["C2"].data_type == "s"
@@ -545,26 +605,35 @@ def test_html_page_is_self_contained_and_escaped() -> None:
     assert csp == ["default-src 'none'; style-src 'unsafe-inline'"]
     assert DATE in p.title and TZ in p.title
     text = "".join(p.text)
-    for shown in ("1,300.50", "-299.50", "108.38", "98,765,432,109.88", "49,382,716,054.94", "Bücher"):
+    for shown in (
+        "1,300.50",
+        "-299.50",
+        "-229.50",
+        "100.04",
+        "98,765,432,109.88",
+        "49,382,716,054.94",
+        "Bücher",
+    ):
         assert shown in text, shown
 
 
 def test_html_charts_have_one_bar_per_data_point() -> None:
     _, _, p = page(daily_sales())
 
-    assert set(p.charts) == {"revenue-by-channel", "top-skus", "orders-by-status"}
+    assert set(p.charts) == {"net-sales-by-channel", "top-skus", "orders-by-status"}
     for chart in p.charts.values():
         assert chart["attrs"]["role"] == "img" and chart["attrs"]["aria-label"]
-    # Revenue by channel: EUR's three channels and USD's one, each currency on its own scale.
-    revenue = p.charts["revenue-by-channel"]
-    assert widths(revenue) == [D("18.0"), D("360.0"), D("90.2"), D("360.0")]
-    assert [r["data-value"] for r in revenue["rects"]] == ["50.00", "1000.00", "250.50", "98765432109.88"]
-    # Top SKUs: EUR's ten highest of twelve, and USD's two (one huge, one a cent).
+    # Net sales by channel: EUR's three channels (amazon's 1000.00 less 100.00 of discounts) and USD's
+    # one, each currency on its own scale.
+    net = p.charts["net-sales-by-channel"]
+    assert widths(net) == [D("20.0"), D("360.0"), D("100.2"), D("360.0")]
+    assert [r["data-value"] for r in net["rects"]] == ["50.00", "900.00", "250.50", "98765432109.88"]
+    # Top SKUs by net sales: EUR's ten highest of twelve (Bücher-1, net -300.00, is not), USD's two.
     top = p.charts["top-skus"]
     assert len(top["rects"]) == 10 + 2
     texts = "".join(top["texts"])
-    assert SCRIPT_SKU in texts and "SKU-05" in texts
-    assert "SKU-06" not in texts and "SKU-07" not in texts
+    assert SCRIPT_SKU in texts and "SKU-06" in texts
+    assert "SKU-07" not in texts and "Bücher-1" not in texts
     assert widths(top)[:2] == [D("360.0"), D("270.0")]
     assert widths(top)[-2:] == [D("360.0"), D("0.0")]
     # Orders by status: lifecycle order, counts comparable on one scale.
@@ -579,7 +648,7 @@ def test_html_for_a_day_without_orders() -> None:
 
     assert count == 0
     assert p.charts == {}
-    assert sorted(p.empty) == ["orders-by-status", "revenue-by-channel", "top-skus"]
+    assert sorted(p.empty) == ["net-sales-by-channel", "orders-by-status", "top-skus"]
     assert "No orders on this day." in doc
 
 

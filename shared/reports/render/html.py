@@ -27,6 +27,8 @@ th { text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .neg { color: #b00020; }
 .note, .no-data { color: #555; }
+dt { font-weight: bold; float: left; clear: left; margin-right: 0.4em; }
+dd { margin: 0 0 0.2em 0; }
 svg { max-width: 100%; height: auto; }
 @media print { body { margin: 0; max-width: none; } section { break-inside: avoid; } }
 """
@@ -34,13 +36,26 @@ SUMMARY_COLUMNS = (
     "Currency",
     "Orders",
     "Units",
-    "Gross",
+    "Gross sales",
+    "Discounts",
+    "Returns",
+    "Net sales",
+    "Shipping",
+    "Taxes",
+    "Total sales",
+    "Average order value",
     "Cancelled orders",
-    "Cancelled value",
     "Returned units",
-    "Returned value",
-    "Net",
-    "Average order",
+)
+GLOSSARY = (
+    ("Gross sales", "unit price x quantity, before discounts."),
+    ("Discounts", "on lines, on orders and on shipping."),
+    ("Returns", "refunded amounts, and returned units at the price sold net of their discount."),
+    ("Net sales", "gross sales - discounts - returns."),
+    ("Shipping", "charged, before its discounts."),
+    ("Taxes", "charged; where prices include tax, it is already inside gross sales and shipping."),
+    ("Total sales", "net sales + shipping + taxes (taxes that prices include are not added twice)."),
+    ("Cancelled orders", "cancelled on this day: everything they had added is taken back here."),
 )
 
 
@@ -58,17 +73,30 @@ def _summary_row(c: CurrencySales) -> str:
     aov = f.average_order_value
     cells = [
         f'<th scope="row">{escape(c.currency)}</th>',
-        _num(f"{f.orders:,}"),
-        _num(f"{f.units:,}"),
-        _num(amount(f.gross)),
-        _num(f"{f.cancelled_orders:,}"),
-        _num(amount(f.cancelled_value)),
-        _num(f"{f.returned_units:,}"),
-        _num(amount(f.returned_value)),
-        _num(amount(f.net), negative=f.net < 0),
+        _num(f"{f.orders:,}", negative=f.orders < 0),
+        _num(f"{f.units:,}", negative=f.units < 0),
+        *(
+            _num(amount(value), negative=value < 0)
+            for value in (
+                f.gross_sales,
+                f.discounts,
+                f.returns,
+                f.net_sales,
+                f.shipping,
+                f.taxes,
+                f.total_sales,
+            )
+        ),
         _num("—" if aov is None else amount(aov)),
+        _num(f"{f.cancelled_orders:,}"),
+        _num(f"{f.returned_units:,}"),
     ]
     return f"<tr>{''.join(cells)}</tr>"
+
+
+def _glossary() -> str:
+    terms = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in GLOSSARY)
+    return f'<dl class="note">{terms}</dl>'
 
 
 def _summary(report: DailySales) -> str:
@@ -76,15 +104,16 @@ def _summary(report: DailySales) -> str:
         return f'<p class="no-data">{NO_ORDERS}</p>'
     head = "".join(f'<th scope="col">{h}</th>' for h in SUMMARY_COLUMNS)
     body = "".join(_summary_row(c) for c in report.currencies)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{_glossary()}"
 
 
 def _charts(report: DailySales) -> list[tuple[str, str]]:
-    """(heading, chart) for revenue by channel, top SKUs and orders by status."""
+    """(heading, chart) for net sales by channel, top SKUs by net sales and orders by status."""
     cs = report.currencies
     by_channel = [
         Group(
-            c.currency, [Bar(ch.channel, ch.figures.gross, amount(ch.figures.gross)) for ch in c.by_channel]
+            c.currency,
+            [Bar(ch.channel, ch.figures.net_sales, amount(ch.figures.net_sales)) for ch in c.by_channel],
         )
         for c in cs
     ]
@@ -92,8 +121,8 @@ def _charts(report: DailySales) -> list[tuple[str, str]]:
         Group(
             c.currency,
             [
-                Bar(s.sku, s.figures.gross, amount(s.figures.gross))
-                for s in sorted(c.by_sku, key=lambda s: (-s.figures.gross, s.sku))[:TOP_SKUS]
+                Bar(s.sku, s.figures.net_sales, amount(s.figures.net_sales))
+                for s in sorted(c.by_sku, key=lambda s: (-s.figures.net_sales, s.sku))[:TOP_SKUS]
             ],
         )
         for c in cs
@@ -101,12 +130,12 @@ def _charts(report: DailySales) -> list[tuple[str, str]]:
     by_status = [Group("", [Bar(s, Decimal(n), f"{n:,}") for s, n in statuses(report.orders_by_status)])]
     return [
         (
-            "Revenue by channel",
-            bar_chart("revenue-by-channel", "Gross revenue by channel, per currency", by_channel, NO_ORDERS),
+            "Net sales by channel",
+            bar_chart("net-sales-by-channel", "Net sales by channel, per currency", by_channel, NO_ORDERS),
         ),
         (
             f"Top {TOP_SKUS} SKUs",
-            bar_chart("top-skus", f"Top {TOP_SKUS} SKUs by gross revenue, per currency", top, NO_ORDERS),
+            bar_chart("top-skus", f"Top {TOP_SKUS} SKUs by net sales, per currency", top, NO_ORDERS),
         ),
         (
             "Orders by status",

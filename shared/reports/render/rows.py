@@ -25,15 +25,21 @@ Row = tuple[Cell, ...]
 FIGURE_COLUMNS: tuple[str, ...] = (
     "orders",
     "units",
-    "gross",
-    "cancelled_orders",
-    "cancelled_units",
-    "cancelled_value",
-    "returned_units",
-    "returned_value",
-    "net",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "net_sales",
+    "shipping",
+    "taxes",
+    "included_taxes",
+    "total_sales",
     "average_order_value",
+    "cancelled_orders",
+    "returned_units",
 )
+# What a SKU row holds: shipping, taxes and so total sales are the order's, never a SKU's.
+ORDER_LEVEL_COLUMNS = frozenset({"shipping", "taxes", "included_taxes", "total_sales", "average_order_value"})
+SKU_FIGURE_COLUMNS: tuple[str, ...] = tuple(c for c in FIGURE_COLUMNS if c not in ORDER_LEVEL_COLUMNS)
 DAILY_SALES_COLUMNS: tuple[str, ...] = ("date", "currency", "section", "key", *FIGURE_COLUMNS)
 INVENTORY_COLUMNS: tuple[str, ...] = (
     "date",
@@ -50,7 +56,25 @@ INVENTORY_COLUMNS: tuple[str, ...] = (
 )
 # Decimal columns holding money (two decimals); any other Decimal column keeps its own precision.
 MONEY_COLUMNS = frozenset(
-    {"gross", "cancelled_value", "returned_value", "net", "average_order_value", "unit_price", "line_total"}
+    {
+        "gross_sales",
+        "discounts",
+        "returns",
+        "net_sales",
+        "shipping",
+        "taxes",
+        "included_taxes",
+        "total_sales",
+        "average_order_value",
+        "unit_price",
+        "line_total",
+        "line_discount",
+        "subtotal",
+        "discount_total",
+        "shipping_total",
+        "tax_total",
+        "total",
+    }
 )
 STATUS_ORDER: tuple[OrderStatus, ...] = get_args(OrderStatus)
 
@@ -70,20 +94,43 @@ def money(value: Decimal) -> Decimal:
 
 
 def figures(f: SalesFigures) -> Row:
-    """One SalesFigures as the cells of FIGURE_COLUMNS (net and AOV are the model's properties)."""
+    """One SalesFigures as the cells of FIGURE_COLUMNS (net, total and AOV are the model's properties)."""
     aov = f.average_order_value
     return (
         f.orders,
         f.units,
-        money(f.gross),
-        f.cancelled_orders,
-        f.cancelled_units,
-        money(f.cancelled_value),
-        f.returned_units,
-        money(f.returned_value),
-        money(f.net),
+        money(f.gross_sales),
+        money(f.discounts),
+        money(f.returns),
+        money(f.net_sales),
+        money(f.shipping),
+        money(f.taxes),
+        money(f.included_taxes),
+        money(f.total_sales),
         None if aov is None else money(aov),
+        f.cancelled_orders,
+        f.returned_units,
     )
+
+
+def sku_figures(f: SalesFigures) -> Row:
+    """A SKU's figures as the cells of SKU_FIGURE_COLUMNS."""
+    return (
+        f.orders,
+        f.units,
+        money(f.gross_sales),
+        money(f.discounts),
+        money(f.returns),
+        money(f.net_sales),
+        f.cancelled_orders,
+        f.returned_units,
+    )
+
+
+def sku_figures_wide(f: SalesFigures) -> Row:
+    """A SKU's figures as the cells of FIGURE_COLUMNS: the order-level ones empty."""
+    cells = dict(zip(SKU_FIGURE_COLUMNS, sku_figures(f), strict=True))
+    return tuple(cells.get(column) for column in FIGURE_COLUMNS)
 
 
 def statuses(orders_by_status: Mapping[OrderStatus, int]) -> list[tuple[str, int]]:
@@ -93,8 +140,8 @@ def statuses(orders_by_status: Mapping[OrderStatus, int]) -> list[tuple[str, int
 
 def daily_sales_rows(report: DailySales) -> Iterator[Row]:
     """The long format of DAILY_SALES_COLUMNS, section by section: every currency's ``total``, then
-    every currency's ``channel`` rows, then every currency's ``sku`` rows, then the ``status`` counts
-    (no currency; the count in ``orders``)."""
+    every currency's ``channel`` rows, then every currency's ``sku`` rows (order-level columns empty),
+    then the ``status`` counts (no currency; the count in ``orders``)."""
     for c in report.currencies:
         yield (report.date, c.currency, "total", "", *figures(c.totals))
     for c in report.currencies:
@@ -102,7 +149,7 @@ def daily_sales_rows(report: DailySales) -> Iterator[Row]:
             yield (report.date, c.currency, "channel", ch.channel, *figures(ch.figures))
     for c in report.currencies:
         for s in c.by_sku:
-            yield (report.date, c.currency, "sku", s.sku, *figures(s.figures))
+            yield (report.date, c.currency, "sku", s.sku, *sku_figures_wide(s.figures))
     blanks = (None,) * (len(FIGURE_COLUMNS) - 1)
     for status, count in statuses(report.orders_by_status):
         yield (report.date, "", "status", status, count, *blanks)
@@ -126,6 +173,10 @@ def inventory_rows(report: InventoryReport) -> Iterator[Row]:
         )
 
 
+def _money_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else money(value)
+
+
 def export_row(r: ExportRow) -> Row:
     """One ExportRow as the cells of EXPORT_COLUMNS (attribute access: this runs millions of times)."""
     return (
@@ -133,12 +184,21 @@ def export_row(r: ExportRow) -> Row:
         r.external_id,
         r.channel,
         r.status,
+        r.placed_at,
         r.created_at,
         r.business_date,
         r.customer_id,
         r.currency,
+        r.line,
         r.sku,
         r.quantity,
         money(r.unit_price),
         money(r.line_total),
+        money(r.line_discount),
+        r.taxes_included,
+        _money_or_none(r.subtotal),
+        _money_or_none(r.discount_total),
+        _money_or_none(r.shipping_total),
+        _money_or_none(r.tax_total),
+        _money_or_none(r.total),
     )

@@ -25,11 +25,13 @@ from shared.reports.render.rows import (
     FIGURE_COLUMNS,
     INVENTORY_COLUMNS,
     MONEY_COLUMNS,
+    SKU_FIGURE_COLUMNS,
     Cell,
     Row,
     figures,
     guard,
     inventory_rows,
+    sku_figures,
     statuses,
 )
 
@@ -120,8 +122,9 @@ def _write(
 
 
 def write_daily_sales(report: DailySales, out: Output) -> int:
-    """Sheets Summary, By channel, By SKU, By status. Returns the data rows over all four sheets: the
-    same count as the CSV, whose sections are these sheets."""
+    """Sheets Summary, By channel, By SKU (without the order-level columns: shipping, taxes, total
+    sales, AOV), By status. Returns the data rows over all four sheets: the same count as the CSV,
+    whose sections are these sheets."""
     d, cs = report.date, report.currencies
     sheets: list[tuple[str, Sequence[str], Iterable[Row]]] = [
         ("Summary", ("date", "currency", *FIGURE_COLUMNS), ((d, c.currency, *figures(c.totals)) for c in cs)),
@@ -132,8 +135,8 @@ def write_daily_sales(report: DailySales, out: Output) -> int:
         ),
         (
             "By SKU",
-            ("date", "currency", "sku", *FIGURE_COLUMNS),
-            ((d, c.currency, s.sku, *figures(s.figures)) for c in cs for s in c.by_sku),
+            ("date", "currency", "sku", *SKU_FIGURE_COLUMNS),
+            ((d, c.currency, s.sku, *sku_figures(s.figures)) for c in cs for s in c.by_sku),
         ),
         (
             "By status",
