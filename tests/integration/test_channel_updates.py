@@ -216,3 +216,26 @@ def test_a_shopify_message_needs_its_connection_channel(feed: Feed) -> None:
     feed.run()
     [dead] = feed.dead_letters()
     assert "channel is required" in dead["MessageAttributes"]["oms_reason"]["StringValue"]
+
+
+def test_the_sample_events_create_then_cancel_and_take_a_shopify_hook_message(
+    feed: Feed, staff: ApiClient
+) -> None:
+    from tests.integration.test_marketplace_feed import sample_bodies
+
+    for sku, price in (("TSHIRT-RED-M", "19.99"), ("MUG-WHITE", "8.50")):
+        assert staff.put(f"/products/{sku}", {"name": sku, "price": price}).status == 201
+        assert staff.put(f"/inventory/{sku}", {"on_hand": 5}).status == 200
+    feed.send(*sample_bodies("amazon"))
+    feed.run()
+    assert levels(staff, "TSHIRT-RED-M") == (5, 2, 3)
+    feed.send(*sample_bodies("amazon_cancelled"))
+    feed.run()
+    [order] = staff.get("/orders", query={"channel": "amazon"}).json()["items"]
+    assert order["status"] == "CANCELLED"
+    assert levels(staff, "TSHIRT-RED-M") == (5, 0, 5)
+    feed.send(*sample_bodies("shopify"))
+    feed.run()
+    [shop_order] = staff.get("/orders", query={"channel": "myshop"}).json()["items"]
+    assert shop_order["status"] == "CONFIRMED" and shop_order["placed_at"]
+    assert feed.dead_letters() == []

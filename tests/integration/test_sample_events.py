@@ -43,7 +43,7 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "erase_customer",
         "customer_orders",
     }  # no such customer
-    missing_order |= {"get_report"}  # no such report
+    missing_order |= {"get_report", "resolve_attention"}  # no such report, no such order
     created = {"post_order": 201, "post_adjustment": 201, "post_report": 202}
     expected = 404 if path.stem in missing_order else created.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
