@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.dal.keys import from_key_part, key_part
 from shared.models.reports import SalesFigures
 from shared.reports.days import business_day, day_range, utc_dates
 from shared.reports.sales import (
@@ -20,7 +21,18 @@ from shared.reports.sales import (
     rows_of,
     status_at_end_of,
 )
-from tests.support.report_orders import BERLIN, DAY, D, latest, line, moved, placed, returned, versions
+from tests.support.report_orders import (
+    BERLIN,
+    DAY,
+    TIMEZONE,
+    D,
+    latest,
+    line,
+    moved,
+    placed,
+    returned,
+    versions,
+)
 
 
 def figures(**values: object) -> SalesFigures:
@@ -147,6 +159,56 @@ def test_net_units_sold_per_sku() -> None:
     rows = rows_of(recount(latest(), BERLIN), DAY)
     # A: 3 placed - 1 cancelled - 2 returned; B: 1 - 2; C: 3
     assert net_units_by_sku(rows) == {"A": 0, "B": -1, "C": 3}
+
+
+@pytest.mark.parametrize("sku", ["A#1", "A", "#", "A#EUR", "50%23OFF", "%", "KIT:RED+BLUE", "TEE/RED/M"])
+def test_a_key_part_never_holds_a_separator_and_reads_back(sku: str) -> None:
+    part = key_part(sku)
+    assert "#" not in part
+    assert from_key_part(part) == sku
+
+
+def test_counters_of_skus_holding_separators_stay_apart() -> None:
+    # "A#EUR" in USD must not read as SKU "A" in EUR, nor "A#1" as "A"; a literal %23 is not a '#'.
+    orders = [
+        placed("s1", "web", "USD", "2026-11-23T08:00:00.000Z", line("A#EUR", 2, "3.00")),
+        placed("s2", "web", "EUR", "2026-11-23T08:00:00.000Z", line("A#1", 1, "4.00"), line("A", 5, "1.00")),
+        placed("s3", "web", "EUR", "2026-11-23T09:00:00.000Z", line("50%23", 1, "2.50")),
+    ]
+    cancelled = moved(orders[1], "CANCELLED", "2026-11-23T10:00:00.000Z")
+    counters = recount([orders[0], cancelled, orders[2]], BERLIN)
+
+    assert {what for day, what in counters if what.startswith("SKU#")} == {
+        "SKU#A%23EUR#USD",
+        "SKU#A%231#EUR",
+        "SKU#A#EUR",
+        "SKU#50%2523#EUR",
+    }
+    report = daily_sales(DAY, TIMEZONE, rows_of(counters, DAY))
+    by_currency = {c.currency: {s.sku: s.figures for s in c.by_sku} for c in report.currencies}
+    assert by_currency == {
+        "EUR": {
+            "A": figures(
+                orders=1,
+                units=5,
+                gross=D("5.00"),
+                cancelled_orders=1,
+                cancelled_units=5,
+                cancelled_value=D("5.00"),
+            ),
+            "A#1": figures(
+                orders=1,
+                units=1,
+                gross=D("4.00"),
+                cancelled_orders=1,
+                cancelled_units=1,
+                cancelled_value=D("4.00"),
+            ),
+            "50%23": figures(orders=1, units=1, gross=D("2.50")),
+        },
+        "USD": {"A#EUR": figures(orders=1, units=2, gross=D("6.00"))},
+    }
+    assert net_units_by_sku(rows_of(counters, DAY)) == {"A#EUR": 2, "A#1": 0, "A": 0, "50%23": 1}
 
 
 @pytest.mark.parametrize(
