@@ -67,18 +67,19 @@ class PercentDecodedResolver(APIGatewayRestResolver):
     """A REST (v1) resolver whose path parameters are the decoded segments of the path as sent.
 
     What API Gateway REST puts in a Lambda proxy event for ``GET /products/TEE%2FRED%2FM``:
-    ``resource`` is the template (``/products/{sku}``); ``path`` is the path as the client sent it,
-    still percent-encoded (``/products/TEE%2FRED%2FM``; AWS-recorded events keep ``%2B`` as
-    ``%2B``), and a ``%2F`` stays inside its one segment, so ``{sku}`` matches it. ``pathParameters``
-    are decoded in general ("REST APIs decode URL-encoded request parameters"), but AWS's own
-    examples compare a parameter with ``'%2F'`` and a greedy ``{proxy+}`` arrives undecoded, so
-    what a parameter holds is not dependable for the one character that matters here.
+    ``resource`` is the template (``/products/{sku}``) and ``path`` the path as the client sent it,
+    still percent-encoded (events recorded against AWS keep ``%2B`` as ``%2B`` in ``path`` and in
+    ``requestContext.path``); a ``%2F`` stays inside its segment, so ``{sku}`` matches it (the
+    developer guide's S3 proxy asks for ``test%2Ftest.txt`` as one ``{item}``). ``pathParameters``
+    are said to be decoded ("REST APIs decode URL-encoded request parameters"), yet the guide's own
+    calculator example compares a path parameter with ``'%2F'``, and a greedy ``{proxy+}`` arrives
+    undecoded: not a value to build a SKU from.
 
-    Powertools matches routes on ``path`` (its segment pattern accepts ``%``) and hands the raw
-    matched text to the route. This resolver decodes each matched segment once, the way a server
-    decodes a path segment: the result is exact whatever API Gateway does with ``pathParameters``,
-    and the same in the local gateway. ``+`` stays ``+`` (a path is not a form). Bytes that are
-    not UTF-8 become lone surrogates, which validation refuses as not text (422, never a 500).
+    Powertools matches routes on ``path`` (its segment pattern admits ``%``) and hands the raw
+    matched text to the route. This resolver decodes each matched segment once, as a server decodes
+    a path segment: exact whatever API Gateway does with ``pathParameters``, and the same behind the
+    local gateway. ``+`` stays ``+`` (a path is not a form). Bytes that are not UTF-8 become lone
+    surrogates, which validation refuses as not text: a 422 naming the parameter, never a 500.
     """
 
     def _convert_matches_into_route_keys(self, match: Match[str]) -> dict[str, str]:
