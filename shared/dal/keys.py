@@ -27,7 +27,9 @@ api keys table (pk):
 SKUs in keys. A SKU may hold any character but control characters (shared.models.common.Sku),
 '#' included, and '#' is what separates the parts of a composite key. Where the SKU is a whole
 key (the catalog's pk) it is used as it is: nothing splits a pk, and every catalog query names its
-SKU's partition exactly. Where it is one part of a composite key that is split when read (the
+SKU's partition exactly (the ledger's MOVE#, UPDATE# and WAIT# sort keys hold no SKU; a page cursor
+carries the whole key as JSON and must equal its SKU's pk; StockLow's change_id {sku}#{sequence} is
+an opaque id, never split). Where it is one part of a composite key that is split when read (the
 daily-sales counter SKU#{sku}#{currency}) it is *escaped* with ``key_part``: '%' becomes %25 and
 '#' becomes %23, so no part ever holds a '#', a split on '#' always finds the parts, and a prefix
 query (begins_with SKU#{part}#) can never reach another SKU's items. Escaping, not a digest: the
