@@ -288,7 +288,8 @@ DAILY_SALES = Table(
     env_var="OMS_DAILY_SALES_TABLE",
     local_name="oms-daily-sales",
     # DAY#{date} TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency} | STATUS#{status}:
-    # counters kept from the orders stream; ORDER#{order_id} APPLIED: the last change applied (expires).
+    # counters kept from the orders stream ({sku} escaped, see shared/dal/keys.py); ORDER#{order_id}
+    # APPLIED: the last change applied (expires).
     ttl_attribute="expires_at",
 )
 

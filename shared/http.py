@@ -7,7 +7,9 @@ internals; the request id in the body lets staff find the full story in the logs
 from __future__ import annotations
 
 import base64
+from re import Match
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
@@ -59,6 +61,29 @@ class ProblemError(Exception):
             errors=self.errors,
             **self.extra,
         )
+
+
+class PercentDecodedResolver(APIGatewayRestResolver):
+    """A REST (v1) resolver whose path parameters are the decoded segments of the path as sent.
+
+    What API Gateway REST puts in a Lambda proxy event for ``GET /products/TEE%2FRED%2FM``:
+    ``resource`` is the template (``/products/{sku}``) and ``path`` the path as the client sent it,
+    still percent-encoded (events recorded against AWS keep ``%2B`` as ``%2B`` in ``path`` and in
+    ``requestContext.path``); a ``%2F`` stays inside its segment, so ``{sku}`` matches it (the
+    developer guide's S3 proxy asks for ``test%2Ftest.txt`` as one ``{item}``). ``pathParameters``
+    are said to be decoded ("REST APIs decode URL-encoded request parameters"), yet the guide's own
+    calculator example compares a path parameter with ``'%2F'``, and a greedy ``{proxy+}`` arrives
+    undecoded: not a value to build a SKU from.
+
+    Powertools matches routes on ``path`` (its segment pattern admits ``%``) and hands the raw
+    matched text to the route. This resolver decodes each matched segment once, as a server decodes
+    a path segment: exact whatever API Gateway does with ``pathParameters``, and the same behind the
+    local gateway. ``+`` stays ``+`` (a path is not a form). Bytes that are not UTF-8 become lone
+    surrogates, which validation refuses as not text: a 422 naming the parameter, never a 500.
+    """
+
+    def _convert_matches_into_route_keys(self, match: Match[str]) -> dict[str, str]:
+        return {name: unquote(value, errors="surrogateescape") for name, value in match.groupdict().items()}
 
 
 def problem_body(problem: Problem) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-
 from functions.api.routes import catalog, customers, inventory, listings, meta, orders, reports
-from shared.http import register_problem_handlers
+from shared.http import PercentDecodedResolver, register_problem_handlers
 
-app = APIGatewayRestResolver(enable_validation=True)
+# Path parameters are the decoded segments of the path (a SKU may hold '/', '#', ' ': see the class).
+app = PercentDecodedResolver(enable_validation=True)
 app.include_router(meta.router)
 app.include_router(catalog.router)
 app.include_router(inventory.router)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.local.workers import FunctionPool, InvocationError
 from infra.spec import LOCAL_GATEWAY_PROBLEMS, Function, Route
@@ -32,6 +32,7 @@ class CompiledRoute:
 
     @staticmethod
     def compile(route: Route, function: Function) -> CompiledRoute:
+        # One {name} is one segment of the path as sent: a %2F inside it does not split it.
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
         return CompiledRoute(route, function, re.compile(f"^{regex}$"))
 
@@ -45,10 +46,11 @@ class Gateway:
         self._routes = [CompiledRoute.compile(r, fn) for fn in functions for r in fn.routes]
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        """The route of a (still percent-encoded) path, and its path parameters, decoded."""
         for compiled in self._routes:
             found = compiled.pattern.match(path)
             if found and compiled.route.method == method:
-                return compiled, found.groupdict()
+                return compiled, {name: unquote(value) for name, value in found.groupdict().items()}
         return None
 
     def handle(
@@ -107,7 +109,11 @@ def proxy_event(
     source_ip: str = "127.0.0.1",
     authorizer: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST API (v1) Lambda proxy event, as API Gateway sends it."""
+    """An API Gateway REST API (v1) Lambda proxy event, as API Gateway sends it.
+
+    ``resource`` is the route's template, ``path`` the path as the client sent it (percent-encoding
+    kept: ``/products/TEE%2FRED%2FM``) and ``path_parameters`` are decoded (``{"sku": "TEE/RED/M"}``).
+    """
     query = query or {}
     request_context: dict[str, Any] = {
         "resourcePath": resource,

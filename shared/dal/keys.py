@@ -23,6 +23,18 @@ catalog table (pk, sk):
 reports table: see shared/dal/reports.py; daily-sales table: see shared/dal/sales.py
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
+
+SKUs in keys. A SKU may hold any character but control characters (shared.models.common.Sku),
+'#' included, and '#' is what separates the parts of a composite key. Where the SKU is a whole
+key (the catalog's pk) it is used as it is: nothing splits a pk, and every catalog query names its
+SKU's partition exactly (the ledger's MOVE#, UPDATE# and WAIT# sort keys hold no SKU; a page cursor
+carries the whole key as JSON and must equal its SKU's pk; StockLow's change_id {sku}#{sequence} is
+an opaque id, never split). Where it is one part of a composite key that is split when read (the
+daily-sales counter SKU#{sku}#{currency}) it is *escaped* with ``key_part``: '%' becomes %25 and
+'#' becomes %23, so no part ever holds a '#', a split on '#' always finds the parts, and a prefix
+query (begins_with SKU#{part}#) can never reach another SKU's items. Escaping, not a digest: the
+key stays readable and reversible (``from_key_part``), the report reads the SKU back from the key
+alone, and the keys written before SKUs could hold '#' or '%' are unchanged by it (no migration).
 """
 
 from __future__ import annotations
@@ -36,6 +48,16 @@ WAIT_PREFIX = "WAIT#"
 LOW_STOCK = "LOW"  # the low_stock index's one partition
 PRODUCT_LISTED = "PRODUCT"  # the products index's one partition (attribute ``listed``)
 NEEDS_ATTENTION = "OPEN"  # the needs_attention index's one partition (orders with unresolved attention)
+
+
+def key_part(text: str) -> str:
+    """``text`` as one part of a '#'-separated key: '%' and '#' percent-escaped, nothing else."""
+    return text.replace("%", "%25").replace("#", "%23")
+
+
+def from_key_part(part: str) -> str:
+    """The text a ``key_part`` was made from."""
+    return part.replace("%23", "#").replace("%25", "%")
 
 
 def order_key(order_id: str) -> dict[str, Any]:

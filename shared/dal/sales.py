@@ -1,6 +1,7 @@
 """The daily sales counters (daily-sales table), kept from the orders stream and read by daily_sales.
 
   DAY#{date}           TOTAL#{cur} | CHANNEL#{channel}#{cur} | SKU#{sku}#{cur} | STATUS#{status}
+                       ({sku} escaped: shared.dal.keys.key_part, as a SKU may hold a #)
                        numeric counters (shared.reports.sales.FIELDS), added to with ADD
   ORDER#{order_id}     APPLIED      the stream sequence number of the order's last change applied;
                                     expires (a stream record lives 24 hours: nothing older comes back)

@@ -18,7 +18,10 @@ from pydantic import (
 
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 _MONEY_RE = re.compile(MONEY_PATTERN)
-SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+# A SKU as the platforms allow it (Shopify variants, Amazon SellerSKU, eBay): any text of 1 to 100
+# characters but control characters (C0, DEL, C1), not starting or ending with whitespace. See ``Sku``.
+SKU_MAX_LENGTH = 100
+SKU_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
 # "staff" is the channel of orders staff enter (shared.domain.auth): no channel key may take it.
 CHANNEL_PATTERN = r"^(?!staff$)[a-z0-9][a-z0-9_-]{0,31}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
@@ -45,7 +48,26 @@ Money = Annotated[
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.99"]}),
 ]
 
-Sku = Annotated[str, Field(pattern=SKU_PATTERN, examples=["TSHIRT-RED-M"])]
+Sku = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=SKU_MAX_LENGTH,
+        pattern=SKU_PATTERN,
+        description="1 to 100 characters: any but control characters, no whitespace at either end",
+        examples=["TSHIRT-RED-M", "KIT:RED+BLUE"],
+    ),
+]
+"""The one definition of a SKU, wherever one is read: bodies, messages, path parameters, stored items.
+
+Marketplaces and shops let sellers choose SKUs freely (``KIT:RED+BLUE``, ``TEE/RED/M``, ``A#1``,
+``MUG WHITE 11oz``), so nothing but what cannot be a label is refused: control characters (C0,
+DEL, C1) and whitespace at either end. Input models strip the strings they read (``StrictModel``),
+so a SKU with an outer space could be created through a path, yet never be named in an order, a
+stock message or a report: it is refused everywhere instead. Lone surrogates (a ``%ED%A0%80`` in a
+path) are not text and pydantic refuses them too. Where a SKU sits inside a key with ``#``
+separators it is escaped (``shared.dal.keys.key_part``).
+"""
 Currency = Annotated[str, Field(pattern=CURRENCY_PATTERN, examples=["USD"])]
 
 _EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

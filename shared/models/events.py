@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.common import Model, Money
+from shared.models.common import Model, Money, Sku
 from shared.models.orders import LineQuantity, OrderStatus
 
 INVENTORY_SOURCE = "oms.inventory"  # the source of every inventory event
@@ -25,7 +25,7 @@ ORDER_SHIPPED = "OrderShipped"
 class StockLow(Model):
     """Available stock of a SKU crossed its low-stock threshold downwards (once per crossing)."""
 
-    sku: str
+    sku: Sku
     location: str | None = Field(description="The location whose stock moved; null when orders reserved it")
     available: int
     on_hand: int
@@ -41,7 +41,7 @@ class StockLow(Model):
 
 
 class OrderEventLine(Model):
-    sku: str
+    sku: Sku
     quantity: int
     unit_price: Money
     line_total: Money

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
-from shared.models.common import Model, StrictModel
+from shared.models.common import Model, Sku, StrictModel
 from shared.models.orders import OrderStatus
 
 ReportType = Literal["daily_sales", "inventory", "orders_export"]
@@ -159,7 +159,7 @@ class ChannelSales(Model):
 
 
 class SkuSales(Model):
-    sku: str
+    sku: Sku
     figures: SalesFigures
 
 
@@ -188,7 +188,7 @@ class InventoryRow(Model):
     """A SKU's totals (``location`` ALL, with the SKU-wide columns) or one location's levels (on hand,
     reserved and available only: the SKU-wide columns are left empty so no sum counts them twice)."""
 
-    sku: str
+    sku: Sku
     name: str
     location: str
     on_hand: int
@@ -230,7 +230,7 @@ class ExportRow(Model):
     customer_id: str | None
     currency: str
     line: int = Field(description="1, 2, ...: the line's place in the order")
-    sku: str
+    sku: Sku
     quantity: int
     unit_price: Amount
     line_total: Amount = Field(description="unit_price x quantity, before discounts")

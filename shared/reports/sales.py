@@ -44,6 +44,7 @@ from decimal import Decimal
 from typing import get_args
 from zoneinfo import ZoneInfo
 
+from shared.dal.keys import from_key_part, key_part
 from shared.models.orders import Order, OrderStatus, Refund, ReturnRecord
 from shared.models.reports import (
     ChannelSales,
@@ -68,7 +69,8 @@ STATUS_FIELD = "orders"
 STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 
 # A counter item: (business day, what it counts). What: TOTAL#{cur}, CHANNEL#{channel}#{cur},
-# SKU#{sku}#{cur} or STATUS#{status}. SKUs and channels never hold '#', so the parts split cleanly.
+# SKU#{sku}#{cur} or STATUS#{status}. A SKU may hold '#': it is escaped (shared.dal.keys.key_part), so
+# no part holds a '#' and the parts split cleanly. Channels and currencies cannot hold one.
 CounterKey = tuple[str, str]
 Counters = dict[CounterKey, dict[str, Decimal]]
 
@@ -82,7 +84,7 @@ def channel_key(channel: str, currency: str) -> str:
 
 
 def sku_key(sku: str, currency: str) -> str:
-    return f"SKU#{sku}#{currency}"
+    return f"SKU#{key_part(sku)}#{currency}"
 
 
 def status_key(status: str) -> str:
@@ -330,7 +332,7 @@ def daily_sales(day: str, timezone: str, rows: Iterable[CounterRow]) -> DailySal
         elif kind == "CHANNEL":
             channels[currency].append(ChannelSales(channel=name, figures=figures))
         elif kind == "SKU":
-            skus[currency].append(SkuSales(sku=name, figures=figures))
+            skus[currency].append(SkuSales(sku=from_key_part(name), figures=figures))
     currencies = sorted(set(totals) | set(channels) | set(skus))
     return DailySales(
         date=day,
@@ -384,7 +386,7 @@ def net_units_by_sku(rows: Iterable[CounterRow]) -> dict[str, int]:
         kind, _, rest = row.what.partition("#")
         if kind != "SKU":
             continue
-        sku = rest.rpartition("#")[0]
+        sku = from_key_part(rest.rpartition("#")[0])
         fields = row.fields
         sold[sku] += int(
             fields.get("units", 0) - fields.get("cancelled_units", 0) - fields.get("returned_units", 0)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from shared import deps
+from shared.models.common import SKU_PATTERN
 from shared.services.orders import MAX_ATTEMPTS
 from tests.support.http import ApiClient, Reply
 
@@ -96,7 +97,8 @@ def test_a_body_over_256_kib_is_413(stocked: ApiClient) -> None:
 def test_validation_errors_name_each_field(stocked: ApiClient) -> None:
     problem = assert_problem(stocked.put("/products/MUG", {"name": "", "price": "1.999"}), 422)
     assert {e["field"] for e in problem["errors"]} == {"body.name", "body.price"}
-    assert_problem(stocked.put("/products/bad%20sku!", {"name": "x", "price": "1.00"}), 422)
+    bad_sku = assert_problem(stocked.put("/products/bad%09sku", {"name": "x", "price": "1.00"}), 422)
+    assert [e["field"] for e in bad_sku["errors"]] == ["path.sku"]  # a tab: a control character
     assert_problem(stocked.get("/orders", query={"limit": 0}), 422)
     assert_problem(stocked.get("/orders", query={"status": "LOST"}), 422)
     assert_problem(stocked.post("/orders", ORDER, headers={"Idempotency-Key": "x" * 256}), 422)
@@ -146,6 +148,15 @@ def test_the_openapi_document_is_generated_from_the_code(staff: ApiClient) -> No
     }
     money = document["components"]["schemas"]["OrderLineIn"]["properties"]["unit_price"]
     assert "string" in str(money)  # money is a decimal string in the contract, never a number
+    for path in ("/products/{sku}", "/inventory/{sku}", "/inventory/{sku}/movements"):
+        for operation in document["paths"][path].values():
+            (sku,) = [p for p in operation["parameters"] if p["name"] == "sku"]
+            assert sku["in"] == "path"
+            assert "percent-encoded" in sku["description"] and "TEE%2FRED%2FM" in sku["description"]
+            assert (sku["schema"]["minLength"], sku["schema"]["maxLength"]) == (1, 100)
+            assert sku["schema"]["pattern"] == SKU_PATTERN
+    line_sku = document["components"]["schemas"]["OrderLineIn"]["properties"]["sku"]
+    assert (line_sku["maxLength"], line_sku["pattern"]) == (100, SKU_PATTERN)  # the same type in bodies
 
 
 def test_swagger_ui_is_served_to_staff(staff: ApiClient) -> None:

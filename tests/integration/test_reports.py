@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import boto3
 import pytest
@@ -413,3 +413,32 @@ def test_a_failed_upload_is_aborted(aws: Any) -> None:
         raise RuntimeError("the export broke")
     assert s3.list_multipart_uploads(Bucket=REPORTS_BUCKET.local_name).get("Uploads", []) == []
     assert "Contents" not in s3.list_objects_v2(Bucket=REPORTS_BUCKET.local_name, Prefix="reports/test/")
+
+
+def test_skus_holding_a_separator_in_the_counters_and_the_reports(
+    aws: Any, staff: ApiClient, sales: StreamDriver, builds: StreamDriver
+) -> None:
+    # "A#1" and "A" side by side: SKU#A%231#EUR and SKU#A#EUR are two counters, read back as two SKUs.
+    for sku in ("A#1", "A"):
+        assert staff.put(f"/products/{quote(sku, safe='')}", {"name": sku, "price": "2.00"}).status == 201
+        assert staff.put(f"/inventory/{quote(sku, safe='')}", {"on_hand": 14}).status == 200
+    day = TODAY - dt.timedelta(days=3)
+    at = dt.datetime.combine(day, dt.time(12), BERLIN).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    order = placed("h1", "web", "EUR", at, line("A#1", 7, "2.00"), line("A", 1, "2.00"))
+    aws.put_item(TableName=ORDERS.local_name, Item=order_item(order))
+    sales.drain()
+
+    inventory = ask(staff, {"type": "inventory"}, builds)
+    daily = ask(staff, {"type": "daily_sales", "date": day.isoformat()}, builds)
+
+    assert (inventory["status"], daily["status"]) == ("READY", "READY")
+    totals = {r["sku"]: r for r in csv_rows(download(inventory, "csv")) if r["location"] == "ALL"}
+    assert {sku: (r["on_hand"], r["units_sold"], r["days_of_cover"]) for sku, r in totals.items()} == {
+        "A#1": ("14", "7", "14.0"),
+        "A": ("14", "1", "98.0"),
+    }
+    by_sku = {r["key"]: r for r in csv_rows(download(daily, "csv")) if r["section"] == "sku"}
+    assert {sku: (r["units"], r["gross"]) for sku, r in by_sku.items()} == {
+        "A#1": ("7", "14.00"),
+        "A": ("1", "2.00"),
+    }

@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from functions.api.routes.catalog import SkuPath
 from shared.http import (
     PROBLEM_JSON,
+    PercentDecodedResolver,
     ProblemError,
     guard_request,
     problem_body,
     problem_response,
+    register_problem_handlers,
     validation_problem,
 )
 from shared.models.common import FieldError
@@ -211,3 +214,69 @@ def test_problem_response_has_status_content_type_and_headers() -> None:
         "status": 503,
         "instance": "/orders",
     }
+
+
+# --- path parameters: the decoded segments of the path as sent ----------------------------------
+
+
+def sku_app() -> Any:
+    app = PercentDecodedResolver(enable_validation=True)
+
+    @app.get("/inventory/<sku>/movements")
+    def movements(sku: SkuPath) -> dict[str, str]:
+        return {"sku": sku}
+
+    register_problem_handlers(app)
+    return app
+
+
+def rest_event(path: str, path_parameters: dict[str, str]) -> dict[str, Any]:
+    """A REST v1 proxy event as API Gateway sends one: the path still percent-encoded."""
+    return {
+        "resource": "/inventory/{sku}/movements",
+        "path": path,
+        "httpMethod": "GET",
+        "headers": None,
+        "pathParameters": path_parameters,
+        "requestContext": {"requestId": "r-1", "stage": "prod", "path": f"/prod{path}"},
+        "body": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("segment", "sku"),
+    [
+        ("TEE%2FRED%2FM", "TEE/RED/M"),
+        ("A%231", "A#1"),
+        ("KIT%3ARED%2BBLUE", "KIT:RED+BLUE"),
+        ("KIT:RED+BLUE", "KIT:RED+BLUE"),  # '+' is a '+' in a path, not a space
+        ("MUG%20WHITE%2011oz", "MUG WHITE 11oz"),
+        ("%C3%84PFEL", "ÄPFEL"),
+        ("50%2525", "50%25"),  # decoded once, never twice
+    ],
+)
+def test_the_route_gets_the_decoded_segment(segment: str, sku: str) -> None:
+    # pathParameters is left as it may arrive (a %2F kept): the route does not depend on it.
+    reply = sku_app().resolve(rest_event(f"/inventory/{segment}/movements", {"sku": segment}), None)
+
+    assert reply["statusCode"] == 200
+    assert json.loads(reply["body"]) == {"sku": sku}
+
+
+@pytest.mark.parametrize(
+    ("segment", "error"),
+    [
+        ("A%01B", "string_pattern_mismatch"),
+        ("A%7F", "string_pattern_mismatch"),
+        ("%20MUG", "string_pattern_mismatch"),
+        ("A" * 101, "string_too_long"),
+        ("%FF", "string_unicode"),  # not UTF-8
+    ],
+)
+def test_a_bad_sku_in_the_path_is_a_422_naming_the_field(segment: str, error: str) -> None:
+    reply = sku_app().resolve(rest_event(f"/inventory/{segment}/movements", {}), None)
+
+    assert reply["statusCode"] == 422
+    problem = json.loads(reply["body"])
+    assert [(e["field"], e["type"]) for e in problem["errors"]] == [("path.sku", error)]
+    assert problem["instance"] == f"/inventory/{segment}/movements"  # the path as sent

@@ -29,6 +29,8 @@ API = Function(
         Route("POST", "/orders"),
         Route("GET", "/orders/{order_id}"),
         Route("PUT", "/products/{sku}/price"),
+        Route("GET", "/inventory/{sku}"),
+        Route("GET", "/inventory/{sku}/movements"),
         Route("GET", "/openapi.json"),
     ),
 )
@@ -94,6 +96,38 @@ def test_match_finds_route_and_parameters() -> None:
         "api",
     )
     assert params == {"sku": "TEE-RED-M"}
+
+
+@pytest.mark.parametrize(
+    ("segment", "sku"),
+    [
+        ("A%231", "A#1"),
+        ("KIT%3ARED%2BBLUE", "KIT:RED+BLUE"),
+        ("KIT:RED+BLUE", "KIT:RED+BLUE"),  # '+' in a path is a '+'
+        ("TEE%2FRED%2FM", "TEE/RED/M"),
+        ("MUG%20WHITE%2011oz", "MUG WHITE 11oz"),
+        ("50%2525", "50%25"),
+    ],
+)
+def test_an_encoded_segment_is_one_parameter_decoded(segment: str, sku: str) -> None:
+    gw = gateway()
+
+    for path, template in (
+        (f"/inventory/{segment}", "/inventory/{sku}"),
+        (f"/inventory/{segment}/movements", "/inventory/{sku}/movements"),
+    ):
+        matched = gw.match("GET", path)
+        assert matched is not None, path
+        assert (matched[0].route.path, matched[1]) == (template, {"sku": sku})
+
+
+def test_a_raw_slash_is_a_segment_boundary() -> None:
+    gw = gateway()
+
+    assert gw.match("GET", "/inventory/TEE/RED/M") is None
+    matched = gw.match("GET", "/inventory/TEE/movements")  # the SKU "TEE"'s ledger, not "TEE/movements"
+    assert matched is not None
+    assert (matched[0].route.path, matched[1]) == ("/inventory/{sku}/movements", {"sku": "TEE"})
 
 
 def test_match_picks_the_route_with_the_method() -> None:
@@ -307,6 +341,26 @@ def test_allowed_call_reaches_the_function_with_the_authorizer_context() -> None
         "principalId": "key-1",
     }
     assert event["requestContext"]["identity"]["sourceIp"] == "1.2.3.4"
+
+
+def test_the_event_carries_the_path_as_sent_and_the_parameters_decoded() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, _, _ = gateway(api, auth).handle(
+        "GET", "/inventory/TEE%2FRED%2FM%20%23%3A%2B/movements?limit=2", {"x-api-key": "k"}, b"", "1.2.3.4"
+    )
+
+    assert status == 200
+    [event] = api.events
+    # As API Gateway REST sends it: resource the template, path still percent-encoded (a %2F is
+    # inside its segment), pathParameters decoded.
+    assert event["resource"] == "/inventory/{sku}/movements"
+    assert event["path"] == "/inventory/TEE%2FRED%2FM%20%23%3A%2B/movements"
+    assert event["requestContext"]["path"] == event["path"]
+    assert event["requestContext"]["resourcePath"] == "/inventory/{sku}/movements"
+    assert event["pathParameters"] == {"sku": "TEE/RED/M #:+"}
+    assert auth.events[0]["pathParameters"] == {"sku": "TEE/RED/M #:+"}
+    assert auth.events[0]["methodArn"].endswith(f"/{STAGE}/GET/inventory/TEE%2FRED%2FM%20%23%3A%2B/movements")
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.dal.keys import from_key_part, key_part
 from shared.models.reports import SalesFigures
 from shared.reports.days import business_day, day_range, utc_dates
 from shared.reports.money import order_money
@@ -26,6 +27,7 @@ from shared.reports.sales import (
 from tests.support.report_orders import (
     BERLIN,
     DAY,
+    TIMEZONE,
     D,
     latest,
     line,
@@ -286,6 +288,43 @@ def test_a_refund_naming_two_skus_is_shared_by_their_net_value() -> None:
     assert counters[(DAY, "SKU#S1#GBP")]["returns"] == D("6.67")
     assert counters[(DAY, "SKU#S2#GBP")]["returns"] == D("3.33")
     assert counters[(DAY, "TOTAL#GBP")]["returns"] == D("10.00")
+
+
+@pytest.mark.parametrize("sku", ["A#1", "A", "#", "A#EUR", "50%23OFF", "%", "KIT:RED+BLUE", "TEE/RED/M"])
+def test_a_key_part_never_holds_a_separator_and_reads_back(sku: str) -> None:
+    part = key_part(sku)
+    assert "#" not in part
+    assert from_key_part(part) == sku
+
+
+def test_counters_of_skus_holding_separators_stay_apart() -> None:
+    # "A#EUR" in USD must not read as SKU "A" in EUR, nor "A#1" as "A"; a literal %23 is not a '#'.
+    orders = [
+        placed("s1", "web", "USD", "2026-11-23T08:00:00.000Z", line("A#EUR", 2, "3.00")),
+        placed("s2", "web", "EUR", "2026-11-23T08:00:00.000Z", line("A#1", 1, "4.00"), line("A", 5, "1.00")),
+        placed("s3", "web", "EUR", "2026-11-23T09:00:00.000Z", line("50%23", 1, "2.50")),
+    ]
+    cancelled = moved(orders[1], "CANCELLED", "2026-11-23T10:00:00.000Z")
+    counters = recount([orders[0], cancelled, orders[2]], BERLIN)
+
+    assert {what for day, what in counters if what.startswith("SKU#")} == {
+        "SKU#A%23EUR#USD",
+        "SKU#A%231#EUR",
+        "SKU#A#EUR",
+        "SKU#50%2523#EUR",
+    }
+    report = daily_sales(DAY, TIMEZONE, rows_of(counters, DAY))
+    by_currency = {c.currency: {s.sku: s.figures for s in c.by_sku} for c in report.currencies}
+    # s2 was placed and cancelled that day: it adds nothing, and is counted as cancelled
+    assert by_currency == {
+        "EUR": {
+            "A": figures(orders=0, units=0, cancelled_orders=1),
+            "A#1": figures(orders=0, units=0, cancelled_orders=1),
+            "50%23": figures(orders=1, units=1, gross_sales=D("2.50")),
+        },
+        "USD": {"A#EUR": figures(orders=1, units=2, gross_sales=D("6.00"))},
+    }
+    assert net_units_by_sku(rows_of(counters, DAY)) == {"A#EUR": 2, "A#1": 0, "A": 0, "50%23": 1}
 
 
 @pytest.mark.parametrize(

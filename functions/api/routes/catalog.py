@@ -12,10 +12,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from shared import deps
 from shared.http import json_response, not_found, staff_only
 from shared.models.catalog import Product, ProductIn
-from shared.models.common import SKU_PATTERN
+from shared.models.common import Sku
 
 router = Router()
-SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="The SKU")]
+# The Sku type itself (one definition), read from the path: one segment, percent-encoded by the
+# caller and decoded by the resolver (shared.http.PercentDecodedResolver) before it is validated.
+SkuPath = Annotated[
+    Sku,
+    Path(
+        description="The SKU, percent-encoded as one path segment (RFC 3986): TEE/RED/M is "
+        "TEE%2FRED%2FM, A#1 is A%231, MUG WHITE 11oz is MUG%20WHITE%2011oz"
+    ),
+]
 
 
 @router.put(
