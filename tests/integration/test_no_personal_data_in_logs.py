@@ -342,7 +342,15 @@ def feed_flows(aws: Any, staff: ApiClient) -> tuple[dict[str, str], list[str]]:
     reasons = [message["MessageAttributes"]["oms_reason"]["StringValue"] for message in dead]
 
     corrupt(aws, ids["amazon"])
-    feed.send(amazon)  # a redelivery: the replay reads the stored order, which no longer validates
+    # A later version, in an environment that has not seen the order: the update reads the stored
+    # order, which no longer validates
+    from functions.marketplace_feed import handler as feed_handler
+    from shared.services.channel_orders import KnownOrders
+
+    feed_handler.feed()._orders._known = KnownOrders()  # type: ignore[attr-defined]
+    feed.send(
+        amazon.replace('"LastUpdateDate":"2026-03-14T09:52:03Z"', '"LastUpdateDate":"2026-03-15T08:00:00Z"')
+    )
     feed.run()
     assert len(feed.responses[-1]["batchItemFailures"]) == 1
 

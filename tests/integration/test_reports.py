@@ -438,7 +438,7 @@ def test_skus_holding_a_separator_in_the_counters_and_the_reports(
         "A": ("14", "1", "98.0"),
     }
     by_sku = {r["key"]: r for r in csv_rows(download(daily, "csv")) if r["section"] == "sku"}
-    assert {sku: (r["units"], r["gross"]) for sku, r in by_sku.items()} == {
+    assert {sku: (r["units"], r["gross_sales"]) for sku, r in by_sku.items()} == {
         "A#1": ("7", "14.00"),
         "A": ("1", "2.00"),
     }

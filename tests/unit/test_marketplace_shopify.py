@@ -233,7 +233,7 @@ def test_a_bad_price_names_the_line_field() -> None:
 
 def test_a_bad_sku_names_the_line_field_not_the_value() -> None:
     document = copy.deepcopy(load("orders_create.json"))
-    document["line_items"][1]["sku"] = "LENS PROTECT / 2YR"
+    document["line_items"][1]["sku"] = "LENS PROTECT\t2YR"  # a control character: no platform SKU
     with pytest.raises(ValueError) as caught:
         to_order(document)
     assert "line_items[1].sku" in str(caught.value)

@@ -487,7 +487,7 @@ EBAY_EMAIL = "sam.example@example.com"
         (lambda d: d.pop("AmazonOrderId"), ["AmazonOrderId is missing"]),
         (lambda d: d.update(AmazonOrderId="  "), ["AmazonOrderId is missing"]),
         (lambda d: d["OrderItems"][1].pop("SellerSKU"), ["OrderItems[1].SellerSKU is missing"]),
-        (lambda d: d["OrderItems"][1].update(SellerSKU="MUG WHITE!"), ["OrderItems[1].SellerSKU"]),
+        (lambda d: d["OrderItems"][1].update(SellerSKU="MUG\x00WHITE"), ["OrderItems[1].SellerSKU"]),
         (lambda d: d["OrderItems"][0].pop("QuantityOrdered"), ["OrderItems[0].QuantityOrdered is missing"]),
         (lambda d: d["OrderItems"][0].update(QuantityOrdered=2.0), ["OrderItems[0].QuantityOrdered"]),
         (lambda d: d["OrderItems"][0].update(QuantityOrdered=-1), ["OrderItems[0].QuantityOrdered"]),
@@ -535,7 +535,7 @@ def test_amazon_refusals_name_the_field_and_not_the_buyer(change: Any, fields: l
     ("change", "fields"),
     [
         (lambda d: d.pop("orderId"), ["orderId is missing"]),
-        (lambda d: d["lineItems"][0].update(sku="TSHIRT RED!"), ["lineItems[0].sku"]),
+        (lambda d: d["lineItems"][0].update(sku="TSHIRT\nRED"), ["lineItems[0].sku"]),
         (lambda d: d["lineItems"][0].update(quantity=-1), ["lineItems[0].quantity"]),
         (lambda d: d["lineItems"][0].update(quantity="2"), ["lineItems[0].quantity"]),
         (

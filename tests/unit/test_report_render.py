@@ -35,7 +35,7 @@ NASTY_CHANNEL = 'shop, "EU"\nBücher'
 FORMULA_CHANNEL = "=cmd|' /C calc'!A0"
 FORMULA_SKU = "=SUM(A1:A2)"
 SCRIPT_SKU = "<script>alert(1)</script>"
-NASTY_SKU = 'SKU,"q"\nx'
+NASTY_SKU = 'SKU,"q" x;=1'
 HUGE = D("98765432109.87")
 
 DAILY_COLUMNS = [
