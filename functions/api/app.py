@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from functions.api.routes import catalog, customers, inventory, meta, orders, reports
+from functions.api.routes import catalog, connections, customers, inventory, meta, orders, reports
 from shared.http import register_problem_handlers
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -14,4 +14,5 @@ app.include_router(inventory.router)
 app.include_router(orders.router)
 app.include_router(customers.router)
 app.include_router(reports.router)
+app.include_router(connections.router)
 register_problem_handlers(app)
