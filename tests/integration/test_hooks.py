@@ -182,7 +182,9 @@ def test_the_connection_routes_are_in_the_openapi_document(staff: ApiClient) -> 
 # --- the hooks --------------------------------------------------------------------------------------
 
 
-def test_a_signed_shopify_order_lands_on_the_feed_once(shop: ApiClient, aws: Any) -> None:
+def test_a_signed_shopify_order_lands_on_the_feed_once(
+    shop: ApiClient, aws: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     first = shopify_hook(shop)
     assert (first.status, first.json()) == (200, {"status": "accepted"})
     (message,) = feed(aws)
@@ -201,6 +203,21 @@ def test_a_signed_shopify_order_lands_on_the_feed_once(shop: ApiClient, aws: Any
     assert feed(aws) == []
     (claim,) = aws.scan(TableName=HOOK_DELIVERIES.local_name)["Items"]
     assert claim["pk"] == {"S": f"shopify#shop-us#{WEBHOOK_ID}"}
+
+    # the log says what happened, with identifiers only: never the buyer, the address or the secret
+    hook_lines = [r for r in caplog.records if r.getMessage().startswith("hook ")]
+    assert [r.getMessage() for r in hook_lines] == ["hook accepted", "hook duplicate"]
+    assert hook_lines[0].__dict__["shop_domain"] == "jsmith.myshopify.com"
+    logs = " ".join(str(r.__dict__) for r in caplog.records)
+    for personal in (
+        "jon@example.com",
+        "john@example.com",
+        "Steve",
+        "Shipping Street",
+        "555-555-SHIP",
+        SECRET,
+    ):
+        assert personal not in logs
 
 
 def test_a_bad_signature_is_401_and_nothing_is_written(shop: ApiClient, aws: Any) -> None:
