@@ -4,7 +4,9 @@ Against the local stack (default: the endpoint `make run` starts):
     python -m infra.keys create --role channel --channel web --name "web store"
     python -m infra.keys list
     python -m infra.keys revoke 1a2b3c4d5e6f
-Against AWS: add ``--endpoint aws --table <ApiKeysTableName output of the stack>``.
+Against AWS: add ``--endpoint aws --table <ApiKeysTableName output> --connections-table <ConnectionsTableName
+output>``. A channel key claims its channel in the connections table, in the key's own transaction: a
+channel connected to a Shopify or WooCommerce store (PUT /channels/{channel}/connection) gets no key.
 
 The key itself is printed once, at creation; only its SHA-256 hash is stored.
 """
@@ -17,8 +19,8 @@ import os
 import sys
 from typing import Any
 
-from infra.spec import API_KEYS
-from shared.dal.api_keys import ApiKeyStore, new_key
+from infra.spec import API_KEYS, CONNECTIONS
+from shared.dal.api_keys import ApiKeyStore, ChannelInUse, new_key
 from shared.domain.auth import check_channel
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
@@ -28,9 +30,11 @@ def _store(args: argparse.Namespace) -> ApiKeyStore:
     import boto3
 
     if args.endpoint == "aws":
-        return ApiKeyStore(boto3.client("dynamodb"), args.table)
+        return ApiKeyStore(boto3.client("dynamodb"), args.table, args.connections_table)
     local = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
-    return ApiKeyStore(boto3.client("dynamodb", endpoint_url=args.endpoint, **local), args.table)
+    return ApiKeyStore(
+        boto3.client("dynamodb", endpoint_url=args.endpoint, **local), args.table, args.connections_table
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         help="AWS endpoint URL, or 'aws' for the real AWS",
     )
     parser.add_argument("--table", default=os.environ.get(API_KEYS.env_var, API_KEYS.local_name))
+    parser.add_argument(
+        "--connections-table",
+        default=os.environ.get(CONNECTIONS.env_var, CONNECTIONS.local_name),
+        help="where channel keys claim their channel (the ConnectionsTableName output on AWS)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", choices=["staff", "channel"], required=True)
@@ -60,7 +69,11 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 parser.error(str(exc))
         key = new_key()
-        key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
+        try:
+            key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
+        except ChannelInUse as exc:
+            print(f"{exc}: pick another channel", file=sys.stderr)
+            return 1
         _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel})
         print("Store the key now: it cannot be shown again.", file=sys.stderr)
     elif args.command == "list":

@@ -26,7 +26,7 @@ RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
 
-Access = Literal["read", "write", "read_write", "read_write_delete"]
+Access = Literal["read", "write", "read_write", "read_write_delete", "query_index"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -38,6 +38,9 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
     # Customers: an email's claim moves when staff correct it, and goes when the person is erased.
     "read_write_delete": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem"))),
+    # Query on one index only (``Uses.index``), nothing on the table itself: the API asks the api keys
+    # table's channel index whether a channel has keys, and may never read a key's item.
+    "query_index": ("dynamodb:Query",),
 }
 
 
@@ -156,6 +159,37 @@ class Bucket:
 class Uses:
     table: Table
     access: Access
+    index: str | None = None  # with access "query_index": the one index that may be queried
+
+    def __post_init__(self) -> None:
+        if (self.access == "query_index") != (self.index is not None):
+            raise ValueError(f"{self.table.id}: an index goes with access 'query_index', and only with it")
+        if self.index is not None and self.index not in {i.name for i in self.table.indexes}:
+            raise ValueError(f"{self.table.id} has no index {self.index!r}")
+
+
+@dataclass(frozen=True)
+class Key:
+    """A customer-managed KMS key the functions encrypt or decrypt application data with (not a table's
+    encryption at rest: that is ``Table.personal_data``). Rotated yearly, kept when the stack goes. The
+    functions get ``alias`` in ``env_var`` (KMS takes an alias wherever it takes a key id); the local stack
+    creates the key and the alias on the embedded endpoint."""
+
+    id: str
+    env_var: str
+    alias: str
+    description: str
+
+
+@dataclass(frozen=True)
+class UsesKey:
+    """``encrypt``: kms:Encrypt only; ``decrypt``: kms:Decrypt only. Either only with an encryption context
+    naming ``context_key`` (what the data is bound to: a secret encrypted for one channel never decrypts
+    as another's)."""
+
+    key: Key
+    access: Literal["encrypt", "decrypt"]
+    context_key: str = "channel"
 
 
 @dataclass(frozen=True)
@@ -169,10 +203,22 @@ class UsesBucket:
 
 
 @dataclass(frozen=True)
+class Throttle:
+    """API Gateway method-level throttling: requests per second (steady) and the burst above it. The
+    stage's own limits (infra/constructs/api.py) still cap the whole API. The local gateway does not
+    throttle."""
+
+    rate_limit: int
+    burst_limit: int
+
+
+@dataclass(frozen=True)
 class Route:
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
     path: str  # API Gateway syntax: /orders/{order_id}
-    authorized: bool = True  # False: no X-Api-Key needed (only /health)
+    # False: no X-Api-Key needed: /health, and the platforms' webhooks (their signature is the credential)
+    authorized: bool = True
+    throttle: Throttle | None = None  # a limit of this route's own, under the stage's
 
 
 @dataclass(frozen=True)
@@ -188,6 +234,7 @@ class Function:
     sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
     publishes: tuple[Bus, ...] = ()  # buses it may put events on
     buckets: tuple[UsesBucket, ...] = ()
+    keys: tuple[UsesKey, ...] = ()  # KMS keys it may use, and how
 
     @property
     def handler(self) -> str:
@@ -269,6 +316,27 @@ API_KEYS = Table(
     env_var="OMS_API_KEYS_TABLE",
     local_name="oms-api-keys",
     sort_key=None,
+    # Sparse (staff keys have no channel), keys only: whether a channel has keys, never the keys' records.
+    indexes=(Index("by_channel", "channel", "pk", projection="KEYS_ONLY"),),
+)
+
+CONNECTIONS = Table(
+    id="Connections",
+    env_var="OMS_CONNECTIONS_TABLE",
+    local_name="oms-connections",
+    sort_key=None,
+    # CHANNEL#{channel}: who owns the channel name, API keys or a platform connection (infra.keys writes
+    # the claim with each channel key, in one transaction); a connection's item also holds its platform and
+    # its webhook secrets, each encrypted with SECRETS_KEY (encryption context: the channel).
+)
+
+HOOK_DELIVERIES = Table(
+    id="HookDeliveries",
+    env_var="OMS_HOOK_DELIVERIES_TABLE",
+    local_name="oms-hook-deliveries",
+    sort_key=None,
+    # {platform}#{channel}#{delivery}: a webhook delivery already put on the feed (expires after 2 days).
+    ttl_attribute="expires_at",
 )
 
 REPORTS = Table(
@@ -293,7 +361,27 @@ DAILY_SALES = Table(
     ttl_attribute="expires_at",
 )
 
-TABLES: tuple[Table, ...] = (ORDERS, CATALOG, CUSTOMERS, API_KEYS, REPORTS, DAILY_SALES)
+TABLES: tuple[Table, ...] = (
+    ORDERS,
+    CATALOG,
+    CUSTOMERS,
+    API_KEYS,
+    REPORTS,
+    DAILY_SALES,
+    CONNECTIONS,
+    HOOK_DELIVERIES,
+)
+
+# --- KMS keys -----------------------------------------------------------------------------
+
+SECRETS_KEY = Key(
+    id="Secrets",
+    env_var="OMS_SECRETS_KEY",
+    alias="alias/oms-secrets",
+    description="OMS: encrypts the webhook secrets of the platform connections (context: the channel)",
+)
+
+KEYS: tuple[Key, ...] = (SECRETS_KEY,)
 
 # --- queues -------------------------------------------------------------------------------
 
@@ -460,13 +548,18 @@ API = Function(
         Route("GET", "/reports"),
         Route("POST", "/reports"),
         Route("GET", "/reports/{report_id}"),
+        Route("GET", "/channels/{channel}/connection"),
+        Route("PUT", "/channels/{channel}/connection"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
         Uses(CATALOG, "read_write"),
         Uses(CUSTOMERS, "read_write_delete"),
         Uses(REPORTS, "read_write"),
+        Uses(CONNECTIONS, "read_write"),  # connections, and the channel claims they make
+        Uses(API_KEYS, "query_index", index="by_channel"),  # a connection never takes a keys' channel
     ),
+    keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
     # Download links are presigned by the API: its role must be allowed to GET the files.
     buckets=(UsesBucket(REPORTS_BUCKET, "read", REPORTS_PREFIX),),
     memory_mb=1024,
@@ -585,9 +678,27 @@ REPORTS_FUNCTION = Function(
     timeout_s=900,
 )
 
+# Each hook route's own limit, under the stage's: a flood of forged deliveries cannot starve the API.
+HOOK_THROTTLE = Throttle(rate_limit=50, burst_limit=100)
+
+HOOKS = Function(
+    name="hooks",
+    description="Shopify and WooCommerce webhooks: verify the signature, put the order on the feed",
+    routes=(
+        Route("POST", "/hooks/shopify/{channel}", authorized=False, throttle=HOOK_THROTTLE),
+        Route("POST", "/hooks/woocommerce/{channel}", authorized=False, throttle=HOOK_THROTTLE),
+    ),
+    uses=(Uses(CONNECTIONS, "read"), Uses(HOOK_DELIVERIES, "read_write")),
+    keys=(UsesKey(SECRETS_KEY, "decrypt"),),
+    sends=(MARKETPLACE_ORDERS,),  # the feed processes what the hooks verified
+    memory_mb=512,
+    timeout_s=5,  # Shopify gives up on an answer after 5 s and retries
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
+    HOOKS,
     MARKETPLACE_FEED,
     STOCK_UPDATES_FUNCTION,
     INVENTORY_EVENTS,
@@ -696,10 +807,12 @@ def function_environment(
     timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, str]:
     """The whole environment of a function: the base, the business time zone, one name per table and
-    bucket it uses, one URL per queue it sends to and one name per bus it publishes on, and no other."""
+    bucket it uses, one URL per queue it sends to, one name per bus it publishes on and one alias per KMS
+    key it uses, and no other."""
     env = {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
     env[TIMEZONE_ENV] = timezone
     env.update({bus.env_var: bus.name for bus in fn.publishes})
+    env.update({use.key.env_var: use.key.alias for use in fn.keys})
     if fn.buckets:
         if bucket_name is None:
             raise ValueError(f"{fn.name} uses buckets: pass bucket_name")

@@ -17,6 +17,7 @@ from infra.constructs.api import Api
 from infra.constructs.buckets import Buckets
 from infra.constructs.events import Buses
 from infra.constructs.functions import Functions
+from infra.constructs.keys import Keys
 from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
@@ -35,6 +36,7 @@ class OmsStack(Stack):
         self.queues = Queues(self, "Queues")
         self.buses = Buses(self, "Buses")
         self.buckets = Buckets(self, "Buckets")
+        self.keys = Keys(self, "Keys")
         self.functions = Functions(
             self,
             "Functions",
@@ -42,6 +44,7 @@ class OmsStack(Stack):
             queues=self.queues,
             buses=self.buses,
             buckets=self.buckets,
+            keys=self.keys,
             timezone=self.timezone,
         )
         self.schedules = Schedules(

@@ -19,12 +19,13 @@ from shared.services.inventory import BackorderFiller, InventoryEvents, StockSer
 from shared.services.order_events import OrderEvents
 from shared.services.orders import OrderService
 
-if TYPE_CHECKING:  # the reports' modules are imported by the functions that use them only
+if TYPE_CHECKING:  # modules only some functions use are imported by those functions alone
     from shared.dal.listings import ListingStore
     from shared.dal.report_files import ReportFiles
     from shared.dal.reports import ReportStore
     from shared.dal.sales import SalesStore
     from shared.services.channel_orders import ChannelOrderService
+    from shared.services.connections import ConnectionService
     from shared.services.reports import ReportBuilder, ReportService
     from shared.services.sales import SalesAggregator
 
@@ -151,6 +152,21 @@ def report_builder() -> ReportBuilder:
     )
 
 
+@cache
+def connection_service() -> ConnectionService:
+    from shared.dal.api_keys import ChannelKeys
+    from shared.dal.connections import ConnectionStore
+    from shared.dal.secrets import SecretCipher
+    from shared.services.connections import ConnectionService
+
+    dynamodb = client("dynamodb")
+    return ConnectionService(
+        ConnectionStore(dynamodb, required("OMS_CONNECTIONS_TABLE")),
+        SecretCipher(client("kms"), required("OMS_SECRETS_KEY")),
+        ChannelKeys(dynamodb, required("OMS_API_KEYS_TABLE")),
+    )
+
+
 def reset() -> None:
     """Forget every collaborator (tests switch AWS backends between cases)."""
     for built in (
@@ -170,6 +186,7 @@ def reset() -> None:
         report_files,
         report_service,
         report_builder,
+        connection_service,
         client,
         s3_client,
         settings,

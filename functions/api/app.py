@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.api.routes import catalog, customers, inventory, listings, meta, orders, reports
+from functions.api.routes import catalog, connections, customers, inventory, listings, meta, orders, reports
 from shared.http import PercentDecodedResolver, register_problem_handlers
 
 # Path parameters are the decoded segments of the path (a SKU may hold '/', '#', ' ': see the class).
@@ -14,4 +14,5 @@ app.include_router(orders.router)
 app.include_router(customers.router)
 app.include_router(reports.router)
 app.include_router(listings.router)
+app.include_router(connections.router)
 register_problem_handlers(app)

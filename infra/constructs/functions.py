@@ -2,7 +2,8 @@
 
 A function's queue triggers become SQS event source mappings (which grant it consume on that queue
 only); its stream triggers become DynamoDB stream mappings (stream read on that table, send to the
-trigger's on-failure queue); its schedule triggers are EventBridge Scheduler schedules, made by
+trigger's on-failure queue); each KMS key it ``keys`` is granted Encrypt or Decrypt only (its alias is in
+the environment); its schedule triggers are EventBridge Scheduler schedules, made by
 ``infra/constructs/schedules.py`` (not here: they are no event source mapping). Each queue it ``sends``
 to is granted send only and its URL passed in its environment; each bus it ``publishes`` on is granted
 PutEvents only (its name is in the environment); each bucket it uses is granted the ``spec.UsesBucket``
@@ -27,6 +28,7 @@ from constructs import Construct
 from infra import spec
 from infra.constructs.buckets import BUCKET_ACTIONS, Buckets, object_arn_pattern
 from infra.constructs.events import Buses
+from infra.constructs.keys import Keys
 from infra.constructs.layers import DepsLayer
 from infra.constructs.queues import Queues
 from infra.constructs.tables import Tables
@@ -110,9 +112,11 @@ class Functions(Construct):
         queues: Queues,
         buses: Buses,
         buckets: Buckets | None = None,
+        keys: Keys | None = None,
         timezone: str = spec.DEFAULT_TIMEZONE,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._keys = keys
         self._tables = tables
         self._queues = queues
         self._buses = buses
@@ -167,7 +171,11 @@ class Functions(Construct):
             ),
         )
         for use in fn.uses:
-            self._tables.grant(use.table, role, use.access)
+            self._tables.grant(use.table, role, use.access, use.index)
+        for use_key in fn.keys:
+            if self._keys is None:
+                raise ValueError(f"{fn.name} uses KMS keys: pass keys= to Functions")
+            self._keys.grant(use_key, role)
         for use_bucket in fn.buckets:
             self._bucket_construct(fn).grant(use_bucket, role)
         for trigger in fn.triggers:
@@ -240,8 +248,8 @@ class Functions(Construct):
                     "grants it); the statement's only resource is the personal-data key.",
                 )
         for use in fn.uses:
-            if not use.table.indexes:
-                continue  # grants reach table/index/* only on a table that has indexes
+            if not use.table.indexes or use.index is not None:
+                continue  # grants reach table/index/* only on a table that has indexes, and not query_index
             table_id = logical_id(self._tables.table(use.table).node.default_child)
             acknowledge(
                 policy,

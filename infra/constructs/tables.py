@@ -47,9 +47,23 @@ class Tables(Construct):
     def table(self, table: spec.Table) -> dynamodb.Table:
         return self.by_id[table.id]
 
-    def grant(self, table: spec.Table, grantee: iam.IGrantable, access: spec.Access) -> None:
+    def grant(
+        self, table: spec.Table, grantee: iam.IGrantable, access: spec.Access, index: str | None = None
+    ) -> None:
         """Exactly the spec's DynamoDB actions for ``access`` on the table and its indexes and, on a table
-        encrypted with the personal-data key, that key's use: decrypt to read, encrypt too to write."""
+        encrypted with the personal-data key, that key's use: decrypt to read, encrypt too to write.
+        ``query_index``: Query on that one index (``index``), nothing on the table."""
+        if access == "query_index":
+            if index is None:
+                raise ValueError(f"{table.id}: query_index needs the index")
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=list(spec.TABLE_ACTIONS[access]),
+                resource_arns=[f"{self.table(table).table_arn}/index/{index}"],
+            )
+            if table.personal_data:
+                self._key().grant_decrypt(grantee)  # a reader's key use
+            return
         self.table(table).grant(grantee, *spec.TABLE_ACTIONS[access])
         if not table.personal_data:
             return

@@ -7,6 +7,7 @@
 * every function in its own worker processes, with its own environment, in the business time zone
   $OMS_TIMEZONE (an IANA name, UTC if unset: set it as the stack's CDK context ``timezone`` is set);
 * a poller per queue trigger and per stream trigger, as Lambda's event source mappings;
+* the KMS keys (alias/oms-secrets: the connections' webhook secrets);
 * a timer per schedule trigger, as EventBridge Scheduler (infra/local/schedules.py), on the local clock;
 * the API on 127.0.0.1:$OMS_API_PORT (3000).
 """
@@ -24,6 +25,7 @@ from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_keys,
     ensure_queues,
     ensure_tables,
     local_function_environment,
@@ -81,6 +83,7 @@ class LocalStack:
         self.queue_urls = ensure_queues(sqs)
         self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
         self.buckets = ensure_buckets(boto3.client("s3", endpoint_url=self.endpoint))
+        self.kms_keys = ensure_keys(boto3.client("kms", endpoint_url=self.endpoint))
         self._seed_keys()
 
         from infra.local.gateway import Gateway, serve
@@ -150,10 +153,12 @@ class LocalStack:
     def _seed_keys(self) -> None:
         import boto3
 
-        from infra.spec import API_KEYS
+        from infra.spec import API_KEYS, CONNECTIONS
         from shared.dal.api_keys import ApiKeyStore
 
-        store = ApiKeyStore(boto3.client("dynamodb", endpoint_url=self.endpoint), API_KEYS.local_name)
+        store = ApiKeyStore(
+            boto3.client("dynamodb", endpoint_url=self.endpoint), API_KEYS.local_name, CONNECTIONS.local_name
+        )
         for key in self.keys:
             store.put(key.key, key.role, key.channel, name=f"local {key.role}")  # type: ignore[arg-type]
 
@@ -188,6 +193,11 @@ class LocalStack:
             f"  Event source mappings:\n{pollers}\n"
             f"  Schedules (business time zone {self.timezone}, on this machine's clock):\n{schedules}\n"
             f"  Buckets (S3 at the AWS endpoint):\n{buckets}\n"
+            f"  KMS keys: {', '.join(self.kms_keys)}\n"
+            f"  Webhooks (no key; signed, see PUT /channels/{{channel}}/connection):\n"
+            f"    POST {self.api_url}/hooks/shopify/{{channel}}\n"
+            f"    POST {self.api_url}/hooks/woocommerce/{{channel}}\n"
+            "    (not throttled locally; API Gateway throttles them per route)\n"
             "Press Ctrl-C to stop.\n"
         )
 

@@ -3,6 +3,12 @@
 Routes come from ``infra/spec.py``, the same entries CDK turns into API Gateway methods. What
 API Gateway itself answers (no route, no key, a Lambda error) is answered here with the same
 problem JSON the CDK stack configures as gateway responses.
+
+The body reaches the function as API Gateway (REST, no binary media types) passes it: a UTF-8 body as
+text, ``isBase64Encoded`` false, so the function gets back the exact bytes that were sent (the webhook
+routes verify signatures on them); bytes that are not UTF-8 are passed base64-encoded. Routes without an
+authorizer (``authorized=False``: /health, the webhooks) skip it. A route's ``throttle`` is API Gateway's
+alone: this gateway does not throttle.
 """
 
 from __future__ import annotations

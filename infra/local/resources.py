@@ -9,11 +9,13 @@ from typing import Any
 from infra.spec import (
     BUCKETS,
     BUSES,
+    KEYS,
     QUEUES,
     TABLES,
     Bucket,
     Bus,
     Function,
+    Key,
     Queue,
     Table,
     function_environment,
@@ -135,13 +137,27 @@ def ensure_buckets(s3: Any, buckets: tuple[Bucket, ...] = BUCKETS) -> list[str]:
     return [bucket.local_name for bucket in buckets]
 
 
+def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:
+    """Create the KMS keys whose alias is missing (symmetric, rotated as in AWS); returns every alias."""
+    existing = {alias["AliasName"] for alias in kms.list_aliases().get("Aliases", [])}
+    for key in keys:
+        if key.alias in existing:
+            continue
+        key_id = kms.create_key(Description=key.description)["KeyMetadata"]["KeyId"]
+        kms.enable_key_rotation(KeyId=key_id)
+        kms.create_alias(AliasName=key.alias, TargetKeyId=key_id)
+    return [key.alias for key in keys]
+
+
 def local_environment() -> dict[str, str]:
-    """The table-name, bucket-name and bus-name variables the functions get on the local stack (for tests
-    and tools that run handlers in one process; each function's own environment names only what it uses)."""
+    """The table-name, bucket-name, bus-name and key-alias variables the functions get on the local stack
+    (for tests and tools that run handlers in one process; each function's own environment names only what
+    it uses)."""
     return {
         **{table.env_var: table.local_name for table in TABLES},
         **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
         **{bus.env_var: bus.name for bus in BUSES},
+        **{key.env_var: key.alias for key in KEYS},
     }
 
 

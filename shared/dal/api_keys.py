@@ -1,4 +1,9 @@
-"""API keys, stored only as SHA-256 hashes. The plain key is shown once, when it is created."""
+"""API keys, stored only as SHA-256 hashes. The plain key is shown once, when it is created.
+
+A channel key claims its channel in the connections table (``shared.dal.connections``) in the same
+transaction as the key: a channel that a platform connection holds gets no key, and one that has keys
+gets no connection.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.dal.dynamo import from_item, to_item
+from botocore.exceptions import ClientError
+
+from shared.dal.connections import claim_for_key
+from shared.dal.dynamo import error_code, from_item, to_item
 from shared.domain.auth import Principal, Role, check_channel
 
 KEY_PREFIX = "oms_"
@@ -27,10 +35,18 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+class ChannelInUse(ValueError):
+    """The channel belongs to a platform connection: no API key may have it."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"channel {channel!r} belongs to a platform connection")
+
+
 class ApiKeyStore:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, connections_table: str | None = None) -> None:
         self._db = client
         self._table = table_name
+        self._connections = connections_table  # where channel keys claim their channel
 
     def lookup(self, api_key: str) -> Principal | None:
         digest = hash_key(api_key)
@@ -45,19 +61,35 @@ class ApiKeyStore:
         if channel is not None:
             check_channel(channel)
         digest = hash_key(api_key)
-        self._db.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": digest,
-                    "key_id": key_id(digest),
-                    "role": role,
-                    "channel": channel,
-                    "name": name,
-                    "created_at": datetime.now(UTC).isoformat(),
-                }
-            ),
+        now = datetime.now(UTC).isoformat()
+        item = to_item(
+            {
+                "pk": digest,
+                "key_id": key_id(digest),
+                "role": role,
+                "channel": channel,
+                "name": name,
+                "created_at": now,
+            }
         )
+        if channel is None:
+            self._db.put_item(TableName=self._table, Item=item)
+            return key_id(digest)
+        if self._connections is None:
+            raise ValueError("a channel key claims its channel: pass the connections table")
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": item}},
+                    claim_for_key(self._connections, channel, now),
+                ]
+            )
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            claim_refused = reasons[1:2] == ["ConditionalCheckFailed"]
+            if error_code(exc) == "TransactionCanceledException" and claim_refused:
+                raise ChannelInUse(channel) from exc
+            raise
         return key_id(digest)
 
     def list(self) -> list[dict[str, Any]]:
@@ -81,3 +113,22 @@ class ApiKeyStore:
             if "LastEvaluatedKey" not in response:
                 return
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+class ChannelKeys:
+    """Whether a channel has API keys, from the keys-only ``by_channel`` index: keys made before channels
+    were claimed have no claim item, and a connection must not take their channel either."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def any(self, channel: str) -> bool:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName="by_channel",
+            KeyConditionExpression="channel = :channel",
+            ExpressionAttributeValues={":channel": {"S": channel}},
+            Limit=1,
+        )
+        return bool(response.get("Items"))

@@ -1,4 +1,5 @@
-"""SQS: sending a poison message straight to its dead-letter queue, with the reason attached."""
+"""SQS: sending a poison message straight to its dead-letter queue, with the reason attached; putting a
+verified webhook delivery on the marketplace feed."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ class DeadLetters:
                 },
             },
         )
+
+
+class FeedQueue:
+    """The marketplace feed queue, for the hook routes: one message per verified delivery."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._sqs = client
+        self._url = queue_url
+
+    def send(self, body: str) -> None:
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=body)

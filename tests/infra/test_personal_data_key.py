@@ -29,13 +29,20 @@ def key_id(s: Synthesized) -> str:
     return s.logical_id(key)
 
 
-def kms_statements(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [st for st in statements if any(a.startswith("kms:") for a in as_list(st["Action"]))]
+def kms_statements(statements: list[dict[str, Any]], key: str | None = None) -> list[dict[str, Any]]:
+    """The statements granting KMS actions (on ``key`` only, when given: the secrets key has its own
+    tests, test_hooks_infra.py)."""
+    return [
+        st
+        for st in statements
+        if any(a.startswith("kms:") for a in as_list(st["Action"]))
+        and (key is None or key in refs(st["Resource"]))
+    ]
 
 
 def key_actions(statements: list[dict[str, Any]], key: str) -> set[str]:
-    """The KMS actions granted, each statement checked to name that one key and nothing else."""
-    found = kms_statements(statements)
+    """The KMS actions granted on ``key``, each statement checked to name that one key and nothing else."""
+    found = kms_statements(statements, key)
     for st in found:
         assert st["Effect"] == "Allow"
         assert refs(st["Resource"]) == {key} and not isinstance(st["Resource"], list), st
@@ -55,12 +62,17 @@ def test_orders_and_customers_hold_personal_data_and_the_catalog_does_not() -> N
 
 def test_one_customer_managed_key_rotated_retained_and_aliased(synthesized: Synthesized) -> None:
     keys = synthesized.of_type("AWS::KMS::Key")
-    assert list(keys) == [key_id(synthesized)]
+    secrets_key = synthesized.logical_id(synthesized.stack.keys.key(spec.SECRETS_KEY))
+    assert set(keys) == {key_id(synthesized), secrets_key}  # the other seals webhook secrets
     key = keys[key_id(synthesized)]
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"
     assert key["UpdateReplacePolicy"] == "Retain"
-    (alias,) = synthesized.of_type("AWS::KMS::Alias").values()
+    (alias,) = [
+        a
+        for a in synthesized.of_type("AWS::KMS::Alias").values()
+        if a["Properties"]["AliasName"] == PERSONAL_DATA_KEY_ALIAS
+    ]
     assert alias["Properties"] == {
         "AliasName": PERSONAL_DATA_KEY_ALIAS,
         "TargetKeyId": {"Fn::GetAtt": [key_id(synthesized), "Arn"]},
@@ -106,15 +118,15 @@ def reads_a_personal_stream(fn: spec.Function) -> bool:
 def test_the_functions_that_place_orders_may_encrypt_and_decrypt(synthesized: Synthesized) -> None:
     for fn in (spec.API, spec.MARKETPLACE_FEED, spec.INVENTORY_EVENTS):
         assert key_actions(role_statements(synthesized, fn), key_id(synthesized)) == KEY_WRITE
-    for fn in (spec.AUTHORIZER, spec.STOCK_UPDATES_FUNCTION):
-        assert kms_statements(role_statements(synthesized, fn)) == []
+    for fn in (spec.AUTHORIZER, spec.STOCK_UPDATES_FUNCTION, spec.HOOKS):
+        assert kms_statements(role_statements(synthesized, fn), key_id(synthesized)) == []
 
 
 def test_nothing_but_the_function_roles_is_granted_the_key(synthesized: Synthesized) -> None:
     granted_to = {
         role["Ref"]
         for policy in synthesized.of_type("AWS::IAM::Policy").values()
-        if kms_statements(policy["Properties"]["PolicyDocument"]["Statement"])
+        if kms_statements(policy["Properties"]["PolicyDocument"]["Statement"], key_id(synthesized))
         for role in policy["Properties"]["Roles"]
     }
     function_roles = {

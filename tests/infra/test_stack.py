@@ -218,8 +218,11 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         | {q.env_var for q in fn.sends}
         | {b.env_var for b in fn.publishes}
         | {u.bucket.env_var for u in fn.buckets}
+        | {u.key.env_var for u in fn.keys}
     )
     assert set(env) == expected
+    for use_key in fn.keys:
+        assert env[use_key.key.env_var] == use_key.key.alias
 
 
 def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
@@ -230,13 +233,28 @@ def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
 # --- least privilege ------------------------------------------------------------------------
 
 
-def test_api_function_reaches_orders_catalog_customers_and_reports_but_not_api_keys(
+def test_api_function_reaches_its_tables_and_only_the_channel_index_of_api_keys(
     synthesized: Synthesized,
 ) -> None:
-    reached = tables_in(role_statements(synthesized, spec.API), table_ids(synthesized))
-    assert reached == {spec.ORDERS.id, spec.CATALOG.id, spec.CUSTOMERS.id, spec.REPORTS.id}
-    assert spec.API_KEYS.id not in reached
+    statements = role_statements(synthesized, spec.API)
+    ids = table_ids(synthesized)
+    reached = tables_in(statements, ids)
+    assert reached == {
+        spec.ORDERS.id,
+        spec.CATALOG.id,
+        spec.CUSTOMERS.id,
+        spec.REPORTS.id,
+        spec.CONNECTIONS.id,
+        spec.API_KEYS.id,
+    }
     assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
+    assert spec.HOOK_DELIVERIES.id not in reached
+    # API keys: Query on the keys-only channel index, nothing on the table (no key record can be read)
+    (on_keys,) = [st for st in statements if ids[spec.API_KEYS.id] in refs(st["Resource"])]
+    assert on_keys["Action"] == "dynamodb:Query"
+    assert on_keys["Resource"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [ids[spec.API_KEYS.id], "Arn"]}, "/index/by_channel"]]
+    }
 
 
 def test_authorizer_reads_only_the_api_keys_table(synthesized: Synthesized) -> None:
@@ -264,8 +282,8 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
         on_table = [st for st in statements if ids[use.table.id] in refs(st["Resource"])]
         actions = {a for st in on_table for a in as_list(st["Action"])} - STREAM_READ_ACTIONS
         assert actions == set(spec.TABLE_ACTIONS[use.access])
-        assert ("dynamodb:GetItem" in actions) == (use.access != "write")
-        assert bool(actions & WRITE_ACTIONS) == (use.access != "read")
+        assert ("dynamodb:GetItem" in actions) == (use.access not in ("write", "query_index"))
+        assert bool(actions & WRITE_ACTIONS) == (use.access not in ("read", "query_index"))
         # Only the customers table may be deleted from (an email's claim is released); elsewhere
         # finished items expire by TTL.
         assert ("dynamodb:DeleteItem" in actions) == (use.access == "read_write_delete")
@@ -336,9 +354,13 @@ def test_route_method(synthesized: Synthesized, fn: spec.Function, route: spec.R
         assert "AuthorizerId" not in method
 
 
-def test_health_is_the_only_public_route(synthesized: Synthesized) -> None:
+def test_health_and_the_webhooks_are_the_only_public_routes(synthesized: Synthesized) -> None:
     public = {k for k, m in methods_by_route(synthesized).items() if m["AuthorizationType"] == "NONE"}
-    assert public == {("GET", "/health")}
+    assert public == {
+        ("GET", "/health"),
+        ("POST", "/hooks/shopify/{channel}"),
+        ("POST", "/hooks/woocommerce/{channel}"),
+    }
 
 
 def test_authorizer_checks_the_api_key_header(synthesized: Synthesized) -> None:
@@ -362,8 +384,13 @@ def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
     assert props["StageName"] == "prod"
     assert props["TracingEnabled"] is True
 
-    (settings,) = props["MethodSettings"]
-    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    by_path = {(m["HttpMethod"], m["ResourcePath"]): m for m in props["MethodSettings"]}
+    settings = by_path.pop(("*", "/*"))
+    # the hook routes' own limits (test_hooks_infra.py); nothing else has method settings
+    assert set(by_path) == {
+        ("POST", "/~1hooks~1shopify~1{channel}"),
+        ("POST", "/~1hooks~1woocommerce~1{channel}"),
+    }
     assert settings["ThrottlingRateLimit"] == 100
     assert settings["ThrottlingBurstLimit"] == 200
     assert settings["MetricsEnabled"] is True
@@ -498,9 +525,15 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
             assert types == {"AWS::IAM::Policy"}, rule
     public = [lid for lid, rules in metadata.items() if any(r["id"] == "AwsSolutions-APIG4" for r in rules)]
     assert len(public) == sum(1 for _, r in ROUTES if not r.authorized)
-    # The api keys table is never granted with a wildcard on indexes (it has none).
+    # The api keys table's indexes are reached with a wildcard by its readers only (the authorizer: the
+    # index is keys only); the API's Query names the one index.
     api_keys_id = table_ids(synthesized)[spec.API_KEYS.id]
-    assert not any(api_keys_id in rule["id"] for rules in metadata.values() for rule in rules)
+    authorizer_policy = synthesized.logical_id(
+        synthesized.stack.functions.function(spec.AUTHORIZER).role.node.find_child("DefaultPolicy")
+    )
+    assert {lid for lid, rules in metadata.items() for rule in rules if api_keys_id in rule["id"]} == {
+        authorizer_policy
+    }
 
 
 def test_nag_fails_the_synth_on_a_finding(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from infra import keys as cli
 from infra.local.moto_server import EmbeddedAws
 from infra.local.resources import ensure_tables
-from infra.spec import API_KEYS
+from infra.spec import API_KEYS, CONNECTIONS
 from shared.dal.api_keys import ApiKeyStore
 from tests.support.ports import free_port
 
@@ -56,3 +56,29 @@ def test_a_channel_key_needs_a_valid_channel(endpoint: str) -> None:
         cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "Bad Channel"])
     with pytest.raises(SystemExit):  # "staff" is the channel of staff-entered orders
         cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "staff"])
+
+
+def test_a_channel_key_claims_its_channel_and_a_connected_channel_gets_none(
+    endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint)
+    assert (
+        cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "web", "--name", "W"])
+        == 0
+    )
+    capsys.readouterr()
+    claim = dynamodb.get_item(TableName=CONNECTIONS.local_name, Key={"pk": {"S": "CHANNEL#web"}})["Item"]
+    assert claim["owner"] == {"S": "api_key"}
+    # a second key of the same channel is fine
+    assert cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "web"]) == 0
+    capsys.readouterr()
+
+    dynamodb.put_item(
+        TableName=CONNECTIONS.local_name,
+        Item={"pk": {"S": "CHANNEL#shop-us"}, "owner": {"S": "connection"}, "platform": {"S": "shopify"}},
+    )
+    assert cli.main(["--endpoint", endpoint, "create", "--role", "channel", "--channel", "shop-us"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "belongs to a platform connection" in err
+    assert cli.main(["--endpoint", endpoint, "list"]) == 0
+    assert {k["channel"] for k in json.loads(capsys.readouterr().out)} == {"web"}

@@ -43,10 +43,58 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "erase_customer",
         "customer_orders",
     }  # no such customer
-    missing_order |= {"get_report", "resolve_attention"}  # no such report, no such order
-    created = {"post_order": 201, "post_adjustment": 201, "post_report": 202}
+    missing_order |= {
+        "get_report",
+        "resolve_attention",
+        "get_connection",
+    }  # no such report, order, connection
+    created = {"post_order": 201, "post_adjustment": 201, "post_report": 202, "put_connection": 201}
     expected = 404 if path.stem in missing_order else created.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
+
+
+# The secrets the hook samples are signed with (the secret of events/api/put_connection.json for Shopify).
+SAMPLE_SECRETS = {
+    "shop-us": "shpss_sample_0123456789abcdef0123456789",
+    "woo-eu": "wc_sample_secret_0123456789",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("shopify_orders_create", "accepted"),
+        ("woocommerce_order_created", "accepted"),
+        ("woocommerce_ping", "ping"),
+    ],
+)
+def test_the_hook_sample_events(staff: ApiClient, name: str, status: str) -> None:
+    import os
+
+    import boto3
+
+    from functions.hooks.handler import lambda_handler as hooks
+    from infra.spec import MARKETPLACE_ORDERS
+    from tests.support.queues import take_all
+
+    put = json.loads(Path("events/api/put_connection.json").read_text())
+    assert api(put, LambdaContext("api", 1024, 10, "sample"))["statusCode"] == 201
+    assert (
+        staff.put(
+            "/channels/woo-eu/connection", {"platform": "woocommerce", "secret": SAMPLE_SECRETS["woo-eu"]}
+        ).status
+        == 201
+    )
+    event = json.loads(Path(f"events/hooks/{name}.json").read_text())
+
+    result = hooks(event, LambdaContext("hooks", 512, 5, "sample"))
+
+    assert (result["statusCode"], json.loads(result["body"])) == (200, {"status": status}), result["body"]
+    sent = take_all(boto3.client("sqs"), os.environ[MARKETPLACE_ORDERS.env_var])
+    assert len(sent) == (1 if status == "accepted" else 0)
+    if sent:
+        assert sent[0]["channel"] == event["pathParameters"]["channel"]
+        assert sent[0]["order"] == json.loads(event["body"])
 
 
 def test_the_authorizer_sample_event(aws: Any) -> None:

@@ -12,17 +12,19 @@ import boto3
 from moto import mock_aws
 
 from functions.authorizer import handler as authorizer
+from functions.hooks import handler as hooks
 from functions.marketplace_feed import handler as marketplace_feed
 from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_keys,
     ensure_queues,
     ensure_tables,
     local_environment,
 )
-from infra.spec import API_KEYS, BUSES, FUNCTIONS
+from infra.spec import API_KEYS, BUSES, CONNECTIONS, FUNCTIONS
 from shared import deps
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
@@ -32,6 +34,7 @@ def _forget() -> None:
     """Every client, store and setting a handler module caches, so the next test builds them anew."""
     deps.reset()
     authorizer.key_store.cache_clear()
+    hooks.receiver.cache_clear()
     marketplace_feed.feed.cache_clear()
     marketplace_feed.dead_letters.cache_clear()
     stock_updates.dead_letters.cache_clear()
@@ -52,12 +55,13 @@ def local_aws() -> Iterator[Any]:
         queue_urls = ensure_queues(sqs)
         tap_urls = ensure_buses(boto3.client("events"), sqs)
         ensure_buckets(boto3.client("s3"))
+        ensure_keys(boto3.client("kms"))
         for queue in {q for fn in FUNCTIONS for q in fn.sends}:
             os.environ[queue.env_var] = queue_urls[queue.local_name]
         for bus in BUSES:
             if bus.local_tap is not None:
                 os.environ[bus.local_tap.env_var] = tap_urls[bus.local_tap.local_name]
-        keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
+        keys = ApiKeyStore(dynamodb, API_KEYS.local_name, CONNECTIONS.local_name)
         for key in parse_keys(DEFAULT_KEYS):
             keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
         try:

@@ -419,3 +419,52 @@ def test_the_local_gateway_answers_what_the_cdk_stack_configures(status: int, re
     assert code == status == GATEWAY_PROBLEMS[response_type].status
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(body) == json.loads(GATEWAY_PROBLEMS[response_type].body())
+
+
+def test_a_hook_route_reaches_its_function_without_the_authorizer_with_the_exact_body() -> None:
+    """The spec's hook routes, as API Gateway passes them: no X-Api-Key, the body as sent (text), the
+    platform's headers as sent."""
+    from infra.spec import HOOKS
+    from shared.hook_http import delivery_from_event
+
+    hooks, auth = FakePool(OK), FakePool(ALLOW)
+    body = b'{"admin_graphql_api_id":"gid:\\/\\/shopify\\/Order\\/1","note":"caf\xc3\xa9"}'
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": "c2ln",
+        "X-Shopify-Topic": "orders/create",
+    }
+    pools = {"hooks": hooks, "authorizer": auth}
+    status, _, _ = Gateway(pools, (HOOKS, AUTH), "authorizer").handle(  # type: ignore[arg-type]
+        "POST", "/hooks/shopify/shop-us", headers, body, "1.2.3.4"
+    )
+
+    assert status == 200
+    assert auth.events == []
+    [event] = hooks.events
+    assert (event["resource"], event["pathParameters"]) == (
+        "/hooks/shopify/{channel}",
+        {"channel": "shop-us"},
+    )
+    assert event["isBase64Encoded"] is False
+    delivery = delivery_from_event(event)
+    assert delivery is not None
+    assert delivery.body == body  # byte for byte: escapes and UTF-8 untouched
+    assert (delivery.platform, delivery.channel, delivery.signature, delivery.topic) == (
+        "shopify",
+        "shop-us",
+        "c2ln",
+        "orders/create",
+    )
+
+
+def test_a_body_that_is_not_utf8_reaches_a_hook_base64_encoded_and_decodes_to_the_same_bytes() -> None:
+    from shared.hook_http import delivery_from_event
+
+    body = b"\xff\xfe{}"
+    event = proxy_event(
+        "POST", "/hooks/woocommerce/{channel}", "/hooks/woocommerce/w", {}, None, body, {"channel": "w"}
+    )
+    assert event["isBase64Encoded"] is True
+    delivery = delivery_from_event(event)
+    assert delivery is not None and delivery.body == body

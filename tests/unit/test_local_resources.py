@@ -14,6 +14,7 @@ from infra.spec import (
     CATALOG,
     EVENTS,
     FUNCTIONS,
+    KEYS,
     ORDERS,
     REPORTS,
     REPORTS_BUCKET,
@@ -78,7 +79,10 @@ def test_local_environment_names_every_table_bucket_and_bus() -> None:
     assert {t.env_var: t.local_name for t in TABLES}.items() <= env.items()
     assert env[EVENTS.env_var] == "oms-events"
     assert env[REPORTS_BUCKET.env_var] == "oms-reports"
-    assert set(env) == {t.env_var for t in TABLES} | {b.env_var for b in BUCKETS} | {b.env_var for b in BUSES}
+    assert env["OMS_SECRETS_KEY"] == "alias/oms-secrets"
+    assert set(env) == {t.env_var for t in TABLES} | {b.env_var for b in BUCKETS} | {
+        b.env_var for b in BUSES
+    } | {k.env_var for k in KEYS}
 
 
 class FakeS3:

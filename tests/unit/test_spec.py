@@ -10,10 +10,15 @@ import pytest
 
 from infra.spec import (
     API,
+    API_KEYS,
     BUCKETS,
     CATALOG,
     DEFAULT_TIMEZONE,
     FUNCTIONS,
+    HOOK_DELIVERIES,
+    HOOK_THROTTLE,
+    HOOKS,
+    MARKETPLACE_ORDERS,
     QUEUES,
     REPORTS,
     REPORTS_BUCKET,
@@ -21,6 +26,8 @@ from infra.spec import (
     REPORTS_PREFIX,
     SCHEDULE_FAILURES,
     SCHEDULED_TIME,
+    SECRETS_KEY,
+    TABLE_ACTIONS,
     TABLES,
     TIMEZONE_ENV,
     Bucket,
@@ -30,6 +37,8 @@ from infra.spec import (
     ScheduleTrigger,
     StreamTrigger,
     Table,
+    Throttle,
+    Uses,
     function,
     function_environment,
 )
@@ -138,9 +147,11 @@ def test_schedule_cron_expressions_follow_the_trigger() -> None:
     assert trigger.cron == "cron(5 23 * * ? *)"
 
 
-def test_the_products_index_holds_keys_only_and_the_others_whole_items() -> None:
+def test_the_products_and_key_channel_indexes_hold_keys_only_and_the_others_whole_items() -> None:
     projections = {(t.id, i.name): i.projection for t in TABLES for i in t.indexes}
     assert projections.pop((CATALOG.id, "products")) == "KEYS_ONLY"
+    # whether a channel has API keys: the hashes only, never a key's role or name
+    assert projections.pop((API_KEYS.id, "by_channel")) == "KEYS_ONLY"
     assert set(projections.values()) == {"ALL"}
 
 
@@ -170,8 +181,34 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_CATALOG_TABLE",
         "OMS_CUSTOMERS_TABLE",
         "OMS_REPORTS_TABLE",
+        "OMS_CONNECTIONS_TABLE",
+        "OMS_API_KEYS_TABLE",  # its channel index only (query_index): whether a channel has keys
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
+    assert set(environment(function("hooks"))) & TABLE_VARIABLES == {
+        "OMS_CONNECTIONS_TABLE",
+        "OMS_HOOK_DELIVERIES_TABLE",
+    }
+
+
+def test_the_api_may_only_query_the_api_keys_channel_index() -> None:
+    (use,) = [u for u in API.uses if u.table is API_KEYS]
+    assert (use.access, use.index) == ("query_index", "by_channel")
+    assert TABLE_ACTIONS["query_index"] == ("dynamodb:Query",)
+    with pytest.raises(ValueError, match="index"):
+        Uses(API_KEYS, "query_index")
+    with pytest.raises(ValueError, match="no index"):
+        Uses(API_KEYS, "query_index", index="by_role")
+    with pytest.raises(ValueError, match="index"):
+        Uses(API_KEYS, "read", index="by_channel")
+
+
+def test_the_secrets_key_is_encrypt_for_the_api_and_decrypt_for_the_hooks() -> None:
+    assert [(u.key, u.access, u.context_key) for u in API.keys] == [(SECRETS_KEY, "encrypt", "channel")]
+    assert [(u.key, u.access, u.context_key) for u in HOOKS.keys] == [(SECRETS_KEY, "decrypt", "channel")]
+    assert not any(fn.keys for fn in FUNCTIONS if fn not in (API, HOOKS))
+    assert environment(HOOKS)["OMS_SECRETS_KEY"] == environment(API)["OMS_SECRETS_KEY"] == "alias/oms-secrets"
+    assert "OMS_SECRETS_KEY" not in environment(function("authorizer"))
 
 
 def deps_reached(sources: str) -> list[str]:
@@ -231,11 +268,31 @@ def test_route_keys_agree_with_the_route_lists() -> None:
     assert keys == {method + path for method, path in powertools_routes()}
 
 
-def test_only_health_is_open() -> None:
+def test_only_health_and_the_webhooks_are_open() -> None:
     assert [(r.method, r.path) for fn in FUNCTIONS for r in fn.routes if not r.authorized] == [
-        ("GET", "/health")
+        ("GET", "/health"),
+        ("POST", "/hooks/shopify/{channel}"),
+        ("POST", "/hooks/woocommerce/{channel}"),
     ]
 
 
-def test_only_the_api_function_has_routes() -> None:
-    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api"]
+def test_only_the_api_and_hooks_functions_have_routes() -> None:
+    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks"]
+
+
+def test_the_hook_routes_have_their_own_throttle_and_the_others_none() -> None:
+    throttled = {(r.method, r.path): r.throttle for fn in FUNCTIONS for r in fn.routes if r.throttle}
+    assert throttled == {
+        ("POST", "/hooks/shopify/{channel}"): Throttle(rate_limit=50, burst_limit=100),
+        ("POST", "/hooks/woocommerce/{channel}"): Throttle(rate_limit=50, burst_limit=100),
+    }
+    assert HOOK_THROTTLE.rate_limit < 100 and HOOK_THROTTLE.burst_limit < 200  # under the stage's limits
+
+
+def test_the_hooks_send_to_the_feed_and_nothing_else() -> None:
+    assert HOOKS.sends == (MARKETPLACE_ORDERS,)
+    assert {(u.table.id, u.access) for u in HOOKS.uses} == {
+        ("Connections", "read"),
+        ("HookDeliveries", "read_write"),
+    }
+    assert HOOK_DELIVERIES.ttl_attribute == "expires_at"
