@@ -282,11 +282,11 @@ def feed() -> None:
         with quiet():
             new = run([_feed_message(0)])
             redelivered = run([_feed_message(0)])
-            service = handler.feed()._orders  # type: ignore[attr-defined]
-            forget = service._known.__init__  # a cold environment: it has seen no order yet
-            cold_redelivered = (forget(), run([_feed_message(0)]))[1]
             update_warm = run([_feed_message(0, quantity=2)])
             replay_warm = run([_feed_message(0, quantity=2)])
+            service = handler.feed()._orders  # type: ignore[attr-defined]
+            forget = service._known.__init__  # a cold environment: it has seen no order yet
+            cold_redelivered = (forget(), run([_feed_message(0, quantity=2)]))[1]
             update_cold = (forget(), run([_feed_message(0, quantity=3)]))[1]
             stock.count("BENCH", 0, location="default", actor="bench", update_id=None)
             backordered = run([_feed_message(1)])
