@@ -106,8 +106,9 @@ def fingerprint(document: ChannelOrder) -> str:
     return hashlib.sha256(document.model_dump_json().encode()).hexdigest()
 
 
-def actor_of(document: ChannelOrder) -> str:
-    return f"channel:{document.channel}"
+def actor_of(channel: str) -> str:
+    """Who made a change a channel's document made: ``channel:amazon``, ``channel:my-shop``."""
+    return f"channel:{channel}"
 
 
 def is_stale(version: str | None, applied: str | None) -> bool:
@@ -151,7 +152,7 @@ def decide_first(
             ]
         )
     at = iso(context.now)
-    actor = actor_of(document)
+    actor = actor_of(document.channel)
     status: OrderStatus
     if document.status == "cancelled":
         status = "CANCELLED"
@@ -257,7 +258,7 @@ def decide_next(
         return Unchanged("replay", order.order_id)
 
     at = iso(context.now)
-    actor = actor_of(document)
+    actor = actor_of(document.channel)
     notes = _Notes(order.attention, document, at)
     shipped_before = sum(_shipped(order).values())
     next_order = order
@@ -324,13 +325,13 @@ def decide_refund(order: Order, notice: RefundNotice, *, context: ChannelContext
         else None,
         reason=notice.refund.reason,
         refunded_at=notice.refund.refunded_at or at,
-        source=f"channel:{notice.channel}",
+        source=actor_of(notice.channel),
     )
     next_order = order.model_copy(update={"refunds": [*order.refunds, refund], "updated_at": at})
     refunded = sum((r.amount for r in next_order.refunds), ZERO)
     if order.status in CANCELLABLE and order.total > 0 and refunded >= order.total and not _shipped(order):
         next_order = _with_status(
-            next_order, "CANCELLED", at, f"channel:{notice.channel}", f"{notice.channel}: refunded in full"
+            next_order, "CANCELLED", at, actor_of(notice.channel), f"{notice.channel}: refunded in full"
         )
     writes: list[Write] = [ReplaceOrder(next_order, order.status, order.updated_at)]
     writes += _stock_writes(order, next_order, {}, context, frozenset())
@@ -430,7 +431,7 @@ class _Notes:
 
     def __init__(self, existing: Sequence[Attention], document: ChannelOrder, at: str) -> None:
         self.entries = list(existing)
-        self._source = actor_of(document)
+        self._source = actor_of(document.channel)
         self._at = at
         for text in document.attention:
             self.add("channel", text)
@@ -520,7 +521,7 @@ def _refunds(order: Order, document: ChannelOrder, at: str) -> list[Refund]:
             lines=[LineQuantity(sku=sku, quantity=q) for sku, q in r.lines] if r.lines else None,
             reason=r.reason,
             refunded_at=r.refunded_at or at,
-            source=actor_of(document),
+            source=actor_of(document.channel),
         )
         for r in document.refunds
         if r.refund_id not in known
@@ -591,7 +592,7 @@ def _shipment(
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in units.items()],
         location=DEFAULT_LOCATION,
         shipped_at=report.shipped_at or iso(now),
-        actor=actor_of(document),
+        actor=actor_of(document.channel),
         channel_ref=report.shipment_ref,
     )
 
@@ -683,7 +684,7 @@ def _stock_writes(
                         source=SHIPMENT_SOURCE,
                         update_id=f"{after.order_id}-{context.content_hash[:16]}",
                         reason=f"order {after.order_id}: shipped outside the OMS ({after.channel})",
-                        actor=actor_of_order(after),
+                        actor=actor_of(after.channel),
                     )
                 )
             )
@@ -696,10 +697,6 @@ def _stock_writes(
     writes += [WaitForStock(sku, after.order_id, created_at) for sku in sorted(waits - waited)]
     writes += [StopWaiting(sku, after.order_id, created_at) for sku in sorted(waited - waits)]
     return writes
-
-
-def actor_of_order(order: Order) -> str:
-    return f"channel:{order.channel}"
 
 
 # --- what a refused plan means ------------------------------------------------------------------

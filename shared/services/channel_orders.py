@@ -11,11 +11,10 @@ there and an update reads the order then writes. Listings and catalog prices are
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -37,12 +36,12 @@ from shared.domain.channel_orders import (
     interpret,
     is_stale,
 )
-from shared.domain.customers import CustomerLink, CustomerMoved, email_key
+from shared.domain.customers import CustomerMoved
 from shared.domain.orders import AlreadyCommitted, Contention, OrderPlan, PricesChanged, Rejected, Shortage
 from shared.models.channels import ChannelOrder, RefundNotice
 from shared.models.common import FieldError
 from shared.models.orders import Order
-from shared.services.orders import CustomerCache, PriceCache
+from shared.services.orders import CustomerCache, PriceCache, pause
 
 MAX_ATTEMPTS = 5
 
@@ -135,7 +134,8 @@ class ChannelOrderService:
                 return Applied(known.order_id, "replayed", known)
             if is_stale(document.version, known.channel_version):
                 return Applied(known.order_id, "stale", known)
-        prices = self._prices_for(document)
+        unpriced = {line.sku for line in document.lines if line.unit_price is None and line.sku}
+        prices = self._prices.prices(unpriced, self._catalog)
         if known is not None:
             return self._update(known.order_id, self._next(document), content_hash, prices, start=known)
         return self._create(document, content_hash, prices)
@@ -143,7 +143,11 @@ class ChannelOrderService:
     def _create(self, document: ChannelOrder, content_hash: str, prices: dict[str, Decimal]) -> ApplyResult:
         """The first try records the order; a refused claim says the order exists and which version."""
         order_id = self._new_id()
-        link = self._link(document) if self._orders.links_customers else None
+        link = (
+            self._customers.link(document.customer.email, self._new_id)
+            if self._orders.links_customers
+            else None
+        )
         backorder: list[Shortage] = []
         for attempt in range(MAX_ATTEMPTS):
             context = self._context(content_hash, prices)
@@ -170,13 +174,13 @@ class ChannelOrderService:
                 self._prices.store(outcome.prices)
                 prices.update(outcome.prices)
             elif isinstance(outcome, CustomerMoved):
-                link = self._relink(link, outcome.customer_id)
+                link = self._customers.relink(link, outcome.customer_id, self._new_id) if link else None
             elif isinstance(outcome, Short) and outcome.unknown:
                 return _unknown(document, outcome.unknown)
             elif isinstance(outcome, Short):
                 backorder = list(outcome.shortages)  # already sold on its channel: wait for stock
             else:
-                self._pause(attempt)
+                pause(attempt, self._sleep)
         return Contention()
 
     def _later_version(
@@ -233,7 +237,7 @@ class ChannelOrderService:
             if isinstance(outcome, Short):
                 refuse = refuse | {s.sku for s in outcome.shortages}
             else:
-                self._pause(attempt)
+                pause(attempt, self._sleep)
             order = None
         return Contention()
 
@@ -285,34 +289,6 @@ class ChannelOrderService:
             for line in document.lines
         ]
         return document.model_copy(update={"lines": lines})
-
-    def _prices_for(self, document: ChannelOrder) -> dict[str, Decimal]:
-        unpriced = {line.sku for line in document.lines if line.unit_price is None and line.sku}
-        prices, missing = self._prices.lookup(unpriced)
-        if missing:
-            fetched = self._catalog.prices(missing)
-            self._prices.store(fetched)
-            prices.update(fetched)
-        return prices
-
-    def _link(self, document: ChannelOrder) -> CustomerLink:
-        key = email_key(document.customer.email)
-        known = self._customers.lookup(key)
-        return CustomerLink(known, key, True) if known else CustomerLink(self._new_id(), key, False)
-
-    def _relink(self, link: CustomerLink | None, owner: str | None) -> CustomerLink | None:
-        if link is None:  # pragma: no cover - only a linked order has customer writes to fail
-            return None
-        self._customers.forget(link.email_key)
-        return (
-            replace(link, customer_id=owner, known=True)
-            if owner
-            else CustomerLink(self._new_id(), link.email_key, False)
-        )
-
-    def _pause(self, attempt: int) -> None:
-        if attempt + 1 < MAX_ATTEMPTS:
-            self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
 
 
 def _unknown_error(sku: str) -> FieldError:

@@ -71,6 +71,15 @@ class PriceCache:
         expires = self._clock() + self._ttl
         self._entries.update({sku: (price, expires) for sku, price in prices.items()})
 
+    def prices(self, skus: Iterable[str], catalog: CatalogStore) -> dict[str, Decimal]:
+        """The prices of ``skus``: remembered ones, and the rest read once (one BatchGetItem)."""
+        prices, missing = self.lookup(skus)
+        if missing:  # cold cache only: the happy path of a warm function reads nothing
+            fetched = catalog.prices(missing)
+            self.store(fetched)
+            prices.update(fetched)
+        return prices
+
 
 class CustomerCache:
     """Which customer an email belongs to, as this environment last saw it. Safe because every
@@ -92,6 +101,27 @@ class CustomerCache:
 
     def forget(self, key: str) -> None:
         self._owners.pop(key, None)
+
+    def link(self, email: str, new_id: Callable[[], str]) -> CustomerLink:
+        """The link an order with this email is placed with: the known customer, or a new one."""
+        key = email_key(email)
+        known = self.lookup(key)
+        return CustomerLink(known, key, True) if known else CustomerLink(new_id(), key, False)
+
+    def relink(self, link: CustomerLink, owner: str | None, new_id: Callable[[], str]) -> CustomerLink:
+        """The email belongs to ``owner`` (created first by another order), or to nobody (erased)."""
+        self.forget(link.email_key)
+        return (
+            CustomerLink(owner, link.email_key, True)
+            if owner
+            else CustomerLink(new_id(), link.email_key, False)
+        )
+
+
+def pause(attempt: int, sleep: Callable[[float], None]) -> None:
+    """Jittered exponential backoff before another attempt; none before giving up."""
+    if attempt + 1 < MAX_ATTEMPTS:
+        sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
 
 
 @dataclass(frozen=True)
@@ -146,9 +176,13 @@ class OrderService:
     ) -> PlaceResult:
         """Place an order: confirmed with every line reserved, or (``allow_backorder``, for orders
         already sold elsewhere) backordered with nothing reserved when stock is short."""
-        prices = self._prices_for(request)
+        prices = self._prices.prices(skus_needing_catalog_price(request), self._catalog)
         order_id = self._new_id()
-        link = self._link(request) if self._orders.links_customers else None
+        link = (
+            self._customers.link(request.customer.email, self._new_id)
+            if self._orders.links_customers
+            else None
+        )
         backorder: list[Shortage] = []
         for attempt in range(MAX_ATTEMPTS):
             now = self._clock()
@@ -182,48 +216,20 @@ class OrderService:
                 self._prices.store(outcome.prices)
                 prices.update(outcome.prices)
             elif isinstance(outcome, CustomerMoved):
-                link = self._relink(link, outcome.customer_id)
+                link = self._customers.relink(link, outcome.customer_id, self._new_id) if link else None
             elif isinstance(outcome, OutOfStock) and allow_backorder:
                 backorder = outcome.shortages
             elif isinstance(outcome, Contention):
-                self._pause(attempt)
+                pause(attempt, self._sleep)
             else:
                 return outcome
         return Contention()
-
-    def _prices_for(self, request: NewOrder) -> dict[str, Decimal]:
-        prices, missing = self._prices.lookup(skus_needing_catalog_price(request))
-        if missing:  # cold cache only: the happy path of a warm function reads nothing
-            fetched = self._catalog.prices(missing)
-            self._prices.store(fetched)
-            prices.update(fetched)
-        return prices
 
     def _replay(self, replay: Replay) -> Placed:
         original = self._orders.get(replay.order_id, consistent=True)
         if original is None:  # pragma: no cover - the claim and the order commit together
             raise RuntimeError("a claimed key points at a missing order")
         return Placed(original, replayed=True)
-
-    def _pause(self, attempt: int) -> None:
-        if attempt + 1 < MAX_ATTEMPTS:  # no pause before giving up
-            self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
-
-    def _link(self, request: NewOrder) -> CustomerLink:
-        key = email_key(request.customer.email)
-        known = self._customers.lookup(key)
-        return CustomerLink(known, key, True) if known else CustomerLink(self._new_id(), key, False)
-
-    def _relink(self, link: CustomerLink | None, owner: str | None) -> CustomerLink | None:
-        """The email belongs to ``owner`` (created first by another order), or to nobody (erased)."""
-        if link is None:  # pragma: no cover - only a linked order has customer writes to fail
-            return None
-        self._customers.forget(link.email_key)
-        return (
-            CustomerLink(owner, link.email_key, True)
-            if owner
-            else CustomerLink(self._new_id(), link.email_key, False)
-        )
 
     def cancel(self, order_id: str, principal: Principal, reason: str) -> ChangeResult:
         """Cancel an order the caller may see. A retried cancel answers with the cancelled order."""
@@ -302,7 +308,7 @@ class OrderService:
             if blocked is not None:  # a count or movement dated ahead of this clock: move after it
                 not_before = blocked
             else:  # the order moved on since it was read
-                self._pause(attempt)
+                pause(attempt, self._sleep)
         return Contention()
 
     def get(self, order_id: str, principal: Principal) -> Order | None:
