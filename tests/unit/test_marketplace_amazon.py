@@ -12,7 +12,7 @@ import pytest
 
 from shared.marketplaces import amazon
 from shared.models.channels import ChannelOrder
-from shared.models.orders import line_total, order_total
+from tests.support.channels import computed_total
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "amazon"
 D = Decimal
@@ -20,21 +20,6 @@ D = Decimal
 
 def fixture(name: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads((FIXTURES / f"{name}.json").read_text()))
-
-
-def computed_total(order: ChannelOrder) -> Decimal:
-    subtotal = sum(
-        (line_total(line.quantity, line.unit_price) for line in order.lines if line.unit_price is not None),
-        D("0.00"),
-    )
-    discounts = sum((line.discount for line in order.lines), D("0.00")) + order.shipping_discount
-    return order_total(
-        subtotal,
-        discounts + order.order_discount,
-        order.shipping_total,
-        order.tax_total,
-        order.taxes_included,
-    )
 
 
 def lines(order: ChannelOrder) -> list[tuple[Any, ...]]:

@@ -11,8 +11,7 @@ import pytest
 
 from shared.marketplaces import adapter
 from shared.marketplaces.woocommerce import to_order
-from shared.models.channels import ChannelOrder
-from shared.models.orders import order_total
+from tests.support.channels import computed_total
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "woocommerce"
 ORDERS = sorted(p.name for p in FIXTURES.glob("*.json"))
@@ -21,14 +20,6 @@ ORDERS = sorted(p.name for p in FIXTURES.glob("*.json"))
 def load(name: str) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
     return document
-
-
-def computed_total(o: ChannelOrder) -> Decimal:
-    subtotal = sum((line.unit_price * line.quantity for line in o.lines if line.unit_price), Decimal("0.00"))
-    discounts = (
-        sum((line.discount for line in o.lines), Decimal("0.00")) + o.shipping_discount + o.order_discount
-    )
-    return order_total(subtotal, discounts, o.shipping_total, o.tax_total, o.taxes_included)
 
 
 @pytest.mark.parametrize("name", ORDERS)
