@@ -528,10 +528,10 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
     # The api keys table's indexes are reached with a wildcard by its readers only (the authorizer: the
     # index is keys only); the API's Query names the one index.
     api_keys_id = table_ids(synthesized)[spec.API_KEYS.id]
-    authorizer_policy = synthesized.logical_id(
-        synthesized.stack.functions.function(spec.AUTHORIZER).role.node.find_child("DefaultPolicy")
-    )
-    assert {lid for lid, rules in metadata.items() for rule in rules if api_keys_id in rule["id"]} == {
+    authorizer_role = synthesized.stack.functions.function(spec.AUTHORIZER).role
+    assert authorizer_role is not None
+    authorizer_policy = synthesized.logical_id(authorizer_role.node.find_child("DefaultPolicy"))
+    assert {lid for lid, acks in metadata.items() for ack in acks if api_keys_id in ack["id"]} == {
         authorizer_policy
     }
 

@@ -40,7 +40,7 @@ def shopify_hook(
     *,
     body: bytes = SHOPIFY_ORDER,
     secret: str = SECRET,
-    **extra: str,
+    extra: dict[str, str] | None = None,
 ) -> Reply:
     headers = {
         "Content-Type": "application/json",
@@ -49,7 +49,7 @@ def shopify_hook(
         "X-Shopify-Webhook-Id": WEBHOOK_ID,
         "X-Shopify-Shop-Domain": "jsmith.myshopify.com",
         "X-Shopify-API-Version": "2025-10",
-        **extra,
+        **(extra or {}),
     }
     return client.post(f"/hooks/shopify/{channel}", key=None, raw=body, headers=headers)
 
@@ -119,10 +119,12 @@ def test_rotation_keeps_both_secrets_and_the_same_secret_changes_nothing(shop: A
 
     assert shopify_hook(shop, secret=SECRET).status == 200
     assert (
-        shopify_hook(shop, secret="shpss_the_next_secret_0001", **{"X-Shopify-Webhook-Id": "2nd"}).status
+        shopify_hook(shop, secret="shpss_the_next_secret_0001", extra={"X-Shopify-Webhook-Id": "2nd"}).status
         == 200
     )
-    assert shopify_hook(shop, secret="shpss_never_set_000", **{"X-Shopify-Webhook-Id": "3rd"}).status == 401
+    assert (
+        shopify_hook(shop, secret="shpss_never_set_000", extra={"X-Shopify-Webhook-Id": "3rd"}).status == 401
+    )
 
 
 def test_connections_are_staff_only(shop: ApiClient, web: ApiClient) -> None:
@@ -223,7 +225,7 @@ def test_a_signed_shopify_order_lands_on_the_feed_once(
 def test_a_bad_signature_is_401_and_nothing_is_written(shop: ApiClient, aws: Any) -> None:
     for reply in (
         shopify_hook(shop, secret="not-the-secret-000"),
-        shopify_hook(shop, **{"X-Shopify-Hmac-Sha256": ""}),
+        shopify_hook(shop, extra={"X-Shopify-Hmac-Sha256": ""}),
         shopify_hook(shop, "nobody"),
         shopify_hook(shop, "web"),
     ):
