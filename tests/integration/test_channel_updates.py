@@ -239,3 +239,63 @@ def test_the_sample_events_create_then_cancel_and_take_a_shopify_hook_message(
     [shop_order] = staff.get("/orders", query={"channel": "myshop"}).json()["items"]
     assert shop_order["status"] == "CONFIRMED" and shop_order["placed_at"]
     assert feed.dead_letters() == []
+
+
+# --- over the hook route ------------------------------------------------------------------------------
+
+SHOPIFY_SECRET = "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"
+
+
+def shopify_delivery(
+    client: ApiClient, document: dict[str, Any], topic: str, webhook_id: str, **headers: str
+) -> Any:
+    from shared.domain.hooks import sign
+
+    body = json.dumps(document).encode()
+    sent = {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": sign(body, SHOPIFY_SECRET),
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Shop-Domain": "jsmith.myshopify.com",
+        **headers,
+    }
+    return client.post("/hooks/shopify/myshop", key=None, raw=body, headers=sent)
+
+
+def test_a_shopify_webhook_is_verified_applied_once_and_its_cancellation_releases_the_stock(
+    feed: Feed, channels: ApiClient
+) -> None:
+    assert (
+        channels.put("/channels/myshop/connection", {"platform": "shopify", "secret": SHOPIFY_SECRET}).status
+        == 201
+    )
+    created = fixture("shopify", "orders_create")
+
+    forged = shopify_delivery(channels, created, "orders/create", "w-0", **{"X-Shopify-Hmac-Sha256": "AAAA"})
+    assert forged.status == 401
+    assert feed.run() == 0  # nothing was queued
+    assert channels.get("/orders", query={"channel": "myshop"}).json()["items"] == []
+
+    assert shopify_delivery(channels, created, "orders/create", "w-1").status == 200
+    assert shopify_delivery(channels, created, "orders/create", "w-1").json() == {"status": "duplicate"}
+    # Shopify may also send the same order again under another delivery id (orders/updated, same content)
+    assert shopify_delivery(channels, created, "orders/updated", "w-2").status == 200
+    feed.run()
+    order = the_order(channels, "myshop", str(created["id"]))
+    assert order["status"] == "CONFIRMED" and order["total"] == created["total_price"]
+    assert len(channels.get("/orders", query={"channel": "myshop"}).json()["items"]) == 1
+    assert levels(channels, "SKU2006-001") == (10, 1, 9)
+
+    cancelled = copy.deepcopy(created)
+    cancelled.update(
+        cancelled_at="2026-11-24T10:00:00-05:00",
+        cancel_reason="customer",
+        updated_at="2026-11-24T10:00:00-05:00",
+        financial_status="voided",
+    )
+    assert shopify_delivery(channels, cancelled, "orders/cancelled", "w-3").status == 200
+    feed.run()
+    assert the_order(channels, "myshop", str(created["id"]))["status"] == "CANCELLED"
+    assert levels(channels, "SKU2006-001") == (10, 0, 10)
+    assert feed.dead_letters() == []
