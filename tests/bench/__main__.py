@@ -333,6 +333,47 @@ def feed() -> None:
     )
 
 
+# --- the hook routes -----------------------------------------------------------------------------
+
+
+def hooks() -> None:
+    """DynamoDB requests per Shopify webhook: the connection is read once per environment (its secrets
+    are cached), then a delivery is its dedup check and its claim; a resend is the check alone."""
+    from shared.domain.hooks import sign
+    from tests.support.http import ApiClient
+    from tests.support.local_aws import RequestCounter, local_aws
+
+    secret = "shpss_bench_0123456789abcdef"
+    body = Path("tests/fixtures/shopify/orders_create.json").read_bytes()
+
+    def deliver(client: ApiClient, webhook_id: str) -> None:
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Hmac-Sha256": sign(body, secret),
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Webhook-Id": webhook_id,
+        }
+        reply = client.post("/hooks/shopify/bench-shop", key=None, raw=body, headers=headers)
+        assert reply.status == 200, reply.json()
+
+    with local_aws(), quiet():
+        staff = ApiClient("dev-staff-key")
+        assert (
+            staff.put("/channels/bench-shop/connection", {"platform": "shopify", "secret": secret}).status
+            == 201
+        )
+        counter = RequestCounter()
+        runs = []
+        for webhook_id in ("bench-1", "bench-2", "bench-2"):
+            counter.reset()
+            deliver(staff, webhook_id)
+            runs.append(list(counter.calls))
+    cold, warm, resend = runs
+    line("dynamodb requests per hook request (cold environment)", str(len(cold)), ", ".join(cold))
+    line("dynamodb requests per hook request (warm)", str(len(warm)), ", ".join(warm))
+    line("dynamodb requests per hook request (resent)", str(len(resend)), ", ".join(resend) or "none")
+
+
 # --- the warehouse stock feed -------------------------------------------------------------------
 
 
@@ -397,6 +438,7 @@ def main() -> int:
     print("OMS benchmark (make bench)")
     requests_per_order()
     feed()
+    hooks()
     stock_feed()
     init_time()
     handler_time()
