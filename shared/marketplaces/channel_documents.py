@@ -1,9 +1,8 @@
-"""Reading platform documents into the canonical ``ChannelOrder`` (``shared.models.channels``).
+"""The small readers the Shopify and WooCommerce adapters share (ids, times, amounts, free text).
 
-The Shopify and WooCommerce adapters build a body and validate it here, so that every error names
-the platform's own field (``line_items[2].sku``), never a value: values are personal data.
-``documents.validate_order`` does the same for the older ``NewOrder`` body; this module is its
-``ChannelOrder`` counterpart, plus the small readers both adapters share (ids, times, amounts).
+Their bodies are validated by ``shared.marketplaces.documents`` (``validate_channel_order``,
+``validate_refund_notice``), so every error names the platform's own field
+(``line_items[2].sku``), never a value: values are personal data.
 """
 
 from __future__ import annotations
@@ -11,50 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from shared.domain.orders import iso
-from shared.marketplaces.documents import Loc, path
 from shared.marketplaces.money import CENT, parse_amount
-from shared.models.channels import ChannelOrder, RefundNotice
 
 ZERO = Decimal("0.00")
-M = TypeVar("M", bound=BaseModel)
-
-
-def validate_channel_order(body: Mapping[str, Any], fields: Mapping[str, str]) -> ChannelOrder:
-    """``ChannelOrder`` from a body, or ``ValueError`` naming each bad field in the platform's terms."""
-    return _validate(ChannelOrder, body, fields)
-
-
-def validate_refund_notice(body: Mapping[str, Any], fields: Mapping[str, str]) -> RefundNotice:
-    return _validate(RefundNotice, body, fields)
-
-
-def _validate(model: type[M], body: Mapping[str, Any], fields: Mapping[str, str]) -> M:
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        problems = [_problem(error, fields) for error in exc.errors(include_input=False, include_url=False)]
-        raise ValueError("; ".join(dict.fromkeys(problems))) from None  # no chained input values
-
-
-def _problem(error: Any, fields: Mapping[str, str]) -> str:
-    loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":  # the name came from the sender: do not repeat it
-        return f"{_field(loc[:-1], fields) if loc[:-1] else 'order'}: has an unknown field"
-    return f"{_field(loc, fields)}: {error['msg']}"
-
-
-def _field(loc: Loc, fields: Mapping[str, str]) -> str:
-    """The platform field of a canonical path: its own entry, else its nearest mapped parent's."""
-    for end in range(len(loc), 0, -1):
-        mapped = fields.get(path(loc[:end]))
-        if mapped:
-            return mapped
-    return path(loc) or "order"
 
 
 # --- readers -----------------------------------------------------------------------------------

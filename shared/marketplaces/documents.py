@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from shared.models.channels import ChannelOrder
+from shared.models.channels import ChannelOrder, RefundNotice
 from shared.models.orders import NewOrder
 
 Loc = tuple[int | str, ...]
@@ -38,11 +38,16 @@ def validate_channel_order(body: Mapping[str, Any], fields: Mapping[str, str] | 
     return _validate(ChannelOrder, body, fields)
 
 
+def validate_refund_notice(body: Mapping[str, Any], fields: Mapping[str, str] | None = None) -> RefundNotice:
+    """``RefundNotice`` from a canonical body, naming the platform's fields as ``validate_order`` does."""
+    return _validate(RefundNotice, body, fields)
+
+
 def _validate(model: type[M], body: Mapping[str, Any], fields: Mapping[str, str] | None) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = [_problem(e, fields or {}) for e in exc.errors()]
+        problems = [_problem(e, fields or {}) for e in exc.errors(include_input=False, include_url=False)]
         raise ValueError("; ".join(dict.fromkeys(problems))) from None  # no chained input values
 
 
@@ -62,6 +67,7 @@ def placeholder_email(marketplace: str, order_id: str) -> str:
 
 
 def _field(loc: Loc, fields: Mapping[str, str]) -> str:
+    """The platform field of a canonical path: its own entry, else its nearest mapped parent's."""
     for end in range(len(loc), 0, -1):
         mapped = fields.get(path(loc[:end]))
         if mapped:

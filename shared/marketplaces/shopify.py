@@ -40,8 +40,6 @@ from shared.marketplaces.channel_documents import (
     money_text,
     optional_identifier,
     utc_time,
-    validate_channel_order,
-    validate_refund_notice,
 )
 from shared.marketplaces.documents import (
     as_object,
@@ -51,6 +49,8 @@ from shared.marketplaces.documents import (
     first_text,
     placeholder_email,
     text,
+    validate_channel_order,
+    validate_refund_notice,
     whole_number,
 )
 from shared.marketplaces.money import parse_amount, parse_currency

@@ -41,7 +41,6 @@ from shared.marketplaces.channel_documents import (
     optional_identifier,
     signed_amount,
     utc_time,
-    validate_channel_order,
 )
 from shared.marketplaces.documents import (
     as_object,
@@ -50,6 +49,7 @@ from shared.marketplaces.documents import (
     compact,
     placeholder_email,
     text,
+    validate_channel_order,
     whole_number,
 )
 from shared.marketplaces.money import parse_amount, parse_currency, split_line
