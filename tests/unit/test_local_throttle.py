@@ -138,3 +138,26 @@ def test_the_gateway_throttles_per_channel_from_the_authorizer_context() -> None
 
     assert [call(web), call(web), call(pos), call(staff), call(staff)] == [200, 429, 200, 200, 429]
     assert seen == ["web", "web", "pos", None, None]  # staff's "" channel is staff's own budget
+
+
+# --- the plans in the spec ----------------------------------------------------------------------
+
+
+def test_each_channel_is_on_the_channels_plan_unless_named_and_staff_on_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert spec.usage_plan("web") is spec.CHANNELS_PLAN
+    assert spec.usage_plan(None) is spec.STAFF_PLAN
+    bulk = UsagePlan(id="Bulk", throttle=Throttle(rate_limit=80, burst_limit=160), quota_per_day=1_000_000)
+    monkeypatch.setitem(spec.CHANNEL_PLANS, "amazon-eu", bulk)
+
+    assert spec.usage_plan("amazon-eu") is bulk
+    assert spec.usage_plan("web") is spec.CHANNELS_PLAN
+    assert ChannelLimits().plan("amazon-eu") == bulk  # the local gateway follows the same override
+
+
+def test_every_named_plan_is_deployed_and_plan_ids_are_unique() -> None:
+    assert all(plan in spec.USAGE_PLANS for plan in spec.CHANNEL_PLANS.values())
+    assert len({plan.id for plan in spec.USAGE_PLANS}) == len(spec.USAGE_PLANS)
+    assert len({plan.output for plan in spec.USAGE_PLANS}) == len(spec.USAGE_PLANS)
+    assert spec.CHANNELS_PLAN.output == "ChannelsUsagePlanId"
