@@ -787,6 +787,10 @@ GATEWAY_PROBLEMS: dict[str, GatewayProblem] = {
     ),
     "THROTTLED": _THROTTLED,
     "QUOTA_EXCEEDED": _THROTTLED,
+    # The authorizer named no API Gateway key of a usage plan: a key made before the plans existed.
+    "INVALID_API_KEY": GatewayProblem(
+        403, "forbidden", "Forbidden", "This API key has no usage plan. Ask for a new key."
+    ),
     "WAF_FILTERED": GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
     "BAD_REQUEST_PARAMETERS": _BAD_REQUEST,
     "BAD_REQUEST_BODY": _BAD_REQUEST,

@@ -100,3 +100,16 @@ def test_a_throttled_caller_is_told_when_to_retry(synthesized: Synthesized) -> N
     assert json.loads(throttled["ResponseTemplates"]["application/json"]) == json.loads(
         spec.GATEWAY_PROBLEMS["THROTTLED"].body()
     )
+
+
+def test_a_key_without_an_api_gateway_key_is_told_to_get_a_new_one(synthesized: Synthesized) -> None:
+    # Not DEFAULT_4XX's 400: the request is fine, the key predates the usage plans.
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synthesized.of_type("AWS::ApiGateway::GatewayResponse").values()
+    }
+    invalid = responses["INVALID_API_KEY"]
+    assert invalid["StatusCode"] == "403"
+    assert json.loads(invalid["ResponseTemplates"]["application/json"])["detail"] == (
+        "This API key has no usage plan. Ask for a new key."
+    )
