@@ -69,7 +69,12 @@ class ApiGatewayKeys:
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     """The stack's outputs, by name."""
-    [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    from botocore.exceptions import ClientError
+
+    try:
+        [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as exc:  # no such stack, in this account and region
+        raise ValueError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from exc
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 

@@ -232,3 +232,13 @@ def test_the_cli_says_when_the_stack_has_no_plan_outputs(
     assert out == "" and f"the stack has no output {CHANNELS_PLAN.output}" in err
     assert api_gateway_keys(apigateway) == {}
     assert all(k.get("channel") != "amazon-eu" for k in ApiKeyStore(aws, API_KEYS.local_name).list())
+
+
+def test_the_cli_says_when_there_is_no_such_stack(
+    aws: Any, apigateway: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(aws_args("--stack", "Nowhere", "create", "--role", "staff")) == 1
+
+    out, err = capsys.readouterr()
+    assert out == "" and "stack Nowhere" in err
+    assert api_gateway_keys(apigateway) == {}
