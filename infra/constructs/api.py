@@ -223,6 +223,7 @@ class Api(Construct):
         acknowledge(
             self.rest_api.deployment_stage.node.find_child("Resource"),
             "AwsSolutions-APIG3",
-            "No WAF web ACL in this stack: the API is throttled per stage and authenticated by API key; "
-            "whether to pay for AWS WAF (and which rules) is the merchant's decision per deployment.",
+            "No WAF web ACL in this stack: the API is throttled per stage and per channel (usage plans) and "
+            "authenticated by API key; whether to pay for AWS WAF (and which rules) is the merchant's "
+            "decision per deployment.",
         )
