@@ -5,8 +5,15 @@ Against the local stack (default: the endpoint `make run` starts):
     python -m infra.keys list
     python -m infra.keys revoke 1a2b3c4d5e6f
 Against AWS: add ``--endpoint aws --table <ApiKeysTableName output> --connections-table <ConnectionsTableName
-output>``. A channel key claims its channel in the connections table, in the key's own transaction: a
-channel connected to a Shopify or WooCommerce store (PUT /channels/{channel}/connection) gets no key.
+output>`` (and ``--stack`` if the stack is not named OmsStack). A channel key claims its channel in the
+connections table, in the key's own transaction: a channel connected to a Shopify or WooCommerce store
+(PUT /channels/{channel}/connection) gets no key.
+
+In AWS the channel's first key also makes the channel's API Gateway API key, on the channel's usage plan
+(``infra/spec.py``; the plans' ids are the stack's ``{plan}UsagePlanId`` outputs, read with CloudFormation
+DescribeStacks): the authorizer names it so that API Gateway applies the channel's limits. The channel's
+other keys share it; revoking the channel's last key removes it. Staff keys share the "staff" one. The
+local stack has no API Gateway: its gateway applies the same limits itself.
 
 The key itself is printed once, at creation; only its SHA-256 hash is stored.
 """
@@ -14,23 +21,78 @@ The key itself is printed once, at creation; only its SHA-256 hash is stored.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
-from infra.spec import API_KEYS, CONNECTIONS
-from shared.dal.api_keys import ApiKeyStore, ChannelInUse, new_key
-from shared.domain.auth import check_channel
+from infra.spec import API_KEYS, CONNECTIONS, usage_plan
+from shared.dal.api_keys import ApiKeyStore, ChannelInUse, UsageKey, new_key
+from shared.domain.auth import STAFF_CHANNEL, check_channel
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+
+class ApiGatewayKeys:
+    """``UsageKeys`` in AWS: API Gateway API keys on the stack's usage plans. ``plan_ids`` maps each plan's
+    output name (``UsagePlan.output``) to its id; it is read only when a key is made."""
+
+    def __init__(self, apigateway: Any, plan_ids: Callable[[], Mapping[str, str]]) -> None:
+        self._apigateway = apigateway
+        self._plan_ids = plan_ids
+
+    def create(self, channel: str | None) -> UsageKey:
+        plan = usage_plan(channel)
+        plan_id = self._plan_ids().get(plan.output)
+        if plan_id is None:
+            raise ValueError(f"the stack has no output {plan.output}: deploy the stack first")
+        name = channel or STAFF_CHANNEL
+        created = self._apigateway.create_api_key(
+            name=f"oms-{name}", description=f"OMS: the {name} channel's limits ({plan.id} plan)", enabled=True
+        )
+        try:
+            self._apigateway.create_usage_plan_key(
+                usagePlanId=plan_id, keyId=created["id"], keyType="API_KEY"
+            )
+        except Exception:
+            self.delete(created["id"])
+            raise
+        return UsageKey(id=created["id"], value=created["value"])
+
+    def delete(self, usage_key_id: str) -> None:
+        with contextlib.suppress(self._apigateway.exceptions.NotFoundException):  # already gone
+            self._apigateway.delete_api_key(apiKey=usage_key_id)
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    """The stack's outputs, by name."""
+    from botocore.exceptions import ClientError
+
+    try:
+        [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as exc:  # no such stack, in this account and region
+        raise ValueError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from exc
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def _stack_name(args: argparse.Namespace) -> str:
+    if args.stack:
+        return str(args.stack)
+    from infra.app import STACK_NAME  # the CDK app's: imported only when it is needed
+
+    return STACK_NAME
 
 
 def _store(args: argparse.Namespace) -> ApiKeyStore:
     import boto3
 
     if args.endpoint == "aws":
-        return ApiKeyStore(boto3.client("dynamodb"), args.table, args.connections_table)
+        outputs = cache(lambda: stack_outputs(boto3.client("cloudformation"), _stack_name(args)))
+        usage_keys = ApiGatewayKeys(boto3.client("apigateway"), outputs)
+        return ApiKeyStore(boto3.client("dynamodb"), args.table, args.connections_table, usage_keys)
     local = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
     return ApiKeyStore(
         boto3.client("dynamodb", endpoint_url=args.endpoint, **local), args.table, args.connections_table
@@ -49,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         "--connections-table",
         default=os.environ.get(CONNECTIONS.env_var, CONNECTIONS.local_name),
         help="where channel keys claim their channel (the ConnectionsTableName output on AWS)",
+    )
+    parser.add_argument(
+        "--stack", help="with --endpoint aws: the stack whose usage plans the keys go on (default OmsStack)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")
@@ -74,12 +139,19 @@ def main(argv: list[str] | None = None) -> int:
         except ChannelInUse as exc:
             print(f"{exc}: pick another channel", file=sys.stderr)
             return 1
+        except ValueError as exc:  # the stack has no usage plans (not deployed, another --stack)
+            print(str(exc), file=sys.stderr)
+            return 1
         _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel})
         print("Store the key now: it cannot be shown again.", file=sys.stderr)
     elif args.command == "list":
         _print(_store(args).list())
     else:
-        deleted = _store(args).revoke(args.key_id)
+        try:
+            deleted = _store(args).revoke(args.key_id)
+        except ValueError as exc:  # an API Gateway key to remove, and no API Gateway here
+            print(str(exc), file=sys.stderr)
+            return 1
         if not deleted:
             print(f"no key with key_id {args.key_id}", file=sys.stderr)
             return 1

@@ -204,12 +204,34 @@ class UsesBucket:
 
 @dataclass(frozen=True)
 class Throttle:
-    """API Gateway method-level throttling: requests per second (steady) and the burst above it. The
-    stage's own limits (infra/constructs/api.py) still cap the whole API. The local gateway does not
-    throttle."""
+    """Requests per second (steady) and the burst above it. On a route: API Gateway method-level
+    throttling, under the stage's own limits (infra/constructs/api.py); the local gateway does not apply a
+    route's. On a usage plan: the limits of each caller on the plan, which both runtimes apply."""
 
     rate_limit: int
     burst_limit: int
+
+
+@dataclass(frozen=True)
+class UsagePlan:
+    """Per-caller limits: an API Gateway usage plan on the stage. A usage plan's throttle and quota apply
+    to each API Gateway API key on it, not to the plan as a whole: every channel on the plan gets its own
+    ``throttle`` (and ``quota_per_day``, if any), and one channel over its limit gets 429 while the others
+    go on. The authorizer names the caller's API Gateway key (``usageIdentifierKey``); each channel has one,
+    shared by the channel's API keys (``infra.keys`` makes it with the channel's first key and removes it
+    with the last), so the limits are per channel whatever the number of keys. The local gateway applies
+    the same limits per channel (infra/local/throttle.py)."""
+
+    id: str  # CDK construct id; the stack output ``{id}UsagePlanId`` carries the plan's id to infra.keys
+    throttle: Throttle
+    # Requests per UTC day per channel; None: no quota. A quota refuses a channel's orders until midnight:
+    # set one only for a channel whose volume is known.
+    quota_per_day: int | None = None
+
+    @property
+    def output(self) -> str:
+        """The stack output that holds this plan's id."""
+        return f"{self.id}UsagePlanId"
 
 
 @dataclass(frozen=True)
@@ -708,6 +730,29 @@ FUNCTIONS: tuple[Function, ...] = (
 )
 
 
+# --- per-channel limits (usage plans) ------------------------------------------------------
+
+# Every channel's own limits, unless CHANNEL_PLANS names another plan for it: half the stage's
+# (infra/constructs/api.py), so no one channel can use up the API. No quota: a busy day is no reason to
+# refuse a channel's orders.
+CHANNELS_PLAN = UsagePlan(id="Channels", throttle=Throttle(rate_limit=50, burst_limit=100))
+# Staff keys (consoles, imports, scripts) share one budget of their own, the "staff" channel's: a runaway
+# script is capped like a channel, and a busy channel never slows staff down. Staff keys need a plan:
+# every authorized method requires an API Gateway key, which only a plan's key satisfies.
+STAFF_PLAN = UsagePlan(id="Staff", throttle=Throttle(rate_limit=50, burst_limit=100))
+USAGE_PLANS: tuple[UsagePlan, ...] = (CHANNELS_PLAN, STAFF_PLAN)
+# A channel with limits of its own: add a plan to USAGE_PLANS and name it here ({"pos": POS_PLAN}). Its
+# keys made after the next deploy go on that plan.
+CHANNEL_PLANS: dict[str, UsagePlan] = {}
+
+
+def usage_plan(channel: str | None) -> UsagePlan:
+    """The plan of a channel's keys (``None``: staff keys)."""
+    if channel is None:
+        return STAFF_PLAN
+    return CHANNEL_PLANS.get(channel, CHANNELS_PLAN)
+
+
 # --- what the gateway itself answers ----------------------------------------------------------
 
 _BAD_REQUEST = GatewayProblem(400, "bad-request", "Bad Request", "The request is not valid.")
@@ -742,6 +787,10 @@ GATEWAY_PROBLEMS: dict[str, GatewayProblem] = {
     ),
     "THROTTLED": _THROTTLED,
     "QUOTA_EXCEEDED": _THROTTLED,
+    # The authorizer named no API Gateway key of a usage plan: a key made before the plans existed.
+    "INVALID_API_KEY": GatewayProblem(
+        403, "forbidden", "Forbidden", "This API key has no usage plan. Ask for a new key."
+    ),
     "WAF_FILTERED": GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
     "BAD_REQUEST_PARAMETERS": _BAD_REQUEST,
     "BAD_REQUEST_BODY": _BAD_REQUEST,
@@ -758,7 +807,7 @@ GATEWAY_PROBLEMS: dict[str, GatewayProblem] = {
 }
 
 # What the local gateway meets: no key or an unknown one, a Deny, no such route, a body over
-# API Gateway's limit, an authorizer that failed, a function that failed.
+# API Gateway's limit, a channel over its limits, an authorizer that failed, a function that failed.
 LOCAL_GATEWAY_PROBLEMS = {
     problem.status: problem
     for problem in (
@@ -768,6 +817,7 @@ LOCAL_GATEWAY_PROBLEMS = {
             "ACCESS_DENIED",
             "MISSING_AUTHENTICATION_TOKEN",
             "REQUEST_TOO_LARGE",
+            "THROTTLED",
             "AUTHORIZER_FAILURE",
             "DEFAULT_5XX",
         )

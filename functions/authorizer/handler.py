@@ -3,6 +3,10 @@
 It authenticates only: an unknown key is a 401; a known key is allowed on every route, with its
 role and channel passed to the API function, which decides what that role may do (403) and which
 orders it may see. That keeps API Gateway's cached policy correct for every route of the API.
+
+In AWS it also names the caller's API Gateway key (``usageIdentifierKey``, stored on the key's item: the
+one GetItem is all it reads), so that API Gateway applies the limits of the channel's usage plan. The
+value stays out of the logs.
 """
 
 from __future__ import annotations
@@ -42,11 +46,12 @@ class Unauthorized(Exception):
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     headers = {name.lower(): value for name, value in (event.headers or {}).items()}
     api_key = headers.get("x-api-key")
-    caller = key_store().lookup(api_key) if api_key else None
-    if caller is None:
+    found = key_store().caller(api_key) if api_key else None
+    if found is None:
         logger.info("rejected: missing or unknown API key")
         raise Unauthorized()
 
+    caller = found.principal
     arn = event.parsed_arn
     policy = APIGatewayAuthorizerResponse(
         principal_id=caller.key_id,
@@ -55,6 +60,7 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
         api_id=arn.api_id,
         stage=arn.stage,
         context={"role": caller.role, "channel": caller.channel or "", "key_id": caller.key_id},
+        usage_identifier_key=found.usage_key,  # None on the local stack: its gateway throttles itself
     )
     policy.allow_all_routes()
     logger.info("authorized", key_id=caller.key_id, role=caller.role, channel=caller.channel)

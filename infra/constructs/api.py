@@ -1,10 +1,11 @@
-"""The REST API: routes from ``spec.FUNCTIONS``, the X-Api-Key authorizer, the stage, problem JSON."""
+"""The REST API: routes from ``spec.FUNCTIONS``, the X-Api-Key authorizer, the stage, the per-channel usage
+plans, problem JSON."""
 
 from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -17,6 +18,8 @@ from infra.nag import acknowledge
 STAGE_NAME = "prod"
 THROTTLE_RATE = 100  # requests per second, steady state, for the whole stage
 THROTTLE_BURST = 200
+# API Gateway sends no Retry-After of its own; a throttled channel gets a token back within a second.
+THROTTLED_RETRY_AFTER_S = 1
 AUTHORIZER_CACHE_TTL = Duration.seconds(60)
 API_KEY_HEADER = "X-Api-Key"
 PROBLEM_JSON = "application/problem+json"
@@ -82,6 +85,9 @@ class Api(Construct):
             "RestApi",
             description="OMS: one hub for every order, whatever the channel",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The usage plan's API key comes from the authorizer (usageIdentifierKey), never from a header:
+            # callers send only their X-Api-Key, and API Gateway applies their channel's plan.
+            api_key_source_type=apigw.ApiKeySourceType.AUTHORIZER,
             # Access and execution logs need the account-level CloudWatch role of API Gateway.
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
@@ -110,13 +116,17 @@ class Api(Construct):
         for fn in spec.FUNCTIONS:
             if fn.routes:
                 self._add_routes(fn, functions.function(fn))
+        self.usage_plans = {plan.id: self._add_usage_plan(plan) for plan in spec.USAGE_PLANS}
         for type_name, problem in spec.GATEWAY_PROBLEMS.items():
             response_type = apigw.ResponseType.of(type_name)
+            headers = {"Content-Type": f"'{PROBLEM_JSON}'"}
+            if type_name == "THROTTLED":
+                headers["Retry-After"] = f"'{THROTTLED_RETRY_AFTER_S}'"
             self.rest_api.add_gateway_response(
                 f"Problem{type_name}",
                 type=response_type,
                 status_code=str(problem.status),
-                response_headers={"Content-Type": f"'{PROBLEM_JSON}'"},
+                response_headers=headers,
                 # API Gateway fills in $context.requestId; the body is otherwise the local gateway's.
                 templates={"application/json": problem.body(request_id="$context.requestId")},
             )
@@ -125,6 +135,31 @@ class Api(Construct):
     @property
     def url(self) -> str:
         return self.rest_api.url
+
+    def _add_usage_plan(self, plan: spec.UsagePlan) -> apigw.UsagePlan:
+        """One plan per set of limits, on the stage. Its throttle and quota apply to each API key on it
+        (one per channel, made by ``infra.keys``), so every channel on the plan has the limits to itself."""
+        usage_plan = self.rest_api.add_usage_plan(
+            f"{plan.id}UsagePlan",
+            description=f"OMS: each channel's own limits ({plan.id})",
+            throttle=apigw.ThrottleSettings(
+                rate_limit=plan.throttle.rate_limit, burst_limit=plan.throttle.burst_limit
+            ),
+            quota=(
+                apigw.QuotaSettings(limit=plan.quota_per_day, period=apigw.Period.DAY)
+                if plan.quota_per_day is not None
+                else None
+            ),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
+        )
+        # Stack-level, named as infra.keys reads it: the plan a channel's API Gateway key goes on.
+        CfnOutput(
+            Stack.of(self),
+            plan.output,
+            value=usage_plan.usage_plan_id,
+            description=f"Id of the {plan.id} usage plan (python -m infra.keys --endpoint aws reads it)",
+        )
+        return usage_plan
 
     def _add_routes(self, fn: spec.Function, handler: lambda_.IFunction) -> None:
         # One integration per function; no test-invoke permissions (console "Test" only).
@@ -135,6 +170,9 @@ class Api(Construct):
                 route.method,
                 integration,
                 authorizer=self.authorizer if route.authorized else None,
+                # The caller's channel's usage plan applies: the authorizer names its API Gateway key.
+                # The routes without the authorizer (/health, the webhooks) have none to name.
+                api_key_required=route.authorized,
                 authorization_type=(
                     apigw.AuthorizationType.CUSTOM if route.authorized else apigw.AuthorizationType.NONE
                 ),
@@ -185,6 +223,7 @@ class Api(Construct):
         acknowledge(
             self.rest_api.deployment_stage.node.find_child("Resource"),
             "AwsSolutions-APIG3",
-            "No WAF web ACL in this stack: the API is throttled per stage and authenticated by API key; "
-            "whether to pay for AWS WAF (and which rules) is the merchant's decision per deployment.",
+            "No WAF web ACL in this stack: the API is throttled per stage and per channel (usage plans) and "
+            "authenticated by API key; whether to pay for AWS WAF (and which rules) is the merchant's "
+            "decision per deployment.",
         )

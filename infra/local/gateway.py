@@ -7,13 +7,18 @@ problem JSON the CDK stack configures as gateway responses.
 The body reaches the function as API Gateway (REST, no binary media types) passes it: a UTF-8 body as
 text, ``isBase64Encoded`` false, so the function gets back the exact bytes that were sent (the webhook
 routes verify signatures on them); bytes that are not UTF-8 are passed base64-encoded. Routes without an
-authorizer (``authorized=False``: /health, the webhooks) skip it. A route's ``throttle`` is API Gateway's
-alone: this gateway does not throttle.
+authorizer (``authorized=False``: /health, the webhooks) skip it.
+
+Authorized requests are limited per channel (staff keys: the "staff" channel) with the limits of the
+channel's usage plan in ``infra/spec.py``, as API Gateway applies them: over them, 429 with API Gateway's
+THROTTLED body and a ``Retry-After`` (``infra/local/throttle.py``). A route's own ``throttle`` is API
+Gateway's alone: this gateway does not apply it.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import re
 import time
 import uuid
@@ -23,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from infra.local.throttle import ChannelLimits
 from infra.local.workers import FunctionPool, InvocationError
 from infra.spec import LOCAL_GATEWAY_PROBLEMS, Function, Route
 
@@ -45,10 +51,16 @@ class CompiledRoute:
 
 class Gateway:
     def __init__(
-        self, pools: Mapping[str, FunctionPool], functions: tuple[Function, ...], authorizer: str
+        self,
+        pools: Mapping[str, FunctionPool],
+        functions: tuple[Function, ...],
+        authorizer: str,
+        limits: ChannelLimits | None = None,
     ) -> None:
         self._pools = pools
         self._authorizer = authorizer
+        # The plans' limits, or the ones $OMS_LOCAL_THROTTLE_RATE/_BURST set.
+        self._limits = limits or ChannelLimits.from_env(os.environ)
         self._routes = [CompiledRoute.compile(r, fn) for fn in functions for r in fn.routes]
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
@@ -80,6 +92,11 @@ class Gateway:
             authorized = self._authorize(event)
             if isinstance(authorized, int):
                 return _problem(authorized)
+            # After the authorizer, before the function, as API Gateway applies a usage plan.
+            retry_after = self._limits.check(authorized.get("channel") or None)
+            if retry_after is not None:
+                status, problem_headers, problem = _problem(429)
+                return status, {**problem_headers, "Retry-After": str(retry_after)}, problem
             event["requestContext"]["authorizer"] = authorized
         try:
             result = self._pools[compiled.function.name].invoke(event)

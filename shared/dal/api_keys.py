@@ -3,6 +3,14 @@
 A channel key claims its channel in the connections table (``shared.dal.connections``) in the same
 transaction as the key: a channel that a platform connection holds gets no key, and one that has keys
 gets no connection.
+
+In AWS every key also names the API Gateway API key of its channel (staff keys: of the "staff" channel)
+on the channel's usage plan: ``usage_key`` on the key's item is what the authorizer returns as
+``usageIdentifierKey``, from its one GetItem, so that API Gateway applies the channel's limits. The
+channel's first key makes that API Gateway key (``UsageKeys``), the others share it, and it goes with the
+channel's last key. It is no credential by itself (API Gateway takes it only from the authorizer), but it
+stays out of logs and listings. On the local stack there is no API Gateway: no ``UsageKeys``, no
+``usage_key``, and the local gateway applies the limits itself.
 """
 
 from __future__ import annotations
@@ -10,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -42,18 +51,59 @@ class ChannelInUse(ValueError):
         super().__init__(f"channel {channel!r} belongs to a platform connection")
 
 
+@dataclass(frozen=True)
+class UsageKey:
+    """An API Gateway API key on a usage plan: ``value`` is what the authorizer names the caller by."""
+
+    id: str
+    value: str = field(repr=False)  # never in a log line or a traceback's locals
+
+
+class UsageKeys(Protocol):
+    """Where channels' API Gateway keys are made and removed (only the operator's CLI has one)."""
+
+    def create(self, channel: str | None) -> UsageKey:
+        """A new API Gateway key on the usage plan of ``channel`` (None: staff)."""
+        ...
+
+    def delete(self, usage_key_id: str) -> None:
+        """Remove the key (and so its place on its plan); one already gone is no error."""
+        ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the authorizer needs of a key: who calls, and the API Gateway key to name (None locally)."""
+
+    principal: Principal
+    usage_key: str | None = field(default=None, repr=False)
+
+
 class ApiKeyStore:
-    def __init__(self, client: Any, table_name: str, connections_table: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        connections_table: str | None = None,
+        usage_keys: UsageKeys | None = None,
+    ) -> None:
         self._db = client
         self._table = table_name
         self._connections = connections_table  # where channel keys claim their channel
+        self._usage_keys = usage_keys  # API Gateway's keys (AWS only)
 
-    def lookup(self, api_key: str) -> Principal | None:
+    def caller(self, api_key: str) -> Caller | None:
+        """The key's caller, from one GetItem; None for an unknown or revoked key."""
         digest = hash_key(api_key)
         item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
         if not item or item.get("revoked"):
             return None
-        return Principal(role=item["role"], channel=item.get("channel"), key_id=key_id(digest))
+        principal = Principal(role=item["role"], channel=item.get("channel"), key_id=key_id(digest))
+        return Caller(principal, item.get("usage_key"))
+
+    def lookup(self, api_key: str) -> Principal | None:
+        caller = self.caller(api_key)
+        return caller.principal if caller else None
 
     def put(self, api_key: str, role: Role, channel: str | None, name: str) -> str:
         if (role == "channel") != (channel is not None):
@@ -62,6 +112,7 @@ class ApiKeyStore:
             check_channel(channel)
         digest = hash_key(api_key)
         now = datetime.now(UTC).isoformat()
+        usage_key, made = self._usage_key_for(channel)
         item = to_item(
             {
                 "pk": digest,
@@ -70,11 +121,34 @@ class ApiKeyStore:
                 "channel": channel,
                 "name": name,
                 "created_at": now,
+                "usage_key_id": usage_key.id if usage_key else None,
+                "usage_key": usage_key.value if usage_key else None,
             }
         )
+        try:
+            self._write(item, channel, now)
+        except BaseException:
+            # The key was not stored: neither is the API Gateway key made for it.
+            if made and usage_key is not None and self._usage_keys is not None:
+                self._usage_keys.delete(usage_key.id)
+            raise
+        return key_id(digest)
+
+    def _usage_key_for(self, channel: str | None) -> tuple[UsageKey | None, bool]:
+        """The channel's API Gateway key, and whether it was just made: the one its other keys have, or
+        a new one. None without ``UsageKeys`` (the local stack)."""
+        if self._usage_keys is None:
+            return None, False
+        for item in self._scan():
+            shared = item.get("channel") == channel and not item.get("revoked")
+            if shared and item.get("usage_key_id") and item.get("usage_key"):
+                return UsageKey(item["usage_key_id"], item["usage_key"]), False
+        return self._usage_keys.create(channel), True
+
+    def _write(self, item: dict[str, Any], channel: str | None, now: str) -> None:
         if channel is None:
             self._db.put_item(TableName=self._table, Item=item)
-            return key_id(digest)
+            return
         if self._connections is None:
             raise ValueError("a channel key claims its channel: pass the connections table")
         try:
@@ -90,17 +164,26 @@ class ApiKeyStore:
             if error_code(exc) == "TransactionCanceledException" and claim_refused:
                 raise ChannelInUse(channel) from exc
             raise
-        return key_id(digest)
 
     def list(self) -> list[dict[str, Any]]:
-        """Every key's public fields (never the hash)."""
-        return [{k: v for k, v in item.items() if k != "pk"} for item in self._scan()]
+        """Every key's public fields (never the hash, nor its API Gateway key's value)."""
+        return [{k: v for k, v in item.items() if k not in ("pk", "usage_key")} for item in self._scan()]
 
     def revoke(self, key_id_to_revoke: str) -> int:
-        """Delete the keys with this key_id. Returns how many were deleted."""
-        doomed = [item["pk"] for item in self._scan() if item.get("key_id") == key_id_to_revoke]
-        for digest in doomed:
-            self._db.delete_item(TableName=self._table, Key={"pk": {"S": digest}})
+        """Delete the keys with this key_id, and the API Gateway key of their channel when no other key
+        has it. Returns how many were deleted."""
+        items = list(self._scan())
+        doomed = [item for item in items if item.get("key_id") == key_id_to_revoke]
+        kept = {item.get("usage_key_id") for item in items if item not in doomed and not item.get("revoked")}
+        orphaned = {str(item["usage_key_id"]) for item in doomed if item.get("usage_key_id")} - kept
+        usage_keys = self._usage_keys
+        if orphaned and usage_keys is None:
+            raise ValueError("the key's channel has an API Gateway key: revoke it with --endpoint aws")
+        for item in doomed:
+            self._db.delete_item(TableName=self._table, Key={"pk": {"S": item["pk"]}})
+        for usage_key_id in sorted(orphaned):
+            if usage_keys is not None:
+                usage_keys.delete(usage_key_id)
         return len(doomed)
 
     def _scan(self) -> Iterator[dict[str, Any]]:

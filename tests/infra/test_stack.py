@@ -429,8 +429,10 @@ def test_gateway_response_is_problem_json(
     synthesized: Synthesized, response_type: str, status: int | None
 ) -> None:
     response = gateway_responses(synthesized)[response_type]
+    retry_after = {"gatewayresponse.header.Retry-After": "'1'"} if response_type == "THROTTLED" else {}
     assert response["ResponseParameters"] == {
-        "gatewayresponse.header.Content-Type": "'application/problem+json'"
+        "gatewayresponse.header.Content-Type": "'application/problem+json'",
+        **retry_after,
     }
     body = json.loads(response["ResponseTemplates"]["application/json"])
     assert body["type"].startswith("urn:oms:problem:")
@@ -468,8 +470,9 @@ def test_outputs(synthesized: Synthesized) -> None:
     queue_urls = {f"{q.id}QueueUrl" for q in spec.QUEUES}
     buses = {f"{b.id}{what}" for b in spec.BUSES for what in ("BusName", "LogGroupName")}
     buckets = {f"{b.id}BucketName" for b in spec.BUCKETS}
-    assert (
-        set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses | buckets
+    plans = {plan.output for plan in spec.USAGE_PLANS}
+    assert set(outputs) == (
+        {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses | buckets | plans
     )
 
 
