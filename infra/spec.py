@@ -520,6 +520,11 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
 )
 
 
+def queue_url_output(queue: Queue) -> str:
+    """The stack output holding a queue's URL (``infra/stack.py``; ``oms --aws`` reads it)."""
+    return f"{queue.id}QueueUrl"
+
+
 def dead_letter_queue(name: str) -> DeadLetterQueue:
     for dead_letter in DEAD_LETTER_QUEUES:
         if dead_letter.name == name:
