@@ -322,3 +322,15 @@ def test_a_selection_is_ids_or_all(staff: ApiClient, body: dict[str, Any]) -> No
     reply = staff.post("/dead-letters/marketplace-orders/delete", body)
     assert reply.status == 422, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
+
+
+def test_the_routes_are_documented_with_their_problems(staff: ApiClient) -> None:
+    document = staff.get("/openapi.json").json()
+    redrive = document["paths"]["/dead-letters/{queue}/redrive"]["post"]
+    assert "no get-by-id" in redrive["description"] and "not_found" in redrive["description"]
+    for status in ("401", "403", "404", "409", "422", "503"):
+        content = redrive["responses"][status]["content"]
+        assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    listing = document["paths"]["/dead-letters/{queue}"]["get"]
+    assert "VisibilityTimeout 0" in listing["description"]
+    assert set(document["paths"]["/dead-letters"]["get"]["responses"]) >= {"200", "401", "403", "503"}

@@ -258,3 +258,13 @@ def test_redrive_all_in_aws_hands_the_work_to_a_move_task(monkeypatch: pytest.Mo
         args = argparse.Namespace(aws=True, all=True, queue="marketplace-orders", stack="OmsStack")
         assert cli._move_task(args, sqs) == 0
         stub.assert_no_pending_responses()  # no ReceiveMessage: SQS moved them itself
+
+
+def test_oms_is_the_projects_console_script() -> None:
+    import tomllib
+    from importlib import import_module
+    from pathlib import Path
+
+    scripts = tomllib.loads(Path("pyproject.toml").read_text())["project"]["scripts"]
+    module, _, name = scripts["oms"].partition(":")
+    assert getattr(import_module(module), name) is cli.main
