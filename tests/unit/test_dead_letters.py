@@ -268,3 +268,48 @@ def test_oms_is_the_projects_console_script() -> None:
     scripts = tomllib.loads(Path("pyproject.toml").read_text())["project"]["scripts"]
     module, _, name = scripts["oms"].partition(":")
     assert getattr(import_module(module), name) is cli.main
+
+
+def test_every_queue_of_failures_is_a_dead_letter_queue_staff_can_reach() -> None:
+    from infra import spec
+    from infra.constructs.queues import (
+        dead_letter_queues,
+        failure_destinations,
+        schedule_failure_destinations,
+    )
+
+    failures = {*dead_letter_queues(), *failure_destinations(), *schedule_failure_destinations()}
+    assert {d.queue.id for d in spec.DEAD_LETTER_QUEUES} == failures
+    assert len({d.name for d in spec.DEAD_LETTER_QUEUES}) == len(spec.DEAD_LETTER_QUEUES)
+    # Exactly the dead-letter queues of a source queue redrive, each to that source.
+    assert {(d.queue.id, d.redrive_to.id) for d in spec.DEAD_LETTER_QUEUES if d.redrive_to} == {
+        (q.dead_letter.id, q.id) for q in spec.QUEUES if q.dead_letter
+    }
+
+
+def test_a_dead_letter_queue_redrives_only_to_the_queue_it_serves() -> None:
+    from infra import spec
+
+    with pytest.raises(ValueError, match="not the dead-letter queue"):
+        spec.DeadLetterQueue("wrong", spec.STOCK_UPDATES_DLQ, redrive_to=spec.MARKETPLACE_ORDERS)
+
+
+def test_the_api_environment_names_each_dead_letter_queue_and_where_it_redrives() -> None:
+    from infra import spec
+    from shared.models.dead_letters import DEAD_LETTERS_ENV
+    from shared.services.dead_letters import configured_queues
+
+    env = spec.function_environment(
+        spec.API,
+        lambda t: t.local_name,
+        lambda q: f"https://sqs/{q.local_name}",
+        bucket_name=lambda b: b.local_name,
+    )
+    queues = configured_queues(env[DEAD_LETTERS_ENV])
+    assert queues["marketplace-orders"] == DeadLetterQueueConfig(
+        url="https://sqs/oms-marketplace-orders-dlq", redrive_to="https://sqs/oms-marketplace-orders"
+    )
+    assert queues["schedules"] == DeadLetterQueueConfig(url="https://sqs/oms-schedule-failures")
+    assert set(queues) == {d.name for d in spec.DEAD_LETTER_QUEUES}
+    with pytest.raises(ValueError, match="queue_url"):
+        spec.function_environment(spec.API, lambda t: t.local_name, bucket_name=lambda b: b.local_name)
