@@ -25,7 +25,7 @@ from shared.models.dead_letters import (
     Selection,
 )
 from shared.observability import logger
-from shared.services.dead_letters import DEFAULT_PEEK, MAX_PEEK, NotRedrivable, UnknownQueue
+from shared.services.dead_letters import API_LIMITS, DEFAULT_PEEK, MAX_PEEK, NotRedrivable, UnknownQueue
 
 router = Router()
 
@@ -61,10 +61,11 @@ _SELECTION: dict[int, OpenAPIResponse] = {
 
 SEARCH = (
     "SQS has no get-by-id: messages are received in rounds of 10 (one ReceiveMessage each), each held "
-    "out of sight for 30 s while the search goes on, until every id asked for was found or the queue is "
-    "exhausted; what was held and not acted on is then visible again at once. One call searches at most "
-    "40 rounds (400 messages) or 6 seconds: `complete: false` says it stopped there (call again for the "
-    "rest), and ids not met are listed in `not_found`."
+    f"out of sight for {API_LIMITS.hold_s} s while the search goes on, until every id asked for was found "
+    "or the queue is exhausted; what was held and not acted on is then visible again at once. One call "
+    f"searches at most {API_LIMITS.rounds} rounds ({API_LIMITS.rounds * 10} messages) or "
+    f"{API_LIMITS.seconds:g} seconds: `complete: false` says it stopped there (call again for the rest), "
+    "and ids not met are listed in `not_found`."
 )
 
 
