@@ -334,3 +334,32 @@ def test_the_routes_are_documented_with_their_problems(staff: ApiClient) -> None
     listing = document["paths"]["/dead-letters/{queue}"]["get"]
     assert "VisibilityTimeout 0" in listing["description"]
     assert set(document["paths"]["/dead-letters"]["get"]["responses"]) >= {"200", "401", "403", "503"}
+
+
+def test_a_stock_update_redriven_once_its_sku_exists_applies_once(stocked: ApiClient) -> None:
+    """stock_updates parks an unknown SKU with its reason; redriven with the reason history in its
+    attributes it applies like any message, and a second copy (a crash between send and delete) is the
+    same update_id: applied once."""
+    from datetime import UTC, datetime
+
+    from tests.support.inventory import StockFeed
+
+    feed = StockFeed()
+    update = {"sku": "LATE", "source": "wms-eu-1", "delta": 5, "update_id": "receipt-late-1"}
+    feed.send({**update, "as_of": datetime.now(UTC).isoformat()})
+    feed.run()
+    (parked,) = stocked.get("/dead-letters/stock-updates").json()["messages"]
+    assert "LATE" in json.dumps(parked["body"]) and parked["reason"]
+    assert stocked.put("/products/LATE", {"name": "Late", "price": "1.00"}).status == 201
+
+    outcome = stocked.post("/dead-letters/stock-updates/redrive", {"ids": [parked["message_id"]]}).json()
+    assert outcome["done"] == [parked["message_id"]]
+    copy = feed.sqs.receive_message(QueueUrl=feed.url, MessageAttributeNames=["All"], VisibilityTimeout=0)
+    (redriven,) = copy["Messages"]
+    assert json.loads(redriven["MessageAttributes"][PREVIOUS_REASONS]["StringValue"]) == [parked["reason"]]
+    feed.sqs.send_message(QueueUrl=feed.url, MessageBody=redriven["Body"])  # the copy a crash would leave
+    feed.run()
+    feed.run()
+
+    assert stocked.get("/inventory/LATE").json()["on_hand"] == 5
+    assert feed.dead_letters() == []
