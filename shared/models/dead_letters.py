@@ -85,7 +85,8 @@ class DeadLetterOutcome(Model):
     )
     not_found: list[str] = Field(
         default_factory=list,
-        description="Ids asked for and not met in the messages searched (gone already, or beyond the search)",
+        description="Ids asked for and not met in the messages searched: gone already, held by another "
+        "receiver at that moment, or beyond the search when `complete` is false",
     )
     searched: int = Field(description="Messages received while searching (one ReceiveMessage per 10)")
     complete: bool = Field(
