@@ -15,7 +15,7 @@ EVENT ?= events/api/post_order.json
 CDK := npx --yes aws-cdk@2.1148
 
 .PHONY: help install run test lint format typecheck unit integration infra e2e synth bench invoke \
-	keys-create keys-list keys-revoke deploy diff clean
+	keys-create keys-list keys-revoke redrive deploy diff clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ keys-list: $(STAMP) ## List API keys (ids, roles, channels; never the keys)
 
 keys-revoke: $(STAMP) ## Revoke an API key by id: make keys-revoke KEY_ID=1a2b3c4d5e6f
 	$(PY) -m infra.keys revoke $(KEY_ID)
+
+redrive: $(STAMP) ## Redrive dead letters to their source queue: make redrive QUEUE=marketplace-orders [ID="id1 id2"] (ARGS=--aws for AWS)
+	$(VENV)/bin/oms redrive $(QUEUE) $(if $(ID),$(foreach id,$(ID),--id $(id)),--all) $(ARGS)
 
 diff: $(STAMP) ## cdk diff against the account in your AWS credentials
 	$(CDK) diff $(if $(TIMEZONE),-c timezone=$(TIMEZONE))

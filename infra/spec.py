@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.models import events as _events
+from shared.models.dead_letters import DEAD_LETTERS_ENV, DeadLetterQueueConfig
 
 SERVICE_NAME = "oms"
 METRICS_NAMESPACE = "OMS"
@@ -82,6 +83,26 @@ class Queue:
     retention_days: int = 14
     dead_letter: Queue | None = None
     max_receive_count: int = 5  # receives before SQS moves a message to ``dead_letter``
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    """A queue of messages set aside after failing, which staff list, redrive and delete (the API's
+    ``/dead-letters`` routes, ``oms dead-letters`` and ``oms redrive``). ``name`` is its public name there:
+    the name of what its messages failed in. ``redrive_to``: the queue a message goes back to once the
+    cause is fixed (the source queue whose redrive policy names this one); None where a message is no
+    queue message to send again (a stream mapping's pointer to stream records, a schedule's failed run):
+    those are listed and deleted, never redriven."""
+
+    name: str
+    queue: Queue
+    redrive_to: Queue | None = None
+
+    def __post_init__(self) -> None:
+        if self.redrive_to is not None and self.redrive_to.dead_letter != self.queue:
+            raise ValueError(
+                f"{self.name}: {self.queue.id} is not the dead-letter queue of {self.redrive_to.id}"
+            )
 
 
 @dataclass(frozen=True)
@@ -254,6 +275,9 @@ class Function:
     environment: dict[str, str] = field(default_factory=dict)
     triggers: tuple[Trigger, ...] = ()
     sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
+    # Dead-letter queues it may peek into, receive from and delete from (never as an event source), and
+    # the queue each redrives to, which it may send to: their URLs reach it in DEAD_LETTERS_ENV.
+    dead_letters: tuple[DeadLetterQueue, ...] = ()
     publishes: tuple[Bus, ...] = ()  # buses it may put events on
     buckets: tuple[UsesBucket, ...] = ()
     keys: tuple[UsesKey, ...] = ()  # KMS keys it may use, and how
@@ -502,6 +526,36 @@ QUEUES: tuple[Queue, ...] = (
     SCHEDULE_FAILURES,
 )
 
+# What staff may list, redrive and delete, by public name (GET /dead-letters, ``oms redrive``). Only the
+# two dead-letter queues hold messages that can be sent again to a queue. A stream mapping's failures
+# queue holds pointers to stream records (shard and sequence numbers), not the records: repair the items
+# by hand, then delete the pointer. A schedule's failed run is an event for the reports function, not a
+# queue message: run the function again with it (``make invoke``), then delete it.
+DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
+    DeadLetterQueue("marketplace-orders", MARKETPLACE_ORDERS_DLQ, redrive_to=MARKETPLACE_ORDERS),
+    DeadLetterQueue("stock-updates", STOCK_UPDATES_DLQ, redrive_to=STOCK_UPDATES),
+    DeadLetterQueue("inventory-events", INVENTORY_EVENTS_FAILURES),
+    DeadLetterQueue("order-events", ORDER_EVENTS_FAILURES),
+    DeadLetterQueue("sales-aggregates", SALES_AGGREGATES_FAILURES),
+    DeadLetterQueue("reports", REPORTS_FAILURES),
+    DeadLetterQueue("schedules", SCHEDULE_FAILURES),
+)
+
+
+def queue_url_output(queue: Queue) -> str:
+    """The stack output holding a queue's URL (``infra/stack.py``; ``oms --aws`` reads it)."""
+    return f"{queue.id}QueueUrl"
+
+
+def dead_letter_queue(name: str) -> DeadLetterQueue:
+    for dead_letter in DEAD_LETTER_QUEUES:
+        if dead_letter.name == name:
+            return dead_letter
+    raise KeyError(
+        f"no dead-letter queue named {name!r}: one of {', '.join(d.name for d in DEAD_LETTER_QUEUES)}"
+    )
+
+
 # --- buckets ------------------------------------------------------------------------------
 
 REPORTS_BUCKET = Bucket(id="Reports", env_var="OMS_REPORTS_BUCKET", local_name="oms-reports")
@@ -572,6 +626,10 @@ API = Function(
         Route("GET", "/reports/{report_id}"),
         Route("GET", "/channels/{channel}/connection"),
         Route("PUT", "/channels/{channel}/connection"),
+        Route("GET", "/dead-letters"),
+        Route("GET", "/dead-letters/{queue}"),
+        Route("POST", "/dead-letters/{queue}/redrive"),
+        Route("POST", "/dead-letters/{queue}/delete"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -584,6 +642,8 @@ API = Function(
     keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
     # Download links are presigned by the API: its role must be allowed to GET the files.
     buckets=(UsesBucket(REPORTS_BUCKET, "read", REPORTS_PREFIX),),
+    # Staff list, redrive and delete dead letters (functions/api/routes/dead_letters.py).
+    dead_letters=DEAD_LETTER_QUEUES,
     memory_mb=1024,
     timeout_s=10,
 )
@@ -871,4 +931,33 @@ def function_environment(
         if queue_url is None:
             raise ValueError(f"{fn.name} sends to queues: pass queue_url")
         env.update({queue.env_var: queue_url(queue) for queue in fn.sends})
+    if fn.dead_letters:
+        if queue_url is None:
+            raise ValueError(f"{fn.name} handles dead letters: pass queue_url")
+        env.update(dead_letters_environment(fn.dead_letters, queue_url))
     return env
+
+
+def dead_letters_config(
+    dead_letters: tuple[DeadLetterQueue, ...], queue_url: Callable[[Queue], str]
+) -> dict[str, DeadLetterQueueConfig]:
+    """Each dead-letter queue by public name: its URL and the URL of the queue it redrives to."""
+    return {
+        d.name: DeadLetterQueueConfig(
+            url=queue_url(d.queue), redrive_to=queue_url(d.redrive_to) if d.redrive_to else None
+        )
+        for d in dead_letters
+    }
+
+
+def dead_letters_environment(
+    dead_letters: tuple[DeadLetterQueue, ...], queue_url: Callable[[Queue], str]
+) -> dict[str, str]:
+    """``DEAD_LETTERS_ENV``: the queues as JSON, the one variable a function handling dead letters reads
+    (CDK resolves the URL tokens inside it)."""
+    config = dead_letters_config(dead_letters, queue_url)
+    return {
+        DEAD_LETTERS_ENV: json.dumps(
+            {name: c.model_dump() for name, c in config.items()}, separators=(",", ":")
+        )
+    }

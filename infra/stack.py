@@ -63,7 +63,7 @@ class OmsStack(Stack):
         for queue in spec.QUEUES:
             CfnOutput(
                 self,
-                f"{queue.id}QueueUrl",
+                spec.queue_url_output(queue),
                 value=self.queues.queue(queue).queue_url,
                 description=f"URL of the {queue.id} queue ({queue.env_var})",
             )

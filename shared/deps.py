@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # modules only some functions use are imported by those funct
     from shared.dal.sales import SalesStore
     from shared.services.channel_orders import ChannelOrderService
     from shared.services.connections import ConnectionService
+    from shared.services.dead_letters import DeadLetterService
     from shared.services.reports import ReportBuilder, ReportService
     from shared.services.sales import SalesAggregator
 
@@ -167,6 +168,15 @@ def connection_service() -> ConnectionService:
     )
 
 
+@cache
+def dead_letter_service() -> DeadLetterService:
+    from shared.dal.dead_letters import SqsQueues
+    from shared.models.dead_letters import DEAD_LETTERS_ENV
+    from shared.services.dead_letters import DeadLetterService, configured_queues
+
+    return DeadLetterService(configured_queues(required(DEAD_LETTERS_ENV)), SqsQueues(client("sqs")))
+
+
 def reset() -> None:
     """Forget every collaborator (tests switch AWS backends between cases)."""
     for built in (
@@ -187,6 +197,7 @@ def reset() -> None:
         report_service,
         report_builder,
         connection_service,
+        dead_letter_service,
         client,
         s3_client,
         settings,

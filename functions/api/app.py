@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from functions.api.routes import catalog, connections, customers, inventory, listings, meta, orders, reports
+from functions.api.routes import (
+    catalog,
+    connections,
+    customers,
+    dead_letters,
+    inventory,
+    listings,
+    meta,
+    orders,
+    reports,
+)
 from shared.http import PercentDecodedResolver, register_problem_handlers
 
 # Path parameters are the decoded segments of the path (a SKU may hold '/', '#', ' ': see the class).
@@ -15,4 +25,5 @@ app.include_router(customers.router)
 app.include_router(reports.router)
 app.include_router(listings.router)
 app.include_router(connections.router)
+app.include_router(dead_letters.router)
 register_problem_handlers(app)

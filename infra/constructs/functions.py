@@ -5,7 +5,9 @@ only); its stream triggers become DynamoDB stream mappings (stream read on that 
 trigger's on-failure queue); each KMS key it ``keys`` is granted Encrypt or Decrypt only (its alias is in
 the environment); its schedule triggers are EventBridge Scheduler schedules, made by
 ``infra/constructs/schedules.py`` (not here: they are no event source mapping). Each queue it ``sends``
-to is granted send only and its URL passed in its environment; each bus it ``publishes`` on is granted
+to is granted send only and its URL passed in its environment; each of its ``dead_letters`` is granted
+consume (receive, change visibility, delete, depth) and its source queue send, their URLs passed in
+``OMS_DEAD_LETTERS``; each bus it ``publishes`` on is granted
 PutEvents only (its name is in the environment); each bucket it uses is granted the ``spec.UsesBucket``
 actions under its prefix only (its name is in the environment). Every function gets the business time
 zone (``OMS_TIMEZONE``), the Powertools layer and the dependencies layer (``infra/constructs/layers.py``).
@@ -183,10 +185,21 @@ class Functions(Construct):
                 function.add_event_source(self._event_source(trigger))
         for queue in fn.sends:
             self._queues.queue(queue).grant_send_messages(role)
+        self._grant_dead_letters(fn, role)
         for bus in fn.publishes:
             self._buses.bus(bus).grant_put_events_to(role)
         self._acknowledge(fn, function, role)
         return function
+
+    def _grant_dead_letters(self, fn: spec.Function, role: iam.Role) -> None:
+        """Each of ``fn.dead_letters``: receive, change visibility (hold and release), delete and read the
+        depth on the dead-letter queue itself (the CDK's grantConsumeMessages, which also grants decrypt
+        should the queue ever use a KMS key), and send only on the queue it redrives to. Nothing on any
+        other queue; no purge, no StartMessageMoveTask (that is the operator's ``oms redrive --aws``)."""
+        for dead_letter in fn.dead_letters:
+            self._queues.queue(dead_letter.queue).grant_consume_messages(role)
+            if dead_letter.redrive_to is not None:
+                self._queues.queue(dead_letter.redrive_to).grant_send_messages(role)
 
     def _event_source(self, trigger: spec.QueueTrigger | spec.StreamTrigger) -> lambda_.IEventSource:
         batching_window = (

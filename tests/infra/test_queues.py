@@ -411,10 +411,14 @@ def test_sqs_access_follows_spec(synthesized: Synthesized, fn: spec.Function) ->
     # A scheduled run that fails in the function goes to the schedule's failures queue as the function's
     # asynchronous on-failure destination, which Lambda sends to with the function's role.
     scheduled = {t.failures.id for t in fn.triggers if isinstance(t, spec.ScheduleTrigger)}
-    assert reached == consumed | failures | scheduled | {q.id for q in fn.sends}
+    # Staff's dead letters (the API): consume on each queue, send on the queue it redrives to.
+    dead_letters = {d.queue.id for d in fn.dead_letters} | {
+        d.redrive_to.id for d in fn.dead_letters if d.redrive_to
+    }
+    assert reached == consumed | failures | scheduled | {q.id for q in fn.sends} | dead_letters
     for queue_id in scheduled:
         assert sqs_actions_on(statements, ids[queue_id]) & CONSUME_ACTIONS == set()
-    if not fn.triggers and not fn.sends:
+    if not fn.triggers and not fn.sends and not fn.dead_letters:
         assert not all_sqs_actions(statements)
 
 

@@ -20,6 +20,7 @@ from cdk_nag import AwsSolutionsChecks
 from infra import spec
 from infra.constructs.functions import powertools_layer_parameter
 from infra.nag import add_nag
+from shared.models.dead_letters import DEAD_LETTERS_ENV
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -210,7 +211,8 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
     assert env[spec.TIMEZONE_ENV] == spec.DEFAULT_TIMEZONE == "UTC"
 
     # Nothing else: the base, the time zone, its tables, the URLs of the queues it sends to (test_queues.py),
-    # the names of the buses it publishes on (test_streams_and_buses.py) and of its buckets (test_buckets.py).
+    # the names of the buses it publishes on (test_streams_and_buses.py), of its buckets (test_buckets.py) and
+    # its dead-letter queues.
     expected = (
         set(spec.base_environment(fn))
         | {spec.TIMEZONE_ENV}
@@ -219,6 +221,7 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         | {b.env_var for b in fn.publishes}
         | {u.bucket.env_var for u in fn.buckets}
         | {u.key.env_var for u in fn.keys}
+        | ({DEAD_LETTERS_ENV} if fn.dead_letters else set())  # test_dead_letters_infra.py
     )
     assert set(env) == expected
     for use_key in fn.keys:

@@ -24,7 +24,7 @@ from infra.local.resources import (
     ensure_tables,
     local_environment,
 )
-from infra.spec import API_KEYS, BUSES, CONNECTIONS, FUNCTIONS
+from infra.spec import API, API_KEYS, BUSES, CONNECTIONS, FUNCTIONS, dead_letters_environment
 from shared import deps
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
@@ -58,6 +58,7 @@ def local_aws() -> Iterator[Any]:
         ensure_keys(boto3.client("kms"))
         for queue in {q for fn in FUNCTIONS for q in fn.sends}:
             os.environ[queue.env_var] = queue_urls[queue.local_name]
+        os.environ.update(dead_letters_environment(API.dead_letters, lambda q: queue_urls[q.local_name]))
         for bus in BUSES:
             if bus.local_tap is not None:
                 os.environ[bus.local_tap.env_var] = tap_urls[bus.local_tap.local_name]

@@ -1,0 +1,181 @@
+"""Dead letters (staff only): list each dead-letter queue, peek at its messages (personal data masked),
+redrive them to their source queue or delete them, by message id or all.
+
+The rules (peek, the search by id and its bound, send-then-delete) are in
+``shared/services/dead_letters.py``; this module parses, calls and maps outcomes to statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+from shared import deps
+from shared.dal.dead_letters import QueueUnavailable
+from shared.http import PROBLEM_JSON, ProblemError, json_response, not_found, staff_only
+from shared.models.common import Problem
+from shared.models.dead_letters import (
+    DeadLetterListing,
+    DeadLetterOutcome,
+    DeadLetterQueues,
+    Selection,
+)
+from shared.observability import logger
+from shared.services.dead_letters import API_LIMITS, DEFAULT_PEEK, MAX_PEEK, NotRedrivable, UnknownQueue
+
+router = Router()
+
+QueueName = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9-]+$",
+        description="The queue's public name (GET /dead-letters lists them): marketplace-orders, "
+        "stock-updates (redrivable), inventory-events, order-events, sales-aggregates, reports, schedules",
+    ),
+]
+
+
+def _problem(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {PROBLEM_JSON: {"model": Problem}}}
+
+
+_STAFF: dict[int, OpenAPIResponse] = {
+    401: _problem("No valid X-Api-Key"),
+    403: _problem("A channel key: dead letters are for staff only"),
+}
+_QUEUE: dict[int, OpenAPIResponse] = {
+    **_STAFF,
+    404: _problem("No dead-letter queue of that name"),
+    503: _problem("The queue cannot be reached now; retry shortly"),
+}
+_SELECTION: dict[int, OpenAPIResponse] = {
+    **_QUEUE,
+    422: _problem('Send either {"ids": [...]} (1 to 100 message ids) or {"all": true}'),
+}
+
+SEARCH = (
+    "SQS has no get-by-id: messages are received in rounds of 10 (one ReceiveMessage each), each held "
+    f"out of sight for {API_LIMITS.hold_s} s while the search goes on, until every id asked for was found "
+    "or the queue is exhausted; what was held and not acted on is then visible again at once. One call "
+    f"searches at most {API_LIMITS.rounds} rounds ({API_LIMITS.rounds * 10} messages) or "
+    f"{API_LIMITS.seconds:g} seconds: `complete: false` says it stopped there (call again for the rest), "
+    "and ids not met are listed in `not_found`."
+)
+
+
+@router.get(
+    "/dead-letters",
+    summary="Every dead-letter queue, with its approximate depth and whether it can be redriven",
+    tags=["dead letters"],
+    responses={200: {"description": "The queues"}, **_STAFF, 503: _QUEUE[503]},
+)
+def list_queues() -> Response[DeadLetterQueues]:
+    staff_only(router)
+    try:
+        return json_response(200, deps.dead_letter_service().overview())
+    except QueueUnavailable as exc:
+        raise _unavailable(exc) from exc
+
+
+@router.get(
+    "/dead-letters/<queue>",
+    summary="Peek at a dead-letter queue's messages: reason, receive count, first seen, masked body",
+    description="The messages are peeked (ReceiveMessage with VisibilityTimeout 0): listing never hides, "
+    "moves or deletes one, and each stays receivable at once. SQS returns messages in no particular "
+    "order: on a deep queue the listing is a sample of `limit` of them. `receive_count` counts every "
+    "receive, in the source queue and here, peeks included. Personal data in bodies and attributes is "
+    "masked (shared/masking.py); the messages themselves are kept as sent, to be redriven.",
+    tags=["dead letters"],
+    responses={200: {"description": "The queue and up to `limit` of its messages"}, **_QUEUE},
+)
+def list_messages(
+    queue: QueueName,
+    limit: Annotated[int, Query(ge=1, le=MAX_PEEK, description="Messages to show at most")] = DEFAULT_PEEK,
+) -> Response[DeadLetterListing]:
+    staff_only(router)
+    try:
+        listing = deps.dead_letter_service().listing(queue, limit)
+    except QueueUnavailable as exc:
+        raise _unavailable(exc) from exc
+    if isinstance(listing, UnknownQueue):
+        raise not_found(f"A dead-letter queue named {queue}")
+    return json_response(200, listing)
+
+
+@router.post(
+    "/dead-letters/<queue>/redrive",
+    summary="Redrive dead letters to their source queue, by message id or all",
+    description="Each message found is sent to the source queue (its body and message attributes as "
+    "they were, its reason added to `oms_previous_reasons`), THEN deleted from the dead-letter queue by "
+    "its receipt handle. A crash between the two leaves it in both queues, never in neither: the "
+    "consumers are idempotent (an order's external id, a stock update's update id), so the second copy "
+    "changes nothing. A message that fails again comes back with its new reason. Only "
+    "marketplace-orders and stock-updates can be redriven: the others hold stream pointers or scheduled "
+    "runs, not queue messages (409). " + SEARCH,
+    tags=["dead letters"],
+    responses={
+        200: {"description": "What was redriven, what was not found, whether the search was complete"},
+        409: _problem("This queue's messages cannot be redriven to a queue: list and delete them"),
+        **_SELECTION,
+    },
+)
+def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
+    caller = staff_only(router)
+    try:
+        outcome = deps.dead_letter_service().redrive(queue, _ids(selection))
+    except QueueUnavailable as exc:
+        raise _unavailable(exc) from exc
+    if isinstance(outcome, UnknownQueue):
+        raise not_found(f"A dead-letter queue named {queue}")
+    if isinstance(outcome, NotRedrivable):
+        raise ProblemError(
+            409,
+            "not-redrivable",
+            "Conflict",
+            f"The {queue} queue holds failure records, not queue messages: list and delete them.",
+        )
+    logger.info("dead letters redriven", queue=queue, count=len(outcome.done), key_id=caller.key_id)
+    return json_response(200, outcome)
+
+
+@router.post(
+    "/dead-letters/<queue>/delete",
+    summary="Delete dead letters, by message id or all",
+    description="Deleted for good, by receipt handle. " + SEARCH,
+    tags=["dead letters"],
+    responses={
+        200: {"description": "What was deleted, what was not found, whether the search was complete"},
+        **_SELECTION,
+    },
+)
+def delete(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
+    caller = staff_only(router)
+    try:
+        outcome = deps.dead_letter_service().delete(queue, _ids(selection))
+    except QueueUnavailable as exc:
+        raise _unavailable(exc) from exc
+    if isinstance(outcome, UnknownQueue):
+        raise not_found(f"A dead-letter queue named {queue}")
+    logger.info("dead letters deleted", queue=queue, count=len(outcome.done), key_id=caller.key_id)
+    return json_response(200, outcome)
+
+
+def _ids(selection: Selection) -> frozenset[str] | None:
+    return None if selection.all else frozenset(selection.ids or ())
+
+
+def _unavailable(exc: QueueUnavailable) -> ProblemError:
+    logger.error("dead-letter queue unavailable", code=exc.code)
+    return ProblemError(
+        503,
+        "queue-unavailable",
+        "Service Unavailable",
+        "The dead-letter queue cannot be reached now; retry shortly.",
+        headers={"Retry-After": "5"},
+    )

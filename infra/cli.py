@@ -1,0 +1,213 @@
+"""The OMS command line, ``oms`` (installed into .venv/bin by ``make install``).
+
+    oms dead-letters                         every dead-letter queue and its approximate depth
+    oms dead-letters marketplace-orders      peek at up to 10 of its messages (personal data masked)
+    oms redrive marketplace-orders --all     every message back to its source queue
+    oms redrive stock-updates --id ID --id ID
+
+Against the local stack by default (``make run``: http://127.0.0.1:4566, or ``OMS_AWS_ENDPOINT``, or
+``--endpoint``), where the queues have the local names in ``infra/spec.py``. With ``--aws``, against the
+account in your AWS credentials, the queue URLs read from the outputs of the stack (``--stack``,
+``OmsStack``). There ``redrive --all`` hands the work to SQS itself (StartMessageMoveTask, which keeps
+each message and its attributes as they are) and waits for it; where that is not available (the local
+stack: moto lacks it) it does what the API does, in ``shared/services/dead_letters.py``: send each message
+to the source queue, then delete it, in searches of up to 2000 receives, until the queue is exhausted.
+
+Each command is a ``Command`` in ``COMMANDS``: another one (``oms import``, ``oms export``) is one more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.spec import DEAD_LETTER_QUEUES, Queue, dead_letter_queue, dead_letters_config, queue_url_output
+
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+DEFAULT_STACK = "OmsStack"
+MOVE_POLL_S = 5.0
+MOVE_TIMEOUT_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# --- where the queues are ----------------------------------------------------------------------
+
+
+def _client(args: argparse.Namespace, service: str) -> Any:
+    import boto3
+
+    if args.aws:
+        return boto3.client(service)
+    local = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}
+    return boto3.client(service, endpoint_url=args.endpoint, **local)
+
+
+def _queue_urls(args: argparse.Namespace, sqs: Any) -> Callable[[Queue], str]:
+    """A queue's URL: from the stack's outputs on AWS, by its local name on the local stack."""
+    if args.aws:
+        stacks = _client(args, "cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+        def from_outputs(queue: Queue) -> str:
+            key = queue_url_output(queue)
+            if key not in outputs:
+                raise SystemExit(f"stack {args.stack} has no output {key}: deploy the current stack first")
+            return str(outputs[key])
+
+        return from_outputs
+    return lambda queue: str(sqs.get_queue_url(QueueName=queue.local_name)["QueueUrl"])
+
+
+def _service(args: argparse.Namespace, sqs: Any) -> Any:
+    from shared.dal.dead_letters import SqsQueues
+    from shared.services.dead_letters import CLI_LIMITS, DeadLetterService
+
+    config = dead_letters_config(DEAD_LETTER_QUEUES, _queue_urls(args, sqs))
+    return DeadLetterService(config, SqsQueues(sqs), CLI_LIMITS)
+
+
+# --- oms dead-letters --------------------------------------------------------------------------
+
+
+def _dead_letters_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("queue", nargs="?", choices=[d.name for d in DEAD_LETTER_QUEUES])
+    parser.add_argument("--limit", type=int, default=10, choices=range(1, 11), metavar="1..10")
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    sqs = _client(args, "sqs")
+    service = _service(args, sqs)
+    if args.queue is None:
+        print(f"{'queue':<20} {'depth':>7} {'in flight':>10}  redrive")
+        for item in service.overview().items:
+            target = dead_letter_queue(item.queue).redrive_to
+            to = f"to {target.local_name}" if target else "no (list and delete only)"
+            print(f"{item.queue:<20} {item.approximate_depth:>7} {item.approximate_in_flight:>10}  {to}")
+        return 0
+    listing = service.listing(args.queue, args.limit)
+    print(listing.model_dump_json(indent=2))
+    return 0
+
+
+# --- oms redrive -------------------------------------------------------------------------------
+
+
+def _redrive_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "queue",
+        choices=[d.name for d in DEAD_LETTER_QUEUES if d.redrive_to is not None],
+        help="what to redrive",
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every message")
+    which.add_argument(
+        "--id", action="append", dest="ids", metavar="MESSAGE_ID", help="this message (repeatable)"
+    )
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from shared.services.dead_letters import UnknownQueue
+
+    sqs = _client(args, "sqs")
+    if args.aws and args.all:
+        moved = _move_task(args, sqs)
+        if moved is not None:
+            return moved
+    service = _service(args, sqs)
+    ids = None if args.all else frozenset(args.ids)
+    done = 0
+    while True:
+        outcome = service.redrive(args.queue, ids)
+        if isinstance(outcome, UnknownQueue):  # pragma: no cover - argparse's choices come from the spec
+            raise SystemExit(f"no dead-letter queue {args.queue}")
+        done += len(outcome.done)
+        for message_id in outcome.done:
+            print(f"redriven {message_id}")
+        if outcome.complete or ids is not None or not outcome.done:
+            break
+    for message_id in outcome.not_found:
+        print(f"not found: {message_id}", file=sys.stderr)
+    print(
+        f"{done} message(s) redriven from {args.queue}" + ("" if outcome.complete else " (search bound hit)")
+    )
+    return 1 if outcome.not_found or not outcome.complete else 0
+
+
+def _move_task(args: argparse.Namespace, sqs: Any) -> int | None:
+    """SQS's own redrive of the whole queue; None when it is not available here (fall back)."""
+    from shared.dal.dead_letters import MessageMover, MoveUnsupported
+
+    dead_letter = dead_letter_queue(args.queue)
+    assert dead_letter.redrive_to is not None  # argparse's choices: redrivable queues only
+    urls = _queue_urls(args, sqs)
+    mover = MessageMover(sqs)
+    source = mover.arn(urls(dead_letter.queue))
+    try:
+        handle = mover.start(source, mover.arn(urls(dead_letter.redrive_to)))
+    except MoveUnsupported as exc:
+        print(
+            f"StartMessageMoveTask unavailable ({exc}): sending then deleting each message", file=sys.stderr
+        )
+        return None
+    print(f"SQS is moving every message of {args.queue} back (task {handle})")
+    deadline = time.monotonic() + MOVE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        task = mover.status(source, handle)
+        status = task.get("Status")
+        print(f"{status}: {task.get('ApproximateNumberOfMessagesMoved', 0)} moved")
+        if status != "RUNNING":
+            return 0 if status == "COMPLETED" else 1
+        time.sleep(MOVE_POLL_S)
+    print("still running: follow it with aws sqs list-message-move-tasks", file=sys.stderr)
+    return 1
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "dead-letters",
+        "list the dead-letter queues, or peek at one's messages",
+        _dead_letters_arguments,
+        _dead_letters,
+    ),
+    Command("redrive", "send dead letters back to their source queue", _redrive_arguments, _redrive),
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        "--endpoint",
+        default=os.environ.get("OMS_AWS_ENDPOINT", LOCAL_ENDPOINT),
+        help="the local stack's AWS endpoint (default: $OMS_AWS_ENDPOINT or %(default)s)",
+    )
+    where.add_argument("--aws", action="store_true", help="the account in your AWS credentials instead")
+    where.add_argument("--stack", default=DEFAULT_STACK, help="with --aws: the stack's name (%(default)s)")
+    main_parser = argparse.ArgumentParser(prog="oms", description=__doc__.splitlines()[0])
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = commands.add_parser(command.name, help=command.help, parents=[where])
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
