@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from shared.domain.auth import check_channel
 from shared.domain.orders import Contention, Rejected
+from shared.json_depth import TOO_DEEP, too_deep
 from shared.marketplaces import MARKETPLACES, Adapted, adapter
 from shared.marketplaces.generic import to_order_for_channel
 from shared.models.channels import RefundNotice
@@ -82,10 +83,9 @@ class MarketplaceFeed:
 
     @staticmethod
     def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, Adapted] | Poison:
-        try:
-            document = json.loads(body)
-        except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
-            return Poison("body is not JSON")
+        document = load(body)
+        if isinstance(document, Poison):
+            return document
         try:
             message = FeedMessage.model_validate(document)
         except ValidationError as exc:
@@ -108,6 +108,17 @@ class MarketplaceFeed:
         except ValueError as exc:
             return Poison(f"{message.marketplace} order: {exc}", message.marketplace)
         return message.marketplace, canonical
+
+
+def load(body: str) -> object | Poison:
+    """A queue message's JSON, or why it can never be read: nested too deeply (checked before the parser
+    recurses), or not JSON."""
+    if too_deep(body):
+        return Poison(f"body is {TOO_DEEP}")
+    try:
+        return json.loads(body)
+    except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
+        return Poison("body is not JSON")
 
 
 def _unmapped_reason(unmapped: Unmapped, marketplace: str) -> str:
