@@ -6,7 +6,8 @@ Against the local stack (default: the endpoint `make run` starts):
     python -m infra.keys revoke 1a2b3c4d5e6f
 Against AWS: add ``--endpoint aws --table <ApiKeysTableName output> --connections-table <ConnectionsTableName
 output>``. A channel key claims its channel in the connections table, in the key's own transaction: a
-channel connected to a Shopify or WooCommerce store (PUT /channels/{channel}/connection) gets no key.
+channel connected to a Shopify or WooCommerce store (PUT /channels/{channel}/connection) gets no key, and
+neither does a channel the marketplace feed owns (``shared.domain.channels``).
 
 The key itself is printed once, at creation; only its SHA-256 hash is stored.
 """
@@ -20,8 +21,9 @@ import sys
 from typing import Any
 
 from infra.spec import API_KEYS, CONNECTIONS
-from shared.dal.api_keys import ApiKeyStore, ChannelInUse, new_key
+from shared.dal.api_keys import ApiKeyStore, new_key
 from shared.domain.auth import check_channel
+from shared.domain.channels import ChannelOwned
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         key = new_key()
         try:
             key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
-        except ChannelInUse as exc:
+        except ChannelOwned as exc:  # a connection's channel, or the feed's
             print(f"{exc}: pick another channel", file=sys.stderr)
             return 1
         _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel})

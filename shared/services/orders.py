@@ -28,6 +28,8 @@ from shared.domain.lifecycle import (
 from shared.domain.orders import (
     AlreadyCommitted,
     Contention,
+    ExternalIdConflict,
+    FeedChannel,
     KeyReused,
     OrderPlan,
     OutOfStock,
@@ -37,6 +39,7 @@ from shared.domain.orders import (
     Shortage,
     decide_new_order,
     interpret_failures,
+    refuse_channel,
     skus_needing_catalog_price,
 )
 from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
@@ -142,7 +145,7 @@ class Placed:
     replayed: bool = False
 
 
-PlaceResult = Placed | Rejected | OutOfStock | KeyReused | Contention
+PlaceResult = Placed | Rejected | OutOfStock | KeyReused | ExternalIdConflict | FeedChannel | Contention
 
 
 class OrderService:
@@ -176,6 +179,9 @@ class OrderService:
     ) -> PlaceResult:
         """Place an order: confirmed with every line reserved, or (``allow_backorder``, for orders
         already sold elsewhere) backordered with nothing reserved when stock is short."""
+        refused = refuse_channel(principal)
+        if refused is not None:  # before any request: such a key's orders would meet the feed's
+            return refused
         prices = self._prices.prices(skus_needing_catalog_price(request), self._catalog)
         order_id = self._new_id()
         link = (
@@ -192,7 +198,7 @@ class OrderService:
                 catalog_prices=prices,
                 order_id=order_id,
                 now=now,
-                default_currency=self._settings.default_currency,
+                default_currency=self._settings.currency,
                 idempotency_key=idempotency_key,
                 idempotency_ttl_seconds=self._settings.idempotency_ttl_seconds,
                 backorder=backorder,
