@@ -274,3 +274,11 @@ def test_a_conflict_is_one_request_and_a_replay_two(
     dynamodb_calls.reset()
     assert web.post("/orders", {**body, "customer": OTHER_CUSTOMER}).status == 409
     assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+def test_the_openapi_document_names_the_catalog_currency_on_price_fields(staff: ApiClient) -> None:
+    schemas = staff.get("/openapi.json").json()["components"]["schemas"]
+    for schema, field in (("OrderLineIn", "unit_price"), ("ProductIn", "price"), ("NewOrder", "currency")):
+        assert "OMS_CURRENCY" in schemas[schema]["properties"][field]["description"], (schema, field)
+    assert "OWN_PRICE_CHANNELS" in schemas["OrderLineIn"]["properties"]["unit_price"]["description"]
+    assert "409" in schemas["NewOrder"]["properties"]["external_id"]["description"]
