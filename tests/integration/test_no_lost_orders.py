@@ -98,7 +98,8 @@ def test_a_key_made_on_a_feed_channel_before_the_rule_places_no_order(
     feed.run()
     [feed_order] = stocked_for_feeds.get("/orders", query={"channel": "shopify"}).json()["items"]
 
-    reply = ApiClient("oms_legacy-shopify").post(
+    legacy = ApiClient("oms_legacy-shopify")
+    reply = legacy.post(
         "/orders",
         {
             "external_id": feed_order["external_id"],
@@ -111,6 +112,12 @@ def test_a_key_made_on_a_feed_channel_before_the_rule_places_no_order(
     problem = reply.json()
     assert problem["type"] == "urn:oms:problem:feed-channel"
     assert "Channel shopify belongs to the marketplace feed" in problem["detail"]
+    # nor sees, nor changes, the feed's orders on its channel
+    assert legacy.get("/orders").json()["items"] == []
+    found = legacy.get("/orders", query={"channel": "shopify", "external_id": feed_order["external_id"]})
+    assert found.json()["items"] == []
+    assert legacy.get(f"/orders/{feed_order['order_id']}").status == 404
+    assert legacy.post(f"/orders/{feed_order['order_id']}/cancel", {"reason": "mine"}).status == 404
     assert stocked_for_feeds.get(f"/orders/{feed_order['order_id']}").json() == feed_order
     assert [o["order_id"] for o in stocked_for_feeds.get("/orders").json()["items"]] == [
         feed_order["order_id"]
