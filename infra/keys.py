@@ -7,7 +7,8 @@ Against the local stack (default: the endpoint `make run` starts):
 Against AWS: add ``--endpoint aws --table <ApiKeysTableName output> --connections-table <ConnectionsTableName
 output>`` (and ``--stack`` if the stack is not named OmsStack). A channel key claims its channel in the
 connections table, in the key's own transaction: a channel connected to a Shopify or WooCommerce store
-(PUT /channels/{channel}/connection) gets no key.
+(PUT /channels/{channel}/connection) gets no key, and neither does a channel the marketplace feed
+owns (``shared.domain.channels``).
 
 In AWS the channel's first key also makes the channel's API Gateway API key, on the channel's usage plan
 (``infra/spec.py``; the plans' ids are the stack's ``{plan}UsagePlanId`` outputs, read with CloudFormation
@@ -30,8 +31,9 @@ from functools import cache
 from typing import Any
 
 from infra.spec import API_KEYS, CONNECTIONS, usage_plan
-from shared.dal.api_keys import ApiKeyStore, ChannelInUse, UsageKey, new_key
+from shared.dal.api_keys import ApiKeyStore, UsageKey, new_key
 from shared.domain.auth import STAFF_CHANNEL, check_channel
+from shared.domain.channels import ChannelOwned
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         key = new_key()
         try:
             key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
-        except ChannelInUse as exc:
+        except ChannelOwned as exc:  # a connection's channel, or the feed's
             print(f"{exc}: pick another channel", file=sys.stderr)
             return 1
         except ValueError as exc:  # the stack has no usage plans (not deployed, another --stack)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.config import CURRENCY_ENV, DEFAULT_CURRENCY
 from shared.models import events as _events
 from shared.models.dead_letters import DEAD_LETTERS_ENV, DeadLetterQueueConfig
 
@@ -563,6 +564,12 @@ REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
 BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET,)
 
+# --- the catalog's currency ---------------------------------------------------------------
+
+# Every catalog price is in it, and an order that names no currency is in it: set in every function's
+# environment (OMS_CURRENCY) by both runtimes. Change it here, before the catalog holds prices.
+CURRENCY = DEFAULT_CURRENCY
+
 # --- the business day ---------------------------------------------------------------------
 
 TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules
@@ -658,10 +665,8 @@ MARKETPLACE_FEED = Function(
     ),
     uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write"), Uses(CUSTOMERS, "read_write")),
     sends=(MARKETPLACE_ORDERS_DLQ,),  # poison goes straight to the DLQ, with its reason
-    # Channels a "generic" connector may name in its messages (comma-separated), besides "generic"
-    # itself. Never a marketplace's or an API key's channel: its external ids would claim, or read
-    # back, that channel's orders. Empty: generic messages all land in channel "generic".
-    environment={"OMS_FEED_CHANNELS": "etsy,shopify"},
+    # The channels a "generic" connector may name are FEED_CHANNELS in shared/domain/channels.py: one fact
+    # the feed, the API (keys' orders, connections) and infra.keys read, never only this environment.
     memory_mb=512,
     timeout_s=MARKETPLACE_FEED_TIMEOUT_S,
 )
@@ -904,6 +909,7 @@ def base_environment(fn: Function) -> dict[str, str]:
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
         "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+        CURRENCY_ENV: CURRENCY,
         **fn.environment,
     }
 

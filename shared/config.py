@@ -8,8 +8,14 @@ stack with the local ones. The AWS endpoint is never configured here: boto3 read
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
+
+from shared.models.common import CURRENCY_PATTERN
+
+CURRENCY_ENV = "OMS_CURRENCY"  # the catalog's currency: every catalog price is in it (infra/spec.py sets it)
+DEFAULT_CURRENCY = "USD"
 
 
 class ConfigError(RuntimeError):
@@ -25,23 +31,29 @@ def required(name: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    default_currency: str
+    currency: str  # the catalog's (ISO 4217): orders without a currency are in it, catalog prices always
     idempotency_ttl_seconds: int
     max_body_bytes: int
     price_cache_seconds: int
-    feed_channels: frozenset[str] = frozenset()  # channels a generic feed connector may name
     timezone: str = "UTC"  # the business time zone (IANA): what a day is, for reports
 
 
 @cache
 def settings() -> Settings:
     return Settings(
-        default_currency=os.environ.get("OMS_DEFAULT_CURRENCY", "USD").upper(),
+        currency=currency(),
         idempotency_ttl_seconds=int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))),
         max_body_bytes=int(os.environ.get("OMS_MAX_BODY_BYTES", str(256 * 1024))),
         price_cache_seconds=int(os.environ.get("OMS_PRICE_CACHE_SECONDS", "60")),
-        feed_channels=frozenset(
-            c.strip() for c in os.environ.get("OMS_FEED_CHANNELS", "").split(",") if c.strip()
-        ),
         timezone=os.environ.get("OMS_TIMEZONE", "").strip() or "UTC",
     )
+
+
+def currency() -> str:
+    """``OMS_CURRENCY``: three capital letters (ISO 4217); ``DEFAULT_CURRENCY`` when unset."""
+    value = os.environ.get(CURRENCY_ENV, "").strip().upper() or DEFAULT_CURRENCY
+    if not re.fullmatch(CURRENCY_PATTERN, value):
+        raise ConfigError(
+            f"environment variable {CURRENCY_ENV} is {value!r}: not an ISO 4217 code such as USD"
+        )
+    return value

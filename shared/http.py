@@ -21,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from botocore.exceptions import ClientError
 
 from shared.domain.auth import Principal
+from shared.json_depth import MAX_JSON_DEPTH, too_deep
 from shared.models.common import FieldError, Problem
 from shared.observability import logger
 
@@ -232,7 +233,8 @@ def unsupported_media_type() -> ProblemError:
 
 
 def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] | None:
-    """Refuse what the router should never parse: an oversized body (413), a non-JSON body (415).
+    """Refuse what the router should never parse: an oversized body (413), a non-JSON body (415), a body
+    that is not UTF-8 or nests deeper than any parser should recurse (400).
 
     Runs before routing, so it answers in API Gateway proxy form itself.
     """
@@ -255,6 +257,13 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
             error = unsupported_media_type()
         elif not _is_utf8(raw):
             error = ProblemError(400, "invalid-json", "Bad Request", "The request body is not UTF-8 JSON.")
+        elif too_deep(raw):
+            error = ProblemError(
+                400,
+                "invalid-json",
+                "Bad Request",
+                f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.",
+            )
         else:
             return None
     return {

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import deps
 from shared.aws import client
-from shared.config import required, settings
+from shared.config import required
 from shared.dal.queues import DeadLetters
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
@@ -31,7 +31,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @cache
 def feed() -> MarketplaceFeed:
-    return MarketplaceFeed(deps.channel_order_service(), settings().feed_channels)
+    return MarketplaceFeed(deps.channel_order_service())
 
 
 @cache

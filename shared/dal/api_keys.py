@@ -2,7 +2,7 @@
 
 A channel key claims its channel in the connections table (``shared.dal.connections``) in the same
 transaction as the key: a channel that a platform connection holds gets no key, and one that has keys
-gets no connection.
+gets no connection. A channel the marketplace feed owns gets neither (``shared.domain.channels``).
 
 In AWS every key also names the API Gateway API key of its channel (staff keys: of the "staff" channel)
 on the channel's usage plan: ``usage_key`` on the key's item is what the authorizer returns as
@@ -26,7 +26,8 @@ from botocore.exceptions import ClientError
 
 from shared.dal.connections import claim_for_key
 from shared.dal.dynamo import error_code, from_item, to_item
-from shared.domain.auth import Principal, Role, check_channel
+from shared.domain.auth import Principal, Role
+from shared.domain.channels import ChannelOwned, check_key_channel
 
 KEY_PREFIX = "oms_"
 
@@ -44,11 +45,11 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-class ChannelInUse(ValueError):
+class ChannelInUse(ChannelOwned):
     """The channel belongs to a platform connection: no API key may have it."""
 
     def __init__(self, channel: str) -> None:
-        super().__init__(f"channel {channel!r} belongs to a platform connection")
+        super().__init__(channel, "a platform connection")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class ApiKeyStore:
         if (role == "channel") != (channel is not None):
             raise ValueError("a channel key needs a channel, and only a channel key has one")
         if channel is not None:
-            check_channel(channel)
+            check_key_channel(channel)  # ChannelOwned: the marketplace feed's, before anything is written
         digest = hash_key(api_key)
         now = datetime.now(UTC).isoformat()
         usage_key, made = self._usage_key_for(channel)

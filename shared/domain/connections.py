@@ -8,7 +8,8 @@ are only ever stored sealed (KMS, bound to the channel) with a salted scrypt fin
 "the same secret again" without anyone being able to decrypt: the API may encrypt, never decrypt.
 
 A channel name belongs to API keys or to one connection, never both (``shared.dal.connections``
-enforces it with a claim item); the marketplaces' own channels are never a connection's.
+enforces it with a claim item); the channels the marketplace feed owns (``shared.domain.channels``)
+are never a connection's.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from shared.domain.auth import check_channel
+from shared.domain.channels import feed_owner
 from shared.domain.hooks import Platform
 
 ROTATION_GRACE = timedelta(hours=24)
-RESERVED_CHANNELS = frozenset({"amazon", "ebay", "generic"})  # the marketplaces' own channels
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
@@ -74,10 +75,11 @@ class PlatformMismatch:
 
 
 def check_connection_channel(channel: str) -> str:
-    """A channel name a connection may take: an API key's rules, and none of the marketplaces'."""
+    """A channel name a connection may take: an API key's rules, and none the marketplace feed owns."""
     check_channel(channel)
-    if channel in RESERVED_CHANNELS:
-        raise ValueError(f"channel {channel!r} is a marketplace's own channel")
+    owner = feed_owner(channel)
+    if owner is not None:
+        raise ValueError(f"channel {channel!r} belongs to {owner}: pick another channel")
     return channel
 
 

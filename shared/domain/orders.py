@@ -3,6 +3,12 @@
 ``decide_new_order`` turns a validated request into a plan: the writes that, committed together
 in one transaction, make the order true (order stored, every SKU reserved, request deduplicated).
 ``interpret_failures`` turns the conditions that failed back into a domain outcome.
+
+Deduplication. An Idempotency-Key or an ``external_id`` already claimed on the caller's channel answers
+with the order that claimed it (200, a replay) only when the request is the same: the claim holds the
+fingerprint of the request that made it (``request_hash``: its fields and values once parsed, so key
+order, spacing and the case of an email's domain do not matter). A different body under a claimed
+``external_id`` is ``ExternalIdConflict`` (409): it can never be a new order nor pass for the old one.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from shared.domain.auth import Principal
+from shared.domain.channels import feed_owner, prices_of
 from shared.domain.customers import (
     CheckEmail,
     ClaimEmail,
@@ -182,6 +189,22 @@ class KeyReused:
 
 
 @dataclass(frozen=True)
+class ExternalIdConflict:
+    """The external id belongs to ``order_id`` (on this channel), which was placed with another body."""
+
+    order_id: str
+
+
+@dataclass(frozen=True)
+class FeedChannel:
+    """The caller is a channel key on a channel the marketplace feed owns (``shared.domain.channels``):
+    its orders come only from the feed, and a key's would answer for, or be refused over, the feed's."""
+
+    channel: str
+    owner: str
+
+
+@dataclass(frozen=True)
 class OutOfStock:
     shortages: list[Shortage]
 
@@ -204,7 +227,15 @@ class Contention:
 
 
 Outcome = (
-    AlreadyCommitted | Replay | KeyReused | Rejected | OutOfStock | PricesChanged | CustomerMoved | Contention
+    AlreadyCommitted
+    | Replay
+    | KeyReused
+    | ExternalIdConflict
+    | Rejected
+    | OutOfStock
+    | PricesChanged
+    | CustomerMoved
+    | Contention
 )
 
 
@@ -212,7 +243,8 @@ Outcome = (
 
 
 def request_hash(body: NewOrder) -> str:
-    """A stable fingerprint of a request, to tell a retry from a different request under one key."""
+    """A stable fingerprint of a request, to tell a retry from a different request under one key: the
+    parsed body's fields and values, canonically serialised (claims stored before keep matching)."""
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -227,6 +259,30 @@ def quantities_by_sku(request: NewOrder) -> dict[str, int]:
 
 def skus_needing_catalog_price(request: NewOrder) -> set[str]:
     return {line.sku for line in request.lines if line.unit_price is None}
+
+
+def refuse_channel(principal: Principal) -> FeedChannel | None:
+    """A channel key on a channel the feed owns places no order (keys made before the rule, or by hand)."""
+    if principal.is_staff or principal.channel is None:
+        return None
+    owner = feed_owner(principal.channel)
+    return FeedChannel(principal.channel, owner) if owner else None
+
+
+def _own_price_errors(request: NewOrder, principal: Principal, currency: str) -> list[FieldError]:
+    """A channel that takes catalog prices sends no unit_price (``shared.domain.channels.prices_of``)."""
+    if prices_of(principal) == "own":
+        return []
+    return [
+        FieldError(
+            field=f"body.lines.{i}.unit_price",
+            message=f"channel {principal.order_channel} takes catalog prices (in {currency}): "
+            "leave unit_price out",
+            type="catalog_priced",
+        )
+        for i, line in enumerate(request.lines)
+        if line.unit_price is not None
+    ]
 
 
 def decide_new_order(
@@ -250,6 +306,9 @@ def decide_new_order(
     when stock arrives (``shared.domain.backorders``). With ``customer`` the order is linked to that
     customer in the same write (``shared.domain.customers``).
     """
+    own_prices = _own_price_errors(request, principal, default_currency)
+    if own_prices:
+        return Rejected(own_prices)
     catalog_priced = skus_needing_catalog_price(request)
     unknown = _unknown_sku_errors(request, catalog_priced - set(catalog_prices))
     if unknown:
@@ -388,7 +447,9 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
     raise ValueError(f"a plan failed for no reason the domain knows (failed writes: {', '.join(kinds)})")
 
 
-def _already_served(failures: Sequence[Failure]) -> AlreadyCommitted | Replay | KeyReused | None:
+def _already_served(
+    failures: Sequence[Failure],
+) -> AlreadyCommitted | Replay | KeyReused | ExternalIdConflict | None:
     """The request, or this very plan, was already answered: nothing else about it matters."""
     for failure in failures:
         write = failure.write
@@ -401,9 +462,10 @@ def _already_served(failures: Sequence[Failure]) -> AlreadyCommitted | Replay | 
     for failure in failures:
         write = failure.write
         if isinstance(write, ClaimKey) and failure.old is not None:
-            if write.kind == "idempotency" and failure.old.get("request_hash") != write.request_hash:
-                return KeyReused()
-            return Replay(order_id=str(failure.old["order_id"]), kind=write.kind)
+            owner = str(failure.old["order_id"])
+            if failure.old.get("request_hash") != write.request_hash:
+                return KeyReused() if write.kind == "idempotency" else ExternalIdConflict(owner)
+            return Replay(order_id=owner, kind=write.kind)
     return None
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.common import Model, Money, Sku, StrictModel
+from shared.models.common import CATALOG_CURRENCY_NOTE, Model, Money, Sku, StrictModel
 
 
 class ProductIn(StrictModel):
     name: str = Field(min_length=1, max_length=200, examples=["T-shirt, red, M"])
-    price: Money
+    price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = Field(
         default=None,
         ge=0,
@@ -22,7 +22,7 @@ class ProductIn(StrictModel):
 class Product(Model):
     sku: Sku
     name: str
-    price: Money
+    price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = None
     updated_at: str
 

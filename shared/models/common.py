@@ -25,6 +25,8 @@ SKU_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x
 # "staff" is the channel of orders staff enter (shared.domain.auth): no channel key may take it.
 CHANNEL_PATTERN = r"^(?!staff$)[a-z0-9][a-z0-9_-]{0,31}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
+# Said wherever a price is documented (OpenAPI): the catalog's currency is the deployment's OMS_CURRENCY.
+CATALOG_CURRENCY_NOTE = "in the catalog currency (OMS_CURRENCY, set in infra/spec.py; USD unless changed)"
 
 
 def _money_from_string(value: Any) -> Decimal:

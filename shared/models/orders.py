@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from shared.models.common import Currency, Email, Model, Money, Sku, StrictModel
+from shared.models.common import CATALOG_CURRENCY_NOTE, Currency, Email, Model, Money, Sku, StrictModel
 from shared.models.inventory import DEFAULT_LOCATION, Location
 
 OrderStatus = Literal[
@@ -49,16 +49,29 @@ class Address(StrictModel):
 class OrderLineIn(StrictModel):
     sku: Sku
     quantity: int = Field(ge=1, le=10_000, strict=True)
-    unit_price: Money | None = Field(default=None, description="Defaults to the catalog price")
+    unit_price: Money | None = Field(
+        default=None,
+        description="In the order's currency. Only from a channel that sends its own prices (staff, and "
+        "the channels in OWN_PRICE_CHANNELS such as pos); from any other channel it is a 422. Omitted: the "
+        f"catalog price, {CATALOG_CURRENCY_NOTE}",
+    )
 
 
 class NewOrder(StrictModel):
     external_id: str | None = Field(
-        default=None, min_length=1, max_length=128, description="The platform's own order id; deduplicated"
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="The platform's own order id, deduplicated per channel: the same body again returns the "
+        "order (200), another body is a 409 external-id-conflict naming it",
     )
     customer: CustomerIn
     shipping_address: Address | None = None
-    currency: Currency | None = Field(default=None, description="Defaults to the merchant's currency")
+    currency: Currency | None = Field(
+        default=None,
+        description="Defaults to the catalog currency (OMS_CURRENCY). Another one needs a unit_price on "
+        "every line: catalog prices are never converted",
+    )
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_total: Money | None = Field(default=None, description="Shipping charged, before its discounts")
     discount_total: Money | None = Field(
@@ -127,7 +140,7 @@ class ReturnIn(StrictModel):
 class OrderLine(Model):
     sku: Sku
     quantity: int
-    unit_price: Money
+    unit_price: Money = Field(description="In the order's currency: the channel's price, or the catalog's")
     line_total: Money = Field(description="unit_price x quantity, before discounts")
     discount: Money = Field(default=Decimal("0.00"), description="Discounts on this line")
 

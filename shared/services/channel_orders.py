@@ -263,7 +263,7 @@ class ChannelOrderService:
             now=self._clock(),
             content_hash=content_hash,
             catalog_prices=dict(prices),
-            default_currency=self._settings.default_currency,
+            default_currency=self._settings.currency,
         )
 
     def _resolve(self, document: ChannelOrder) -> ChannelOrder | Unmapped:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from shared.domain.auth import check_channel
+from shared.domain.channels import FEED_CHANNELS, FEED_OWNED_CHANNELS
 from shared.domain.orders import Contention, Rejected
+from shared.json_depth import TOO_DEEP, too_deep
 from shared.marketplaces import MARKETPLACES, Adapted, adapter
 from shared.marketplaces.generic import to_order_for_channel
 from shared.models.channels import RefundNotice
@@ -26,7 +28,6 @@ from shared.services.channel_orders import Applied, ChannelOrderService, NotYet,
 
 # Platforms whose messages come from the hook routes, on the channel of the connection they arrived on.
 CONNECTED = ("shopify", "woocommerce")
-FIXED_CHANNELS = ("amazon", "ebay", "generic")  # the channels of the marketplaces' own adapters
 
 
 class RetryLater(RuntimeError):
@@ -52,10 +53,11 @@ FeedResult = Recorded | Poison
 
 
 class MarketplaceFeed:
-    def __init__(self, orders: ChannelOrderService, generic_channels: frozenset[str] = frozenset()) -> None:
+    def __init__(self, orders: ChannelOrderService, generic_channels: frozenset[str] = FEED_CHANNELS) -> None:
         self._orders = orders
         # A generic connector may name only these channels: never a marketplace's, never an API
-        # key's (its external ids would claim, or read back, another channel's orders).
+        # key's (its external ids would claim, or read back, another channel's orders). No key or
+        # connection can take one (shared.domain.channels).
         self._generic_channels = generic_channels
 
     def process(self, body: str) -> FeedResult:
@@ -82,10 +84,9 @@ class MarketplaceFeed:
 
     @staticmethod
     def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, Adapted] | Poison:
-        try:
-            document = json.loads(body)
-        except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
-            return Poison("body is not JSON")
+        document = load(body)
+        if isinstance(document, Poison):
+            return document
         try:
             message = FeedMessage.model_validate(document)
         except ValidationError as exc:
@@ -110,6 +111,17 @@ class MarketplaceFeed:
         return message.marketplace, canonical
 
 
+def load(body: str) -> object | Poison:
+    """A queue message's JSON, or why it can never be read: nested too deeply (checked before the parser
+    recurses), or not JSON."""
+    if too_deep(body):
+        return Poison(f"body is {TOO_DEEP}")
+    try:
+        return json.loads(body)
+    except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
+        return Poison("body is not JSON")
+
+
 def _unmapped_reason(unmapped: Unmapped, marketplace: str) -> str:
     """Names each listing and the route that maps it: listing ids are the channel's, never personal."""
     listings = sorted({listing for _, listing in unmapped.listings})
@@ -128,7 +140,7 @@ def _refused_connection_channel(message: FeedMessage) -> str | None:
         check_channel(message.channel)
     except ValueError:
         return "channel is not a valid channel name"
-    return "channel may not be a marketplace's" if message.channel in FIXED_CHANNELS else None
+    return "channel may not be one the feed owns" if message.channel in FEED_OWNED_CHANNELS else None
 
 
 def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> str | None:
@@ -139,7 +151,7 @@ def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> 
     if message.marketplace != "generic":
         return "channel is only for generic messages"
     if message.channel not in generic_channels:
-        return "channel is not one a generic connector may use (OMS_FEED_CHANNELS)"
+        return "channel is not one a generic connector may use (FEED_CHANNELS in shared/domain/channels.py)"
     return None
 
 

@@ -7,7 +7,7 @@ The steps, in order (each answers without the next):
 3. WooCommerce's activation ping (unsigned ``webhook_id=N``) to a WooCommerce connection: 200, nothing kept;
 4. no signature, or one that matches none of the connection's active secrets: 401;
 5. no topic or delivery id: 400; a topic the feed does not process: 200, dropped (so the platform stops);
-6. a body that is not a JSON object: 400;
+6. a body nested more than ``MAX_DOCUMENT_DEPTH`` levels, or that is not a JSON object: 400;
 7. a delivery id already put on the feed: 200, nothing sent again;
 8. the feed message ``{"marketplace", "channel", "topic", "webhook_id", "order"}`` is sent, then the
    delivery is claimed. A failed send answers 503 and the platform retries (nothing was claimed); a
@@ -41,12 +41,15 @@ from shared.domain.hooks import (
     is_woocommerce_ping,
     signature_matches,
 )
+from shared.json_depth import MAX_JSON_DEPTH, too_deep
 from shared.observability import logger
 
 SECRETS_TTL_S = 60.0
 REFRESH_AFTER_S = 5.0
 MAX_CACHED = 1024  # channels whose connection (or its absence) an environment keeps
 MAX_MESSAGE_BYTES = 256 * 1024  # SQS
+# The feed refuses a message nested deeper than MAX_JSON_DEPTH; the document sits one level inside it.
+MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH - 1
 
 
 class ConnectionSource(Protocol):
@@ -137,6 +140,12 @@ class HookReceiver:
             return HookOutcome("invalid", detail=f"The {headers.delivery} header is missing or not valid.")
         if not handled(delivery.platform, topic):
             return HookOutcome("ignored", topic=topic, delivery_id=delivery_id)
+        if too_deep(delivery.body, MAX_DOCUMENT_DEPTH):
+            return HookOutcome(
+                "invalid",
+                detail=f"The body is nested more than {MAX_DOCUMENT_DEPTH} levels deep.",
+                topic=topic,
+            )
         document = _json_object(delivery.body)
         if document is None:
             return HookOutcome("invalid", detail="The body is not a JSON object.", topic=topic)

@@ -28,6 +28,8 @@ from shared.domain.lifecycle import (
 from shared.domain.orders import (
     AlreadyCommitted,
     Contention,
+    ExternalIdConflict,
+    FeedChannel,
     KeyReused,
     OrderPlan,
     OutOfStock,
@@ -37,6 +39,7 @@ from shared.domain.orders import (
     Shortage,
     decide_new_order,
     interpret_failures,
+    refuse_channel,
     skus_needing_catalog_price,
 )
 from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
@@ -142,7 +145,13 @@ class Placed:
     replayed: bool = False
 
 
-PlaceResult = Placed | Rejected | OutOfStock | KeyReused | Contention
+PlaceResult = Placed | Rejected | OutOfStock | KeyReused | ExternalIdConflict | FeedChannel | Contention
+
+
+def _sees(principal: Principal, channel: str) -> bool:
+    """A channel key sees its own channel's orders, unless that channel is the feed's: a key made on one
+    before keys were refused there (``refuse_channel``) sees, and so changes, none of the feed's orders."""
+    return principal.can_see(channel) and refuse_channel(principal) is None
 
 
 class OrderService:
@@ -176,6 +185,9 @@ class OrderService:
     ) -> PlaceResult:
         """Place an order: confirmed with every line reserved, or (``allow_backorder``, for orders
         already sold elsewhere) backordered with nothing reserved when stock is short."""
+        refused = refuse_channel(principal)
+        if refused is not None:  # before any request: such a key's orders would meet the feed's
+            return refused
         prices = self._prices.prices(skus_needing_catalog_price(request), self._catalog)
         order_id = self._new_id()
         link = (
@@ -192,7 +204,7 @@ class OrderService:
                 catalog_prices=prices,
                 order_id=order_id,
                 now=now,
-                default_currency=self._settings.default_currency,
+                default_currency=self._settings.currency,
                 idempotency_key=idempotency_key,
                 idempotency_ttl_seconds=self._settings.idempotency_ttl_seconds,
                 backorder=backorder,
@@ -293,7 +305,7 @@ class OrderService:
         not_before: str | None = None
         for attempt in range(MAX_ATTEMPTS):
             order = self._orders.get(order_id, consistent=True)
-            if order is None or not principal.can_see(order.channel):
+            if order is None or not _sees(principal, order.channel):
                 return None
             now = self._clock()
             decision = decide(order, now, not_before)
@@ -314,19 +326,19 @@ class OrderService:
     def get(self, order_id: str, principal: Principal) -> Order | None:
         order = self._orders.get(order_id)
         # Another channel's order is exactly as invisible as a missing one.
-        return order if order and principal.can_see(order.channel) else None
+        return order if order and _sees(principal, order.channel) else None
 
     def list(
         self, query: OrderQuery, cursor: str | None, principal: Principal
     ) -> tuple[list[Order], str | None]:
         if not principal.is_staff:
-            if query.channel not in (None, principal.channel):
+            if query.channel not in (None, principal.channel) or refuse_channel(principal):
                 return [], None  # another channel's orders do not exist for this caller
             query = replace(query, channel=principal.channel)
         return self._orders.query(query, cursor)
 
     def find_by_external_id(self, channel: str, external_id: str, principal: Principal) -> Order | None:
         """Staff find any channel's order by its external id; a channel key only its own."""
-        if not principal.can_see(channel):
+        if not _sees(principal, channel):
             return None
         return self._orders.get_by_external_id(channel, external_id)

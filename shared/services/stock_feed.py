@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
 from shared.domain.inventory import StockChange, stamp
 from shared.models.inventory import StockUpdateMessage
-from shared.services.feeds import Poison, describe
+from shared.services.feeds import Poison, describe, load
 
 # A count dated in the future would make every real count (and staff change) until then look stale:
 # refuse it. A minute covers clocks that are kept in sync.
@@ -17,10 +16,9 @@ MAX_CLOCK_SKEW = timedelta(minutes=1)
 
 
 def parse_stock_message(body: str, *, now: datetime, ref: str = "") -> StockChange | Poison:
-    try:
-        document = json.loads(body)
-    except (ValueError, TypeError, RecursionError):
-        return Poison("body is not JSON")
+    document = load(body)
+    if isinstance(document, Poison):
+        return document
     try:
         message = StockUpdateMessage.model_validate(document)
     except ValidationError as exc:

@@ -38,7 +38,7 @@ def marketplace_order(external_id: str, *lines: tuple[str, int]) -> str:
             "lines": [{"sku": sku, "quantity": qty} for sku, qty in lines],
         }
     )
-    principal = Principal(role="channel", key_id="feed-ebay", channel="ebay")
+    principal = Principal(role="channel", key_id="k-wholesale", channel="wholesale")  # not a feed channel
     result = deps.order_service().place(request, principal, None, allow_backorder=True)
     assert isinstance(result, Placed)
     return result.order.order_id

@@ -29,7 +29,7 @@ def endpoint() -> Iterator[str]:
 def test_create_list_and_revoke(endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         cli.main(
-            ["--endpoint", endpoint, "create", "--role", "channel", "--channel", "shopify", "--name", "S"]
+            ["--endpoint", endpoint, "create", "--role", "channel", "--channel", "web-store", "--name", "S"]
         )
         == 0
     )
@@ -37,7 +37,7 @@ def test_create_list_and_revoke(endpoint: str, capsys: pytest.CaptureFixture[str
     store = ApiKeyStore(boto3.client("dynamodb", endpoint_url=endpoint), API_KEYS.local_name)
     principal = store.lookup(created["key"])
     assert principal is not None
-    assert (principal.role, principal.channel) == ("channel", "shopify")
+    assert (principal.role, principal.channel) == ("channel", "web-store")
 
     assert cli.main(["--endpoint", endpoint, "list"]) == 0
     listed = json.loads(capsys.readouterr().out)

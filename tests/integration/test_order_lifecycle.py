@@ -73,7 +73,7 @@ def test_a_cancelled_backorder_is_never_confirmed(staff: ApiClient) -> None:
         }
     )
     placed = deps.order_service().place(
-        request, Principal("channel", "feed-ebay", "ebay"), None, allow_backorder=True
+        request, Principal("channel", "k-wholesale", "wholesale"), None, allow_backorder=True
     )
     assert isinstance(placed, Placed) and placed.order.status == "BACKORDERED"
     stream.drain()

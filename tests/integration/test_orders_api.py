@@ -45,8 +45,9 @@ def test_an_order_reserves_every_line_and_prices_from_the_catalog(stocked: ApiCl
     assert web.get(f"/orders/{body['order_id']}").json() == body
 
 
-def test_an_explicit_unit_price_wins_over_the_catalog(stocked: ApiClient, web: ApiClient) -> None:
-    reply = web.post(
+def test_an_explicit_unit_price_wins_over_the_catalog(stocked: ApiClient, pos: ApiClient) -> None:
+    """pos sends its own prices (shared/domain/channels.py); web takes the catalog's."""
+    reply = pos.post(
         "/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG", "quantity": 2, "unit_price": "7.25"}]}
     )
     assert reply.status == 201
@@ -83,12 +84,14 @@ def test_every_short_sku_is_named(stocked: ApiClient, web: ApiClient) -> None:
     ]
 
 
-def test_unknown_skus_and_bad_fields_are_422_naming_each_field(stocked: ApiClient, web: ApiClient) -> None:
+def test_unknown_skus_and_bad_fields_are_422_naming_each_field(
+    stocked: ApiClient, web: ApiClient, pos: ApiClient
+) -> None:
     unknown = web.post("/orders", order(("TSHIRT", 1), ("NOPE", 1)))
     assert unknown.status == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["body.lines.1.sku"]
 
-    unknown_priced = web.post(
+    unknown_priced = pos.post(
         "/orders", {"customer": CUSTOMER, "lines": [{"sku": "GHOST", "quantity": 1, "unit_price": "1.00"}]}
     )
     assert unknown_priced.status == 422

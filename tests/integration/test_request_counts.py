@@ -33,10 +33,10 @@ def test_a_cold_environment_reads_prices_once_then_writes_once(
 
 
 def test_an_order_with_explicit_prices_never_reads(
-    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+    stocked: ApiClient, pos: ApiClient, dynamodb_calls: RequestCounter
 ) -> None:
     priced = {**ORDER, "lines": [{"sku": "TSHIRT", "quantity": 1, "unit_price": "19.99"}]}
-    assert web.post("/orders", priced).status == 201
+    assert pos.post("/orders", priced).status == 201
     assert dynamodb_calls.calls == ["TransactWriteItems"]
 
 

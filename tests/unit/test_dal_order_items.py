@@ -28,7 +28,7 @@ def plan(external_id: str | None = "shop-9", idempotency_key: str | None = "idem
     )
     decision = decide_new_order(
         request,
-        principal=Principal(role="channel", key_id="k", channel="web"),
+        principal=Principal(role="channel", key_id="k", channel="pos"),  # sends its own prices
         catalog_prices={"MUG": Decimal("7.50")},
         order_id="o-123",
         now=NOW,
@@ -76,8 +76,8 @@ def test_order_item_has_keys_and_index_attributes() -> None:
     assert item["sk"] == "ORDER"
     assert item["created_key"] == "2024-06-30T23:59:59.999Z#o-123"
     assert item["created_day"] == "2024-06-30"
-    assert item["channel_status"] == "web#CONFIRMED"
-    assert item["channel"] == "web"
+    assert item["channel_status"] == "pos#CONFIRMED"
+    assert item["channel"] == "pos"
     assert item["status"] == "CONFIRMED"
     assert item["total"] == Decimal("18.00")
 
@@ -116,10 +116,10 @@ def test_commit_sends_one_transaction_in_plan_order() -> None:
     assert mug["ExpressionAttributeValues"][":price"] == {"N": "7.50"}
     assert mug["ExpressionAttributeValues"][":q"] == {"N": "2"}
     assert "price = :price" in mug["ConditionExpression"]
-    assert idem["Item"]["pk"] == {"S": "IDEMPOTENCY#web#idem-1"}
+    assert idem["Item"]["pk"] == {"S": "IDEMPOTENCY#pos#idem-1"}
     assert idem["Item"]["expires_at"] == {"N": str(int(NOW.timestamp()) + 60)}
     assert "expires_at < :now" in idem["ConditionExpression"]
-    assert external["Item"]["pk"] == {"S": "EXTERNAL#web#shop-9"}
+    assert external["Item"]["pk"] == {"S": "EXTERNAL#pos#shop-9"}
     assert "expires_at" not in external["Item"]
     assert external["ConditionExpression"] == "attribute_not_exists(pk)"
 

@@ -13,6 +13,7 @@ from shared.domain.orders import (
     ClaimKey,
     Contention,
     CreateOrder,
+    ExternalIdConflict,
     Failure,
     KeyReused,
     OrderPlan,
@@ -32,6 +33,9 @@ from shared.models.orders import NewOrder
 NOW = datetime(2024, 5, 17, 9, 30, 15, 123456, tzinfo=UTC)
 WEB = Principal(role="channel", key_id="k-web", channel="web")
 STAFF = Principal(role="staff", key_id="k-staff")
+POS = Principal(
+    role="channel", key_id="k-pos", channel="pos"
+)  # sends its own prices (shared.domain.channels)
 CATALOG = {"TEE-RED-M": Decimal("19.99"), "MUG": Decimal("7.50"), "CAP": Decimal("12.00")}
 
 
@@ -76,7 +80,7 @@ def test_catalog_prices_fill_lines_without_a_unit_price() -> None:
 
 
 def test_explicit_unit_price_wins_over_the_catalog() -> None:
-    plan = plan_for(new_order({"sku": "MUG", "quantity": 2, "unit_price": "5.25"}))
+    plan = plan_for(new_order({"sku": "MUG", "quantity": 2, "unit_price": "5.25"}), POS)
 
     assert plan.order.lines[0].unit_price == Decimal("5.25")
     assert plan.order.lines[0].line_total == Decimal("10.50")
@@ -85,7 +89,9 @@ def test_explicit_unit_price_wins_over_the_catalog() -> None:
 
 
 def test_explicit_price_for_a_sku_not_in_the_catalog_is_planned() -> None:
-    plan = plan_for(new_order({"sku": "NEW-THING", "quantity": 1, "unit_price": "3.00"}), catalog_prices={})
+    plan = plan_for(
+        new_order({"sku": "NEW-THING", "quantity": 1, "unit_price": "3.00"}), POS, catalog_prices={}
+    )
 
     assert writes_of(plan, ReserveStock) == [ReserveStock("NEW-THING", 1, None)]
 
@@ -93,6 +99,7 @@ def test_explicit_price_for_a_sku_not_in_the_catalog_is_planned() -> None:
 def test_totals_are_exact_decimals_quantized_to_cents() -> None:
     plan = plan_for(
         new_order({"sku": "A", "quantity": 3}, {"sku": "B", "quantity": 7, "unit_price": "0.1"}),
+        POS,
         catalog_prices={"A": Decimal("0.10")},
     )
 
@@ -116,7 +123,8 @@ def test_same_sku_lines_are_reserved_together_in_sorted_order() -> None:
             {"sku": "CAP", "quantity": 2, "unit_price": "9.00"},
             {"sku": "TEE-RED-M", "quantity": 4},
             {"sku": "MUG", "quantity": 1},
-        )
+        ),
+        POS,
     )
 
     assert writes_of(plan, ReserveStock) == [
@@ -130,7 +138,7 @@ def test_same_sku_lines_are_reserved_together_in_sorted_order() -> None:
 
 def test_a_sku_priced_by_the_catalog_on_any_line_expects_the_catalog_price() -> None:
     plan = plan_for(
-        new_order({"sku": "MUG", "quantity": 1, "unit_price": "1.00"}, {"sku": "MUG", "quantity": 2})
+        new_order({"sku": "MUG", "quantity": 1, "unit_price": "1.00"}, {"sku": "MUG", "quantity": 2}), POS
     )
 
     assert writes_of(plan, ReserveStock) == [ReserveStock("MUG", 3, Decimal("7.50"))]
@@ -199,7 +207,7 @@ def test_history_records_who_placed_the_order_and_when() -> None:
 
 
 def test_request_currency_overrides_the_default_and_customer_is_normalised() -> None:
-    plan = plan_for(new_order({"sku": "MUG", "quantity": 1, "unit_price": "3.00"}, currency="USD"))
+    plan = plan_for(new_order({"sku": "MUG", "quantity": 1, "unit_price": "3.00"}, currency="USD"), POS)
 
     assert plan.order.currency == "USD"
     assert plan.order.customer.email == "Ada@example.com"
@@ -212,7 +220,7 @@ def test_another_currency_with_catalog_prices_is_rejected() -> None:
     )
     decision = decide_new_order(
         request,
-        principal=WEB,
+        principal=POS,
         catalog_prices=CATALOG,
         order_id="o-1",
         now=NOW,
@@ -231,7 +239,7 @@ def test_unknown_sku_without_a_unit_price_is_rejected_naming_each_line() -> None
     )
     decision = decide_new_order(
         request,
-        principal=WEB,
+        principal=POS,
         catalog_prices=CATALOG,
         order_id="order-1",
         now=NOW,
@@ -274,12 +282,39 @@ def test_idempotency_claim_with_a_different_hash_is_a_reused_key() -> None:
     assert outcome == KeyReused()
 
 
-def test_external_claim_is_a_replay_whatever_the_hash() -> None:
+def test_external_claim_with_the_same_hash_is_a_replay() -> None:
+    outcome = interpret_failures(
+        [Failure(EXTERNAL, {"order_id": "order-old", "request_hash": HASH})], request=REQUEST
+    )
+
+    assert outcome == Replay(order_id="order-old", kind="external")
+
+
+def test_external_claim_with_another_hash_is_a_conflict_naming_the_order() -> None:
+    """Another body under a used external id (another order, or the feed's document) is never a replay."""
     outcome = interpret_failures(
         [Failure(EXTERNAL, {"order_id": "order-old", "request_hash": "other"})], request=REQUEST
     )
 
-    assert outcome == Replay(order_id="order-old", kind="external")
+    assert outcome == ExternalIdConflict(order_id="order-old")
+
+
+def test_a_reused_idempotency_key_wins_over_an_external_conflict() -> None:
+    failures = [
+        Failure(IDEM, {"order_id": "order-a", "request_hash": "other"}),
+        Failure(EXTERNAL, {"order_id": "order-b", "request_hash": "other"}),
+    ]
+
+    assert interpret_failures(failures, request=REQUEST) == KeyReused()
+
+
+def test_an_external_conflict_wins_over_shortages() -> None:
+    failures = [
+        Failure(MUG, {"price": Decimal("7.50"), "available": 0}),
+        Failure(EXTERNAL, {"order_id": "order-old", "request_hash": "other"}),
+    ]
+
+    assert interpret_failures(failures, request=REQUEST, contended=True) == ExternalIdConflict("order-old")
 
 
 def test_replay_wins_over_shortages_and_price_changes() -> None:

@@ -20,7 +20,6 @@ GENERIC = json.loads(
     [
         "not json",
         "",
-        "[" * 100_000,  # nesting no parser should follow: RecursionError, not a crash and a retry
         "1" * 5_000,  # an integer past Python's digit limit: ValueError
     ],
 )
@@ -28,6 +27,12 @@ def test_bodies_that_are_not_usable_json_are_poison(body: str) -> None:
     result = MarketplaceFeed.parse(body)
     assert isinstance(result, Poison)
     assert result.reason == "body is not JSON"
+
+
+def test_nesting_no_parser_should_follow_is_poison_saying_so() -> None:
+    """Checked before parsing (shared/json_depth.py): never a RecursionError, a crash and a retry."""
+    result = MarketplaceFeed.parse("[" * 100_000)
+    assert result == Poison("body is nested too deeply (more than 64 levels)")
 
 
 def test_an_unknown_field_is_named_by_its_place_not_by_the_senders_text() -> None:

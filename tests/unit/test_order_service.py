@@ -17,7 +17,9 @@ from shared.domain.orders import (
     ClaimKey,
     Contention,
     CreateOrder,
+    ExternalIdConflict,
     Failure,
+    FeedChannel,
     KeyReused,
     OrderPlan,
     OutOfStock,
@@ -29,11 +31,12 @@ from shared.domain.orders import (
 from shared.models.orders import NewOrder, Order
 from shared.services.orders import MAX_ATTEMPTS, OrderService, Placed, PriceCache
 
-SETTINGS = Settings(
-    default_currency="EUR", idempotency_ttl_seconds=600, max_body_bytes=1024, price_cache_seconds=60
-)
+SETTINGS = Settings(currency="EUR", idempotency_ttl_seconds=600, max_body_bytes=1024, price_cache_seconds=60)
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 WEB = Principal(role="channel", key_id="k-web", channel="web")
+POS = Principal(
+    role="channel", key_id="k-pos", channel="pos"
+)  # sends its own prices (shared.domain.channels)
 STAFF = Principal(role="staff", key_id="k-staff")
 
 Script = Callable[[OrderPlan], Cancelled | None]
@@ -207,7 +210,7 @@ def test_only_missing_prices_are_read() -> None:
 def test_explicitly_priced_lines_read_no_prices() -> None:
     catalog = FakeCatalog({})
     result = service(FakeOrders(), catalog).place(
-        request({"sku": "MUG", "quantity": 1, "unit_price": "3.00"}), WEB, None
+        request({"sku": "MUG", "quantity": 1, "unit_price": "3.00"}), POS, None
     )
 
     assert catalog.calls == []
@@ -320,7 +323,9 @@ def test_external_id_replay_returns_the_stored_order() -> None:
     )
     assert isinstance(stored, Placed)
     orders = FakeOrders(
-        claim_failure("external", {"order_id": "order-1", "request_hash": "whatever"}),
+        claim_failure(
+            "external", {"order_id": "order-1", "request_hash": request_hash(request(external_id="e-1"))}
+        ),
         stored={"order-1": stored.order},
     )
 
@@ -329,6 +334,52 @@ def test_external_id_replay_returns_the_stored_order() -> None:
     )
 
     assert result == Placed(stored.order, replayed=True)
+
+
+def test_an_external_id_used_by_another_body_is_a_conflict_and_reads_nothing() -> None:
+    orders = FakeOrders(claim_failure("external", {"order_id": "order-1", "request_hash": "another body"}))
+
+    result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(
+        request(external_id="e-1"), WEB, None
+    )
+
+    assert result == ExternalIdConflict(order_id="order-1")
+    assert orders.gets == []  # the claim named the order: nothing more to read
+    assert len(orders.plans) == 1
+
+
+@pytest.mark.parametrize("channel", ["shopify", "etsy", "amazon", "generic"])
+def test_a_key_on_a_feed_channel_places_nothing_and_touches_nothing(channel: str) -> None:
+    orders, catalog = FakeOrders(), FakeCatalog({"MUG": Decimal("7.50")})
+    key = Principal(role="channel", key_id="k-feed", channel=channel)
+
+    result = service(orders, catalog).place(request(external_id="SHOP-1"), key, None)
+
+    assert isinstance(result, FeedChannel)
+    assert result.channel == channel and "marketplace feed" in result.owner
+    assert (orders.plans, orders.gets, catalog.calls) == ([], [], [])
+
+
+def test_a_channel_taking_catalog_prices_may_not_send_one() -> None:
+    orders = FakeOrders()
+    result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(
+        request({"sku": "MUG", "quantity": 1}, {"sku": "MUG", "quantity": 1, "unit_price": "0.00"}), WEB, None
+    )
+
+    assert isinstance(result, Rejected)
+    assert [(e.field, e.type) for e in result.errors] == [("body.lines.1.unit_price", "catalog_priced")]
+    assert result.errors[0].message == "channel web takes catalog prices (in EUR): leave unit_price out"
+    assert orders.plans == []
+
+
+@pytest.mark.parametrize("principal", [POS, STAFF])
+def test_own_price_channels_and_staff_may_price(principal: Principal) -> None:
+    result = service(FakeOrders(), FakeCatalog({})).place(
+        request({"sku": "MUG", "quantity": 1, "unit_price": "0.00"}), principal, None
+    )
+
+    assert isinstance(result, Placed)
+    assert result.order.total == Decimal("0.00")
 
 
 def test_reused_idempotency_key_is_reported() -> None:

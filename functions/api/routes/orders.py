@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from shared import deps
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.lifecycle import NotAllowed
-from shared.domain.orders import Contention, KeyReused, OutOfStock, Rejected
+from shared.domain.orders import Contention, ExternalIdConflict, FeedChannel, KeyReused, OutOfStock, Rejected
 from shared.http import (
     ProblemError,
     idempotency_key_header,
@@ -82,7 +82,9 @@ def _invalid_query(field: str, message: str) -> ProblemError:
     return invalid_field(field, message)
 
 
-def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemError:
+def _problem(
+    result: Rejected | OutOfStock | KeyReused | ExternalIdConflict | FeedChannel | Contention,
+) -> ProblemError:
     if isinstance(result, OutOfStock):
         metrics.add_metric(name="OrderOutOfStock", unit=MetricUnit.Count, value=1)
         return ProblemError(
@@ -104,6 +106,27 @@ def _problem(result: Rejected | OutOfStock | KeyReused | Contention) -> ProblemE
             "idempotency-key-reused",
             "Idempotency-Key reused",
             "This Idempotency-Key was already used with a different request body.",
+        )
+    if isinstance(result, ExternalIdConflict):
+        metrics.add_metric(name="OrderExternalIdConflict", unit=MetricUnit.Count, value=1)
+        where = _location(result.order_id)
+        return ProblemError(
+            409,
+            "external-id-conflict",
+            "external_id already used",
+            f"This external_id belongs to order {result.order_id}, placed with a different body. "
+            "Nothing was changed: send that order's body again to get it back, or use another external_id.",
+            headers={"Location": where},
+            order_id=result.order_id,
+            location=where,
+        )
+    if isinstance(result, FeedChannel):
+        return ProblemError(
+            403,
+            "feed-channel",
+            "Forbidden",
+            f"Channel {result.channel} belongs to {result.owner}: its orders come only from the feed. "
+            "Use an API key on another channel.",
         )
     return ProblemError(
         503,
