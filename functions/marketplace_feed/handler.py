@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared import deps
 from shared.aws import client
 from shared.config import required
-from shared.dal.queues import DeadLetters
+from shared.dal.queues import DeadLetters, carried_reasons
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
 
@@ -67,7 +67,11 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         raise
     if isinstance(result, Poison):
         dead_letters().send(
-            record.body, reason=result.reason, source_message_id=record.message_id, source=SOURCE
+            record.body,
+            reason=result.reason,
+            source_message_id=record.message_id,
+            source=SOURCE,
+            previous_reasons=carried_reasons(record),
         )
         metrics.add_metric(name="FeedMessageRejected", unit=MetricUnit.Count, value=1)
         logger.warning(

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared import deps
 from shared.aws import client
 from shared.config import required
-from shared.dal.queues import DeadLetters
+from shared.dal.queues import DeadLetters, carried_reasons
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import Poison
@@ -42,11 +42,17 @@ deps.stock_service()  # clients are created once, during init
 dead_letters()
 
 
-def _park(body: str, message_id: str, reason: str) -> bool:
-    """Move a message that can never apply to the DLQ with its reason; False when the DLQ could not
-    take it (the message then stays on its queue, to be retried)."""
+def _park(body: str, message_id: str, reason: str, previous_reasons: str | None) -> bool:
+    """Move a message that can never apply to the DLQ with its reason (and the reasons a redriven copy
+    carried); False when the DLQ could not take it (the message then stays on its queue, to be retried)."""
     try:
-        dead_letters().send(body, reason=reason, source_message_id=message_id, source=SOURCE)
+        dead_letters().send(
+            body,
+            reason=reason,
+            source_message_id=message_id,
+            source=SOURCE,
+            previous_reasons=previous_reasons,
+        )
     except Exception as exc:
         logger.warning("could not park a stock update", message_id=message_id, error=type(exc).__name__)
         return False
@@ -62,12 +68,14 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
     """The message ids SQS should deliver again."""
     retry: list[str] = []
     bodies: dict[str, str] = {}
+    history: dict[str, str | None] = {}
     changes: list[StockChange] = []
     now = datetime.now(UTC)
     for record in event.records:
         parsed = parse_stock_message(record.body, now=now, ref=record.message_id)
+        history[record.message_id] = carried_reasons(record)
         if isinstance(parsed, Poison):
-            if not _park(record.body, record.message_id, parsed.reason):
+            if not _park(record.body, record.message_id, parsed.reason, history[record.message_id]):
                 retry.append(record.message_id)
             continue
         bodies[record.message_id] = record.body
@@ -96,7 +104,9 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
                 )
             continue
         if isinstance(result, Refused):
-            retry += [c.ref for c in members if not _park(bodies[c.ref], c.ref, result.reason)]
+            retry += [
+                c.ref for c in members if not _park(bodies[c.ref], c.ref, result.reason, history[c.ref])
+            ]
             continue
         reason = result.error if isinstance(result, Failed) else "too little time left in this invocation"
         if not isinstance(result, Failed | NotStarted):  # pragma: no cover - staff-only outcomes

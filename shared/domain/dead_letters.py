@@ -12,8 +12,8 @@ Who writes the reason:
 A redriven copy carries the earlier reasons in ``oms_previous_reasons`` (JSON, oldest first) and no
 ``oms_reason``: the consumers read bodies only, never attributes, so nothing there can confuse them, and a
 copy that SQS moves back after more failed receives is not mistaken for the old poison. A copy the consumer
-parks again gets its new ``oms_reason``; the consumer writes its own attributes then, so the history of
-that copy starts again from its new reason (the earlier ones are in the logs of the redrive).
+parks again gets its new ``oms_reason`` and keeps the ``oms_previous_reasons`` it carried
+(``shared/dal/queues.py``), so a listing shows the whole history.
 """
 
 from __future__ import annotations

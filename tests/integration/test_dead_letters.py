@@ -195,6 +195,7 @@ def test_redrive_all_empties_the_queue_into_its_source(staff: ApiClient, sqs: An
 
 def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(staff: ApiClient, sqs: Any) -> None:
     park(sqs, order("TWICE"))
+    (first,) = staff.get("/dead-letters/marketplace-orders").json()["messages"]
     assert staff.post("/dead-letters/marketplace-orders/redrive", {"all": True}).json()["done"]
     (copy,) = receive_all(sqs, MARKETPLACE_ORDERS.local_name)
     # The feed reads the body only: the reason history in the attributes changes nothing for it.
@@ -219,6 +220,8 @@ def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(staff: 
     (message,) = staff.get("/dead-letters/marketplace-orders").json()["messages"]
     assert message["reason"].startswith("order rejected")  # MUG-WHITE is still unknown here
     assert message["attributes"]["oms_source_message_id"] == copy["MessageId"]
+    # Parked again, it keeps the reason it had the first time beside its new one.
+    assert message["previous_reasons"] == [first["reason"]] and message["reason"] != first["reason"]
 
 
 def test_a_crash_between_send_and_delete_leaves_it_in_both(sqs: Any) -> None:
