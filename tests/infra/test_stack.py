@@ -469,7 +469,12 @@ def test_outputs(synthesized: Synthesized) -> None:
     buses = {f"{b.id}{what}" for b in spec.BUSES for what in ("BusName", "LogGroupName")}
     buckets = {f"{b.id}BucketName" for b in spec.BUCKETS}
     assert (
-        set(outputs) == {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses | buckets
+        set(outputs)
+        == {"ApiUrl", "AlarmTopicArn"}
+        | {f"{t.id}TableName" for t in spec.TABLES}
+        | queue_urls
+        | buses
+        | buckets
     )
 
 
