@@ -10,13 +10,15 @@ Warnings are not failures, and these rules are ignored, each for a reason:
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from cfnlint.api import ManualArgs, Match, lint
 
 from tests.infra.conftest import Synthesized
 
 IGNORED = ["W3005"]
-REGIONS = ["us-east-1", "eu-central-1"]
+REGIONS = ["us-east-1"]  # one region: its resource specs load in seconds; the stack uses no regional extras
 
 
 def lint_template(s: Synthesized) -> list[Match]:
@@ -34,9 +36,10 @@ def test_the_template_has_no_cfn_lint_errors(which: str, request: pytest.Fixture
     assert errors == [], describe(errors)
 
 
-def test_cfn_lint_finds_an_error_when_there_is_one(synthesized: Synthesized) -> None:
-    """The check can fail: a template with an unknown property is an E3002 error."""
-    broken = synthesized.template_path.read_text().replace('"VisibilityTimeout"', '"VisibilityTimeOut"', 1)
-    assert '"VisibilityTimeOut"' in broken
+def test_cfn_lint_finds_an_error_when_there_is_one() -> None:
+    """The check can fail: a queue with a property SQS does not have is an E3002 error."""
+    broken = json.dumps(
+        {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeOut": 30}}}}
+    )
     matches = lint(broken, config=ManualArgs(regions=REGIONS, ignore_checks=IGNORED))
-    assert any(m.rule.id.startswith("E") for m in matches), describe(matches)
+    assert [m.rule.id for m in matches] == ["E3002"], describe(matches)
