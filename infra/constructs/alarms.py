@@ -128,13 +128,14 @@ class Alarms(Construct):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,  # nothing at rest: notifications are delivered, not kept
         )
-        # CloudWatch publishes the alarms' notifications: SNS then uses the key on its behalf.
+        # CloudWatch publishes the alarms' notifications: SNS then uses the key on its behalf. The key
+        # policy AWS documents for this (CloudWatch user guide, alarms to an encrypted topic) has no
+        # condition; the topic's policy below is what limits CloudWatch to this account's alarms.
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 resources=["*"],  # in a key policy: this key
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
         topic = sns.Topic(

@@ -59,14 +59,15 @@ def test_one_topic_encrypted_with_its_own_rotated_key(synthesized: Synthesized) 
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     key = synthesized.resources[key_id]["Properties"]
     assert key["EnableKeyRotation"] is True
-    # CloudWatch may use the key (an AWS-managed SNS key would refuse it), for this account only.
+    # CloudWatch may use the key (an AWS-managed SNS key would refuse it); the topic policy limits it to
+    # this account's alarms.
     (statement,) = [
         st
         for st in key["KeyPolicy"]["Statement"]
         if st.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
     assert set(as_list(statement["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert statement["Resource"] == "*"  # (in a key policy: this key)
 
 
 def test_the_topic_refuses_anything_but_tls_and_lets_this_accounts_alarms_publish(
