@@ -1,7 +1,7 @@
 """Tables holding personal data are encrypted with one customer-managed KMS key: the key (rotated,
 retained, aliased), which tables use it, and exactly which functions may use it, and how. (The
 personal-data queues use it too, through SQS only: those grants carry a kms:ViaService condition and are
-tested in test_alarms_and_limits.py; here a "table grant" is a key statement without a condition.)"""
+tested in test_limits.py; here a "table grant" is a key statement without a condition.)"""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ def test_exactly_the_spec_queues(synthesized: Synthesized) -> None:
 @pytest.mark.parametrize("queue", spec.QUEUES, ids=lambda q: q.id)
 def test_queue_matches_spec(synthesized: Synthesized, queue: spec.Queue) -> None:
     props = queue_props(synthesized, queue)
-    if queue.personal_data:  # the personal-data key: test_alarms_and_limits.py
+    if queue.personal_data:  # the personal-data key: test_limits.py
         assert "SqsManagedSseEnabled" not in props
         assert "KmsMasterKeyId" in props
     else:
@@ -205,7 +205,7 @@ def alarm_on(s: Synthesized, queue_id: str) -> dict[str, Any]:
         a["Properties"]
         for a in s.of_type("AWS::CloudWatch::Alarm").values()
         if logical_id in refs(a["Properties"].get("Dimensions", []))
-        # (a consumed queue also has an alarm on its oldest message: test_alarms_and_limits.py)
+        # (a consumed queue also has an alarm on its oldest message: test_alarms.py)
         and a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     ]
     return alarm
