@@ -70,11 +70,21 @@ keys-revoke: $(STAMP) ## Revoke an API key by id: make keys-revoke KEY_ID=1a2b3c
 redrive: $(STAMP) ## Redrive dead letters to their source queue: make redrive QUEUE=marketplace-orders [ID="id1 id2"] (ARGS=--aws for AWS)
 	$(VENV)/bin/oms redrive $(QUEUE) $(if $(ID),$(foreach id,$(ID),--id $(id)),--all) $(ARGS)
 
-diff: $(STAMP) ## cdk diff against the account in your AWS credentials
-	$(CDK) diff $(if $(TIMEZONE),-c timezone=$(TIMEZONE))
+# STAGE=staging: another copy of the stack (OmsStack-staging, every name it chooses stage-named). Only
+# prod sets API Gateway's account-wide logging role unless API_GATEWAY_ACCOUNT_ROLE=true (a stage alone in
+# its account). ALARM_EMAIL=ops@example.com subscribes an address to the alarms; RESERVED_CONCURRENCY=true
+# reserves the spec's concurrency (not in a new account: its quota of 10 refuses any reservation).
+STAGE ?= prod
+API_GATEWAY_ACCOUNT_ROLE ?= $(if $(filter prod,$(STAGE)),true,false)
+CDK_CONTEXT = -c stage=$(STAGE) -c api_gateway_account_role=$(API_GATEWAY_ACCOUNT_ROLE) \
+	$(if $(TIMEZONE),-c timezone=$(TIMEZONE)) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) \
+	$(if $(RESERVED_CONCURRENCY),-c reserved_concurrency=$(RESERVED_CONCURRENCY))
 
-deploy: $(STAMP) ## cdk deploy to the account in your AWS credentials (TIMEZONE=Europe/Berlin: the business time zone)
-	$(CDK) deploy $(if $(TIMEZONE),-c timezone=$(TIMEZONE))
+diff: $(STAMP) ## cdk diff against the account in your AWS credentials (STAGE=staging: that stage)
+	$(CDK) diff $(CDK_CONTEXT)
+
+deploy: $(STAMP) ## cdk deploy (STAGE=staging: a second stage; TIMEZONE=Europe/Berlin: the business time zone)
+	$(CDK) deploy $(CDK_CONTEXT)
 
 clean: ## Remove build output (keeps .venv)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -13,9 +13,9 @@ from typing import Any
 from aws_cdk import App
 
 from infra.nag import add_nag
-from infra.stack import OmsStack
+from infra.stack import STACK_NAME, OmsStack, context_stage, stack_name
 
-STACK_NAME = "OmsStack"
+__all__ = ["STACK_NAME", "build_app"]
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTDIR = REPO_ROOT / "cdk.out"
 
@@ -35,7 +35,8 @@ FEATURE_FLAGS: dict[str, Any] = {
 def build_app(**app_options: Any) -> tuple[App, OmsStack]:
     context = {**FEATURE_FLAGS, **app_options.pop("context", {})}
     app = App(context=context, **app_options)
-    stack = OmsStack(app, STACK_NAME, description="OMS: serverless order management system")
+    stage = context_stage(app)  # the CDK context value `stage` (default prod) names the stack
+    stack = OmsStack(app, stack_name(stage), description=f"OMS: serverless order management system ({stage})")
     add_nag(app)
     return app, stack
 

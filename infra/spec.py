@@ -14,6 +14,7 @@ disagree about the wiring. Keep this module free of CDK and boto3 imports: it is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -24,6 +25,44 @@ from shared.models.dead_letters import DEAD_LETTERS_ENV, DeadLetterQueueConfig
 
 SERVICE_NAME = "oms"
 METRICS_NAMESPACE = "OMS"
+
+# --- stages -------------------------------------------------------------------------------
+# A stage is one copy of the stack (CDK context ``stage``): prod, staging, ... side by side in one account
+# and region. Every name the stack chooses itself (the bus, the key aliases, the API's name) goes through
+# ``stage_name``; every other name is CloudFormation's, which starts with the stage's stack name.
+PROD_STAGE = "prod"
+_STAGE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+
+
+def check_stage(stage: str) -> str:
+    """``stage`` if it is a stage name (1-12 lowercase letters and digits, a letter first)."""
+    if not _STAGE.match(stage):
+        raise ValueError(f"stage {stage!r}: lowercase letters and digits, at most 12, starting with a letter")
+    return stage
+
+
+def stage_name(name: str, stage: str = PROD_STAGE) -> str:
+    """The physical name of ``name`` (``oms-...``, or a KMS alias ``alias/oms-...``) in ``stage``. prod keeps
+    the name as written (renaming the bus or an alias replaces it, and other systems find the bus by name);
+    another stage follows the service prefix: oms-events -> oms-staging-events, alias/oms-secrets ->
+    alias/oms-staging-secrets. The local stack uses the names as written."""
+    check_stage(stage)
+    alias = "alias/" if name.startswith("alias/") else ""
+    bare = name[len(alias) :]
+    prefix = f"{SERVICE_NAME}-"
+    if not bare.startswith(prefix):
+        raise ValueError(f"{name!r}: a name the stack chooses starts with {prefix!r}")
+    if stage == PROD_STAGE:
+        return name
+    return f"{alias}{prefix}{stage}-{bare[len(prefix) :]}"
+
+
+def metrics_namespace(stage: str = PROD_STAGE) -> str:
+    """Where the functions of ``stage`` put their metrics: one stage's alarms never see another's."""
+    check_stage(stage)
+    return METRICS_NAMESPACE if stage == PROD_STAGE else f"{METRICS_NAMESPACE}/{stage}"
+
+
 RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
@@ -75,7 +114,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Queue:
-    """An SQS queue (SQS-managed encryption, TLS only). ``env_var`` carries its URL to a function."""
+    """An SQS queue (TLS only). ``env_var`` carries its URL to a function."""
 
     id: str
     env_var: str
@@ -84,6 +123,14 @@ class Queue:
     retention_days: int = 14
     dead_letter: Queue | None = None
     max_receive_count: int = 5  # receives before SQS moves a message to ``dead_letter``
+    # Carries personal data (a marketplace order: emails, names, addresses): encrypted with the same
+    # customer-managed KMS key as the personal-data tables, not SQS-managed encryption; the functions that
+    # send or receive may use that key only through SQS (kms:ViaService). The local stack ignores it.
+    personal_data: bool = False
+
+
+MIN_QUEUE_CONCURRENCY = 2  # what Lambda accepts for an SQS event source's MaximumConcurrency
+MAX_QUEUE_CONCURRENCY = 1000
 
 
 @dataclass(frozen=True)
@@ -113,6 +160,15 @@ class QueueTrigger:
     queue: Queue
     batch_size: int = 10
     max_batching_window_s: int = 0
+    # The event source mapping's MaximumConcurrency: at most this many concurrent invocations from this
+    # queue, whatever its backlog (Lambda's minimum is 2). The local stack polls with one worker.
+    max_concurrency: int = 5
+
+    def __post_init__(self) -> None:
+        if not MIN_QUEUE_CONCURRENCY <= self.max_concurrency <= MAX_QUEUE_CONCURRENCY:
+            raise ValueError(
+                f"{self.queue.id}: max_concurrency must be {MIN_QUEUE_CONCURRENCY}..{MAX_QUEUE_CONCURRENCY}"
+            )
 
 
 @dataclass(frozen=True)
@@ -282,6 +338,9 @@ class Function:
     publishes: tuple[Bus, ...] = ()  # buses it may put events on
     buckets: tuple[UsesBucket, ...] = ()
     keys: tuple[UsesKey, ...] = ()  # KMS keys it may use, and how
+    # Reserved concurrency, applied only when the CDK context ``reserved_concurrency`` is true: at most this
+    # many instances (so a flood here cannot starve the others), and that many kept for it. None: none.
+    reserved_concurrency: int | None = None
 
     @property
     def handler(self) -> str:
@@ -440,6 +499,7 @@ MARKETPLACE_ORDERS_DLQ = Queue(
     env_var="OMS_MARKETPLACE_DLQ_URL",
     local_name="oms-marketplace-orders-dlq",
     retention_days=14,  # SQS counts age from the first send: the DLQ keeps longer than its source
+    personal_data=True,  # the marketplace orders it keeps, with their customers
 )
 
 MARKETPLACE_ORDERS = Queue(
@@ -451,6 +511,7 @@ MARKETPLACE_ORDERS = Queue(
     retention_days=4,
     dead_letter=MARKETPLACE_ORDERS_DLQ,
     max_receive_count=5,
+    personal_data=True,  # a marketplace order names its customer: email, name, addresses
 )
 
 STOCK_UPDATES_TIMEOUT_S = 30
@@ -660,7 +721,10 @@ MARKETPLACE_FEED = Function(
     description="Marketplace orders from SQS: exactly once, backordered when stock is short",
     triggers=(
         QueueTrigger(
-            MARKETPLACE_ORDERS, batch_size=10, max_batching_window_s=MARKETPLACE_FEED_BATCH_WINDOW_S
+            MARKETPLACE_ORDERS,
+            batch_size=10,
+            max_batching_window_s=MARKETPLACE_FEED_BATCH_WINDOW_S,
+            max_concurrency=5,  # a marketplace backlog drains at most 5 wide, leaving the API its capacity
         ),
     ),
     uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write"), Uses(CUSTOMERS, "read_write")),
@@ -669,18 +733,25 @@ MARKETPLACE_FEED = Function(
     # the feed, the API (keys' orders, connections) and infra.keys read, never only this environment.
     memory_mb=512,
     timeout_s=MARKETPLACE_FEED_TIMEOUT_S,
+    reserved_concurrency=10,  # at least its queue's max_concurrency: the queue's pollers are never throttled
 )
 
 STOCK_UPDATES_FUNCTION = Function(
     name="stock_updates",
     description="Warehouse stock counts and movements from SQS: in order, once, coalesced per SKU",
     triggers=(
-        QueueTrigger(STOCK_UPDATES, batch_size=10, max_batching_window_s=STOCK_UPDATES_BATCH_WINDOW_S),
+        QueueTrigger(
+            STOCK_UPDATES,
+            batch_size=10,
+            max_batching_window_s=STOCK_UPDATES_BATCH_WINDOW_S,
+            max_concurrency=5,  # a warehouse's full recount drains 5 wide
+        ),
     ),
     uses=(Uses(CATALOG, "read_write"),),
     sends=(STOCK_UPDATES_DLQ,),  # poison goes straight to the DLQ, with its reason
     memory_mb=512,
     timeout_s=STOCK_UPDATES_TIMEOUT_S,
+    reserved_concurrency=5,
 )
 
 INVENTORY_EVENTS = Function(
@@ -763,6 +834,7 @@ REPORTS_FUNCTION = Function(
     buckets=(UsesBucket(REPORTS_BUCKET, "write", REPORTS_PREFIX),),
     memory_mb=1024,
     timeout_s=900,
+    reserved_concurrency=2,  # long exports at 1 GB each: never more than two at once
 )
 
 # Each hook route's own limit, under the stage's: a flood of forged deliveries cannot starve the API.
@@ -780,6 +852,7 @@ HOOKS = Function(
     sends=(MARKETPLACE_ORDERS,),  # the feed processes what the hooks verified
     memory_mb=512,
     timeout_s=5,  # Shopify gives up on an answer after 5 s and retries
+    reserved_concurrency=20,  # a flood of (forged) deliveries cannot take the API's capacity
 )
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -897,11 +970,11 @@ def function(name: str) -> Function:
     raise KeyError(f"no function named {name!r} in infra/spec.py")
 
 
-def base_environment(fn: Function) -> dict[str, str]:
+def base_environment(fn: Function, stage: str = PROD_STAGE) -> dict[str, str]:
     """Environment shared by both runtimes; each adds only physical table names."""
     return {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace(stage),
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "OMS_FUNCTION": fn.name,
         # Personal data stays out of logs and traces (shared/observability.py): X-Ray keeps no response
@@ -921,14 +994,15 @@ def function_environment(
     *,
     bucket_name: Callable[[Bucket], str] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
+    stage: str = PROD_STAGE,
 ) -> dict[str, str]:
     """The whole environment of a function: the base, the business time zone, one name per table and
     bucket it uses, one URL per queue it sends to, one name per bus it publishes on and one alias per KMS
-    key it uses, and no other."""
-    env = {**base_environment(fn), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
+    key it uses, and no other. Bus names, key aliases and the metrics namespace are ``stage``'s."""
+    env = {**base_environment(fn, stage), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
     env[TIMEZONE_ENV] = timezone
-    env.update({bus.env_var: bus.name for bus in fn.publishes})
-    env.update({use.key.env_var: use.key.alias for use in fn.keys})
+    env.update({bus.env_var: stage_name(bus.name, stage) for bus in fn.publishes})
+    env.update({use.key.env_var: stage_name(use.key.alias, stage) for use in fn.keys})
     if fn.buckets:
         if bucket_name is None:
             raise ValueError(f"{fn.name} uses buckets: pass bucket_name")

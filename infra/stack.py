@@ -1,8 +1,17 @@
 """The OMS stack: everything ``infra/spec.py`` describes, deployed as one CloudFormation stack.
 
-The business time zone (what a business day is, for reports and their schedules) is the CDK context value
-``timezone`` (cdk.json, or ``-c timezone=Europe/Berlin``), an IANA name; ``spec.DEFAULT_TIMEZONE`` if unset.
-The synth fails on a name zoneinfo does not know.
+CDK context values (cdk.json, or ``-c name=value``):
+
+* ``timezone``: the business time zone (what a business day is, for reports and their schedules), an IANA
+  name; ``spec.DEFAULT_TIMEZONE`` if unset. The synth fails on a name zoneinfo does not know.
+* ``stage``: which copy of the stack this is (``prod`` if unset). It names the stack (``OmsStack``,
+  ``OmsStack-staging``) and every name the stack chooses (``spec.stage_name``), so stages share an account.
+* ``api_gateway_account_role`` (default true): whether this stack sets API Gateway's account-wide
+  CloudWatch Logs role. One stack per account and region may: ``false`` for the second stage there.
+* ``reserved_concurrency`` (default false): reserve ``spec.Function.reserved_concurrency`` for the functions
+  that have one. A new account's concurrency quota (10) refuses any reservation: turn it on once the quota
+  is raised.
+* ``alarm_email``: an address subscribed to the alarm topic (optional; confirm the email AWS sends).
 """
 
 from __future__ import annotations
@@ -13,8 +22,10 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra import spec
+from infra.constructs.alarms import Alarms
 from infra.constructs.api import Api
 from infra.constructs.buckets import Buckets
+from infra.constructs.dashboard import Dashboard
 from infra.constructs.events import Buses
 from infra.constructs.functions import Functions
 from infra.constructs.keys import Keys
@@ -24,6 +35,35 @@ from infra.constructs.tables import Tables
 from infra.schedule_time import business_timezone
 
 TIMEZONE_CONTEXT = "timezone"
+STAGE_CONTEXT = "stage"
+API_ROLE_CONTEXT = "api_gateway_account_role"
+RESERVED_CONCURRENCY_CONTEXT = "reserved_concurrency"
+ALARM_EMAIL_CONTEXT = "alarm_email"
+STACK_NAME = "OmsStack"
+
+
+def stack_name(stage: str) -> str:
+    """``OmsStack`` for prod, ``OmsStack-<stage>`` for any other stage."""
+    spec.check_stage(stage)
+    return STACK_NAME if stage == spec.PROD_STAGE else f"{STACK_NAME}-{stage}"
+
+
+def context_flag(scope: Construct, name: str, default: bool) -> bool:
+    """A boolean context value: true/false as JSON (cdk.json) or as text (``-c name=false``)."""
+    value = scope.node.try_get_context(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"the CDK context value {name!r} is true or false, not {value!r}")
+    return text == "true"
+
+
+def context_stage(scope: Construct) -> str:
+    stage = scope.node.try_get_context(STAGE_CONTEXT)
+    return spec.check_stage(spec.PROD_STAGE if stage is None else str(stage))
 
 
 class OmsStack(Stack):
@@ -32,11 +72,12 @@ class OmsStack(Stack):
         timezone = self.node.try_get_context(TIMEZONE_CONTEXT)
         self.timezone: str = spec.DEFAULT_TIMEZONE if timezone is None else timezone
         business_timezone(self.timezone, f"the CDK context value {TIMEZONE_CONTEXT!r}")
-        self.tables = Tables(self, "Tables")
-        self.queues = Queues(self, "Queues")
-        self.buses = Buses(self, "Buses")
+        self.stage = context_stage(self)
+        self.tables = Tables(self, "Tables", stage=self.stage)
+        self.queues = Queues(self, "Queues", personal_data_key=self.tables.personal_data_key)
+        self.buses = Buses(self, "Buses", stage=self.stage)
         self.buckets = Buckets(self, "Buckets")
-        self.keys = Keys(self, "Keys")
+        self.keys = Keys(self, "Keys", stage=self.stage)
         self.functions = Functions(
             self,
             "Functions",
@@ -46,13 +87,41 @@ class OmsStack(Stack):
             buckets=self.buckets,
             keys=self.keys,
             timezone=self.timezone,
+            stage=self.stage,
+            reserved_concurrency=context_flag(self, RESERVED_CONCURRENCY_CONTEXT, default=False),
         )
         self.schedules = Schedules(
             self, "Schedules", functions=self.functions, queues=self.queues, timezone=self.timezone
         )
-        self.api = Api(self, "Api", functions=self.functions)
+        self.api = Api(
+            self,
+            "Api",
+            functions=self.functions,
+            stage=self.stage,
+            account_role=context_flag(self, API_ROLE_CONTEXT, default=True),
+        )
+        email = self.node.try_get_context(ALARM_EMAIL_CONTEXT)
+        # Last: it alarms on what the others made, and gives every alarm of the stack its actions.
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            stage=self.stage,
+            queues=self.queues,
+            functions=self.functions,
+            api=self.api,
+            email=str(email) if email else None,
+        )
+        self.dashboard = Dashboard(
+            self, "Dashboard", stage=self.stage, queues=self.queues, functions=self.functions, api=self.api
+        )
 
-        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the prod stage")
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the API")
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.alarms.topic.topic_arn,
+            description="The SNS topic every alarm notifies: subscribe whoever must hear them",
+        )
         for table in spec.TABLES:
             CfnOutput(
                 self,

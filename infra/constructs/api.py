@@ -15,7 +15,7 @@ from infra import spec
 from infra.constructs.functions import LOG_RETENTION, Functions
 from infra.nag import acknowledge
 
-STAGE_NAME = "prod"
+API_NAME = "oms-api"  # in a stage: spec.stage_name
 THROTTLE_RATE = 100  # requests per second, steady state, for the whole stage
 THROTTLE_BURST = 200
 # API Gateway sends no Retry-After of its own; a throttled channel gets a token back within a second.
@@ -77,21 +77,32 @@ def _access_log_format() -> apigw.AccessLogFormat:
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, functions: Functions) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Functions,
+        stage: str = spec.PROD_STAGE,
+        account_role: bool = True,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
+            # The name is what API Gateway's metrics are keyed by (ApiName): one per stage.
+            rest_api_name=spec.stage_name(API_NAME, stage),
             description="OMS: one hub for every order, whatever the channel",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # The usage plan's API key comes from the authorizer (usageIdentifierKey), never from a header:
             # callers send only their X-Api-Key, and API Gateway applies their channel's plan.
             api_key_source_type=apigw.ApiKeySourceType.AUTHORIZER,
-            # Access and execution logs need the account-level CloudWatch role of API Gateway.
-            cloud_watch_role=True,
+            # Access and execution logs need API Gateway's CloudWatch role, set once per account and region
+            # (AWS::ApiGateway::Account): only one stack there may set it (context api_gateway_account_role).
+            cloud_watch_role=account_role,
             deploy_options=apigw.StageOptions(
-                stage_name=STAGE_NAME,
+                stage_name=stage,  # the URL says which stage it is: .../prod/, .../staging/
                 throttling_rate_limit=THROTTLE_RATE,
                 throttling_burst_limit=THROTTLE_BURST,
                 method_options=method_options(),

@@ -1,4 +1,5 @@
-"""EventBridge buses: one per ``spec.BUSES`` entry, named as the spec names it.
+"""EventBridge buses: one per ``spec.BUSES`` entry, named as the spec names it in the stage
+(``spec.stage_name``).
 
 Every event the functions publish (sources ``spec.EVENT_SOURCES``) is also delivered to a CloudWatch
 Logs group, so staff can see what was published (the local stack copies them to a tap queue
@@ -52,8 +53,9 @@ class LogGroupTarget:
 class Buses(Construct):
     """The buses, keyed by ``spec.Bus.id``. Functions that publish get PutEvents on their buses only."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str = spec.PROD_STAGE) -> None:
         super().__init__(scope, construct_id)
+        self._stage = stage
         self.by_id: dict[str, events.EventBus] = {}
         self.log_groups: dict[str, logs.LogGroup] = {}
         for bus in spec.BUSES:
@@ -65,12 +67,13 @@ class Buses(Construct):
         return self.by_id[bus.id]
 
     def _bus(self, bus: spec.Bus) -> events.EventBus:
+        name = spec.stage_name(bus.name, self._stage)
         resource = events.EventBus(
-            self, bus.id, event_bus_name=bus.name, description=f"OMS domain events ({bus.env_var})"
+            self, bus.id, event_bus_name=name, description=f"OMS domain events ({bus.env_var})"
         )
         resource.archive(
             f"{bus.id}Archive",
-            description=f"Every event published on {bus.name}, for replay to a new subscriber",
+            description=f"Every event published on {name}, for replay to a new subscriber",
             event_pattern=published_events(),
             retention=ARCHIVE_RETENTION,
         )
@@ -85,7 +88,7 @@ class Buses(Construct):
                 conditions={
                     "ArnLike": {
                         "aws:SourceArn": stack.format_arn(
-                            service="events", resource="rule", resource_name=f"{bus.name}/*"
+                            service="events", resource="rule", resource_name=f"{name}/*"
                         )
                     }
                 },
@@ -94,7 +97,7 @@ class Buses(Construct):
         rule = events.Rule(
             self,
             f"{bus.id}ToLogs",
-            description=f"Every event published on {bus.name}, to a log group staff can read",
+            description=f"Every event published on {name}, to a log group staff can read",
             event_bus=resource,
             event_pattern=published_events(),
             targets=[LogGroupTarget(log_group)],

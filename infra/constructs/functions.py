@@ -11,6 +11,10 @@ consume (receive, change visibility, delete, depth) and its source queue send, t
 PutEvents only (its name is in the environment); each bucket it uses is granted the ``spec.UsesBucket``
 actions under its prefix only (its name is in the environment). Every function gets the business time
 zone (``OMS_TIMEZONE``), the Powertools layer and the dependencies layer (``infra/constructs/layers.py``).
+
+Queue access goes through ``Queues.grant``/``grant_key``: on a personal-data queue that adds the key use
+the SQS actions need, through SQS only. A queue trigger's mapping polls at most ``max_concurrency`` wide;
+with ``reserved_concurrency`` on, a function with ``spec.Function.reserved_concurrency`` gets it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from infra.constructs.buckets import BUCKET_ACTIONS, Buckets, object_arn_pattern
 from infra.constructs.events import Buses
 from infra.constructs.keys import Keys
 from infra.constructs.layers import DepsLayer
-from infra.constructs.queues import Queues
+from infra.constructs.queues import CONSUME_ACTIONS, Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
 
@@ -89,6 +93,22 @@ def check_triggers(fn: spec.Function) -> None:
             )
 
 
+def check_concurrency(fn: spec.Function) -> None:
+    """Fail the synth on a reservation under a queue trigger's MaximumConcurrency: the mapping would scale
+    to invocations the reservation throttles, and throttled batches go back to the queue (and towards its
+    dead-letter queue)."""
+    if fn.reserved_concurrency is None:
+        return
+    if fn.reserved_concurrency < 1:
+        raise ValueError(f"{fn.name}: reserved_concurrency must be at least 1")
+    for trigger in fn.triggers:
+        if isinstance(trigger, spec.QueueTrigger) and trigger.max_concurrency > fn.reserved_concurrency:
+            raise ValueError(
+                f"{fn.name}: reserved_concurrency ({fn.reserved_concurrency}) is under the max_concurrency "
+                f"({trigger.max_concurrency}) of its {trigger.queue.id} trigger"
+            )
+
+
 def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
     """One Lambda event filter per sort-key prefix (a mapping ORs its filters); none: every record."""
     sort_key = trigger.table.sort_key
@@ -116,8 +136,12 @@ class Functions(Construct):
         buckets: Buckets | None = None,
         keys: Keys | None = None,
         timezone: str = spec.DEFAULT_TIMEZONE,
+        stage: str = spec.PROD_STAGE,
+        reserved_concurrency: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._stage = stage
+        self._reserved_concurrency = reserved_concurrency
         self._keys = keys
         self._tables = tables
         self._queues = queues
@@ -140,6 +164,7 @@ class Functions(Construct):
 
     def _function(self, fn: spec.Function) -> lambda_.Function:
         check_triggers(fn)
+        check_concurrency(fn)
         construct_id = pascal(fn.name)
         log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION)
         # An own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
@@ -164,12 +189,14 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             role=role,
+            reserved_concurrent_executions=fn.reserved_concurrency if self._reserved_concurrency else None,
             environment=spec.function_environment(
                 fn,
                 table_name=lambda table: self._tables.table(table).table_name,
                 queue_url=lambda queue: self._queues.queue(queue).queue_url,
                 bucket_name=lambda bucket: self._bucket_construct(fn).bucket(bucket).bucket_name,
                 timezone=self._timezone,
+                stage=self._stage,
             ),
         )
         for use in fn.uses:
@@ -183,8 +210,10 @@ class Functions(Construct):
         for trigger in fn.triggers:
             if not isinstance(trigger, spec.ScheduleTrigger):  # a schedule is no event source mapping
                 function.add_event_source(self._event_source(trigger))
+            if isinstance(trigger, spec.QueueTrigger):  # the mapping granted consume; its key use:
+                self._queues.grant_key(trigger.queue, role, *CONSUME_ACTIONS)
         for queue in fn.sends:
-            self._queues.queue(queue).grant_send_messages(role)
+            self._queues.grant_send(queue, role)
         self._grant_dead_letters(fn, role)
         for bus in fn.publishes:
             self._buses.bus(bus).grant_put_events_to(role)
@@ -193,13 +222,13 @@ class Functions(Construct):
 
     def _grant_dead_letters(self, fn: spec.Function, role: iam.Role) -> None:
         """Each of ``fn.dead_letters``: receive, change visibility (hold and release), delete and read the
-        depth on the dead-letter queue itself (the CDK's grantConsumeMessages, which also grants decrypt
-        should the queue ever use a KMS key), and send only on the queue it redrives to. Nothing on any
-        other queue; no purge, no StartMessageMoveTask (that is the operator's ``oms redrive --aws``)."""
+        depth on the dead-letter queue itself, and send only on the queue it redrives to, each with the
+        personal-data key's use through SQS where the queue is encrypted with it (``Queues.grant``).
+        Nothing on any other queue; no purge, no StartMessageMoveTask (that is ``oms redrive --aws``)."""
         for dead_letter in fn.dead_letters:
-            self._queues.queue(dead_letter.queue).grant_consume_messages(role)
+            self._queues.grant_consume(dead_letter.queue, role)
             if dead_letter.redrive_to is not None:
-                self._queues.queue(dead_letter.redrive_to).grant_send_messages(role)
+                self._queues.grant_send(dead_letter.redrive_to, role)
 
     def _event_source(self, trigger: spec.QueueTrigger | spec.StreamTrigger) -> lambda_.IEventSource:
         batching_window = (
@@ -212,6 +241,7 @@ class Functions(Construct):
                 batch_size=trigger.batch_size,
                 max_batching_window=batching_window,
                 report_batch_item_failures=True,
+                max_concurrency=trigger.max_concurrency,
             )
         # Grants the role stream read on this table and send on the on-failure queue. A failing batch
         # is split in two until the failing record is found; a record reported in batchItemFailures is

@@ -1,6 +1,7 @@
 """KMS keys for application data: one per ``spec.KEYS`` entry (rotated yearly, kept when the stack goes,
-reached by its alias). ``grant`` gives a role exactly ``kms:Encrypt`` or ``kms:Decrypt`` on that key, and
-only for requests that carry the spec's encryption context key (a secret sealed for a channel)."""
+reached by its alias in the stage: ``spec.stage_name``). ``grant`` gives a role exactly ``kms:Encrypt`` or
+``kms:Decrypt`` on that key, and only for requests that carry the spec's encryption context key (a secret
+sealed for a channel)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ KEY_ACTIONS = {"encrypt": "kms:Encrypt", "decrypt": "kms:Decrypt"}
 
 
 class Keys(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str = spec.PROD_STAGE) -> None:
         super().__init__(scope, construct_id)
         self.by_id: dict[str, kms.Key] = {
             key.id: kms.Key(
                 self,
                 f"{key.id}Key",
-                alias=key.alias,
+                alias=spec.stage_name(key.alias, stage),
                 description=key.description,
                 enable_key_rotation=True,
                 # Retained: deleting it would make every sealed secret unreadable.

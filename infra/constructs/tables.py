@@ -1,11 +1,11 @@
 """DynamoDB tables: one per ``spec.TABLES`` entry; a table with ``stream`` gets a stream with old and new
 images (what a ``spec.StreamTrigger`` on it reads).
 
-Tables with ``personal_data`` are encrypted with one customer-managed KMS key (``PERSONAL_DATA_KEY_ALIAS``,
-rotated yearly, kept when the stack goes): who may read them is then also who may use that key, and
-the key's use is in CloudTrail. The others use the AWS-managed key. ``grant`` gives a role a spec
-access to a table together with the key actions that access needs; a stream trigger's read (the event
-source mapping's ``grant_stream_read``) brings its own decrypt.
+Tables with ``personal_data`` are encrypted with one customer-managed KMS key (``PERSONAL_DATA_KEY_ALIAS``
+in the stage, rotated yearly, kept when the stack goes; the personal-data queues use it too): who may read
+them is then also who may use that key, and the key's use is in CloudTrail. The others use the AWS-managed
+key. ``grant`` gives a role a spec access to a table together with the key actions that access needs; a
+stream trigger's read (the event source mapping's ``grant_stream_read``) brings its own decrypt.
 """
 
 from __future__ import annotations
@@ -29,15 +29,16 @@ def _string(name: str) -> dynamodb.Attribute:
 class Tables(Construct):
     """The tables, keyed by ``spec.Table.id``. CloudFormation names them; functions get the names."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str = spec.PROD_STAGE) -> None:
         super().__init__(scope, construct_id)
         self.personal_data_key: kms.Key | None = None
-        if any(t.personal_data for t in spec.TABLES):
+        if any(t.personal_data for t in spec.TABLES) or any(q.personal_data for q in spec.QUEUES):
             self.personal_data_key = kms.Key(
                 self,
                 "PersonalDataKey",
-                alias=PERSONAL_DATA_KEY_ALIAS,
-                description="OMS: encrypts the DynamoDB tables that hold personal data (customers, orders)",
+                alias=spec.stage_name(PERSONAL_DATA_KEY_ALIAS, stage),
+                description="OMS: encrypts the DynamoDB tables and SQS queues that hold personal data "
+                "(customers, orders, marketplace orders)",
                 enable_key_rotation=True,
                 # Retained with the tables: deleting it would make every retained table unreadable.
                 removal_policy=RemovalPolicy.RETAIN,

@@ -1,4 +1,6 @@
-"""One synth of the real app per test session: building and synthesising the stack takes seconds."""
+"""One synth of the real app per test session: building and synthesising the stack takes seconds. The
+staging stack (``-c stage=staging`` with every ops toggle flipped) is synthesised once too, when a test asks
+for it."""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ class Synthesized:
     def of_type(self, cfn_type: str) -> dict[str, dict[str, Any]]:
         return {lid: r for lid, r in self.resources.items() if r["Type"] == cfn_type}
 
+    @property
+    def template_path(self) -> Path:
+        """The template file the synth wrote (what ``cdk deploy`` deploys)."""
+        return self.outdir / f"{self.stack.stack_name}.template.json"
+
     def logical_id(self, construct: Any) -> str:
         """Logical id of an L2 construct's (or an L1's own) CloudFormation resource."""
         element = getattr(construct.node, "default_child", None) or construct
@@ -39,4 +46,22 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     outdir = tmp_path_factory.mktemp("cdk.out")
     app, stack = build_app(outdir=str(outdir))
     app.synth()  # runs cdk-nag; raises if any finding is not acknowledged
+    return Synthesized(app=app, stack=stack, template=Template.from_stack(stack), outdir=outdir)
+
+
+# The staging stack's context: a second stage in the same account (no account-wide API Gateway role),
+# reserved concurrency on and an alarm email: the opposite of every default the prod fixture uses.
+STAGING_CONTEXT = {
+    "stage": "staging",
+    "api_gateway_account_role": "false",
+    "reserved_concurrency": "true",
+    "alarm_email": "ops@example.com",
+}
+
+
+@pytest.fixture(scope="session")
+def staging(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    outdir = tmp_path_factory.mktemp("cdk.out.staging")
+    app, stack = build_app(outdir=str(outdir), context=dict(STAGING_CONTEXT))
+    app.synth()  # cdk-nag too
     return Synthesized(app=app, stack=stack, template=Template.from_stack(stack), outdir=outdir)

@@ -1,9 +1,12 @@
 """Tables holding personal data are encrypted with one customer-managed KMS key: the key (rotated,
-retained, aliased), which tables use it, and exactly which functions may use it, and how."""
+retained, aliased), which tables use it, and exactly which functions may use it, and how. (The
+personal-data queues use it too, through SQS only: those grants carry a kms:ViaService condition and are
+tested in test_limits.py; here a "table grant" is a key statement without a condition.)"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -30,13 +33,14 @@ def key_id(s: Synthesized) -> str:
 
 
 def kms_statements(statements: list[dict[str, Any]], key: str | None = None) -> list[dict[str, Any]]:
-    """The statements granting KMS actions (on ``key`` only, when given: the secrets key has its own
-    tests, test_hooks_infra.py)."""
+    """The statements granting KMS actions for the tables (on ``key`` only, when given: the secrets key has
+    its own tests, test_hooks_infra.py), not the queue grants (through SQS only)."""
     return [
         st
         for st in statements
         if any(a.startswith("kms:") for a in as_list(st["Action"]))
         and (key is None or key in refs(st["Resource"]))
+        and "kms:ViaService" not in json.dumps(st.get("Condition", {}))
     ]
 
 
@@ -63,7 +67,9 @@ def test_orders_and_customers_hold_personal_data_and_the_catalog_does_not() -> N
 def test_one_customer_managed_key_rotated_retained_and_aliased(synthesized: Synthesized) -> None:
     keys = synthesized.of_type("AWS::KMS::Key")
     secrets_key = synthesized.logical_id(synthesized.stack.keys.key(spec.SECRETS_KEY))
-    assert set(keys) == {key_id(synthesized), secrets_key}  # the other seals webhook secrets
+    alarms_key = synthesized.logical_id(synthesized.stack.alarms.topic_key)
+    # the others seal webhook secrets and the alarm notifications
+    assert set(keys) == {key_id(synthesized), secrets_key, alarms_key}
     key = keys[key_id(synthesized)]
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"
@@ -163,7 +169,7 @@ def variant(monkeypatch: pytest.MonkeyPatch, tables: tuple[spec.Table, ...], fn:
         stack,
         "Functions",
         tables=tables_construct,
-        queues=Queues(stack, "Queues"),
+        queues=Queues(stack, "Queues", personal_data_key=tables_construct.personal_data_key),
         buses=Buses(stack, "Buses"),
     )
     return Template.from_stack(stack)

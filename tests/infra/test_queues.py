@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
 
 from infra import spec
 from infra.constructs import queues as queues_module
@@ -100,8 +101,12 @@ def test_exactly_the_spec_queues(synthesized: Synthesized) -> None:
 @pytest.mark.parametrize("queue", spec.QUEUES, ids=lambda q: q.id)
 def test_queue_matches_spec(synthesized: Synthesized, queue: spec.Queue) -> None:
     props = queue_props(synthesized, queue)
-    assert props["SqsManagedSseEnabled"] is True
-    assert "KmsMasterKeyId" not in props
+    if queue.personal_data:  # the personal-data key: test_limits.py
+        assert "SqsManagedSseEnabled" not in props
+        assert "KmsMasterKeyId" in props
+    else:
+        assert props["SqsManagedSseEnabled"] is True
+        assert "KmsMasterKeyId" not in props
     assert props["VisibilityTimeout"] == queue.visibility_timeout_s
     assert props["MessageRetentionPeriod"] == queue.retention_days * 24 * 3600
     assert "QueueName" not in props, "CloudFormation names the queues"
@@ -187,6 +192,7 @@ def test_every_dead_letter_and_failures_queue_has_an_alarm_and_nothing_else_does
     alarmed = {
         by_logical_id[lid]
         for alarm in synthesized.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
         for lid in refs(alarm["Properties"].get("Dimensions", []))
         if lid in by_logical_id
     }
@@ -199,6 +205,8 @@ def alarm_on(s: Synthesized, queue_id: str) -> dict[str, Any]:
         a["Properties"]
         for a in s.of_type("AWS::CloudWatch::Alarm").values()
         if logical_id in refs(a["Properties"].get("Dimensions", []))
+        # (a consumed queue also has an alarm on its oldest message: test_alarms.py)
+        and a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
     ]
     return alarm
 
@@ -333,7 +341,8 @@ def test_synth_refuses_a_queue_that_would_redeliver_a_running_batch() -> None:
 def test_synth_refuses_a_queue_listed_before_its_dead_letter_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spec, "QUEUES", (spec.MARKETPLACE_ORDERS, spec.MARKETPLACE_ORDERS_DLQ))
     with pytest.raises(ValueError, match="must come before it"):
-        queues_module.Queues(Stack(App(), "Careless"), "Queues")
+        stack = Stack(App(), "Careless")
+        queues_module.Queues(stack, "Queues", personal_data_key=kms.Key(stack, "Key"))
 
 
 # --- least privilege ------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Queues, their triggers and SQS grants are in test_queues.py; streams, stream triggers and event buses
 in test_streams_and_buses.py; buckets and their grants in test_buckets.py; schedules and the business time
-zone in test_schedules.py; the dependencies layer in test_deps_layer.py.
+zone in test_schedules.py; the dependencies layer in test_deps_layer.py; the alarm topic, the alarms and the
+dashboard in test_alarms.py; stages in test_stages.py; MaximumConcurrency, reserved concurrency and the
+marketplace queues' key in test_limits.py; cfn-lint in test_cfn_lint.py.
 """
 
 from __future__ import annotations
@@ -474,8 +476,14 @@ def test_outputs(synthesized: Synthesized) -> None:
     buses = {f"{b.id}{what}" for b in spec.BUSES for what in ("BusName", "LogGroupName")}
     buckets = {f"{b.id}BucketName" for b in spec.BUCKETS}
     plans = {plan.output for plan in spec.USAGE_PLANS}
-    assert set(outputs) == (
-        {"ApiUrl"} | {f"{t.id}TableName" for t in spec.TABLES} | queue_urls | buses | buckets | plans
+    assert (
+        set(outputs)
+        == {"ApiUrl", "AlarmTopicArn"}
+        | {f"{t.id}TableName" for t in spec.TABLES}
+        | queue_urls
+        | buses
+        | buckets
+        | plans
     )
 
 
