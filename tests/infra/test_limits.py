@@ -159,6 +159,11 @@ def test_key_use_through_sqs_is_what_the_functions_queues_need(
     for queue in fn.sends:
         if queue.personal_data:
             sqs_actions += queues_module.SEND_ACTIONS
+    for dead_letter in fn.dead_letters:  # the API: receive from a dead-letter queue, send to its source
+        if dead_letter.queue.personal_data:
+            sqs_actions += queues_module.CONSUME_ACTIONS
+        if dead_letter.redrive_to is not None and dead_letter.redrive_to.personal_data:
+            sqs_actions += queues_module.SEND_ACTIONS
     assert queue_key_grants(synthesized, fn) == set(key_actions(sqs_actions))
 
 
