@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.models.common import Model, Money, Sku, StrictModel
+from shared.models.common import Model, Money, Sku, StrictModel, WholeNumber
 
 
 class ProductIn(StrictModel):
     name: str = Field(min_length=1, max_length=200, examples=["T-shirt, red, M"])
     price: Money
-    low_stock_threshold: int | None = Field(
+    low_stock_threshold: WholeNumber | None = Field(
         default=None,
         ge=0,
         le=10_000_000,
-        strict=True,
         description="Warn (a StockLow event) when available stock falls to this or under",
     )
 
@@ -25,6 +24,11 @@ class Product(Model):
     price: Money
     low_stock_threshold: int | None = None
     updated_at: str
+
+
+class ProductPage(Model):
+    items: list[Product]
+    next_token: str | None = None
 
 
 class ListingIn(StrictModel):

@@ -15,6 +15,7 @@ from shared.domain.connections import Connection, PlatformMismatch, check_connec
 from shared.http import ProblemError, invalid_field, json_response, not_found, staff_only
 from shared.models.connections import ConnectionIn, ConnectionView
 from shared.observability import logger
+from shared.openapi import problem_responses
 from shared.services.connections import ChannelHasKeys
 
 router = Router()
@@ -32,11 +33,13 @@ ChannelPath = Annotated[
     "PUT) so deliveries signed before the store switched still verify. The same secret again changes "
     "nothing. A channel with API keys cannot be connected, nor a marketplace's own channel.",
     tags=["connections"],
-    responses={
-        200: {"description": "Rotated, or unchanged"},
-        201: {"description": "Connected"},
-        409: {"description": "The channel belongs to API keys, or is connected to the other platform"},
-    },
+    responses=problem_responses(
+        409,
+        503,
+        success={200: "Rotated, or unchanged", 201: "Connected"},
+        notes={409: "The channel belongs to API keys, or is connected to the other platform"},
+        body=True,
+    ),
 )
 def put_connection(
     channel: ChannelPath, connection: Annotated[ConnectionIn, Body()]
@@ -66,7 +69,12 @@ def put_connection(
     return json_response(status, view(outcome.connection, now))
 
 
-@router.get("/channels/<channel>/connection", summary="A channel's platform connection", tags=["connections"])
+@router.get(
+    "/channels/<channel>/connection",
+    summary="A channel's platform connection",
+    tags=["connections"],
+    responses=problem_responses(404, 422, 503, notes={404: "The channel has no connection"}),
+)
 def get_connection(channel: ChannelPath) -> Response[ConnectionView]:
     staff_only(router)
     try:
