@@ -58,12 +58,14 @@ def problem_responses(
     notes: Mapping[int, str] | None = None,
     body: bool = False,
     public: bool = False,
+    links: Mapping[str, Any] | None = None,
 ) -> dict[int, Any]:
     """The ``responses=`` of a route: its successes (the route's return type; 204 empty) and its problems.
 
     ``statuses`` are the problems the route answers itself (e.g. 404, 409, 422); ``body`` adds a
     request body's (400, 413, 415, 422); ``public`` drops 401 and 403; ``notes`` says, per status, when
-    this route answers it.
+    this route answers it; ``links`` (see ``link``) go on every success: what a client, or a stateful
+    test, may call next with what it got.
     """
     notes = notes or {}
     answers: dict[int, Any] = {}
@@ -71,6 +73,8 @@ def problem_responses(
         answers[status] = {"description": notes.get(status, meaning)}
         if status == 204:
             answers[status]["content"] = {}
+        elif links:
+            answers[status]["links"] = dict(links)
     problems = set(statuses) | set(ALWAYS) | (set() if public else set(AUTHENTICATED))
     if body:
         problems |= set(WITH_BODY)
@@ -81,6 +85,19 @@ def problem_responses(
         if status in (429, 503):
             answers[status]["headers"] = dict(_RETRY_AFTER)
     return dict(sorted(answers.items()))
+
+
+def link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation ``method path``, its parameters taken from this response.
+
+    ``link("GET", "/orders/{order_id}", "Read the order", order_id="$response.body#/order_id")``
+    """
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method.lower()}",
+        "description": description,
+        "parameters": parameters,
+    }
 
 
 def problem_response(description: str) -> dict[str, Any]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
-from shared.models.common import Model, Money, Sku, StrictModel, WholeNumber
+from pydantic import Field, Strict
+
+from shared.models.common import INTEGRAL, Model, Money, Sku, StrictModel
 
 
 class ProductIn(StrictModel):
     name: str = Field(min_length=1, max_length=200, examples=["T-shirt, red, M"])
     price: Money
-    low_stock_threshold: WholeNumber | None = Field(
+    low_stock_threshold: Annotated[int, Field(ge=0, le=10_000_000), INTEGRAL, Strict()] | None = Field(
         default=None,
-        ge=0,
-        le=10_000_000,
         description="Warn (a StockLow event) when available stock falls to this or under",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
 )
 
@@ -133,11 +135,30 @@ def _integral(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_integral), Field(strict=True)]
+INTEGRAL = BeforeValidator(_integral)
+WholeNumber = Annotated[int, INTEGRAL, Strict()]
 """An integer read from JSON: a number without a fraction, 3 or 3.0 (as JSON Schema counts integers).
 
-Strict otherwise: "3", true and 3.5 are refused. Put bounds on the field: ``WholeNumber = Field(ge=1)``.
+Strict otherwise: "3", true and 3.5 are refused. Bounds go on the field, ``n: WholeNumber = Field(ge=1)``;
+an optional one takes them before the validator, or its schema loses them:
+``n: Annotated[int, Field(ge=0), INTEGRAL, Strict()] | None = None``.
 """
+
+
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date is sent as text, YYYY-MM-DD: not a number (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_RE.fullmatch(value):
+        raise ValueError("must be a date like 2026-01-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+"""A calendar date as JSON Schema's ``format: date`` says: the text 2026-01-31, and a real day."""
 
 
 class Model(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from shared.models.common import Email, Model, StrictModel
 from shared.models.orders import Address
@@ -32,6 +32,8 @@ class CustomerPatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     addresses: list[Address] | None = Field(default=None, max_length=MAX_ADDRESSES)
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     @model_validator(mode="after")
     def _something(self) -> CustomerPatch:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, model_validator
 
-from shared.models.common import TOKEN_PATTERN, Model, Sku, StrictModel, WholeNumber, described
+from shared.models.common import INTEGRAL, TOKEN_PATTERN, Model, Sku, StrictModel, WholeNumber, described
 
 DEFAULT_LOCATION = "default"
 LOCATION_PATTERN = described(
@@ -15,6 +15,7 @@ LOCATION_PATTERN = described(
     "must be a location name: up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
 )
 MAX_UNITS = 10_000_000
+NOT_ZERO: dict[str, Any] = {"not": {"const": 0}}  # a movement of no units is refused: JSON Schema says so
 
 Location = Annotated[
     str, Field(pattern=LOCATION_PATTERN, description="A warehouse or store location", examples=["wms-eu-1"])
@@ -28,10 +29,13 @@ class StockUpdateMessage(StrictModel):
 
     sku: Sku
     location: Location = DEFAULT_LOCATION
-    on_hand: WholeNumber | None = Field(default=None, ge=0, le=MAX_UNITS, description="A count")
-    delta: WholeNumber | None = Field(
-        default=None, ge=-MAX_UNITS, le=MAX_UNITS, description="A movement (+ in, - out)"
+    on_hand: Annotated[int, Field(ge=0, le=MAX_UNITS), INTEGRAL, Strict()] | None = Field(
+        default=None, description="A count"
     )
+    delta: (
+        Annotated[int, Field(ge=-MAX_UNITS, le=MAX_UNITS, json_schema_extra=NOT_ZERO), INTEGRAL, Strict()]
+        | None
+    ) = Field(default=None, description="A movement (+ in, - out); not 0")
     as_of: datetime = Field(description="ISO-8601 time of the count or movement at the source")
     update_id: UpdateId = Field(description="Unique per update: a redelivered update is applied once")
     source: str = Field(min_length=1, max_length=64, pattern=TOKEN_PATTERN, examples=["wms-eu-1"])
@@ -51,7 +55,9 @@ class StockCountIn(StrictModel):
 
 
 class AdjustmentIn(StrictModel):
-    delta: WholeNumber = Field(ge=-MAX_UNITS, le=MAX_UNITS, description="Units in (+) or out (-); not 0")
+    delta: WholeNumber = Field(
+        ge=-MAX_UNITS, le=MAX_UNITS, description="Units in (+) or out (-); not 0", json_schema_extra=NOT_ZERO
+    )
     reason: str = Field(min_length=1, max_length=200, examples=["damaged"])
     location: Location = DEFAULT_LOCATION
 

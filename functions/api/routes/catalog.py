@@ -14,9 +14,10 @@ from shared.dal.cursors import InvalidCursor
 from shared.http import ProblemError, json_response, not_found, staff_only
 from shared.models.catalog import Product, ProductIn, ProductPage
 from shared.models.common import Sku
-from shared.openapi import problem_responses
+from shared.openapi import link, problem_responses
 
 router = Router()
+_SKU = "$response.body#/sku"
 # The Sku type itself (one definition), read from the path: one segment, percent-encoded by the
 # caller and decoded by the resolver (shared.http.PercentDecodedResolver) before it is validated.
 SkuPath = Annotated[
@@ -57,7 +58,18 @@ def list_products(
     "/products/<sku>",
     summary="Create or replace a product",
     tags=["catalog"],
-    responses=problem_responses(503, success={200: "Replaced", 201: "Created"}, body=True),
+    responses=problem_responses(
+        503,
+        success={200: "Replaced", 201: "Created"},
+        body=True,
+        links={
+            "GetProduct": link("GET", "/products/{sku}", "Read it back", sku=_SKU),
+            "GetStock": link("GET", "/inventory/{sku}", "Its stock", sku=_SKU),
+            "CountStock": link("PUT", "/inventory/{sku}", "Record a count", sku=_SKU),
+            "AdjustStock": link("POST", "/inventory/{sku}/adjustments", "Adjust its stock", sku=_SKU),
+            "GetMovements": link("GET", "/inventory/{sku}/movements", "Its ledger", sku=_SKU),
+        },
+    ),
 )
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     staff_only(router)

@@ -15,10 +15,11 @@ from shared.models.common import Email, described
 from shared.models.customers import CustomerPage, CustomerPatch, CustomerRecord, Erasure
 from shared.models.orders import OrderPage
 from shared.observability import logger
-from shared.openapi import problem_responses
+from shared.openapi import link, problem_responses
 from shared.services.customers import EmailInUse, ErasureIncomplete
 
 router = Router()
+_FOUND = "$response.body#/items/0/customer_id"
 CustomerId = Annotated[
     str,
     Path(
@@ -31,7 +32,18 @@ CustomerId = Annotated[
     "/customers",
     summary="Find a customer by email",
     tags=["customers"],
-    responses=problem_responses(422, 503),
+    responses=problem_responses(
+        422,
+        503,
+        links={
+            "GetCustomer": link("GET", "/customers/{customer_id}", "Read it", customer_id=_FOUND),
+            "PatchCustomer": link("PATCH", "/customers/{customer_id}", "Correct it", customer_id=_FOUND),
+            "CustomerOrders": link(
+                "GET", "/customers/{customer_id}/orders", "Its orders", customer_id=_FOUND
+            ),
+            "EraseCustomer": link("DELETE", "/customers/{customer_id}", "Erase it", customer_id=_FOUND),
+        },
+    ),
 )
 def find_customers(
     email: Annotated[Email, Query(description="Matched whatever its case or surrounding spaces")],

@@ -36,11 +36,22 @@ from shared.models.orders import (
     ShipmentIn,
 )
 from shared.observability import logger, metrics
-from shared.openapi import problem_responses
+from shared.openapi import link, problem_responses
 from shared.services.orders import Changed, ChangeResult, Placed
 
 router = Router()
 OrderId = Annotated[str, Path(max_length=64)]
+_ORDER_ID = "$response.body#/order_id"
+_ORDER_LINKS = {
+    "GetOrder": link("GET", "/orders/{order_id}", "Read the order", order_id=_ORDER_ID),
+    "CancelOrder": link("POST", "/orders/{order_id}/cancel", "Cancel it", order_id=_ORDER_ID),
+    "ShipOrder": link("POST", "/orders/{order_id}/shipments", "Ship it", order_id=_ORDER_ID),
+    "DeliverOrder": link("POST", "/orders/{order_id}/delivery", "Record its delivery", order_id=_ORDER_ID),
+    "ReturnOrder": link("POST", "/orders/{order_id}/returns", "Record a return", order_id=_ORDER_ID),
+    "GetCustomer": link(
+        "GET", "/customers/{customer_id}", "Its customer", customer_id="$response.body#/customer_id"
+    ),
+}
 
 _TIME = described(
     r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
@@ -65,6 +76,7 @@ _TIME = described(
             503: "The stock is busy: retry after Retry-After seconds",
         },
         body=True,
+        links=_ORDER_LINKS,
     ),
 )
 def post_order(

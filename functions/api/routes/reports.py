@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,10 +20,10 @@ from shared.http import (
     not_found,
     staff_only,
 )
-from shared.models.common import described
+from shared.models.common import IsoDate, described
 from shared.models.reports import Report, ReportPage, ReportRequest, ReportType
 from shared.observability import logger, metrics
-from shared.openapi import problem_responses
+from shared.openapi import link, problem_responses
 from shared.services.reports import InvalidPeriod, KeyReused
 
 router = Router()
@@ -46,6 +45,9 @@ ReportId = Annotated[
         success={202: "Accepted: the report is PENDING (a retry with the same key: the same report)"},
         notes={422: "Invalid type or period, or an Idempotency-Key reused for another report"},
         body=True,
+        links={
+            "GetReport": link("GET", "/reports/{report_id}", "Poll it", report_id="$response.body#/report_id")
+        },
     ),
 )
 def post_report(
@@ -85,9 +87,9 @@ def post_report(
 def list_reports(
     type: Annotated[ReportType | None, Query(description="Only reports of this type")] = None,
     from_: Annotated[
-        dt.date | None, Query(alias="from", description="Periods starting on or after this day")
+        IsoDate | None, Query(alias="from", description="Periods starting on or after this day")
     ] = None,
-    to: Annotated[dt.date | None, Query(description="Periods starting on or before this day")] = None,
+    to: Annotated[IsoDate | None, Query(description="Periods starting on or before this day")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[ReportPage]:
