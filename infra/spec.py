@@ -404,6 +404,9 @@ CATALOG = Table(
         # Every product (``listed`` is set on each product item): the inventory report lists them here,
         # never by a Scan. Keys only, so stock moving never writes this index.
         Index("products", "listed", "pk", projection="KEYS_ONLY"),
+        # GET /products?name_prefix=: products by name_key (shared.dal.catalog.name_key), set when a
+        # product is PUT; one written before it existed joins on its next PUT. Keys only, as above.
+        Index("products_by_name", "listed", "name_key", projection="KEYS_ONLY"),
     ),
     ttl_attribute="expires_at",  # update-id claims and finished waiting entries expire; nothing else
     stream=True,  # stock changes drive backorder confirmation and low-stock events
@@ -667,6 +670,7 @@ API = Function(
         Route("GET", "/health", authorized=False),
         Route("GET", "/openapi.json"),
         Route("GET", "/swagger"),
+        Route("GET", "/products"),
         Route("GET", "/products/{sku}"),
         Route("PUT", "/products/{sku}"),
         Route("GET", "/inventory"),

@@ -7,6 +7,7 @@ internals; the request id in the body lets staff find the full story in the logs
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from re import Match
 from typing import Any
 from urllib.parse import unquote
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from shared.domain.auth import Principal
 from shared.json_depth import MAX_JSON_DEPTH, too_deep
-from shared.models.common import FieldError, Problem
+from shared.models.common import TOKEN_PATTERN, FieldError, Problem, pattern_phrase
 from shared.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -161,12 +162,25 @@ def validation_problem(exc: RequestValidationError) -> ProblemError:
         "Unprocessable Content",
         "The request has invalid fields.",
         errors=[
-            FieldError(
-                field=_field(e.get("loc", ())), message=str(e.get("msg", "invalid")), type=e.get("type")
-            )
-            for e in errors
+            FieldError(field=_field(e.get("loc", ())), message=message(e), type=e.get("type")) for e in errors
         ],
     )
+
+
+# Pydantic's prefixes on the messages of the project's own validators: the sentence after them is ours.
+_VALIDATOR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def message(error: Mapping[str, Any]) -> str:
+    """A pydantic error as a sentence for a person: a pattern is named by what it wants, never quoted."""
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        return pattern_phrase(pattern) or "is not in the accepted format"
+    text = str(error.get("msg") or "is invalid")
+    for prefix in _VALIDATOR_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def register_problem_handlers(app: APIGatewayRestResolver) -> None:
@@ -295,6 +309,6 @@ def idempotency_key_header(description: str, *, max_length: int = 255) -> Any:
         alias="Idempotency-Key",
         min_length=1,
         max_length=max_length,
-        pattern=r"^[\x21-\x7e]+$",
+        pattern=TOKEN_PATTERN,
         description=description,
     )

@@ -240,6 +240,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY...) gets what API Gateway answers when no route declares it,
+        # a 404 problem, rather than http.server's 501 for a method it has no do_ handler for.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         # One access line per request, without query strings or bodies (they may hold personal data).
         print(

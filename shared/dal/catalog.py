@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from shared.dal import keys
-from shared.dal.dynamo import from_item, to_values
+from shared.dal import cursors, keys
+from shared.dal.dynamo import from_item, to_item, to_values
 from shared.models.catalog import Product
 
 _BATCH_GET_LIMIT = 100
+# name_key is the sort key of the products_by_name index: at most 1024 bytes, so at most 250 characters.
+_NAME_KEY_LENGTH = 250
+
+
+def name_key(name: str, *, prefix: bool = False) -> str:
+    """A name as the name-prefix listing compares it: NFKC, case-folded, runs of spaces as one space.
+
+    "T-Shirt  RED" and "t-shirt red" have the same key, so ``?name_prefix=t-shirt r`` finds both. A
+    prefix keeps one trailing space when it ends with some: "mug " finds "Mug blue", not "Mugwort".
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    key = " ".join(folded.split())
+    if prefix and key and folded[-1:].isspace():
+        key += " "
+    return key[:_NAME_KEY_LENGTH]
 
 
 class CatalogStore:
@@ -29,10 +45,13 @@ class CatalogStore:
             ":now": now,
             ":zero": 0,
             ":listed": keys.PRODUCT_LISTED,
+            ":name_key": name_key(name),
         }
         update = (
-            # listed: the product is in the keys-only products index (what the inventory report lists).
-            "SET #name = :name, price = :price, updated_at = :now, listed = :listed, "
+            # listed: the product is in the keys-only products index (what the inventory report and the
+            # listings read); name_key puts it in products_by_name too (a product written before
+            # name_key existed gets it on its next PUT: until then a name-prefix listing misses it).
+            "SET #name = :name, price = :price, updated_at = :now, listed = :listed, name_key = :name_key, "
             "on_hand = if_not_exists(on_hand, :zero), reserved = if_not_exists(reserved, :zero), "
             "available = if_not_exists(available, :zero)"
         )
@@ -59,14 +78,41 @@ class CatalogStore:
         item = self._get(sku)
         if not item or "price" not in item:
             return None
-        threshold = item.get("low_stock_threshold")
-        return Product(
-            sku=sku,
-            name=item["name"],
-            price=item["price"],
-            low_stock_threshold=int(threshold) if threshold is not None else None,
-            updated_at=item["updated_at"],
-        )
+        return _product(item)
+
+    def products(
+        self, cursor: str | None, limit: int, *, name_prefix: str | None = None
+    ) -> tuple[list[Product], str | None]:
+        """A page of products: in SKU order (the products index), or those whose name starts with
+        ``name_prefix`` (compared as ``name_key``) in name order (the products_by_name index).
+
+        Both indexes are keys only (stock moving never writes them): the items are read after. Never
+        a Scan. A cursor resumes only the query it came from.
+        """
+        prefix = name_key(name_prefix, prefix=True) if name_prefix is not None else ""
+        params: dict[str, Any] = {"TableName": self._table, "Limit": limit}
+        if prefix:
+            params["IndexName"] = "products_by_name"
+            params["KeyConditionExpression"] = "listed = :listed AND begins_with(name_key, :prefix)"
+            params["ExpressionAttributeValues"] = to_values(
+                {":listed": keys.PRODUCT_LISTED, ":prefix": prefix}
+            )
+            shape = {"pk", "sk", "listed", "name_key"}
+        else:
+            params["IndexName"] = "products"
+            params["KeyConditionExpression"] = "listed = :listed"
+            params["ExpressionAttributeValues"] = to_values({":listed": keys.PRODUCT_LISTED})
+            shape = {"pk", "sk", "listed"}
+        start = _start_key(cursor, shape, prefix)
+        if start:
+            params["ExclusiveStartKey"] = to_item(start)
+        response = self._db.query(**params)
+        skus = [str((from_item(raw) or {})["pk"]) for raw in response.get("Items", [])]
+        items = product_items(self._db, self._table, skus)
+        last = from_item(response.get("LastEvaluatedKey"))
+        return [_product(item) for item in items if "price" in item], cursors.encode(
+            {"key": last}
+        ) if last else None
 
     def prices(self, skus: Iterable[str]) -> dict[str, Decimal]:
         """Catalog prices of the given SKUs; unknown SKUs are simply absent."""
@@ -90,3 +136,46 @@ class CatalogStore:
 
     def _get(self, sku: str) -> dict[str, Any] | None:
         return from_item(self._db.get_item(TableName=self._table, Key=keys.sku_key(sku)).get("Item"))
+
+
+def product_items(db: Any, table: str, skus: Sequence[str]) -> list[dict[str, Any]]:
+    """The product items of ``skus``, in that order (one BatchGetItem per 100; a SKU gone is left out)."""
+    by_sku: dict[str, dict[str, Any]] = {}
+    for begin in range(0, len(skus), _BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            table: {"Keys": [keys.sku_key(sku) for sku in skus[begin : begin + _BATCH_GET_LIMIT]]}
+        }
+        while request:
+            response = db.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(table, []):
+                item = from_item(raw) or {}
+                by_sku[str(item["pk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+    return [by_sku[sku] for sku in skus if sku in by_sku]
+
+
+def _product(item: Mapping[str, Any]) -> Product:
+    threshold = item.get("low_stock_threshold")
+    return Product(
+        sku=str(item["pk"]),
+        name=item["name"],
+        price=item["price"],
+        low_stock_threshold=int(threshold) if threshold is not None else None,
+        updated_at=item["updated_at"],
+    )
+
+
+def _start_key(cursor: str | None, shape: set[str], prefix: str) -> dict[str, str] | None:
+    """The start key a cursor carries, if it is one of this query's: the same index and name prefix."""
+    if not cursor:
+        return None
+    key = cursors.decode(cursor).get("key")
+    if (
+        not isinstance(key, dict)
+        or set(key) != shape
+        or not all(isinstance(v, str) for v in key.values())
+        or key["listed"] != keys.PRODUCT_LISTED
+        or not key.get("name_key", "").startswith(prefix)
+    ):
+        raise cursors.InvalidCursor("next_token does not belong to this query")
+    return key

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal import cursors, keys
+from shared.dal.catalog import product_items
 from shared.dal.dynamo import (
     cancelled_writes,
     error_code,
@@ -34,9 +35,12 @@ from shared.domain.inventory import (
     StockWrite,
     stock_view,
 )
-from shared.models.inventory import DEFAULT_LOCATION, LowStockItem, Movement, Stock
+from shared.models.inventory import DEFAULT_LOCATION, Movement, Stock
 
 _BATCH_GET_LIMIT = 100
+# The products index: every product item carries listed = PRODUCT (shared.dal.catalog).
+_PRODUCTS = ("products", "listed", keys.PRODUCT_LISTED)
+_LISTING_READS = 5  # index reads per page of a filtered listing, at most
 _ON_HAND_AT = keys.on_hand_at("")
 _COUNTED_AT = keys.counted_at("")
 
@@ -113,7 +117,7 @@ def stock_image(image: Mapping[str, Any]) -> StockImage:
 
 def stock_from_item(sku: str, item: Mapping[str, Any]) -> Stock:
     threshold = item.get("low_stock_threshold")
-    return stock_view(
+    stock = stock_view(
         sku,
         on_hand=int(item.get("on_hand", 0)),
         reserved=int(item.get("reserved", 0)),
@@ -121,6 +125,37 @@ def stock_from_item(sku: str, item: Mapping[str, Any]) -> Stock:
         levels=levels_of(item),
         low_stock_threshold=int(threshold) if threshold is not None else None,
     )
+    return stock.model_copy(update={"low_since": _text(item.get("low_since"))})
+
+
+def _listed(item: Mapping[str, Any], *, low_only: bool, location: str | None) -> Stock | None:
+    """A listed product item as the listing shows it, or None when the filters leave it out."""
+    if "price" not in item:
+        return None
+    stock = stock_from_item(str(item["pk"]), item)
+    if low_only and not stock.low_stock:
+        return None  # recovered a moment ago; the stream clears the flag
+    if location is not None:
+        here = [level for level in stock.locations if level.location == location]
+        if not here:
+            return None
+        stock = stock.model_copy(update={"locations": here})
+    return stock
+
+
+def _index_cursor(cursor: str | None, partition: str, value: str) -> dict[str, str] | None:
+    """The start key of a query on one partition of a catalog index, from a cursor it issued."""
+    if not cursor:
+        return None
+    key = cursors.decode(cursor).get("key")
+    if (
+        not isinstance(key, dict)
+        or set(key) != {"pk", "sk", partition}
+        or key.get(partition) != value
+        or not all(isinstance(v, str) for v in key.values())
+    ):
+        raise cursors.InvalidCursor("next_token does not belong to this query")
+    return key
 
 
 def _moved_clauses(move: MoveStock, sets: list[str], conditions: list[str], values: dict[str, Any]) -> None:
@@ -351,44 +386,42 @@ class InventoryStore:
         ]
         return movements, cursors.encode({"key": last}) if last else None
 
-    def low_stock(self, cursor: str | None, limit: int) -> tuple[list[LowStockItem], str | None]:
-        """Products flagged low (the flag follows the stream, so it may lag a write by a moment)."""
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "low_stock",
-            "KeyConditionExpression": "low_stock = :low",
-            "ExpressionAttributeValues": to_values({":low": keys.LOW_STOCK}),
-            "Limit": limit,
-        }
-        if cursor:
-            key = cursors.decode(cursor).get("key")
-            if (
-                not isinstance(key, dict)
-                or set(key) != {"pk", "sk", "low_stock"}
-                or key.get("low_stock") != keys.LOW_STOCK
-                or not all(isinstance(v, str) for v in key.values())
-            ):
-                raise cursors.InvalidCursor("next_token does not belong to this query")
-            params["ExclusiveStartKey"] = to_item(key)
-        response = self._db.query(**params)
-        found = []
-        for raw in response.get("Items", []):
-            item = from_item(raw) or {}
-            threshold = item.get("low_stock_threshold")
-            if threshold is None or int(item.get("available", 0)) > int(threshold):
-                continue  # recovered a moment ago; the stream clears the flag
-            found.append(
-                LowStockItem(
-                    sku=str(item["pk"]),
-                    on_hand=int(item.get("on_hand", 0)),
-                    reserved=int(item.get("reserved", 0)),
-                    available=int(item.get("available", 0)),
-                    low_stock_threshold=int(threshold),
-                    low_since=item.get("low_since"),
-                )
+    def listing(
+        self, cursor: str | None, limit: int, *, low_only: bool = False, location: str | None = None
+    ) -> tuple[list[Stock], str | None]:
+        """Every product's stock (the keys-only products index, then its items), in SKU order; or only
+        the products flagged low (the sparse low_stock index: the flag follows the stream, so it may
+        lag a write by a moment, and one that recovered meanwhile is left out); or only those with a
+        level recorded at ``location`` (each with that location's level alone).
+
+        Never a Scan. A page reads the index for at most the items still wanted, so the cursor is the
+        last key examined; with a filter a page may hold fewer than ``limit`` items (at most
+        ``_LISTING_READS`` index reads per page), and the next one goes on from there.
+        """
+        index, partition, value = ("low_stock", "low_stock", keys.LOW_STOCK) if low_only else _PRODUCTS
+        start = _index_cursor(cursor, partition, value)
+        found: list[Stock] = []
+        for _ in range(_LISTING_READS):
+            params: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": index,
+                "KeyConditionExpression": f"{partition} = :value",
+                "ExpressionAttributeValues": to_values({":value": value}),
+                "Limit": limit - len(found),
+            }
+            if start:
+                params["ExclusiveStartKey"] = to_item(start)
+            response = self._db.query(**params)
+            items = [from_item(raw) or {} for raw in response.get("Items", [])]
+            if not low_only:  # keys only: read the items themselves
+                items = product_items(self._db, self._table, [str(item["pk"]) for item in items])
+            found.extend(
+                stock for item in items if (stock := _listed(item, low_only=low_only, location=location))
             )
-        last = from_item(response.get("LastEvaluatedKey"))
-        return found, cursors.encode({"key": last}) if last else None
+            start = from_item(response.get("LastEvaluatedKey"))
+            if not start or len(found) >= limit:
+                break
+        return found, cursors.encode({"key": start}) if start else None
 
     # --- low-stock flag -------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.models.common import CHANNEL_PATTERN
+from shared.models.common import CHANNEL_PATTERN, pattern_phrase
 
 Role = Literal["staff", "channel"]
 STAFF_CHANNEL = "staff"  # the channel of orders entered by staff (phone orders, corrections)
@@ -15,9 +15,7 @@ STAFF_CHANNEL = "staff"  # the channel of orders entered by staff (phone orders,
 def check_channel(name: str) -> str:
     """A channel name a key may be bound to; it becomes part of dedup keys, so it is strict."""
     if not re.fullmatch(CHANNEL_PATTERN, name):
-        raise ValueError(
-            f"channel {name!r} must match {CHANNEL_PATTERN} (lower case, digits, _ and -; not 'staff')"
-        )
+        raise ValueError(f"channel {name!r} {pattern_phrase(CHANNEL_PATTERN)}")
     return name
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
-from shared.models.common import CATALOG_CURRENCY_NOTE, Model, Money, Sku, StrictModel
+from pydantic import Field, Strict
+
+from shared.models.common import CATALOG_CURRENCY_NOTE, INTEGRAL, Model, Money, Sku, StrictModel
 
 
 class ProductIn(StrictModel):
     name: str = Field(min_length=1, max_length=200, examples=["T-shirt, red, M"])
     price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
-    low_stock_threshold: int | None = Field(
+    low_stock_threshold: Annotated[int, Field(ge=0, le=10_000_000), INTEGRAL, Strict()] | None = Field(
         default=None,
-        ge=0,
-        le=10_000_000,
-        strict=True,
         description="Warn (a StockLow event) when available stock falls to this or under",
     )
 
@@ -25,6 +24,11 @@ class Product(Model):
     price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = None
     updated_at: str
+
+
+class ProductPage(Model):
+    items: list[Product]
+    next_token: str | None = None
 
 
 class ListingIn(StrictModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -13,18 +14,55 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
 )
 
-MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+_PATTERN_PHRASES: dict[str, str] = {}
+
+
+def described(pattern: str, phrase: str) -> str:
+    """A regular expression, with the words a person is told when a value does not match it.
+
+    Validation errors quote the phrase (``pattern_phrase``), never the expression: "must be a date like
+    2026-01-31", not "must match ^\\d{4}-...". Every pattern of the API is declared through here (a
+    test walks the OpenAPI document for patterns without a phrase).
+    """
+    _PATTERN_PHRASES[pattern] = phrase
+    return pattern
+
+
+def pattern_phrase(pattern: str) -> str | None:
+    return _PATTERN_PHRASES.get(pattern)
+
+
+MONEY_PATTERN = described(
+    r"^\d{1,12}(\.\d{1,2})?$", 'must be a decimal string with at most 2 decimals, such as "19.99"'
+)
 _MONEY_RE = re.compile(MONEY_PATTERN)
 # A SKU as the platforms allow it (Shopify variants, Amazon SellerSKU, eBay): any text of 1 to 100
 # characters but control characters (C0, DEL, C1), not starting or ending with whitespace. See ``Sku``.
 SKU_MAX_LENGTH = 100
-SKU_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+SKU_PATTERN = described(
+    r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$",
+    "must be a SKU: no control characters, and no space at either end",
+)
 # "staff" is the channel of orders staff enter (shared.domain.auth): no channel key may take it.
-CHANNEL_PATTERN = r"^(?!staff$)[a-z0-9][a-z0-9_-]{0,31}$"
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
+CHANNEL_PATTERN = described(
+    r"^(?!staff$)[a-z0-9][a-z0-9_-]{0,31}$",
+    "must be a channel name: up to 32 lower-case letters, digits, '_' or '-', starting with a letter "
+    "or digit, and not 'staff'",
+)
+# A channel named in a path or a query: the same names without the look-ahead (pydantic's regex engine
+# has none), so where "staff" matters the code that reads it refuses it (shared.domain.connections).
+CHANNEL_NAME_PATTERN = described(
+    r"^[a-z0-9][a-z0-9_-]{0,31}$",
+    "must be a channel name: up to 32 lower-case letters, digits, '_' or '-', starting with a letter "
+    "or digit",
+)
+CURRENCY_PATTERN = described(r"^[A-Z]{3}$", "must be a three-letter ISO 4217 currency code such as USD")
+# Idempotency keys, update ids, sources: what a header or a log line carries safely.
+TOKEN_PATTERN = described(r"^[\x21-\x7e]+$", "must be printable ASCII characters without spaces")
 # Said wherever a price is documented (OpenAPI): the catalog's currency is the deployment's OMS_CURRENCY.
 CATALOG_CURRENCY_NOTE = "in the catalog currency (OMS_CURRENCY, set in infra/spec.py; USD unless changed)"
 
@@ -92,6 +130,39 @@ Email = Annotated[
 ]
 
 
+def _integral(value: Any) -> Any:
+    """3.0 is the integer 3 in JSON (and JSON Schema's ``integer``): pass it on as 3; 3.5 stays a float."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+INTEGRAL = BeforeValidator(_integral)
+WholeNumber = Annotated[int, INTEGRAL, Strict()]
+"""An integer read from JSON: a number without a fraction, 3 or 3.0 (as JSON Schema counts integers).
+
+Strict otherwise: "3", true and 3.5 are refused. Bounds go on the field, ``n: WholeNumber = Field(ge=1)``;
+an optional one takes them before the validator, or its schema loses them:
+``n: Annotated[int, Field(ge=0), INTEGRAL, Strict()] | None = None``.
+"""
+
+
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date is sent as text, YYYY-MM-DD: not a number (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_RE.fullmatch(value):
+        raise ValueError("must be a date like 2026-01-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
+"""A calendar date as JSON Schema's ``format: date`` says: the text 2026-01-31, and a real day."""
+
+
 class Model(BaseModel):
     """Every model of the project.
 
@@ -110,19 +181,39 @@ class StrictModel(Model):
 
 
 class FieldError(Model):
-    field: str = Field(description="Where the problem is, e.g. body.lines.0.quantity")
-    message: str
-    type: str | None = None
+    field: str = Field(description="Where the problem is, e.g. body.lines.0.quantity or query.limit")
+    message: str = Field(description="What is wrong, for a person: e.g. must be a date like 2026-01-31")
+    type: str | None = Field(default=None, description="A machine-readable kind, e.g. missing, too_long")
+
+
+class Shortage(Model):
+    """One SKU an order could not reserve."""
+
+    sku: Sku
+    requested: int
+    available: int
 
 
 class Problem(Model):
-    """RFC 9457 problem details, served as application/problem+json."""
+    """RFC 9457 problem details, served as application/problem+json.
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[FieldError] | None = None
+    ``errors`` (422: each invalid field) and ``shortages`` (409 out-of-stock: each short SKU) are this
+    API's extensions; other members may be added (RFC 9457 section 3.2), so clients ignore the ones
+    they do not know.
+    """
+
+    type: str = Field(
+        default="about:blank",
+        description="What kind of problem: urn:oms:problem:{kind}, e.g. urn:oms:problem:out-of-stock",
+    )
+    title: str = Field(description="A short summary of the kind of problem")
+    status: int = Field(ge=100, le=599, description="The HTTP status code")
+    detail: str | None = Field(default=None, description="What happened this time, for a person")
+    instance: str | None = Field(default=None, description="The path that was called")
+    errors: list[FieldError] | None = Field(default=None, description="422: every invalid field")
+    shortages: list[Shortage] | None = Field(
+        default=None, description="409 out-of-stock: each SKU there was not enough of; nothing was reserved"
+    )
+    request_id: str | None = Field(default=None, description="5xx: quote it when you report the problem")
 
     model_config = ConfigDict(extra="allow")

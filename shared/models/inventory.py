@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, model_validator
 
-from shared.models.common import Model, Sku, StrictModel
+from shared.models.common import INTEGRAL, TOKEN_PATTERN, Model, Sku, StrictModel, WholeNumber, described
 
 DEFAULT_LOCATION = "default"
-LOCATION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+LOCATION_PATTERN = described(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+    "must be a location name: up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+)
 MAX_UNITS = 10_000_000
+NOT_ZERO: dict[str, Any] = {"not": {"const": 0}}  # a movement of no units is refused: JSON Schema says so
 
 Location = Annotated[
     str, Field(pattern=LOCATION_PATTERN, description="A warehouse or store location", examples=["wms-eu-1"])
 ]
-UpdateId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+UpdateId = Annotated[str, Field(min_length=1, max_length=128, pattern=TOKEN_PATTERN)]
 MovementKind = Literal["count", "delta", "adjustment", "shipment", "return"]
 
 
@@ -25,13 +29,16 @@ class StockUpdateMessage(StrictModel):
 
     sku: Sku
     location: Location = DEFAULT_LOCATION
-    on_hand: int | None = Field(default=None, ge=0, le=MAX_UNITS, strict=True, description="A count")
-    delta: int | None = Field(
-        default=None, ge=-MAX_UNITS, le=MAX_UNITS, strict=True, description="A movement (+ in, - out)"
+    on_hand: Annotated[int, Field(ge=0, le=MAX_UNITS), INTEGRAL, Strict()] | None = Field(
+        default=None, description="A count"
     )
+    delta: (
+        Annotated[int, Field(ge=-MAX_UNITS, le=MAX_UNITS, json_schema_extra=NOT_ZERO), INTEGRAL, Strict()]
+        | None
+    ) = Field(default=None, description="A movement (+ in, - out); not 0")
     as_of: datetime = Field(description="ISO-8601 time of the count or movement at the source")
     update_id: UpdateId = Field(description="Unique per update: a redelivered update is applied once")
-    source: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$", examples=["wms-eu-1"])
+    source: str = Field(min_length=1, max_length=64, pattern=TOKEN_PATTERN, examples=["wms-eu-1"])
 
     @model_validator(mode="after")
     def _count_or_movement(self) -> StockUpdateMessage:
@@ -43,12 +50,14 @@ class StockUpdateMessage(StrictModel):
 
 
 class StockCountIn(StrictModel):
-    on_hand: int = Field(ge=0, le=MAX_UNITS, strict=True, description="The counted units on hand")
+    on_hand: WholeNumber = Field(ge=0, le=MAX_UNITS, description="The counted units on hand")
     location: Location = DEFAULT_LOCATION
 
 
 class AdjustmentIn(StrictModel):
-    delta: int = Field(ge=-MAX_UNITS, le=MAX_UNITS, strict=True, description="Units in (+) or out (-)")
+    delta: WholeNumber = Field(
+        ge=-MAX_UNITS, le=MAX_UNITS, description="Units in (+) or out (-); not 0", json_schema_extra=NOT_ZERO
+    )
     reason: str = Field(min_length=1, max_length=200, examples=["damaged"])
     location: Location = DEFAULT_LOCATION
 
@@ -74,6 +83,7 @@ class Stock(Model):
     available: int = Field(description="on_hand - reserved; negative when a count found fewer units")
     low_stock_threshold: int | None = None
     low_stock: bool = Field(default=False, description="available is at or under low_stock_threshold")
+    low_since: str | None = Field(default=None, description="When the product was last flagged low")
     locations: list[LocationStock] = Field(default_factory=list)
 
 
@@ -98,15 +108,8 @@ class MovementPage(Model):
     next_token: str | None = None
 
 
-class LowStockItem(Model):
-    sku: Sku
-    on_hand: int
-    reserved: int
-    available: int
-    low_stock_threshold: int
-    low_since: str | None = None
+class InventoryPage(Model):
+    """A page of every product's stock (or the low ones, or those at one location), in SKU order."""
 
-
-class LowStockPage(Model):
-    items: list[LowStockItem]
+    items: list[Stock]
     next_token: str | None = None

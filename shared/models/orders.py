@@ -7,7 +7,17 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from shared.models.common import CATALOG_CURRENCY_NOTE, Currency, Email, Model, Money, Sku, StrictModel
+from shared.models.common import (
+    CATALOG_CURRENCY_NOTE,
+    Currency,
+    Email,
+    Model,
+    Money,
+    Sku,
+    StrictModel,
+    WholeNumber,
+    described,
+)
 from shared.models.inventory import DEFAULT_LOCATION, Location
 
 OrderStatus = Literal[
@@ -43,12 +53,16 @@ class Address(StrictModel):
     city: str = Field(min_length=1, max_length=100)
     region: str | None = Field(default=None, max_length=100)
     postal_code: str | None = Field(default=None, max_length=20)
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"])
+    country: str = Field(
+        pattern=described(r"^[A-Z]{2}$", "must be a two-letter ISO 3166-1 country code such as DE"),
+        description="ISO 3166-1 alpha-2",
+        examples=["DE"],
+    )
 
 
 class OrderLineIn(StrictModel):
     sku: Sku
-    quantity: int = Field(ge=1, le=10_000, strict=True)
+    quantity: WholeNumber = Field(ge=1, le=10_000)
     unit_price: Money | None = Field(
         default=None,
         description="In the order's currency. Only from a channel that sends its own prices (staff, and "
@@ -96,21 +110,27 @@ class CancelIn(StrictModel):
 
 class LineQuantityIn(StrictModel):
     sku: Sku
-    quantity: int = Field(ge=1, le=10_000, strict=True)
+    quantity: WholeNumber = Field(ge=1, le=10_000)
 
 
 class ShipmentIn(StrictModel):
     carrier: str = Field(
         min_length=1,
         max_length=40,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$",
+        pattern=described(
+            r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$",
+            "must be letters, digits, spaces, '.', '_' or '-', starting with a letter or digit",
+        ),
         description="Known carriers (ups, fedex, usps, dhl, dpd, royal-mail, ...) get a tracking URL",
         examples=["ups"],
     )
     tracking_number: str = Field(
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$",
+        pattern=described(
+            r"^[A-Za-z0-9][A-Za-z0-9 -]*$",
+            "must be letters, digits, spaces or '-', starting with a letter or digit",
+        ),
         description="Unique per carrier and order: a resent shipment is recognised by it",
         examples=["1Z999AA10123456784"],
     )

@@ -7,13 +7,12 @@ Money is Decimal throughout and leaves the API as a decimal string; a report's a
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
-from shared.models.common import Model, Sku, StrictModel
+from shared.models.common import IsoDate, Model, Sku, StrictModel
 from shared.models.orders import OrderStatus
 
 ReportType = Literal["daily_sales", "inventory", "orders_export"]
@@ -58,9 +57,9 @@ class ReportRequest(StrictModel):
     ``orders_export`` takes ``from`` and ``to`` (inclusive business days)."""
 
     type: ReportType
-    date: dt.date | None = Field(default=None, description="daily_sales, inventory", examples=["2026-11-23"])
-    from_: dt.date | None = Field(default=None, alias="from", description="orders_export: first day")
-    to: dt.date | None = Field(default=None, description="orders_export: last day (inclusive)")
+    date: IsoDate | None = Field(default=None, description="daily_sales, inventory", examples=["2026-11-23"])
+    from_: IsoDate | None = Field(default=None, alias="from", description="orders_export: first day")
+    to: IsoDate | None = Field(default=None, description="orders_export: last day (inclusive)")
 
     @model_validator(mode="after")
     def _period_fits_type(self) -> ReportRequest:

@@ -163,7 +163,7 @@ def test_field_errors_are_422_with_dotted_fields() -> None:
         FieldError(field="body.lines.0.quantity", message="too small", type="greater_than_equal"),
         FieldError(field="body.customer.email", message="Field required", type="missing"),
         FieldError(field="body", message="bad", type="value_error"),
-        FieldError(field="", message="invalid", type=None),
+        FieldError(field="", message="is invalid", type=None),
     ]
     body = json.loads(problem_body(error.problem("/orders")))
     assert body["errors"][0] == {

@@ -40,18 +40,24 @@ def test_the_catalog_has_its_stream_its_low_stock_index_and_a_keys_only_products
     definition = table_definition(CATALOG)
     assert "StreamSpecification" in definition
     indexes = {i["IndexName"]: i for i in definition["GlobalSecondaryIndexes"]}
-    assert list(indexes) == ["low_stock", "products"]
+    assert list(indexes) == ["low_stock", "products", "products_by_name"]
     assert indexes["low_stock"]["Projection"] == {"ProjectionType": "ALL"}
     assert indexes["products"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
     assert indexes["products"]["KeySchema"] == [
         {"AttributeName": "listed", "KeyType": "HASH"},
         {"AttributeName": "pk", "KeyType": "RANGE"},
     ]
+    assert indexes["products_by_name"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert indexes["products_by_name"]["KeySchema"] == [
+        {"AttributeName": "listed", "KeyType": "HASH"},
+        {"AttributeName": "name_key", "KeyType": "RANGE"},
+    ]
     assert {a["AttributeName"] for a in definition["AttributeDefinitions"]} == {
         "pk",
         "sk",
         "low_stock",
         "listed",
+        "name_key",
     }
 
 

@@ -169,12 +169,17 @@ def test_product_and_stock_inputs_refuse_unknown_fields() -> None:
         StockIn.model_validate({"on_hand": 3, "reserved": 1})
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 10_001, "2", 2.0, True, None])
+@pytest.mark.parametrize("quantity", [0, -1, 10_001, "2", 2.5, True, None])
 def test_quantity_is_a_strict_positive_int(quantity: Any) -> None:
     with pytest.raises(ValidationError) as exc:
         OrderLineIn.model_validate({"sku": "MUG", "quantity": quantity})
 
     assert [loc for loc, _ in error_types(exc)] == ["quantity"]
+
+
+def test_an_integral_number_is_an_integer_as_in_json_schema() -> None:
+    assert OrderLineIn.model_validate_json('{"sku": "MUG", "quantity": 2.0}').quantity == 2
+    assert type(OrderLineIn.model_validate({"sku": "MUG", "quantity": 2.0}).quantity) is int
 
 
 def test_quantity_from_json_must_be_an_integer() -> None:
@@ -343,11 +348,21 @@ def test_order_json_carries_money_as_strings() -> None:
 
 
 def test_problem_allows_extra_members() -> None:
-    problem = Problem(title="Out of stock", status=409, shortages=[{"sku": "MUG"}])  # type: ignore[call-arg]
+    problem = Problem(title="Conflict", status=409, order_status="SHIPPED")  # type: ignore[call-arg]
 
     assert problem.model_dump(exclude_none=True) == {
         "type": "about:blank",
-        "title": "Out of stock",
+        "title": "Conflict",
         "status": 409,
-        "shortages": [{"sku": "MUG"}],
+        "order_status": "SHIPPED",
     }
+
+
+def test_problem_shortages_are_typed() -> None:
+    problem = Problem(
+        title="Out of stock", status=409, shortages=[{"sku": "MUG", "requested": 2, "available": 1}]
+    )  # type: ignore[list-item]
+
+    assert problem.model_dump(exclude_none=True)["shortages"] == [
+        {"sku": "MUG", "requested": 2, "available": 1}
+    ]

@@ -150,6 +150,9 @@ def test_schedule_cron_expressions_follow_the_trigger() -> None:
 def test_the_products_and_key_channel_indexes_hold_keys_only_and_the_others_whole_items() -> None:
     projections = {(t.id, i.name): i.projection for t in TABLES for i in t.indexes}
     assert projections.pop((CATALOG.id, "products")) == "KEYS_ONLY"
+    assert (
+        projections.pop((CATALOG.id, "products_by_name")) == "KEYS_ONLY"
+    )  # names only: stock never writes it
     # whether a channel has API keys: the hashes only, never a key's role or name
     assert projections.pop((API_KEYS.id, "by_channel")) == "KEYS_ONLY"
     assert set(projections.values()) == {"ALL"}

@@ -7,14 +7,17 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared import deps
-from shared.http import json_response, not_found, staff_only
-from shared.models.catalog import Product, ProductIn
+from shared.dal.cursors import InvalidCursor
+from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.models.catalog import Product, ProductIn, ProductPage
 from shared.models.common import Sku
+from shared.openapi import link, problem_responses
 
 router = Router()
+_SKU = "$response.body#/sku"
 # The Sku type itself (one definition), read from the path: one segment, percent-encoded by the
 # caller and decoded by the resolver (shared.http.PercentDecodedResolver) before it is validated.
 SkuPath = Annotated[
@@ -26,11 +29,47 @@ SkuPath = Annotated[
 ]
 
 
+@router.get(
+    "/products",
+    summary="List products: in SKU order, or by name prefix in name order",
+    description="name_prefix matches names whatever their case, accents composed or not, and runs of "
+    "spaces (the name as NFKC, case-folded, with single spaces). A product written before name "
+    "prefixes were indexed joins the name-prefix listing on its next PUT. A page may hold fewer "
+    "than limit items: follow next_token until it is absent.",
+    tags=["catalog"],
+    responses=problem_responses(400, 422, 503),
+)
+def list_products(
+    name_prefix: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only products whose name starts so")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[ProductPage]:
+    staff_only(router)
+    try:
+        items, token = deps.catalog_store().products(next_token, limit, name_prefix=name_prefix)
+    except InvalidCursor as exc:
+        raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
+    return json_response(200, ProductPage(items=items, next_token=token))
+
+
 @router.put(
     "/products/<sku>",
     summary="Create or replace a product",
     tags=["catalog"],
-    responses={200: {"description": "Replaced"}, 201: {"description": "Created"}},
+    responses=problem_responses(
+        503,
+        success={200: "Replaced", 201: "Created"},
+        body=True,
+        links={
+            "GetProduct": link("GET", "/products/{sku}", "Read it back", sku=_SKU),
+            "GetStock": link("GET", "/inventory/{sku}", "Its stock", sku=_SKU),
+            "CountStock": link("PUT", "/inventory/{sku}", "Record a count", sku=_SKU),
+            "AdjustStock": link("POST", "/inventory/{sku}/adjustments", "Adjust its stock", sku=_SKU),
+            "GetMovements": link("GET", "/inventory/{sku}/movements", "Its ledger", sku=_SKU),
+        },
+    ),
 )
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     staff_only(router)
@@ -40,7 +79,12 @@ def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response
     return json_response(201 if created else 200, saved)
 
 
-@router.get("/products/<sku>", summary="Read a product", tags=["catalog"])
+@router.get(
+    "/products/<sku>",
+    summary="Read a product",
+    tags=["catalog"],
+    responses=problem_responses(404, 422, 503, notes={404: "No such product"}),
+)
 def get_product(sku: SkuPath) -> Response[Product]:
     staff_only(router)
     product = deps.catalog_store().get_product(sku)

@@ -13,15 +13,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from shared import deps
 from shared.domain.connections import Connection, PlatformMismatch, check_connection_channel
 from shared.http import ProblemError, invalid_field, json_response, not_found, staff_only
+from shared.models.common import CHANNEL_NAME_PATTERN
 from shared.models.connections import ConnectionIn, ConnectionView
 from shared.observability import logger
+from shared.openapi import problem_responses
 from shared.services.connections import ChannelHasKeys
 
 router = Router()
-# Length only: pydantic's regex engine has no look-ahead (CHANNEL_PATTERN refuses "staff" with one), so
-# the name is checked by check_connection_channel, as a 422 naming the field.
+# The names without the look-ahead (pydantic's regex engine has none): "staff" and the marketplaces'
+# channels are refused by check_connection_channel, as a 422 naming the field.
 ChannelPath = Annotated[
-    str, Path(min_length=1, max_length=32, description="The channel the store's orders land in")
+    str,
+    Path(
+        min_length=1,
+        max_length=32,
+        pattern=CHANNEL_NAME_PATTERN,
+        description="The channel the store's orders land in: not staff, nor a marketplace's own channel",
+    ),
 ]
 
 
@@ -32,11 +40,13 @@ ChannelPath = Annotated[
     "PUT) so deliveries signed before the store switched still verify. The same secret again changes "
     "nothing. A channel with API keys cannot be connected, nor a marketplace's own channel.",
     tags=["connections"],
-    responses={
-        200: {"description": "Rotated, or unchanged"},
-        201: {"description": "Connected"},
-        409: {"description": "The channel belongs to API keys, or is connected to the other platform"},
-    },
+    responses=problem_responses(
+        409,
+        503,
+        success={200: "Rotated, or unchanged", 201: "Connected"},
+        notes={409: "The channel belongs to API keys, or is connected to the other platform"},
+        body=True,
+    ),
 )
 def put_connection(
     channel: ChannelPath, connection: Annotated[ConnectionIn, Body()]
@@ -66,7 +76,12 @@ def put_connection(
     return json_response(status, view(outcome.connection, now))
 
 
-@router.get("/channels/<channel>/connection", summary="A channel's platform connection", tags=["connections"])
+@router.get(
+    "/channels/<channel>/connection",
+    summary="A channel's platform connection",
+    tags=["connections"],
+    responses=problem_responses(404, 422, 503, notes={404: "The channel has no connection"}),
+)
 def get_connection(channel: ChannelPath) -> Response[ConnectionView]:
     staff_only(router)
     try:

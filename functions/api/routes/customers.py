@@ -11,17 +11,40 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from shared import deps
 from shared.dal.cursors import InvalidCursor
 from shared.http import ProblemError, json_response, not_found, staff_only
-from shared.models.common import Email
+from shared.models.common import Email, described
 from shared.models.customers import CustomerPage, CustomerPatch, CustomerRecord, Erasure
 from shared.models.orders import OrderPage
 from shared.observability import logger
+from shared.openapi import link, problem_responses
 from shared.services.customers import EmailInUse, ErasureIncomplete
 
 router = Router()
-CustomerId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+_FOUND = "$response.body#/items/0/customer_id"
+CustomerId = Annotated[
+    str,
+    Path(
+        max_length=64, pattern=described(r"^[A-Za-z0-9-]+$", "must be a customer id: letters, digits or '-'")
+    ),
+]
 
 
-@router.get("/customers", summary="Find a customer by email", tags=["customers"])
+@router.get(
+    "/customers",
+    summary="Find a customer by email",
+    tags=["customers"],
+    responses=problem_responses(
+        422,
+        503,
+        links={
+            "GetCustomer": link("GET", "/customers/{customer_id}", "Read it", customer_id=_FOUND),
+            "PatchCustomer": link("PATCH", "/customers/{customer_id}", "Correct it", customer_id=_FOUND),
+            "CustomerOrders": link(
+                "GET", "/customers/{customer_id}/orders", "Its orders", customer_id=_FOUND
+            ),
+            "EraseCustomer": link("DELETE", "/customers/{customer_id}", "Erase it", customer_id=_FOUND),
+        },
+    ),
+)
 def find_customers(
     email: Annotated[Email, Query(description="Matched whatever its case or surrounding spaces")],
 ) -> Response[CustomerPage]:
@@ -29,7 +52,12 @@ def find_customers(
     return json_response(200, CustomerPage(items=deps.customer_service().find_by_email(email)))
 
 
-@router.get("/customers/<customer_id>", summary="Read a customer", tags=["customers"])
+@router.get(
+    "/customers/<customer_id>",
+    summary="Read a customer",
+    tags=["customers"],
+    responses=problem_responses(404, 422, 503, notes={404: "No such customer"}),
+)
 def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
     staff_only(router)
     record = deps.customer_service().get(customer_id)
@@ -42,7 +70,14 @@ def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
     "/customers/<customer_id>",
     summary="Correct a customer's details (orders keep the details they were placed with)",
     tags=["customers"],
-    responses={409: {"description": "Another customer has this email"}},
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "Corrected: the customer as it is now"},
+        notes={404: "No such customer", 409: "Another customer has this email"},
+        body=True,
+    ),
 )
 def patch_customer(
     customer_id: CustomerId, patch: Annotated[CustomerPatch, Body()]
@@ -58,7 +93,10 @@ def patch_customer(
 
 
 @router.get(
-    "/customers/<customer_id>/orders", summary="A customer's orders, newest first", tags=["customers"]
+    "/customers/<customer_id>/orders",
+    summary="A customer's orders, newest first",
+    tags=["customers"],
+    responses=problem_responses(400, 404, 422, 503, notes={404: "No such customer"}),
 )
 def customer_orders(
     customer_id: CustomerId,
@@ -79,10 +117,16 @@ def customer_orders(
     "/customers/<customer_id>",
     summary="Erase a customer: personal data leaves the customer and every order; totals stay",
     tags=["customers"],
-    responses={
-        200: {"description": "Erased (asking again answers the same)"},
-        503: {"description": "Some orders are not yet visible to the erasure: ask again"},
-    },
+    responses=problem_responses(
+        404,
+        422,
+        503,
+        success={200: "Erased (asking again answers the same)"},
+        notes={
+            404: "No such customer",
+            503: "Busy, or some orders are not yet visible to the erasure: ask again after Retry-After",
+        },
+    ),
 )
 def erase_customer(customer_id: CustomerId) -> Response[Erasure]:
     staff_only(router)

@@ -13,8 +13,16 @@ from shared import deps
 from shared.dal.cursors import InvalidCursor
 from shared.domain.inventory import Insufficient, KeyReused
 from shared.http import ProblemError, idempotency_key_header, json_response, not_found, staff_only
-from shared.models.inventory import AdjustmentIn, LowStockPage, MovementPage, Stock, StockCountIn
+from shared.models.inventory import (
+    LOCATION_PATTERN,
+    AdjustmentIn,
+    InventoryPage,
+    MovementPage,
+    Stock,
+    StockCountIn,
+)
 from shared.observability import logger
+from shared.openapi import problem_responses
 from shared.services.inventory import Applied, GroupResult, Refused
 
 router = Router()
@@ -25,7 +33,12 @@ IdempotencyKey = Annotated[
 NextToken = Annotated[str | None, Query(max_length=2048)]
 
 
-@router.get("/inventory/<sku>", summary="Stock of a SKU: totals and each location", tags=["inventory"])
+@router.get(
+    "/inventory/<sku>",
+    summary="Stock of a SKU: totals and each location",
+    tags=["inventory"],
+    responses=problem_responses(404, 422, 503, notes={404: "No such product"}),
+)
 def get_stock(sku: SkuPath) -> Response[Stock]:
     staff_only(router)
     stock = deps.stock_service().stock(sku)
@@ -39,6 +52,18 @@ def get_stock(sku: SkuPath) -> Response[Stock]:
     summary="Record a count: set the units on hand at a location",
     description="Reservations of open orders are kept: available = on_hand - reserved.",
     tags=["inventory"],
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "Counted (or a replay of this Idempotency-Key: Idempotent-Replayed is true)"},
+        notes={
+            404: "No such product",
+            409: "Not applied: a newer count or movement was already recorded at this location",
+            422: "Invalid fields, or an Idempotency-Key reused for another change",
+        },
+        body=True,
+    ),
 )
 def put_count(
     sku: SkuPath, count: Annotated[StockCountIn, Body()], idempotency_key: IdempotencyKey = None
@@ -54,11 +79,18 @@ def put_count(
     "/inventory/<sku>/adjustments",
     summary="Adjust stock at a location (damaged, found, returned...)",
     tags=["inventory"],
-    responses={
-        201: {"description": "Applied"},
-        200: {"description": "A replay: this Idempotency-Key was already applied"},
-        409: {"description": "It would take available stock below zero"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={201: "Applied", 200: "A replay: this Idempotency-Key was already applied"},
+        notes={
+            404: "No such product",
+            409: "It would take available stock below zero, or a newer change was already recorded",
+            422: "Invalid fields, or an Idempotency-Key reused for another change",
+        },
+        body=True,
+    ),
 )
 def post_adjustment(
     sku: SkuPath, adjustment: Annotated[AdjustmentIn, Body()], idempotency_key: IdempotencyKey = None
@@ -79,6 +111,7 @@ def post_adjustment(
     "/inventory/<sku>/movements",
     summary="The ledger of a SKU: every change of on-hand stock with its source, newest first",
     tags=["inventory"],
+    responses=problem_responses(400, 404, 422, 503, notes={404: "No such product"}),
 )
 def get_movements(
     sku: SkuPath, limit: Annotated[int, Query(ge=1, le=100)] = 50, next_token: NextToken = None
@@ -93,25 +126,32 @@ def get_movements(
     return json_response(200, MovementPage(items=items, next_token=token))
 
 
-@router.get("/inventory", summary="Products at or under their low-stock threshold", tags=["inventory"])
-def list_low_stock(
-    low_stock: Annotated[bool, Query(description="Must be true: the listing is of low stock")] = False,
+@router.get(
+    "/inventory",
+    summary="Every product's stock, in SKU order: totals and each location",
+    description="low_stock=true lists only the products at or under their low-stock threshold (flagged by "
+    "the catalog stream, so a change shows a moment later); location lists only the products with a level "
+    "recorded there, each with that location's level alone. A page may hold fewer than limit items: "
+    "follow next_token until it is absent.",
+    tags=["inventory"],
+    responses=problem_responses(400, 422, 503),
+)
+def list_inventory(
+    low_stock: Annotated[bool, Query(description="true: only products at or under their threshold")] = False,
+    location: Annotated[
+        str | None, Query(pattern=LOCATION_PATTERN, description="Only products stocked at this location")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: NextToken = None,
-) -> Response[LowStockPage]:
+) -> Response[InventoryPage]:
     staff_only(router)
-    if not low_stock:
-        raise ProblemError(
-            400,
-            "filter-required",
-            "Bad Request",
-            "Pass low_stock=true; one SKU's stock is at /inventory/{sku}.",
-        )
     try:
-        items, token = deps.inventory_store().low_stock(next_token, limit)
+        items, token = deps.inventory_store().listing(
+            next_token, limit, low_only=low_stock, location=location
+        )
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
-    return json_response(200, LowStockPage(items=items, next_token=token))
+    return json_response(200, InventoryPage(items=items, next_token=token))
 
 
 def _update_id(idempotency_key: str | None) -> str | None:

@@ -14,16 +14,19 @@ from shared.dal.listings import UnknownSku
 from shared.domain.orders import iso
 from shared.http import invalid_field, json_response, staff_only
 from shared.models.catalog import Listing, ListingIn
+from shared.models.common import CHANNEL_NAME_PATTERN, described
 from shared.observability import logger
+from shared.openapi import problem_responses
 
 router = Router()
-Channel = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-ListingId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="eBay legacyItemId, WooCommerce product_id")
-]
+Channel = Annotated[str, Path(pattern=CHANNEL_NAME_PATTERN)]
+_LISTING_ID = described(
+    r"^[A-Za-z0-9._-]{1,64}$",
+    "must be up to 64 letters, digits, '.', '_' or '-' (a listing's id on its channel)",
+)
+ListingId = Annotated[str, Path(pattern=_LISTING_ID, description="eBay legacyItemId, WooCommerce product_id")]
 VariationId = Annotated[
-    str,
-    Path(pattern=r"^[A-Za-z0-9._-]{1,64}$", description="eBay legacyVariationId, WooCommerce variation_id"),
+    str, Path(pattern=_LISTING_ID, description="eBay legacyVariationId, WooCommerce variation_id")
 ]
 
 
@@ -31,7 +34,12 @@ VariationId = Annotated[
     "/channels/<channel>/listings/<listing_id>",
     summary="Map a channel's listing to a SKU (staff): its orders' lines without a SKU resolve through it",
     tags=["channels"],
-    responses={200: {"description": "Mapped"}, 422: {"description": "The SKU is not in the catalog"}},
+    responses=problem_responses(
+        503,
+        success={200: "Mapped"},
+        notes={422: "Invalid fields, or the SKU is not in the catalog"},
+        body=True,
+    ),
 )
 def put_listing(
     channel: Channel, listing_id: ListingId, body: Annotated[ListingIn, Body()]
@@ -43,7 +51,12 @@ def put_listing(
     "/channels/<channel>/listings/<listing_id>/<variation_id>",
     summary="Map one variation of a channel's listing to a SKU (staff)",
     tags=["channels"],
-    responses={200: {"description": "Mapped"}, 422: {"description": "The SKU is not in the catalog"}},
+    responses=problem_responses(
+        503,
+        success={200: "Mapped"},
+        notes={422: "Invalid fields, or the SKU is not in the catalog"},
+        body=True,
+    ),
 )
 def put_variation(
     channel: Channel, listing_id: ListingId, variation_id: VariationId, body: Annotated[ListingIn, Body()]

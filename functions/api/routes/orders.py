@@ -23,6 +23,7 @@ from shared.http import (
     principal_of,
     staff_only,
 )
+from shared.models.common import CHANNEL_NAME_PATTERN, described
 from shared.models.orders import (
     CancelIn,
     DeliveryIn,
@@ -35,24 +36,48 @@ from shared.models.orders import (
     ShipmentIn,
 )
 from shared.observability import logger, metrics
+from shared.openapi import link, problem_responses
 from shared.services.orders import Changed, ChangeResult, Placed
 
 router = Router()
 OrderId = Annotated[str, Path(max_length=64)]
+_ORDER_ID = "$response.body#/order_id"
+_ORDER_LINKS = {
+    "GetOrder": link("GET", "/orders/{order_id}", "Read the order", order_id=_ORDER_ID),
+    "CancelOrder": link("POST", "/orders/{order_id}/cancel", "Cancel it", order_id=_ORDER_ID),
+    "ShipOrder": link("POST", "/orders/{order_id}/shipments", "Ship it", order_id=_ORDER_ID),
+    "DeliverOrder": link("POST", "/orders/{order_id}/delivery", "Record its delivery", order_id=_ORDER_ID),
+    "ReturnOrder": link("POST", "/orders/{order_id}/returns", "Record a return", order_id=_ORDER_ID),
+    "GetCustomer": link(
+        "GET", "/customers/{customer_id}", "Its customer", customer_id="$response.body#/customer_id"
+    ),
+}
 
-_TIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+_TIME = described(
+    r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$",
+    "must be a date like 2026-01-31, or a date and time like 2026-01-31T09:30:00Z",
+)
 
 
 @router.post(
     "/orders",
     summary="Place an order: every line reserved, or none",
     tags=["orders"],
-    responses={
-        200: {"description": "A replay: the order this Idempotency-Key or external_id already created"},
-        201: {"description": "Created"},
-        409: {"description": "Not enough stock for one or more SKUs"},
-        422: {"description": "Invalid request, unknown SKU, or an Idempotency-Key reused for another body"},
-    },
+    responses=problem_responses(
+        409,
+        503,
+        success={
+            200: "A replay: the order this Idempotency-Key or external_id already created",
+            201: "Created: every line reserved",
+        },
+        notes={
+            409: "Not enough stock for one or more SKUs (shortages names each; nothing was reserved)",
+            422: "Invalid fields, an unknown SKU, or an Idempotency-Key reused for another body",
+            503: "The stock is busy: retry after Retry-After seconds",
+        },
+        body=True,
+        links=_ORDER_LINKS,
+    ),
 )
 def post_order(
     order: Annotated[NewOrder, Body()],
@@ -141,10 +166,17 @@ def _problem(
     "/orders/<order_id>/cancel",
     summary="Cancel an order: its reservations go back to stock in the same write",
     tags=["orders"],
-    responses={
-        200: {"description": "Cancelled (or already cancelled: a retry gets the same answer)"},
-        409: {"description": "The order's status does not allow cancelling (shipped, delivered...)"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "Cancelled (or already cancelled: a retry gets the same answer)"},
+        notes={
+            404: "No such order (another channel's order is not found either)",
+            409: "The order's status does not allow cancelling (shipped, delivered...): order_status says it",
+        },
+        body=True,
+    ),
 )
 def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Response[Order]:
     result = deps.order_service().cancel(order_id, principal_of(router), body.reason)
@@ -155,12 +187,21 @@ def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Respon
     "/orders/<order_id>/shipments",
     summary="Ship some or all of an order's units (staff): on hand and reserved drop together",
     tags=["orders"],
-    responses={
-        200: {"description": "This carrier and tracking number were already recorded: the order as it is"},
-        201: {"description": "Shipped: PARTIALLY_SHIPPED, or SHIPPED when every unit has left"},
-        409: {"description": "The order's status does not allow shipping (cancelled, backordered...)"},
-        422: {"description": "More units than are left to ship, or a SKU the order does not hold"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={
+            200: "This carrier and tracking number were already recorded: the order as it is",
+            201: "Shipped: PARTIALLY_SHIPPED, or SHIPPED when every unit has left",
+        },
+        notes={
+            404: "No such order",
+            409: "The order's status does not allow shipping (cancelled, backordered...)",
+            422: "Invalid fields, more units than are left to ship, or a SKU the order does not hold",
+        },
+        body=True,
+    ),
 )
 def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
     result = deps.order_service().ship(order_id, staff_only(router), body)
@@ -173,10 +214,14 @@ def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Respon
     "/orders/<order_id>/delivery",
     summary="Record delivery (staff, or a carrier callback with a staff key)",
     tags=["orders"],
-    responses={
-        200: {"description": "Delivered (or already delivered)"},
-        409: {"description": "Only a SHIPPED order can be delivered"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "Delivered (or already delivered)"},
+        notes={404: "No such order", 409: "Only a SHIPPED order can be delivered"},
+        body=True,
+    ),
 )
 def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] = None) -> Response[Order]:
     result = deps.order_service().deliver(order_id, staff_only(router), body.note if body else None)
@@ -187,12 +232,18 @@ def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] 
     "/orders/<order_id>/returns",
     summary="Record a return (staff): partial returns allowed; restocked units go back on hand",
     tags=["orders"],
-    responses={
-        200: {"description": "A retry with the same Idempotency-Key: the order as it is"},
-        201: {"description": "Returned"},
-        409: {"description": "Only a SHIPPED, DELIVERED or RETURNED order takes returns"},
-        422: {"description": "More units than were shipped and not yet returned"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "A retry with the same Idempotency-Key: the order as it is", 201: "Returned"},
+        notes={
+            404: "No such order",
+            409: "Only a SHIPPED, DELIVERED or RETURNED order takes returns",
+            422: "Invalid fields, or more units than were shipped and not yet returned",
+        },
+        body=True,
+    ),
 )
 def return_order(
     order_id: OrderId,
@@ -209,10 +260,14 @@ def return_order(
     "/orders/<order_id>/attention/<attention_id>/resolution",
     summary="Resolve what needed attention on an order (staff): who, when and how are recorded",
     tags=["orders"],
-    responses={
-        200: {"description": "Resolved (or already resolved: the order as it is)"},
-        422: {"description": "The order has no such attention item"},
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        success={200: "Resolved (or already resolved: the order as it is)"},
+        notes={404: "No such order", 422: "Invalid fields, or the order has no such attention item"},
+        body=True,
+    ),
 )
 def resolve_attention(
     order_id: OrderId,
@@ -250,7 +305,14 @@ def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 2
     return json_response(created, order)
 
 
-@router.get("/orders/<order_id>", summary="Read one order", tags=["orders"])
+@router.get(
+    "/orders/<order_id>",
+    summary="Read one order",
+    tags=["orders"],
+    responses=problem_responses(
+        404, 422, 503, notes={404: "No such order (another channel's order is not found either)"}
+    ),
+)
 def get_order(order_id: OrderId) -> Response[Order]:
     order = deps.order_service().get(order_id, principal_of(router))
     if order is None:
@@ -258,10 +320,23 @@ def get_order(order_id: OrderId) -> Response[Order]:
     return json_response(200, order)
 
 
-@router.get("/orders", summary="List orders, newest first", tags=["orders"])
+@router.get(
+    "/orders",
+    summary="List orders, newest first",
+    tags=["orders"],
+    responses=problem_responses(
+        400,
+        422,
+        503,
+        notes={
+            400: "A next_token this API did not issue, or one from another query",
+            403: "attention=true with a channel key (only staff see what needs attention)",
+        },
+    ),
+)
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
-    channel: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] = None,
+    channel: Annotated[str | None, Query(pattern=CHANNEL_NAME_PATTERN)] = None,
     created_from: Annotated[
         str | None,
         Query(pattern=_TIME, description="ISO-8601 date or date-time (UTC unless it says), inclusive"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,22 +20,35 @@ from shared.http import (
     not_found,
     staff_only,
 )
+from shared.models.common import IsoDate, described
 from shared.models.reports import Report, ReportPage, ReportRequest, ReportType
 from shared.observability import logger, metrics
+from shared.openapi import link, problem_responses
 from shared.services.reports import InvalidPeriod, KeyReused
 
 router = Router()
-ReportId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+ReportId = Annotated[
+    str,
+    Path(
+        max_length=100,
+        pattern=described(r"^[A-Za-z0-9_-]+$", "must be a report id: letters, digits, '_' or '-'"),
+    ),
+]
 
 
 @router.post(
     "/reports",
     summary="Ask for a report: it is built asynchronously (poll GET /reports/{report_id} until READY)",
     tags=["reports"],
-    responses={
-        202: {"description": "Accepted: the report is PENDING (a retry with the same key: the same report)"},
-        422: {"description": "Invalid type or period, or an Idempotency-Key reused for another report"},
-    },
+    responses=problem_responses(
+        503,
+        success={202: "Accepted: the report is PENDING (a retry with the same key: the same report)"},
+        notes={422: "Invalid type or period, or an Idempotency-Key reused for another report"},
+        body=True,
+        links={
+            "GetReport": link("GET", "/reports/{report_id}", "Poll it", report_id="$response.body#/report_id")
+        },
+    ),
 )
 def post_report(
     request: Annotated[ReportRequest, Body()],
@@ -66,13 +78,18 @@ def post_report(
     return json_response(202, report, headers)
 
 
-@router.get("/reports", summary="Reports, newest period first", tags=["reports"])
+@router.get(
+    "/reports",
+    summary="Reports, newest period first",
+    tags=["reports"],
+    responses=problem_responses(400, 422, 503, notes={422: "Invalid fields, or to is before from"}),
+)
 def list_reports(
     type: Annotated[ReportType | None, Query(description="Only reports of this type")] = None,
     from_: Annotated[
-        dt.date | None, Query(alias="from", description="Periods starting on or after this day")
+        IsoDate | None, Query(alias="from", description="Periods starting on or after this day")
     ] = None,
-    to: Annotated[dt.date | None, Query(description="Periods starting on or before this day")] = None,
+    to: Annotated[IsoDate | None, Query(description="Periods starting on or before this day")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[ReportPage]:
@@ -90,6 +107,7 @@ def list_reports(
     "/reports/<report_id>",
     summary="A report; once READY, each file has a download link that expires within 10 minutes",
     tags=["reports"],
+    responses=problem_responses(404, 422, 503, notes={404: "No such report"}),
 )
 def get_report(report_id: ReportId) -> Response[Report]:
     staff_only(router)
