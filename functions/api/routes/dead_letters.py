@@ -12,12 +12,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from shared import deps
 from shared.dal.dead_letters import QueueUnavailable
-from shared.http import PROBLEM_JSON, ProblemError, json_response, not_found, staff_only
-from shared.models.common import Problem
+from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.models.common import described
 from shared.models.dead_letters import (
     DeadLetterListing,
     DeadLetterOutcome,
@@ -25,6 +24,7 @@ from shared.models.dead_letters import (
     Selection,
 )
 from shared.observability import logger
+from shared.openapi import problem_responses
 from shared.services.dead_letters import API_LIMITS, DEFAULT_PEEK, MAX_PEEK, NotRedrivable, UnknownQueue
 
 router = Router()
@@ -34,29 +34,22 @@ QueueName = Annotated[
     Path(
         min_length=1,
         max_length=64,
-        pattern=r"^[a-z0-9-]+$",
+        pattern=described(r"^[a-z0-9-]+$", "must be a queue name such as marketplace-orders"),
         description="The queue's public name (GET /dead-letters lists them): marketplace-orders, "
         "stock-updates (redrivable), inventory-events, order-events, sales-aggregates, reports, schedules",
     ),
 ]
 
 
-def _problem(description: str) -> OpenAPIResponse:
-    return {"description": description, "content": {PROBLEM_JSON: {"model": Problem}}}
-
-
-_STAFF: dict[int, OpenAPIResponse] = {
-    401: _problem("No valid X-Api-Key"),
-    403: _problem("A channel key: dead letters are for staff only"),
+_FORBIDDEN = "A channel key: dead letters are for staff only"
+_NOTES = {
+    403: _FORBIDDEN,
+    404: "No dead-letter queue of that name",
+    503: "The queue cannot be reached now; retry shortly",
 }
-_QUEUE: dict[int, OpenAPIResponse] = {
-    **_STAFF,
-    404: _problem("No dead-letter queue of that name"),
-    503: _problem("The queue cannot be reached now; retry shortly"),
-}
-_SELECTION: dict[int, OpenAPIResponse] = {
-    **_QUEUE,
-    422: _problem('Send either {"ids": [...]} (1 to 100 message ids) or {"all": true}'),
+_SELECTION_NOTES = {
+    **_NOTES,
+    422: 'Send either {"ids": [...]} (1 to 100 message ids) or {"all": true}',
 }
 
 SEARCH = (
@@ -73,7 +66,7 @@ SEARCH = (
     "/dead-letters",
     summary="Every dead-letter queue, with its approximate depth and whether it can be redriven",
     tags=["dead letters"],
-    responses={200: {"description": "The queues"}, **_STAFF, 503: _QUEUE[503]},
+    responses=problem_responses(503, success={200: "The queues"}, notes=_NOTES),
 )
 def list_queues() -> Response[DeadLetterQueues]:
     staff_only(router)
@@ -92,7 +85,9 @@ def list_queues() -> Response[DeadLetterQueues]:
     "receive, in the source queue and here, peeks included. Personal data in bodies and attributes is "
     "masked (shared/masking.py); the messages themselves are kept as sent, to be redriven.",
     tags=["dead letters"],
-    responses={200: {"description": "The queue and up to `limit` of its messages"}, **_QUEUE},
+    responses=problem_responses(
+        404, 422, 503, success={200: "The queue and up to `limit` of its messages"}, notes=_NOTES
+    ),
 )
 def list_messages(
     queue: QueueName,
@@ -119,11 +114,17 @@ def list_messages(
     "marketplace-orders and stock-updates can be redriven: the others hold stream pointers or scheduled "
     "runs, not queue messages (409). " + SEARCH,
     tags=["dead letters"],
-    responses={
-        200: {"description": "What was redriven, what was not found, whether the search was complete"},
-        409: _problem("This queue's messages cannot be redriven to a queue: list and delete them"),
-        **_SELECTION,
-    },
+    responses=problem_responses(
+        404,
+        409,
+        503,
+        body=True,
+        success={200: "What was redriven, what was not found, whether the search was complete"},
+        notes={
+            **_SELECTION_NOTES,
+            409: "This queue's messages cannot be redriven to a queue: list and delete them",
+        },
+    ),
 )
 def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
     caller = staff_only(router)
@@ -149,10 +150,13 @@ def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Respon
     summary="Delete dead letters, by message id or all",
     description="Deleted for good, by receipt handle. " + SEARCH,
     tags=["dead letters"],
-    responses={
-        200: {"description": "What was deleted, what was not found, whether the search was complete"},
-        **_SELECTION,
-    },
+    responses=problem_responses(
+        404,
+        503,
+        body=True,
+        success={200: "What was deleted, what was not found, whether the search was complete"},
+        notes=_SELECTION_NOTES,
+    ),
 )
 def delete(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
     caller = staff_only(router)
