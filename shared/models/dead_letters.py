@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from shared.models.common import Model, StrictModel
 
@@ -64,15 +64,31 @@ class DeadLetterListing(Model):
     )
 
 
-class Selection(StrictModel):
-    """Which messages: ``{"ids": [...]}`` or ``{"all": true}``, never both."""
+# What the document says of each member: present or absent, never null (JSON Schema cannot say "one of the
+# two" with nullable members), and exactly one of them (``oneOf`` below).
+_IDS_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 100, "description": "An SQS message id"},
+    "minItems": 1,
+    "maxItems": MAX_IDS,
+}
+_ALL_SCHEMA = {"const": True}
 
-    ids: list[MessageId] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
-    all: Literal[True] | None = None
+
+class Selection(StrictModel):
+    """Which messages: ``{"ids": [...]}`` or ``{"all": true}``, never both, never neither."""
+
+    ids: Annotated[list[MessageId] | None, WithJsonSchema(_IDS_SCHEMA)] = Field(
+        default=None, min_length=1, max_length=MAX_IDS
+    )
+    all: Annotated[Literal[True] | None, WithJsonSchema(_ALL_SCHEMA)] = None
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["ids"]}, {"required": ["all"]}]})
 
     @model_validator(mode="after")
     def _one_of(self) -> Selection:
-        if (self.ids is None) == (self.all is None):
+        sent = self.model_fields_set
+        if len(sent) != 1 or getattr(self, next(iter(sent))) is None:
             raise ValueError('send either "ids" (a list of message ids) or "all": true')
         return self
 
