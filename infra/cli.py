@@ -204,6 +204,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The services log as the functions do (JSON lines, for CloudWatch); a person at a terminal reads what
+    # the command prints, so only their warnings and errors show (on stderr, like every diagnostic here).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     return run(args)

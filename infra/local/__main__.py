@@ -30,6 +30,7 @@ from infra.local.resources import (
     ensure_tables,
     local_function_environment,
 )
+from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits
 from infra.schedule_time import business_timezone
 from infra.spec import (
     AUTHORIZER,
@@ -169,6 +170,13 @@ class LocalStack:
 
     def banner(self) -> str:
         keys = "\n".join(f"    {key.describe()}" for key in self.keys)
+        plans = ChannelLimits.from_env(os.environ)
+        channel, staff = plans.plan("any").throttle, plans.plan(None).throttle
+        limits = (
+            f"(limits: {channel.rate_limit} requests/s, burst {channel.burst_limit}, per channel; staff keys "
+            f"together {staff.rate_limit}/s, burst {staff.burst_limit}; then 429. {RATE_ENV} and {BURST_ENV} "
+            "change them locally)"
+        )
         queues = "\n".join(f"    {url}" for url in self.queue_urls.values())
         pollers = "\n".join(f"    {poller}" for poller in self.pollers)
         schedules = "\n".join(f"    {scheduler.describe()}" for scheduler in self.schedules) or "    (none)"
@@ -187,6 +195,7 @@ class LocalStack:
             f"  API:           {self.api_url}   (try: curl {self.api_url}/health)\n"
             f"  AWS endpoint:  {self.endpoint}   (region us-east-1, any credentials)\n"
             f"  API keys (send as X-Api-Key):\n{keys}\n"
+            f"    {limits}\n"
             f"  Docs (staff):  {self.api_url}/swagger\n"
             f"  Queues (send with any SQS client at the AWS endpoint):\n{queues}\n"
             f"  Event buses (read a tap queue to see what was published):\n{buses}\n"
