@@ -78,7 +78,8 @@ STAGE ?= prod
 API_GATEWAY_ACCOUNT_ROLE ?= $(if $(filter prod,$(STAGE)),true,false)
 CDK_CONTEXT = -c stage=$(STAGE) -c api_gateway_account_role=$(API_GATEWAY_ACCOUNT_ROLE) \
 	$(if $(TIMEZONE),-c timezone=$(TIMEZONE)) $(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) \
-	$(if $(RESERVED_CONCURRENCY),-c reserved_concurrency=$(RESERVED_CONCURRENCY))
+	$(if $(RESERVED_CONCURRENCY),-c reserved_concurrency=$(RESERVED_CONCURRENCY)) \
+	$(if $(CURRENCY),-c currency=$(CURRENCY))
 
 diff: $(STAMP) ## cdk diff against the account in your AWS credentials (STAGE=staging: that stage)
 	$(CDK) diff $(CDK_CONTEXT)

@@ -20,7 +20,8 @@ import boto3
 from infra.local.__main__ import LOCAL_CREDENTIALS
 from infra.local.resources import local_function_environment
 from infra.local.workers import LambdaContext
-from infra.spec import DEFAULT_TIMEZONE, TIMEZONE_ENV, function
+from infra.spec import CURRENCY, DEFAULT_TIMEZONE, TIMEZONE_ENV, function
+from shared.config import CURRENCY_ENV, check_currency
 
 
 def main(argv: list[str]) -> int:
@@ -40,6 +41,7 @@ def main(argv: list[str]) -> int:
             fn,
             lambda queue: sqs.get_queue_url(QueueName=queue.local_name)["QueueUrl"],
             os.environ.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE,
+            check_currency(os.environ.get(CURRENCY_ENV) or CURRENCY, f"${CURRENCY_ENV}"),
         )
     )
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")

@@ -999,12 +999,14 @@ def function_environment(
     bucket_name: Callable[[Bucket], str] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
     stage: str = PROD_STAGE,
+    currency: str = CURRENCY,
 ) -> dict[str, str]:
     """The whole environment of a function: the base, the business time zone, one name per table and
     bucket it uses, one URL per queue it sends to, one name per bus it publishes on and one alias per KMS
     key it uses, and no other. Bus names, key aliases and the metrics namespace are ``stage``'s."""
     env = {**base_environment(fn, stage), **{use.table.env_var: table_name(use.table) for use in fn.uses}}
     env[TIMEZONE_ENV] = timezone
+    env[CURRENCY_ENV] = currency  # the deployment's (CDK context ``currency``, make run's $OMS_CURRENCY)
     env.update({bus.env_var: stage_name(bus.name, stage) for bus in fn.publishes})
     env.update({use.key.env_var: stage_name(use.key.alias, stage) for use in fn.keys})
     if fn.buckets:

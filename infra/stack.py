@@ -4,6 +4,8 @@ CDK context values (cdk.json, or ``-c name=value``):
 
 * ``timezone``: the business time zone (what a business day is, for reports and their schedules), an IANA
   name; ``spec.DEFAULT_TIMEZONE`` if unset. The synth fails on a name zoneinfo does not know.
+* ``currency``: the catalog's currency (``OMS_CURRENCY`` of every function), an ISO 4217 code;
+  ``spec.CURRENCY`` (USD) if unset. Set it before the catalog holds prices: they are amounts in it.
 * ``stage``: which copy of the stack this is (``prod`` if unset). It names the stack (``OmsStack``,
   ``OmsStack-staging``) and every name the stack chooses (``spec.stage_name``), so stages share an account.
 * ``api_gateway_account_role`` (default true): whether this stack sets API Gateway's account-wide
@@ -33,8 +35,10 @@ from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
 from infra.schedule_time import business_timezone
+from shared.config import check_currency
 
 TIMEZONE_CONTEXT = "timezone"
+CURRENCY_CONTEXT = "currency"
 STAGE_CONTEXT = "stage"
 API_ROLE_CONTEXT = "api_gateway_account_role"
 RESERVED_CONCURRENCY_CONTEXT = "reserved_concurrency"
@@ -73,6 +77,11 @@ class OmsStack(Stack):
         self.timezone: str = spec.DEFAULT_TIMEZONE if timezone is None else timezone
         business_timezone(self.timezone, f"the CDK context value {TIMEZONE_CONTEXT!r}")
         self.stage = context_stage(self)
+        currency = self.node.try_get_context(CURRENCY_CONTEXT)
+        self.currency = check_currency(
+            spec.CURRENCY if currency is None else str(currency),
+            f"the CDK context value {CURRENCY_CONTEXT!r}",
+        )
         self.tables = Tables(self, "Tables", stage=self.stage)
         self.queues = Queues(self, "Queues", personal_data_key=self.tables.personal_data_key)
         self.buses = Buses(self, "Buses", stage=self.stage)
@@ -87,6 +96,7 @@ class OmsStack(Stack):
             buckets=self.buckets,
             keys=self.keys,
             timezone=self.timezone,
+            currency=self.currency,
             stage=self.stage,
             reserved_concurrency=context_flag(self, RESERVED_CONCURRENCY_CONTEXT, default=False),
         )

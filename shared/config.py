@@ -51,9 +51,14 @@ def settings() -> Settings:
 
 def currency() -> str:
     """``OMS_CURRENCY``: three capital letters (ISO 4217); ``DEFAULT_CURRENCY`` when unset."""
-    value = os.environ.get(CURRENCY_ENV, "").strip().upper() or DEFAULT_CURRENCY
-    if not re.fullmatch(CURRENCY_PATTERN, value):
-        raise ConfigError(
-            f"environment variable {CURRENCY_ENV} is {value!r}: not an ISO 4217 code such as USD"
-        )
-    return value
+    value = os.environ.get(CURRENCY_ENV, "").strip() or DEFAULT_CURRENCY
+    return check_currency(value, f"environment variable {CURRENCY_ENV}")
+
+
+def check_currency(value: str, where: str) -> str:
+    """``value`` upper-cased, if it is an ISO 4217 code (three letters); a ConfigError naming ``where``
+    otherwise. The CDK context value ``currency`` and ``make run``'s $OMS_CURRENCY are checked here too."""
+    code = value.strip().upper()
+    if not re.fullmatch(CURRENCY_PATTERN, code):
+        raise ConfigError(f"{where} is {code!r}: not an ISO 4217 code such as USD")
+    return code

@@ -136,6 +136,7 @@ class Functions(Construct):
         buckets: Buckets | None = None,
         keys: Keys | None = None,
         timezone: str = spec.DEFAULT_TIMEZONE,
+        currency: str = spec.CURRENCY,
         stage: str = spec.PROD_STAGE,
         reserved_concurrency: bool = False,
     ) -> None:
@@ -148,6 +149,7 @@ class Functions(Construct):
         self._buses = buses
         self._buckets = buckets
         self._timezone = timezone
+        self._currency = currency
         self._code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
         layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
@@ -196,6 +198,7 @@ class Functions(Construct):
                 queue_url=lambda queue: self._queues.queue(queue).queue_url,
                 bucket_name=lambda bucket: self._bucket_construct(fn).bucket(bucket).bucket_name,
                 timezone=self._timezone,
+                currency=self._currency,
                 stage=self._stage,
             ),
         )

@@ -35,12 +35,14 @@ from infra.schedule_time import business_timezone
 from infra.spec import (
     AUTHORIZER,
     BUSES,
+    CURRENCY,
     DEFAULT_TIMEZONE,
     FUNCTIONS,
     TIMEZONE_ENV,
     QueueTrigger,
     ScheduleTrigger,
 )
+from shared.config import CURRENCY_ENV, check_currency
 
 HOST = "127.0.0.1"
 LOCAL_CREDENTIALS = {
@@ -60,6 +62,7 @@ class LocalStack:
         self.workers = int(env.get("OMS_WORKERS", "2"))
         self.timezone = env.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE
         self.zone = business_timezone(self.timezone, f"${TIMEZONE_ENV}")
+        self.currency = check_currency(env.get(CURRENCY_ENV) or CURRENCY, f"${CURRENCY_ENV}")
         self._stopping = threading.Event()
         self._closers: list[Any] = []
 
@@ -145,7 +148,9 @@ class LocalStack:
     def _function_env(self, fn: Any) -> dict[str, str]:
         return {
             **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
-            **local_function_environment(fn, lambda q: self.queue_urls[q.local_name], self.timezone),
+            **local_function_environment(
+                fn, lambda q: self.queue_urls[q.local_name], self.timezone, self.currency
+            ),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
             "OMS_LOCAL": "true",
@@ -197,6 +202,7 @@ class LocalStack:
             f"  API keys (send as X-Api-Key):\n{keys}\n"
             f"    {limits}\n"
             f"  Docs (staff):  {self.api_url}/swagger\n"
+            f"  Catalog currency: {self.currency}   (${CURRENCY_ENV})\n"
             f"  Queues (send with any SQS client at the AWS endpoint):\n{queues}\n"
             f"  Event buses (read a tap queue to see what was published):\n{buses}\n"
             f"  Event source mappings:\n{pollers}\n"

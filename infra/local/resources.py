@@ -9,6 +9,7 @@ from typing import Any
 from infra.spec import (
     BUCKETS,
     BUSES,
+    CURRENCY,
     KEYS,
     QUEUES,
     TABLES,
@@ -162,7 +163,7 @@ def local_environment() -> dict[str, str]:
 
 
 def local_function_environment(
-    fn: Function, queue_url: Callable[[Queue], str], timezone: str
+    fn: Function, queue_url: Callable[[Queue], str], timezone: str, currency: str = CURRENCY
 ) -> dict[str, str]:
     """A function's environment on the local stack (``make run`` and ``make invoke``): the spec's, with the
     local table and bucket names."""
@@ -172,4 +173,5 @@ def local_function_environment(
         queue_url,
         bucket_name=lambda bucket: bucket.local_name,
         timezone=timezone,
+        currency=currency,
     )

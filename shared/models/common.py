@@ -64,7 +64,7 @@ CURRENCY_PATTERN = described(r"^[A-Z]{3}$", "must be a three-letter ISO 4217 cur
 # Idempotency keys, update ids, sources: what a header or a log line carries safely.
 TOKEN_PATTERN = described(r"^[\x21-\x7e]+$", "must be printable ASCII characters without spaces")
 # Said wherever a price is documented (OpenAPI): the catalog's currency is the deployment's OMS_CURRENCY.
-CATALOG_CURRENCY_NOTE = "in the catalog currency (OMS_CURRENCY, set in infra/spec.py; USD unless changed)"
+CATALOG_CURRENCY_NOTE = "in the catalog currency (OMS_CURRENCY: USD unless the deployment chose another)"
 
 
 def _money_from_string(value: Any) -> Decimal:

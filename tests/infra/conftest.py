@@ -56,6 +56,7 @@ STAGING_CONTEXT = {
     "api_gateway_account_role": "false",
     "reserved_concurrency": "true",
     "alarm_email": "ops@example.com",
+    "currency": "eur",  # checked and upper-cased: every function's OMS_CURRENCY is EUR
 }
 
 

@@ -10,9 +10,11 @@ import pytest
 from aws_cdk import App
 
 from infra import spec
+from infra.app import build_app
 from infra.constructs.tables import PERSONAL_DATA_KEY_ALIAS
 from infra.local.resources import local_function_environment
 from infra.stack import context_stage, stack_name
+from shared.config import CURRENCY_ENV, ConfigError
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import function_resource
 
@@ -101,6 +103,22 @@ def test_the_functions_get_their_stages_names(synthesized: Synthesized, staging:
     aliases = {r["Properties"]["AliasName"] for r in staging.of_type("AWS::KMS::Alias").values()}
     assert env(staging, spec.ORDER_EVENTS)[spec.EVENTS.env_var] in buses
     assert env(staging, spec.HOOKS)[spec.SECRETS_KEY.env_var] in aliases
+
+
+def test_the_catalog_currency_comes_from_the_cdk_context(
+    synthesized: Synthesized, staging: Synthesized
+) -> None:
+    for fn in spec.FUNCTIONS:
+        assert env(synthesized, fn)[CURRENCY_ENV] == spec.CURRENCY == "USD", fn.name
+        assert env(staging, fn)[CURRENCY_ENV] == "EUR", fn.name
+    local = local_function_environment(spec.API, lambda q: f"http://local/{q.local_name}", "UTC", "GBP")
+    assert local[CURRENCY_ENV] == "GBP"
+
+
+@pytest.mark.parametrize("currency", ["EURO", "€", "", "1US"])
+def test_the_synth_refuses_a_currency_that_is_no_iso_code(tmp_path: Any, currency: str) -> None:
+    with pytest.raises(ConfigError, match=r"the CDK context value 'currency' is .*not an ISO 4217 code"):
+        build_app(outdir=str(tmp_path), context={"currency": currency})
 
 
 def test_the_local_stack_keeps_the_names_as_written() -> None:
