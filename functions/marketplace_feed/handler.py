@@ -20,7 +20,7 @@ from shared import deps
 from shared.aws import client
 from shared.config import required
 from shared.dal.queues import DeadLetters, carried_reasons
-from shared.observability import logger, metrics, tracer
+from shared.observability import count_order_placed, logger, metrics, tracer
 from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
 
 SOURCE = "oms-marketplace-orders"
@@ -84,6 +84,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         return
     order = result.order
     metrics.add_metric(name=f"FeedOrder{result.outcome.capitalize()}", unit=MetricUnit.Count, value=1)
+    if order is not None and result.outcome in ("created", "backordered"):
+        count_order_placed(order.channel)
     if order is not None and any(a.resolved_at is None for a in order.attention):
         metrics.add_metric(name="OrderNeedsAttention", unit=MetricUnit.Count, value=1)
     logger.info(

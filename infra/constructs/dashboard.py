@@ -6,8 +6,10 @@ dimension ``service``), by the names they emit them under (``APP_METRICS``; test
 each one is emitted). Where the code emits no metric for what a graph wants, the graph says so and shows the
 closest one that exists:
 
-* orders per minute by *channel*: no metric carries the channel. The graph splits orders by how they came
-  (the API's OrderCreated, the feed's FeedOrderCreated/FeedOrderBackordered, the hooks' HookAccepted per
+* orders per minute by *channel*: ``OrderPlaced`` (``shared.observability.count_order_placed``) carries
+  the channel as a dimension, one record per new order from the API or the feed; the graph is a SEARCH over
+  it, so a new channel appears without an edit here. A second graph splits orders by how they came (the
+  API's OrderCreated, the feed's FeedOrderCreated/FeedOrderBackordered, the hooks' HookAccepted per
   platform);
 * backorders *waiting*: no gauge exists. The graph shows backorders placed (FeedOrderBackordered) against
   backorders confirmed when stock arrived (BackorderConfirmed).
@@ -25,8 +27,10 @@ from infra.constructs.api import Api
 from infra.constructs.functions import Functions
 from infra.constructs.queues import Queues
 from shared.domain.hooks import PLATFORMS
+from shared.metric_names import CHANNEL_DIMENSION, ORDER_PLACED
 
 DASHBOARD_NAME = "oms-operations"  # in a stage: spec.stage_name
+ORDERS_BY_CHANNEL = "Orders placed per minute, by channel"
 MINUTE = Duration.minutes(1)
 WIDTH = 12  # two graphs a row (the grid is 24 wide)
 HEIGHT = 6
@@ -54,6 +58,12 @@ APP_METRICS = (
 )
 
 
+def orders_by_channel(stage: str) -> str:
+    """A CloudWatch SEARCH: every channel's ``OrderPlaced`` of the stage, summed per minute, a line each."""
+    schema = f'{{"{spec.metrics_namespace(stage)}",{CHANNEL_DIMENSION},service}}'
+    return f"SEARCH('{schema} MetricName=\"{ORDER_PLACED}\" service=\"{spec.SERVICE_NAME}\"', 'Sum', 60)"
+
+
 class Dashboard(Construct):
     def __init__(
         self,
@@ -74,8 +84,23 @@ class Dashboard(Construct):
             default_interval=Duration.hours(3),
         )
         self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title=ORDERS_BY_CHANNEL,
+                left=[
+                    cloudwatch.MathExpression(
+                        expression=orders_by_channel(stage),
+                        label="",  # each line is named by its channel
+                        period=MINUTE,
+                        using_metrics={},
+                    )
+                ],
+                width=2 * WIDTH,
+                height=HEIGHT,
+            )
+        )
+        self.dashboard.add_widgets(
             self._graph(
-                "Orders per minute, by how they came (no metric carries the channel)",
+                "Orders per minute, by how they came (API, marketplace feed, webhooks)",
                 [
                     self._count(ORDER_CREATED, "API"),
                     self._count(FEED_ORDER_CREATED, "marketplace feed"),

@@ -20,7 +20,7 @@ from infra.constructs.alarms import (
     oldest_message_threshold_s,
     stream_triggers,
 )
-from infra.constructs.dashboard import APP_METRICS
+from infra.constructs.dashboard import APP_METRICS, ORDERS_BY_CHANNEL
 from infra.constructs.queues import dead_letter_queues, failure_destinations, schedule_failure_destinations
 from shared.domain.hooks import PLATFORMS
 from shared.services.channel_orders import Outcome
@@ -325,6 +325,23 @@ def test_the_dashboard_shows_orders_replays_refusals_and_backorders(
             for m in metrics:
                 if m[0] == namespace:
                     assert metric_dimensions(m)["service"] == spec.SERVICE_NAME, title
+
+
+def test_the_dashboard_graphs_orders_per_channel_from_the_metric_the_functions_emit(
+    synthesized: Synthesized, staging: Synthesized
+) -> None:
+    for s, namespace in ((synthesized, "OMS"), (staging, "OMS/staging")):
+        (widget,) = [
+            w for w in dashboard_body(s)["widgets"] if w["properties"].get("title") == ORDERS_BY_CHANNEL
+        ]
+        ((search,),) = widget["properties"]["metrics"]
+        assert search["expression"] == (
+            f'SEARCH(\'{{"{namespace}",channel,service}} MetricName="OrderPlaced" service="oms"\', '
+            "'Sum', 60)"
+        )
+    # The name and dimension are the ones shared.observability.count_order_placed emits, on each new order.
+    for path in ("functions/api/routes/orders.py", "functions/marketplace_feed/handler.py"):
+        assert "count_order_placed(" in (REPO_ROOT / path).read_text(), path
 
 
 def test_the_dashboard_shows_dead_letters_the_api_and_the_durations(synthesized: Synthesized) -> None:

@@ -19,7 +19,7 @@ from infra.local.pollers import QueuePoller
 from infra.local.workers import LambdaContext
 from infra.spec import MARKETPLACE_FEED, MARKETPLACE_ORDERS, MARKETPLACE_ORDERS_DLQ
 from tests.support.http import ApiClient
-from tests.support.local_aws import RequestCounter
+from tests.support.local_aws import RequestCounter, orders_placed
 
 SAMPLES = Path("events/marketplace_feed")
 
@@ -144,6 +144,19 @@ def test_redelivery_never_creates_a_second_order(feed: Feed, stocked_for_feeds: 
     [order] = orders_of(stocked_for_feeds, "ebay")
     quantity = sum(line["quantity"] for line in order["lines"])
     assert stock(stocked_for_feeds, "TSHIRT-RED-M")["reserved"] == quantity
+
+
+def test_a_new_order_counts_once_per_channel_for_the_dashboard(
+    feed: Feed, stocked_for_feeds: ApiClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (body,) = sample_bodies("ebay")
+    capsys.readouterr()
+    feed.send(body, body)
+    feed.run()
+    feed.send(body)
+    feed.run()
+    # One order, one OrderPlaced with its channel: redeliveries and resends count nothing.
+    assert orders_placed(capsys.readouterr().out) == [("ebay", [1.0])]
 
 
 def test_one_poison_message_never_fails_its_neighbours(feed: Feed, stocked_for_feeds: ApiClient) -> None:

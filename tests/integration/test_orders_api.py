@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.http import ApiClient
-from tests.support.local_aws import RequestCounter
+from tests.support.local_aws import RequestCounter, orders_placed
 
 CUSTOMER = {"email": "jane@Example.COM", "name": "Jane Doe"}
 
@@ -22,6 +22,16 @@ def stock(staff: ApiClient, sku: str) -> dict[str, Any]:
     reply = staff.get(f"/inventory/{sku}")
     assert reply.status == 200
     return {k: reply.json()[k] for k in ("sku", "on_hand", "reserved", "available")}
+
+
+def test_a_new_order_counts_once_under_its_channel_for_the_dashboard(
+    stocked: ApiClient, web: ApiClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    body = order(("MUG", 1), external_id="WEB-METRIC-1")
+    assert web.post("/orders", body).status == 201
+    assert web.post("/orders", body).status == 200  # a replay places nothing
+    assert orders_placed(capsys.readouterr().out) == [("web", [1.0])]
 
 
 def test_an_order_reserves_every_line_and_prices_from_the_catalog(stocked: ApiClient, web: ApiClient) -> None:

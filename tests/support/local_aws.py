@@ -3,6 +3,7 @@ and after, so handlers imported once can be run against a fresh backend each tim
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,3 +89,17 @@ class RequestCounter:
 
     def reset(self) -> None:
         self.calls.clear()
+
+
+def orders_placed(stdout: str) -> list[tuple[str, list[float]]]:
+    """The ``OrderPlaced`` records (CloudWatch EMF, one JSON line each) a handler printed: (channel, values),
+    each checked to carry exactly the service and channel dimensions."""
+    placed = []
+    for line in stdout.splitlines():
+        if not line.startswith("{") or '"OrderPlaced"' not in line:
+            continue
+        record = json.loads(line)
+        (directive,) = record["_aws"]["CloudWatchMetrics"]
+        assert directive["Dimensions"] == [["service", "channel"]], directive
+        placed.append((record["channel"], record["OrderPlaced"]))
+    return placed

@@ -35,7 +35,7 @@ from shared.models.orders import (
     ReturnIn,
     ShipmentIn,
 )
-from shared.observability import logger, metrics
+from shared.observability import count_order_placed, logger, metrics
 from shared.openapi import link, problem_responses
 from shared.services.orders import Changed, ChangeResult, Placed
 
@@ -94,6 +94,7 @@ def post_order(
             logger.info("order replayed", order_id=result.order.order_id, channel=result.order.channel)
             return json_response(200, result.order, {**headers, "Idempotent-Replayed": "true"})
         metrics.add_metric(name="OrderCreated", unit=MetricUnit.Count, value=1)
+        count_order_placed(result.order.channel)
         logger.info("order created", order_id=result.order.order_id, channel=result.order.channel)
         return json_response(201, result.order, headers)
     raise _problem(result)
