@@ -19,6 +19,7 @@ Each command is a ``Command`` in ``COMMANDS``: another one (``oms import``, ``om
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -204,12 +205,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The services log as the functions do (JSON lines, for CloudWatch); a person at a terminal reads what
-    # the command prints, so only their warnings and errors show (on stderr, like every diagnostic here).
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    return run(args)
+    # The services log as the functions do (JSON lines, for CloudWatch); a person at a terminal reads what
+    # the command prints, so only their warnings and errors show while it runs.
+    from shared.observability import logger
+
+    level = logger.log_level
+    logger.setLevel(logging.WARNING)
+    try:
+        return run(args)
+    finally:
+        logger.setLevel(level)
 
 
 if __name__ == "__main__":
