@@ -22,6 +22,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.json_depth import too_deep
 from shared.masking import mask, mask_text
 
 REASON = "oms_reason"
@@ -48,9 +49,11 @@ def reason_of(attributes: dict[str, str], body: str, *, has_source: bool) -> str
 
 def _condition(body: str) -> str | None:
     """A Lambda on-failure record: ``requestContext.condition``, with the function's error type if any."""
+    if too_deep(body):
+        return None
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError):
+    except ValueError:
         return None
     if not isinstance(document, dict):
         return None
@@ -98,10 +101,14 @@ def redrive_attributes(
 
 
 def masked_body(body: str) -> Any:
-    """The body as staff see it: JSON with every personal value masked, or masked text."""
+    """The body as staff see it: JSON with every personal value masked, or masked text. A body nested
+    deeper than the system reads anywhere (``shared.json_depth``; the feeds park such messages here) is
+    shown as text: parsed, it could not be masked or served without recursing that deep."""
+    if too_deep(body):
+        return mask_text(body)
     try:
         return mask(json.loads(body))
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
+    except ValueError:  # not JSON
         return mask_text(body)
 
 

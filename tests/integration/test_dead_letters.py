@@ -224,6 +224,16 @@ def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(staff: 
     assert message["previous_reasons"] == [first["reason"]] and message["reason"] != first["reason"]
 
 
+def test_a_body_nested_too_deeply_is_listed_as_text(staff: ApiClient, sqs: Any) -> None:
+    # The feeds park such bodies ("nested too deeply"); parsed, the listing could not serialise them.
+    deep = "[" * 300 + "]" * 300
+    park(sqs, deep, reason="body is nested too deeply (more than 64 levels)")
+    reply = staff.get("/dead-letters/marketplace-orders")
+    assert reply.status == 200, reply.body
+    (message,) = reply.json()["messages"]
+    assert message["body"] == deep
+
+
 def test_a_crash_between_send_and_delete_leaves_it_in_both(sqs: Any) -> None:
     message_id = park(sqs, order("CRASH"))
 

@@ -196,6 +196,10 @@ def test_a_listing_masks_personal_data() -> None:
     }
     assert masked_body("not json: ada@example.com") == "not json: *****"
     assert masked_body("[" * 100_000) == "[" * 100_000  # too deep to parse: text, never a crash
+    # Deep enough that the listing could not serialise it (pydantic stops at about 255 levels): text too.
+    deep = "[" * 300 + '"ada@example.com"' + "]" * 300
+    assert masked_body(deep) == "[" * 300 + '"*****"' + "]" * 300
+    assert isinstance(masked_body("[" * 64 + "]" * 64), list)  # at the limit: still JSON
 
 
 def test_the_reason_of_each_kind_of_dead_letter() -> None:
