@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.spec import DEAD_LETTER_QUEUES, Queue, dead_letter_queue, dead_letters_config, queue_url_output
+from infra.stack_outputs import STACK_NAME, stack_outputs
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
-DEFAULT_STACK = "OmsStack"
 MOVE_POLL_S = 5.0
 MOVE_TIMEOUT_S = 3600.0
 
@@ -58,8 +58,10 @@ def _client(args: argparse.Namespace, service: str) -> Any:
 def _queue_urls(args: argparse.Namespace, sqs: Any) -> Callable[[Queue], str]:
     """A queue's URL: from the stack's outputs on AWS, by its local name on the local stack."""
     if args.aws:
-        stacks = _client(args, "cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+        try:
+            outputs = stack_outputs(_client(args, "cloudformation"), args.stack)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
 
         def from_outputs(queue: Queue) -> str:
             key = queue_url_output(queue)
@@ -194,7 +196,7 @@ def parser() -> argparse.ArgumentParser:
         help="the local stack's AWS endpoint (default: $OMS_AWS_ENDPOINT or %(default)s)",
     )
     where.add_argument("--aws", action="store_true", help="the account in your AWS credentials instead")
-    where.add_argument("--stack", default=DEFAULT_STACK, help="with --aws: the stack's name (%(default)s)")
+    where.add_argument("--stack", default=STACK_NAME, help="with --aws: the stack's name (%(default)s)")
     main_parser = argparse.ArgumentParser(prog="oms", description=__doc__.splitlines()[0])
     commands = main_parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:

@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any
 
 from infra.spec import API_KEYS, CONNECTIONS, usage_plan
+from infra.stack_outputs import STACK_NAME, stack_outputs
 from shared.dal.api_keys import ApiKeyStore, UsageKey, new_key
 from shared.domain.auth import STAFF_CHANNEL, check_channel
 from shared.domain.channels import ChannelOwned
@@ -69,30 +70,11 @@ class ApiGatewayKeys:
             self._apigateway.delete_api_key(apiKey=usage_key_id)
 
 
-def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
-    """The stack's outputs, by name."""
-    from botocore.exceptions import ClientError
-
-    try:
-        [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as exc:  # no such stack, in this account and region
-        raise ValueError(f"stack {stack_name}: {exc.response['Error'].get('Message', exc)}") from exc
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
-
-
-def _stack_name(args: argparse.Namespace) -> str:
-    if args.stack:
-        return str(args.stack)
-    from infra.app import STACK_NAME  # the CDK app's: imported only when it is needed
-
-    return STACK_NAME
-
-
 def _store(args: argparse.Namespace) -> ApiKeyStore:
     import boto3
 
     if args.endpoint == "aws":
-        outputs = cache(lambda: stack_outputs(boto3.client("cloudformation"), _stack_name(args)))
+        outputs = cache(lambda: stack_outputs(boto3.client("cloudformation"), args.stack or STACK_NAME))
         usage_keys = ApiGatewayKeys(boto3.client("apigateway"), outputs)
         return ApiKeyStore(boto3.client("dynamodb"), args.table, args.connections_table, usage_keys)
     local = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}

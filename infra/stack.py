@@ -35,6 +35,7 @@ from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
 from infra.schedule_time import business_timezone
+from infra.stack_outputs import STACK_NAME
 from shared.config import check_currency
 
 TIMEZONE_CONTEXT = "timezone"
@@ -43,7 +44,6 @@ STAGE_CONTEXT = "stage"
 API_ROLE_CONTEXT = "api_gateway_account_role"
 RESERVED_CONCURRENCY_CONTEXT = "reserved_concurrency"
 ALARM_EMAIL_CONTEXT = "alarm_email"
-STACK_NAME = "OmsStack"
 
 
 def stack_name(stage: str) -> str:
