@@ -41,9 +41,8 @@ from shared.domain.orders import AlreadyCommitted, Contention, OrderPlan, Prices
 from shared.models.channels import ChannelOrder, RefundNotice
 from shared.models.common import FieldError
 from shared.models.orders import Order
-from shared.services.orders import CustomerCache, PriceCache, pause
-
-MAX_ATTEMPTS = 5
+from shared.retry import MAX_ATTEMPTS, pause
+from shared.services.orders import CustomerCache, PriceCache
 
 
 class KnownOrders:

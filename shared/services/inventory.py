@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -37,8 +36,8 @@ from shared.models.events import STOCK_LOW
 from shared.models.inventory import Stock
 from shared.models.orders import Order
 from shared.observability import logger
+from shared.retry import MAX_ATTEMPTS, pause
 
-MAX_ATTEMPTS = 5
 CLAIM_TTL_SECONDS = 35 * 24 * 3600  # longer than any queue keeps a message (SQS: 14 days at most)
 
 Group = tuple[str, str]  # (sku, location)
@@ -242,8 +241,7 @@ class StockService:
                 self._cache.put(group, plan.level_after)
                 return Applied(plan)
             if not cancelled.failures:  # contention only: back off and try the same plan again
-                if attempt + 1 < MAX_ATTEMPTS:
-                    self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
+                pause(attempt, self._sleep)
                 continue
             outcome = interpret_stock_failures(cancelled.failures)
             if isinstance(outcome, UnknownProduct):
@@ -333,8 +331,8 @@ class BackorderFiller:
             outcome = interpret_confirmation(cancelled.failures)
             if isinstance(outcome, StillShort):
                 return outcome
-            if not isinstance(outcome, Changed) and attempt + 1 < MAX_ATTEMPTS:
-                self._sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
+            if not isinstance(outcome, Changed):
+                pause(attempt, self._sleep)
         raise RuntimeError("a backordered order kept changing while being confirmed")
 
     def _release(self, order: Order, created_key: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -43,8 +42,7 @@ from shared.domain.orders import (
     skus_needing_catalog_price,
 )
 from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
-
-MAX_ATTEMPTS = 5
+from shared.retry import MAX_ATTEMPTS, pause
 
 
 class PriceCache:
@@ -119,12 +117,6 @@ class CustomerCache:
             if owner
             else CustomerLink(new_id(), link.email_key, False)
         )
-
-
-def pause(attempt: int, sleep: Callable[[float], None]) -> None:
-    """Jittered exponential backoff before another attempt; none before giving up."""
-    if attempt + 1 < MAX_ATTEMPTS:
-        sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not crypto
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 
 from shared import deps
 from shared.models.common import SKU_PATTERN
-from shared.services.orders import MAX_ATTEMPTS
+from shared.retry import MAX_ATTEMPTS
 from tests.support.http import ApiClient, Reply
 
 ORDER = {"customer": {"email": "a@example.com", "name": "A"}, "lines": [{"sku": "MUG", "quantity": 1}]}

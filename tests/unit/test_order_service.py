@@ -29,7 +29,8 @@ from shared.domain.orders import (
     request_hash,
 )
 from shared.models.orders import NewOrder, Order
-from shared.services.orders import MAX_ATTEMPTS, OrderService, Placed, PriceCache
+from shared.retry import MAX_ATTEMPTS
+from shared.services.orders import OrderService, Placed, PriceCache
 
 SETTINGS = Settings(currency="EUR", idempotency_ttl_seconds=600, max_body_bytes=1024, price_cache_seconds=60)
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
