@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from infra.description import QueueTrigger, StreamTrigger
 from infra.local.workers import InvocationError
-from infra.spec import QueueTrigger, StreamTrigger
 
 IDLE_WAIT_S = 0.2
 REGION = "us-east-1"
@@ -274,7 +274,7 @@ class StreamPoller(Poller):
         self._region = region
         table = dynamodb.describe_table(TableName=trigger.table.local_name)["Table"]
         if "LatestStreamArn" not in table:
-            raise ValueError(f"{trigger.table.local_name} has no stream (spec.Table.stream)")
+            raise ValueError(f"{trigger.table.local_name} has no stream (Table.stream)")
         self.stream_arn: str = table["LatestStreamArn"]
         self._shard_id: str | None = None
         self._name = f"stream {trigger.table.local_name}"

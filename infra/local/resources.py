@@ -6,21 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.spec import (
-    BUCKETS,
-    BUSES,
-    CURRENCY,
-    KEYS,
-    QUEUES,
-    TABLES,
-    Bucket,
-    Bus,
-    Function,
-    Key,
-    Queue,
-    Table,
-    function_environment,
-)
+from infra.description import Bucket, Bus, Function, Key, Queue, Table
+from infra.spec import BUCKETS, BUSES, CURRENCY, KEYS, QUEUES, TABLES, function_environment
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from infra.description import StreamTrigger, Table
 from infra.local.pollers import stream_event, stream_record
 from infra.local.resources import EVERY_EVENT, ensure_buckets, local_environment, table_definition
 from infra.spec import (
@@ -19,8 +20,6 @@ from infra.spec import (
     REPORTS,
     REPORTS_BUCKET,
     TABLES,
-    StreamTrigger,
-    Table,
 )
 
 
