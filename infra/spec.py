@@ -48,6 +48,7 @@ from shared.config import (
     FUNCTION_ENV,
     TIMEZONE_ENV,
 )
+from shared.dal import keys
 from shared.models import events as _events
 from shared.models.dead_letters import DeadLetterQueueConfig
 
@@ -486,7 +487,7 @@ INVENTORY_EVENTS = Function(
             CATALOG,
             failures=INVENTORY_EVENTS_FAILURES,
             # product totals (stock moved) and backorders starting to wait
-            sort_key_prefixes=("SKU", "WAIT#"),
+            sort_key_prefixes=(keys.SKU_SK, keys.WAIT_PREFIX),
             batch_size=100,
         ),
     ),
@@ -505,7 +506,7 @@ ORDER_EVENTS = Function(
             failures=ORDER_EVENTS_FAILURES,
             # the order items only: never idempotency or external-id claims (the handler checks the exact
             # sort key too)
-            sort_key_prefixes=("ORDER",),
+            sort_key_prefixes=(keys.ORDER_SK,),
             batch_size=100,
         ),
     ),
@@ -522,7 +523,7 @@ SALES_AGGREGATES = Function(
         StreamTrigger(
             ORDERS,
             failures=SALES_AGGREGATES_FAILURES,
-            sort_key_prefixes=("ORDER",),  # order items only (the handler checks the exact sort key)
+            sort_key_prefixes=(keys.ORDER_SK,),  # order items only (the handler checks the exact sort key)
             batch_size=100,
         ),
     ),
@@ -538,7 +539,11 @@ REPORTS_FUNCTION = Function(
     triggers=(
         # One report per invocation: a long export never holds up the next request.
         StreamTrigger(
-            REPORTS, failures=REPORTS_FAILURES, sort_key_prefixes=("REPORT",), batch_size=1, retry_attempts=2
+            REPORTS,
+            failures=REPORTS_FAILURES,
+            sort_key_prefixes=(keys.REPORT_SK,),
+            batch_size=1,
+            retry_attempts=2,
         ),
         # Yesterday's daily_sales and today's inventory, at 01:00 in the business time zone.
         ScheduleTrigger(
