@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -457,13 +456,3 @@ class StreamPoller(Poller):
             f"{_sequence(batch[-1])}) after {self._attempts} attempts; recorded in the failures queue",
             flush=True,
         )
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10, interval: float = 0.1) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` passes (for tests and scripts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

@@ -137,18 +137,6 @@ def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:
     return [key.alias for key in keys]
 
 
-def local_environment() -> dict[str, str]:
-    """The table-name, bucket-name, bus-name and key-alias variables the functions get on the local stack
-    (for tests and tools that run handlers in one process; each function's own environment names only what
-    it uses)."""
-    return {
-        **{table.env_var: table.local_name for table in TABLES},
-        **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
-        **{bus.env_var: bus.name for bus in BUSES},
-        **{key.env_var: key.alias for key in KEYS},
-    }
-
-
 def local_function_environment(
     fn: Function, queue_url: Callable[[Queue], str], timezone: str, currency: str = CURRENCY
 ) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from infra.description import StreamTrigger, Table
 from infra.local.pollers import stream_event, stream_record
-from infra.local.resources import EVERY_EVENT, ensure_buckets, local_environment, table_definition
+from infra.local.resources import EVERY_EVENT, ensure_buckets, table_definition
 from infra.spec import (
     BUCKETS,
     BUSES,
@@ -21,6 +21,7 @@ from infra.spec import (
     REPORTS_BUCKET,
     TABLES,
 )
+from tests.support.environment import local_environment
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.id)
