@@ -3,7 +3,7 @@
 CDK context values (cdk.json, or ``-c name=value``):
 
 * ``timezone``: the business time zone (what a business day is, for reports and their schedules), an IANA
-  name; ``DEFAULT_TIMEZONE`` if unset. The synth fails on a name zoneinfo does not know.
+  name; ``shared.config.DEFAULT_TIMEZONE`` (UTC) if unset. The synth fails on a name zoneinfo does not know.
 * ``currency``: the catalog's currency (``OMS_CURRENCY`` of every function), an ISO 4217 code;
   ``spec.CURRENCY`` (USD) if unset. Set it before the catalog holds prices: they are amounts in it.
 * ``stage``: which copy of the stack this is (``prod`` if unset). It names the stack (``OmsStack``,
