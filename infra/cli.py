@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infra.spec import DEAD_LETTER_QUEUES, Queue, dead_letter_queue, dead_letters_config, queue_url_output
+from infra.description import Queue, queue_url_output
+from infra.spec import DEAD_LETTER_QUEUES, dead_letter_queue, dead_letters_config
 from infra.stack_outputs import STACK_NAME, stack_outputs
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"

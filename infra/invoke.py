@@ -20,8 +20,8 @@ import boto3
 from infra.local.__main__ import LOCAL_CREDENTIALS
 from infra.local.resources import local_function_environment
 from infra.local.workers import LambdaContext
-from infra.spec import CURRENCY, DEFAULT_TIMEZONE, TIMEZONE_ENV, function
-from shared.config import CURRENCY_ENV, check_currency
+from infra.spec import CURRENCY, function
+from shared.config import CURRENCY_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV, check_currency
 
 
 def main(argv: list[str]) -> int:

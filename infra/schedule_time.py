@@ -1,4 +1,4 @@
-"""The business time zone and ``spec.ScheduleTrigger`` times, as EventBridge Scheduler evaluates them.
+"""The business time zone and the times of a ``ScheduleTrigger``, as EventBridge Scheduler evaluates them.
 
 Pure functions (no CDK, no boto3): the CDK stack validates the time zone with them at synth, and the local
 stack (``infra/local/schedules.py``) runs its schedules with them, so both agree on when a run is due and on
@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from infra.spec import SCHEDULED_TIME, ScheduleTrigger
+from infra.description import SCHEDULED_TIME, ScheduleTrigger
 
 LAMBDA_ASYNC_MAX_RETRIES = 2  # Lambda's limit for MaximumRetryAttempts of an asynchronous invocation
 

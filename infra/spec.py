@@ -1,4 +1,4 @@
-"""The one description of the system's resources and functions.
+"""The one description of the system's resources and functions (their types: ``infra/description.py``).
 
 Both runtimes read this module and nothing else to decide what exists and what is wired to what:
 
@@ -8,7 +8,9 @@ Both runtimes read this module and nothing else to decide what exists and what i
   gateway on port 3000 and one worker process per function with that function's environment.
 
 Adding a route or a function is one entry here plus its handler; the two runtimes cannot
-disagree about the wiring. Keep this module free of CDK and boto3 imports: it is pure data.
+disagree about the wiring. Keep this module free of CDK and boto3 imports: it is pure data. The names of
+the environment variables it sets are ``shared.config``'s, which the functions read them by; what the
+gateways answer themselves is ``shared.problems``'s.
 """
 
 from __future__ import annotations
@@ -16,12 +18,39 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
 
-from shared.config import CURRENCY_ENV, DEFAULT_CURRENCY
+from infra.description import (
+    SCHEDULED_TIME,
+    Bucket,
+    Bus,
+    DeadLetterQueue,
+    Function,
+    Index,
+    Key,
+    Queue,
+    QueueTrigger,
+    Route,
+    ScheduleTrigger,
+    StreamTrigger,
+    Table,
+    Throttle,
+    UsagePlan,
+    Uses,
+    UsesBucket,
+    UsesKey,
+)
+from shared import config
+from shared.config import (
+    CURRENCY_ENV,
+    DEAD_LETTERS_ENV,
+    DEFAULT_CURRENCY,
+    DEFAULT_TIMEZONE,
+    FUNCTION_ENV,
+    TIMEZONE_ENV,
+)
+from shared.dal import keys
 from shared.models import events as _events
-from shared.models.dead_letters import DEAD_LETTERS_ENV, DeadLetterQueueConfig
+from shared.models.dead_letters import DeadLetterQueueConfig
 
 SERVICE_NAME = "oms"
 METRICS_NAMESPACE = "OMS"
@@ -67,314 +96,11 @@ RUNTIME = "python3.13"
 # The AWS-managed Powertools layer the functions run with; pyproject.toml pins the same version.
 POWERTOOLS_VERSION = "3.37.0"
 
-Access = Literal["read", "write", "read_write", "read_write_delete", "query_index"]
-
-# Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
-# batch writes, no deletes, no streams: add one here, with the feature that needs it.
-_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
-_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
-TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "read": _READ,
-    "write": _WRITE,
-    "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
-    # Customers: an email's claim moves when staff correct it, and goes when the person is erased.
-    "read_write_delete": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem"))),
-    # Query on one index only (``Uses.index``), nothing on the table itself: the API asks the api keys
-    # table's channel index whether a channel has keys, and may never read a key's item.
-    "query_index": ("dynamodb:Query",),
-}
-
-
-@dataclass(frozen=True)
-class Index:
-    name: str
-    partition_key: str
-    sort_key: str | None = None
-    # ALL: the index holds whole items. KEYS_ONLY: only keys, so an update of any other attribute never
-    # writes the index (a list of every product stays cold however often stock moves).
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
-
-
-@dataclass(frozen=True)
-class Table:
-    """A DynamoDB table. String keys only."""
-
-    id: str  # logical id: used for CDK construct ids and as the reference in `Uses`
-    env_var: str  # the environment variable that carries the table's name to a function
-    local_name: str  # the physical name on the local stack (CDK lets CloudFormation name it)
-    partition_key: str = "pk"
-    sort_key: str | None = "sk"
-    indexes: tuple[Index, ...] = ()
-    ttl_attribute: str | None = None
-    stream: bool = False  # a DynamoDB stream with old and new images (for StreamTrigger)
-    # Holds personal data (customers' emails, names, phones, addresses): encrypted at rest with the
-    # stack's customer-managed KMS key (one key for every such table) instead of an AWS-managed one.
-    personal_data: bool = False
-
-
-@dataclass(frozen=True)
-class Queue:
-    """An SQS queue (TLS only). ``env_var`` carries its URL to a function."""
-
-    id: str
-    env_var: str
-    local_name: str
-    visibility_timeout_s: int = 30
-    retention_days: int = 14
-    dead_letter: Queue | None = None
-    max_receive_count: int = 5  # receives before SQS moves a message to ``dead_letter``
-    # Carries personal data (a marketplace order: emails, names, addresses): encrypted with the same
-    # customer-managed KMS key as the personal-data tables, not SQS-managed encryption; the functions that
-    # send or receive may use that key only through SQS (kms:ViaService). The local stack ignores it.
-    personal_data: bool = False
-
-
-MIN_QUEUE_CONCURRENCY = 2  # what Lambda accepts for an SQS event source's MaximumConcurrency
-MAX_QUEUE_CONCURRENCY = 1000
-
-
-@dataclass(frozen=True)
-class DeadLetterQueue:
-    """A queue of messages set aside after failing, which staff list, redrive and delete (the API's
-    ``/dead-letters`` routes, ``oms dead-letters`` and ``oms redrive``). ``name`` is its public name there:
-    the name of what its messages failed in. ``redrive_to``: the queue a message goes back to once the
-    cause is fixed (the source queue whose redrive policy names this one); None where a message is no
-    queue message to send again (a stream mapping's pointer to stream records, a schedule's failed run):
-    those are listed and deleted, never redriven."""
-
-    name: str
-    queue: Queue
-    redrive_to: Queue | None = None
-
-    def __post_init__(self) -> None:
-        if self.redrive_to is not None and self.redrive_to.dead_letter != self.queue:
-            raise ValueError(
-                f"{self.name}: {self.queue.id} is not the dead-letter queue of {self.redrive_to.id}"
-            )
-
-
-@dataclass(frozen=True)
-class QueueTrigger:
-    """An event source mapping: batches from ``queue``, partial batch responses."""
-
-    queue: Queue
-    batch_size: int = 10
-    max_batching_window_s: int = 0
-    # The event source mapping's MaximumConcurrency: at most this many concurrent invocations from this
-    # queue, whatever its backlog (Lambda's minimum is 2). The local stack polls with one worker.
-    max_concurrency: int = 5
-
-    def __post_init__(self) -> None:
-        if not MIN_QUEUE_CONCURRENCY <= self.max_concurrency <= MAX_QUEUE_CONCURRENCY:
-            raise ValueError(
-                f"{self.queue.id}: max_concurrency must be {MIN_QUEUE_CONCURRENCY}..{MAX_QUEUE_CONCURRENCY}"
-            )
-
-
-@dataclass(frozen=True)
-class StreamTrigger:
-    """An event source mapping on a table's stream: changes in order per item, partial batch
-    responses. Only items whose sort key starts with one of ``sort_key_prefixes`` reach the function
-    (an event filter in AWS, the same test on the local stack). A batch that still fails after
-    ``retry_attempts`` is recorded (as a pointer to the stream records) in ``failures``."""
-
-    table: Table
-    failures: Queue
-    sort_key_prefixes: tuple[str, ...] = ()
-    batch_size: int = 100
-    retry_attempts: int = 10
-    max_batching_window_s: int = 0
-
-
-@dataclass(frozen=True)
-class ScheduleTrigger:
-    """A schedule that invokes the function with ``event`` every day at ``hour``:``minute`` in the business
-    time zone (``OMS_TIMEZONE``): EventBridge Scheduler in AWS, a timer on the local clock in ``make run``.
-    In ``event``, the value ``SCHEDULED_TIME`` becomes the time the run was scheduled for (the same for
-    every retry of one run, so a retried run can tell it is one). A run that still fails after
-    ``retry_attempts`` lands in ``failures``."""
-
-    id: str
-    hour: int
-    minute: int
-    event: dict[str, str]
-    failures: Queue
-    retry_attempts: int = 3
-
-    @property
-    def cron(self) -> str:
-        """EventBridge Scheduler's cron expression (minutes hours day-of-month month day-of-week year)."""
-        return f"cron({self.minute} {self.hour} * * ? *)"
-
-
-SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"  # EventBridge Scheduler's context attribute
-
-Trigger = QueueTrigger | StreamTrigger | ScheduleTrigger
-
-
-@dataclass(frozen=True)
-class Bus:
-    """An EventBridge bus the functions publish domain events on. ``name`` is the same on AWS and
-    locally (other systems subscribe to it by name). Locally every event on it is also copied to
-    ``local_tap``, a queue people and tests read to see what was published."""
-
-    id: str
-    env_var: str
-    name: str
-    local_tap: Queue | None = None
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """An S3 bucket: encrypted, TLS only, no public access, versioned, with a lifecycle."""
-
-    id: str
-    env_var: str
-    local_name: str
-
-
-@dataclass(frozen=True)
-class Uses:
-    table: Table
-    access: Access
-    index: str | None = None  # with access "query_index": the one index that may be queried
-
-    def __post_init__(self) -> None:
-        if (self.access == "query_index") != (self.index is not None):
-            raise ValueError(f"{self.table.id}: an index goes with access 'query_index', and only with it")
-        if self.index is not None and self.index not in {i.name for i in self.table.indexes}:
-            raise ValueError(f"{self.table.id} has no index {self.index!r}")
-
-
-@dataclass(frozen=True)
-class Key:
-    """A customer-managed KMS key the functions encrypt or decrypt application data with (not a table's
-    encryption at rest: that is ``Table.personal_data``). Rotated yearly, kept when the stack goes. The
-    functions get ``alias`` in ``env_var`` (KMS takes an alias wherever it takes a key id); the local stack
-    creates the key and the alias on the embedded endpoint."""
-
-    id: str
-    env_var: str
-    alias: str
-    description: str
-
-
-@dataclass(frozen=True)
-class UsesKey:
-    """``encrypt``: kms:Encrypt only; ``decrypt``: kms:Decrypt only. Either only with an encryption context
-    naming ``context_key`` (what the data is bound to: a secret encrypted for one channel never decrypts
-    as another's)."""
-
-    key: Key
-    access: Literal["encrypt", "decrypt"]
-    context_key: str = "channel"
-
-
-@dataclass(frozen=True)
-class UsesBucket:
-    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort.
-    Only under ``prefix``."""
-
-    bucket: Bucket
-    access: Literal["read", "write"]
-    prefix: str = ""
-
-
-@dataclass(frozen=True)
-class Throttle:
-    """Requests per second (steady) and the burst above it. On a route: API Gateway method-level
-    throttling, under the stage's own limits (infra/constructs/api.py); the local gateway does not apply a
-    route's. On a usage plan: the limits of each caller on the plan, which both runtimes apply."""
-
-    rate_limit: int
-    burst_limit: int
-
-
-@dataclass(frozen=True)
-class UsagePlan:
-    """Per-caller limits: an API Gateway usage plan on the stage. A usage plan's throttle and quota apply
-    to each API Gateway API key on it, not to the plan as a whole: every channel on the plan gets its own
-    ``throttle`` (and ``quota_per_day``, if any), and one channel over its limit gets 429 while the others
-    go on. The authorizer names the caller's API Gateway key (``usageIdentifierKey``); each channel has one,
-    shared by the channel's API keys (``infra.keys`` makes it with the channel's first key and removes it
-    with the last), so the limits are per channel whatever the number of keys. The local gateway applies
-    the same limits per channel (infra/local/throttle.py)."""
-
-    id: str  # CDK construct id; the stack output ``{id}UsagePlanId`` carries the plan's id to infra.keys
-    throttle: Throttle
-    # Requests per UTC day per channel; None: no quota. A quota refuses a channel's orders until midnight:
-    # set one only for a channel whose volume is known.
-    quota_per_day: int | None = None
-
-    @property
-    def output(self) -> str:
-        """The stack output that holds this plan's id."""
-        return f"{self.id}UsagePlanId"
-
-
-@dataclass(frozen=True)
-class Route:
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-    path: str  # API Gateway syntax: /orders/{order_id}
-    # False: no X-Api-Key needed: /health, and the platforms' webhooks (their signature is the credential)
-    authorized: bool = True
-    throttle: Throttle | None = None  # a limit of this route's own, under the stage's
-
-
-@dataclass(frozen=True)
-class Function:
-    name: str  # folder under functions/; also the Lambda function's logical id
-    description: str
-    routes: tuple[Route, ...] = ()
-    uses: tuple[Uses, ...] = ()
-    memory_mb: int = 512
-    timeout_s: int = 10
-    environment: dict[str, str] = field(default_factory=dict)
-    triggers: tuple[Trigger, ...] = ()
-    sends: tuple[Queue, ...] = ()  # queues it may send to (e.g. a dead-letter queue for poison)
-    # Dead-letter queues it may peek into, receive from and delete from (never as an event source), and
-    # the queue each redrives to, which it may send to: their URLs reach it in DEAD_LETTERS_ENV.
-    dead_letters: tuple[DeadLetterQueue, ...] = ()
-    publishes: tuple[Bus, ...] = ()  # buses it may put events on
-    buckets: tuple[UsesBucket, ...] = ()
-    keys: tuple[UsesKey, ...] = ()  # KMS keys it may use, and how
-    # Reserved concurrency, applied only when the CDK context ``reserved_concurrency`` is true: at most this
-    # many instances (so a flood here cannot starve the others), and that many kept for it. None: none.
-    reserved_concurrency: int | None = None
-
-    @property
-    def handler(self) -> str:
-        """The Lambda handler string, relative to the repository root (the asset root)."""
-        return f"functions.{self.name}.handler.lambda_handler"
-
-
-@dataclass(frozen=True)
-class GatewayProblem:
-    """What API Gateway answers itself (no route, no key, throttled, a failed function), as RFC 9457."""
-
-    status: int
-    slug: str
-    title: str
-    detail: str
-    with_request_id: bool = False  # 5xx: quote it when reporting, as the functions' own 500s do
-
-    def body(self, request_id: str | None = None) -> str:
-        problem: dict[str, str | int] = {
-            "type": f"urn:oms:problem:{self.slug}",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if self.with_request_id and request_id:
-            problem["request_id"] = request_id
-        return json.dumps(problem, separators=(",", ":"))
-
-
 # --- tables -------------------------------------------------------------------------------
 
 ORDERS = Table(
     id="Orders",
-    env_var="OMS_ORDERS_TABLE",
+    env_var=config.ORDERS_TABLE_ENV,
     local_name="oms-orders",
     indexes=(
         # All are sparse: only order items carry these attributes, never dedup records.
@@ -396,7 +122,7 @@ ORDERS = Table(
 
 CATALOG = Table(
     id="Catalog",
-    env_var="OMS_CATALOG_TABLE",
+    env_var=config.CATALOG_TABLE_ENV,
     local_name="oms-catalog",
     # Sparse: only a product whose available stock is at or under its threshold carries low_stock.
     indexes=(
@@ -414,7 +140,7 @@ CATALOG = Table(
 
 CUSTOMERS = Table(
     id="Customers",
-    env_var="OMS_CUSTOMERS_TABLE",
+    env_var=config.CUSTOMERS_TABLE_ENV,
     local_name="oms-customers",
     personal_data=True,  # the people behind the orders
     # CUSTOMER#{id} PROFILE (the person), EMAIL#{sha256} EMAIL (which customer an email belongs to)
@@ -422,7 +148,7 @@ CUSTOMERS = Table(
 
 API_KEYS = Table(
     id="ApiKeys",
-    env_var="OMS_API_KEYS_TABLE",
+    env_var=config.API_KEYS_TABLE_ENV,
     local_name="oms-api-keys",
     sort_key=None,
     # Sparse (staff keys have no channel), keys only: whether a channel has keys, never the keys' records.
@@ -431,7 +157,7 @@ API_KEYS = Table(
 
 CONNECTIONS = Table(
     id="Connections",
-    env_var="OMS_CONNECTIONS_TABLE",
+    env_var=config.CONNECTIONS_TABLE_ENV,
     local_name="oms-connections",
     sort_key=None,
     # CHANNEL#{channel}: who owns the channel name, API keys or a platform connection (infra.keys writes
@@ -441,7 +167,7 @@ CONNECTIONS = Table(
 
 HOOK_DELIVERIES = Table(
     id="HookDeliveries",
-    env_var="OMS_HOOK_DELIVERIES_TABLE",
+    env_var=config.HOOK_DELIVERIES_TABLE_ENV,
     local_name="oms-hook-deliveries",
     sort_key=None,
     # {platform}#{channel}#{delivery}: a webhook delivery already put on the feed (expires after 2 days).
@@ -450,7 +176,7 @@ HOOK_DELIVERIES = Table(
 
 REPORTS = Table(
     id="Reports",
-    env_var="OMS_REPORTS_TABLE",
+    env_var=config.REPORTS_TABLE_ENV,
     local_name="oms-reports",
     indexes=(
         # Newest period first: every report, and the reports of one type.
@@ -462,7 +188,7 @@ REPORTS = Table(
 
 DAILY_SALES = Table(
     id="DailySales",
-    env_var="OMS_DAILY_SALES_TABLE",
+    env_var=config.DAILY_SALES_TABLE_ENV,
     local_name="oms-daily-sales",
     # DAY#{date} TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency} | STATUS#{status}:
     # counters kept from the orders stream ({sku} escaped, see shared/dal/keys.py); ORDER#{order_id}
@@ -485,7 +211,7 @@ TABLES: tuple[Table, ...] = (
 
 SECRETS_KEY = Key(
     id="Secrets",
-    env_var="OMS_SECRETS_KEY",
+    env_var=config.SECRETS_KEY_ENV,
     alias="alias/oms-secrets",
     description="OMS: encrypts the webhook secrets of the platform connections (context: the channel)",
 )
@@ -499,7 +225,7 @@ MARKETPLACE_FEED_BATCH_WINDOW_S = 1
 
 MARKETPLACE_ORDERS_DLQ = Queue(
     id="MarketplaceOrdersDlq",
-    env_var="OMS_MARKETPLACE_DLQ_URL",
+    env_var=config.MARKETPLACE_DLQ_URL_ENV,
     local_name="oms-marketplace-orders-dlq",
     retention_days=14,  # SQS counts age from the first send: the DLQ keeps longer than its source
     personal_data=True,  # the marketplace orders it keeps, with their customers
@@ -507,7 +233,7 @@ MARKETPLACE_ORDERS_DLQ = Queue(
 
 MARKETPLACE_ORDERS = Queue(
     id="MarketplaceOrders",
-    env_var="OMS_MARKETPLACE_QUEUE_URL",
+    env_var=config.MARKETPLACE_QUEUE_URL_ENV,
     local_name="oms-marketplace-orders",
     # Lambda's advice: six times the consumer's timeout plus the batching window.
     visibility_timeout_s=6 * MARKETPLACE_FEED_TIMEOUT_S + MARKETPLACE_FEED_BATCH_WINDOW_S,
@@ -522,14 +248,14 @@ STOCK_UPDATES_BATCH_WINDOW_S = 1
 
 STOCK_UPDATES_DLQ = Queue(
     id="StockUpdatesDlq",
-    env_var="OMS_STOCK_UPDATES_DLQ_URL",
+    env_var=config.STOCK_UPDATES_DLQ_URL_ENV,
     local_name="oms-stock-updates-dlq",
     retention_days=14,
 )
 
 STOCK_UPDATES = Queue(
     id="StockUpdates",
-    env_var="OMS_STOCK_UPDATES_QUEUE_URL",
+    env_var=config.STOCK_UPDATES_QUEUE_URL_ENV,
     local_name="oms-stock-updates",
     visibility_timeout_s=6 * STOCK_UPDATES_TIMEOUT_S + STOCK_UPDATES_BATCH_WINDOW_S,
     retention_days=4,
@@ -541,7 +267,7 @@ STOCK_UPDATES = Queue(
 # the stream records, not the records: they stay readable in the stream for 24 hours).
 INVENTORY_EVENTS_FAILURES = Queue(
     id="InventoryEventsFailures",
-    env_var="OMS_INVENTORY_EVENTS_FAILURES_URL",
+    env_var=config.INVENTORY_EVENTS_FAILURES_URL_ENV,
     local_name="oms-inventory-events-failures",
     retention_days=14,
 )
@@ -549,7 +275,7 @@ INVENTORY_EVENTS_FAILURES = Queue(
 # Where the order-events stream mapping records a batch it gave up on (pointers, as above).
 ORDER_EVENTS_FAILURES = Queue(
     id="OrderEventsFailures",
-    env_var="OMS_ORDER_EVENTS_FAILURES_URL",
+    env_var=config.ORDER_EVENTS_FAILURES_URL_ENV,
     local_name="oms-order-events-failures",
     retention_days=14,
 )
@@ -557,7 +283,7 @@ ORDER_EVENTS_FAILURES = Queue(
 # Where the sales-aggregates stream mapping records a batch it gave up on (pointers, as above).
 SALES_AGGREGATES_FAILURES = Queue(
     id="SalesAggregatesFailures",
-    env_var="OMS_SALES_AGGREGATES_FAILURES_URL",
+    env_var=config.SALES_AGGREGATES_FAILURES_URL_ENV,
     local_name="oms-sales-aggregates-failures",
     retention_days=14,
 )
@@ -565,7 +291,7 @@ SALES_AGGREGATES_FAILURES = Queue(
 # Where the reports stream mapping records a report request it gave up on (pointers, as above).
 REPORTS_FAILURES = Queue(
     id="ReportsFailures",
-    env_var="OMS_REPORTS_FAILURES_URL",
+    env_var=config.REPORTS_FAILURES_URL_ENV,
     local_name="oms-reports-failures",
     retention_days=14,
 )
@@ -573,7 +299,7 @@ REPORTS_FAILURES = Queue(
 # Where EventBridge Scheduler puts a scheduled run it could not deliver after its retries.
 SCHEDULE_FAILURES = Queue(
     id="ScheduleFailures",
-    env_var="OMS_SCHEDULE_FAILURES_URL",
+    env_var=config.SCHEDULE_FAILURES_URL_ENV,
     local_name="oms-schedule-failures",
     retention_days=14,
 )
@@ -607,11 +333,6 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
 )
 
 
-def queue_url_output(queue: Queue) -> str:
-    """The stack output holding a queue's URL (``infra/stack.py``; ``oms --aws`` reads it)."""
-    return f"{queue.id}QueueUrl"
-
-
 def dead_letter_queue(name: str) -> DeadLetterQueue:
     for dead_letter in DEAD_LETTER_QUEUES:
         if dead_letter.name == name:
@@ -623,7 +344,7 @@ def dead_letter_queue(name: str) -> DeadLetterQueue:
 
 # --- buckets ------------------------------------------------------------------------------
 
-REPORTS_BUCKET = Bucket(id="Reports", env_var="OMS_REPORTS_BUCKET", local_name="oms-reports")
+REPORTS_BUCKET = Bucket(id="Reports", env_var=config.REPORTS_BUCKET_ENV, local_name="oms-reports")
 REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
 BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET,)
@@ -636,19 +357,19 @@ CURRENCY = DEFAULT_CURRENCY
 
 # --- the business day ---------------------------------------------------------------------
 
-TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules
-DEFAULT_TIMEZONE = "UTC"
+# The business time zone comes from the CDK context ``timezone`` or make run's $OMS_TIMEZONE
+# (shared.config.TIMEZONE_ENV), DEFAULT_TIMEZONE when neither is set.
 
 # --- event buses --------------------------------------------------------------------------
 
 EVENTS_TAP = Queue(
     id="EventsTap",
-    env_var="OMS_EVENTS_TAP_URL",
+    env_var=config.EVENTS_TAP_URL_ENV,
     local_name="oms-events-tap",
     retention_days=1,
 )
 
-EVENTS = Bus(id="Events", env_var="OMS_EVENT_BUS", name="oms-events", local_tap=EVENTS_TAP)
+EVENTS = Bus(id="Events", env_var=config.EVENT_BUS_ENV, name="oms-events", local_tap=EVENTS_TAP)
 
 BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
@@ -766,7 +487,7 @@ INVENTORY_EVENTS = Function(
             CATALOG,
             failures=INVENTORY_EVENTS_FAILURES,
             # product totals (stock moved) and backorders starting to wait
-            sort_key_prefixes=("SKU", "WAIT#"),
+            sort_key_prefixes=(keys.SKU_SK, keys.WAIT_PREFIX),
             batch_size=100,
         ),
     ),
@@ -785,7 +506,7 @@ ORDER_EVENTS = Function(
             failures=ORDER_EVENTS_FAILURES,
             # the order items only: never idempotency or external-id claims (the handler checks the exact
             # sort key too)
-            sort_key_prefixes=("ORDER",),
+            sort_key_prefixes=(keys.ORDER_SK,),
             batch_size=100,
         ),
     ),
@@ -802,7 +523,7 @@ SALES_AGGREGATES = Function(
         StreamTrigger(
             ORDERS,
             failures=SALES_AGGREGATES_FAILURES,
-            sort_key_prefixes=("ORDER",),  # order items only (the handler checks the exact sort key)
+            sort_key_prefixes=(keys.ORDER_SK,),  # order items only (the handler checks the exact sort key)
             batch_size=100,
         ),
     ),
@@ -818,7 +539,11 @@ REPORTS_FUNCTION = Function(
     triggers=(
         # One report per invocation: a long export never holds up the next request.
         StreamTrigger(
-            REPORTS, failures=REPORTS_FAILURES, sort_key_prefixes=("REPORT",), batch_size=1, retry_attempts=2
+            REPORTS,
+            failures=REPORTS_FAILURES,
+            sort_key_prefixes=(keys.REPORT_SK,),
+            batch_size=1,
+            retry_attempts=2,
         ),
         # Yesterday's daily_sales and today's inventory, at 01:00 in the business time zone.
         ScheduleTrigger(
@@ -895,78 +620,6 @@ def usage_plan(channel: str | None) -> UsagePlan:
     return CHANNEL_PLANS.get(channel, CHANNELS_PLAN)
 
 
-# --- what the gateway itself answers ----------------------------------------------------------
-
-_BAD_REQUEST = GatewayProblem(400, "bad-request", "Bad Request", "The request is not valid.")
-_INTERNAL = GatewayProblem(
-    500, "internal", "Internal Server Error", "Gateway error. Quote the request_id when you report it.", True
-)
-_TIMEOUT = GatewayProblem(
-    504, "gateway-timeout", "Gateway Timeout", "The function did not answer in time. Retry later.", True
-)
-_THROTTLED = GatewayProblem(
-    429, "too-many-requests", "Too Many Requests", "Too many requests. Slow down and retry later."
-)
-_NOT_FOUND = GatewayProblem(404, "not-found", "Not Found", "No such route.")
-
-# Keyed by API Gateway's gateway response types. The DEFAULT_* types set the status of every type
-# not listed, so each one with another status is listed. CDK configures all of them; the local
-# gateway answers the ones it can meet (see LOCAL_GATEWAY_PROBLEMS) with the same bodies.
-GATEWAY_PROBLEMS: dict[str, GatewayProblem] = {
-    "UNAUTHORIZED": GatewayProblem(
-        401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required."
-    ),
-    "ACCESS_DENIED": GatewayProblem(403, "forbidden", "Forbidden", "This API key may not call this API."),
-    # A REST API answers an unknown path (or a method a path lacks) with 403 "Missing
-    # Authentication Token"; to the caller that is a route that does not exist.
-    "MISSING_AUTHENTICATION_TOKEN": _NOT_FOUND,
-    "RESOURCE_NOT_FOUND": _NOT_FOUND,
-    "REQUEST_TOO_LARGE": GatewayProblem(
-        413, "payload-too-large", "Content Too Large", "The request body is too large."
-    ),
-    "UNSUPPORTED_MEDIA_TYPE": GatewayProblem(
-        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
-    ),
-    "THROTTLED": _THROTTLED,
-    "QUOTA_EXCEEDED": _THROTTLED,
-    # The authorizer named no API Gateway key of a usage plan: a key made before the plans existed.
-    "INVALID_API_KEY": GatewayProblem(
-        403, "forbidden", "Forbidden", "This API key has no usage plan. Ask for a new key."
-    ),
-    "WAF_FILTERED": GatewayProblem(403, "forbidden", "Forbidden", "The request was blocked."),
-    "BAD_REQUEST_PARAMETERS": _BAD_REQUEST,
-    "BAD_REQUEST_BODY": _BAD_REQUEST,
-    "DEFAULT_4XX": _BAD_REQUEST,
-    "AUTHORIZER_FAILURE": _INTERNAL,
-    "AUTHORIZER_CONFIGURATION_ERROR": _INTERNAL,
-    "API_CONFIGURATION_ERROR": _INTERNAL,
-    "INTEGRATION_FAILURE": _TIMEOUT,
-    "INTEGRATION_TIMEOUT": _TIMEOUT,
-    # What is left is a function that failed or answered something that is not a proxy response.
-    "DEFAULT_5XX": GatewayProblem(
-        502, "bad-gateway", "Bad Gateway", "The function failed; the logs have the details.", True
-    ),
-}
-
-# What the local gateway meets: no key or an unknown one, a Deny, no such route, a body over
-# API Gateway's limit, a channel over its limits, an authorizer that failed, a function that failed.
-LOCAL_GATEWAY_PROBLEMS = {
-    problem.status: problem
-    for problem in (
-        GATEWAY_PROBLEMS[name]
-        for name in (
-            "UNAUTHORIZED",
-            "ACCESS_DENIED",
-            "MISSING_AUTHENTICATION_TOKEN",
-            "REQUEST_TOO_LARGE",
-            "THROTTLED",
-            "AUTHORIZER_FAILURE",
-            "DEFAULT_5XX",
-        )
-    )
-}
-
-
 def function(name: str) -> Function:
     for fn in FUNCTIONS:
         if fn.name == name:
@@ -980,7 +633,7 @@ def base_environment(fn: Function, stage: str = PROD_STAGE) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": metrics_namespace(stage),
         "POWERTOOLS_LOG_LEVEL": "INFO",
-        "OMS_FUNCTION": fn.name,
+        FUNCTION_ENV: fn.name,
         # Personal data stays out of logs and traces (shared/observability.py): X-Ray keeps no response
         # and no exception object as metadata, and no event is logged whole.
         "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",

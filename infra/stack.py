@@ -3,14 +3,14 @@
 CDK context values (cdk.json, or ``-c name=value``):
 
 * ``timezone``: the business time zone (what a business day is, for reports and their schedules), an IANA
-  name; ``spec.DEFAULT_TIMEZONE`` if unset. The synth fails on a name zoneinfo does not know.
+  name; ``shared.config.DEFAULT_TIMEZONE`` (UTC) if unset. The synth fails on a name zoneinfo does not know.
 * ``currency``: the catalog's currency (``OMS_CURRENCY`` of every function), an ISO 4217 code;
   ``spec.CURRENCY`` (USD) if unset. Set it before the catalog holds prices: they are amounts in it.
 * ``stage``: which copy of the stack this is (``prod`` if unset). It names the stack (``OmsStack``,
   ``OmsStack-staging``) and every name the stack chooses (``spec.stage_name``), so stages share an account.
 * ``api_gateway_account_role`` (default true): whether this stack sets API Gateway's account-wide
   CloudWatch Logs role. One stack per account and region may: ``false`` for the second stage there.
-* ``reserved_concurrency`` (default false): reserve ``spec.Function.reserved_concurrency`` for the functions
+* ``reserved_concurrency`` (default false): reserve ``Function.reserved_concurrency`` for the functions
   that have one. A new account's concurrency quota (10) refuses any reservation: turn it on once the quota
   is raised.
 * ``alarm_email``: an address subscribed to the alarm topic (optional; confirm the email AWS sends).
@@ -34,9 +34,10 @@ from infra.constructs.keys import Keys
 from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
+from infra.description import queue_url_output
 from infra.schedule_time import business_timezone
 from infra.stack_outputs import STACK_NAME
-from shared.config import check_currency
+from shared.config import DEFAULT_TIMEZONE, check_currency
 
 TIMEZONE_CONTEXT = "timezone"
 CURRENCY_CONTEXT = "currency"
@@ -74,7 +75,7 @@ class OmsStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         timezone = self.node.try_get_context(TIMEZONE_CONTEXT)
-        self.timezone: str = spec.DEFAULT_TIMEZONE if timezone is None else timezone
+        self.timezone: str = DEFAULT_TIMEZONE if timezone is None else timezone
         business_timezone(self.timezone, f"the CDK context value {TIMEZONE_CONTEXT!r}")
         self.stage = context_stage(self)
         currency = self.node.try_get_context(CURRENCY_CONTEXT)
@@ -142,7 +143,7 @@ class OmsStack(Stack):
         for queue in spec.QUEUES:
             CfnOutput(
                 self,
-                spec.queue_url_output(queue),
+                queue_url_output(queue),
                 value=self.queues.queue(queue).queue_url,
                 description=f"URL of the {queue.id} queue ({queue.env_var})",
             )

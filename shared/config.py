@@ -1,8 +1,12 @@
 """Configuration read from the environment, once, with clear errors when something is missing.
 
-Both runtimes set the same variables (see ``infra/spec.py``): CDK with physical names, the local
-stack with the local ones. The AWS endpoint is never configured here: boto3 reads
-``AWS_ENDPOINT_URL`` itself, which is how the local stack points functions at moto.
+This module is the one home of every environment variable's name that both runtimes use: ``infra/spec.py``
+sets them (CDK with physical names, the local stack with the local ones) and every reader in ``shared/``
+and ``functions/`` reads them, each by importing the constant below, never by spelling the name. The
+AWS endpoint is never configured here: boto3 reads ``AWS_ENDPOINT_URL`` itself, which is how the local
+stack points functions at moto.
+
+Cheap to import (no pydantic, no boto3): the authorizer and the wiring of every function read it.
 """
 
 from __future__ import annotations
@@ -12,10 +16,47 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from shared.models.common import CURRENCY_PATTERN
-
+# --- the environment's names ----------------------------------------------------------------
+# Tables: the physical name of each (infra/spec.py's ``Table.env_var``).
+ORDERS_TABLE_ENV = "OMS_ORDERS_TABLE"
+CATALOG_TABLE_ENV = "OMS_CATALOG_TABLE"
+CUSTOMERS_TABLE_ENV = "OMS_CUSTOMERS_TABLE"
+API_KEYS_TABLE_ENV = "OMS_API_KEYS_TABLE"
+CONNECTIONS_TABLE_ENV = "OMS_CONNECTIONS_TABLE"
+HOOK_DELIVERIES_TABLE_ENV = "OMS_HOOK_DELIVERIES_TABLE"
+REPORTS_TABLE_ENV = "OMS_REPORTS_TABLE"
+DAILY_SALES_TABLE_ENV = "OMS_DAILY_SALES_TABLE"
+# Queues: the URL of each a function sends to (``Queue.env_var``).
+MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
+MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"
+STOCK_UPDATES_QUEUE_URL_ENV = "OMS_STOCK_UPDATES_QUEUE_URL"
+STOCK_UPDATES_DLQ_URL_ENV = "OMS_STOCK_UPDATES_DLQ_URL"
+INVENTORY_EVENTS_FAILURES_URL_ENV = "OMS_INVENTORY_EVENTS_FAILURES_URL"
+ORDER_EVENTS_FAILURES_URL_ENV = "OMS_ORDER_EVENTS_FAILURES_URL"
+SALES_AGGREGATES_FAILURES_URL_ENV = "OMS_SALES_AGGREGATES_FAILURES_URL"
+REPORTS_FAILURES_URL_ENV = "OMS_REPORTS_FAILURES_URL"
+SCHEDULE_FAILURES_URL_ENV = "OMS_SCHEDULE_FAILURES_URL"
+EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every published event
+# The bus a function publishes on (``Bus.env_var``), the reports bucket (``Bucket.env_var``), the alias of
+# the KMS key that seals the connections' secrets (``Key.env_var``).
+EVENT_BUS_ENV = "OMS_EVENT_BUS"
+REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
+SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
+# JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
+# whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.
+DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"
+FUNCTION_ENV = "OMS_FUNCTION"  # the function's name in infra/spec.py
 CURRENCY_ENV = "OMS_CURRENCY"  # the catalog's currency: every catalog price is in it (infra/spec.py sets it)
+TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules
+# Settings with a default, set by neither runtime unless someone chooses another value.
+IDEMPOTENCY_TTL_SECONDS_ENV = "OMS_IDEMPOTENCY_TTL_SECONDS"
+MAX_BODY_BYTES_ENV = "OMS_MAX_BODY_BYTES"
+PRICE_CACHE_SECONDS_ENV = "OMS_PRICE_CACHE_SECONDS"
+
 DEFAULT_CURRENCY = "USD"
+DEFAULT_TIMEZONE = "UTC"
+# An ISO 4217 code as this API takes it. shared.models.common gives it the words a person is told.
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 
 class ConfigError(RuntimeError):
@@ -35,17 +76,17 @@ class Settings:
     idempotency_ttl_seconds: int
     max_body_bytes: int
     price_cache_seconds: int
-    timezone: str = "UTC"  # the business time zone (IANA): what a day is, for reports
+    timezone: str = DEFAULT_TIMEZONE  # the business time zone (IANA): what a day is, for reports
 
 
 @cache
 def settings() -> Settings:
     return Settings(
         currency=currency(),
-        idempotency_ttl_seconds=int(os.environ.get("OMS_IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))),
-        max_body_bytes=int(os.environ.get("OMS_MAX_BODY_BYTES", str(256 * 1024))),
-        price_cache_seconds=int(os.environ.get("OMS_PRICE_CACHE_SECONDS", "60")),
-        timezone=os.environ.get("OMS_TIMEZONE", "").strip() or "UTC",
+        idempotency_ttl_seconds=int(os.environ.get(IDEMPOTENCY_TTL_SECONDS_ENV, str(24 * 3600))),
+        max_body_bytes=int(os.environ.get(MAX_BODY_BYTES_ENV, str(256 * 1024))),
+        price_cache_seconds=int(os.environ.get(PRICE_CACHE_SECONDS_ENV, "60")),
+        timezone=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
     )
 
 

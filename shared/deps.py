@@ -7,7 +7,21 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from shared.aws import client, s3_client
-from shared.config import required, settings
+from shared.config import (
+    API_KEYS_TABLE_ENV,
+    CATALOG_TABLE_ENV,
+    CONNECTIONS_TABLE_ENV,
+    CUSTOMERS_TABLE_ENV,
+    DAILY_SALES_TABLE_ENV,
+    DEAD_LETTERS_ENV,
+    EVENT_BUS_ENV,
+    ORDERS_TABLE_ENV,
+    REPORTS_BUCKET_ENV,
+    REPORTS_TABLE_ENV,
+    SECRETS_KEY_ENV,
+    required,
+    settings,
+)
 from shared.dal.catalog import CatalogStore
 from shared.dal.customers import CustomerStore
 from shared.dal.events import EventPublisher
@@ -33,17 +47,17 @@ if TYPE_CHECKING:  # modules only some functions use are imported by those funct
 
 @cache
 def catalog_store() -> CatalogStore:
-    return CatalogStore(client("dynamodb"), required("OMS_CATALOG_TABLE"))
+    return CatalogStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
 
 
 @cache
 def order_store() -> OrderStore:
-    return OrderStore(client("dynamodb"), required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE"))
+    return OrderStore(client("dynamodb"), required(ORDERS_TABLE_ENV), required(CATALOG_TABLE_ENV))
 
 
 @cache
 def customer_service() -> CustomerService:
-    return CustomerService(CustomerStore(client("dynamodb"), required("OMS_CUSTOMERS_TABLE")), order_store())
+    return CustomerService(CustomerStore(client("dynamodb"), required(CUSTOMERS_TABLE_ENV)), order_store())
 
 
 @cache
@@ -51,9 +65,9 @@ def order_service() -> OrderService:
     # Placing orders links them to customers: only the functions that place orders get the table.
     linking = OrderStore(
         client("dynamodb"),
-        required("OMS_ORDERS_TABLE"),
-        required("OMS_CATALOG_TABLE"),
-        required("OMS_CUSTOMERS_TABLE"),
+        required(ORDERS_TABLE_ENV),
+        required(CATALOG_TABLE_ENV),
+        required(CUSTOMERS_TABLE_ENV),
     )
     return OrderService(linking, catalog_store(), settings())
 
@@ -64,9 +78,9 @@ def channel_order_service() -> ChannelOrderService:
     from shared.dal.listings import ListingStore
     from shared.services.channel_orders import ChannelOrderService
 
-    catalog = required("OMS_CATALOG_TABLE")
+    catalog = required(CATALOG_TABLE_ENV)
     linking = OrderStore(
-        client("dynamodb"), required("OMS_ORDERS_TABLE"), catalog, required("OMS_CUSTOMERS_TABLE")
+        client("dynamodb"), required(ORDERS_TABLE_ENV), catalog, required(CUSTOMERS_TABLE_ENV)
     )
     return ChannelOrderService(
         linking, catalog_store(), ListingStore(client("dynamodb"), catalog), settings()
@@ -77,12 +91,12 @@ def channel_order_service() -> ChannelOrderService:
 def listing_store() -> ListingStore:
     from shared.dal.listings import ListingStore
 
-    return ListingStore(client("dynamodb"), required("OMS_CATALOG_TABLE"))
+    return ListingStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
 
 
 @cache
 def inventory_store() -> InventoryStore:
-    return InventoryStore(client("dynamodb"), required("OMS_CATALOG_TABLE"))
+    return InventoryStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
 
 
 @cache
@@ -92,20 +106,20 @@ def stock_service() -> StockService:
 
 @cache
 def inventory_events() -> InventoryEvents:
-    publisher = EventPublisher(client("events"), required("OMS_EVENT_BUS"), INVENTORY_SOURCE)
+    publisher = EventPublisher(client("events"), required(EVENT_BUS_ENV), INVENTORY_SOURCE)
     return InventoryEvents(inventory_store(), BackorderFiller(inventory_store(), order_store()), publisher)
 
 
 @cache
 def order_events() -> OrderEvents:
-    return OrderEvents(EventPublisher(client("events"), required("OMS_EVENT_BUS"), ORDERS_SOURCE))
+    return OrderEvents(EventPublisher(client("events"), required(EVENT_BUS_ENV), ORDERS_SOURCE))
 
 
 @cache
 def sales_store() -> SalesStore:
     from shared.dal.sales import SalesStore
 
-    return SalesStore(client("dynamodb"), required("OMS_DAILY_SALES_TABLE"))
+    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV))
 
 
 @cache
@@ -120,14 +134,14 @@ def sales_aggregator() -> SalesAggregator:
 def report_store() -> ReportStore:
     from shared.dal.reports import ReportStore
 
-    return ReportStore(client("dynamodb"), required("OMS_REPORTS_TABLE"))
+    return ReportStore(client("dynamodb"), required(REPORTS_TABLE_ENV))
 
 
 @cache
 def report_files() -> ReportFiles:
     from shared.dal.report_files import ReportFiles
 
-    return ReportFiles(s3_client(), required("OMS_REPORTS_BUCKET"))
+    return ReportFiles(s3_client(), required(REPORTS_BUCKET_ENV))
 
 
 @cache
@@ -143,7 +157,7 @@ def report_builder() -> ReportBuilder:
     from shared.services.reports import ReportBuilder
 
     dynamodb = client("dynamodb")
-    orders, catalog = required("OMS_ORDERS_TABLE"), required("OMS_CATALOG_TABLE")
+    orders, catalog = required(ORDERS_TABLE_ENV), required(CATALOG_TABLE_ENV)
     return ReportBuilder(
         report_store(),
         report_files(),
@@ -162,16 +176,15 @@ def connection_service() -> ConnectionService:
 
     dynamodb = client("dynamodb")
     return ConnectionService(
-        ConnectionStore(dynamodb, required("OMS_CONNECTIONS_TABLE")),
-        SecretCipher(client("kms"), required("OMS_SECRETS_KEY")),
-        ChannelKeys(dynamodb, required("OMS_API_KEYS_TABLE")),
+        ConnectionStore(dynamodb, required(CONNECTIONS_TABLE_ENV)),
+        SecretCipher(client("kms"), required(SECRETS_KEY_ENV)),
+        ChannelKeys(dynamodb, required(API_KEYS_TABLE_ENV)),
     )
 
 
 @cache
 def dead_letter_service() -> DeadLetterService:
     from shared.dal.dead_letters import SqsQueues
-    from shared.models.dead_letters import DEAD_LETTERS_ENV
     from shared.services.dead_letters import DeadLetterService, configured_queues
 
     return DeadLetterService(configured_queues(required(DEAD_LETTERS_ENV)), SqsQueues(client("sqs")))

@@ -13,7 +13,8 @@ import binascii
 from typing import Any
 
 from shared.domain.hooks import PLATFORMS, Delivery
-from shared.http import PROBLEM_JSON, ProblemError, problem_body
+from shared.http import ProblemError
+from shared.problems import BAD_REQUEST, PAYLOAD_TOO_LARGE, PROBLEM_JSON, UNAUTHORIZED
 from shared.services.hooks import HookOutcome
 
 HOOK_PREFIX = "/hooks/"
@@ -41,16 +42,13 @@ def outcome_response(outcome: HookOutcome, instance: str | None) -> dict[str, An
     if outcome.kind == "rejected":
         # One answer whatever the reason (no signature, a wrong one, no such connection): it tells a
         # caller without the secret nothing. The reason is in the metric and the log.
-        error = ProblemError(
-            401,
-            "unauthorized",
-            "Unauthorized",
-            "The webhook signature is missing or does not match this channel's connection.",
+        error = ProblemError.of(
+            UNAUTHORIZED, "The webhook signature is missing or does not match this channel's connection."
         )
     elif outcome.kind == "too_large":
-        error = ProblemError(413, "payload-too-large", "Content Too Large", outcome.detail)
+        error = ProblemError.of(PAYLOAD_TOO_LARGE, outcome.detail)
     else:
-        error = ProblemError(400, "bad-request", "Bad Request", outcome.detail)
+        error = ProblemError.of(BAD_REQUEST, outcome.detail)
     return problem_response(error, instance)
 
 
@@ -59,7 +57,7 @@ def problem_response(error: ProblemError, instance: str | None) -> dict[str, Any
     return {
         "statusCode": error.status,
         "headers": headers,
-        "body": problem_body(error.problem(instance)),
+        "body": error.body(instance),
         "isBase64Encoded": False,
     }
 

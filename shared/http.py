@@ -1,7 +1,8 @@
 """HTTP glue shared by API functions: RFC 9457 problems, the caller, and request guards.
 
-Every 4xx and 5xx leaves as ``application/problem+json``. Internal errors say nothing about
-internals; the request id in the body lets staff find the full story in the logs.
+Every 4xx and 5xx leaves as ``application/problem+json``, built by ``shared/problems.py`` (the one home of
+problem types, their words and their JSON, which the gateways read too). Internal errors say nothing
+about internals; the request id in the body lets staff find the full story in the logs.
 """
 
 from __future__ import annotations
@@ -25,9 +26,21 @@ from shared.domain.auth import Principal
 from shared.json_depth import MAX_JSON_DEPTH, too_deep
 from shared.models.common import TOKEN_PATTERN, FieldError, Problem, pattern_phrase
 from shared.observability import logger
-
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_BASE = "urn:oms:problem:"
+from shared.problems import (
+    BUSY,
+    FORBIDDEN_ROLE,
+    INTERNAL,
+    INVALID_JSON,
+    NO_SUCH_ROUTE,
+    PAYLOAD_TOO_LARGE,
+    PROBLEM_JSON,
+    UNAUTHORIZED,
+    UNSUPPORTED_MEDIA_TYPE,
+    VALIDATION,
+    StandardProblem,
+    problem_body,
+    problem_type,
+)
 
 
 class ProblemError(Exception):
@@ -53,9 +66,14 @@ class ProblemError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    @classmethod
+    def of(cls, problem: StandardProblem, detail: str | None = None, **kwargs: Any) -> ProblemError:
+        """``problem`` (shared/problems.py), with this time's ``detail`` if it says more than the usual."""
+        return cls(problem.status, problem.slug, problem.title, detail or problem.detail, **kwargs)
+
     def problem(self, instance: str | None = None) -> Problem:
         return Problem(
-            type=PROBLEM_BASE + self.slug,
+            type=problem_type(self.slug),
             title=self.title,
             status=self.status,
             detail=self.detail,
@@ -63,6 +81,10 @@ class ProblemError(Exception):
             errors=self.errors,
             **self.extra,
         )
+
+    def body(self, instance: str | None = None) -> str:
+        """The problem as JSON (``problem_body``), members left out where they are None."""
+        return problem_body(self.problem(instance).model_dump(mode="json", exclude_none=True))
 
 
 class PercentDecodedResolver(APIGatewayRestResolver):
@@ -88,25 +110,21 @@ class PercentDecodedResolver(APIGatewayRestResolver):
         return {name: unquote(value, errors="surrogateescape") for name, value in match.groupdict().items()}
 
 
-def problem_body(problem: Problem) -> str:
-    return problem.model_dump_json(exclude_none=True)
-
-
 def problem_response(error: ProblemError, instance: str | None = None) -> Response[str]:
     return Response(
         status_code=error.status,
         content_type=PROBLEM_JSON,
-        body=problem_body(error.problem(instance)),
+        body=error.body(instance),
         headers=error.headers,
     )
 
 
 def unauthorized() -> ProblemError:
-    return ProblemError(401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required.")
+    return ProblemError.of(UNAUTHORIZED)
 
 
 def forbidden() -> ProblemError:
-    return ProblemError(403, "forbidden", "Forbidden", "This API key's role may not use this operation.")
+    return ProblemError.of(FORBIDDEN_ROLE)
 
 
 def location(app: BaseRouter, path: str) -> str:
@@ -119,13 +137,7 @@ def location(app: BaseRouter, path: str) -> str:
 
 def invalid_field(field: str, message: str) -> ProblemError:
     """422 for one field a model cannot check alone (a date against today, a cursor's query)."""
-    return ProblemError(
-        422,
-        "validation",
-        "Unprocessable Content",
-        "The request has invalid fields.",
-        errors=[FieldError(field=field, message=message, type="value_error")],
-    )
+    return ProblemError.of(VALIDATION, errors=[FieldError(field=field, message=message, type="value_error")])
 
 
 def not_found(what: str) -> ProblemError:
@@ -155,12 +167,9 @@ def _field(loc: Any) -> str:
 def validation_problem(exc: RequestValidationError) -> ProblemError:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return ProblemError(400, "invalid-json", "Bad Request", "The request body is not valid JSON.")
-    return ProblemError(
-        422,
-        "validation",
-        "Unprocessable Content",
-        "The request has invalid fields.",
+        return ProblemError.of(INVALID_JSON)
+    return ProblemError.of(
+        VALIDATION,
         errors=[
             FieldError(field=_field(e.get("loc", ())), message=message(e), type=e.get("type")) for e in errors
         ],
@@ -201,7 +210,7 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[str]:
-        return problem_response(ProblemError(404, "not-found", "Not Found", "No such route."), instance())
+        return problem_response(no_such_route(), instance())
 
     @app.exception_handler(ClientError)
     def _aws(exc: ClientError) -> Response[str]:
@@ -214,16 +223,7 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
     def _internal(exc: Exception) -> Response[str]:
         logger.exception("unhandled error")
         request_id = app.lambda_context.aws_request_id if app.lambda_context else None
-        return problem_response(
-            ProblemError(
-                500,
-                "internal",
-                "Internal Server Error",
-                "Something went wrong on our side. Quote the request_id when you report it.",
-                request_id=request_id,
-            ),
-            instance(),
-        )
+        return problem_response(internal(request_id), instance())
 
 
 THROTTLING_CODES = {
@@ -235,15 +235,20 @@ THROTTLING_CODES = {
 
 
 def busy() -> ProblemError:
-    return ProblemError(
-        503, "busy", "Service Unavailable", "The system is busy; retry shortly.", headers={"Retry-After": "1"}
-    )
+    return ProblemError.of(BUSY, headers={"Retry-After": "1"})
 
 
 def unsupported_media_type() -> ProblemError:
-    return ProblemError(
-        415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
-    )
+    return ProblemError.of(UNSUPPORTED_MEDIA_TYPE)
+
+
+def no_such_route() -> ProblemError:
+    return ProblemError.of(NO_SUCH_ROUTE)
+
+
+def internal(request_id: str | None) -> ProblemError:
+    """500: nothing about internals; the request id finds the story in the logs."""
+    return ProblemError.of(INTERNAL, request_id=request_id)
 
 
 def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] | None:
@@ -258,11 +263,8 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     size = len(raw)
     if size > max_body_bytes:
-        error = ProblemError(
-            413,
-            "payload-too-large",
-            "Content Too Large",
-            f"The body is {size} bytes; the limit is {max_body_bytes}.",
+        error = ProblemError.of(
+            PAYLOAD_TOO_LARGE, f"The body is {size} bytes; the limit is {max_body_bytes}."
         )
     else:
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
@@ -270,20 +272,17 @@ def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] 
         if media_type != "application/json":
             error = unsupported_media_type()
         elif not _is_utf8(raw):
-            error = ProblemError(400, "invalid-json", "Bad Request", "The request body is not UTF-8 JSON.")
+            error = ProblemError.of(INVALID_JSON, "The request body is not UTF-8 JSON.")
         elif too_deep(raw):
-            error = ProblemError(
-                400,
-                "invalid-json",
-                "Bad Request",
-                f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.",
+            error = ProblemError.of(
+                INVALID_JSON, f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
             )
         else:
             return None
     return {
         "statusCode": error.status,
         "headers": {"Content-Type": PROBLEM_JSON},
-        "body": problem_body(error.problem(event.get("path"))),
+        "body": error.body(event.get("path")),
         "isBase64Encoded": False,
     }
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.http import PROBLEM_JSON
 from shared.models.common import Problem
+from shared.problems import PROBLEM_JSON
 
 # What each status means, when the route says nothing more specific.
 STATUS_MEANINGS: dict[int, str] = {

@@ -23,7 +23,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 # Table names as the local stack sets them: handler modules read them when first imported.
-from infra.local.resources import local_environment
+from tests.support.environment import local_environment
 
 os.environ.update(local_environment())
 # Queue URLs are known once the queues exist; handler modules need a value at import.

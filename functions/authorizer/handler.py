@@ -22,14 +22,14 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import client
-from shared.config import required
+from shared.config import API_KEYS_TABLE_ENV, required
 from shared.dal.api_keys import ApiKeyStore
 from shared.observability import logger, tracer
 
 
 @cache
 def key_store() -> ApiKeyStore:
-    return ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
+    return ApiKeyStore(client("dynamodb"), required(API_KEYS_TABLE_ENV))
 
 
 key_store()  # the client is created once, during init

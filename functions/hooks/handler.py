@@ -16,13 +16,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from shared.aws import client
-from shared.config import required
+from shared.config import (
+    CONNECTIONS_TABLE_ENV,
+    HOOK_DELIVERIES_TABLE_ENV,
+    MARKETPLACE_QUEUE_URL_ENV,
+    SECRETS_KEY_ENV,
+    required,
+)
 from shared.dal.connections import ConnectionStore
 from shared.dal.hook_deliveries import DeliveryLog
 from shared.dal.queues import FeedQueue
 from shared.dal.secrets import SecretCipher
 from shared.hook_http import delivery_from_event, outcome_response, problem_response
-from shared.http import THROTTLING_CODES, ProblemError, busy
+from shared.http import THROTTLING_CODES, busy, internal, no_such_route
 from shared.observability import logger, metrics, tracer
 from shared.services.hooks import HookOutcome, HookReceiver
 
@@ -38,10 +44,10 @@ METRIC = {
 def receiver() -> HookReceiver:
     dynamodb = client("dynamodb")
     return HookReceiver(
-        ConnectionStore(dynamodb, required("OMS_CONNECTIONS_TABLE")),
-        SecretCipher(client("kms"), required("OMS_SECRETS_KEY")),
-        DeliveryLog(dynamodb, required("OMS_HOOK_DELIVERIES_TABLE")),
-        FeedQueue(client("sqs"), required("OMS_MARKETPLACE_QUEUE_URL")),
+        ConnectionStore(dynamodb, required(CONNECTIONS_TABLE_ENV)),
+        SecretCipher(client("kms"), required(SECRETS_KEY_ENV)),
+        DeliveryLog(dynamodb, required(HOOK_DELIVERIES_TABLE_ENV)),
+        FeedQueue(client("sqs"), required(MARKETPLACE_QUEUE_URL_ENV)),
     )
 
 
@@ -55,7 +61,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     path = event.get("path")
     delivery = delivery_from_event(event)
     if delivery is None:
-        return problem_response(ProblemError(404, "not-found", "Not Found", "No such route."), path)
+        return problem_response(no_such_route(), path)
     try:
         outcome = receiver().receive(delivery, datetime.now(UTC))
     except ClientError as exc:
@@ -91,11 +97,4 @@ def _record(outcome: HookOutcome, platform: str, channel: str, shop_domain: str 
 
 def _internal(context: LambdaContext, path: str | None) -> dict[str, Any]:
     logger.exception("unhandled error")
-    error = ProblemError(
-        500,
-        "internal",
-        "Internal Server Error",
-        "Something went wrong on our side. Quote the request_id when you report it.",
-        request_id=getattr(context, "aws_request_id", None),
-    )
-    return problem_response(error, path)
+    return problem_response(internal(getattr(context, "aws_request_id", None)), path)

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import deps
 from shared.aws import client
-from shared.config import required
+from shared.config import MARKETPLACE_DLQ_URL_ENV, required
 from shared.dal.queues import DeadLetters, carried_reasons
 from shared.observability import count_order_placed, logger, metrics, tracer
 from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
@@ -36,7 +36,7 @@ def feed() -> MarketplaceFeed:
 
 @cache
 def dead_letters() -> DeadLetters:
-    return DeadLetters(client("sqs"), required("OMS_MARKETPLACE_DLQ_URL"))
+    return DeadLetters(client("sqs"), required(MARKETPLACE_DLQ_URL_ENV))
 
 
 feed()  # clients are created once, during init

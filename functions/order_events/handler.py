@@ -34,9 +34,9 @@ deps.order_events()  # clients are created once, during init
 @tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
-    if stream is None or not stream.keys or str(stream.keys.get("sk", "")) != keys.ORDER_SK:
+    order_id = keys.order_id_of(stream.keys) if stream is not None and stream.keys else None
+    if stream is None or order_id is None:
         return  # the filter matches a prefix: only the order item itself is an order
-    order_id = str(stream.keys.get("pk", "")).removeprefix("ORDER#")
     try:
         published = deps.order_events().order_changed(stream.old_image or None, stream.new_image or None)
     except PublishFailed as exc:

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared import deps
+from shared.dal import keys
 from shared.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -36,7 +37,7 @@ class ScheduledRun(BaseModel):
 def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
     new = (stream.new_image if stream else None) or {}
-    if record.event_name is None or record.event_name.name != "INSERT" or new.get("sk") != "REPORT":
+    if record.event_name is None or record.event_name.name != "INSERT" or new.get("sk") != keys.REPORT_SK:
         return  # only a report asked for; its later updates (READY, FAILED) mean nothing here
     report_id = str(new.get("report_id", ""))
     builder = deps.report_builder()

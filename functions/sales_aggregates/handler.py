@@ -31,8 +31,9 @@ deps.sales_aggregator()  # clients are created once, during init
 @tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: DynamoDBRecord) -> None:
     stream = record.dynamodb
-    if stream is None or not stream.keys or str(stream.keys.get("sk", "")) != keys.ORDER_SK:
-        return
+    order_id = keys.order_id_of(stream.keys) if stream is not None and stream.keys else None
+    if stream is None or order_id is None:
+        return  # only the order item itself is an order (the filter matches a prefix)
     moved = deps.sales_aggregator().order_changed(
         str(stream.sequence_number), stream.old_image or None, stream.new_image or None
     )
@@ -40,7 +41,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         metrics.add_metric(name="SalesCountersMoved", unit=MetricUnit.Count, value=moved)
         logger.debug(
             "sales counters moved",
-            order_id=str(stream.keys.get("pk", "")).removeprefix("ORDER#"),
+            order_id=order_id,
             counters=moved,
         )
 

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared import deps
 from shared.aws import client
-from shared.config import required
+from shared.config import STOCK_UPDATES_DLQ_URL_ENV, required
 from shared.dal.queues import DeadLetters, carried_reasons
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
@@ -35,7 +35,7 @@ MIN_REMAINING_MS = 10_000
 
 @cache
 def dead_letters() -> DeadLetters:
-    return DeadLetters(client("sqs"), required("OMS_STOCK_UPDATES_DLQ_URL"))
+    return DeadLetters(client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV))
 
 
 deps.stock_service()  # clients are created once, during init

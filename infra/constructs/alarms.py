@@ -33,6 +33,7 @@ from infra import spec
 from infra.constructs.api import Api
 from infra.constructs.functions import Functions, pascal
 from infra.constructs.queues import Queues
+from infra.description import Function, Queue, QueueTrigger, StreamTrigger
 
 TOPIC_KEY_ALIAS = "alias/oms-alarms"  # in a stage: spec.stage_name
 # What the reports function emits (functions/reports/handler.py) when a report cannot be built.
@@ -59,23 +60,23 @@ def app_metric(
     )
 
 
-def consumed_queues() -> list[tuple[spec.Function, spec.QueueTrigger]]:
+def consumed_queues() -> list[tuple[Function, QueueTrigger]]:
     """Every (function, queue trigger) of the spec: the queues a function consumes."""
-    return [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, spec.QueueTrigger)]
+    return [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, QueueTrigger)]
 
 
-def stream_triggers() -> list[tuple[spec.Function, spec.StreamTrigger]]:
-    return [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, spec.StreamTrigger)]
+def stream_triggers() -> list[tuple[Function, StreamTrigger]]:
+    return [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, StreamTrigger)]
 
 
-def oldest_message_threshold_s(queue: spec.Queue) -> int:
+def oldest_message_threshold_s(queue: Queue) -> int:
     """How old a queue's oldest message may get before someone should look: every receive it may have
     (``max_receive_count`` visibility timeouts, then it goes to the DLQ) plus five minutes. Older means the
     consumer is not keeping up, or not running."""
     return queue.max_receive_count * queue.visibility_timeout_s + 300
 
 
-def iterator_age_threshold_s(fn: spec.Function) -> int:
+def iterator_age_threshold_s(fn: Function) -> int:
     """How far behind its stream a function may fall: two of its timeouts, at least five minutes. The
     records are gone from the stream after 24 hours."""
     return max(MIN_ITERATOR_AGE_S, 2 * fn.timeout_s)
@@ -189,7 +190,7 @@ class Alarms(Construct):
         self.by_id[construct_id] = alarm
         return alarm
 
-    def _function_alarms(self, fn: spec.Function, functions: Functions) -> None:
+    def _function_alarms(self, fn: Function, functions: Functions) -> None:
         function = functions.function(fn)
         name = pascal(fn.name)
         self._add(
@@ -229,7 +230,7 @@ class Alarms(Construct):
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
 
-    def _iterator_age(self, fn: spec.Function, trigger: spec.StreamTrigger, functions: Functions) -> None:
+    def _iterator_age(self, fn: Function, trigger: StreamTrigger, functions: Functions) -> None:
         limit = iterator_age_threshold_s(fn)
         self._add(
             f"{pascal(fn.name)}{trigger.table.id}StreamIteratorAge",
@@ -240,7 +241,7 @@ class Alarms(Construct):
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         )
 
-    def _oldest_message(self, fn: spec.Function, trigger: spec.QueueTrigger, queues: Queues) -> None:
+    def _oldest_message(self, fn: Function, trigger: QueueTrigger, queues: Queues) -> None:
         queue = trigger.queue
         limit = oldest_message_threshold_s(queue)
         self._add(

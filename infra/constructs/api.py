@@ -14,6 +14,7 @@ from constructs import Construct
 from infra import spec
 from infra.constructs.functions import LOG_RETENTION, Functions
 from infra.nag import acknowledge
+from shared.problems import GATEWAY_PROBLEMS, PROBLEM_JSON
 
 API_NAME = "oms-api"  # in a stage: spec.stage_name
 THROTTLE_RATE = 100  # requests per second, steady state, for the whole stage
@@ -22,7 +23,6 @@ THROTTLE_BURST = 200
 THROTTLED_RETRY_AFTER_S = 1
 AUTHORIZER_CACHE_TTL = Duration.seconds(60)
 API_KEY_HEADER = "X-Api-Key"
-PROBLEM_JSON = "application/problem+json"
 
 
 # Why a route without the authorizer is public, per function (cdk-nag acknowledgments).
@@ -128,7 +128,7 @@ class Api(Construct):
             if fn.routes:
                 self._add_routes(fn, functions.function(fn))
         self.usage_plans = {plan.id: self._add_usage_plan(plan) for plan in spec.USAGE_PLANS}
-        for type_name, problem in spec.GATEWAY_PROBLEMS.items():
+        for type_name, problem in GATEWAY_PROBLEMS.items():
             response_type = apigw.ResponseType.of(type_name)
             headers = {"Content-Type": f"'{PROBLEM_JSON}'"}
             if type_name == "THROTTLED":

@@ -8,7 +8,7 @@ expired (reports are kept). SSE-S3 rather than a customer-managed key: the repor
 are reached only through the IAM grants below and every request is in the access logs; and a presigned
 download link then needs no KMS grant on the role that signs it.
 
-``grant`` gives a role exactly what a ``spec.UsesBucket`` says, under its prefix only: ``read`` is
+``grant`` gives a role exactly what a ``UsesBucket`` says, under its prefix only: ``read`` is
 s3:GetObject (and so presigning GETs), ``write`` is s3:PutObject (single and multipart uploads) and
 s3:AbortMultipartUpload. No listing, no deletes.
 """
@@ -21,6 +21,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import spec
+from infra.description import Bucket, UsesBucket
 from infra.nag import acknowledge
 
 BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -41,7 +42,7 @@ def object_arn_pattern(prefix: str) -> str:
 
 
 class Buckets(Construct):
-    """The buckets, keyed by ``spec.Bucket.id``. CloudFormation names them; functions get the names."""
+    """The buckets, keyed by ``Bucket.id``. CloudFormation names them; functions get the names."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -74,10 +75,10 @@ class Buckets(Construct):
                 raise ValueError(f"bucket id {bucket.id!r} appears twice in spec.BUCKETS")
             self.by_id[bucket.id] = self._bucket(bucket)
 
-    def bucket(self, bucket: spec.Bucket) -> s3.Bucket:
+    def bucket(self, bucket: Bucket) -> s3.Bucket:
         return self.by_id[bucket.id]
 
-    def grant(self, use: spec.UsesBucket, grantee: iam.IGrantable) -> None:
+    def grant(self, use: UsesBucket, grantee: iam.IGrantable) -> None:
         """Exactly the actions of ``use.access`` on the objects under ``use.prefix``, not on the bucket."""
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
@@ -86,7 +87,7 @@ class Buckets(Construct):
             )
         )
 
-    def _bucket(self, bucket: spec.Bucket) -> s3.Bucket:
+    def _bucket(self, bucket: Bucket) -> s3.Bucket:
         return s3.Bucket(
             self,
             bucket.id,

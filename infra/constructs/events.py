@@ -17,6 +17,7 @@ from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from infra import spec
+from infra.description import Bus
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 ARCHIVE_RETENTION = Duration.days(30)
@@ -51,7 +52,7 @@ class LogGroupTarget:
 
 
 class Buses(Construct):
-    """The buses, keyed by ``spec.Bus.id``. Functions that publish get PutEvents on their buses only."""
+    """The buses, keyed by ``Bus.id``. Functions that publish get PutEvents on their buses only."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str = spec.PROD_STAGE) -> None:
         super().__init__(scope, construct_id)
@@ -63,10 +64,10 @@ class Buses(Construct):
                 raise ValueError(f"bus id {bus.id!r} appears twice in spec.BUSES")
             self.by_id[bus.id] = self._bus(bus)
 
-    def bus(self, bus: spec.Bus) -> events.EventBus:
+    def bus(self, bus: Bus) -> events.EventBus:
         return self.by_id[bus.id]
 
-    def _bus(self, bus: spec.Bus) -> events.EventBus:
+    def _bus(self, bus: Bus) -> events.EventBus:
         name = spec.stage_name(bus.name, self._stage)
         resource = events.EventBus(
             self, bus.id, event_bus_name=name, description=f"OMS domain events ({bus.env_var})"

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra import spec
+from infra.description import Key, UsesKey
 
 KEY_ACTIONS = {"encrypt": "kms:Encrypt", "decrypt": "kms:Decrypt"}
 
@@ -31,10 +32,10 @@ class Keys(Construct):
             for key in spec.KEYS
         }
 
-    def key(self, key: spec.Key) -> kms.Key:
+    def key(self, key: Key) -> kms.Key:
         return self.by_id[key.id]
 
-    def grant(self, use: spec.UsesKey, role: iam.IRole) -> None:
+    def grant(self, use: UsesKey, role: iam.IRole) -> None:
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=[KEY_ACTIONS[use.access]],

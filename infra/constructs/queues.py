@@ -20,6 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import spec
+from infra.description import Function, Queue, ScheduleTrigger, StreamTrigger
 from infra.nag import acknowledge
 
 # What Queue.grant_send_messages and Queue.grant_consume_messages grant on the queue itself.
@@ -46,40 +47,40 @@ def key_actions(sqs_actions: tuple[str, ...] | list[str]) -> list[str]:
     return list(dict.fromkeys(k for action in sqs_actions for k in KEY_ACTIONS_FOR.get(action, ())))
 
 
-def dead_letter_queues() -> dict[str, list[spec.Queue]]:
+def dead_letter_queues() -> dict[str, list[Queue]]:
     """Dead-letter queue id -> the queues whose redrive policy names it."""
-    sources: dict[str, list[spec.Queue]] = {}
+    sources: dict[str, list[Queue]] = {}
     for queue in spec.QUEUES:
         if queue.dead_letter is not None:
             sources.setdefault(queue.dead_letter.id, []).append(queue)
     return sources
 
 
-def failure_destinations() -> dict[str, list[tuple[spec.Function, spec.StreamTrigger]]]:
+def failure_destinations() -> dict[str, list[tuple[Function, StreamTrigger]]]:
     """On-failure queue id -> the stream triggers (and their functions) that record skipped batches there."""
-    destinations: dict[str, list[tuple[spec.Function, spec.StreamTrigger]]] = {}
+    destinations: dict[str, list[tuple[Function, StreamTrigger]]] = {}
     for fn in spec.FUNCTIONS:
         for trigger in fn.triggers:
-            if isinstance(trigger, spec.StreamTrigger):
+            if isinstance(trigger, StreamTrigger):
                 destinations.setdefault(trigger.failures.id, []).append((fn, trigger))
     return destinations
 
 
-def schedule_failure_destinations() -> dict[str, list[tuple[spec.Function, spec.ScheduleTrigger]]]:
+def schedule_failure_destinations() -> dict[str, list[tuple[Function, ScheduleTrigger]]]:
     """Failures queue id -> the schedule triggers (and their functions) whose failed runs land there."""
-    destinations: dict[str, list[tuple[spec.Function, spec.ScheduleTrigger]]] = {}
+    destinations: dict[str, list[tuple[Function, ScheduleTrigger]]] = {}
     for fn in spec.FUNCTIONS:
         for trigger in fn.triggers:
-            if isinstance(trigger, spec.ScheduleTrigger):
+            if isinstance(trigger, ScheduleTrigger):
                 destinations.setdefault(trigger.failures.id, []).append((fn, trigger))
     return destinations
 
 
-def _spec_queue(queue_id: str) -> spec.Queue:
+def _spec_queue(queue_id: str) -> Queue:
     return next(q for q in spec.QUEUES if q.id == queue_id)
 
 
-def _check(queue: spec.Queue, created: dict[str, sqs.Queue]) -> None:
+def _check(queue: Queue, created: dict[str, sqs.Queue]) -> None:
     if queue.id in created:
         raise ValueError(f"queue id {queue.id!r} appears twice in spec.QUEUES")
     dlq = queue.dead_letter
@@ -100,7 +101,7 @@ def _check(queue: spec.Queue, created: dict[str, sqs.Queue]) -> None:
 
 
 class Queues(Construct):
-    """The queues, keyed by ``spec.Queue.id``. CloudFormation names them; functions get the URLs."""
+    """The queues, keyed by ``Queue.id``. CloudFormation names them; functions get the URLs."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, personal_data_key: kms.IKey | None = None
@@ -135,23 +136,23 @@ class Queues(Construct):
                 raise ValueError(f"{queue_id}: a schedule's failures queue holds no personal data")
             self.alarms[queue_id] = self._schedule_failures_alarm(queue_id, schedules)
 
-    def queue(self, queue: spec.Queue) -> sqs.Queue:
+    def queue(self, queue: Queue) -> sqs.Queue:
         return self.by_id[queue.id]
 
-    def grant(self, queue: spec.Queue, grantee: iam.IGrantable, *actions: str) -> None:
+    def grant(self, queue: Queue, grantee: iam.IGrantable, *actions: str) -> None:
         """``actions`` on ``queue`` and, on a personal-data queue, the key use they need (``grant_key``)."""
         iam.Grant.add_to_principal(
             grantee=grantee, actions=list(actions), resource_arns=[self.queue(queue).queue_arn]
         )
         self.grant_key(queue, grantee, *actions)
 
-    def grant_send(self, queue: spec.Queue, grantee: iam.IGrantable) -> None:
+    def grant_send(self, queue: Queue, grantee: iam.IGrantable) -> None:
         self.grant(queue, grantee, *SEND_ACTIONS)
 
-    def grant_consume(self, queue: spec.Queue, grantee: iam.IGrantable) -> None:
+    def grant_consume(self, queue: Queue, grantee: iam.IGrantable) -> None:
         self.grant(queue, grantee, *CONSUME_ACTIONS)
 
-    def grant_key(self, queue: spec.Queue, grantee: iam.IGrantable, *sqs_actions: str) -> None:
+    def grant_key(self, queue: Queue, grantee: iam.IGrantable, *sqs_actions: str) -> None:
         """On a personal-data queue, the KMS actions ``sqs_actions`` need (``KEY_ACTIONS_FOR``) on the
         personal-data key, only when SQS in this region makes the call (``kms:ViaService``): the role can
         never decrypt with the key directly. Nothing on any other queue. For grants made elsewhere (an
@@ -175,7 +176,7 @@ class Queues(Construct):
             raise RuntimeError("no personal-data key")
         return self.personal_data_key
 
-    def _queue(self, queue: spec.Queue) -> sqs.Queue:
+    def _queue(self, queue: Queue) -> sqs.Queue:
         dead_letter = (
             sqs.DeadLetterQueue(
                 queue=self.by_id[queue.dead_letter.id], max_receive_count=queue.max_receive_count
@@ -200,7 +201,7 @@ class Queues(Construct):
             cfn.kms_data_key_reuse_period_seconds = int(DATA_KEY_REUSE.to_seconds())
         return resource
 
-    def _dead_letter_alarm(self, dlq_id: str, sources: list[spec.Queue]) -> cloudwatch.Alarm:
+    def _dead_letter_alarm(self, dlq_id: str, sources: list[Queue]) -> cloudwatch.Alarm:
         dlq = self.by_id[dlq_id]
         acknowledge(
             dlq.node.find_child("Resource"),
@@ -218,7 +219,7 @@ class Queues(Construct):
         )
 
     def _failures_alarm(
-        self, queue_id: str, triggers: list[tuple[spec.Function, spec.StreamTrigger]]
+        self, queue_id: str, triggers: list[tuple[Function, StreamTrigger]]
     ) -> cloudwatch.Alarm:
         sources = " and ".join(f"the {t.table.id} stream mapping of {fn.name}" for fn, t in triggers)
         acknowledge(
@@ -238,7 +239,7 @@ class Queues(Construct):
         )
 
     def _schedule_failures_alarm(
-        self, queue_id: str, schedules: list[tuple[spec.Function, spec.ScheduleTrigger]]
+        self, queue_id: str, schedules: list[tuple[Function, ScheduleTrigger]]
     ) -> cloudwatch.Alarm:
         sources = " and ".join(f"the {t.id} schedule of {fn.name}" for fn, t in schedules)
         acknowledge(

@@ -1,4 +1,4 @@
-"""EventBridge Scheduler schedules: one per ``spec.ScheduleTrigger`` of a function.
+"""EventBridge Scheduler schedules: one per ``ScheduleTrigger`` of a function.
 
 Each schedule (the stable ``aws_scheduler`` L2 with a ``LambdaInvoke`` target) runs the trigger's cron
 expression in the business time zone, with no flexible time window, and hands the function the trigger's
@@ -34,6 +34,7 @@ from constructs import Construct
 from infra import spec
 from infra.constructs.functions import Functions
 from infra.constructs.queues import Queues
+from infra.description import Function, ScheduleTrigger
 from infra.nag import acknowledge, logical_id
 from infra.schedule_time import business_timezone, function_error_retries
 
@@ -41,18 +42,18 @@ MAX_EVENT_AGE = Duration.hours(1)  # a daily run later than this is a stale run:
 
 
 def schedule_triggers(
-    functions: tuple[spec.Function, ...] | None = None,
-) -> list[tuple[spec.Function, spec.ScheduleTrigger]]:
+    functions: tuple[Function, ...] | None = None,
+) -> list[tuple[Function, ScheduleTrigger]]:
     """Every (function, schedule trigger) of the spec, in spec order."""
     return [
         (fn, trigger)
         for fn in (spec.FUNCTIONS if functions is None else functions)
         for trigger in fn.triggers
-        if isinstance(trigger, spec.ScheduleTrigger)
+        if isinstance(trigger, ScheduleTrigger)
     ]
 
 
-def _check(fn: spec.Function, triggers: list[spec.ScheduleTrigger]) -> None:
+def _check(fn: Function, triggers: list[ScheduleTrigger]) -> None:
     """A function has one asynchronous invocation configuration: its schedules must agree on it."""
     settings = {(t.failures.id, function_error_retries(t)) for t in triggers}
     if len(settings) > 1:
@@ -63,7 +64,7 @@ def _check(fn: spec.Function, triggers: list[spec.ScheduleTrigger]) -> None:
 
 
 class Schedules(Construct):
-    """The schedules, keyed by ``spec.ScheduleTrigger.id``; all in the business time zone ``timezone``."""
+    """The schedules, keyed by ``ScheduleTrigger.id``; all in the business time zone ``timezone``."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, functions: Functions, queues: Queues, timezone: str
@@ -74,7 +75,7 @@ class Schedules(Construct):
         self._queues = queues
         self._timezone = TimeZone.of(timezone)
         self.by_id: dict[str, scheduler.Schedule] = {}
-        by_function: dict[str, list[spec.ScheduleTrigger]] = {}
+        by_function: dict[str, list[ScheduleTrigger]] = {}
         for fn, trigger in schedule_triggers():
             by_function.setdefault(fn.name, []).append(trigger)
             if trigger.id in self.by_id:
@@ -85,10 +86,10 @@ class Schedules(Construct):
             _check(fn, triggers)
             self._on_function_error(fn, triggers[0])
 
-    def schedule(self, trigger: spec.ScheduleTrigger) -> scheduler.Schedule:
+    def schedule(self, trigger: ScheduleTrigger) -> scheduler.Schedule:
         return self.by_id[trigger.id]
 
-    def _schedule(self, fn: spec.Function, trigger: spec.ScheduleTrigger) -> scheduler.Schedule:
+    def _schedule(self, fn: Function, trigger: ScheduleTrigger) -> scheduler.Schedule:
         function = self._functions.function(fn)
         failures = self._queues.queue(trigger.failures)
         role = self._role(trigger)
@@ -111,7 +112,7 @@ class Schedules(Construct):
         self._acknowledge(fn, function, role)
         return schedule
 
-    def _role(self, trigger: spec.ScheduleTrigger) -> iam.Role:
+    def _role(self, trigger: ScheduleTrigger) -> iam.Role:
         stack = Stack.of(self)
         default_group = stack.format_arn(
             service="scheduler", resource="schedule-group", resource_name="default"
@@ -128,7 +129,7 @@ class Schedules(Construct):
             ),
         )
 
-    def _on_function_error(self, fn: spec.Function, trigger: spec.ScheduleTrigger) -> None:
+    def _on_function_error(self, fn: Function, trigger: ScheduleTrigger) -> None:
         """Lambda's retries of a failed scheduled run, then its on-failure record in ``failures``."""
         self._functions.function(fn).configure_async_invoke(
             retry_attempts=function_error_retries(trigger),
@@ -136,7 +137,7 @@ class Schedules(Construct):
             on_failure=destinations.SqsDestination(self._queues.queue(trigger.failures)),
         )
 
-    def _acknowledge(self, fn: spec.Function, function: lambda_.Function, role: iam.Role) -> None:
+    def _acknowledge(self, fn: Function, function: lambda_.Function, role: iam.Role) -> None:
         function_id = logical_id(function.node.default_child)
         acknowledge(
             role.node.find_child("DefaultPolicy"),

@@ -1,5 +1,5 @@
 """DynamoDB tables: one per ``spec.TABLES`` entry; a table with ``stream`` gets a stream with old and new
-images (what a ``spec.StreamTrigger`` on it reads).
+images (what a ``StreamTrigger`` on it reads).
 
 Tables with ``personal_data`` are encrypted with one customer-managed KMS key (``PERSONAL_DATA_KEY_ALIAS``
 in the stage, rotated yearly, kept when the stack goes; the personal-data queues use it too): who may read
@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra import spec
+from infra.description import TABLE_ACTIONS, Access, Table
 
 PERSONAL_DATA_KEY_ALIAS = "alias/oms-personal-data"
 PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
@@ -27,7 +28,7 @@ def _string(name: str) -> dynamodb.Attribute:
 
 
 class Tables(Construct):
-    """The tables, keyed by ``spec.Table.id``. CloudFormation names them; functions get the names."""
+    """The tables, keyed by ``Table.id``. CloudFormation names them; functions get the names."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str = spec.PROD_STAGE) -> None:
         super().__init__(scope, construct_id)
@@ -45,12 +46,10 @@ class Tables(Construct):
             )
         self.by_id: dict[str, dynamodb.Table] = {t.id: self._table(t) for t in spec.TABLES}
 
-    def table(self, table: spec.Table) -> dynamodb.Table:
+    def table(self, table: Table) -> dynamodb.Table:
         return self.by_id[table.id]
 
-    def grant(
-        self, table: spec.Table, grantee: iam.IGrantable, access: spec.Access, index: str | None = None
-    ) -> None:
+    def grant(self, table: Table, grantee: iam.IGrantable, access: Access, index: str | None = None) -> None:
         """Exactly the spec's DynamoDB actions for ``access`` on the table and its indexes and, on a table
         encrypted with the personal-data key, that key's use: decrypt to read, encrypt too to write.
         ``query_index``: Query on that one index (``index``), nothing on the table."""
@@ -59,13 +58,13 @@ class Tables(Construct):
                 raise ValueError(f"{table.id}: query_index needs the index")
             iam.Grant.add_to_principal(
                 grantee=grantee,
-                actions=list(spec.TABLE_ACTIONS[access]),
+                actions=list(TABLE_ACTIONS[access]),
                 resource_arns=[f"{self.table(table).table_arn}/index/{index}"],
             )
             if table.personal_data:
                 self._key().grant_decrypt(grantee)  # a reader's key use
             return
-        self.table(table).grant(grantee, *spec.TABLE_ACTIONS[access])
+        self.table(table).grant(grantee, *TABLE_ACTIONS[access])
         if not table.personal_data:
             return
         key = self._key()
@@ -79,7 +78,7 @@ class Tables(Construct):
             raise RuntimeError("no personal-data key")
         return self.personal_data_key
 
-    def _table(self, table: spec.Table) -> dynamodb.Table:
+    def _table(self, table: Table) -> dynamodb.Table:
         resource = dynamodb.Table(
             self,
             table.id,

@@ -21,6 +21,7 @@ import threading
 import urllib.request
 from typing import Any
 
+from infra.description import QueueTrigger, ScheduleTrigger
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
@@ -32,17 +33,8 @@ from infra.local.resources import (
 )
 from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits
 from infra.schedule_time import business_timezone
-from infra.spec import (
-    AUTHORIZER,
-    BUSES,
-    CURRENCY,
-    DEFAULT_TIMEZONE,
-    FUNCTIONS,
-    TIMEZONE_ENV,
-    QueueTrigger,
-    ScheduleTrigger,
-)
-from shared.config import CURRENCY_ENV, check_currency
+from infra.spec import AUTHORIZER, BUSES, CURRENCY, FUNCTIONS
+from shared.config import CURRENCY_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV, check_currency
 
 HOST = "127.0.0.1"
 LOCAL_CREDENTIALS = {

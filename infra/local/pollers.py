@@ -18,15 +18,14 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
+from infra.description import QueueTrigger, StreamTrigger
 from infra.local.workers import InvocationError
-from infra.spec import QueueTrigger, StreamTrigger
 
 IDLE_WAIT_S = 0.2
 REGION = "us-east-1"
@@ -274,7 +273,7 @@ class StreamPoller(Poller):
         self._region = region
         table = dynamodb.describe_table(TableName=trigger.table.local_name)["Table"]
         if "LatestStreamArn" not in table:
-            raise ValueError(f"{trigger.table.local_name} has no stream (spec.Table.stream)")
+            raise ValueError(f"{trigger.table.local_name} has no stream (Table.stream)")
         self.stream_arn: str = table["LatestStreamArn"]
         self._shard_id: str | None = None
         self._name = f"stream {trigger.table.local_name}"
@@ -457,13 +456,3 @@ class StreamPoller(Poller):
             f"{_sequence(batch[-1])}) after {self._attempts} attempts; recorded in the failures queue",
             flush=True,
         )
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 10, interval: float = 0.1) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` passes (for tests and scripts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

@@ -6,21 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.spec import (
-    BUCKETS,
-    BUSES,
-    CURRENCY,
-    KEYS,
-    QUEUES,
-    TABLES,
-    Bucket,
-    Bus,
-    Function,
-    Key,
-    Queue,
-    Table,
-    function_environment,
-)
+from infra.description import Bucket, Bus, Function, Key, Queue, Table
+from infra.spec import BUCKETS, BUSES, CURRENCY, KEYS, QUEUES, TABLES, function_environment
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -148,18 +135,6 @@ def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:
         kms.enable_key_rotation(KeyId=key_id)
         kms.create_alias(AliasName=key.alias, TargetKeyId=key_id)
     return [key.alias for key in keys]
-
-
-def local_environment() -> dict[str, str]:
-    """The table-name, bucket-name, bus-name and key-alias variables the functions get on the local stack
-    (for tests and tools that run handlers in one process; each function's own environment names only what
-    it uses)."""
-    return {
-        **{table.env_var: table.local_name for table in TABLES},
-        **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
-        **{bus.env_var: bus.name for bus in BUSES},
-        **{key.env_var: key.alias for key in KEYS},
-    }
 
 
 def local_function_environment(

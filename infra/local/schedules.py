@@ -1,4 +1,4 @@
-"""EventBridge Scheduler on a laptop: a ``spec.ScheduleTrigger`` run on the local clock.
+"""EventBridge Scheduler on a laptop: a ``ScheduleTrigger`` (infra/description.py) run on the local clock.
 
 ``LocalScheduler`` (a daemon thread, started and stopped like the pollers in ``infra/local/pollers.py``)
 sleeps until the trigger is next due in the business time zone (``infra.schedule_time.next_run``: DST as
@@ -25,10 +25,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.description import ScheduleTrigger
 from infra.local.pollers import DaemonLoop
 from infra.local.workers import InvocationError
 from infra.schedule_time import function_error_retries, next_run, scheduled_event
-from infra.spec import ScheduleTrigger
 
 MAX_SLEEP_S = 60.0
 RETRY_BACKOFF_S = 1.0  # then 2 s, 4 s...: Lambda waits a minute, then two; a laptop need not

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from infra.spec import Throttle, UsagePlan, usage_plan
+from infra.description import Throttle, UsagePlan
+from infra.spec import usage_plan
 from shared.domain.auth import STAFF_CHANNEL
 
 RATE_ENV = "OMS_LOCAL_THROTTLE_RATE"

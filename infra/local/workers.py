@@ -20,7 +20,7 @@ from importlib import import_module
 from multiprocessing.connection import Connection
 from typing import Any
 
-from infra.spec import Function
+from infra.description import Function
 
 
 @dataclass

@@ -16,14 +16,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal.dynamo import from_item, is_condition_failure, to_item
+from shared.dal.keys import channel_key, channel_pk
 from shared.domain.connections import Connection, SealedSecret
 
 OWNER_KEY = "api_key"
 OWNER_CONNECTION = "connection"
-
-
-def channel_key(channel: str) -> dict[str, Any]:
-    return {"pk": {"S": f"CHANNEL#{channel}"}}
 
 
 def claim_for_key(table: str, channel: str, now: str) -> dict[str, Any]:
@@ -69,7 +66,7 @@ class ConnectionStore:
         """Write the connection: a new one on an unclaimed channel, or over ``previous_version``."""
         item = to_item(
             {
-                "pk": f"CHANNEL#{connection.channel}",
+                "pk": channel_pk(connection.channel),
                 "owner": OWNER_CONNECTION,
                 "claimed_at": connection.created_at.isoformat(),
                 "channel": connection.channel,

@@ -1,6 +1,6 @@
 """Customers in DynamoDB (the customers table) and erasure of their personal data on orders.
 
-customers table (pk, sk):
+customers table (pk, sk; the keys: shared/dal/keys.py):
   CUSTOMER#{customer_id}  PROFILE   the customer (email, name, phone, addresses, counts, dates)
   EMAIL#{sha256(email)}   EMAIL     which customer an email belongs to (one customer per email)
 """
@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal.dynamo import error_code, from_item, to_item, to_values
+from shared.dal.keys import email_item_key, profile_key
 from shared.domain.customers import (
     CheckEmail,
     ClaimEmail,
@@ -22,17 +23,7 @@ from shared.domain.customers import (
 )
 from shared.models.customers import CustomerPatch, CustomerRecord
 
-PROFILE = "PROFILE"
-EMAIL = "EMAIL"
 PERSONAL = ("email", "name", "phone", "addresses")
-
-
-def profile_key(customer_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": PROFILE}}
-
-
-def email_item_key(key: str) -> dict[str, Any]:
-    return {"pk": {"S": f"EMAIL#{key}"}, "sk": {"S": EMAIL}}
 
 
 def customer_write(table: str, write: CustomerWrite) -> dict[str, Any]:

@@ -483,10 +483,10 @@ class InventoryStore:
         found = []
         for raw in response.get("Items", []):
             item = from_item(raw) or {}
-            created_key = str(item["sk"])[len(keys.WAIT_PREFIX) :]
+            created_key = keys.waiting_since(str(item["sk"]))
             found.append(Waiting(sku=sku, order_id=str(item["order_id"]), created_key=created_key))
         last = from_item(response.get("LastEvaluatedKey"))
-        return found, str(last["sk"])[len(keys.WAIT_PREFIX) :] if last else None
+        return found, keys.waiting_since(str(last["sk"])) if last else None
 
     def stop_waiting(self, sku: str, created_key: str, now: int) -> None:
         """Take an order out of a SKU's line: marked done at once, removed by TTL (no function may

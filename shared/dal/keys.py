@@ -20,9 +20,24 @@ catalog table (pk, sk):
                                                  a stock update already applied (expires)
   {sku}                            WAIT#{created_key}
                                                  a backordered order waiting for this SKU
-reports table: see shared/dal/reports.py; daily-sales table: see shared/dal/sales.py
+  LISTING#{channel}#{listing}      LISTING       a channel listing mapped to a SKU (shared/dal/listings.py)
+customers table (pk, sk):
+  CUSTOMER#{customer_id}           PROFILE       the customer (shared/dal/customers.py)
+  EMAIL#{sha256(email)}            EMAIL         which customer an email belongs to
+reports table (pk, sk):
+  REPORT#{report_id}               REPORT        a report record (shared/dal/reports.py)
+daily-sales table (pk, sk):
+  DAY#{date}                       TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency}
+                                   | STATUS#{status}: a day's counters (shared/dal/sales.py); {sku} escaped
+  ORDER#{order_id}                 APPLIED       the order's last change applied (expires)
+connections table (pk):
+  CHANNEL#{channel}                              who owns a channel name: API keys or a connection
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
+
+Every prefix is added and taken off here and nowhere else: a handler gets an order id from a stream
+record's keys with ``order_id_of``, the sales arithmetic names and reads its counters with
+``counter_key`` and ``parse_counter``. The stream filters of infra/spec.py name the sort keys below.
 
 SKUs in keys. A SKU may hold any character but control characters (shared.models.common.Sku),
 '#' included, and '#' is what separates the parts of a composite key. Where the SKU is a whole
@@ -39,10 +54,18 @@ alone, and the keys written before SKUs could hold '#' or '%' are unchanged by i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
+ORDER_PREFIX = "ORDER#"
 ORDER_SK = "ORDER"
 SKU_SK = "SKU"
+LISTING_SK = "LISTING"
+PROFILE_SK = "PROFILE"
+EMAIL_SK = "EMAIL"
+REPORT_SK = "REPORT"
+APPLIED_SK = "APPLIED"
 MOVE_PREFIX = "MOVE#"
 WAIT_PREFIX = "WAIT#"
 LOW_STOCK = "LOW"  # the low_stock index's one partition
@@ -60,8 +83,21 @@ def from_key_part(part: str) -> str:
     return part.replace("%23", "#").replace("%25", "%")
 
 
+def order_pk(order_id: str) -> str:
+    return f"{ORDER_PREFIX}{order_id}"
+
+
 def order_key(order_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": ORDER_SK}}
+    return {"pk": {"S": order_pk(order_id)}, "sk": {"S": ORDER_SK}}
+
+
+def order_id_of(item_keys: Mapping[str, Any]) -> str | None:
+    """The order id of an order item's keys as a stream record (or a deserialised item) holds them,
+    ``{"pk": "ORDER#{order_id}", "sk": "ORDER"}``; None for any other item (a claim, an idempotency key)."""
+    pk, sk = str(item_keys.get("pk", "")), str(item_keys.get("sk", ""))
+    if sk != ORDER_SK or not pk.startswith(ORDER_PREFIX):
+        return None
+    return pk[len(ORDER_PREFIX) :]
 
 
 def claim_key(kind: str, channel: str, key: str) -> dict[str, Any]:
@@ -83,6 +119,91 @@ def update_key(sku: str, location: str, update_id: str) -> dict[str, Any]:
 
 def wait_key(sku: str, created_key: str) -> dict[str, Any]:
     return {"pk": {"S": sku}, "sk": {"S": f"{WAIT_PREFIX}{created_key}"}}
+
+
+def waiting_since(sort_key: str) -> str:
+    """The ``created_key`` of a waiting entry's sort key (WAIT#{created_key})."""
+    return sort_key.removeprefix(WAIT_PREFIX)
+
+
+def listing_key(channel: str, listing: str) -> dict[str, Any]:
+    return {"pk": {"S": f"LISTING#{channel}#{listing}"}, "sk": {"S": LISTING_SK}}
+
+
+def profile_key(customer_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": PROFILE_SK}}
+
+
+def email_item_key(email_digest: str) -> dict[str, Any]:
+    return {"pk": {"S": f"EMAIL#{email_digest}"}, "sk": {"S": EMAIL_SK}}
+
+
+def channel_pk(channel: str) -> str:
+    return f"CHANNEL#{channel}"
+
+
+def channel_key(channel: str) -> dict[str, Any]:
+    """The connections table's item of a channel: its claim, and its connection if it has one."""
+    return {"pk": {"S": channel_pk(channel)}}
+
+
+def report_pk(report_id: str) -> str:
+    return f"REPORT#{report_id}"
+
+
+def report_key(report_id: str) -> dict[str, Any]:
+    return {"pk": {"S": report_pk(report_id)}, "sk": {"S": REPORT_SK}}
+
+
+# --- the daily-sales table ------------------------------------------------------------------------
+
+
+def day_pk(day: str) -> str:
+    return f"DAY#{day}"
+
+
+def applied_key(order_id: str) -> dict[str, Any]:
+    """The marker of the last change of an order the daily-sales counters have applied."""
+    return {"pk": {"S": order_pk(order_id)}, "sk": {"S": APPLIED_SK}}
+
+
+CounterKind = Literal["TOTAL", "CHANNEL", "SKU", "STATUS"]
+
+
+@dataclass(frozen=True)
+class Counter:
+    """What a day's counter item counts (its sort key, read back): ``name`` is the channel, the SKU or
+    the status; "" for the total. ``currency`` is "" for a status (a count of orders, in no currency)."""
+
+    kind: CounterKind
+    name: str = ""
+    currency: str = ""
+
+
+def counter_key(counter: Counter) -> str:
+    """The sort key of a counter: TOTAL#{currency}, CHANNEL#{channel}#{currency}, SKU#{sku}#{currency}
+    ({sku} escaped with ``key_part``) or STATUS#{status}. Channels, currencies and statuses hold no '#'."""
+    if counter.kind == "TOTAL":
+        return f"TOTAL#{counter.currency}"
+    if counter.kind == "STATUS":
+        return f"STATUS#{counter.name}"
+    name = key_part(counter.name) if counter.kind == "SKU" else counter.name
+    return f"{counter.kind}#{name}#{counter.currency}"
+
+
+def parse_counter(sort_key: str) -> Counter | None:
+    """The counter a sort key names (``counter_key`` read back); None for a key of no known kind."""
+    kind, _, rest = sort_key.partition("#")
+    if kind == "TOTAL":
+        return Counter("TOTAL", currency=rest)
+    if kind == "STATUS":
+        return Counter("STATUS", name=rest)
+    name, _, currency = rest.rpartition("#")
+    if kind == "CHANNEL":
+        return Counter("CHANNEL", name, currency)
+    if kind == "SKU":
+        return Counter("SKU", from_key_part(name), currency)
+    return None
 
 
 def on_hand_at(location: str) -> str:

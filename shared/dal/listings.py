@@ -16,16 +16,11 @@ from botocore.exceptions import ClientError
 from shared.dal import keys
 from shared.dal.dynamo import error_code, from_item, to_item
 
-LISTING_SK = "LISTING"
 _BATCH_GET_LIMIT = 100
 
 
 class UnknownSku(LookupError):
     """The SKU a listing was to map to is not in the catalog."""
-
-
-def listing_key(channel: str, listing: str) -> dict[str, Any]:
-    return {"pk": {"S": f"LISTING#{channel}#{listing}"}, "sk": {"S": LISTING_SK}}
 
 
 class ListingStore:
@@ -42,7 +37,7 @@ class ListingStore:
                         "Put": {
                             "TableName": self._table,
                             "Item": {
-                                **listing_key(channel, listing),
+                                **keys.listing_key(channel, listing),
                                 **to_item(
                                     {
                                         "channel": channel,
@@ -80,7 +75,8 @@ class ListingStore:
             request: dict[str, Any] = {
                 self._table: {
                     "Keys": [
-                        listing_key(channel, listing) for listing in wanted[start : start + _BATCH_GET_LIMIT]
+                        keys.listing_key(channel, listing)
+                        for listing in wanted[start : start + _BATCH_GET_LIMIT]
                     ],
                     "ProjectionExpression": "listing, sku",
                 }

@@ -113,7 +113,7 @@ def order_item(order: Order) -> dict[str, Any]:
     values = order.model_dump(mode="python", exclude_none=True)
     placed = placed_time(order)
     values.update(
-        pk=f"ORDER#{order.order_id}",
+        pk=keys.order_pk(order.order_id),
         sk=keys.ORDER_SK,
         created_key=keys.created_key(order.created_at, order.order_id),
         created_day=order.created_at[:10],

@@ -17,20 +17,16 @@ from botocore.exceptions import ClientError
 
 from shared.dal import cursors
 from shared.dal.dynamo import from_item, is_condition_failure, to_item, to_values
+from shared.dal.keys import REPORT_SK, report_key, report_pk
 from shared.models.reports import Report, ReportFile, ReportType
 
-REPORT_SK = "REPORT"
 LISTED = "REPORT"
-
-
-def report_key(report_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"REPORT#{report_id}"}, "sk": {"S": REPORT_SK}}
 
 
 def report_item(report: Report) -> dict[str, Any]:
     values = report.model_dump(mode="python", exclude_none=True)
     values.update(
-        pk=f"REPORT#{report.report_id}",
+        pk=report_pk(report.report_id),
         sk=REPORT_SK,
         listed=LISTED,
         report_type=report.type,

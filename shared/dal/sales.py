@@ -1,7 +1,7 @@
 """The daily sales counters (daily-sales table), kept from the orders stream and read by daily_sales.
 
   DAY#{date}           TOTAL#{cur} | CHANNEL#{channel}#{cur} | SKU#{sku}#{cur} | STATUS#{status}
-                       ({sku} escaped: shared.dal.keys.key_part, as a SKU may hold a #)
+                       (shared.dal.keys.counter_key; {sku} escaped, as a SKU may hold a #)
                        numeric counters (shared.reports.sales.FIELDS), added to with ADD
   ORDER#{order_id}     APPLIED      the stream sequence number of the order's last change applied;
                                     expires (a stream record lives 24 hours: nothing older comes back)
@@ -20,16 +20,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.dal.dynamo import error_code, from_item, to_values
+from shared.dal.keys import applied_key, day_pk
 from shared.reports.sales import CounterRow, Counters
 
-APPLIED_SK = "APPLIED"
 MARKER_DAYS = 7
 MAX_TRANSACT_ITEMS = 100
 SEQUENCE_DIGITS = 40  # stream sequence numbers are decimal strings of up to 40 digits
-
-
-def day_pk(day: str) -> str:
-    return f"DAY#{day}"
 
 
 def sequence_key(sequence_number: str) -> str:
@@ -59,7 +55,7 @@ class SalesStore:
         marker = {
             "Update": {
                 "TableName": self._table,
-                "Key": {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": APPLIED_SK}},
+                "Key": applied_key(order_id),
                 "UpdateExpression": "SET seq = :seq, expires_at = :expires",
                 "ConditionExpression": "attribute_not_exists(seq) OR seq < :seq",
                 "ExpressionAttributeValues": to_values(

@@ -18,6 +18,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from shared.config import CURRENCY_PATTERN
+
 _PATTERN_PHRASES: dict[str, str] = {}
 
 
@@ -60,7 +62,7 @@ CHANNEL_NAME_PATTERN = described(
     "must be a channel name: up to 32 lower-case letters, digits, '_' or '-', starting with a letter "
     "or digit",
 )
-CURRENCY_PATTERN = described(r"^[A-Z]{3}$", "must be a three-letter ISO 4217 currency code such as USD")
+described(CURRENCY_PATTERN, "must be a three-letter ISO 4217 currency code such as USD")
 # Idempotency keys, update ids, sources: what a header or a log line carries safely.
 TOKEN_PATTERN = described(r"^[\x21-\x7e]+$", "must be printable ASCII characters without spaces")
 # Said wherever a price is documented (OpenAPI): the catalog's currency is the deployment's OMS_CURRENCY.

@@ -1,5 +1,5 @@
 """Dead letters: the API's shapes for listing, redriving and deleting them, and the environment that
-tells a function which dead-letter queues it handles."""
+tells a function which dead-letter queues it handles (its name: ``shared.config.DEAD_LETTERS_ENV``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, WithJsonSchema, model_validator
 
 from shared.models.common import Model, StrictModel
-
-# JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
-# whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.
-DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"
 
 MAX_IDS = 100
 MessageId = Annotated[str, Field(min_length=1, max_length=100, description="The SQS message id")]

@@ -44,7 +44,7 @@ from decimal import Decimal
 from typing import get_args
 from zoneinfo import ZoneInfo
 
-from shared.dal.keys import from_key_part, key_part
+from shared.dal.keys import Counter, counter_key, parse_counter
 from shared.models.orders import Order, OrderStatus, Refund, ReturnRecord
 from shared.models.reports import (
     ChannelSales,
@@ -68,27 +68,27 @@ LEGACY = ("cancelled_orders", "cancelled_units", "cancelled_value", "returned_va
 STATUS_FIELD = "orders"
 STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 
-# A counter item: (business day, what it counts). What: TOTAL#{cur}, CHANNEL#{channel}#{cur},
-# SKU#{sku}#{cur} or STATUS#{status}. A SKU may hold '#': it is escaped (shared.dal.keys.key_part), so
-# no part holds a '#' and the parts split cleanly. Channels and currencies cannot hold one.
+# A counter item: (business day, what it counts). What: the counter's sort key (shared.dal.keys.counter_key:
+# the total, a channel's or a SKU's figures in one currency, or a status's count), read back with
+# shared.dal.keys.parse_counter.
 CounterKey = tuple[str, str]
 Counters = dict[CounterKey, dict[str, Decimal]]
 
 
 def total_key(currency: str) -> str:
-    return f"TOTAL#{currency}"
+    return counter_key(Counter("TOTAL", currency=currency))
 
 
 def channel_key(channel: str, currency: str) -> str:
-    return f"CHANNEL#{channel}#{currency}"
+    return counter_key(Counter("CHANNEL", channel, currency))
 
 
 def sku_key(sku: str, currency: str) -> str:
-    return f"SKU#{key_part(sku)}#{currency}"
+    return counter_key(Counter("SKU", sku, currency))
 
 
 def status_key(status: str) -> str:
-    return f"STATUS#{status}"
+    return counter_key(Counter("STATUS", status))
 
 
 class _Adder:
@@ -320,19 +320,21 @@ def daily_sales(day: str, timezone: str, rows: Iterable[CounterRow]) -> DailySal
     skus: dict[str, list[SkuSales]] = defaultdict(list)
     statuses: dict[OrderStatus, int] = {}
     for row in rows:
-        kind, _, rest = row.what.partition("#")
-        if kind == "STATUS":
-            if rest in STATUSES and int(row.fields.get(STATUS_FIELD, 0)):
-                statuses[rest] = int(row.fields[STATUS_FIELD])
+        counter = parse_counter(row.what)
+        if counter is None:
             continue
-        name, _, currency = rest.rpartition("#")
-        figures = figures_of(row.fields)
-        if kind == "TOTAL":
-            totals[rest] = figures
-        elif kind == "CHANNEL":
-            channels[currency].append(ChannelSales(channel=name, figures=figures))
-        elif kind == "SKU":
-            skus[currency].append(SkuSales(sku=from_key_part(name), figures=figures))
+        if counter.kind == "STATUS":
+            status = counter.name
+            if status in STATUSES and int(row.fields.get(STATUS_FIELD, 0)):
+                statuses[status] = int(row.fields[STATUS_FIELD])
+            continue
+        figures, currency = figures_of(row.fields), counter.currency
+        if counter.kind == "TOTAL":
+            totals[currency] = figures
+        elif counter.kind == "CHANNEL":
+            channels[currency].append(ChannelSales(channel=counter.name, figures=figures))
+        else:
+            skus[currency].append(SkuSales(sku=counter.name, figures=figures))
     currencies = sorted(set(totals) | set(channels) | set(skus))
     return DailySales(
         date=day,
@@ -383,12 +385,11 @@ def net_units_by_sku(rows: Iterable[CounterRow]) -> dict[str, int]:
     (cancellations are taken back from ``units`` itself; legacy items kept them in cancelled_units)."""
     sold: dict[str, int] = defaultdict(int)
     for row in rows:
-        kind, _, rest = row.what.partition("#")
-        if kind != "SKU":
+        counter = parse_counter(row.what)
+        if counter is None or counter.kind != "SKU":
             continue
-        sku = from_key_part(rest.rpartition("#")[0])
         fields = row.fields
-        sold[sku] += int(
+        sold[counter.name] += int(
             fields.get("units", 0) - fields.get("cancelled_units", 0) - fields.get("returned_units", 0)
         )
     return dict(sold)

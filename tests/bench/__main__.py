@@ -104,8 +104,8 @@ def _fresh_process_ms(code: str, env: dict[str, str]) -> float:
 
 
 def init_time() -> None:
-    from infra.local.resources import local_environment
     from infra.spec import API, base_environment
+    from tests.support.environment import local_environment
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_TRACE")},

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from infra.local.throttle import BURST_ENV, RATE_ENV
-from infra.spec import GATEWAY_PROBLEMS
+from shared.problems import GATEWAY_PROBLEMS
 from tests.e2e.conftest import POS, ROOT, STAFF, WEB, Stack, start_stack
 
 BURST = 5

@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import ROOT, STAFF, Stack
 from tests.e2e.test_marketplace_feed import find, sample_order, sqs
+from tests.support.waiting import wait_until
 
 
 def oms() -> list[str]:

@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, Stack
+from tests.support.waiting import wait_until
 
 SAMPLES = Path("events/marketplace_feed")
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import ensure_stock, sqs
 from tests.support.queues import about_order, take_matching
+from tests.support.waiting import wait_until
 
 
 def test_an_order_placed_and_cancelled_arrives_on_the_tap_once_per_change(stack: Stack) -> None:

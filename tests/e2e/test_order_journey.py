@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import sqs
 from tests.support.queues import about_order, take_matching
+from tests.support.waiting import wait_until
 
 
 def test_an_order_from_intake_to_delivery(stack: Stack) -> None:

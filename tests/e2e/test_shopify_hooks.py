@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, Stack
+from tests.support.waiting import wait_until
 
 ORDER = json.loads(Path("tests/fixtures/shopify/orders_create.json").read_text())  # Shopify's sample
 SECRET = "shpss_e2e_" + uuid.uuid4().hex

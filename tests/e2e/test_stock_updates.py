@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 
-from infra.local.pollers import wait_until
 from tests.e2e.conftest import STAFF, WEB, Stack
 from tests.e2e.test_marketplace_feed import sqs
 from tests.support.queues import about_sku, take_matching
+from tests.support.waiting import wait_until
 
 
 def stock(stack: Stack, sku: str) -> dict[str, Any]:

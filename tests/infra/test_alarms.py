@@ -22,6 +22,7 @@ from infra.constructs.alarms import (
 )
 from infra.constructs.dashboard import APP_METRICS, ORDERS_BY_CHANNEL
 from infra.constructs.queues import dead_letter_queues, failure_destinations, schedule_failure_destinations
+from infra.description import Function, QueueTrigger, StreamTrigger
 from shared.domain.hooks import PLATFORMS
 from shared.services.channel_orders import Outcome
 from tests.infra.conftest import Synthesized
@@ -153,7 +154,7 @@ def test_the_alarm_count_is_what_the_spec_implies(synthesized: Synthesized) -> N
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
 @pytest.mark.parametrize("metric", ["Errors", "Throttles"])
 def test_each_function_alarms_on_errors_and_throttles(
-    synthesized: Synthesized, fn: spec.Function, metric: str
+    synthesized: Synthesized, fn: Function, metric: str
 ) -> None:
     function_id, _ = function_resource(synthesized, fn)
     (alarm,) = [
@@ -168,7 +169,7 @@ def test_each_function_alarms_on_errors_and_throttles(
 
 @pytest.mark.parametrize(("fn", "trigger"), stream_triggers(), ids=[fn.name for fn, _ in stream_triggers()])
 def test_each_stream_mapping_alarms_on_iterator_age(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.StreamTrigger
+    synthesized: Synthesized, fn: Function, trigger: StreamTrigger
 ) -> None:
     function_id, _ = function_resource(synthesized, fn)
     (alarm,) = [
@@ -183,7 +184,7 @@ def test_each_stream_mapping_alarms_on_iterator_age(
 
 @pytest.mark.parametrize(("fn", "trigger"), consumed_queues(), ids=[fn.name for fn, _ in consumed_queues()])
 def test_each_consumed_queue_alarms_on_its_oldest_message(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
+    synthesized: Synthesized, fn: Function, trigger: QueueTrigger
 ) -> None:
     lid = queue_ids(synthesized)[trigger.queue.id]
     (alarm,) = [
@@ -225,10 +226,10 @@ def test_a_new_function_queue_or_stream_gets_its_alarms_from_the_spec(
     queue = dataclasses.replace(spec.STOCK_UPDATES, id="Returns")
     (stream,) = spec.ORDER_EVENTS.triggers
     extra = dataclasses.replace(
-        spec.STOCK_UPDATES_FUNCTION, name="returns", triggers=(spec.QueueTrigger(queue), stream)
+        spec.STOCK_UPDATES_FUNCTION, name="returns", triggers=(QueueTrigger(queue), stream)
     )
     monkeypatch.setattr(spec, "FUNCTIONS", (*spec.FUNCTIONS, extra))
-    assert (extra, spec.QueueTrigger(queue)) in consumed_queues()
+    assert (extra, QueueTrigger(queue)) in consumed_queues()
     assert (extra, stream) in stream_triggers()
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from infra import spec
 from infra.constructs.buckets import BUCKET_ACTIONS, object_arn_pattern
+from infra.description import Bucket, Function
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements
 
@@ -77,14 +78,14 @@ def assert_closed_and_encrypted(resource: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.id)
-def test_bucket_is_encrypted_closed_versioned_and_kept(synthesized: Synthesized, bucket: spec.Bucket) -> None:
+def test_bucket_is_encrypted_closed_versioned_and_kept(synthesized: Synthesized, bucket: Bucket) -> None:
     resource = synthesized.resources[bucket_ids(synthesized)[bucket.id]]
     assert_closed_and_encrypted(resource)
     assert resource["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
 
 
 @pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.id)
-def test_bucket_lifecycle_keeps_current_reports(synthesized: Synthesized, bucket: spec.Bucket) -> None:
+def test_bucket_lifecycle_keeps_current_reports(synthesized: Synthesized, bucket: Bucket) -> None:
     rules = synthesized.resources[bucket_ids(synthesized)[bucket.id]]["Properties"]["LifecycleConfiguration"][
         "Rules"
     ]
@@ -104,7 +105,7 @@ def test_bucket_lifecycle_keeps_current_reports(synthesized: Synthesized, bucket
 
 
 @pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.id)
-def test_bucket_denies_anything_but_tls(synthesized: Synthesized, bucket: spec.Bucket) -> None:
+def test_bucket_denies_anything_but_tls(synthesized: Synthesized, bucket: Bucket) -> None:
     logical_id = bucket_ids(synthesized)[bucket.id]
     (deny,) = bucket_policy(synthesized, logical_id)  # and nothing is allowed by the bucket's own policy
     assert deny["Effect"] == "Deny"
@@ -118,9 +119,7 @@ def test_bucket_denies_anything_but_tls(synthesized: Synthesized, bucket: spec.B
 
 
 @pytest.mark.parametrize("bucket", spec.BUCKETS, ids=lambda b: b.id)
-def test_bucket_logs_its_requests_to_the_access_log_bucket(
-    synthesized: Synthesized, bucket: spec.Bucket
-) -> None:
+def test_bucket_logs_its_requests_to_the_access_log_bucket(synthesized: Synthesized, bucket: Bucket) -> None:
     props = synthesized.resources[bucket_ids(synthesized)[bucket.id]]["Properties"]
     assert props["LoggingConfiguration"] == {
         "DestinationBucketName": {"Ref": access_logs_id(synthesized)},
@@ -170,7 +169,7 @@ def test_only_the_access_log_bucket_goes_without_access_logs(synthesized: Synthe
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_s3_access_is_exactly_what_uses_bucket_says(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_s3_access_is_exactly_what_uses_bucket_says(synthesized: Synthesized, fn: Function) -> None:
     statements = s3_statements(role_statements(synthesized, fn))
     ids = bucket_ids(synthesized)
     expected = [
@@ -221,7 +220,7 @@ def test_no_other_role_may_touch_a_bucket(synthesized: Synthesized) -> None:
 
 @pytest.mark.parametrize("fn", [fn for fn in spec.FUNCTIONS if fn.buckets], ids=lambda f: f.name)
 def test_the_prefix_wildcard_is_acknowledged_for_the_grant_only(
-    synthesized: Synthesized, fn: spec.Function
+    synthesized: Synthesized, fn: Function
 ) -> None:
     _, function = function_resource(synthesized, fn)
     (role_id,) = refs(function["Properties"]["Role"])
@@ -250,7 +249,7 @@ def test_a_grant_prefix_is_a_folder() -> None:
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_function_environment_names_exactly_its_buckets(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_function_environment_names_exactly_its_buckets(synthesized: Synthesized, fn: Function) -> None:
     _, function = function_resource(synthesized, fn)
     env = function["Properties"]["Environment"]["Variables"]
     ids = bucket_ids(synthesized)

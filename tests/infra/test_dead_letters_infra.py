@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra import spec
-from shared.models.dead_letters import DEAD_LETTERS_ENV
+from shared.config import DEAD_LETTERS_ENV
 from tests.infra.conftest import Synthesized
 from tests.infra.test_queues import all_sqs_actions, queue_ids, sqs_actions_on
 from tests.infra.test_stack import function_resource, refs, role_statements

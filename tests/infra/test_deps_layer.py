@@ -13,6 +13,7 @@ import pytest
 
 from infra import spec
 from infra.constructs.layers import LAYER_PACKAGES, build_layer_directory, copy_distribution, pinned_versions
+from infra.description import Function
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import function_resource
 
@@ -52,7 +53,7 @@ def test_one_layer_for_python_on_arm64(synthesized: Synthesized) -> None:
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_every_function_has_the_layer_after_powertools(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_every_function_has_the_layer_after_powertools(synthesized: Synthesized, fn: Function) -> None:
     lid, _ = layer(synthesized)
     _, function = function_resource(synthesized, fn)
     powertools, deps = function["Properties"]["Layers"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from infra import spec
 from infra.constructs.api import PUBLIC_BECAUSE
+from infra.description import Function
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import (
     as_list,
@@ -24,7 +25,7 @@ def secrets_key_id(s: Synthesized) -> str:
     return s.logical_id(s.stack.keys.key(spec.SECRETS_KEY))
 
 
-def on_secrets_key(s: Synthesized, fn: spec.Function) -> list[dict[str, Any]]:
+def on_secrets_key(s: Synthesized, fn: Function) -> list[dict[str, Any]]:
     return [st for st in role_statements(s, fn) if secrets_key_id(s) in refs(st["Resource"])]
 
 

@@ -14,13 +14,14 @@ from infra import spec
 from infra.constructs import queues as queues_module
 from infra.constructs.functions import check_concurrency
 from infra.constructs.queues import key_actions
+from infra.description import MIN_QUEUE_CONCURRENCY, Function, Queue, QueueTrigger
 from infra.stack import context_flag
 from tests.infra.conftest import Synthesized
 from tests.infra.test_queues import event_source_mappings, queue_ids, queue_props
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements
 
 VIA_SQS = {"Fn::Join": ["", ["sqs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
-QUEUE_TRIGGERS = [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, spec.QueueTrigger)]
+QUEUE_TRIGGERS = [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, QueueTrigger)]
 
 
 def personal_key_id(s: Synthesized) -> str:
@@ -34,12 +35,12 @@ def personal_key_id(s: Synthesized) -> str:
 
 @pytest.mark.parametrize(("fn", "trigger"), QUEUE_TRIGGERS, ids=[fn.name for fn, _ in QUEUE_TRIGGERS])
 def test_every_queue_event_source_has_its_maximum_concurrency(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
+    synthesized: Synthesized, fn: Function, trigger: QueueTrigger
 ) -> None:
     lid = queue_ids(synthesized)[trigger.queue.id]
     (mapping,) = [m for m in event_source_mappings(synthesized, fn) if refs(m["EventSourceArn"]) == {lid}]
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": trigger.max_concurrency}
-    assert trigger.max_concurrency >= spec.MIN_QUEUE_CONCURRENCY
+    assert trigger.max_concurrency >= MIN_QUEUE_CONCURRENCY
 
 
 def test_no_stream_mapping_has_a_scaling_config(synthesized: Synthesized) -> None:
@@ -55,8 +56,8 @@ def test_no_stream_mapping_has_a_scaling_config(synthesized: Synthesized) -> Non
 @pytest.mark.parametrize("value", [0, 1, 1001])
 def test_the_spec_refuses_a_maximum_concurrency_lambda_refuses(value: int) -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
-        spec.QueueTrigger(spec.STOCK_UPDATES, max_concurrency=value)
-    assert spec.QueueTrigger(spec.STOCK_UPDATES).max_concurrency == 5  # the default
+        QueueTrigger(spec.STOCK_UPDATES, max_concurrency=value)
+    assert QueueTrigger(spec.STOCK_UPDATES).max_concurrency == 5  # the default
 
 
 # --- reserved concurrency -------------------------------------------------------------------
@@ -113,7 +114,7 @@ def test_the_marketplace_queues_carry_personal_data_and_no_other_does() -> None:
 
 @pytest.mark.parametrize("queue", spec.QUEUES, ids=lambda q: q.id)
 def test_personal_data_queues_are_encrypted_with_the_personal_data_key(
-    synthesized: Synthesized, queue: spec.Queue
+    synthesized: Synthesized, queue: Queue
 ) -> None:
     props = queue_props(synthesized, queue)
     if queue.personal_data:
@@ -125,7 +126,7 @@ def test_personal_data_queues_are_encrypted_with_the_personal_data_key(
         assert "KmsMasterKeyId" not in props
 
 
-def key_statements(s: Synthesized, fn: spec.Function) -> list[dict[str, Any]]:
+def key_statements(s: Synthesized, fn: Function) -> list[dict[str, Any]]:
     """The statements of ``fn``'s role that grant the personal-data key."""
     key = personal_key_id(s)
     return [
@@ -135,7 +136,7 @@ def key_statements(s: Synthesized, fn: spec.Function) -> list[dict[str, Any]]:
     ]
 
 
-def queue_key_grants(s: Synthesized, fn: spec.Function) -> set[str]:
+def queue_key_grants(s: Synthesized, fn: Function) -> set[str]:
     """The key actions ``fn`` may use through SQS, each statement checked: this key only, via SQS only."""
     granted: set[str] = set()
     for st in key_statements(s, fn):
@@ -150,11 +151,11 @@ def queue_key_grants(s: Synthesized, fn: spec.Function) -> set[str]:
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
 def test_key_use_through_sqs_is_what_the_functions_queues_need(
-    synthesized: Synthesized, fn: spec.Function
+    synthesized: Synthesized, fn: Function
 ) -> None:
     sqs_actions: list[str] = []
     for trigger in fn.triggers:
-        if isinstance(trigger, spec.QueueTrigger) and trigger.queue.personal_data:
+        if isinstance(trigger, QueueTrigger) and trigger.queue.personal_data:
             sqs_actions += queues_module.CONSUME_ACTIONS
     for queue in fn.sends:
         if queue.personal_data:

@@ -18,6 +18,7 @@ from infra.constructs.events import Buses
 from infra.constructs.functions import Functions
 from infra.constructs.queues import Queues
 from infra.constructs.tables import PERSONAL_DATA_KEY_ALIAS, Tables
+from infra.description import Function, StreamTrigger, Table, Uses
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import as_list, refs, role_statements, table_ids
 
@@ -87,7 +88,7 @@ def test_one_customer_managed_key_rotated_retained_and_aliased(synthesized: Synt
 
 
 @pytest.mark.parametrize("table", spec.TABLES, ids=lambda t: t.id)
-def test_personal_data_tables_are_encrypted_with_the_key(synthesized: Synthesized, table: spec.Table) -> None:
+def test_personal_data_tables_are_encrypted_with_the_key(synthesized: Synthesized, table: Table) -> None:
     sse = synthesized.resources[table_ids(synthesized)[table.id]]["Properties"]["SSESpecification"]
     if table.personal_data:
         assert sse == {
@@ -104,7 +105,7 @@ def test_personal_data_tables_are_encrypted_with_the_key(synthesized: Synthesize
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
 def test_functions_may_use_the_key_as_their_access_to_personal_tables_needs(
-    synthesized: Synthesized, fn: spec.Function
+    synthesized: Synthesized, fn: Function
 ) -> None:
     granted = key_actions(role_statements(synthesized, fn), key_id(synthesized))
     personal = [use for use in fn.uses if use.table.personal_data]
@@ -117,8 +118,8 @@ def test_functions_may_use_the_key_as_their_access_to_personal_tables_needs(
         assert granted == KEY_WRITE
 
 
-def reads_a_personal_stream(fn: spec.Function) -> bool:
-    return any(isinstance(t, spec.StreamTrigger) and t.table.personal_data for t in fn.triggers)
+def reads_a_personal_stream(fn: Function) -> bool:
+    return any(isinstance(t, StreamTrigger) and t.table.personal_data for t in fn.triggers)
 
 
 def test_the_functions_that_place_orders_may_encrypt_and_decrypt(synthesized: Synthesized) -> None:
@@ -159,7 +160,7 @@ def test_wildcard_key_actions_are_acknowledged_only_where_granted(synthesized: S
 # --- variants of the spec: a reader, a stream consumer -------------------------------------------
 
 
-def variant(monkeypatch: pytest.MonkeyPatch, tables: tuple[spec.Table, ...], fn: spec.Function) -> Template:
+def variant(monkeypatch: pytest.MonkeyPatch, tables: tuple[Table, ...], fn: Function) -> Template:
     """A stack of ``tables`` and one function (no nag, no synth to disk)."""
     monkeypatch.setattr(spec, "TABLES", tables)
     monkeypatch.setattr(spec, "FUNCTIONS", (fn,))
@@ -188,7 +189,7 @@ def variant_key_actions(template: Template) -> set[str]:
 
 
 def test_a_reader_of_a_personal_table_may_only_decrypt(monkeypatch: pytest.MonkeyPatch) -> None:
-    reader = dataclasses.replace(spec.AUTHORIZER, uses=(spec.Uses(spec.ORDERS, "read"),))
+    reader = dataclasses.replace(spec.AUTHORIZER, uses=(Uses(spec.ORDERS, "read"),))
     assert variant_key_actions(variant(monkeypatch, (spec.ORDERS,), reader)) == KEY_READ
 
 
@@ -196,7 +197,7 @@ def test_a_stream_consumer_of_a_personal_table_may_decrypt(monkeypatch: pytest.M
     """The stream mapping's own grant (stream read) brings decrypt, with no table access in ``uses``."""
     catalog = dataclasses.replace(spec.CATALOG, personal_data=True)
     (trigger,) = spec.INVENTORY_EVENTS.triggers
-    assert isinstance(trigger, spec.StreamTrigger)
+    assert isinstance(trigger, StreamTrigger)
     consumer = dataclasses.replace(
         spec.INVENTORY_EVENTS, uses=(), publishes=(), triggers=(dataclasses.replace(trigger, table=catalog),)
     )

@@ -14,15 +14,16 @@ from aws_cdk import aws_kms as kms
 from infra import spec
 from infra.constructs import queues as queues_module
 from infra.constructs.functions import check_triggers
+from infra.description import Function, Queue, QueueTrigger, ScheduleTrigger, StreamTrigger
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements, table_ids, tables_in
 
 DEAD_LETTER_IDS = {q.dead_letter.id for q in spec.QUEUES if q.dead_letter is not None}
 TRIGGERS = [(fn, trigger) for fn in spec.FUNCTIONS for trigger in fn.triggers]
-QUEUE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.QueueTrigger)]
-STREAM_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.StreamTrigger)]
+QUEUE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, QueueTrigger)]
+STREAM_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, StreamTrigger)]
 FAILURE_IDS = {t.failures.id for _, t in STREAM_TRIGGERS}  # stream on-failure destinations
-SCHEDULE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, spec.ScheduleTrigger)]
+SCHEDULE_TRIGGERS = [(fn, t) for fn, t in TRIGGERS if isinstance(t, ScheduleTrigger)]
 SCHEDULE_FAILURE_IDS = {t.failures.id for _, t in SCHEDULE_TRIGGERS}  # where failed scheduled runs end
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
 
@@ -32,7 +33,7 @@ def queue_ids(s: Synthesized) -> dict[str, str]:
     return {q.id: s.logical_id(s.stack.queues.queue(q)) for q in spec.QUEUES}
 
 
-def queue_props(s: Synthesized, queue: spec.Queue) -> dict[str, Any]:
+def queue_props(s: Synthesized, queue: Queue) -> dict[str, Any]:
     return s.resources[queue_ids(s)[queue.id]]["Properties"]
 
 
@@ -50,7 +51,7 @@ def all_sqs_actions(statements: list[dict[str, Any]]) -> set[str]:
     return {a for st in statements for a in as_list(st["Action"]) if a.startswith("sqs:")}
 
 
-def event_source_mappings(s: Synthesized, fn: spec.Function) -> list[dict[str, Any]]:
+def event_source_mappings(s: Synthesized, fn: Function) -> list[dict[str, Any]]:
     function_id, _ = function_resource(s, fn)
     return [
         r["Properties"]
@@ -99,7 +100,7 @@ def test_exactly_the_spec_queues(synthesized: Synthesized) -> None:
 
 
 @pytest.mark.parametrize("queue", spec.QUEUES, ids=lambda q: q.id)
-def test_queue_matches_spec(synthesized: Synthesized, queue: spec.Queue) -> None:
+def test_queue_matches_spec(synthesized: Synthesized, queue: Queue) -> None:
     props = queue_props(synthesized, queue)
     if queue.personal_data:  # the personal-data key: test_limits.py
         assert "SqsManagedSseEnabled" not in props
@@ -148,7 +149,7 @@ def test_dead_letter_queues_keep_messages_fourteen_days(synthesized: Synthesized
 
 
 @pytest.mark.parametrize("queue", spec.QUEUES, ids=lambda q: q.id)
-def test_queue_denies_anything_but_tls(synthesized: Synthesized, queue: spec.Queue) -> None:
+def test_queue_denies_anything_but_tls(synthesized: Synthesized, queue: Queue) -> None:
     queue_id = queue_ids(synthesized)[queue.id]
     policies = [
         p["Properties"]
@@ -278,7 +279,7 @@ QUEUE_TRIGGER_IDS = [f"{f.name}<-{t.queue.id}" for f, t in QUEUE_TRIGGERS]
 
 @pytest.mark.parametrize(("fn", "trigger"), QUEUE_TRIGGERS, ids=QUEUE_TRIGGER_IDS)
 def test_trigger_is_an_event_source_mapping(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
+    synthesized: Synthesized, fn: Function, trigger: QueueTrigger
 ) -> None:
     queue_id = queue_ids(synthesized)[trigger.queue.id]
     (mapping,) = [
@@ -320,7 +321,7 @@ def test_feed_function_consumes_marketplace_orders_in_batches_of_ten(synthesized
 
 @pytest.mark.parametrize(("fn", "trigger"), QUEUE_TRIGGERS, ids=QUEUE_TRIGGER_IDS)
 def test_visibility_timeout_is_six_times_the_consumer_timeout(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.QueueTrigger
+    synthesized: Synthesized, fn: Function, trigger: QueueTrigger
 ) -> None:
     _, function = function_resource(synthesized, fn)
     visibility = queue_props(synthesized, trigger.queue)["VisibilityTimeout"]
@@ -331,7 +332,7 @@ def test_synth_refuses_a_queue_that_would_redeliver_a_running_batch() -> None:
     short = dataclasses.replace(
         spec.MARKETPLACE_ORDERS, visibility_timeout_s=5 * spec.MARKETPLACE_FEED_TIMEOUT_S
     )
-    careless = dataclasses.replace(spec.MARKETPLACE_FEED, triggers=(spec.QueueTrigger(short),))
+    careless = dataclasses.replace(spec.MARKETPLACE_FEED, triggers=(QueueTrigger(short),))
     with pytest.raises(ValueError, match="visibility timeout"):
         check_triggers(careless)
     check_triggers(spec.MARKETPLACE_FEED)  # the real one passes
@@ -390,7 +391,7 @@ def test_stock_updates_consumes_its_queue_and_sends_to_its_dlq_only(synthesized:
     ids=lambda value: getattr(value, "name", None) or value.id,
 )
 def test_a_stream_function_only_sends_to_its_failures_queue(
-    synthesized: Synthesized, fn: spec.Function, failures: spec.Queue
+    synthesized: Synthesized, fn: Function, failures: Queue
 ) -> None:
     statements = role_statements(synthesized, fn)
     ids = queue_ids(synthesized)
@@ -411,15 +412,15 @@ def test_feed_reaches_orders_catalog_and_customers_but_not_api_keys(synthesized:
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_sqs_access_follows_spec(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_sqs_access_follows_spec(synthesized: Synthesized, fn: Function) -> None:
     statements = role_statements(synthesized, fn)
     ids = queue_ids(synthesized)
     reached = {qid for qid, lid in ids.items() if sqs_actions_on(statements, lid)}
-    consumed = {t.queue.id for t in fn.triggers if isinstance(t, spec.QueueTrigger)}
-    failures = {t.failures.id for t in fn.triggers if isinstance(t, spec.StreamTrigger)}
+    consumed = {t.queue.id for t in fn.triggers if isinstance(t, QueueTrigger)}
+    failures = {t.failures.id for t in fn.triggers if isinstance(t, StreamTrigger)}
     # A scheduled run that fails in the function goes to the schedule's failures queue as the function's
     # asynchronous on-failure destination, which Lambda sends to with the function's role.
-    scheduled = {t.failures.id for t in fn.triggers if isinstance(t, spec.ScheduleTrigger)}
+    scheduled = {t.failures.id for t in fn.triggers if isinstance(t, ScheduleTrigger)}
     # Staff's dead letters (the API): consume on each queue, send on the queue it redrives to.
     dead_letters = {d.queue.id for d in fn.dead_letters} | {
         d.redrive_to.id for d in fn.dead_letters if d.redrive_to
@@ -436,7 +437,7 @@ def test_sqs_access_follows_spec(synthesized: Synthesized, fn: spec.Function) ->
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
 def test_function_environment_names_exactly_the_queues_it_sends_to(
-    synthesized: Synthesized, fn: spec.Function
+    synthesized: Synthesized, fn: Function
 ) -> None:
     _, function = function_resource(synthesized, fn)
     env = function["Properties"]["Environment"]["Variables"]

@@ -15,7 +15,9 @@ from aws_cdk.assertions import Template
 from infra import spec
 from infra.app import build_app, cdk_json_context
 from infra.constructs.schedules import MAX_EVENT_AGE, schedule_triggers
+from infra.description import Function, ScheduleTrigger
 from infra.schedule_time import LAMBDA_ASYNC_MAX_RETRIES, function_error_retries
+from shared.config import DEFAULT_TIMEZONE, TIMEZONE_ENV
 from tests.infra.conftest import Synthesized
 from tests.infra.test_queues import queue_ids, sqs_actions_on
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements
@@ -59,7 +61,7 @@ def test_exactly_one_schedule_per_schedule_trigger(synthesized: Synthesized) -> 
 
 @pytest.mark.parametrize(("fn", "trigger"), SCHEDULES, ids=SCHEDULE_IDS)
 def test_schedule_matches_the_trigger(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.ScheduleTrigger
+    synthesized: Synthesized, fn: Function, trigger: ScheduleTrigger
 ) -> None:
     schedule = schedules_by_id(synthesized.resources)[trigger.id]
     function_id, _ = function_resource(synthesized, fn)
@@ -84,7 +86,7 @@ def test_schedule_matches_the_trigger(
 
 @pytest.mark.parametrize(("fn", "trigger"), SCHEDULES, ids=SCHEDULE_IDS)
 def test_scheduler_role_may_invoke_that_function_and_send_to_failures_only(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.ScheduleTrigger
+    synthesized: Synthesized, fn: Function, trigger: ScheduleTrigger
 ) -> None:
     schedule = schedules_by_id(synthesized.resources)[trigger.id]
     (role_id,) = refs(schedule["Target"]["RoleArn"])
@@ -135,7 +137,7 @@ def test_nothing_else_may_invoke_a_function_through_iam(synthesized: Synthesized
 
 @pytest.mark.parametrize(("fn", "trigger"), SCHEDULES, ids=SCHEDULE_IDS)
 def test_a_failed_run_is_retried_by_lambda_then_lands_in_failures(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.ScheduleTrigger
+    synthesized: Synthesized, fn: Function, trigger: ScheduleTrigger
 ) -> None:
     """Scheduler invokes asynchronously: a function error is Lambda's to retry, then its on-failure record
     goes to the same failures queue as Scheduler's undeliverable runs."""
@@ -189,7 +191,7 @@ def test_the_scheduler_role_wildcard_is_acknowledged_with_its_reason(synthesized
 
 
 def test_cdk_json_names_the_default_time_zone() -> None:
-    assert cdk_json_context()["timezone"] == spec.DEFAULT_TIMEZONE == "UTC"
+    assert cdk_json_context()["timezone"] == DEFAULT_TIMEZONE == "UTC"
 
 
 def test_the_time_zone_comes_from_the_cdk_context(tmp_path: Path) -> None:
@@ -200,7 +202,7 @@ def test_the_time_zone_comes_from_the_cdk_context(tmp_path: Path) -> None:
     functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     assert len(functions) == len(spec.FUNCTIONS)
     for function in functions:
-        assert function["Properties"]["Environment"]["Variables"][spec.TIMEZONE_ENV] == "Europe/Berlin"
+        assert function["Properties"]["Environment"]["Variables"][TIMEZONE_ENV] == "Europe/Berlin"
 
 
 @pytest.mark.parametrize("zone", ["Europe/Berlinn", "CET+1", "", "../etc/passwd", 1])

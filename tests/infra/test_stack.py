@@ -21,8 +21,9 @@ from cdk_nag import AwsSolutionsChecks
 
 from infra import spec
 from infra.constructs.functions import powertools_layer_parameter
+from infra.description import TABLE_ACTIONS, Function, Route, StreamTrigger, Table
 from infra.nag import add_nag
-from shared.models.dead_letters import DEAD_LETTERS_ENV
+from shared.config import DEAD_LETTERS_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -66,7 +67,7 @@ def table_ids(s: Synthesized) -> dict[str, str]:
     return {t.id: s.logical_id(s.stack.tables.table(t)) for t in spec.TABLES}
 
 
-def function_resource(s: Synthesized, fn: spec.Function) -> tuple[str, dict[str, Any]]:
+def function_resource(s: Synthesized, fn: Function) -> tuple[str, dict[str, Any]]:
     matches = {
         lid: r
         for lid, r in s.of_type("AWS::Lambda::Function").items()
@@ -76,7 +77,7 @@ def function_resource(s: Synthesized, fn: spec.Function) -> tuple[str, dict[str,
     return next(iter(matches.items()))
 
 
-def role_statements(s: Synthesized, fn: spec.Function) -> list[dict[str, Any]]:
+def role_statements(s: Synthesized, fn: Function) -> list[dict[str, Any]]:
     _, function = function_resource(s, fn)
     (role_id,) = refs(function["Properties"]["Role"])
     policies = [
@@ -96,7 +97,7 @@ def tables_in(statements: list[dict[str, Any]], ids: dict[str, str]) -> set[str]
 
 
 @pytest.mark.parametrize("table", spec.TABLES, ids=lambda t: t.id)
-def test_table_matches_spec(synthesized: Synthesized, table: spec.Table) -> None:
+def test_table_matches_spec(synthesized: Synthesized, table: Table) -> None:
     resource = synthesized.resources[table_ids(synthesized)[table.id]]
     props = resource["Properties"]
 
@@ -161,7 +162,7 @@ def test_the_products_index_holds_keys_only(synthesized: Synthesized) -> None:
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_function_matches_spec(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_function_matches_spec(synthesized: Synthesized, fn: Function) -> None:
     _, function = function_resource(synthesized, fn)
     props = function["Properties"]
 
@@ -190,7 +191,7 @@ def test_function_matches_spec(synthesized: Synthesized, fn: spec.Function) -> N
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_function_environment_names_exactly_its_tables(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_function_environment_names_exactly_its_tables(synthesized: Synthesized, fn: Function) -> None:
     _, function = function_resource(synthesized, fn)
     env = function["Properties"]["Environment"]["Variables"]
     ids = table_ids(synthesized)
@@ -210,14 +211,14 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         assert env[use.table.env_var] == {"Ref": ids[use.table.id]}
 
     # The business time zone, from the CDK context (test_schedules.py); UTC by default.
-    assert env[spec.TIMEZONE_ENV] == spec.DEFAULT_TIMEZONE == "UTC"
+    assert env[TIMEZONE_ENV] == DEFAULT_TIMEZONE == "UTC"
 
     # Nothing else: the base, the time zone, its tables, the URLs of the queues it sends to (test_queues.py),
     # the names of the buses it publishes on (test_streams_and_buses.py), of its buckets (test_buckets.py) and
     # its dead-letter queues.
     expected = (
         set(spec.base_environment(fn))
-        | {spec.TIMEZONE_ENV}
+        | {TIMEZONE_ENV}
         | {u.table.env_var for u in fn.uses}
         | {q.env_var for q in fn.sends}
         | {b.env_var for b in fn.publishes}
@@ -271,11 +272,11 @@ def test_authorizer_reads_only_the_api_keys_table(synthesized: Synthesized) -> N
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_grants_follow_spec_access(synthesized: Synthesized, fn: Function) -> None:
     statements = role_statements(synthesized, fn)
     ids = table_ids(synthesized)
     used = {use.table.id for use in fn.uses}
-    streamed = {t.table.id for t in fn.triggers if isinstance(t, spec.StreamTrigger)}
+    streamed = {t.table.id for t in fn.triggers if isinstance(t, StreamTrigger)}
     assert tables_in(statements, ids) == used | streamed
     for table_id in streamed - used:  # read through its stream only: not one action on the table itself
         on_table = [st for st in statements if ids[table_id] in refs(st["Resource"])]
@@ -286,7 +287,7 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
     for use in fn.uses:
         on_table = [st for st in statements if ids[use.table.id] in refs(st["Resource"])]
         actions = {a for st in on_table for a in as_list(st["Action"])} - STREAM_READ_ACTIONS
-        assert actions == set(spec.TABLE_ACTIONS[use.access])
+        assert actions == set(TABLE_ACTIONS[use.access])
         assert ("dynamodb:GetItem" in actions) == (use.access not in ("write", "query_index"))
         assert bool(actions & WRITE_ACTIONS) == (use.access not in ("read", "query_index"))
         # Only the customers table may be deleted from (an email's claim is released); elsewhere
@@ -296,8 +297,8 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: spec.Function) 
     for st in statements:
         assert not any(a in ("*", "dynamodb:*") for a in as_list(st["Action"]))
     granted = {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
-    assert granted - STREAM_READ_ACTIONS == {a for use in fn.uses for a in spec.TABLE_ACTIONS[use.access]}
-    streams = any(isinstance(t, spec.StreamTrigger) for t in fn.triggers)
+    assert granted - STREAM_READ_ACTIONS == {a for use in fn.uses for a in TABLE_ACTIONS[use.access]}
+    streams = any(isinstance(t, StreamTrigger) for t in fn.triggers)
     assert bool(granted & STREAM_READ_ACTIONS) == streams
     assert not granted & {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"}
 
@@ -343,7 +344,7 @@ def test_every_spec_route_is_a_method_and_nothing_else(synthesized: Synthesized)
 
 
 @pytest.mark.parametrize(("fn", "route"), ROUTES, ids=[f"{r.method} {r.path}" for _, r in ROUTES])
-def test_route_method(synthesized: Synthesized, fn: spec.Function, route: spec.Route) -> None:
+def test_route_method(synthesized: Synthesized, fn: Function, route: Route) -> None:
     method = methods_by_route(synthesized)[(route.method, route.path)]
     (authorizer_id,) = synthesized.of_type("AWS::ApiGateway::Authorizer")
     function_id, _ = function_resource(synthesized, fn)
@@ -583,7 +584,7 @@ def test_lambda_asset_holds_only_functions_and_shared(synthesized: Synthesized) 
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_each_handler_imports_from_the_asset_alone(synthesized: Synthesized, fn: spec.Function) -> None:
+def test_each_handler_imports_from_the_asset_alone(synthesized: Synthesized, fn: Function) -> None:
     """What Lambda will have: the asset on the path, plus the libraries the layer and runtime bring
     (here the venv's site-packages), and not the repository (no infra/, no tests/, no editable install)."""
     import subprocess

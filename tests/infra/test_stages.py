@@ -12,6 +12,7 @@ from aws_cdk import App
 from infra import spec
 from infra.app import build_app
 from infra.constructs.tables import PERSONAL_DATA_KEY_ALIAS
+from infra.description import Function
 from infra.local.resources import local_function_environment
 from infra.stack import context_stage, stack_name
 from shared.config import CURRENCY_ENV, ConfigError
@@ -86,7 +87,7 @@ def test_staging_names(staging: Synthesized) -> None:
     assert stage["Properties"]["StageName"] == "staging"
 
 
-def env(s: Synthesized, fn: spec.Function) -> dict[str, Any]:
+def env(s: Synthesized, fn: Function) -> dict[str, Any]:
     variables: dict[str, Any] = function_resource(s, fn)[1]["Properties"]["Environment"]["Variables"]
     return variables
 

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from infra import spec
+from infra.description import TABLE_ACTIONS, Bus, Function, StreamTrigger, Table
 from tests.infra.conftest import Synthesized
 from tests.infra.test_queues import event_source_mappings, queue_ids
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements, table_ids
 
-STREAM_TRIGGERS = [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, spec.StreamTrigger)]
+STREAM_TRIGGERS = [(fn, t) for fn in spec.FUNCTIONS for t in fn.triggers if isinstance(t, StreamTrigger)]
 STREAM_TRIGGER_IDS = [f"{fn.name}<-{t.table.id}" for fn, t in STREAM_TRIGGERS]
 PUBLISHERS = {fn.name for fn in spec.FUNCTIONS if fn.publishes}
 STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
@@ -25,7 +26,7 @@ def bus_ids(s: Synthesized) -> dict[str, str]:
     return {b.id: s.logical_id(s.stack.buses.bus(b)) for b in spec.BUSES}
 
 
-def stream_mapping(s: Synthesized, fn: spec.Function, trigger: spec.StreamTrigger) -> dict[str, Any]:
+def stream_mapping(s: Synthesized, fn: Function, trigger: StreamTrigger) -> dict[str, Any]:
     table_id = table_ids(s)[trigger.table.id]
     (mapping,) = [
         m
@@ -52,9 +53,7 @@ def all_actions(statements: list[dict[str, Any]]) -> set[str]:
 
 
 @pytest.mark.parametrize("table", [spec.CATALOG, spec.ORDERS], ids=lambda t: t.id)
-def test_the_catalog_and_orders_stream_old_and_new_images(
-    synthesized: Synthesized, table: spec.Table
-) -> None:
+def test_the_catalog_and_orders_stream_old_and_new_images(synthesized: Synthesized, table: Table) -> None:
     assert table.stream
     props = synthesized.resources[table_ids(synthesized)[table.id]]["Properties"]
     assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
@@ -69,7 +68,7 @@ def test_every_stream_trigger_reads_a_table_with_a_stream() -> None:
 
 @pytest.mark.parametrize(("fn", "trigger"), STREAM_TRIGGERS, ids=STREAM_TRIGGER_IDS)
 def test_stream_trigger_is_a_dynamodb_event_source_mapping(
-    synthesized: Synthesized, fn: spec.Function, trigger: spec.StreamTrigger
+    synthesized: Synthesized, fn: Function, trigger: StreamTrigger
 ) -> None:
     mapping = stream_mapping(synthesized, fn, trigger)
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
@@ -96,7 +95,7 @@ def test_stream_trigger_is_a_dynamodb_event_source_mapping(
 
 def test_inventory_events_sees_product_totals_and_waiting_backorders_only(synthesized: Synthesized) -> None:
     (trigger,) = spec.INVENTORY_EVENTS.triggers
-    assert isinstance(trigger, spec.StreamTrigger)
+    assert isinstance(trigger, StreamTrigger)
     mapping = stream_mapping(synthesized, spec.INVENTORY_EVENTS, trigger)
     filters = {f["Pattern"] for f in mapping["FilterCriteria"]["Filters"]}
     assert filters == {
@@ -110,7 +109,7 @@ def test_inventory_events_sees_product_totals_and_waiting_backorders_only(synthe
 
 def test_order_events_sees_order_items_only(synthesized: Synthesized) -> None:
     (trigger,) = spec.ORDER_EVENTS.triggers
-    assert isinstance(trigger, spec.StreamTrigger)
+    assert isinstance(trigger, StreamTrigger)
     assert trigger.table is spec.ORDERS
     mapping = stream_mapping(synthesized, spec.ORDER_EVENTS, trigger)
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table_ids(synthesized)[spec.ORDERS.id], "StreamArn"]}
@@ -139,7 +138,7 @@ def test_exactly_the_spec_buses(synthesized: Synthesized) -> None:
 
 
 @pytest.mark.parametrize("bus", spec.BUSES, ids=lambda b: b.id)
-def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus: spec.Bus) -> None:
+def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus: Bus) -> None:
     bus_id = bus_ids(synthesized)[bus.id]
     rules = [
         r["Properties"]
@@ -171,7 +170,7 @@ def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus
 
 
 @pytest.mark.parametrize("bus", spec.BUSES, ids=lambda b: b.id)
-def test_every_published_event_is_archived(synthesized: Synthesized, bus: spec.Bus) -> None:
+def test_every_published_event_is_archived(synthesized: Synthesized, bus: Bus) -> None:
     bus_id = bus_ids(synthesized)[bus.id]
     (archive,) = [
         a["Properties"]
@@ -191,9 +190,7 @@ def test_bus_names_are_outputs(synthesized: Synthesized) -> None:
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_function_environment_names_the_buses_it_publishes_on(
-    synthesized: Synthesized, fn: spec.Function
-) -> None:
+def test_function_environment_names_the_buses_it_publishes_on(synthesized: Synthesized, fn: Function) -> None:
     _, function = function_resource(synthesized, fn)
     env = function["Properties"]["Environment"]["Variables"]
     ids = bus_ids(synthesized)
@@ -211,9 +208,7 @@ def test_function_environment_names_the_buses_it_publishes_on(
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
-def test_put_events_only_on_the_buses_a_function_publishes_on(
-    synthesized: Synthesized, fn: spec.Function
-) -> None:
+def test_put_events_only_on_the_buses_a_function_publishes_on(synthesized: Synthesized, fn: Function) -> None:
     statements = role_statements(synthesized, fn)
     events_statements = [
         st for st in statements if any(a.startswith("events:") for a in as_list(st["Action"]))
@@ -252,11 +247,11 @@ def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesi
     failures = queue_ids(synthesized)[spec.INVENTORY_EVENTS_FAILURES.id]
     bus = bus_ids(synthesized)[spec.EVENTS.id]
 
-    assert actions_on(statements, orders) == set(spec.TABLE_ACTIONS["read_write"])
+    assert actions_on(statements, orders) == set(TABLE_ACTIONS["read_write"])
     on_catalog = [st for st in statements if catalog in refs(st["Resource"])]
     table_grants = [st for st in on_catalog if "StreamArn" not in json.dumps(st["Resource"])]
     stream_grants = [st for st in on_catalog if "StreamArn" in json.dumps(st["Resource"])]
-    assert all_actions(table_grants) == set(spec.TABLE_ACTIONS["read_write"])
+    assert all_actions(table_grants) == set(TABLE_ACTIONS["read_write"])
     assert "dynamodb:DeleteItem" not in all_actions(statements)
     # Its catalog grants reach the catalog table and its indexes, nothing else.
     for st in table_grants:
@@ -329,7 +324,7 @@ def test_order_events_environment_names_no_table(synthesized: Synthesized) -> No
 def test_stock_updates_grants(synthesized: Synthesized) -> None:
     statements = role_statements(synthesized, spec.STOCK_UPDATES_FUNCTION)
     tables = table_ids(synthesized)
-    assert actions_on(statements, tables[spec.CATALOG.id]) == set(spec.TABLE_ACTIONS["read_write"])
+    assert actions_on(statements, tables[spec.CATALOG.id]) == set(TABLE_ACTIONS["read_write"])
     assert not actions_on(statements, tables[spec.ORDERS.id])
     assert not all_actions(statements) & (STREAM_READ | {"dynamodb:ListStreams", "events:PutEvents"})
 
@@ -348,5 +343,5 @@ def test_list_streams_is_acknowledged_with_its_reason(synthesized: Synthesized) 
             for r in policy["Metadata"]["cdk_nag"]["rules_to_suppress"]
             if r["id"] == "AwsSolutions-IAM5[Resource::*]"
         ]
-        streams = any(isinstance(t, spec.StreamTrigger) for t in fn.triggers)
+        streams = any(isinstance(t, StreamTrigger) for t in fn.triggers)
         assert ("dynamodb:ListStreams" in rule["reason"]) == streams, fn.name

@@ -10,6 +10,8 @@ import pytest
 
 from infra import spec
 from infra.constructs.api import THROTTLE_BURST, THROTTLE_RATE
+from infra.description import Function, Route
+from shared.problems import GATEWAY_PROBLEMS
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import ROUTES, methods_by_route, refs
 
@@ -26,7 +28,7 @@ def test_the_api_key_comes_from_the_authorizer(synthesized: Synthesized) -> None
 
 @pytest.mark.parametrize(("fn", "route"), ROUTES, ids=[f"{r.method} {r.path}" for _, r in ROUTES])
 def test_an_api_gateway_key_is_required_exactly_where_the_authorizer_runs(
-    synthesized: Synthesized, fn: spec.Function, route: spec.Route
+    synthesized: Synthesized, fn: Function, route: Route
 ) -> None:
     method = methods_by_route(synthesized)[(route.method, route.path)]
     assert bool(method.get("ApiKeyRequired")) is route.authorized
@@ -98,7 +100,7 @@ def test_a_throttled_caller_is_told_when_to_retry(synthesized: Synthesized) -> N
     assert throttled["StatusCode"] == "429"
     assert throttled["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
     assert json.loads(throttled["ResponseTemplates"]["application/json"]) == json.loads(
-        spec.GATEWAY_PROBLEMS["THROTTLED"].body()
+        GATEWAY_PROBLEMS["THROTTLED"].body()
     )
 
 

@@ -17,13 +17,15 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from infra.description import StreamTrigger
 from infra.local.moto_server import EmbeddedAws
-from infra.local.pollers import StreamPoller, wait_until
+from infra.local.pollers import StreamPoller
 from infra.local.resources import TAP_RULE, ensure_buses, ensure_queues, ensure_tables
 from infra.local.workers import InvocationError
-from infra.spec import CATALOG, EVENTS, EVENTS_TAP, INVENTORY_EVENTS, StreamTrigger
+from infra.spec import CATALOG, EVENTS, EVENTS_TAP, INVENTORY_EVENTS
 from shared.models.events import INVENTORY_SOURCE
 from tests.support.ports import free_port
+from tests.support.waiting import wait_until
 
 (TRIGGER,) = INVENTORY_EVENTS.triggers
 assert isinstance(TRIGGER, StreamTrigger)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from infra.description import Function
 from infra.local.workers import FunctionPool, InvocationError
-from infra.spec import Function
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,10 @@ import boto3
 import pytest
 
 from infra import cli
+from infra.description import queue_url_output
 from infra.local.moto_server import EmbeddedAws
 from infra.local.resources import ensure_queues
-from infra.spec import (
-    MARKETPLACE_ORDERS,
-    MARKETPLACE_ORDERS_DLQ,
-    QUEUES,
-    STOCK_UPDATES_DLQ,
-    queue_url_output,
-)
+from infra.spec import MARKETPLACE_ORDERS, MARKETPLACE_ORDERS_DLQ, QUEUES, STOCK_UPDATES_DLQ
 from tests.support.ports import free_port
 
 LOCAL = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "region_name": "us-east-1"}

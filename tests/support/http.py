@@ -12,9 +12,10 @@ from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode
 
+from infra.description import Function
 from infra.local.gateway import Gateway
 from infra.local.workers import InvocationError, LambdaContext
-from infra.spec import AUTHORIZER, FUNCTIONS, Function
+from infra.spec import AUTHORIZER, FUNCTIONS
 
 
 class InProcess:

@@ -17,18 +17,12 @@ from functions.hooks import handler as hooks
 from functions.marketplace_feed import handler as marketplace_feed
 from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import (
-    ensure_buckets,
-    ensure_buses,
-    ensure_keys,
-    ensure_queues,
-    ensure_tables,
-    local_environment,
-)
+from infra.local.resources import ensure_buckets, ensure_buses, ensure_keys, ensure_queues, ensure_tables
 from infra.spec import API, API_KEYS, BUSES, CONNECTIONS, FUNCTIONS, dead_letters_environment
 from shared import deps
 from shared.aws import client
 from shared.dal.api_keys import ApiKeyStore
+from tests.support.environment import local_environment
 
 
 def _forget() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 
+from infra.description import Function, StreamTrigger
 from infra.local.pollers import StreamPoller
 from infra.local.workers import LambdaContext
-from infra.spec import Function, StreamTrigger
 
 
 class StreamDriver:

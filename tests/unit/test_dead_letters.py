@@ -293,14 +293,15 @@ def test_every_queue_of_failures_is_a_dead_letter_queue_staff_can_reach() -> Non
 
 def test_a_dead_letter_queue_redrives_only_to_the_queue_it_serves() -> None:
     from infra import spec
+    from infra.description import DeadLetterQueue
 
     with pytest.raises(ValueError, match="not the dead-letter queue"):
-        spec.DeadLetterQueue("wrong", spec.STOCK_UPDATES_DLQ, redrive_to=spec.MARKETPLACE_ORDERS)
+        DeadLetterQueue("wrong", spec.STOCK_UPDATES_DLQ, redrive_to=spec.MARKETPLACE_ORDERS)
 
 
 def test_the_api_environment_names_each_dead_letter_queue_and_where_it_redrives() -> None:
     from infra import spec
-    from shared.models.dead_letters import DEAD_LETTERS_ENV
+    from shared.config import DEAD_LETTERS_ENV
     from shared.services.dead_letters import configured_queues
 
     env = spec.function_environment(

@@ -11,16 +11,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from functions.api.routes.catalog import SkuPath
 from shared.http import (
-    PROBLEM_JSON,
     PercentDecodedResolver,
     ProblemError,
     guard_request,
-    problem_body,
     problem_response,
     register_problem_handlers,
     validation_problem,
 )
 from shared.models.common import FieldError
+from shared.problems import PROBLEM_JSON
 
 LIMIT = 100
 
@@ -165,7 +164,7 @@ def test_field_errors_are_422_with_dotted_fields() -> None:
         FieldError(field="body", message="bad", type="value_error"),
         FieldError(field="", message="is invalid", type=None),
     ]
-    body = json.loads(problem_body(error.problem("/orders")))
+    body = json.loads(error.body("/orders"))
     assert body["errors"][0] == {
         "field": "body.lines.0.quantity",
         "message": "too small",
@@ -187,7 +186,7 @@ def test_problem_carries_extra_members_and_drops_empty_ones() -> None:
         request_id=None,
     )
 
-    body = json.loads(problem_body(error.problem("/orders")))
+    body = json.loads(error.body("/orders"))
 
     assert body == {
         "type": "urn:oms:problem:out-of-stock",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from infra.description import Function, Route
 from infra.local.gateway import (
     MAX_PAYLOAD_BYTES,
     STAGE,
@@ -18,7 +19,7 @@ from infra.local.gateway import (
     proxy_event,
 )
 from infra.local.workers import InvocationError
-from infra.spec import FUNCTIONS, Function, Route
+from infra.spec import FUNCTIONS
 
 API = Function(
     name="api",
@@ -413,7 +414,7 @@ def test_oversized_payload_is_413_before_routing() -> None:
 )
 def test_the_local_gateway_answers_what_the_cdk_stack_configures(status: int, response_type: str) -> None:
     from infra.local.gateway import _problem
-    from infra.spec import GATEWAY_PROBLEMS
+    from shared.problems import GATEWAY_PROBLEMS
 
     code, headers, body = _problem(status)
     assert code == status == GATEWAY_PROBLEMS[response_type].status

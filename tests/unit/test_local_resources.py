@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from infra.description import StreamTrigger, Table
 from infra.local.pollers import stream_event, stream_record
-from infra.local.resources import EVERY_EVENT, ensure_buckets, local_environment, table_definition
+from infra.local.resources import EVERY_EVENT, ensure_buckets, table_definition
 from infra.spec import (
     BUCKETS,
     BUSES,
@@ -19,9 +20,8 @@ from infra.spec import (
     REPORTS,
     REPORTS_BUCKET,
     TABLES,
-    StreamTrigger,
-    Table,
 )
+from tests.support.environment import local_environment
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.id)

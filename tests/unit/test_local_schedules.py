@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from infra.description import SCHEDULED_TIME, ScheduleTrigger
 from infra.local.schedules import MAX_SLEEP_S, LocalScheduler
 from infra.local.workers import InvocationError
 from infra.schedule_time import (
@@ -21,7 +22,7 @@ from infra.schedule_time import (
     scheduled_event,
     scheduled_time_text,
 )
-from infra.spec import REPORTS_FUNCTION, SCHEDULED_TIME, ScheduleTrigger
+from infra.spec import REPORTS_FUNCTION
 
 BERLIN = ZoneInfo("Europe/Berlin")
 (DAILY,) = [t for t in REPORTS_FUNCTION.triggers if isinstance(t, ScheduleTrigger)]

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from infra import spec
+from infra.description import Function, Route, Throttle, UsagePlan
 from infra.local.gateway import Gateway
 from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits, TokenBucket
-from infra.spec import GATEWAY_PROBLEMS, Function, Route, Throttle, UsagePlan
+from shared.problems import GATEWAY_PROBLEMS
 from tests.unit.test_local_gateway import ALLOW, OK, FakePool
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from infra.spec import API
-from shared.http import PROBLEM_JSON
 from shared.models.common import pattern_phrase
 from shared.openapi import ALWAYS, AUTHENTICATED, WITH_BODY, finish_document, problem_responses
+from shared.problems import PROBLEM_JSON
 
 PROBLEM_REF = "#/components/schemas/Problem"
 

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from infra.spec import (
-    API,
-    API_KEYS,
-    BUCKETS,
-    CATALOG,
-    DEFAULT_TIMEZONE,
-    FUNCTIONS,
-    HOOK_DELIVERIES,
-    HOOK_THROTTLE,
-    HOOKS,
-    MARKETPLACE_ORDERS,
-    QUEUES,
-    REPORTS,
-    REPORTS_BUCKET,
-    REPORTS_FUNCTION,
-    REPORTS_PREFIX,
-    SCHEDULE_FAILURES,
+from infra.description import (
     SCHEDULED_TIME,
-    SECRETS_KEY,
     TABLE_ACTIONS,
-    TABLES,
-    TIMEZONE_ENV,
     Bucket,
     Function,
     Queue,
@@ -39,9 +23,33 @@ from infra.spec import (
     Table,
     Throttle,
     Uses,
+)
+from infra.spec import (
+    API,
+    API_KEYS,
+    BUCKETS,
+    BUSES,
+    CATALOG,
+    FUNCTIONS,
+    HOOK_DELIVERIES,
+    HOOK_THROTTLE,
+    HOOKS,
+    KEYS,
+    MARKETPLACE_ORDERS,
+    ORDERS,
+    QUEUES,
+    REPORTS,
+    REPORTS_BUCKET,
+    REPORTS_FUNCTION,
+    REPORTS_PREFIX,
+    SCHEDULE_FAILURES,
+    SECRETS_KEY,
+    TABLES,
     function,
     function_environment,
 )
+from shared import config
+from shared.config import DEFAULT_TIMEZONE, TIMEZONE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_VARIABLES = {table.env_var for table in TABLES}
@@ -214,35 +222,52 @@ def test_the_secrets_key_is_encrypt_for_the_api_and_decrypt_for_the_hooks() -> N
     assert "OMS_SECRETS_KEY" not in environment(function("authorizer"))
 
 
-def deps_reached(sources: str) -> list[str]:
-    """The bodies of the shared/deps.py builders a function's code calls, and the builders they call."""
-    text = (ROOT / "shared" / "deps.py").read_text()
-    bodies = dict(re.findall(r"^def (\w+)\(.*?\n((?:(?:    .*)?\n)+)", text, flags=re.MULTILINE))
-    todo = set(re.findall(r"deps\.(\w+)\(", sources))
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in bodies:
-            continue
-        seen.add(name)
-        todo |= {called for called in re.findall(r"(\w+)\(", bodies[name]) if called in bodies}
-    return [bodies[name] for name in sorted(seen)]
+def spec_variables() -> set[str]:
+    """Every variable the spec names for a resource: tables, queues, buses, buckets, keys."""
+    return (
+        {t.env_var for t in TABLES}
+        | {q.env_var for q in (*QUEUES, *(b.local_tap for b in BUSES if b.local_tap))}
+        | {b.env_var for b in BUSES}
+        | {b.env_var for b in BUCKETS}
+        | {k.env_var for k in KEYS}
+    )
+
+
+def test_every_variable_the_spec_sets_is_a_name_from_shared_config() -> None:
+    """One home per name: the spec sets, and the functions read, the constants of shared.config."""
+    names = {value for name, value in vars(config).items() if name.endswith("_ENV")}
+
+    assert spec_variables() <= names
+    for fn in FUNCTIONS:
+        assert {k for k in environment(fn) if k.startswith("OMS_")} <= names, fn.name
+    assert (ORDERS.env_var, CATALOG.env_var, API_KEYS.env_var) == (
+        config.ORDERS_TABLE_ENV,
+        config.CATALOG_TABLE_ENV,
+        config.API_KEYS_TABLE_ENV,
+    )
+
+
+INIT = "import importlib, sys; importlib.import_module(sys.argv[1])"
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
-def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -> None:
-    """Every OMS_*_TABLE named in the function's own folder, or in shared/deps.py when the function
-    builds its collaborators there, must be set for it."""
-    sources = "\n".join(p.read_text() for p in (ROOT / "functions" / fn.name).rglob("*.py"))
-    named = set(re.findall(r"OMS_[A-Z_]+_TABLE", sources))
-    for builder in deps_reached(sources):
-        named |= set(re.findall(r"OMS_[A-Z_]+_TABLE", builder))
+def test_every_handler_starts_with_exactly_the_environment_the_spec_gives_it(fn: Function) -> None:
+    """A handler builds its collaborators at init, each from a variable it reads (``required``): in a fresh
+    process whose only OMS_* variables are the ones the spec gives the function, none is missing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMS_")}
+    env.update(environment(fn))
 
-    if not fn.uses:  # reads no table (a stream trigger hands it what it needs)
-        assert not named, f"functions/{fn.name} reads {named} but uses no table"
-        return
-    assert named, f"functions/{fn.name} reads no table variable?"
-    assert named <= set(environment(fn))
+    done = subprocess.run(
+        [sys.executable, "-c", INIT, fn.handler.rpartition(".")[0]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def powertools_routes() -> set[tuple[str, str]]:
