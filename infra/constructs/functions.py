@@ -141,7 +141,7 @@ def check_snap_start(fn: spec.Function) -> None:
     snapshot there): EventBridge Scheduler's target and the asynchronous invocation configuration
     (``infra/constructs/schedules.py``) are the function's, not the alias's."""
     if fn.snap_start and any(isinstance(t, spec.ScheduleTrigger) for t in fn.triggers):
-        raise ValueError(f"{fn.name}: SnapStart with a schedule trigger: make the schedule invoke the alias first")
+        raise ValueError(f"{fn.name}: SnapStart and a schedule: make the schedules invoke the alias first")
 
 
 def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
