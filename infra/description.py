@@ -287,6 +287,16 @@ class Function:
     # Reserved concurrency, applied only when the CDK context ``reserved_concurrency`` is true: at most this
     # many instances (so a flood here cannot starve the others), and that many kept for it. None: none.
     reserved_concurrency: int | None = None
+    # Lambda SnapStart (AWS only; the local stack ignores it): Lambda runs the init once per published
+    # version and every new environment resumes from that snapshot instead of running it again. The
+    # function's triggers invoke its ``live`` alias (the version published on each deploy), never the
+    # unqualified function, and its handler imports ``shared.snapstart`` (what is refreshed after a
+    # restore). On where init is heavy and a cold start is waited on: the API (checkout waits on it). Off
+    # where a restore would not pay: the authorizer (init near the floor, and the client it would keep is
+    # rebuilt after a restore anyway; API Gateway caches its answers), the queue, stream and schedule
+    # consumers (nobody waits on their cold start; a batch amortises it) and the hooks (well inside
+    # Shopify's 5 s). Python pays per version cached and per restore: see the README, "SnapStart".
+    snap_start: bool = False
 
     @property
     def handler(self) -> str:

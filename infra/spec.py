@@ -439,6 +439,7 @@ API = Function(
     dead_letters=DEAD_LETTER_QUEUES,
     memory_mb=1024,
     timeout_s=10,
+    snap_start=True,  # the heaviest init of the stack (the resolver, every route's models), waited on
 )
 
 MARKETPLACE_FEED = Function(

@@ -1,5 +1,8 @@
 """The REST API: routes from ``spec.FUNCTIONS``, the X-Api-Key authorizer, the stage, the per-channel usage
-plans, problem JSON."""
+plans, problem JSON.
+
+Integrations and the authorizer invoke ``Functions.target(fn)``: a SnapStart function's ``live`` alias (the
+invoke permissions are on the alias), any other function unqualified."""
 
 from __future__ import annotations
 
@@ -119,14 +122,14 @@ class Api(Construct):
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "ApiKeyAuthorizer",
-            handler=functions.function(spec.AUTHORIZER),
+            handler=functions.target(spec.AUTHORIZER),
             identity_sources=[apigw.IdentitySource.header(API_KEY_HEADER)],
             results_cache_ttl=AUTHORIZER_CACHE_TTL,
         )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for fn in spec.FUNCTIONS:
             if fn.routes:
-                self._add_routes(fn, functions.function(fn))
+                self._add_routes(fn, functions.target(fn))
         self.usage_plans = {plan.id: self._add_usage_plan(plan) for plan in spec.USAGE_PLANS}
         for type_name, problem in GATEWAY_PROBLEMS.items():
             response_type = apigw.ResponseType.of(type_name)

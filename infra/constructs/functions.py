@@ -15,6 +15,13 @@ zone (``OMS_TIMEZONE``), the Powertools layer and the dependencies layer (``infr
 Queue access goes through ``Queues.grant``/``grant_key``: on a personal-data queue that adds the key use
 the SQS actions need, through SQS only. A queue trigger's mapping polls at most ``max_concurrency`` wide;
 with ``reserved_concurrency`` on, a function with ``spec.Function.reserved_concurrency`` gets it.
+
+A function with ``spec.Function.snap_start`` has SnapStart on its published versions: each deploy that
+changes it publishes a version (``current_version``, deleted by CloudFormation once the alias has moved on,
+so no stale snapshot stays cached and billed), and its ``live`` alias points at that version. Whatever
+invokes the function invokes ``Functions.target(fn)``: the alias there (API Gateway's integrations and
+authorizer, event source mappings, with their permissions), the function everywhere else. Alarms and
+graphs stay on the function: its metrics by FunctionName add up every version and alias.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -67,6 +74,11 @@ def powertools_layer_parameter() -> str:
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
+# The alias a SnapStart function's triggers invoke: always the version the last deploy published.
+LIVE_ALIAS = "live"
+# The first Python runtime SnapStart supports.
+SNAP_START_MIN_PYTHON = (3, 12)
+
 
 # Lambda's advice for an SQS event source: a visibility timeout of at least six times the function's
 # timeout, so a batch that is still being retried never becomes visible to a second consumer. (AWS
@@ -107,6 +119,29 @@ def check_concurrency(fn: spec.Function) -> None:
                 f"{fn.name}: reserved_concurrency ({fn.reserved_concurrency}) is under the max_concurrency "
                 f"({trigger.max_concurrency}) of its {trigger.queue.id} trigger"
             )
+
+
+def python_version(runtime: str) -> tuple[int, int]:
+    """(3, 13) for ``python3.13``."""
+    major, minor = runtime.removeprefix("python").split(".")
+    return int(major), int(minor)
+
+
+def runtime() -> lambda_.Runtime:
+    """``spec.RUNTIME``; SnapStart is accepted on it only from Python 3.12 (CDK refuses it otherwise)."""
+    return lambda_.Runtime(
+        spec.RUNTIME,
+        lambda_.RuntimeFamily.PYTHON,
+        supports_snap_start=python_version(spec.RUNTIME) >= SNAP_START_MIN_PYTHON,
+    )
+
+
+def check_snap_start(fn: spec.Function) -> None:
+    """Fail the synth on a SnapStart function whose trigger would invoke the unqualified function (no
+    snapshot there): EventBridge Scheduler's target and the asynchronous invocation configuration
+    (``infra/constructs/schedules.py``) are the function's, not the alias's."""
+    if fn.snap_start and any(isinstance(t, spec.ScheduleTrigger) for t in fn.triggers):
+        raise ValueError(f"{fn.name}: SnapStart and a schedule: make the schedules invoke the alias first")
 
 
 def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
@@ -154,10 +189,17 @@ class Functions(Construct):
         layer_arn = ssm.StringParameter.value_for_string_parameter(self, powertools_layer_parameter())
         self._layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
         self.deps_layer = DepsLayer(self, "DepsLayer").layer
+        # The ``live`` alias of each SnapStart function, keyed by name (filled by ``_function``).
+        self.aliases: dict[str, lambda_.Alias] = {}
         self.by_name: dict[str, lambda_.Function] = {fn.name: self._function(fn) for fn in spec.FUNCTIONS}
 
     def function(self, fn: spec.Function) -> lambda_.Function:
         return self.by_name[fn.name]
+
+    def target(self, fn: spec.Function) -> lambda_.IFunction:
+        """What a trigger invokes: the ``live`` alias of a SnapStart function (a snapshot exists only for a
+        published version), the function itself otherwise."""
+        return self.aliases.get(fn.name) or self.function(fn)
 
     def _bucket_construct(self, fn: spec.Function) -> Buckets:
         if self._buckets is None:
@@ -167,6 +209,7 @@ class Functions(Construct):
     def _function(self, fn: spec.Function) -> lambda_.Function:
         check_triggers(fn)
         check_concurrency(fn)
+        check_snap_start(fn)
         construct_id = pascal(fn.name)
         log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION)
         # An own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
@@ -181,7 +224,7 @@ class Functions(Construct):
             self,
             f"{construct_id}Function",
             description=fn.description,
-            runtime=lambda_.Runtime(spec.RUNTIME, lambda_.RuntimeFamily.PYTHON),
+            runtime=runtime(),
             architecture=lambda_.Architecture.ARM_64,
             handler=fn.handler,
             code=self._code,
@@ -192,6 +235,12 @@ class Functions(Construct):
             log_group=log_group,
             role=role,
             reserved_concurrent_executions=fn.reserved_concurrency if self._reserved_concurrency else None,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if fn.snap_start else None,
+            # A replaced version is deleted: a SnapStart version is billed for its cached snapshot while
+            # it exists, and nothing invokes an old one (the alias has moved on).
+            current_version_options=(
+                lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY) if fn.snap_start else None
+            ),
             environment=spec.function_environment(
                 fn,
                 table_name=lambda table: self._tables.table(table).table_name,
@@ -202,6 +251,9 @@ class Functions(Construct):
                 stage=self._stage,
             ),
         )
+        if fn.snap_start:
+            self.aliases[fn.name] = self._live_alias(fn, function, construct_id)
+        target = self.aliases.get(fn.name) or function
         for use in fn.uses:
             self._tables.grant(use.table, role, use.access, use.index)
         for use_key in fn.keys:
@@ -212,7 +264,7 @@ class Functions(Construct):
             self._bucket_construct(fn).grant(use_bucket, role)
         for trigger in fn.triggers:
             if not isinstance(trigger, spec.ScheduleTrigger):  # a schedule is no event source mapping
-                function.add_event_source(self._event_source(trigger))
+                target.add_event_source(self._event_source(trigger))
             if isinstance(trigger, spec.QueueTrigger):  # the mapping granted consume; its key use:
                 self._queues.grant_key(trigger.queue, role, *CONSUME_ACTIONS)
         for queue in fn.sends:
@@ -222,6 +274,22 @@ class Functions(Construct):
             self._buses.bus(bus).grant_put_events_to(role)
         self._acknowledge(fn, function, role)
         return function
+
+    def _live_alias(self, fn: spec.Function, function: lambda_.Function, construct_id: str) -> lambda_.Alias:
+        """The ``live`` alias on the version this deploy publishes (a new one whenever the function's code or
+        configuration changes; Lambda takes the snapshot while publishing it)."""
+        Annotations.of(function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+            f"{fn.name} publishes a version on every deploy that changes it (current_version) and its "
+            f"triggers invoke the {LIVE_ALIAS!r} alias on that version.",
+        )
+        return lambda_.Alias(
+            self,
+            f"{construct_id}LiveAlias",
+            alias_name=LIVE_ALIAS,
+            version=function.current_version,
+            description=f"OMS {fn.name}: the version the last deploy published (SnapStart)",
+        )
 
     def _grant_dead_letters(self, fn: spec.Function, role: iam.Role) -> None:
         """Each of ``fn.dead_letters``: receive, change visibility (hold and release), delete and read the

@@ -348,10 +348,16 @@ def test_route_method(synthesized: Synthesized, fn: Function, route: Route) -> N
     method = methods_by_route(synthesized)[(route.method, route.path)]
     (authorizer_id,) = synthesized.of_type("AWS::ApiGateway::Authorizer")
     function_id, _ = function_resource(synthesized, fn)
+    # What API Gateway invokes: the function itself, or (SnapStart) its live alias on it.
+    target_id = synthesized.logical_id(synthesized.stack.functions.target(fn))
+    if fn.snap_start:
+        assert synthesized.resources[target_id]["Properties"]["FunctionName"] == {"Ref": function_id}
+    else:
+        assert target_id == function_id
 
     assert method["Integration"]["Type"] == "AWS_PROXY"
     assert method["Integration"]["IntegrationHttpMethod"] == "POST"
-    assert function_id in refs(method["Integration"]["Uri"])
+    assert refs(method["Integration"]["Uri"]) == {target_id}
     if route.authorized:
         assert method["AuthorizationType"] == "CUSTOM"
         assert method["AuthorizerId"] == {"Ref": authorizer_id}

@@ -20,8 +20,13 @@ from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import function_resource
 
 # Top-level properties named like a name that are not names in an account's namespace: an inline policy's
-# name is unique within its role only; an alarm's MetricName names the metric it watches.
-SCOPED = {("AWS::IAM::Policy", "PolicyName"), ("AWS::CloudWatch::Alarm", "MetricName")}
+# name is unique within its role only; an alarm's MetricName names the metric it watches; a Lambda alias's
+# name (``live``) is unique within its function only.
+SCOPED = {
+    ("AWS::IAM::Policy", "PolicyName"),
+    ("AWS::CloudWatch::Alarm", "MetricName"),
+    ("AWS::Lambda::Alias", "Name"),
+}
 # The resources CloudFormation names (from the stack name, so per stage): the stack names none of them.
 NAMED_BY_CLOUDFORMATION = {
     "AWS::DynamoDB::Table": "TableName",
