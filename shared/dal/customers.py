@@ -7,6 +7,7 @@ customers table (pk, sk):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -90,6 +91,12 @@ def customer_write(table: str, write: CustomerWrite) -> dict[str, Any]:
     raise TypeError(f"unknown write {write!r}")  # pragma: no cover
 
 
+def email_owner(item: Mapping[str, Any] | None) -> str | None:
+    """Whose an email is, from its claim item (None: nobody's)."""
+    owner = item.get("customer_id") if item else None
+    return str(owner) if owner else None
+
+
 def record_of(item: dict[str, Any]) -> CustomerRecord:
     return CustomerRecord.model_validate({k: v for k, v in item.items() if k not in ("pk", "sk", "erasing")})
 
@@ -120,7 +127,7 @@ class CustomerStore:
         item = from_item(
             self._db.get_item(TableName=self._table, Key=email_item_key(email_key(email))).get("Item")
         )
-        return str(item["customer_id"]) if item else None
+        return email_owner(item)
 
     def patch(self, current: CustomerRecord, patch: CustomerPatch, now: str) -> None:
         """Apply staff corrections on condition that the customer is still as read; a new email
