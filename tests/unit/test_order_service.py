@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
+from shared import retry
 from shared.config import Settings
 from shared.dal.orders import MissingOrder, OrderQuery
 from shared.domain.auth import Principal
 from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer, email_key
+from shared.domain.inventory import LocationLevel, MoveStock, ProductLevels
+from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import (
     Cancelled,
     Claim,
@@ -24,22 +27,26 @@ from shared.domain.orders import (
     FeedChannel,
     IdempotencyKeyReused,
     KeyClaimed,
+    MoveRefused,
     OrderExists,
     OrderPlan,
     OutOfStock,
+    Refused,
     Rejected,
+    ReplaceOrder,
     ReserveStock,
     Shortage,
     StockRefused,
     request_hash,
 )
-from shared.models.orders import NewOrder, Order
+from shared.models.orders import NewOrder, Order, ShipmentIn
 from shared.retry import MAX_ATTEMPTS
 from shared.services.orders import (
     BadTime,
     CatalogPrices,
     ChannelNeeded,
     Listing,
+    OrderChanged,
     OrderList,
     Orders,
     OrderService,
@@ -665,3 +672,120 @@ def test_orders_are_not_linked_by_a_store_without_the_customers_table() -> None:
     placed = service(orders, FakeCatalog({"MUG": Decimal("5.00")})).place(request(), STAFF, None)
     assert isinstance(placed, Placed) and placed.order.customer_id is None
     assert customer_writes(orders.plans[0]) == []
+
+
+# --- lifecycle changes: the retry loop of _change ------------------------------------------------
+
+SHIPMENT = ShipmentIn.model_validate({"carrier": "ups", "tracking_number": "1Z1"})
+
+
+def moved_on(plan: OrderPlan) -> Cancelled:
+    """Another change of the order won meanwhile: the order's own write was refused."""
+    [replace_write] = [w for w in plan.writes if isinstance(w, ReplaceOrder)]
+    return Cancelled(failures=[Refused(replace_write)], contended=False)
+
+
+def upper_bound_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pause at its ceiling, so the ceilings themselves can be compared."""
+    monkeypatch.setattr(retry.random, "uniform", lambda low, high: high)
+
+
+def stored_order() -> tuple[FakeOrders, Order]:
+    order = placed_order(WEB)
+    return FakeOrders(stored={order.order_id: order}), order
+
+
+def test_a_change_that_lost_a_race_reads_again_and_commits_after_one_pause() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    orders.script.append(moved_on)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).cancel(order.order_id, WEB, "changed my mind")
+
+    assert isinstance(result, OrderChanged) and not result.replayed
+    assert result.order.status == "CANCELLED"
+    assert orders.gets == [(order.order_id, True), (order.order_id, True)]  # read again, consistently
+    assert len(orders.plans) == 2 and len(sleeps) == 1
+    assert orders.tokens == [False, False]  # conditioned on the version read: no request token
+
+
+def test_a_change_losing_every_race_is_busy_after_max_attempts_with_growing_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upper_bound_pauses(monkeypatch)
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    orders.script.extend([moved_on] * (MAX_ATTEMPTS + 3))
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).cancel(order.order_id, WEB, "r")
+
+    assert result == Contention()
+    assert len(orders.plans) == len(orders.gets) == MAX_ATTEMPTS
+    assert sleeps == [retry.BASE_PAUSE_S * 2**attempt for attempt in range(MAX_ATTEMPTS - 1)]
+    assert sleeps == sorted(sleeps) and len(set(sleeps)) == len(sleeps)  # each ceiling above the last
+    assert orders.stored[order.order_id] == order  # nothing written
+
+
+def test_a_change_the_new_version_no_longer_allows_is_answered_without_another_try() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+
+    def cancelled_meanwhile(plan: OrderPlan) -> Cancelled:
+        orders.stored[order.order_id] = order.model_copy(update={"status": "CANCELLED"})
+        return moved_on(plan)
+
+    orders.script.append(cancelled_meanwhile)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, SHIPMENT)
+
+    assert result == NotAllowed("CANCELLED", "SHIPPED")
+    assert len(orders.plans) == 1 and len(orders.gets) == 2
+
+
+def test_a_refused_request_is_neither_committed_nor_retried() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    wrong_sku = ShipmentIn.model_validate(
+        {"carrier": "ups", "tracking_number": "1Z1", "lines": [{"sku": "CAP", "quantity": 1}]}
+    )
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, wrong_sku)
+
+    assert isinstance(result, Rejected)
+    assert (orders.plans, sleeps, len(orders.gets)) == ([], [], 1)
+
+
+def test_a_movement_refused_by_a_newer_count_is_made_again_after_it_without_a_pause() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    ahead = "2099-01-01T00:00:00.000000Z"
+
+    def counted_ahead(plan: OrderPlan) -> Cancelled:
+        [move] = [w for w in plan.writes if isinstance(w, MoveStock)]
+        level = ProductLevels(exists=True, level=LocationLevel(on_hand=9, counted_at=ahead))
+        return Cancelled(failures=[MoveRefused(move, level)], contended=False)
+
+    orders.script.append(counted_ahead)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, SHIPMENT)
+
+    assert isinstance(result, OrderChanged) and result.order.status == "SHIPPED"
+    first, second = (next(w for w in p.writes if isinstance(w, MoveStock)) for p in orders.plans)
+    assert first.after < ahead < second.after  # dated just after the count that refused it
+    assert sleeps == []
+
+
+def test_a_change_of_an_order_the_caller_cannot_see_is_none_and_writes_nothing() -> None:
+    orders, order = stored_order()
+    pos = Principal(role="channel", key_id="k-pos", channel="pos")
+
+    assert service(orders, FakeCatalog({})).cancel(order.order_id, pos, "r") is None
+    assert service(orders, FakeCatalog({})).cancel("missing", STAFF, "r") is None
+    assert orders.plans == []
+
+
+def test_a_replay_whose_order_is_missing_is_a_broken_store_not_an_answer() -> None:
+    orders = FakeOrders(claim_failure("idempotency", Claim("order-gone", request_hash(request()))))
+
+    with pytest.raises(MissingOrder):
+        service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, "key-1")
