@@ -43,7 +43,7 @@ format: $(STAMP) ## ruff: fix what can be fixed and format
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-typecheck: $(STAMP) ## mypy over shared, functions and infra
+typecheck: $(STAMP) ## mypy over shared, functions, infra and the tests with fakes of store Protocols
 	$(PY) -m mypy
 
 unit integration infra e2e: $(STAMP) ## Run one test layer (make unit, make e2e, ...)

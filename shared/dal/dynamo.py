@@ -1,9 +1,11 @@
-"""Small helpers over the low-level DynamoDB client: (de)serialising items and error codes."""
+"""Small helpers over the low-level DynamoDB client: (de)serialising items, error codes, and the one
+way a plan of writes is committed (``transact``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -59,3 +61,38 @@ def cancelled_writes(
         elif code not in ("None", None):
             raise exc
     return failed, contended
+
+
+@dataclass(frozen=True)
+class Cancellation(Generic[W]):
+    """A cancelled TransactWriteItems as the store that sent it decodes it: each write whose condition
+    failed with the item as it was (when the write asked for ALL_OLD), and whether any was only contended."""
+
+    failed: list[tuple[W, dict[str, Any] | None]]
+    contended: bool
+
+
+def transact(
+    client: Any,
+    writes: Sequence[W],
+    render: Callable[[W], dict[str, Any]],
+    *,
+    token: str | None = None,
+) -> Cancellation[W] | None:
+    """Commit ``writes`` (each rendered as one TransactWriteItems entry) in one request; None when it
+    committed, else the cancellation for the store to turn into its typed failures.
+
+    ``token`` is the ClientRequestToken: the SDK's own retries of one request (after a timeout, say)
+    are then idempotent on DynamoDB for ten minutes. Any error other than a cancellation is raised.
+    """
+    params: dict[str, Any] = {"TransactItems": [render(write) for write in writes]}
+    if token is not None:
+        params["ClientRequestToken"] = token
+    try:
+        client.transact_write_items(**params)
+    except ClientError as exc:
+        if error_code(exc) != "TransactionCanceledException":
+            raise
+        failed, contended = cancelled_writes(writes, exc)
+        return Cancellation(failed, contended)
+    return None

@@ -7,7 +7,7 @@ condition means; this module says how each planned write looks and reads answers
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +16,12 @@ from botocore.exceptions import ClientError
 from shared.dal import cursors, keys
 from shared.dal.catalog import product_items
 from shared.dal.dynamo import (
-    cancelled_writes,
-    error_code,
+    Cancellation,
     from_item,
     is_condition_failure,
     to_item,
     to_values,
+    transact,
 )
 from shared.domain.inventory import (
     ClaimUpdate,
@@ -291,14 +291,8 @@ class InventoryStore:
         not yet claimed, so a resent transaction that already committed fails its claims and is
         recognised as applied when planned again.
         """
-        items = [self._transact_item(write) for write in plan.writes]
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            return self._cancellation(plan.writes, exc)
-        return None
+        cancellation = transact(self._db, plan.writes, self._transact_item)
+        return None if cancellation is None else self._cancellation(cancellation)
 
     def _transact_item(self, write: StockWrite) -> dict[str, Any]:
         if isinstance(write, MoveStock):
@@ -320,14 +314,13 @@ class InventoryStore:
         raise TypeError(f"unknown write {write!r}")  # pragma: no cover
 
     @staticmethod
-    def _cancellation(writes: Sequence[StockWrite], exc: ClientError) -> StockCancelled:
-        failed, contended = cancelled_writes(writes, exc)
+    def _cancellation(cancellation: Cancellation[StockWrite]) -> StockCancelled:
         failures = []
-        for write, old in failed:
+        for write, old in cancellation.failed:
             product = product_levels(old, write.location) if isinstance(write, MoveStock) else None
             fingerprint = (old or {}).get("fingerprint") if isinstance(write, ClaimUpdate) else None
             failures.append(StockFailure(write, product, _text(fingerprint)))
-        return StockCancelled(failures=failures, contended=contended)
+        return StockCancelled(failures=failures, contended=cancellation.contended)
 
     # --- reads --------------------------------------------------------------------------------
 

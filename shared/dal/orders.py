@@ -7,10 +7,9 @@ this module only says how each planned write looks in DynamoDB and reads the ans
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dt_time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,26 +18,35 @@ from shared.dal import keys
 from shared.dal.cursors import InvalidCursor
 from shared.dal.cursors import decode as _decode_raw
 from shared.dal.cursors import encode as _encode_raw
-from shared.dal.customers import customer_write
+from shared.dal.customers import customer_write, email_owner
 from shared.dal.dynamo import (
-    cancelled_writes,
+    Cancellation,
     error_code,
     from_item,
     is_condition_failure,
     to_item,
     to_values,
+    transact,
 )
-from shared.dal.inventory import level_of, move_update, movement_put
+from shared.dal.inventory import move_update, movement_put, product_levels
 from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer
 from shared.domain.inventory import MoveStock, RecordMovement
 from shared.domain.orders import (
+    Cancelled,
+    Claim,
     ClaimKey,
     CreateOrder,
+    CustomerRefused,
     Failure,
+    KeyClaimed,
+    MoveRefused,
+    OrderExists,
     OrderPlan,
+    Refused,
     ReleaseStock,
     ReplaceOrder,
     ReserveStock,
+    StockRefused,
     StopWaiting,
     UpdateClaim,
     WaitForStock,
@@ -49,36 +57,9 @@ from shared.models.orders import Order
 from shared.reports.days import parse_utc
 
 
-@dataclass(frozen=True)
-class Cancelled:
-    failures: list[Failure]
-    contended: bool
-
-
-class InvalidQuery(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def time_bound(value: str | None, field: str, *, end: bool) -> str | None:
-    """An ISO-8601 date or time as the sortable UTC form of ``created_key``.
-
-    A date alone means the whole day: its first millisecond as a lower bound, its last as an upper.
-    A time without an offset is UTC.
-    """
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            moment = datetime.combine(date.fromisoformat(value), dt_time.max if end else dt_time.min, UTC)
-        else:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise InvalidQuery(field, "not an ISO-8601 date or date-time") from exc
-    return iso(moment)
+class MissingOrder(LookupError):
+    """A claimed key names an order that is not stored: the claim and its order commit together, so
+    this is a broken store, never an outcome a caller can answer."""
 
 
 @dataclass(frozen=True)
@@ -158,18 +139,14 @@ class OrderStore:
         that may be tried again later with other contents under the same order id (a backorder's
         confirmation) goes without one: its conditions already make it happen once.
         """
-        items = [self._transact_item(write, now) for write in plan.writes]
-        params: dict[str, Any] = {"TransactItems": items}
-        if token:
-            seed = f"{plan.order.order_id}#{attempt}"
-            params["ClientRequestToken"] = hashlib.sha256(seed.encode()).hexdigest()[:36]
-        try:
-            self._db.transact_write_items(**params)
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise
-            return self._cancellation(plan.writes, exc)
-        return None
+        seed = f"{plan.order.order_id}#{attempt}"
+        cancellation = transact(
+            self._db,
+            plan.writes,
+            lambda write: self._transact_item(write, now),
+            token=hashlib.sha256(seed.encode()).hexdigest()[:36] if token else None,
+        )
+        return None if cancellation is None else _cancelled(cancellation)
 
     def _transact_item(self, write: Write, now: datetime) -> dict[str, Any]:
         if isinstance(write, ClaimEmail | CheckEmail | CreateCustomer | TouchCustomer):
@@ -237,21 +214,20 @@ class OrderStore:
                 put["ConditionExpression"] += " OR expires_at < :now"
                 put["ExpressionAttributeValues"] = to_values({":now": int(now.timestamp())})
             return {"Put": put}
-        if isinstance(write, ReplaceOrder):
-            return {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": order_item(write.order),
-                    "ConditionExpression": "#status = :status AND updated_at = :read",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": to_values(
-                        {":status": write.expected_status, ":read": write.expected_updated_at}
-                    ),
-                    # The order as it is now: which status a refused change met.
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
+        replace: ReplaceOrder = write  # the last kind left: mypy checks none is forgotten
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": order_item(replace.order),
+                "ConditionExpression": "#status = :status AND updated_at = :read",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": to_values(
+                    {":status": replace.expected_status, ":read": replace.expected_updated_at}
+                ),
+                # The order as it is now: which status a refused change met.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
-        raise TypeError(f"unknown write {write!r}")  # pragma: no cover
+        }
 
     def _catalog_item(
         self, write: ReserveStock | WaitForStock | ReleaseStock | StopWaiting, now: datetime
@@ -295,38 +271,18 @@ class OrderStore:
                     "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": now.isoformat()}),
                 }
             }
-        if isinstance(write, StopWaiting):
-            created_key = keys.created_key(write.created_at, write.order_id)
-            return {
-                "Update": {
-                    "TableName": self._catalog,
-                    "Key": keys.wait_key(write.sku, created_key),
-                    # Marked done, removed by TTL (no function deletes catalog items).
-                    "UpdateExpression": "SET expires_at = if_not_exists(expires_at, :now)",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": to_values({":now": int(now.timestamp())}),
-                }
+        stop: StopWaiting = write  # the last kind left: mypy checks none is forgotten
+        created_key = keys.created_key(stop.created_at, stop.order_id)
+        return {
+            "Update": {
+                "TableName": self._catalog,
+                "Key": keys.wait_key(stop.sku, created_key),
+                # Marked done, removed by TTL (no function deletes catalog items).
+                "UpdateExpression": "SET expires_at = if_not_exists(expires_at, :now)",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_values({":now": int(now.timestamp())}),
             }
-        raise TypeError(f"unknown write {write!r}")  # pragma: no cover
-
-    @staticmethod
-    def _cancellation(writes: Sequence[Write], exc: ClientError) -> Cancelled:
-        failed, contended = cancelled_writes(writes, exc)
-        failures = []
-        for write, item in failed:
-            old = item
-            if isinstance(write, MoveStock) and item is not None:
-                # What the domain needs of a refused stock movement: the location's count and
-                # movement times, and the totals (shared.domain.lifecycle.stock_blocked_until).
-                level = level_of(item, write.location)
-                old = {
-                    "counted_at": level.counted_at,
-                    "moved_at": level.moved_at,
-                    "reserved": item.get("reserved"),
-                    "exists": "price" in item,
-                }
-            failures.append(Failure(write=write, old=old))
-        return Cancelled(failures=failures, contended=contended)
+        }
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -336,6 +292,14 @@ class OrderStore:
         )
         item = from_item(response.get("Item"))
         return order_from_item(item) if item else None
+
+    def claimed(self, order_id: str) -> Order:
+        """The order a claim names, read consistently: it exists, since a claim and its order commit
+        together (``MissingOrder`` says the store is broken)."""
+        order = self.get(order_id, consistent=True)
+        if order is None:
+            raise MissingOrder(order_id)
+        return order
 
     def get_by_external_id(self, channel: str, external_id: str) -> Order | None:
         """The order a channel's external id was claimed by (two reads: the claim, then the order)."""
@@ -371,17 +335,20 @@ class OrderStore:
             raise
         return True
 
-    def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
-        """Newest first, one page; never a Scan. The cursor is opaque to callers."""
+    def query(self, query: OrderQuery, cursor: str | None, *, today: date) -> tuple[list[Order], str | None]:
+        """Newest first, one page; never a Scan. The cursor is opaque to callers. ``today``: the newest
+        day a listing without ``created_to`` walks back from."""
         if query.channel or query.status or query.attention:
             index, attribute, value = _index_for(query)
             start = _decode_cursor(cursor, attribute, value)
             items, last = self._query_page(index, attribute, value, query, query.limit, start)
             return [order_from_item(i) for i in items], _encode_cursor(last)
-        return self._query_by_day(query, cursor)
+        return self._query_by_day(query, cursor, today)
 
-    def _query_by_day(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
-        newest = _day(query.created_to) if query.created_to else datetime.now(UTC).date()
+    def _query_by_day(
+        self, query: OrderQuery, cursor: str | None, today: date
+    ) -> tuple[list[Order], str | None]:
+        newest = _day(query.created_to) if query.created_to else today
         oldest = (
             _day(query.created_from)
             if query.created_from
@@ -492,3 +459,34 @@ def _day(timestamp: str) -> date:
         return date.fromisoformat(timestamp[:10])
     except ValueError as exc:
         raise InvalidCursor("not a date") from exc
+
+
+def _cancelled(cancellation: Cancellation[Write]) -> Cancelled:
+    return Cancelled([_failure(write, item) for write, item in cancellation.failed], cancellation.contended)
+
+
+def _failure(write: Write, item: dict[str, Any] | None) -> Failure:  # noqa: PLR0911
+    """A refused write and the item it met (ALL_OLD), as the domain's failure: what the item says,
+    never its attribute names."""
+    if isinstance(write, ReserveStock):
+        if not item or "price" not in item:
+            return StockRefused(write, price=None, available=int((item or {}).get("available", 0)))
+        return StockRefused(write, price=Decimal(str(item["price"])), available=int(item.get("available", 0)))
+    if isinstance(write, MoveStock):
+        return MoveRefused(write, product_levels(item, write.location))
+    if isinstance(write, ClaimEmail | CheckEmail):
+        return CustomerRefused(write, email_owner(item))
+    if isinstance(write, TouchCustomer):
+        return CustomerRefused(write)  # the customer was erased (or is being): a new one takes the email
+    if isinstance(write, CreateOrder) and item:
+        return OrderExists(write, str(item["order_id"]))
+    if isinstance(write, ClaimKey) and item:
+        return KeyClaimed(
+            write,
+            Claim(str(item["order_id"]), _text(item.get("request_hash")), _text(item.get("version"))),
+        )
+    return Refused(write)
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value is not None else None

@@ -25,21 +25,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from shared.domain.customers import (
-    CheckEmail,
-    ClaimEmail,
-    CustomerLink,
-    CustomerMoved,
-    TouchCustomer,
-    link_writes,
-)
+from shared.domain.customers import CustomerLink, CustomerMoved, link_writes
 from shared.domain.inventory import MoveStock, RecordMovement, stamp
 from shared.domain.orders import (
     AlreadyCommitted,
     ClaimKey,
     Contention,
     CreateOrder,
+    CustomerRefused,
     Failure,
+    KeyClaimed,
+    MoveRefused,
+    OrderExists,
     OrderPlan,
     PricesChanged,
     Rejected,
@@ -47,6 +44,7 @@ from shared.domain.orders import (
     ReplaceOrder,
     ReserveStock,
     Shortage,
+    StockRefused,
     StopWaiting,
     UpdateClaim,
     WaitForStock,
@@ -731,54 +729,40 @@ ChannelOutcome = AlreadyCommitted | Claimed | CustomerMoved | PricesChanged | Sh
 def interpret(failures: Sequence[Failure], *, contended: bool = False) -> ChannelOutcome:  # noqa: PLR0911
     """What a refused channel plan means, most decisive first: this very plan already stored; the order
     already claimed (a later version, or a resend); the customer link; then the stock."""
+    if any(isinstance(f, OrderExists) and f.order_id == f.write.order.order_id for f in failures):
+        return AlreadyCommitted()
     for f in failures:
-        if isinstance(f.write, CreateOrder) and f.old and f.old.get("order_id") == f.write.order.order_id:
-            return AlreadyCommitted()
-    for f in failures:
-        if isinstance(f.write, ClaimKey) and f.old is not None:
-            hash_, version = f.old.get("request_hash"), f.old.get("version")
-            return Claimed(
-                str(f.old["order_id"]),
-                str(hash_) if hash_ is not None else None,
-                str(version) if version is not None else None,
-            )
+        if isinstance(f, KeyClaimed):
+            return Claimed(f.claim.order_id, f.claim.request_hash, f.claim.version)
     if any(isinstance(f.write, ReplaceOrder | UpdateClaim) for f in failures):
         return Moved()
     for f in failures:
-        if isinstance(f.write, ClaimEmail | CheckEmail | TouchCustomer):
-            owner = (f.old or {}).get("customer_id")
-            return CustomerMoved(str(owner) if owner and not isinstance(f.write, TouchCustomer) else None)
+        if isinstance(f, CustomerRefused):
+            return CustomerMoved(f.owner)
     unknown = frozenset(
-        f.write.sku
-        for f in failures
-        if isinstance(f.write, ReserveStock | MoveStock) and (f.old is None or not _exists(f.old))
+        [f.write.sku for f in failures if isinstance(f, StockRefused) and f.price is None]
+        + [f.write.sku for f in failures if isinstance(f, MoveRefused) and not f.product.exists]
     )
     changed = {
-        f.write.sku: Decimal(str(f.old["price"]))
+        f.write.sku: f.price
         for f in failures
-        if isinstance(f.write, ReserveStock)
+        if isinstance(f, StockRefused)
         and f.write.expected_price is not None
-        and f.old
-        and "price" in f.old
-        and Decimal(str(f.old["price"])) != f.write.expected_price
+        and f.price is not None
+        and f.price != f.write.expected_price
     }
     if changed and not unknown:
         return PricesChanged(changed)
     shortages = tuple(
-        Shortage(f.write.sku, f.write.quantity, int(f.old.get("available", 0)))
+        Shortage(f.write.sku, f.write.quantity, f.available)
         for f in failures
-        if isinstance(f.write, ReserveStock) and f.old and f.write.sku not in unknown
+        if isinstance(f, StockRefused) and f.write.sku not in unknown
     )
     if unknown or shortages:
         return Short(shortages, unknown)
-    if contended or any(isinstance(f.write, MoveStock) for f in failures):
+    if contended or any(isinstance(f, MoveRefused) for f in failures):
         return Contention()  # a movement met a count dated ahead of this clock, or another writer
     kinds = sorted({type(f.write).__name__ for f in failures})
     raise ValueError(
         f"a channel plan failed for no reason the domain knows (failed writes: {', '.join(kinds)})"
     )
-
-
-def _exists(old: Mapping[str, object]) -> bool:
-    """A product item as a refused write returned it (MoveStock failures are summarised by the store)."""
-    return "price" in old or bool(old.get("exists"))

@@ -16,6 +16,7 @@ from shared.domain.backorders import order_quantities
 from shared.domain.inventory import MoveStock, RecordMovement, stamp
 from shared.domain.orders import (
     Failure,
+    MoveRefused,
     OrderPlan,
     Rejected,
     ReleaseStock,
@@ -329,20 +330,17 @@ def _after(as_of: str, not_before: str | None) -> str:
 
 
 def stock_blocked_until(failures: Sequence[Failure]) -> str | None:
-    """The newest count or movement time that refused a shipment's or return's stock movement
-    (each failure's ``old`` holds the location's ``counted_at`` and ``moved_at``); None when no
+    """The newest count or movement time that refused a shipment's or return's stock movement (the
+    location's ``counted_at`` and ``moved_at`` as the refused movement found them); None when no
     movement was refused for its time."""
     newest: str | None = None
     for failure in failures:
-        if not isinstance(failure.write, MoveStock) or not failure.old:
+        if not isinstance(failure, MoveRefused):
             continue
-        for seen in (failure.old.get("counted_at"), failure.old.get("moved_at")):
-            if (
-                seen is not None
-                and str(seen) >= failure.write.after
-                and (newest is None or str(seen) > newest)
-            ):
-                newest = str(seen)
+        level = failure.product.level
+        for seen in (level.counted_at, level.moved_at):
+            if seen is not None and seen >= failure.write.after and (newest is None or seen > newest):
+                newest = seen
     return newest
 
 

@@ -17,9 +17,10 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from shared.domain.auth import Principal
 from shared.domain.channels import feed_owner, prices_of
@@ -32,7 +33,7 @@ from shared.domain.customers import (
     TouchCustomer,
     link_writes,
 )
-from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.inventory import MoveStock, ProductLevels, RecordMovement
 from shared.models.common import FieldError
 from shared.models.orders import (
     BackorderLine,
@@ -162,12 +163,89 @@ class Rejected:
 # --- outcomes of a failed plan ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One write whose condition failed, with the item as it was (when the store returned it)."""
+# Each refused write comes back from the store decoded (``shared.dal.orders``): what the domain needs
+# of the item it met, never DynamoDB's attribute names.
 
-    write: Write
-    old: Mapping[str, Any] | None
+
+@dataclass(frozen=True)
+class Refused:
+    """A write whose condition failed, with nothing more to know about the item it met (the writes that
+    always say more have their own failure below)."""
+
+    write: (
+        CreateOrder
+        | ClaimKey
+        | UpdateClaim
+        | WaitForStock
+        | ReplaceOrder
+        | ReleaseStock
+        | StopWaiting
+        | RecordMovement
+        | CreateCustomer
+    )
+
+
+@dataclass(frozen=True)
+class OrderExists:
+    """An order is already stored under the id this plan creates (``order_id``: the stored one's)."""
+
+    write: CreateOrder
+    order_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A deduplication key's claim as stored: the order that made it, that request's fingerprint, and
+    (on an external id) the channel version last applied."""
+
+    order_id: str
+    request_hash: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyClaimed:
+    """The key is already claimed."""
+
+    write: ClaimKey
+    claim: Claim
+
+
+@dataclass(frozen=True)
+class StockRefused:
+    """A reservation refused: the product's catalog price (None: no such product) and available units."""
+
+    write: ReserveStock
+    price: Decimal | None
+    available: int = 0
+
+
+@dataclass(frozen=True)
+class MoveRefused:
+    """A stock movement refused: the product as it was (its totals and the location's level)."""
+
+    write: MoveStock
+    product: ProductLevels
+
+
+@dataclass(frozen=True)
+class CustomerRefused:
+    """An order's customer link refused: ``owner`` is the customer the email belongs to now (None when
+    nobody's, or when the customer itself was erased)."""
+
+    write: ClaimEmail | CheckEmail | TouchCustomer
+    owner: str | None = None
+
+
+Failure = Refused | OrderExists | KeyClaimed | StockRefused | MoveRefused | CustomerRefused
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """A plan that did not commit: its refused writes, decoded, and whether any was only contended."""
+
+    failures: list[Failure]
+    contended: bool
 
 
 @dataclass(frozen=True)
@@ -184,7 +262,7 @@ class Replay:
 
 
 @dataclass(frozen=True)
-class KeyReused:
+class IdempotencyKeyReused:
     """Same Idempotency-Key, different request."""
 
 
@@ -229,7 +307,7 @@ class Contention:
 Outcome = (
     AlreadyCommitted
     | Replay
-    | KeyReused
+    | IdempotencyKeyReused
     | ExternalIdConflict
     | Rejected
     | OutOfStock
@@ -411,33 +489,23 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
         return served
 
     for f in failures:
-        if isinstance(f.write, ClaimEmail | CheckEmail | TouchCustomer):
-            owner = (f.old or {}).get("customer_id")
-            return CustomerMoved(str(owner) if owner and not isinstance(f.write, TouchCustomer) else None)
+        if isinstance(f, CustomerRefused):
+            return CustomerMoved(f.owner)
 
-    stock_failures = [f for f in failures if isinstance(f.write, ReserveStock)]
-    unknown = {
-        f.write.sku for f in stock_failures if isinstance(f.write, ReserveStock) and _unknown_sku(f.old)
-    }
+    stock_failures = [f for f in failures if isinstance(f, StockRefused)]
+    unknown = {f.write.sku for f in stock_failures if f.price is None}
     if unknown:
         return Rejected(_unknown_sku_errors(request, unknown))
 
     changed = {
-        f.write.sku: Decimal(str(f.old["price"]))
+        f.write.sku: f.price
         for f in stock_failures
-        if isinstance(f.write, ReserveStock)
-        and f.write.expected_price is not None
-        and f.old is not None
-        and Decimal(str(f.old["price"])) != f.write.expected_price
+        if f.price is not None and f.write.expected_price is not None and f.price != f.write.expected_price
     }
     if changed:
         return PricesChanged(changed)
 
-    shortages = [
-        Shortage(f.write.sku, f.write.quantity, int(f.old.get("available", 0)))
-        for f in stock_failures
-        if isinstance(f.write, ReserveStock) and f.old is not None
-    ]
+    shortages = [Shortage(f.write.sku, f.write.quantity, f.available) for f in stock_failures]
     if shortages:
         return OutOfStock(shortages)
     if contended:
@@ -449,23 +517,16 @@ def interpret_failures(failures: Sequence[Failure], *, request: NewOrder, conten
 
 def _already_served(
     failures: Sequence[Failure],
-) -> AlreadyCommitted | Replay | KeyReused | ExternalIdConflict | None:
+) -> AlreadyCommitted | Replay | IdempotencyKeyReused | ExternalIdConflict | None:
     """The request, or this very plan, was already answered: nothing else about it matters."""
-    for failure in failures:
-        write = failure.write
-        if (
-            isinstance(write, CreateOrder)
-            and failure.old
-            and failure.old.get("order_id") == write.order.order_id
-        ):
-            return AlreadyCommitted()
-    for failure in failures:
-        write = failure.write
-        if isinstance(write, ClaimKey) and failure.old is not None:
-            owner = str(failure.old["order_id"])
-            if failure.old.get("request_hash") != write.request_hash:
-                return KeyReused() if write.kind == "idempotency" else ExternalIdConflict(owner)
-            return Replay(order_id=owner, kind=write.kind)
+    if any(isinstance(f, OrderExists) and f.order_id == f.write.order.order_id for f in failures):
+        return AlreadyCommitted()
+    for f in failures:
+        if isinstance(f, KeyClaimed):
+            owner = f.claim.order_id
+            if f.claim.request_hash != f.write.request_hash:
+                return IdempotencyKeyReused() if f.write.kind == "idempotency" else ExternalIdConflict(owner)
+            return Replay(order_id=owner, kind=f.write.kind)
     return None
 
 
@@ -477,8 +538,20 @@ def _unknown_sku_errors(request: NewOrder, unknown: set[str]) -> list[FieldError
     ]
 
 
-def _unknown_sku(old: Mapping[str, Any] | None) -> bool:
-    return old is None or "price" not in old
+def time_bound(value: str, *, end: bool) -> str | None:
+    """An ISO-8601 date or time as the sortable UTC form of an order's ``created_at`` (None: it is
+    neither). A date alone means the whole day: its first millisecond as a lower bound, its last as an
+    upper. A time without an offset is UTC."""
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), dt_time.max if end else dt_time.min, UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return iso(moment)
 
 
 def iso(moment: datetime) -> str:

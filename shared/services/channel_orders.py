@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from shared.config import Settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.listings import ListingStore
-from shared.dal.orders import OrderStore
 from shared.domain.channel_orders import (
     ChannelContext,
     Claimed,
@@ -42,7 +39,13 @@ from shared.models.channels import ChannelOrder, RefundNotice
 from shared.models.common import FieldError
 from shared.models.orders import Order
 from shared.retry import MAX_ATTEMPTS, pause
-from shared.services.orders import CustomerCache, PriceCache
+from shared.services.orders import CatalogPrices, CustomerCache, Orders, PriceCache
+
+
+class ListingMaps(Protocol):
+    """Which SKU each of a channel's listings is mapped to (shared.dal.listings.ListingStore)."""
+
+    def resolve(self, channel: str, listings: Iterable[str]) -> dict[str, str]: ...
 
 
 class KnownOrders:
@@ -98,9 +101,9 @@ Decide = Callable[[Order, ChannelContext, frozenset[str]], OrderPlan | Unchanged
 class ChannelOrderService:
     def __init__(
         self,
-        orders: OrderStore,
-        catalog: CatalogStore,
-        listings: ListingStore,
+        orders: Orders,
+        catalog: CatalogPrices,
+        listings: ListingMaps,
         settings: Settings,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -213,9 +216,7 @@ class ChannelOrderService:
         order = start
         for attempt in range(MAX_ATTEMPTS):
             if order is None:
-                order = self._orders.get(order_id, consistent=True)
-            if order is None:  # pragma: no cover - a claim and its order commit together
-                raise RuntimeError("a claimed external id points at a missing order")
+                order = self._orders.claimed(order_id)
             self._known.remember(order)
             context = self._context(content_hash, prices)
             plan = decide(order, context, refuse)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import assert_type
 
 from pydantic import ValidationError
 
@@ -78,9 +79,8 @@ class MarketplaceFeed:
             return Poison(f"order rejected: {fields}", marketplace)
         if isinstance(result, NotYet):  # its order is on its way: SQS delivers the refund again later
             raise RetryLater("a refund for an order not recorded yet")
-        if isinstance(result, Contention):
-            raise RetryLater("contention on stock items")
-        raise AssertionError(result)  # pragma: no cover
+        assert_type(result, Contention)  # the last outcome left: mypy checks none is forgotten
+        raise RetryLater("contention on stock items")
 
     @staticmethod
     def parse(body: str, generic_channels: frozenset[str] = frozenset()) -> tuple[str, Adapted] | Poison:

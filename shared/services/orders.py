@@ -6,12 +6,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Literal, Protocol
 
 from shared.config import Settings
-from shared.dal.catalog import CatalogStore
-from shared.dal.orders import OrderQuery, OrderStore
+from shared.dal.orders import OrderQuery
 from shared.domain.auth import Principal
 from shared.domain.customers import CustomerLink, CustomerMoved, email_key
 from shared.domain.lifecycle import (
@@ -26,10 +26,11 @@ from shared.domain.lifecycle import (
 )
 from shared.domain.orders import (
     AlreadyCommitted,
+    Cancelled,
     Contention,
     ExternalIdConflict,
     FeedChannel,
-    KeyReused,
+    IdempotencyKeyReused,
     OrderPlan,
     OutOfStock,
     PricesChanged,
@@ -40,9 +41,47 @@ from shared.domain.orders import (
     interpret_failures,
     refuse_channel,
     skus_needing_catalog_price,
+    time_bound,
 )
-from shared.models.orders import NewOrder, Order, ReturnIn, ShipmentIn
+from shared.models.orders import NewOrder, Order, OrderStatus, ReturnIn, ShipmentIn
 from shared.retry import MAX_ATTEMPTS, pause
+
+# --- the stores this use case needs (shared.dal.orders.OrderStore, shared.dal.catalog.CatalogStore) ---
+
+
+class OrderWrites(Protocol):
+    @property
+    def links_customers(self) -> bool:
+        """Whether orders placed through this store are linked to customers."""
+        ...
+
+    def commit(
+        self, plan: OrderPlan, *, now: datetime, attempt: int = 0, token: bool = True
+    ) -> Cancelled | None: ...
+
+
+class OrderReads(Protocol):
+    def get(self, order_id: str, *, consistent: bool = False) -> Order | None: ...
+
+    def claimed(self, order_id: str) -> Order:
+        """The order a claim names (a claim and its order commit together: it exists)."""
+        ...
+
+    def get_by_external_id(self, channel: str, external_id: str) -> Order | None: ...
+
+    def query(
+        self, query: OrderQuery, cursor: str | None, *, today: date
+    ) -> tuple[list[Order], str | None]: ...
+
+
+class Orders(OrderWrites, OrderReads, Protocol):
+    """Every order operation the order use cases make."""
+
+
+class CatalogPrices(Protocol):
+    def prices(self, skus: Iterable[str]) -> dict[str, Decimal]:
+        """The catalog prices of ``skus``; unknown SKUs are absent."""
+        ...
 
 
 class PriceCache:
@@ -72,7 +111,7 @@ class PriceCache:
         expires = self._clock() + self._ttl
         self._entries.update({sku: (price, expires) for sku, price in prices.items()})
 
-    def prices(self, skus: Iterable[str], catalog: CatalogStore) -> dict[str, Decimal]:
+    def prices(self, skus: Iterable[str], catalog: CatalogPrices) -> dict[str, Decimal]:
         """The prices of ``skus``: remembered ones, and the rest read once (one BatchGetItem)."""
         prices, missing = self.lookup(skus)
         if missing:  # cold cache only: the happy path of a warm function reads nothing
@@ -120,14 +159,14 @@ class CustomerCache:
 
 
 @dataclass(frozen=True)
-class Changed:
+class OrderChanged:
     """An order after a lifecycle change; ``replayed``: the change had already been made."""
 
     order: Order
     replayed: bool = False
 
 
-ChangeResult = Changed | NotAllowed | Rejected | Contention | None
+ChangeResult = OrderChanged | NotAllowed | Rejected | Contention | None
 Decide = Callable[[Order, datetime, str | None], OrderPlan | NotAllowed | AlreadyDone | Rejected]
 
 
@@ -137,7 +176,53 @@ class Placed:
     replayed: bool = False
 
 
-PlaceResult = Placed | Rejected | OutOfStock | KeyReused | ExternalIdConflict | FeedChannel | Contention
+PlaceResult = (
+    Placed | Rejected | OutOfStock | IdempotencyKeyReused | ExternalIdConflict | FeedChannel | Contention
+)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing as asked: the times as the caller wrote them (ISO-8601 dates or date-times, inclusive;
+    a date alone is the whole day)."""
+
+    channel: str | None = None
+    status: OrderStatus | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+    limit: int = 50
+    attention: bool = False  # only orders with something unresolved for staff
+
+
+@dataclass(frozen=True)
+class OrderList:
+    items: list[Order]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class BadTime:
+    """``created_from`` or ``created_to`` is not an ISO-8601 date or date-time."""
+
+    field: Literal["created_from", "created_to"]
+
+
+@dataclass(frozen=True)
+class TimesReversed:
+    """``created_from`` is after ``created_to``: no order could match."""
+
+
+@dataclass(frozen=True)
+class StaffOnly:
+    """Only staff list the orders needing attention."""
+
+
+ListResult = OrderList | BadTime | TimesReversed | StaffOnly
+
+
+@dataclass(frozen=True)
+class ChannelNeeded:
+    """An external id is unique per channel: a lookup by one needs the channel (staff name it)."""
 
 
 def _sees(principal: Principal, channel: str) -> bool:
@@ -149,8 +234,8 @@ def _sees(principal: Principal, channel: str) -> bool:
 class OrderService:
     def __init__(
         self,
-        orders: OrderStore,
-        catalog: CatalogStore,
+        orders: Orders,
+        catalog: CatalogPrices,
         settings: Settings,
         *,
         price_cache: PriceCache | None = None,
@@ -230,10 +315,7 @@ class OrderService:
         return Contention()
 
     def _replay(self, replay: Replay) -> Placed:
-        original = self._orders.get(replay.order_id, consistent=True)
-        if original is None:  # pragma: no cover - the claim and the order commit together
-            raise RuntimeError("a claimed key points at a missing order")
-        return Placed(original, replayed=True)
+        return Placed(self._orders.claimed(replay.order_id), replayed=True)
 
     def cancel(self, order_id: str, principal: Principal, reason: str) -> ChangeResult:
         """Cancel an order the caller may see. A retried cancel answers with the cancelled order."""
@@ -302,12 +384,12 @@ class OrderService:
             now = self._clock()
             decision = decide(order, now, not_before)
             if isinstance(decision, AlreadyDone):
-                return Changed(decision.order, replayed=True)
+                return OrderChanged(decision.order, replayed=True)
             if not isinstance(decision, OrderPlan):
                 return decision
             cancelled = self._orders.commit(decision, now=now, token=False)
             if cancelled is None:
-                return Changed(decision.order)
+                return OrderChanged(decision.order)
             blocked = stock_blocked_until(cancelled.failures)
             if blocked is not None:  # a count or movement dated ahead of this clock: move after it
                 not_before = blocked
@@ -320,17 +402,41 @@ class OrderService:
         # Another channel's order is exactly as invisible as a missing one.
         return order if order and _sees(principal, order.channel) else None
 
-    def list(
-        self, query: OrderQuery, cursor: str | None, principal: Principal
-    ) -> tuple[list[Order], str | None]:
+    def list(self, listing: Listing, cursor: str | None, principal: Principal) -> ListResult:
+        """One page of the orders the caller may see, newest first."""
+        created_from = time_bound(listing.created_from, end=False) if listing.created_from else None
+        if listing.created_from and created_from is None:
+            return BadTime("created_from")
+        created_to = time_bound(listing.created_to, end=True) if listing.created_to else None
+        if listing.created_to and created_to is None:
+            return BadTime("created_to")
+        if listing.attention and not principal.is_staff:
+            return StaffOnly()
+        if created_from and created_to and created_from > created_to:
+            return TimesReversed()
+        query = OrderQuery(
+            channel=listing.channel,
+            status=listing.status,
+            created_from=created_from,
+            created_to=created_to,
+            limit=listing.limit,
+            attention=listing.attention,
+        )
         if not principal.is_staff:
             if query.channel not in (None, principal.channel) or refuse_channel(principal):
-                return [], None  # another channel's orders do not exist for this caller
+                return OrderList([], None)  # another channel's orders do not exist for this caller
             query = replace(query, channel=principal.channel)
-        return self._orders.query(query, cursor)
+        items, token = self._orders.query(query, cursor, today=self._clock().date())
+        return OrderList(items, token)
 
-    def find_by_external_id(self, channel: str, external_id: str, principal: Principal) -> Order | None:
-        """Staff find any channel's order by its external id; a channel key only its own."""
-        if not _sees(principal, channel):
+    def find_by_external_id(
+        self, external_id: str, channel: str | None, principal: Principal
+    ) -> Order | ChannelNeeded | None:
+        """The order a channel's external id names. A channel key looks in its own channel (unless it
+        names another, which it cannot see); staff name the channel."""
+        owner = channel or (None if principal.is_staff else principal.channel)
+        if owner is None:
+            return ChannelNeeded()
+        if not _sees(principal, owner):
             return None
-        return self._orders.get_by_external_id(channel, external_id)
+        return self._orders.get_by_external_id(owner, external_id)

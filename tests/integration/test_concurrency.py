@@ -78,8 +78,9 @@ def test_32_buyers_racing_for_5_units_never_oversell(endpoint: str) -> None:
     final = inventory.stock("LAST")
     assert final is not None
     assert (final.on_hand, final.reserved, final.available) == (UNITS, UNITS, 0)
+    today = datetime.now(UTC).date()
     orders, _ = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).query(
-        OrderQuery(channel="web", created_from=datetime.now(UTC).date().isoformat(), limit=100), None
+        OrderQuery(channel="web", created_from=today.isoformat(), limit=100), None, today=today
     )
     assert len(orders) == UNITS
     assert os.environ.get("AWS_ENDPOINT_URL") is None  # nothing leaked into the process environment
@@ -162,7 +163,15 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
     levels = {loc.location: loc.on_hand for loc in stock.locations}
     assert levels == {"default": receipts, "wms-eu-1": COUNTS}
     assert stock.on_hand == receipts + COUNTS
-    assert stock.reserved == len(placed) == sum(1 for r in results[:BUYERS] if isinstance(r, Placed))
+    # What the table holds agrees with what the buyers were told: an order stored for every Placed (and
+    # none for a buyer turned away), and the units reserved are the units those orders hold.
+    listed, _ = OrderStore(dynamodb, ORDERS.local_name, CATALOG.local_name).query(
+        OrderQuery(channel="web", limit=100), None, today=datetime.now(UTC).date()
+    )
+    stored = [o for o in listed if {line.sku for line in o.lines} == {"RACE"}]  # the other test's stay
+    assert sorted(o.order_id for o in stored) == sorted(p.order.order_id for p in placed)
+    assert all(o.status == "CONFIRMED" for o in stored)
+    assert stock.reserved == sum(line.quantity for o in stored for line in o.lines) > 0
     assert stock.available == stock.on_hand - stock.reserved >= 0
     ledger, token = inventory.movements("RACE", None, 100)
     assert token is None

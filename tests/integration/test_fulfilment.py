@@ -9,7 +9,7 @@ from typing import Any
 from shared.domain.auth import Principal
 from shared.domain.inventory import StockChange, stamp
 from shared.models.orders import NewOrder, ShipmentIn
-from shared.services.orders import Changed, Placed
+from shared.services.orders import OrderChanged, Placed
 from tests.support.http import ApiClient
 from tests.support.server import moto_server
 
@@ -170,7 +170,7 @@ def test_a_cancel_racing_a_shipment_one_wins_and_stock_is_exact() -> None:
                 ["CONFIRMED", "SHIPPED"],
             )
             assert len(stored.shipments) == (1 if stored.status == "SHIPPED" else 0)
-            assert sum(isinstance(r, Changed) and not r.replayed for r in results) == 1
+            assert sum(isinstance(r, OrderChanged) and not r.replayed for r in results) == 1
         stock = server.inventory.stock("MUG")
         assert stock is not None
         ledger = server.inventory.movements("MUG", None, 100)[0]

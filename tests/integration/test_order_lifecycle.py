@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shared.domain.auth import Principal
 from shared.models.orders import NewOrder
-from shared.services.orders import Changed, Placed
+from shared.services.orders import OrderChanged, Placed
 from tests.support.http import ApiClient
 from tests.support.inventory import InventoryStream
 from tests.support.server import moto_server
@@ -99,8 +99,8 @@ def test_two_concurrent_cancels_release_the_stock_once() -> None:
                 )
             )
 
-        assert all(isinstance(r, Changed) and r.order.status == "CANCELLED" for r in results)
-        assert sum(not r.replayed for r in results if isinstance(r, Changed)) == 1
+        assert all(isinstance(r, OrderChanged) and r.order.status == "CANCELLED" for r in results)
+        assert sum(not r.replayed for r in results if isinstance(r, OrderChanged)) == 1
         stock = server.inventory.stock("MUG")
         assert stock is not None
         assert (stock.on_hand, stock.reserved, stock.available) == (5, 0, 5)  # released once, not eight times

@@ -196,6 +196,29 @@ def test_a_channel_key_sees_only_its_own_orders(stocked: ApiClient, web: ApiClie
     assert {o["channel"] for o in stocked.get("/orders").json()["items"]} == {"web", "pos"}
 
 
+def test_an_external_id_is_found_in_the_callers_own_channel_only(
+    stocked: ApiClient, web: ApiClient, pos: ApiClient
+) -> None:
+    mine = web.post("/orders", order(("MUG", 1), external_id="SHOP-88")).json()
+
+    def found(client: ApiClient, **query: str) -> list[str]:
+        reply = client.get("/orders", query={"external_id": "SHOP-88", **query})
+        assert reply.status == 200, reply.body
+        return [o["order_id"] for o in reply.json()["items"]]
+
+    assert found(web) == found(web, channel="web") == found(stocked, channel="web") == [mine["order_id"]]
+    assert found(pos) == found(pos, channel="web") == found(stocked, channel="pos") == []
+
+
+def test_only_staff_list_what_needs_attention(stocked: ApiClient, web: ApiClient) -> None:
+    refused = web.get("/orders", query={"attention": "true"})
+
+    assert refused.status == 403
+    assert refused.header("Content-Type") == "application/problem+json"
+    assert refused.json()["detail"] == "Only staff list orders needing attention."
+    assert stocked.get("/orders", query={"attention": "true"}).status == 200
+
+
 def test_listing_filters_and_pages_newest_first(stocked: ApiClient, web: ApiClient, pos: ApiClient) -> None:
     stocked.put("/inventory/TSHIRT", {"on_hand": 100})
     created = [web.post("/orders", order(("TSHIRT", 1))).json()["order_id"] for _ in range(5)]

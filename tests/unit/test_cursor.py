@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from shared.dal.orders import (
     _encode_raw,
 )
 
+TODAY = date(2024, 2, 15)
 WEB_KEY = {
     "pk": "ORDER#o-1",
     "sk": "ORDER",
@@ -113,14 +115,14 @@ def test_forged_cursor_is_refused_before_querying() -> None:
     forged = _encode_cursor({**WEB_KEY, "channel": "pos"})
 
     with pytest.raises(InvalidCursor):
-        store.query(OrderQuery(channel="web"), forged)
+        store.query(OrderQuery(channel="web"), forged, today=TODAY)
 
 
 def test_channel_cursor_cannot_resume_a_status_listing() -> None:
     store = OrderStore(NoCallsClient(), "orders", "catalog")
 
     with pytest.raises(InvalidCursor):
-        store.query(OrderQuery(status="CONFIRMED"), _encode_cursor(WEB_KEY))
+        store.query(OrderQuery(status="CONFIRMED"), _encode_cursor(WEB_KEY), today=TODAY)
 
 
 @pytest.mark.parametrize(
@@ -138,4 +140,4 @@ def test_by_day_cursor_must_belong_to_the_query(state: dict[str, Any]) -> None:
     query = OrderQuery(created_from="2024-01-01", created_to="2024-01-31T23:59:59Z")
 
     with pytest.raises(InvalidCursor):
-        store.query(query, _encode_raw(state))
+        store.query(query, _encode_raw(state), today=TODAY)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from shared.domain.auth import Principal
 from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.orders import (
     Contention,
     CreateOrder,
-    Failure,
     OrderPlan,
+    Refused,
     ReplaceOrder,
     ReserveStock,
     Shortage,
+    StockRefused,
     WaitForStock,
     decide_new_order,
 )
@@ -91,6 +93,10 @@ def test_what_a_failed_confirmation_means() -> None:
     plan = decide_confirmation(backordered().order, now=NOW, arrived="MUG")
     assert plan is not None
     confirm, mug, tshirt = plan.writes
-    assert isinstance(interpret_confirmation([Failure(confirm, None), Failure(mug, {})]), Changed)
-    assert interpret_confirmation([Failure(tshirt, {"available": 1})]) == StillShort(frozenset({"TSHIRT"}))
+    assert isinstance(confirm, ReplaceOrder)
+    assert isinstance(mug, ReserveStock) and isinstance(tshirt, ReserveStock)
+    assert isinstance(interpret_confirmation([Refused(confirm), StockRefused(mug, None)]), Changed)
+    assert interpret_confirmation([StockRefused(tshirt, Decimal("5.00"), 1)]) == StillShort(
+        frozenset({"TSHIRT"})
+    )
     assert isinstance(interpret_confirmation([]), Contention)

@@ -28,16 +28,20 @@ from shared.domain.customers import CustomerLink
 from shared.domain.inventory import MoveStock, RecordMovement
 from shared.domain.orders import (
     AlreadyCommitted,
+    Claim,
     ClaimKey,
     CreateOrder,
-    Failure,
+    KeyClaimed,
+    OrderExists,
     OrderPlan,
     PricesChanged,
+    Refused,
     Rejected,
     ReleaseStock,
     ReplaceOrder,
     ReserveStock,
     Shortage,
+    StockRefused,
     StopWaiting,
     UpdateClaim,
     WaitForStock,
@@ -451,21 +455,20 @@ def test_a_refused_claim_tells_the_version_it_holds() -> None:
     doc = document()
     plan = first(doc)
     claim = next(w for w in plan.writes if isinstance(w, ClaimKey))
-    old = {"order_id": "o-0", "request_hash": "h", "version": "2026-11-23T22:00:00.000Z"}
-    assert interpret([Failure(claim, old)]) == Claimed("o-0", "h", "2026-11-23T22:00:00.000Z")
+    held = Claim("o-0", "h", "2026-11-23T22:00:00.000Z")
+    assert interpret([KeyClaimed(claim, held)]) == Claimed("o-0", "h", "2026-11-23T22:00:00.000Z")
     create = plan.writes[0]
-    assert interpret([Failure(create, {"order_id": "o-1"})]) == AlreadyCommitted()
+    assert isinstance(create, CreateOrder)
+    assert interpret([OrderExists(create, "o-1")]) == AlreadyCommitted()
 
 
 def test_refused_stock_is_a_shortage_an_unknown_sku_or_a_stale_price() -> None:
     reserve = ReserveStock("MUG", 2, Decimal("5.00"))
-    assert interpret([Failure(reserve, {"price": "5.00", "available": 1})]) == Short((Shortage("MUG", 2, 1),))
-    assert interpret([Failure(reserve, None)]) == Short((), frozenset({"MUG"}))
-    assert interpret([Failure(reserve, {"price": "6.00", "available": 9})]) == PricesChanged(
-        {"MUG": Decimal("6.00")}
-    )
+    assert interpret([StockRefused(reserve, Decimal("5.00"), 1)]) == Short((Shortage("MUG", 2, 1),))
+    assert interpret([StockRefused(reserve, None)]) == Short((), frozenset({"MUG"}))
+    assert interpret([StockRefused(reserve, Decimal("6.00"), 9)]) == PricesChanged({"MUG": Decimal("6.00")})
     order = recorded(document())
-    assert interpret([Failure(ReplaceOrder(order, "CONFIRMED", "x"), {"status": "CANCELLED"})]) == Moved()
+    assert interpret([Refused(ReplaceOrder(order, "CONFIRMED", "x"))]) == Moved()
 
 
 @pytest.mark.parametrize("sku", ["A#1", "KIT:RED+BLUE", "TEE/RED/M", "MUG WHITE 11oz"])

@@ -8,7 +8,7 @@ from typing import get_args
 import pytest
 
 from shared.domain.backorders import decide_confirmation
-from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.inventory import LocationLevel, MoveStock, ProductLevels, RecordMovement
 from shared.domain.lifecycle import (
     TRANSITIONS,
     AlreadyDone,
@@ -20,7 +20,7 @@ from shared.domain.lifecycle import (
     decide_shipment,
     stock_blocked_until,
 )
-from shared.domain.orders import Failure, OrderPlan, Rejected, ReleaseStock, ReplaceOrder, StopWaiting
+from shared.domain.orders import MoveRefused, OrderPlan, Rejected, ReleaseStock, ReplaceOrder, StopWaiting
 from shared.domain.tracking import tracking_url
 from shared.models.orders import Order, OrderStatus, ReturnIn, ShipmentIn
 
@@ -202,9 +202,14 @@ def test_a_shipment_dated_at_or_before_a_newer_count_moves_just_after_it() -> No
     first = ship(order("CONFIRMED"))
     assert isinstance(first, OrderPlan)
     move = next(w for w in first.writes if isinstance(w, MoveStock))
-    assert stock_blocked_until([Failure(move, {"counted_at": ahead, "moved_at": None})]) == ahead
-    older = {"counted_at": "2026-11-24T09:00:00.000000Z", "moved_at": None}
-    assert stock_blocked_until([Failure(move, older)]) is None  # refused for another reason
+    counted_ahead = ProductLevels(exists=True, level=LocationLevel(on_hand=5, counted_at=ahead))
+    assert stock_blocked_until([MoveRefused(move, counted_ahead)]) == ahead
+    moved_ahead = ProductLevels(exists=True, level=LocationLevel(on_hand=5, moved_at=ahead))
+    assert stock_blocked_until([MoveRefused(move, moved_ahead)]) == ahead
+    older = ProductLevels(
+        exists=True, level=LocationLevel(on_hand=5, counted_at="2026-11-24T09:00:00.000000Z")
+    )
+    assert stock_blocked_until([MoveRefused(move, older)]) is None  # refused for another reason
 
 
 def test_delivery_follows_shipping_only() -> None:

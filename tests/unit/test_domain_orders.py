@@ -10,19 +10,22 @@ import pytest
 
 from shared.domain.auth import Principal
 from shared.domain.orders import (
+    Claim,
     ClaimKey,
     Contention,
     CreateOrder,
     ExternalIdConflict,
-    Failure,
-    KeyReused,
+    IdempotencyKeyReused,
+    KeyClaimed,
     OrderPlan,
     OutOfStock,
     PricesChanged,
+    Refused,
     Rejected,
     Replay,
     ReserveStock,
     Shortage,
+    StockRefused,
     decide_new_order,
     interpret_failures,
     iso,
@@ -267,51 +270,43 @@ EXPLICIT = ReserveStock("MUG", 3, None)
 
 
 def test_idempotency_claim_with_the_same_hash_is_a_replay() -> None:
-    outcome = interpret_failures(
-        [Failure(IDEM, {"order_id": "order-old", "request_hash": HASH})], request=REQUEST
-    )
+    outcome = interpret_failures([KeyClaimed(IDEM, Claim("order-old", HASH))], request=REQUEST)
 
     assert outcome == Replay(order_id="order-old", kind="idempotency")
 
 
 def test_idempotency_claim_with_a_different_hash_is_a_reused_key() -> None:
-    outcome = interpret_failures(
-        [Failure(IDEM, {"order_id": "order-old", "request_hash": "other"})], request=REQUEST
-    )
+    outcome = interpret_failures([KeyClaimed(IDEM, Claim("order-old", "other"))], request=REQUEST)
 
-    assert outcome == KeyReused()
+    assert outcome == IdempotencyKeyReused()
 
 
 def test_external_claim_with_the_same_hash_is_a_replay() -> None:
-    outcome = interpret_failures(
-        [Failure(EXTERNAL, {"order_id": "order-old", "request_hash": HASH})], request=REQUEST
-    )
+    outcome = interpret_failures([KeyClaimed(EXTERNAL, Claim("order-old", HASH))], request=REQUEST)
 
     assert outcome == Replay(order_id="order-old", kind="external")
 
 
 def test_external_claim_with_another_hash_is_a_conflict_naming_the_order() -> None:
     """Another body under a used external id (another order, or the feed's document) is never a replay."""
-    outcome = interpret_failures(
-        [Failure(EXTERNAL, {"order_id": "order-old", "request_hash": "other"})], request=REQUEST
-    )
+    outcome = interpret_failures([KeyClaimed(EXTERNAL, Claim("order-old", "other"))], request=REQUEST)
 
     assert outcome == ExternalIdConflict(order_id="order-old")
 
 
 def test_a_reused_idempotency_key_wins_over_an_external_conflict() -> None:
     failures = [
-        Failure(IDEM, {"order_id": "order-a", "request_hash": "other"}),
-        Failure(EXTERNAL, {"order_id": "order-b", "request_hash": "other"}),
+        KeyClaimed(IDEM, Claim("order-a", "other")),
+        KeyClaimed(EXTERNAL, Claim("order-b", "other")),
     ]
 
-    assert interpret_failures(failures, request=REQUEST) == KeyReused()
+    assert interpret_failures(failures, request=REQUEST) == IdempotencyKeyReused()
 
 
 def test_an_external_conflict_wins_over_shortages() -> None:
     failures = [
-        Failure(MUG, {"price": Decimal("7.50"), "available": 0}),
-        Failure(EXTERNAL, {"order_id": "order-old", "request_hash": "other"}),
+        StockRefused(MUG, Decimal("7.50"), 0),
+        KeyClaimed(EXTERNAL, Claim("order-old", "other")),
     ]
 
     assert interpret_failures(failures, request=REQUEST, contended=True) == ExternalIdConflict("order-old")
@@ -319,16 +314,16 @@ def test_an_external_conflict_wins_over_shortages() -> None:
 
 def test_replay_wins_over_shortages_and_price_changes() -> None:
     failures = [
-        Failure(MUG, {"price": Decimal("8.00"), "available": 0}),
-        Failure(TEE, {"price": Decimal("19.99"), "available": 0}),
-        Failure(EXTERNAL, {"order_id": "order-old", "request_hash": HASH}),
+        StockRefused(MUG, Decimal("8.00"), 0),
+        StockRefused(TEE, Decimal("19.99"), 0),
+        KeyClaimed(EXTERNAL, Claim("order-old", HASH)),
     ]
 
     assert interpret_failures(failures, request=REQUEST, contended=True) == Replay("order-old", "external")
 
 
 def test_unknown_sku_from_a_missing_item_names_every_line_with_it() -> None:
-    outcome = interpret_failures([Failure(MUG, None)], request=REQUEST)
+    outcome = interpret_failures([StockRefused(MUG, None)], request=REQUEST)
 
     assert isinstance(outcome, Rejected)
     assert [e.field for e in outcome.errors] == ["body.lines.0.sku", "body.lines.2.sku"]
@@ -336,14 +331,14 @@ def test_unknown_sku_from_a_missing_item_names_every_line_with_it() -> None:
 
 
 def test_an_item_without_a_price_is_an_unknown_sku() -> None:
-    outcome = interpret_failures([Failure(TEE, {"available": 10})], request=REQUEST)
+    outcome = interpret_failures([StockRefused(TEE, None, 10)], request=REQUEST)
 
     assert isinstance(outcome, Rejected)
     assert [e.field for e in outcome.errors] == ["body.lines.1.sku"]
 
 
 def test_unknown_sku_wins_over_a_shortage() -> None:
-    failures = [Failure(MUG, {"price": Decimal("7.50"), "available": 0}), Failure(TEE, None)]
+    failures = [StockRefused(MUG, Decimal("7.50"), 0), StockRefused(TEE, None)]
 
     outcome = interpret_failures(failures, request=REQUEST)
 
@@ -353,31 +348,29 @@ def test_unknown_sku_wins_over_a_shortage() -> None:
 
 def test_changed_catalog_price_asks_for_a_retry_with_the_new_prices() -> None:
     failures = [
-        Failure(MUG, {"price": Decimal("8.25"), "available": 0}),
-        Failure(TEE, {"price": Decimal("19.99"), "available": 0}),
+        StockRefused(MUG, Decimal("8.25"), 0),
+        StockRefused(TEE, Decimal("19.99"), 0),
     ]
 
     assert interpret_failures(failures, request=REQUEST) == PricesChanged({"MUG": Decimal("8.25")})
 
 
 def test_price_stored_as_an_equal_number_is_not_a_change() -> None:
-    outcome = interpret_failures([Failure(MUG, {"price": 7.5, "available": 1})], request=REQUEST)
+    outcome = interpret_failures([StockRefused(MUG, Decimal("7.5"), 1)], request=REQUEST)
 
     assert outcome == OutOfStock([Shortage("MUG", 3, 1)])
 
 
 def test_a_price_change_does_not_matter_for_explicitly_priced_lines() -> None:
-    outcome = interpret_failures(
-        [Failure(EXPLICIT, {"price": Decimal("99.00"), "available": 2})], request=REQUEST
-    )
+    outcome = interpret_failures([StockRefused(EXPLICIT, Decimal("99.00"), 2)], request=REQUEST)
 
     assert outcome == OutOfStock([Shortage("MUG", 3, 2)])
 
 
 def test_shortages_report_requested_and_available() -> None:
     failures = [
-        Failure(MUG, {"price": Decimal("7.50"), "available": 2}),
-        Failure(TEE, {"price": Decimal("19.99")}),
+        StockRefused(MUG, Decimal("7.50"), 2),
+        StockRefused(TEE, Decimal("19.99")),
     ]
 
     outcome = interpret_failures(failures, request=REQUEST, contended=True)
@@ -393,7 +386,7 @@ def test_nothing_explainable_is_an_error() -> None:
     with pytest.raises(ValueError, match="no reason the domain knows"):
         interpret_failures([], request=REQUEST)
     with pytest.raises(ValueError):
-        interpret_failures([Failure(CreateOrder(plan_for(REQUEST).order), None)], request=REQUEST)
+        interpret_failures([Refused(CreateOrder(plan_for(REQUEST).order))], request=REQUEST)
 
 
 # --- request_hash and iso --------------------------------------------------------------------

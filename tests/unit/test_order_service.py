@@ -3,34 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from shared import retry
 from shared.config import Settings
-from shared.dal.orders import Cancelled, OrderQuery
+from shared.dal.orders import MissingOrder, OrderQuery
 from shared.domain.auth import Principal
 from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer, email_key
+from shared.domain.inventory import LocationLevel, MoveStock, ProductLevels
+from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import (
+    Cancelled,
+    Claim,
     ClaimKey,
     Contention,
     CreateOrder,
+    CustomerRefused,
     ExternalIdConflict,
-    Failure,
     FeedChannel,
-    KeyReused,
+    IdempotencyKeyReused,
+    KeyClaimed,
+    MoveRefused,
+    OrderExists,
     OrderPlan,
     OutOfStock,
+    Refused,
     Rejected,
+    ReplaceOrder,
     ReserveStock,
     Shortage,
+    StockRefused,
     request_hash,
 )
-from shared.models.orders import NewOrder, Order
+from shared.models.orders import NewOrder, Order, ShipmentIn
 from shared.retry import MAX_ATTEMPTS
-from shared.services.orders import OrderService, Placed, PriceCache
+from shared.services.orders import (
+    BadTime,
+    CatalogPrices,
+    ChannelNeeded,
+    Listing,
+    OrderChanged,
+    OrderList,
+    Orders,
+    OrderService,
+    Placed,
+    PriceCache,
+    StaffOnly,
+    TimesReversed,
+)
 
 SETTINGS = Settings(currency="EUR", idempotency_ttl_seconds=600, max_body_bytes=1024, price_cache_seconds=60)
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -74,10 +98,15 @@ class FakeOrders:
         self.stored = dict(stored or {})
         self.gets: list[tuple[str, bool]] = []
         self.queries: list[tuple[OrderQuery, str | None]] = []
+        self.tokens: list[bool] = []
+        self.by_external: list[tuple[str, str]] = []
 
-    def commit(self, plan: OrderPlan, *, now: datetime, attempt: int = 0) -> Cancelled | None:
+    def commit(
+        self, plan: OrderPlan, *, now: datetime, attempt: int = 0, token: bool = True
+    ) -> Cancelled | None:
         assert now == NOW
         self.plans.append(plan)
+        self.tokens.append(token)
         if self.script:
             return self.script.pop(0)(plan)
         self.stored[plan.order.order_id] = plan.order
@@ -87,7 +116,20 @@ class FakeOrders:
         self.gets.append((order_id, consistent))
         return self.stored.get(order_id)
 
-    def query(self, query: OrderQuery, cursor: str | None) -> tuple[list[Order], str | None]:
+    def claimed(self, order_id: str) -> Order:
+        order = self.get(order_id, consistent=True)
+        if order is None:
+            raise MissingOrder(order_id)
+        return order
+
+    def get_by_external_id(self, channel: str, external_id: str) -> Order | None:
+        self.by_external.append((channel, external_id))
+        return next(
+            (o for o in self.stored.values() if (o.channel, o.external_id) == (channel, external_id)), None
+        )
+
+    def query(self, query: OrderQuery, cursor: str | None, *, today: date) -> tuple[list[Order], str | None]:
+        assert today == NOW.date()
         self.queries.append((query, cursor))
         return list(self.stored.values()), "next"
 
@@ -96,18 +138,18 @@ def contended(_: OrderPlan) -> Cancelled:
     return Cancelled(failures=[], contended=True)
 
 
-def stock_failure(sku: str, old: dict[str, Any] | None) -> Script:
+def stock_failure(sku: str, price: Decimal | None, available: int) -> Script:
     def answer(plan: OrderPlan) -> Cancelled:
         [write] = [w for w in plan.writes if isinstance(w, ReserveStock) and w.sku == sku]
-        return Cancelled(failures=[Failure(write, old)], contended=False)
+        return Cancelled(failures=[StockRefused(write, price, available)], contended=False)
 
     return answer
 
 
-def claim_failure(kind: str, old: dict[str, Any]) -> Script:
+def claim_failure(kind: str, claim: Claim) -> Script:
     def answer(plan: OrderPlan) -> Cancelled:
         [write] = [w for w in plan.writes if isinstance(w, ClaimKey) and w.kind == kind]
-        return Cancelled(failures=[Failure(write, old)], contended=False)
+        return Cancelled(failures=[KeyClaimed(write, claim)], contended=False)
 
     return answer
 
@@ -127,9 +169,12 @@ def service(
     sleeps: list[float] | None = None,
 ) -> OrderService:
     ids = iter(f"order-{i}" for i in range(1, 100))
+    # Annotated as the seams the service declares: mypy checks the fakes against them.
+    store: Orders = orders
+    prices: CatalogPrices = catalog
     return OrderService(
-        orders,  # type: ignore[arg-type]
-        catalog,  # type: ignore[arg-type]
+        store,
+        prices,
         SETTINGS,
         price_cache=cache or PriceCache(60, clock=FakeClock()),
         clock=lambda: NOW,
@@ -242,7 +287,7 @@ def test_unknown_sku_is_rejected_without_a_commit() -> None:
 
 def test_changed_price_is_retried_with_the_new_price_and_cached() -> None:
     catalog = FakeCatalog({"MUG": Decimal("7.50")})
-    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("8.00"), "available": 10}))
+    orders = FakeOrders(stock_failure("MUG", Decimal("8.00"), 10))
     svc = service(orders, catalog)
 
     result = svc.place(request({"sku": "MUG", "quantity": 2}), WEB, None)
@@ -307,7 +352,7 @@ def test_replay_returns_the_stored_order() -> None:
     assert isinstance(original, Placed)
     stored = original.order.model_copy(update={"order_id": "order-original"})
     orders = FakeOrders(
-        claim_failure("idempotency", {"order_id": "order-original", "request_hash": request_hash(request())}),
+        claim_failure("idempotency", Claim("order-original", request_hash(request()))),
         stored={"order-original": stored},
     )
 
@@ -324,9 +369,7 @@ def test_external_id_replay_returns_the_stored_order() -> None:
     )
     assert isinstance(stored, Placed)
     orders = FakeOrders(
-        claim_failure(
-            "external", {"order_id": "order-1", "request_hash": request_hash(request(external_id="e-1"))}
-        ),
+        claim_failure("external", Claim("order-1", request_hash(request(external_id="e-1")))),
         stored={"order-1": stored.order},
     )
 
@@ -338,7 +381,7 @@ def test_external_id_replay_returns_the_stored_order() -> None:
 
 
 def test_an_external_id_used_by_another_body_is_a_conflict_and_reads_nothing() -> None:
-    orders = FakeOrders(claim_failure("external", {"order_id": "order-1", "request_hash": "another body"}))
+    orders = FakeOrders(claim_failure("external", Claim("order-1", "another body")))
 
     result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(
         request(external_id="e-1"), WEB, None
@@ -384,16 +427,16 @@ def test_own_price_channels_and_staff_may_price(principal: Principal) -> None:
 
 
 def test_reused_idempotency_key_is_reported() -> None:
-    orders = FakeOrders(claim_failure("idempotency", {"order_id": "order-x", "request_hash": "different"}))
+    orders = FakeOrders(claim_failure("idempotency", Claim("order-x", "different")))
 
     result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, "key-1")
 
-    assert result == KeyReused()
+    assert result == IdempotencyKeyReused()
     assert orders.gets == []
 
 
 def test_out_of_stock_is_returned_without_retry() -> None:
-    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("7.50"), "available": 1}))
+    orders = FakeOrders(stock_failure("MUG", Decimal("7.50"), 1))
 
     result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, None)
 
@@ -442,9 +485,9 @@ def test_get_hides_other_channels_orders() -> None:
 def test_channel_listing_another_channel_is_empty_without_a_query() -> None:
     orders = FakeOrders(stored={"o": placed_order(WEB)})
 
-    result = service(orders, FakeCatalog({})).list(OrderQuery(channel="pos"), "cursor", WEB)
+    result = service(orders, FakeCatalog({})).list(Listing(channel="pos"), "cursor", WEB)
 
-    assert result == ([], None)
+    assert result == OrderList([], None)
     assert orders.queries == []
 
 
@@ -452,25 +495,91 @@ def test_channel_listing_another_channel_is_empty_without_a_query() -> None:
 def test_channel_listing_is_confined_to_its_channel(asked: str | None) -> None:
     orders = FakeOrders()
 
-    service(orders, FakeCatalog({})).list(OrderQuery(channel=asked, status="CONFIRMED", limit=5), "c1", WEB)
+    service(orders, FakeCatalog({})).list(Listing(channel=asked, status="CONFIRMED", limit=5), "c1", WEB)
 
     assert orders.queries == [(OrderQuery(channel="web", status="CONFIRMED", limit=5), "c1")]
 
 
 def test_staff_listing_passes_the_query_through() -> None:
-    orders = FakeOrders()
+    orders = FakeOrders(stored={"o": placed_order(WEB)})
 
-    service(orders, FakeCatalog({})).list(OrderQuery(channel="pos"), None, STAFF)
-    service(orders, FakeCatalog({})).list(OrderQuery(), None, STAFF)
+    first = service(orders, FakeCatalog({})).list(Listing(channel="pos"), None, STAFF)
+    service(orders, FakeCatalog({})).list(Listing(), None, STAFF)
 
     assert orders.queries == [(OrderQuery(channel="pos"), None), (OrderQuery(), None)]
+    assert first == OrderList(list(orders.stored.values()), "next")
+
+
+def test_listing_times_become_bounds_a_date_covering_its_whole_day() -> None:
+    orders = FakeOrders()
+    listing = Listing(created_from="2024-03-01", created_to="2024-03-02T10:00:00+02:00")
+
+    service(orders, FakeCatalog({})).list(listing, None, STAFF)
+
+    [(query, _)] = orders.queries
+    assert (query.created_from, query.created_to) == ("2024-03-01T00:00:00.000Z", "2024-03-02T08:00:00.000Z")
+    service(orders, FakeCatalog({})).list(Listing(created_to="2024-03-02"), None, STAFF)
+    assert orders.queries[1][0].created_to == "2024-03-02T23:59:59.999Z"
+
+
+@pytest.mark.parametrize(
+    ("listing", "principal", "refused"),
+    [
+        (Listing(created_from="2024-02-30"), STAFF, BadTime("created_from")),
+        (Listing(created_to="2024-03-01T25:00"), STAFF, BadTime("created_to")),
+        # a bad time is named before the caller's right to the listing
+        (Listing(created_from="2024-13-01", attention=True), WEB, BadTime("created_from")),
+        (Listing(attention=True), WEB, StaffOnly()),
+        (Listing(created_from="2024-03-02", created_to="2024-03-01"), STAFF, TimesReversed()),
+        (
+            Listing(created_from="2024-03-01T12:00:00Z", created_to="2024-03-01T13:00:00+02:00"),
+            STAFF,
+            TimesReversed(),
+        ),
+    ],
+)
+def test_listings_that_cannot_be_answered_say_why_and_query_nothing(
+    listing: Listing, principal: Principal, refused: object
+) -> None:
+    orders = FakeOrders()
+
+    assert service(orders, FakeCatalog({})).list(listing, None, principal) == refused
+    assert orders.queries == []
+
+
+def test_one_day_is_a_valid_range_and_staff_list_what_needs_attention() -> None:
+    orders = FakeOrders()
+    svc = service(orders, FakeCatalog({}))
+
+    assert isinstance(
+        svc.list(Listing(created_from="2024-03-01", created_to="2024-03-01"), None, WEB), OrderList
+    )
+    assert isinstance(svc.list(Listing(attention=True), None, STAFF), OrderList)
+    assert len(orders.queries) == 2
+
+
+def test_an_external_id_is_looked_up_in_the_callers_channel_or_the_one_staff_name() -> None:
+    order = service(FakeOrders(), FakeCatalog({"MUG": Decimal("7.50")})).place(
+        request(external_id="E-1"), WEB, None
+    )
+    assert isinstance(order, Placed)
+    orders = FakeOrders(stored={order.order.order_id: order.order})
+    svc = service(orders, FakeCatalog({}))
+    pos = Principal(role="channel", key_id="k-pos", channel="pos")
+
+    assert svc.find_by_external_id("E-1", None, WEB) == order.order
+    assert svc.find_by_external_id("E-1", "web", STAFF) == order.order
+    assert svc.find_by_external_id("E-1", None, STAFF) == ChannelNeeded()
+    assert svc.find_by_external_id("E-1", "web", pos) is None  # another channel's: not found, not read
+    assert svc.find_by_external_id("E-1", None, pos) is None
+    assert orders.by_external == [("web", "E-1"), ("web", "E-1"), ("pos", "E-1")]
 
 
 # --- backorders (orders already sold elsewhere) ----------------------------------------------
 
 
 def test_short_stock_with_backorder_allowed_records_the_order_reserving_nothing() -> None:
-    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("7.50"), "available": 1}))
+    orders = FakeOrders(stock_failure("MUG", Decimal("7.50"), 1))
     placed = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(
         request(), WEB, None, allow_backorder=True
     )
@@ -485,7 +594,7 @@ def test_short_stock_with_backorder_allowed_records_the_order_reserving_nothing(
 
 
 def test_short_stock_without_backorder_is_out_of_stock() -> None:
-    orders = FakeOrders(stock_failure("MUG", {"price": Decimal("7.50"), "available": 1}))
+    orders = FakeOrders(stock_failure("MUG", Decimal("7.50"), 1))
     result = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, None)
     assert isinstance(result, OutOfStock)
     assert len(orders.plans) == 1
@@ -494,7 +603,7 @@ def test_short_stock_without_backorder_is_out_of_stock() -> None:
 def test_a_resent_plan_that_already_committed_is_placed_not_replayed() -> None:
     def already_stored(plan: OrderPlan) -> Cancelled:
         create = next(w for w in plan.writes if isinstance(w, CreateOrder))
-        return Cancelled(failures=[Failure(create, {"order_id": plan.order.order_id})], contended=False)
+        return Cancelled(failures=[OrderExists(create, plan.order.order_id)], contended=False)
 
     orders = FakeOrders(already_stored)
     placed = service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, None)
@@ -506,10 +615,10 @@ def test_a_resent_plan_that_already_committed_is_placed_not_replayed() -> None:
 # --- customers ---------------------------------------------------------------------------------
 
 
-def link_failure(kind: type[Any], old: dict[str, Any] | None) -> Script:
+def link_failure(kind: type[ClaimEmail | CheckEmail], owner: str | None) -> Script:
     def answer(plan: OrderPlan) -> Cancelled:
         [write] = [w for w in plan.writes if isinstance(w, kind)]
-        return Cancelled(failures=[Failure(write, old)], contended=False)
+        return Cancelled(failures=[CustomerRefused(write, owner)], contended=False)
 
     return answer
 
@@ -537,7 +646,7 @@ def test_a_new_email_creates_a_customer_and_the_next_order_checks_the_remembered
 
 
 def test_an_email_another_order_claimed_first_links_to_that_customer() -> None:
-    orders = FakeOrders(link_failure(ClaimEmail, {"customer_id": "c-first"}), links=True)
+    orders = FakeOrders(link_failure(ClaimEmail, "c-first"), links=True)
 
     placed = service(orders, FakeCatalog({"MUG": Decimal("5.00")})).place(request(), STAFF, None)
 
@@ -563,3 +672,120 @@ def test_orders_are_not_linked_by_a_store_without_the_customers_table() -> None:
     placed = service(orders, FakeCatalog({"MUG": Decimal("5.00")})).place(request(), STAFF, None)
     assert isinstance(placed, Placed) and placed.order.customer_id is None
     assert customer_writes(orders.plans[0]) == []
+
+
+# --- lifecycle changes: the retry loop of _change ------------------------------------------------
+
+SHIPMENT = ShipmentIn.model_validate({"carrier": "ups", "tracking_number": "1Z1"})
+
+
+def moved_on(plan: OrderPlan) -> Cancelled:
+    """Another change of the order won meanwhile: the order's own write was refused."""
+    [replace_write] = [w for w in plan.writes if isinstance(w, ReplaceOrder)]
+    return Cancelled(failures=[Refused(replace_write)], contended=False)
+
+
+def upper_bound_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pause at its ceiling, so the ceilings themselves can be compared."""
+    monkeypatch.setattr(retry.random, "uniform", lambda low, high: high)
+
+
+def stored_order() -> tuple[FakeOrders, Order]:
+    order = placed_order(WEB)
+    return FakeOrders(stored={order.order_id: order}), order
+
+
+def test_a_change_that_lost_a_race_reads_again_and_commits_after_one_pause() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    orders.script.append(moved_on)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).cancel(order.order_id, WEB, "changed my mind")
+
+    assert isinstance(result, OrderChanged) and not result.replayed
+    assert result.order.status == "CANCELLED"
+    assert orders.gets == [(order.order_id, True), (order.order_id, True)]  # read again, consistently
+    assert len(orders.plans) == 2 and len(sleeps) == 1
+    assert orders.tokens == [False, False]  # conditioned on the version read: no request token
+
+
+def test_a_change_losing_every_race_is_busy_after_max_attempts_with_growing_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upper_bound_pauses(monkeypatch)
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    orders.script.extend([moved_on] * (MAX_ATTEMPTS + 3))
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).cancel(order.order_id, WEB, "r")
+
+    assert result == Contention()
+    assert len(orders.plans) == len(orders.gets) == MAX_ATTEMPTS
+    assert sleeps == [retry.BASE_PAUSE_S * 2**attempt for attempt in range(MAX_ATTEMPTS - 1)]
+    assert sleeps == sorted(sleeps) and len(set(sleeps)) == len(sleeps)  # each ceiling above the last
+    assert orders.stored[order.order_id] == order  # nothing written
+
+
+def test_a_change_the_new_version_no_longer_allows_is_answered_without_another_try() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+
+    def cancelled_meanwhile(plan: OrderPlan) -> Cancelled:
+        orders.stored[order.order_id] = order.model_copy(update={"status": "CANCELLED"})
+        return moved_on(plan)
+
+    orders.script.append(cancelled_meanwhile)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, SHIPMENT)
+
+    assert result == NotAllowed("CANCELLED", "SHIPPED")
+    assert len(orders.plans) == 1 and len(orders.gets) == 2
+
+
+def test_a_refused_request_is_neither_committed_nor_retried() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    wrong_sku = ShipmentIn.model_validate(
+        {"carrier": "ups", "tracking_number": "1Z1", "lines": [{"sku": "CAP", "quantity": 1}]}
+    )
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, wrong_sku)
+
+    assert isinstance(result, Rejected)
+    assert (orders.plans, sleeps, len(orders.gets)) == ([], [], 1)
+
+
+def test_a_movement_refused_by_a_newer_count_is_made_again_after_it_without_a_pause() -> None:
+    sleeps: list[float] = []
+    orders, order = stored_order()
+    ahead = "2099-01-01T00:00:00.000000Z"
+
+    def counted_ahead(plan: OrderPlan) -> Cancelled:
+        [move] = [w for w in plan.writes if isinstance(w, MoveStock)]
+        level = ProductLevels(exists=True, level=LocationLevel(on_hand=9, counted_at=ahead))
+        return Cancelled(failures=[MoveRefused(move, level)], contended=False)
+
+    orders.script.append(counted_ahead)
+
+    result = service(orders, FakeCatalog({}), sleeps=sleeps).ship(order.order_id, STAFF, SHIPMENT)
+
+    assert isinstance(result, OrderChanged) and result.order.status == "SHIPPED"
+    first, second = (next(w for w in p.writes if isinstance(w, MoveStock)) for p in orders.plans)
+    assert first.after < ahead < second.after  # dated just after the count that refused it
+    assert sleeps == []
+
+
+def test_a_change_of_an_order_the_caller_cannot_see_is_none_and_writes_nothing() -> None:
+    orders, order = stored_order()
+    pos = Principal(role="channel", key_id="k-pos", channel="pos")
+
+    assert service(orders, FakeCatalog({})).cancel(order.order_id, pos, "r") is None
+    assert service(orders, FakeCatalog({})).cancel("missing", STAFF, "r") is None
+    assert orders.plans == []
+
+
+def test_a_replay_whose_order_is_missing_is_a_broken_store_not_an_answer() -> None:
+    orders = FakeOrders(claim_failure("idempotency", Claim("order-gone", request_hash(request()))))
+
+    with pytest.raises(MissingOrder):
+        service(orders, FakeCatalog({"MUG": Decimal("7.50")})).place(request(), WEB, "key-1")

@@ -10,9 +10,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from shared import deps
-from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
+from shared.dal.orders import InvalidCursor
 from shared.domain.lifecycle import NotAllowed
-from shared.domain.orders import Contention, ExternalIdConflict, FeedChannel, KeyReused, OutOfStock, Rejected
+from shared.domain.orders import (
+    Contention,
+    ExternalIdConflict,
+    FeedChannel,
+    IdempotencyKeyReused,
+    OutOfStock,
+    Rejected,
+)
 from shared.http import (
     ProblemError,
     idempotency_key_header,
@@ -37,7 +44,16 @@ from shared.models.orders import (
 )
 from shared.observability import count_order_placed, logger, metrics
 from shared.openapi import link, problem_responses
-from shared.services.orders import Changed, ChangeResult, Placed
+from shared.services.orders import (
+    BadTime,
+    ChangeResult,
+    ChannelNeeded,
+    Listing,
+    OrderChanged,
+    Placed,
+    StaffOnly,
+    TimesReversed,
+)
 
 router = Router()
 OrderId = Annotated[str, Path(max_length=64)]
@@ -104,12 +120,8 @@ def _location(order_id: str) -> str:
     return location(router, f"/orders/{order_id}")
 
 
-def _invalid_query(field: str, message: str) -> ProblemError:
-    return invalid_field(field, message)
-
-
 def _problem(
-    result: Rejected | OutOfStock | KeyReused | ExternalIdConflict | FeedChannel | Contention,
+    result: Rejected | OutOfStock | IdempotencyKeyReused | ExternalIdConflict | FeedChannel | Contention,
 ) -> ProblemError:
     if isinstance(result, OutOfStock):
         metrics.add_metric(name="OrderOutOfStock", unit=MetricUnit.Count, value=1)
@@ -126,7 +138,7 @@ def _problem(
         return ProblemError(
             422, "validation", "Unprocessable Content", "The order has invalid lines.", errors=result.errors
         )
-    if isinstance(result, KeyReused):
+    if isinstance(result, IdempotencyKeyReused):
         return ProblemError(
             422,
             "idempotency-key-reused",
@@ -206,7 +218,7 @@ def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Respon
 )
 def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
     result = deps.order_service().ship(order_id, staff_only(router), body)
-    if isinstance(result, Changed) and not result.replayed:
+    if isinstance(result, OrderChanged) and not result.replayed:
         metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
     return _changed(result, order_id, "order shipped")
 
@@ -361,29 +373,28 @@ def list_orders(
 ) -> Response[OrderPage]:
     caller = principal_of(router)
     if external_id is not None:
-        owner = channel or (None if caller.is_staff else caller.channel)
-        if owner is None:
-            raise _invalid_query(
+        found = deps.order_service().find_by_external_id(external_id, channel, caller)
+        if isinstance(found, ChannelNeeded):
+            raise invalid_field(
                 "query.channel", "required with external_id: external ids are unique per channel"
             )
-        found = deps.order_service().find_by_external_id(owner, external_id, caller)
         return json_response(200, OrderPage(items=[found] if found else []))
+    listing = Listing(
+        channel=channel,
+        status=status,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        attention=attention,
+    )
     try:
-        query = OrderQuery(
-            channel=channel,
-            status=status,
-            created_from=time_bound(created_from, "query.created_from", end=False),
-            created_to=time_bound(created_to, "query.created_to", end=True),
-            limit=limit,
-            attention=attention,
-        )
-        if attention and not caller.is_staff:
-            raise ProblemError(403, "forbidden", "Forbidden", "Only staff list orders needing attention.")
-        if query.created_from and query.created_to and query.created_from > query.created_to:
-            raise InvalidQuery("query.created_from", "is after created_to")
-        items, token = deps.order_service().list(query, next_token, caller)
-    except InvalidQuery as exc:
-        raise _invalid_query(exc.field, str(exc)) from exc
+        result = deps.order_service().list(listing, next_token, caller)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
-    return json_response(200, OrderPage(items=items, next_token=token))
+    if isinstance(result, BadTime):
+        raise invalid_field(f"query.{result.field}", "not an ISO-8601 date or date-time")
+    if isinstance(result, StaffOnly):
+        raise ProblemError(403, "forbidden", "Forbidden", "Only staff list orders needing attention.")
+    if isinstance(result, TimesReversed):
+        raise invalid_field("query.created_from", "is after created_to")
+    return json_response(200, OrderPage(items=result.items, next_token=result.next_token))
