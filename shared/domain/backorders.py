@@ -12,16 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write, iso
+from shared.domain.quantities import units_by_sku
 from shared.models.orders import HistoryEntry, Order
 
 ACTOR = "inventory"
-
-
-def order_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in order.lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
 
 
 def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPlan | None:
@@ -46,7 +40,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     )
     writes: tuple[Write, ...] = (
         ReplaceOrder(confirmed, expected_status=order.status, expected_updated_at=order.updated_at),
-        *(ReserveStock(sku, quantity) for sku, quantity in sorted(order_quantities(order).items())),
+        *(ReserveStock(sku, quantity) for sku, quantity in sorted(units_by_sku(order.lines).items())),
     )
     return OrderPlan(order=confirmed, writes=writes)
 

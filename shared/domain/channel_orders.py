@@ -53,6 +53,7 @@ from shared.domain.orders import (
     Write,
     iso,
 )
+from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import tracking_url
 from shared.models.channels import ChannelLine, ChannelOrder, ChannelShipment, RefundNotice
 from shared.models.common import FieldError
@@ -606,19 +607,11 @@ def _with_status(order: Order, status: OrderStatus, at: str, actor: str, reason:
 
 
 def _quantities(lines: Sequence[OrderLine]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in lines:
-        if line.quantity > 0:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for line in lines if line.quantity > 0)
 
 
 def _shipped(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for shipment in order.shipments:
-        for line in shipment.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for shipment in order.shipments for line in shipment.lines)
 
 
 def _describe(old: Mapping[str, int], new: Mapping[str, int]) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from shared.domain.backorders import order_quantities
 from shared.domain.inventory import MoveStock, RecordMovement, stamp
 from shared.domain.orders import (
     Failure,
@@ -24,6 +23,7 @@ from shared.domain.orders import (
     Write,
     iso,
 )
+from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import carrier_code, tracking_url
 from shared.models.common import FieldError
 from shared.models.inventory import Movement
@@ -91,7 +91,7 @@ def decide_cancel(
         return NotAllowed(order.status, "CANCELLED")
     cancelled = _next(order, "CANCELLED", now=now, actor=actor, reason=reason)
     writes: list[Write] = [ReplaceOrder(cancelled, order.status, order.updated_at)]
-    quantities = sorted(order_quantities(order).items())
+    quantities = sorted(units_by_sku(order.lines).items())
     if order.status in ("CONFIRMED", "PENDING_PAYMENT"):
         writes += [ReleaseStock(sku, quantity) for sku, quantity in quantities]
     else:  # BACKORDERED: nothing reserved; it waits in every SKU's line
@@ -105,35 +105,20 @@ SHIPPING_SOURCE = "orders"  # the ledger's source of movements made by orders (s
 
 
 def shipped_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for shipment in order.shipments:
-        for line in shipment.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for shipment in order.shipments for line in shipment.lines)
 
 
 def returned_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for record in order.returns:
-        for line in record.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for record in order.returns for line in record.lines)
 
 
 def _difference(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     return {sku: a[sku] - b.get(sku, 0) for sku in a if a[sku] - b.get(sku, 0) > 0}
 
 
-def _requested(lines: Sequence[LineQuantityIn]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
-
-
 def _too_many(lines: Sequence[LineQuantityIn], limits: Mapping[str, int], what: str) -> Rejected | None:
     """Lines asking for more than ``limits`` allows, as field errors (a 422)."""
-    requested = _requested(lines)
+    requested = units_by_sku(lines)
     errors = [
         FieldError(
             field=f"body.lines.{i}.quantity",
@@ -216,14 +201,14 @@ def decide_shipment(
             return AlreadyDone(order)
     if order.status not in ("CONFIRMED", "PARTIALLY_SHIPPED"):
         return NotAllowed(order.status, "SHIPPED")
-    remaining = _difference(order_quantities(order), shipped_quantities(order))
+    remaining = _difference(units_by_sku(order.lines), shipped_quantities(order))
     if request.lines is None:
         units = remaining
     else:
         refused = _too_many(request.lines, remaining, "left to ship")
         if refused:
             return refused
-        units = _requested(request.lines)
+        units = units_by_sku(request.lines)
     status: OrderStatus = "SHIPPED" if units == remaining else "PARTIALLY_SHIPPED"
     as_of = _after(stamp(now), not_before)
     shipment = Shipment(
@@ -290,7 +275,7 @@ def decide_return(
     )
     if refused:
         return refused
-    units = _requested(request.lines)
+    units = units_by_sku(request.lines)
     as_of = _after(stamp(now), not_before)
     record = ReturnRecord(
         return_id=return_id,

@@ -33,6 +33,7 @@ from shared.domain.customers import (
     link_writes,
 )
 from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.quantities import units_by_sku
 from shared.models.common import FieldError
 from shared.models.orders import (
     BackorderLine,
@@ -249,14 +250,6 @@ def request_hash(body: NewOrder) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def quantities_by_sku(request: NewOrder) -> dict[str, int]:
-    """Lines with the same SKU count together for reservation."""
-    totals: dict[str, int] = {}
-    for line in request.lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
-
-
 def skus_needing_catalog_price(request: NewOrder) -> set[str]:
     return {line.sku for line in request.lines if line.unit_price is None}
 
@@ -366,11 +359,11 @@ def decide_new_order(
 
     writes: list[Write] = [CreateOrder(order)]
     if backorder:
-        writes += [WaitForStock(sku, order_id, created_at) for sku in sorted(quantities_by_sku(request))]
+        writes += [WaitForStock(sku, order_id, created_at) for sku in sorted(units_by_sku(request.lines))]
     else:
         writes += [
             ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
-            for sku, qty in sorted(quantities_by_sku(request).items())
+            for sku, qty in sorted(units_by_sku(request.lines).items())
         ]
     if customer is not None:
         writes += link_writes(
