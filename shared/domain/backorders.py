@@ -46,7 +46,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
 
 
 @dataclass(frozen=True)
-class Changed:
+class OrderMovedOn:
     """The order changed since it was read: read it again (it may not be waiting any more)."""
 
 
@@ -55,12 +55,12 @@ class StillShort:
     skus: frozenset[str]
 
 
-ConfirmationOutcome = Changed | StillShort | Contention
+ConfirmationOutcome = OrderMovedOn | StillShort | Contention
 
 
 def interpret_confirmation(failures: Sequence[Failure]) -> ConfirmationOutcome:
     if any(isinstance(f.write, ReplaceOrder) for f in failures):
-        return Changed()
+        return OrderMovedOn()
     short = frozenset(f.write.sku for f in failures if isinstance(f.write, ReserveStock))
     if short:
         return StillShort(short)

@@ -127,6 +127,7 @@ StockWrite = MoveStock | RecordMovement | ClaimUpdate
 class Skipped:
     change: StockChange
     reason: str  # safe to log: times and ids, no sender text
+    replay: bool = False  # its update id was already applied: a redelivery, not a stale change
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ def _without_duplicates(
     skipped: list[Skipped] = []
     for change in changes:
         if change.update_id in done:
-            skipped.append(Skipped(change, "duplicate: this update_id was already applied"))
+            skipped.append(Skipped(change, "duplicate: this update_id was already applied", replay=True))
             continue
         done.add(change.update_id)
         fresh.append(change)
@@ -329,11 +330,11 @@ class PlanAgain:
 
 
 @dataclass(frozen=True)
-class KeyReused:
-    """A staff change reused an Idempotency-Key that named another change."""
+class UpdateIdReused:
+    """A staff change reused an update id (its Idempotency-Key) that named another change."""
 
 
-StockOutcome = UnknownProduct | Insufficient | PlanAgain | KeyReused
+StockOutcome = UnknownProduct | Insufficient | PlanAgain | UpdateIdReused
 
 
 def interpret_stock_failures(failures: Sequence[StockFailure]) -> StockOutcome:
@@ -344,7 +345,7 @@ def interpret_stock_failures(failures: Sequence[StockFailure]) -> StockOutcome:
             and write.fingerprint is not None
             and failure.claimed_fingerprint != write.fingerprint
         ):
-            return KeyReused()
+            return UpdateIdReused()
     claimed = frozenset(f.write.update_id for f in failures if isinstance(f.write, ClaimUpdate))
     moves = [f for f in failures if isinstance(f.write, MoveStock)]
     if not moves:

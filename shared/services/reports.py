@@ -45,7 +45,7 @@ class InvalidPeriod(ValueError):
         self.field = field
 
 
-class KeyReused(ValueError):
+class ReportKeyReused(ValueError):
     """An Idempotency-Key already asked for a different report."""
 
 
@@ -137,7 +137,7 @@ class ReportService:
         if existing is None:  # pragma: no cover - it was there a moment ago; reports are never deleted
             raise RuntimeError(f"report {report_id} vanished")
         if (existing.type, existing.period) != (report.type, report.period):
-            raise KeyReused(f"report {report_id} is a {existing.type} report for {existing.period}")
+            raise ReportKeyReused(f"report {report_id} is a {existing.type} report for {existing.period}")
         return existing, False
 
     def scheduled(self, schedule: str, scheduled_time: str) -> list[tuple[Report, bool]]:

@@ -27,8 +27,8 @@ from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
 from shared.domain.inventory import StockChange, stamp
 from shared.models.orders import NewOrder
-from shared.services.inventory import Applied, StockService
 from shared.services.orders import OrderService, Placed
+from shared.services.stock import Applied, StockService
 from tests.support.ports import free_port
 
 BUYERS = 32
@@ -155,7 +155,7 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
     assert min(lowest) >= 0
     placed = [r for r in results[:BUYERS] if isinstance(r, Placed)]
     for outcome in results[BUYERS : BUYERS + RECEIPTS + COUNTS]:
-        assert all(isinstance(r, Applied) for r in outcome.values())  # type: ignore[attr-defined]
+        assert all(isinstance(group.result, Applied) for group in outcome)  # type: ignore[attr-defined]
     stock = inventory.stock("RACE")
     assert stock is not None
     receipts = len({f"receipt-{n // 3 if n % 3 == 0 else n}" for n in range(RECEIPTS)})

@@ -129,7 +129,7 @@ def test_a_transient_failure_hands_back_only_its_own_group(
     feed: StockFeed, stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shared import deps
-    from shared.services.inventory import Failed
+    from shared.services.stock import Failed
 
     service = deps.stock_service()
     real = service._apply

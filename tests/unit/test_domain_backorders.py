@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.domain.auth import Principal
-from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
+from shared.domain.backorders import OrderMovedOn, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.orders import (
     Contention,
     CreateOrder,
@@ -91,6 +91,6 @@ def test_what_a_failed_confirmation_means() -> None:
     plan = decide_confirmation(backordered().order, now=NOW, arrived="MUG")
     assert plan is not None
     confirm, mug, tshirt = plan.writes
-    assert isinstance(interpret_confirmation([Failure(confirm, None), Failure(mug, {})]), Changed)
+    assert isinstance(interpret_confirmation([Failure(confirm, None), Failure(mug, {})]), OrderMovedOn)
     assert interpret_confirmation([Failure(tshirt, {"available": 1})]) == StillShort(frozenset({"TSHIRT"}))
     assert isinstance(interpret_confirmation([]), Contention)
