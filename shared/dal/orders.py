@@ -31,6 +31,7 @@ from shared.dal.dynamo import (
 from shared.dal.inventory import level_of, move_update, movement_put
 from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer
 from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
 from shared.domain.orders import (
     ClaimKey,
     CreateOrder,
@@ -43,7 +44,6 @@ from shared.domain.orders import (
     UpdateClaim,
     WaitForStock,
     Write,
-    iso,
 )
 from shared.models.orders import Order
 from shared.reports.days import parse_utc
@@ -64,7 +64,7 @@ class InvalidQuery(ValueError):
 def time_bound(value: str | None, field: str, *, end: bool) -> str | None:
     """An ISO-8601 date or time as the sortable UTC form of ``created_key``.
 
-    A date alone means the whole day: its first millisecond as a lower bound, its last as an upper.
+    A date alone means the whole day: its first microsecond as a lower bound, its last as an upper.
     A time without an offset is UTC.
     """
     if value is None:
@@ -78,7 +78,7 @@ def time_bound(value: str | None, field: str, *, end: bool) -> str | None:
                 moment = moment.replace(tzinfo=UTC)
     except ValueError as exc:
         raise InvalidQuery(field, "not an ISO-8601 date or date-time") from exc
-    return iso(moment)
+    return utc_text(moment)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def placed_time(order: Order) -> str:
     like ``created_at``: the ``by_placed_day`` index's key."""
     if order.placed_at:
         try:
-            return iso(parse_utc(order.placed_at))
+            return utc_text(parse_utc(order.placed_at))
         except ValueError:
             pass  # not ISO-8601 (the feed validates it): the OMS's own time still files the order
     return order.created_at
@@ -258,7 +258,7 @@ class OrderStore:
     ) -> dict[str, Any]:
         if isinstance(write, ReserveStock):
             condition = "attribute_exists(price) AND available >= :q"
-            values: dict[str, Any] = {":q": write.quantity, ":now": now.isoformat()}
+            values: dict[str, Any] = {":q": write.quantity, ":now": utc_text(now)}
             if write.expected_price is not None:
                 condition += " AND price = :price"
                 values[":price"] = write.expected_price
@@ -292,7 +292,7 @@ class OrderStore:
                     "UpdateExpression": "SET reserved = reserved - :q, available = available + :q, "
                     "stock_updated_at = :now",
                     "ConditionExpression": "reserved >= :q",
-                    "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": now.isoformat()}),
+                    "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": utc_text(now)}),
                 }
             }
         if isinstance(write, StopWaiting):
@@ -363,7 +363,7 @@ class OrderStore:
                 Key=keys.order_key(order_id),
                 UpdateExpression="REMOVE customer, shipping_address SET erased_at = :now, updated_at = :now",
                 ConditionExpression="customer_id = :id AND attribute_not_exists(erased_at)",
-                ExpressionAttributeValues=to_values({":now": iso(now), ":id": customer_id}),
+                ExpressionAttributeValues=to_values({":now": utc_text(now), ":id": customer_id}),
             )
         except ClientError as exc:
             if is_condition_failure(exc):

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write, iso
+from shared.domain.moments import utc_text
+from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write
 from shared.domain.quantities import units_by_sku
 from shared.models.orders import HistoryEntry, Order
 
@@ -23,7 +24,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     is not waiting any more (confirmed meanwhile, or cancelled)."""
     if order.status != "BACKORDERED":
         return None
-    at = iso(now)
+    at = utc_text(now)
     entry = HistoryEntry(
         status="CONFIRMED",
         at=at,

@@ -25,17 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
+from shared.domain.moments import utc_text
 from shared.models.inventory import DEFAULT_LOCATION, LocationStock, Movement, MovementKind, Stock
-
-
-def stamp(moment: datetime) -> str:
-    """A source time as sortable UTC text with microseconds: as_of values are compared as strings."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,7 @@ class StockChange:
     sku: str
     location: str
     kind: MovementKind
-    as_of: str  # stamp(): sortable UTC
+    as_of: str  # utc_text(): sortable UTC
     update_id: str
     source: str
     on_hand: int | None = None
@@ -192,7 +186,7 @@ def plan_stock(
 
     moved = sum(int(c.delta or 0) for c in deltas)
     newest_move = max((c.as_of for c in deltas), default=None)
-    recorded_at = stamp(now)
+    recorded_at = utc_text(now)
     movements: list[Movement] = []
     if count is not None:
         assert level is not None and count.on_hand is not None  # NeedLevel above

@@ -12,17 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from shared.domain.inventory import MoveStock, RecordMovement, stamp
-from shared.domain.orders import (
-    Failure,
-    OrderPlan,
-    Rejected,
-    ReleaseStock,
-    ReplaceOrder,
-    StopWaiting,
-    Write,
-    iso,
-)
+from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
+from shared.domain.orders import Failure, OrderPlan, Rejected, ReleaseStock, ReplaceOrder, StopWaiting, Write
 from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import carrier_code, tracking_url
 from shared.models.common import FieldError
@@ -75,7 +67,7 @@ class AlreadyDone:
 
 
 def _next(order: Order, status: OrderStatus, *, now: datetime, actor: str, reason: str) -> Order:
-    at = iso(now)
+    at = utc_text(now)
     entry = HistoryEntry(status=status, at=at, actor=actor, reason=reason)
     return order.model_copy(update={"status": status, "updated_at": at, "history": [*order.history, entry]})
 
@@ -154,7 +146,7 @@ def _stock_moves(
                 sku=sku,
                 location=location,
                 change=sign * quantity,
-                at=iso(now),
+                at=utc_text(now),
                 after=as_of,
                 moved_at=as_of,
                 unreserve=quantity if kind == "shipment" else 0,
@@ -166,7 +158,7 @@ def _stock_moves(
             kind=kind,
             change=sign * quantity,
             as_of=as_of,
-            recorded_at=iso(now),
+            recorded_at=utc_text(now),
             source=SHIPPING_SOURCE,
             update_id=update_id,
             reason=f"order {order.order_id}: {kind}",
@@ -210,7 +202,7 @@ def decide_shipment(
             return refused
         units = units_by_sku(request.lines)
     status: OrderStatus = "SHIPPED" if units == remaining else "PARTIALLY_SHIPPED"
-    as_of = _after(stamp(now), not_before)
+    as_of = _after(utc_text(now), not_before)
     shipment = Shipment(
         shipment_id=shipment_id,
         carrier=request.carrier,
@@ -218,7 +210,7 @@ def decide_shipment(
         tracking_url=tracking_url(request.carrier, request.tracking_number),
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
         location=request.location,
-        shipped_at=iso(now),
+        shipped_at=utc_text(now),
         actor=actor,
     )
     described = ", ".join(f"{q} x {sku}" for sku, q in sorted(units.items()))
@@ -247,7 +239,7 @@ def decide_delivery(
     if not allowed(order.status, "DELIVERED"):
         return NotAllowed(order.status, "DELIVERED")
     delivered = _next(order, "DELIVERED", now=now, actor=actor, reason=note or "delivered")
-    delivered = delivered.model_copy(update={"delivered_at": iso(now)})
+    delivered = delivered.model_copy(update={"delivered_at": utc_text(now)})
     return OrderPlan(order=delivered, writes=(ReplaceOrder(delivered, order.status, order.updated_at),))
 
 
@@ -276,14 +268,14 @@ def decide_return(
     if refused:
         return refused
     units = units_by_sku(request.lines)
-    as_of = _after(stamp(now), not_before)
+    as_of = _after(utc_text(now), not_before)
     record = ReturnRecord(
         return_id=return_id,
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
         reason=request.reason,
         restock=request.restock,
         location=request.location,
-        returned_at=iso(now),
+        returned_at=utc_text(now),
         actor=actor,
         idempotency_key=idempotency_key,
     )
@@ -310,7 +302,7 @@ def _after(as_of: str, not_before: str | None) -> str:
     if not_before is None or not_before < as_of:
         return as_of
     moment = datetime.strptime(not_before, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return stamp(moment + timedelta(microseconds=1))
+    return utc_text(moment + timedelta(microseconds=1))
 
 
 def stock_blocked_until(failures: Sequence[Failure]) -> str | None:
@@ -349,7 +341,7 @@ def decide_resolution(
         )
     if found.resolved_at is not None:
         return AlreadyDone(order)
-    at = iso(now)
+    at = utc_text(now)
     resolved = found.model_copy(update={"resolved_at": at, "resolved_by": actor, "resolution": resolution})
     attention = [resolved if a.attention_id == attention_id else a for a in order.attention]
     changed = order.model_copy(update={"attention": attention, "updated_at": at})

@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -33,6 +33,7 @@ from shared.domain.customers import (
     link_writes,
 )
 from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
 from shared.domain.quantities import units_by_sku
 from shared.models.common import FieldError
 from shared.models.orders import (
@@ -331,7 +332,7 @@ def decide_new_order(
             )
         )
     total = sum((line.line_total for line in lines), Decimal("0.00"))
-    created_at = iso(now)
+    created_at = utc_text(now)
     channel = principal.order_channel
     status: OrderStatus = "BACKORDERED" if backorder else "CONFIRMED"
     reason = (
@@ -472,8 +473,3 @@ def _unknown_sku_errors(request: NewOrder, unknown: set[str]) -> list[FieldError
 
 def _unknown_sku(old: Mapping[str, Any] | None) -> bool:
     return old is None or "price" not in old
-
-
-def iso(moment: datetime) -> str:
-    """UTC timestamps with milliseconds and a Z, sortable as strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from shared.dal.inventory import stock_image
 from shared.domain.inventory import low_stock_decision
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 from shared.models.events import STOCK_LOW
 from shared.services.backorders import FillReport
 
@@ -82,12 +82,12 @@ class InventoryEvents:
                         else None
                     ),
                     "locations": {name: level.on_hand for name, level in sorted(after.levels.items())},
-                    "occurred_at": iso(self._clock()),
+                    "occurred_at": utc_text(self._clock()),
                     "change_id": change_id,
                 },
             )
         if decision.flag == "set":
-            self._inventory.flag_low(sku, iso(self._clock()))
+            self._inventory.flag_low(sku, utc_text(self._clock()))
         elif decision.flag == "clear":
             self._inventory.clear_low(sku)
         filled = None

@@ -26,8 +26,8 @@ from shared.domain.inventory import (
     UpdateIdReused,
     interpret_stock_failures,
     plan_stock,
-    stamp,
 )
+from shared.domain.moments import utc_text
 from shared.models.inventory import Stock
 from shared.observability import logger
 from shared.retry import MAX_ATTEMPTS, pause
@@ -205,7 +205,7 @@ class StockService:
             sku=sku,
             location=location,
             kind="count",
-            as_of=stamp(self._clock()),
+            as_of=utc_text(self._clock()),
             update_id=update_id or self._new_id(),
             source="staff",
             on_hand=on_hand,
@@ -222,7 +222,7 @@ class StockService:
             sku=sku,
             location=location,
             kind="adjustment",
-            as_of=stamp(self._clock()),
+            as_of=utc_text(self._clock()),
             update_id=update_id or self._new_id(),
             source="staff",
             delta=delta,

@@ -26,15 +26,15 @@ from shared.domain.inventory import (
     interpret_stock_failures,
     low_stock_decision,
     plan_stock,
-    stamp,
     stock_view,
 )
+from shared.domain.moments import utc_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def at(minute: int) -> str:
-    return stamp(datetime(2026, 11, 24, 11, minute, tzinfo=UTC))
+    return utc_text(datetime(2026, 11, 24, 11, minute, tzinfo=UTC))
 
 
 def count(on_hand: int, minute: int, update_id: str | None = None, location: str = "default") -> StockChange:
