@@ -28,10 +28,12 @@ from shared.dal.events import EventPublisher
 from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderStore
 from shared.models.events import INVENTORY_SOURCE, ORDERS_SOURCE
+from shared.services.backorders import BackorderFiller
 from shared.services.customers import CustomerService
-from shared.services.inventory import BackorderFiller, InventoryEvents, StockService
+from shared.services.inventory_events import InventoryEvents
 from shared.services.order_events import OrderEvents
 from shared.services.orders import OrderService
+from shared.services.stock import StockService
 
 if TYPE_CHECKING:  # modules only some functions use are imported by those functions alone
     from shared.dal.listings import ListingStore

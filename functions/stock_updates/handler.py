@@ -25,7 +25,7 @@ from shared.dal.queues import DeadLetters, carried_reasons
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
 from shared.services.feeds import Poison
-from shared.services.inventory import Applied, Failed, NotStarted, Refused, group_changes
+from shared.services.stock import Applied, Failed, Refused
 from shared.services.stock_feed import parse_stock_message
 
 SOURCE = "oms-stock-updates"
@@ -84,10 +84,8 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
     def keep_going() -> bool:
         return context is None or context.get_remaining_time_in_millis() >= MIN_REMAINING_MS
 
-    results = deps.stock_service().apply_batch(changes, keep_going=keep_going)
-    groups = group_changes(changes)
-    for (sku, location), result in results.items():
-        members = groups[(sku, location)]
+    for group in deps.stock_service().apply_batch(changes, keep_going=keep_going):
+        result = group.result
         if isinstance(result, Applied):
             metrics.add_metric(
                 name="StockUpdateApplied", unit=MetricUnit.Count, value=len(result.plan.applied)
@@ -98,24 +96,25 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
                     "stock update ignored",
                     message_id=skipped.change.ref,
                     update_id=skipped.change.update_id,
-                    sku=sku,
-                    location=location,
+                    sku=group.sku,
+                    location=group.location,
                     reason=skipped.reason,
                 )
-            continue
-        if isinstance(result, Refused):
+        elif isinstance(result, Refused):
             retry += [
-                c.ref for c in members if not _park(bodies[c.ref], c.ref, result.reason, history[c.ref])
+                c.ref for c in group.changes if not _park(bodies[c.ref], c.ref, result.reason, history[c.ref])
             ]
-            continue
-        reason = result.error if isinstance(result, Failed) else "too little time left in this invocation"
-        if not isinstance(result, Failed | NotStarted):  # pragma: no cover - staff-only outcomes
-            reason = type(result).__name__
-        metrics.add_metric(name="StockUpdateRetried", unit=MetricUnit.Count, value=len(members))
-        logger.warning(
-            "stock updates will be retried", sku=sku, location=location, reason=reason, count=len(members)
-        )
-        retry += [change.ref for change in members]
+        else:
+            reason = result.error if isinstance(result, Failed) else "too little time left in this invocation"
+            metrics.add_metric(name="StockUpdateRetried", unit=MetricUnit.Count, value=len(group.changes))
+            logger.warning(
+                "stock updates will be retried",
+                sku=group.sku,
+                location=group.location,
+                reason=reason,
+                count=len(group.changes),
+            )
+            retry += [change.ref for change in group.changes]
     return retry
 
 

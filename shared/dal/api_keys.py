@@ -28,6 +28,7 @@ from shared.dal.connections import claim_for_key
 from shared.dal.dynamo import error_code, from_item, to_item
 from shared.domain.auth import Principal, Role
 from shared.domain.channels import ChannelOwned, check_key_channel
+from shared.domain.moments import utc_text
 
 KEY_PREFIX = "oms_"
 
@@ -112,7 +113,7 @@ class ApiKeyStore:
         if channel is not None:
             check_key_channel(channel)  # ChannelOwned: the marketplace feed's, before anything is written
         digest = hash_key(api_key)
-        now = datetime.now(UTC).isoformat()
+        now = utc_text(datetime.now(UTC))
         usage_key, made = self._usage_key_for(channel)
         item = to_item(
             {

@@ -31,6 +31,7 @@ from shared.dal.dynamo import (
 from shared.dal.inventory import move_update, movement_put, product_levels
 from shared.domain.customers import CheckEmail, ClaimEmail, CreateCustomer, TouchCustomer
 from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
 from shared.domain.orders import (
     Cancelled,
     Claim,
@@ -51,7 +52,6 @@ from shared.domain.orders import (
     UpdateClaim,
     WaitForStock,
     Write,
-    iso,
 )
 from shared.models.orders import Order
 from shared.reports.days import parse_utc
@@ -84,7 +84,7 @@ def placed_time(order: Order) -> str:
     like ``created_at``: the ``by_placed_day`` index's key."""
     if order.placed_at:
         try:
-            return iso(parse_utc(order.placed_at))
+            return utc_text(parse_utc(order.placed_at))
         except ValueError:
             pass  # not ISO-8601 (the feed validates it): the OMS's own time still files the order
     return order.created_at
@@ -234,7 +234,7 @@ class OrderStore:
     ) -> dict[str, Any]:
         if isinstance(write, ReserveStock):
             condition = "attribute_exists(price) AND available >= :q"
-            values: dict[str, Any] = {":q": write.quantity, ":now": now.isoformat()}
+            values: dict[str, Any] = {":q": write.quantity, ":now": utc_text(now)}
             if write.expected_price is not None:
                 condition += " AND price = :price"
                 values[":price"] = write.expected_price
@@ -268,7 +268,7 @@ class OrderStore:
                     "UpdateExpression": "SET reserved = reserved - :q, available = available + :q, "
                     "stock_updated_at = :now",
                     "ConditionExpression": "reserved >= :q",
-                    "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": now.isoformat()}),
+                    "ExpressionAttributeValues": to_values({":q": write.quantity, ":now": utc_text(now)}),
                 }
             }
         stop: StopWaiting = write  # the last kind left: mypy checks none is forgotten
@@ -327,7 +327,7 @@ class OrderStore:
                 Key=keys.order_key(order_id),
                 UpdateExpression="REMOVE customer, shipping_address SET erased_at = :now, updated_at = :now",
                 ConditionExpression="customer_id = :id AND attribute_not_exists(erased_at)",
-                ExpressionAttributeValues=to_values({":now": iso(now), ":id": customer_id}),
+                ExpressionAttributeValues=to_values({":now": utc_text(now), ":id": customer_id}),
             )
         except ClientError as exc:
             if is_condition_failure(exc):

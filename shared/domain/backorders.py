@@ -11,17 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write, iso
+from shared.domain.moments import utc_text
+from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write
+from shared.domain.quantities import units_by_sku
 from shared.models.orders import HistoryEntry, Order
 
 ACTOR = "inventory"
-
-
-def order_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in order.lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
 
 
 def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPlan | None:
@@ -29,7 +24,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     is not waiting any more (confirmed meanwhile, or cancelled)."""
     if order.status != "BACKORDERED":
         return None
-    at = iso(now)
+    at = utc_text(now)
     entry = HistoryEntry(
         status="CONFIRMED",
         at=at,
@@ -46,13 +41,13 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     )
     writes: tuple[Write, ...] = (
         ReplaceOrder(confirmed, expected_status=order.status, expected_updated_at=order.updated_at),
-        *(ReserveStock(sku, quantity) for sku, quantity in sorted(order_quantities(order).items())),
+        *(ReserveStock(sku, quantity) for sku, quantity in sorted(units_by_sku(order.lines).items())),
     )
     return OrderPlan(order=confirmed, writes=writes)
 
 
 @dataclass(frozen=True)
-class Changed:
+class OrderMovedOn:
     """The order changed since it was read: read it again (it may not be waiting any more)."""
 
 
@@ -61,12 +56,12 @@ class StillShort:
     skus: frozenset[str]
 
 
-ConfirmationOutcome = Changed | StillShort | Contention
+ConfirmationOutcome = OrderMovedOn | StillShort | Contention
 
 
 def interpret_confirmation(failures: Sequence[Failure]) -> ConfirmationOutcome:
     if any(isinstance(f.write, ReplaceOrder) for f in failures):
-        return Changed()
+        return OrderMovedOn()
     short = frozenset(f.write.sku for f in failures if isinstance(f.write, ReserveStock))
     if short:
         return StillShort(short)

@@ -26,7 +26,8 @@ from decimal import Decimal
 from typing import Literal
 
 from shared.domain.customers import CustomerLink, CustomerMoved, link_writes
-from shared.domain.inventory import MoveStock, RecordMovement, stamp
+from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
 from shared.domain.orders import (
     AlreadyCommitted,
     ClaimKey,
@@ -49,8 +50,8 @@ from shared.domain.orders import (
     UpdateClaim,
     WaitForStock,
     Write,
-    iso,
 )
+from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import tracking_url
 from shared.models.channels import ChannelLine, ChannelOrder, ChannelShipment, RefundNotice
 from shared.models.common import FieldError
@@ -149,7 +150,7 @@ def decide_first(
                 )
             ]
         )
-    at = iso(context.now)
+    at = utc_text(context.now)
     actor = actor_of(document.channel)
     status: OrderStatus
     if document.status == "cancelled":
@@ -255,7 +256,7 @@ def decide_next(
     if context.content_hash == order.channel_hash:
         return Unchanged("replay", order.order_id)
 
-    at = iso(context.now)
+    at = utc_text(context.now)
     actor = actor_of(document.channel)
     notes = _Notes(order.attention, document, at)
     shipped_before = sum(_shipped(order).values())
@@ -314,7 +315,7 @@ def decide_refund(order: Order, notice: RefundNotice, *, context: ChannelContext
     that makes the order refunded in full before anything shipped cancels it and releases its stock."""
     if any(r.refund_id == notice.refund.refund_id for r in order.refunds):
         return Unchanged("replay", order.order_id)
-    at = iso(context.now)
+    at = utc_text(context.now)
     refund = Refund(
         refund_id=notice.refund.refund_id,
         amount=notice.refund.amount,
@@ -589,7 +590,7 @@ def _shipment(
         else None,
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in units.items()],
         location=DEFAULT_LOCATION,
-        shipped_at=report.shipped_at or iso(now),
+        shipped_at=report.shipped_at or utc_text(now),
         actor=actor_of(document.channel),
         channel_ref=report.shipment_ref,
     )
@@ -604,19 +605,11 @@ def _with_status(order: Order, status: OrderStatus, at: str, actor: str, reason:
 
 
 def _quantities(lines: Sequence[OrderLine]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in lines:
-        if line.quantity > 0:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for line in lines if line.quantity > 0)
 
 
 def _shipped(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for shipment in order.shipments:
-        for line in shipment.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for shipment in order.shipments for line in shipment.lines)
 
 
 def _describe(old: Mapping[str, int], new: Mapping[str, int]) -> str:
@@ -654,7 +647,7 @@ def _stock_writes(
     # charged stale); every line of one SKU has the same catalog price.
     prices = {line.sku: line.unit_price for line in after.lines if line.sku in catalog_priced}
     writes: list[Write] = []
-    as_of = stamp(context.now)
+    as_of = utc_text(context.now)
     for sku in sorted(set(held) | set(holds) | set(shipped_now)):
         change = holds.get(sku, 0) - held.get(sku, 0)
         out = shipped_now.get(sku, 0)
@@ -664,7 +657,7 @@ def _stock_writes(
                     sku=sku,
                     location=DEFAULT_LOCATION,
                     change=-out,
-                    at=iso(context.now),
+                    at=utc_text(context.now),
                     after=as_of,
                     moved_at=as_of,
                     unreserve=max(-change, 0),
@@ -678,7 +671,7 @@ def _stock_writes(
                         kind="shipment",
                         change=-out,
                         as_of=as_of,
-                        recorded_at=iso(context.now),
+                        recorded_at=utc_text(context.now),
                         source=SHIPMENT_SOURCE,
                         update_id=f"{after.order_id}-{context.content_hash[:16]}",
                         reason=f"order {after.order_id}: shipped outside the OMS ({after.channel})",

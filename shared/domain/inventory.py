@@ -25,17 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
+from shared.domain.moments import utc_text
 from shared.models.inventory import DEFAULT_LOCATION, LocationStock, Movement, MovementKind, Stock
-
-
-def stamp(moment: datetime) -> str:
-    """A source time as sortable UTC text with microseconds: as_of values are compared as strings."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,7 @@ class StockChange:
     sku: str
     location: str
     kind: MovementKind
-    as_of: str  # stamp(): sortable UTC
+    as_of: str  # utc_text(): sortable UTC
     update_id: str
     source: str
     on_hand: int | None = None
@@ -127,6 +121,7 @@ StockWrite = MoveStock | RecordMovement | ClaimUpdate
 class Skipped:
     change: StockChange
     reason: str  # safe to log: times and ids, no sender text
+    replay: bool = False  # its update id was already applied: a redelivery, not a stale change
 
 
 @dataclass(frozen=True)
@@ -191,7 +186,7 @@ def plan_stock(
 
     moved = sum(int(c.delta or 0) for c in deltas)
     newest_move = max((c.as_of for c in deltas), default=None)
-    recorded_at = stamp(now)
+    recorded_at = utc_text(now)
     movements: list[Movement] = []
     if count is not None:
         assert level is not None and count.on_hand is not None  # NeedLevel above
@@ -259,7 +254,7 @@ def _without_duplicates(
     skipped: list[Skipped] = []
     for change in changes:
         if change.update_id in done:
-            skipped.append(Skipped(change, "duplicate: this update_id was already applied"))
+            skipped.append(Skipped(change, "duplicate: this update_id was already applied", replay=True))
             continue
         done.add(change.update_id)
         fresh.append(change)
@@ -329,11 +324,11 @@ class PlanAgain:
 
 
 @dataclass(frozen=True)
-class KeyReused:
-    """A staff change reused an Idempotency-Key that named another change."""
+class UpdateIdReused:
+    """A staff change reused an update id (its Idempotency-Key) that named another change."""
 
 
-StockOutcome = UnknownProduct | Insufficient | PlanAgain | KeyReused
+StockOutcome = UnknownProduct | Insufficient | PlanAgain | UpdateIdReused
 
 
 def interpret_stock_failures(failures: Sequence[StockFailure]) -> StockOutcome:
@@ -344,7 +339,7 @@ def interpret_stock_failures(failures: Sequence[StockFailure]) -> StockOutcome:
             and write.fingerprint is not None
             and failure.claimed_fingerprint != write.fingerprint
         ):
-            return KeyReused()
+            return UpdateIdReused()
     claimed = frozenset(f.write.update_id for f in failures if isinstance(f.write, ClaimUpdate))
     moves = [f for f in failures if isinstance(f.write, MoveStock)]
     if not moves:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from shared.domain.backorders import order_quantities
-from shared.domain.inventory import MoveStock, RecordMovement, stamp
+from shared.domain.inventory import MoveStock, RecordMovement
+from shared.domain.moments import utc_text
 from shared.domain.orders import (
     Failure,
     MoveRefused,
@@ -23,8 +23,8 @@ from shared.domain.orders import (
     ReplaceOrder,
     StopWaiting,
     Write,
-    iso,
 )
+from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import carrier_code, tracking_url
 from shared.models.common import FieldError
 from shared.models.inventory import Movement
@@ -76,7 +76,7 @@ class AlreadyDone:
 
 
 def _next(order: Order, status: OrderStatus, *, now: datetime, actor: str, reason: str) -> Order:
-    at = iso(now)
+    at = utc_text(now)
     entry = HistoryEntry(status=status, at=at, actor=actor, reason=reason)
     return order.model_copy(update={"status": status, "updated_at": at, "history": [*order.history, entry]})
 
@@ -92,7 +92,7 @@ def decide_cancel(
         return NotAllowed(order.status, "CANCELLED")
     cancelled = _next(order, "CANCELLED", now=now, actor=actor, reason=reason)
     writes: list[Write] = [ReplaceOrder(cancelled, order.status, order.updated_at)]
-    quantities = sorted(order_quantities(order).items())
+    quantities = sorted(units_by_sku(order.lines).items())
     if order.status in ("CONFIRMED", "PENDING_PAYMENT"):
         writes += [ReleaseStock(sku, quantity) for sku, quantity in quantities]
     else:  # BACKORDERED: nothing reserved; it waits in every SKU's line
@@ -106,35 +106,20 @@ SHIPPING_SOURCE = "orders"  # the ledger's source of movements made by orders (s
 
 
 def shipped_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for shipment in order.shipments:
-        for line in shipment.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for shipment in order.shipments for line in shipment.lines)
 
 
 def returned_quantities(order: Order) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for record in order.returns:
-        for line in record.lines:
-            totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
+    return units_by_sku(line for record in order.returns for line in record.lines)
 
 
 def _difference(a: Mapping[str, int], b: Mapping[str, int]) -> dict[str, int]:
     return {sku: a[sku] - b.get(sku, 0) for sku in a if a[sku] - b.get(sku, 0) > 0}
 
 
-def _requested(lines: Sequence[LineQuantityIn]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for line in lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
-
-
 def _too_many(lines: Sequence[LineQuantityIn], limits: Mapping[str, int], what: str) -> Rejected | None:
     """Lines asking for more than ``limits`` allows, as field errors (a 422)."""
-    requested = _requested(lines)
+    requested = units_by_sku(lines)
     errors = [
         FieldError(
             field=f"body.lines.{i}.quantity",
@@ -170,7 +155,7 @@ def _stock_moves(
                 sku=sku,
                 location=location,
                 change=sign * quantity,
-                at=iso(now),
+                at=utc_text(now),
                 after=as_of,
                 moved_at=as_of,
                 unreserve=quantity if kind == "shipment" else 0,
@@ -182,7 +167,7 @@ def _stock_moves(
             kind=kind,
             change=sign * quantity,
             as_of=as_of,
-            recorded_at=iso(now),
+            recorded_at=utc_text(now),
             source=SHIPPING_SOURCE,
             update_id=update_id,
             reason=f"order {order.order_id}: {kind}",
@@ -217,16 +202,16 @@ def decide_shipment(
             return AlreadyDone(order)
     if order.status not in ("CONFIRMED", "PARTIALLY_SHIPPED"):
         return NotAllowed(order.status, "SHIPPED")
-    remaining = _difference(order_quantities(order), shipped_quantities(order))
+    remaining = _difference(units_by_sku(order.lines), shipped_quantities(order))
     if request.lines is None:
         units = remaining
     else:
         refused = _too_many(request.lines, remaining, "left to ship")
         if refused:
             return refused
-        units = _requested(request.lines)
+        units = units_by_sku(request.lines)
     status: OrderStatus = "SHIPPED" if units == remaining else "PARTIALLY_SHIPPED"
-    as_of = _after(stamp(now), not_before)
+    as_of = _after(utc_text(now), not_before)
     shipment = Shipment(
         shipment_id=shipment_id,
         carrier=request.carrier,
@@ -234,7 +219,7 @@ def decide_shipment(
         tracking_url=tracking_url(request.carrier, request.tracking_number),
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
         location=request.location,
-        shipped_at=iso(now),
+        shipped_at=utc_text(now),
         actor=actor,
     )
     described = ", ".join(f"{q} x {sku}" for sku, q in sorted(units.items()))
@@ -263,7 +248,7 @@ def decide_delivery(
     if not allowed(order.status, "DELIVERED"):
         return NotAllowed(order.status, "DELIVERED")
     delivered = _next(order, "DELIVERED", now=now, actor=actor, reason=note or "delivered")
-    delivered = delivered.model_copy(update={"delivered_at": iso(now)})
+    delivered = delivered.model_copy(update={"delivered_at": utc_text(now)})
     return OrderPlan(order=delivered, writes=(ReplaceOrder(delivered, order.status, order.updated_at),))
 
 
@@ -291,15 +276,15 @@ def decide_return(
     )
     if refused:
         return refused
-    units = _requested(request.lines)
-    as_of = _after(stamp(now), not_before)
+    units = units_by_sku(request.lines)
+    as_of = _after(utc_text(now), not_before)
     record = ReturnRecord(
         return_id=return_id,
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in sorted(units.items())],
         reason=request.reason,
         restock=request.restock,
         location=request.location,
-        returned_at=iso(now),
+        returned_at=utc_text(now),
         actor=actor,
         idempotency_key=idempotency_key,
     )
@@ -326,7 +311,7 @@ def _after(as_of: str, not_before: str | None) -> str:
     if not_before is None or not_before < as_of:
         return as_of
     moment = datetime.strptime(not_before, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return stamp(moment + timedelta(microseconds=1))
+    return utc_text(moment + timedelta(microseconds=1))
 
 
 def stock_blocked_until(failures: Sequence[Failure]) -> str | None:
@@ -362,7 +347,7 @@ def decide_resolution(
         )
     if found.resolved_at is not None:
         return AlreadyDone(order)
-    at = iso(now)
+    at = utc_text(now)
     resolved = found.model_copy(update={"resolved_at": at, "resolved_by": actor, "resolution": resolution})
     attention = [resolved if a.attention_id == attention_id else a for a in order.attention]
     changed = order.model_copy(update={"attention": attention, "updated_at": at})

@@ -96,7 +96,7 @@ def _entry(old: Order, new: Order) -> HistoryEntry | None:
 def status_changed(old: Order, new: Order) -> OrderStatusChanged:
     entry = _entry(old, new)
     return OrderStatusChanged(
-        # updated_at identifies the version; the status tells apart two changes within one millisecond.
+        # updated_at identifies the version; the status tells apart two changes within one microsecond.
         **_base(new, f"{new.order_id}#{ORDER_STATUS_CHANGED}#{new.updated_at}#{new.status}"),
         old_status=old.status,
         new_status=new.status,

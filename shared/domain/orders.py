@@ -34,6 +34,8 @@ from shared.domain.customers import (
     link_writes,
 )
 from shared.domain.inventory import MoveStock, ProductLevels, RecordMovement
+from shared.domain.moments import utc_text
+from shared.domain.quantities import units_by_sku
 from shared.models.common import FieldError
 from shared.models.orders import (
     BackorderLine,
@@ -327,14 +329,6 @@ def request_hash(body: NewOrder) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def quantities_by_sku(request: NewOrder) -> dict[str, int]:
-    """Lines with the same SKU count together for reservation."""
-    totals: dict[str, int] = {}
-    for line in request.lines:
-        totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-    return totals
-
-
 def skus_needing_catalog_price(request: NewOrder) -> set[str]:
     return {line.sku for line in request.lines if line.unit_price is None}
 
@@ -416,7 +410,7 @@ def decide_new_order(
             )
         )
     total = sum((line.line_total for line in lines), Decimal("0.00"))
-    created_at = iso(now)
+    created_at = utc_text(now)
     channel = principal.order_channel
     status: OrderStatus = "BACKORDERED" if backorder else "CONFIRMED"
     reason = (
@@ -444,11 +438,11 @@ def decide_new_order(
 
     writes: list[Write] = [CreateOrder(order)]
     if backorder:
-        writes += [WaitForStock(sku, order_id, created_at) for sku in sorted(quantities_by_sku(request))]
+        writes += [WaitForStock(sku, order_id, created_at) for sku in sorted(units_by_sku(request.lines))]
     else:
         writes += [
             ReserveStock(sku, qty, catalog_prices[sku] if sku in catalog_priced else None)
-            for sku, qty in sorted(quantities_by_sku(request).items())
+            for sku, qty in sorted(units_by_sku(request.lines).items())
         ]
     if customer is not None:
         writes += link_writes(
@@ -540,7 +534,7 @@ def _unknown_sku_errors(request: NewOrder, unknown: set[str]) -> list[FieldError
 
 def time_bound(value: str, *, end: bool) -> str | None:
     """An ISO-8601 date or time as the sortable UTC form of an order's ``created_at`` (None: it is
-    neither). A date alone means the whole day: its first millisecond as a lower bound, its last as an
+    neither). A date alone means the whole day: its first microsecond as a lower bound, its last as an
     upper. A time without an offset is UTC."""
     try:
         if len(value) == 10:
@@ -551,9 +545,4 @@ def time_bound(value: str, *, end: bool) -> str | None:
                 moment = moment.replace(tzinfo=UTC)
     except ValueError:
         return None
-    return iso(moment)
-
-
-def iso(moment: datetime) -> str:
-    """UTC timestamps with milliseconds and a Z, sortable as strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return utc_text(moment)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 from shared.marketplaces.money import CENT, parse_amount
 
 ZERO = Decimal("0.00")
@@ -42,7 +42,7 @@ def optional_identifier(parent: Mapping[str, Any], key: str, field: str) -> str 
 
 
 def utc_time(value: object, field: str, *, naive_is_utc: bool = False) -> str | None:
-    """An ISO-8601 time as UTC with milliseconds and a Z (``shared.domain.orders.iso``'s form).
+    """An ISO-8601 time as UTC with microseconds and a Z (``shared.domain.moments.utc_text``'s form).
 
     Shopify sends an offset (``2021-12-31T19:00:00-05:00``); WooCommerce's ``*_gmt`` fields have
     none and are UTC (``naive_is_utc``). A time without an offset otherwise is refused: its zone
@@ -61,7 +61,7 @@ def utc_time(value: object, field: str, *, naive_is_utc: bool = False) -> str | 
         if not naive_is_utc:
             raise ValueError(f"{field} has no time zone offset")
         moment = moment.replace(tzinfo=UTC)
-    return iso(moment)
+    return utc_text(moment)
 
 
 def amount(parent: Mapping[str, Any], key: str, field: str) -> Decimal:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from shared.domain.moments import utc_text
 from shared.models.channels import ChannelOrder, RefundNotice
 from shared.models.orders import NewOrder
 
@@ -147,8 +148,8 @@ def whole_number(parent: Mapping[str, Any], key: str, field: str) -> int:
 
 
 def timestamp(parent: Mapping[str, Any], key: str, field: str) -> str | None:
-    """An ISO-8601 time with a zone, as UTC with milliseconds and a Z (``2026-03-14T09:21:47.000Z``),
-    the form ``shared.domain.orders.iso`` writes, so a platform's times sort as strings."""
+    """An ISO-8601 time with a zone, as UTC with microseconds and a Z (``2026-03-14T09:21:47.000000Z``),
+    the form ``shared.domain.moments.utc_text`` writes, so a platform's times sort as strings."""
     value = text(parent, key, field)
     if value is None:
         return None
@@ -158,8 +159,7 @@ def timestamp(parent: Mapping[str, Any], key: str, field: str) -> str | None:
         raise ValueError(f"{field} is not an ISO-8601 date and time") from None
     if moment.tzinfo is None:
         raise ValueError(f"{field} has no time zone")
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return utc_text(moment)
 
 
 def capped(value: str, length: int) -> str:

@@ -6,7 +6,7 @@ reference (https://shopify.dev/docs/api/webhooks). Conventions this adapter foll
 - ``external_id`` is ``str(order["id"])``, the numeric id. ``name`` (``#1001``) is a display label:
   a shop can change its prefix and suffix, and the refunds/create payload carries only ``order_id``.
 - Times (``created_at`` -> ``placed_at``, ``updated_at`` -> ``version``) come with an offset and are
-  normalised to UTC with milliseconds and a Z.
+  normalised to UTC with microseconds and a Z.
 - Money is the shop currency: the plain fields (``price``, ``amount``) are ``*_set.shop_money``;
   ``currency`` is the order's shop currency. ``line_items[].price`` is the unit price before
   discounts; every discount is allocated (``discount_allocations``) to a line or a shipping line, so

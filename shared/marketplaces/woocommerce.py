@@ -5,7 +5,7 @@ Field names as in woocommerce/woocommerce-rest-api-docs ``source/includes/wp-api
 Conventions this adapter follows:
 
 - ``external_id`` is ``str(id)``; ``placed_at`` is ``date_created_gmt`` and ``version`` is
-  ``date_modified_gmt`` (both UTC without an offset), normalised to UTC with milliseconds and a Z.
+  ``date_modified_gmt`` (both UTC without an offset), normalised to UTC with microseconds and a Z.
 - Money comes from the line strings, never from ``price`` (a JSON number, a float): ``subtotal`` is
   the line before discounts, ``total`` after, both *without* tax whatever the shop's setting;
   ``subtotal_tax`` and ``total_tax`` are the line's tax. ``shipping_total`` is after its

@@ -1,6 +1,6 @@
 """What a business day is: a calendar day in the business time zone (``OMS_TIMEZONE``), DST included.
 
-Order times are stored as UTC ISO strings with milliseconds (``2026-11-23T23:30:00.000Z``), which sort
+Order times are stored as UTC ISO strings with microseconds (``2026-11-23T23:30:00.000000Z``), which sort
 as text: a business day is the half-open range ``[start, end)`` of those strings.
 """
 
@@ -10,7 +10,7 @@ import datetime as dt
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 
 
 class UnknownTimezone(ValueError):
@@ -43,13 +43,13 @@ def day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
 def day_range(first: dt.date, last: dt.date, tz: ZoneInfo) -> tuple[str, str]:
     """``[start, end)`` as stored timestamps: from the first instant of ``first`` to the first instant
     after ``last`` (inclusive business days)."""
-    return iso(day_start(first, tz)), iso(day_start(last + dt.timedelta(days=1), tz))
+    return utc_text(day_start(first, tz)), utc_text(day_start(last + dt.timedelta(days=1), tz))
 
 
 def utc_dates(start: str, end: str) -> list[str]:
     """The UTC calendar dates (``created_day`` of the orders table) that ``[start, end)`` touches."""
     first = parse_utc(start).date()
-    last = (parse_utc(end) - dt.timedelta(milliseconds=1)).date()
+    last = (parse_utc(end) - dt.timedelta(microseconds=1)).date()
     return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 

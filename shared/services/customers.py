@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from shared.dal.customers import CustomerChanged, CustomerStore, EmailTaken
 from shared.dal.orders import OrderStore
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 from shared.models.customers import CustomerPatch, CustomerRecord, Erasure
 from shared.models.orders import Order
 
@@ -64,7 +64,7 @@ class CustomerService:
             if current is None or current.erased_at is not None:
                 return None
             try:
-                self._customers.patch(current, patch, iso(self._clock()))
+                self._customers.patch(current, patch, utc_text(self._clock()))
             except EmailTaken:
                 return EmailInUse()
             except CustomerChanged:
@@ -90,7 +90,7 @@ class CustomerService:
             return Erasure(customer_id=customer_id, erased_at=record.erased_at, orders_erased=0)
         now = self._clock()
         try:
-            self._customers.start_erasure(record, iso(now))
+            self._customers.start_erasure(record, utc_text(now))
         except CustomerChanged:
             return self.erase(customer_id) if self._customers.get(customer_id, consistent=True) else None
         # From here on no order can join the customer: its count is final.
@@ -106,8 +106,8 @@ class CustomerService:
                 self._sleep(INDEX_PAUSE_S)
         else:
             return ErasureIncomplete(seen=seen, expected=expected)
-        self._customers.finish_erasure(customer_id, iso(now))
-        return Erasure(customer_id=customer_id, erased_at=iso(now), orders_erased=erased)
+        self._customers.finish_erasure(customer_id, utc_text(now))
+        return Erasure(customer_id=customer_id, erased_at=utc_text(now), orders_erased=erased)
 
     def _erase_orders(self, customer_id: str, now: datetime) -> tuple[int, int]:
         seen, erased, cursor = 0, 0, None

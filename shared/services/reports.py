@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 from shared.models.reports import (
     CONTENT_TYPES,
     FORMATS,
@@ -45,7 +45,7 @@ class InvalidPeriod(ValueError):
         self.field = field
 
 
-class KeyReused(ValueError):
+class ReportKeyReused(ValueError):
     """An Idempotency-Key already asked for a different report."""
 
 
@@ -128,7 +128,7 @@ class ReportService:
             timezone=self.timezone,
             status="PENDING",
             source=source,
-            requested_at=iso(self._clock()),
+            requested_at=utc_text(self._clock()),
             requested_by=requested_by,
         )
         if self._store.create(report) is not None:
@@ -137,7 +137,7 @@ class ReportService:
         if existing is None:  # pragma: no cover - it was there a moment ago; reports are never deleted
             raise RuntimeError(f"report {report_id} vanished")
         if (existing.type, existing.period) != (report.type, report.period):
-            raise KeyReused(f"report {report_id} is a {existing.type} report for {existing.period}")
+            raise ReportKeyReused(f"report {report_id} is a {existing.type} report for {existing.period}")
         return existing, False
 
     def scheduled(self, schedule: str, scheduled_time: str) -> list[tuple[Report, bool]]:
@@ -165,7 +165,7 @@ class ReportService:
         report = self._store.get(report_id)
         if report is None or report.status != "READY" or self._files is None:
             return report
-        expires = iso(self._clock() + dt.timedelta(seconds=DOWNLOAD_LINK_SECONDS))
+        expires = utc_text(self._clock() + dt.timedelta(seconds=DOWNLOAD_LINK_SECONDS))
         files = [
             f.model_copy(
                 update={
@@ -232,14 +232,14 @@ class ReportBuilder:
         else:
             files, items_read = self._summary(report)
         items_read += self._sales.items_read - read_before
-        now = iso(self._clock())
+        now = utc_text(self._clock())
         if not self._store.finish(report_id, files, files[0].rows, now):
             return None  # another attempt closed it first
         done = {"status": "READY", "files": files, "rows": files[0].rows, "completed_at": now}
         return Built(report.model_copy(update=done), items_read)
 
     def fail(self, report_id: str, reason: str) -> bool:
-        return self._store.fail(report_id, reason, iso(self._clock()))
+        return self._store.fail(report_id, reason, utc_text(self._clock()))
 
     def _summary(self, report: Report) -> tuple[list[ReportFile], int]:
         from shared.reports.render import render

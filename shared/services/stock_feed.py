@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
-from shared.domain.inventory import StockChange, stamp
+from shared.domain.inventory import StockChange
+from shared.domain.moments import utc_text
 from shared.models.inventory import StockUpdateMessage
 from shared.services.feeds import Poison, describe, load
 
@@ -23,8 +24,8 @@ def parse_stock_message(body: str, *, now: datetime, ref: str = "") -> StockChan
         message = StockUpdateMessage.model_validate(document)
     except ValidationError as exc:
         return Poison("stock update: " + describe(exc))
-    as_of = stamp(message.as_of)
-    if as_of > stamp(now + MAX_CLOCK_SKEW):
+    as_of = utc_text(message.as_of)
+    if as_of > utc_text(now + MAX_CLOCK_SKEW):
         return Poison("stock update: as_of is in the future")
     return StockChange(
         sku=message.sku,

@@ -266,7 +266,7 @@ def feed() -> None:
     from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
     from shared.dal.inventory import InventoryStore
-    from shared.services.inventory import StockService
+    from shared.services.stock import StockService
     from tests.support.local_aws import RequestCounter, local_aws
 
     with local_aws() as dynamodb:

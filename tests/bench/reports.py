@@ -116,7 +116,7 @@ def _export_peak(lines: int) -> tuple[float, DroppingS3]:
     s3 = DroppingS3()
 
     def rows() -> Iterator[Any]:
-        for order in orders.created_between(f"{DAY}T00:00:00.000Z", "2026-11-24T00:00:00.000Z"):
+        for order in orders.created_between(f"{DAY}T00:00:00.000000Z", "2026-11-24T00:00:00.000000Z"):
             yield from export_rows(order, UTC)
 
     tracemalloc.start()
@@ -189,7 +189,7 @@ def _report(report_type: str, first: str, last: str) -> Any:
         timezone="UTC",
         status="PENDING",
         source="api",
-        requested_at="2026-11-24T01:00:00.000Z",
+        requested_at="2026-11-24T01:00:00.000000Z",
         requested_by="bench",
     )
 
@@ -209,7 +209,9 @@ def items_read() -> None:
         builder = deps.report_builder()
         export = builder._orders()
         _, calls = _counted(
-            lambda: sum(1 for _ in export.created_between(f"{DAY}T00:00:00.000Z", "2026-11-24T00:00:00.000Z"))
+            lambda: sum(
+                1 for _ in export.created_between(f"{DAY}T00:00:00.000000Z", "2026-11-24T00:00:00.000000Z")
+            )
         )
         found.append(
             (
@@ -230,7 +232,7 @@ def items_read() -> None:
         )
         catalog = deps.catalog_store()
         for sku in SKUS:
-            catalog.put_product(sku, sku.title(), Decimal("9.99"), "2026-11-24T00:00:00.000Z")
+            catalog.put_product(sku, sku.title(), Decimal("9.99"), "2026-11-24T00:00:00.000000Z")
         before = store.items_read
         # the window is 2026-11-17..23: only the 23rd has counters (the 22nd's orders were not folded)
         (_, products_read), _ = _counted(

@@ -25,10 +25,11 @@ from shared.dal.catalog import CatalogStore
 from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderQuery, OrderStore
 from shared.domain.auth import Principal
-from shared.domain.inventory import StockChange, stamp
+from shared.domain.inventory import StockChange
+from shared.domain.moments import utc_text
 from shared.models.orders import NewOrder
-from shared.services.inventory import Applied, StockService
 from shared.services.orders import OrderService, Placed
+from shared.services.stock import Applied, StockService
 from tests.support.ports import free_port
 
 BUYERS = 32
@@ -116,7 +117,7 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
             sku="RACE",
             location="default",
             kind="delta",
-            as_of=stamp(start + timedelta(milliseconds=n)),
+            as_of=utc_text(start + timedelta(milliseconds=n)),
             update_id=f"receipt-{n // 3 if n % 3 == 0 else n}",
             source="wms-eu-1",
             delta=1,
@@ -131,7 +132,7 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
             sku="RACE",
             location="wms-eu-1",
             kind="count",
-            as_of=stamp(start + timedelta(seconds=n)),
+            as_of=utc_text(start + timedelta(seconds=n)),
             update_id=f"count-{n}",
             source="wms-eu-1",
             on_hand=n + 1,  # the newest count (n = COUNTS - 1) says COUNTS units
@@ -156,7 +157,7 @@ def test_orders_and_stock_updates_racing_on_one_sku_keep_every_number_in_agreeme
     assert min(lowest) >= 0
     placed = [r for r in results[:BUYERS] if isinstance(r, Placed)]
     for outcome in results[BUYERS : BUYERS + RECEIPTS + COUNTS]:
-        assert all(isinstance(r, Applied) for r in outcome.values())  # type: ignore[attr-defined]
+        assert all(isinstance(group.result, Applied) for group in outcome)  # type: ignore[attr-defined]
     stock = inventory.stock("RACE")
     assert stock is not None
     receipts = len({f"receipt-{n // 3 if n % 3 == 0 else n}" for n in range(RECEIPTS)})

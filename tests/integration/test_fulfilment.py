@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.domain.auth import Principal
-from shared.domain.inventory import StockChange, stamp
+from shared.domain.inventory import StockChange
+from shared.domain.moments import utc_text
 from shared.models.orders import NewOrder, ShipmentIn
 from shared.services.orders import OrderChanged, Placed
 from tests.support.http import ApiClient
@@ -135,7 +136,7 @@ def test_a_count_taken_before_a_shipment_but_arriving_after_keeps_it(
     assert totals(stocked, "TSHIRT") == (6, 0, 6)
 
     # The warehouse counted 10 before the parcel left; its message arrives after the shipment.
-    late = StockChange("TSHIRT", "default", "count", stamp(before), "count-1", "wms", on_hand=10)
+    late = StockChange("TSHIRT", "default", "count", utc_text(before), "count-1", "wms", on_hand=10)
     deps.stock_service().apply_batch([late])
 
     assert totals(stocked, "TSHIRT") == (6, 0, 6)  # 10 counted, minus the 4 shipped after the count

@@ -198,9 +198,9 @@ def test_the_walk_goes_down_the_whole_line(
     staff: ApiClient, stream: InventoryStream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Orders passed over (waiting for another SKU) never hide the ones behind them."""
-    from shared.services import inventory
+    from shared.services import backorders
 
-    monkeypatch.setattr(inventory, "WAITING_PAGE", 2)
+    monkeypatch.setattr(backorders, "WAITING_PAGE", 2)
     product(staff, "LAMP", 0)
     product(staff, "BULB", 0)
     held = [marketplace_order(f"E-{n}", ("LAMP", 1), ("BULB", 1)) for n in range(3)]

@@ -125,8 +125,8 @@ def test_the_amazon_order_is_mapped_field_by_field(feed: Feed, stocked_for_feeds
     # 39.98 for two T-shirts (SP-API's ItemPrice is per line) + 8.50, and US sales tax on top: OrderTotal
     assert (order["subtotal"], order["tax_total"], order["total"]) == ("48.48", "3.88", "52.36")
     assert order["total"] == document["OrderTotal"]["Amount"]
-    assert order["placed_at"] == "2026-03-14T09:21:47.000Z"  # PurchaseDate, not when it arrived
-    assert order["channel_version"] == "2026-03-14T09:52:03.000Z"  # LastUpdateDate
+    assert order["placed_at"] == "2026-03-14T09:21:47.000000Z"  # PurchaseDate, not when it arrived
+    assert order["channel_version"] == "2026-03-14T09:52:03.000000Z"  # LastUpdateDate
     assert {(line["sku"], line["quantity"]) for line in order["lines"]} == {
         ("TSHIRT-RED-M", 2),
         ("MUG-WHITE", 1),

@@ -13,7 +13,8 @@ import pytest
 
 from shared import deps
 from shared.aws import client
-from shared.domain.orders import OrderPlan, ReplaceOrder, iso
+from shared.domain.moments import utc_text
+from shared.domain.orders import OrderPlan, ReplaceOrder
 from shared.models.orders import HistoryEntry, LineQuantity, Order, Shipment
 from tests.support.http import ApiClient
 from tests.support.order_events import OrderStream
@@ -184,7 +185,7 @@ def ship_by_hand(order_id: str, shipment_id: str) -> Order:
     order = store.get(order_id, consistent=True)
     assert order is not None
     now = datetime.now(UTC)
-    at = iso(now)
+    at = utc_text(now)
     shipment = Shipment(
         shipment_id=shipment_id,
         carrier="ups",

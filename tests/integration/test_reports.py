@@ -216,8 +216,8 @@ def test_orders_export_lists_every_line_of_the_period_once(
     g2 = next(r for r in rows if r["order_id"] == "g2")
     assert (g2["status"], g2["placed_at"], g2["created_at"], g2["business_date"]) == (
         "FULFILLED_BY_CHANNEL",
-        "2026-11-23T07:00:00.000Z",
-        "2026-11-25T08:00:00.000Z",
+        "2026-11-23T07:00:00.000000Z",
+        "2026-11-25T08:00:00.000000Z",
         DAY,
     )
     assert (g2["taxes_included"], g2["tax_total"], g2["total"]) == ("true", "6.67", "40.00")

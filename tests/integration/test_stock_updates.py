@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.inventory import stamp
+from shared.domain.moments import utc_text
 from tests.support.http import ApiClient
 from tests.support.inventory import StockFeed
 from tests.support.local_aws import RequestCounter
@@ -50,7 +50,7 @@ def test_a_late_count_older_than_the_last_one_is_ignored(feed: StockFeed, stocke
     stock = levels(stocked)
     [wms] = [loc for loc in stock["locations"] if loc["location"] == "wms-eu-1"]
     assert wms["on_hand"] == 40
-    assert wms["last_count_at"] == stamp(datetime.fromisoformat(t(60)))
+    assert wms["last_count_at"] == utc_text(datetime.fromisoformat(t(60)))
     assert stock["on_hand"] == 3 + 40  # the default location's 3 and the warehouse's count
     assert feed.responses[-1] == {"batchItemFailures": []}  # ignored, not retried
     assert feed.dead_letters() == []
@@ -129,7 +129,7 @@ def test_a_transient_failure_hands_back_only_its_own_group(
     feed: StockFeed, stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shared import deps
-    from shared.services.inventory import Failed
+    from shared.services.stock import Failed
 
     service = deps.stock_service()
     real = service._apply

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.models.orders import Order, OrderStatus
 
-CREATED = "2026-11-24T09:00:00.000Z"
+CREATED = "2026-11-24T09:00:00.000000Z"
 CUSTOMER = {"email": "jane.doe@example.com", "name": "Jane Doe", "phone": "+49 30 1234567"}
 ADDRESS = {
     "name": "Jane Doe",

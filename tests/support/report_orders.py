@@ -121,73 +121,79 @@ def returned(order: Order, at: str, sku: str, quantity: int) -> Order:
 
 def versions() -> dict[str, list[Order]]:
     """Each order's successive versions, as the orders stream carries them."""
-    o1 = placed("o1", "web", "EUR", "2026-11-23T08:00:00.000Z", line("A", 2, "10.00"), line("B", 1, "5.50"))
+    o1 = placed(
+        "o1", "web", "EUR", "2026-11-23T08:00:00.000000Z", line("A", 2, "10.00"), line("B", 1, "5.50")
+    )
     # 00:30 in Berlin on the 23rd (still the 22nd in UTC): placed on the day, cancelled the same day
-    o2 = placed("o2", "web", "EUR", "2026-11-22T23:30:00.000Z", line("A", 1, "10.00"))
-    o2_cancelled = moved(o2, "CANCELLED", "2026-11-23T10:00:00.000Z")
+    o2 = placed("o2", "web", "EUR", "2026-11-22T23:30:00.000000Z", line("A", 1, "10.00"))
+    o2_cancelled = moved(o2, "CANCELLED", "2026-11-23T10:00:00.000000Z")
     # 23:59:59.999 in Berlin: on the day; shipped after midnight (the 24th in Berlin)
-    o3 = placed("o3", "pos", "USD", "2026-11-23T22:59:59.999Z", line("C", 3, "7.25"))
-    o3_shipped = moved(o3, "SHIPPED", "2026-11-23T23:30:00.000Z")
+    o3 = placed("o3", "pos", "USD", "2026-11-23T22:59:59.999000Z", line("C", 3, "7.25"))
+    o3_shipped = moved(o3, "SHIPPED", "2026-11-23T23:30:00.000000Z")
     # midnight in Berlin: the 24th, not the day
-    o4 = placed("o4", "web", "EUR", "2026-11-23T23:00:00.000Z", line("A", 5, "10.00"))
+    o4 = placed("o4", "web", "EUR", "2026-11-23T23:00:00.000000Z", line("A", 5, "10.00"))
     # placed earlier, shipped, two of four units returned on the day
-    o5 = placed("o5", "ebay", "EUR", "2026-11-20T10:00:00.000Z", line("A", 4, "9.00"))
-    o5_shipped = moved(o5, "SHIPPED", "2026-11-21T10:00:00.000Z")
-    o5_returned = returned(o5_shipped, "2026-11-23T12:00:00.000Z", "A", 2)
+    o5 = placed("o5", "ebay", "EUR", "2026-11-20T10:00:00.000000Z", line("A", 4, "9.00"))
+    o5_shipped = moved(o5, "SHIPPED", "2026-11-21T10:00:00.000000Z")
+    o5_returned = returned(o5_shipped, "2026-11-23T12:00:00.000000Z", "A", 2)
     # placed earlier, cancelled on the day
-    o6 = placed("o6", "web", "EUR", "2026-11-21T09:00:00.000Z", line("B", 2, "5.50"))
-    o6_cancelled = moved(o6, "CANCELLED", "2026-11-23T09:00:00.000Z")
+    o6 = placed("o6", "web", "EUR", "2026-11-21T09:00:00.000000Z", line("B", 2, "5.50"))
+    o6_cancelled = moved(o6, "CANCELLED", "2026-11-23T09:00:00.000000Z")
     # GBP, taxes on top: a line discount of 4.00 and 5.00 more on the order and its shipping; one S1
     # unit refunded on the day (18.00), then that unit returned the next day (already refunded: 0.00)
     g1 = sold(
         "g1",
         "shopify",
-        "2026-11-23T09:00:00.000Z",
+        "2026-11-23T09:00:00.000000Z",
         line("S1", 2, "20.00", "4.00"),
         line("S2", 1, "10.00"),
         discounts="9.00",
         shipping="6.00",
         taxes="8.00",
     )
-    g1_shipped = moved(g1, "SHIPPED", "2026-11-23T10:00:00.000Z")
-    g1_refunded = refunded(g1_shipped, "2026-11-23T15:00:00.000Z", "18.00", ("S1", 1))
-    g1_returned = returned(g1_refunded, "2026-11-24T10:00:00.000Z", "S1", 1)
+    g1_shipped = moved(g1, "SHIPPED", "2026-11-23T10:00:00.000000Z")
+    g1_refunded = refunded(g1_shipped, "2026-11-23T15:00:00.000000Z", "18.00", ("S1", 1))
+    g1_returned = returned(g1_refunded, "2026-11-24T10:00:00.000000Z", "S1", 1)
     # Amazon FBA, taxes included in prices and shipping, placed on the day but received two days later;
     # 4.00 refunded without lines on the day
     g2 = sold(
         "g2",
         "amazon",
-        "2026-11-23T07:00:00.000Z",
+        "2026-11-23T07:00:00.000000Z",
         line("S2", 3, "12.00"),
         shipping="4.00",
         taxes="6.67",
         included=True,
-        created="2026-11-25T08:00:00.000Z",
+        created="2026-11-25T08:00:00.000000Z",
         status="FULFILLED_BY_CHANNEL",
     )
-    g2_refunded = refunded(g2, "2026-11-23T20:00:00.000Z", "4.00")
+    g2_refunded = refunded(g2, "2026-11-23T20:00:00.000000Z", "4.00")
     # not paid yet: counts like any order
-    g3 = sold("g3", "shopify", "2026-11-23T11:00:00.000Z", line("S1", 1, "20.00"), status="PENDING_PAYMENT")
+    g3 = sold(
+        "g3", "shopify", "2026-11-23T11:00:00.000000Z", line("S1", 1, "20.00"), status="PENDING_PAYMENT"
+    )
     # 5.00 refunded on the day, cancelled the next day (everything taken back), then refunded again
     # (after the cancellation: counts nothing)
     g4 = sold(
         "g4",
         "shopify",
-        "2026-11-23T12:00:00.000Z",
+        "2026-11-23T12:00:00.000000Z",
         line("S2", 2, "10.00"),
         discounts="2.00",
         shipping="5.00",
         taxes="3.00",
     )
-    g4_refunded = refunded(g4, "2026-11-23T13:00:00.000Z", "5.00")
-    g4_cancelled = moved(g4_refunded, "CANCELLED", "2026-11-24T09:00:00.000Z")
-    g4_refunded_again = refunded(g4_cancelled, "2026-11-24T10:00:00.000Z", "21.00", ("S2", 2))
+    g4_refunded = refunded(g4, "2026-11-23T13:00:00.000000Z", "5.00")
+    g4_cancelled = moved(g4_refunded, "CANCELLED", "2026-11-24T09:00:00.000000Z")
+    g4_refunded_again = refunded(g4_cancelled, "2026-11-24T10:00:00.000000Z", "21.00", ("S2", 2))
     # placed earlier with a 6.00 line discount; one unit returned on the day (valued (40 - 6) / 2 =
     # 17.00), the refund for it (15.00) the next day: that day counts 15.00 - 17.00
-    g5 = sold("g5", "shopify", "2026-11-20T10:00:00.000Z", line("S1", 2, "20.00", "6.00"), discounts="6.00")
-    g5_shipped = moved(g5, "SHIPPED", "2026-11-21T10:00:00.000Z")
-    g5_returned = returned(g5_shipped, "2026-11-23T14:00:00.000Z", "S1", 1)
-    g5_refunded = refunded(g5_returned, "2026-11-24T09:00:00.000Z", "15.00", ("S1", 1))
+    g5 = sold(
+        "g5", "shopify", "2026-11-20T10:00:00.000000Z", line("S1", 2, "20.00", "6.00"), discounts="6.00"
+    )
+    g5_shipped = moved(g5, "SHIPPED", "2026-11-21T10:00:00.000000Z")
+    g5_returned = returned(g5_shipped, "2026-11-23T14:00:00.000000Z", "S1", 1)
+    g5_refunded = refunded(g5_returned, "2026-11-24T09:00:00.000000Z", "15.00", ("S1", 1))
     return {
         "o1": [o1],
         "o2": [o2, o2_cancelled],

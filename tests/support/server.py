@@ -17,8 +17,8 @@ from shared.config import settings
 from shared.dal.catalog import CatalogStore
 from shared.dal.inventory import InventoryStore
 from shared.dal.orders import OrderStore
-from shared.services.inventory import StockService
 from shared.services.orders import OrderService
+from shared.services.stock import StockService
 from tests.support.ports import free_port
 
 

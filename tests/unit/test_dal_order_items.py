@@ -92,7 +92,7 @@ def test_order_item_has_keys_and_index_attributes() -> None:
     assert item is not None
     assert item["pk"] == "ORDER#o-123"
     assert item["sk"] == "ORDER"
-    assert item["created_key"] == "2024-06-30T23:59:59.999Z#o-123"
+    assert item["created_key"] == "2024-06-30T23:59:59.999000Z#o-123"
     assert item["created_day"] == "2024-06-30"
     assert item["channel_status"] == "pos#CONFIRMED"
     assert item["channel"] == "pos"
@@ -200,7 +200,7 @@ def test_order_item_files_the_order_under_its_placed_day() -> None:
     stored = from_item(order_item(order))
 
     assert item is not None and stored is not None
-    assert (item["placed_day"], item["placed_key"]) == ("2024-06-29", "2024-06-29T22:30:00.000Z#o-123")
+    assert (item["placed_day"], item["placed_key"]) == ("2024-06-29", "2024-06-29T22:30:00.000000Z#o-123")
     # without a channel time the OMS's own: the same as created_key
     assert (stored["placed_day"], stored["placed_key"]) == ("2024-06-30", stored["created_key"])
 

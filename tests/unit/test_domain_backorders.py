@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from shared.domain.auth import Principal
-from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
+from shared.domain.backorders import OrderMovedOn, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.orders import (
     Contention,
     CreateOrder,
@@ -95,7 +95,7 @@ def test_what_a_failed_confirmation_means() -> None:
     confirm, mug, tshirt = plan.writes
     assert isinstance(confirm, ReplaceOrder)
     assert isinstance(mug, ReserveStock) and isinstance(tshirt, ReserveStock)
-    assert isinstance(interpret_confirmation([Refused(confirm), StockRefused(mug, None)]), Changed)
+    assert isinstance(interpret_confirmation([Refused(confirm), StockRefused(mug, None)]), OrderMovedOn)
     assert interpret_confirmation([StockRefused(tshirt, Decimal("5.00"), 1)]) == StillShort(
         frozenset({"TSHIRT"})
     )

@@ -59,8 +59,8 @@ def document(**changes: Any) -> ChannelOrder:
         "channel": "amazon",
         "external_id": "113-0000001-0000001",
         "status": "open",
-        "placed_at": "2026-11-23T22:30:00.000Z",
-        "version": "2026-11-23T22:40:00.000Z",
+        "placed_at": "2026-11-23T22:30:00.000000Z",
+        "version": "2026-11-23T22:40:00.000000Z",
         "customer": {"email": "buyer@marketplace.example", "name": "Buyer"},
         "currency": "USD",
         "lines": [
@@ -123,9 +123,9 @@ def test_an_open_order_is_confirmed_and_reserves_every_unit_in_one_plan() -> Non
     assert isinstance(plan.writes[0], CreateOrder)
     claim = plan.writes[-1]
     assert isinstance(claim, ClaimKey) and claim.kind == "external"
-    assert claim.request_hash == fingerprint(document()) and claim.version == "2026-11-23T22:40:00.000Z"
-    assert plan.order.placed_at == "2026-11-23T22:30:00.000Z"
-    assert plan.order.created_at == "2026-11-24T10:00:00.000Z"  # received, not placed
+    assert claim.request_hash == fingerprint(document()) and claim.version == "2026-11-23T22:40:00.000000Z"
+    assert plan.order.placed_at == "2026-11-23T22:30:00.000000Z"
+    assert plan.order.created_at == "2026-11-24T10:00:00.000000Z"  # received, not placed
     assert plan.order.channel_hash == fingerprint(document())
 
 
@@ -223,7 +223,7 @@ def test_a_channel_attention_note_is_kept_once() -> None:
     assert [(a.kind, a.detail) for a in order.attention] == [
         ("channel", "buyer requested cancellation: Ordered by mistake")
     ]
-    again = next_plan(order, doc.model_copy(update={"version": "2026-11-23T23:00:00.000Z"}))
+    again = next_plan(order, doc.model_copy(update={"version": "2026-11-23T23:00:00.000000Z"}))
     assert len(again.order.attention) == 1
 
 
@@ -245,7 +245,7 @@ def test_a_resend_is_a_replay_and_an_older_version_is_stale() -> None:
     doc = document()
     order = recorded(doc)
     assert decide_next(order, doc, context=context(doc)) == Unchanged("replay", "o-1")
-    older = doc.model_copy(update={"version": "2026-11-23T22:35:00.000Z", "status": "cancelled"})
+    older = doc.model_copy(update={"version": "2026-11-23T22:35:00.000000Z", "status": "cancelled"})
     assert decide_next(order, older, context=context(older)) == Unchanged("stale", "o-1")
 
 
@@ -253,7 +253,7 @@ def test_prices_arriving_after_pending_reprice_the_order_and_confirm_it_without_
     pending = document(status="pending", lines=[{"sku": "MUG", "quantity": 2}, {"sku": "CAP", "quantity": 1}])
     order = recorded(pending)
     paid = document(
-        version="2026-11-23T23:10:00.000Z",
+        version="2026-11-23T23:10:00.000000Z",
         lines=[
             {"sku": "MUG", "quantity": 2, "unit_price": "4.50"},
             {"sku": "CAP", "quantity": 1, "unit_price": "8.00"},
@@ -275,7 +275,7 @@ def test_prices_arriving_after_pending_reprice_the_order_and_confirm_it_without_
     assert (claim.content_hash, claim.expected_hash, claim.version) == (
         fingerprint(paid),
         order.channel_hash,
-        "2026-11-23T23:10:00.000Z",
+        "2026-11-23T23:10:00.000000Z",
     )
 
 
@@ -283,7 +283,7 @@ def test_a_cancellation_releases_exactly_the_units_held_and_a_second_one_release
     order = recorded(document())
     cancelled_doc = document(
         status="cancelled",
-        version="2026-11-24T08:00:00.000Z",
+        version="2026-11-24T08:00:00.000000Z",
         lines=[{"sku": "MUG", "quantity": 0}, {"sku": "CAP", "quantity": 0}],
     )
     plan = next_plan(order, cancelled_doc)
@@ -291,7 +291,7 @@ def test_a_cancellation_releases_exactly_the_units_held_and_a_second_one_release
     assert stock(plan.writes) == [("release", "CAP", 1), ("release", "MUG", 2)]
     assert [(line.sku, line.quantity) for line in plan.order.lines] == [("MUG", 2), ("CAP", 1)]  # kept
     later = cancelled_doc.model_copy(
-        update={"version": "2026-11-24T09:00:00.000Z", "tax_total": Decimal("0.10")}
+        update={"version": "2026-11-24T09:00:00.000000Z", "tax_total": Decimal("0.10")}
     )
     again = decide_next(plan.order, later, context=context(later, now=NOW + timedelta(hours=2)))
     assert isinstance(again, OrderPlan) and stock(again.writes) == []
@@ -299,14 +299,14 @@ def test_a_cancellation_releases_exactly_the_units_held_and_a_second_one_release
 
 def test_a_backordered_order_cancelled_leaves_the_waiting_lines() -> None:
     order = first(document(), backorder=[Shortage("MUG", 2, 0)]).order
-    plan = next_plan(order, document(status="cancelled", version="2026-11-24T08:00:00.000Z"))
+    plan = next_plan(order, document(status="cancelled", version="2026-11-24T08:00:00.000000Z"))
     assert stock(plan.writes) == [("stop-waiting", "CAP", 0), ("stop-waiting", "MUG", 0)]
 
 
 def test_a_cancelled_line_releases_only_its_units() -> None:
     order = recorded(document())
     doc = document(
-        version="2026-11-24T08:00:00.000Z",
+        version="2026-11-24T08:00:00.000000Z",
         lines=[
             {"sku": "MUG", "quantity": 1, "unit_price": "5.00"},
             {"sku": "CAP", "quantity": 0, "unit_price": "9.00"},
@@ -322,7 +322,7 @@ def test_a_cancelled_line_releases_only_its_units() -> None:
 def test_units_added_before_shipment_are_reserved_and_refused_ones_become_attention() -> None:
     order = recorded(document())
     doc = document(
-        version="2026-11-24T08:00:00.000Z",
+        version="2026-11-24T08:00:00.000000Z",
         lines=[
             {"sku": "MUG", "quantity": 5, "unit_price": "5.00"},
             {"sku": "CAP", "quantity": 1, "unit_price": "9.00"},
@@ -340,8 +340,8 @@ def test_a_shipment_outside_the_oms_moves_the_reserved_units_off_the_shelf() -> 
     order = recorded(document())
     doc = document(
         status="shipped",
-        version="2026-11-24T08:00:00.000Z",
-        shipments=[{"shipment_ref": "113/shipped", "shipped_at": "2026-11-24T07:59:00.000Z"}],
+        version="2026-11-24T08:00:00.000000Z",
+        shipments=[{"shipment_ref": "113/shipped", "shipped_at": "2026-11-24T07:59:00.000000Z"}],
     )
     plan = next_plan(order, doc)
     assert plan.order.status == "SHIPPED"
@@ -351,21 +351,21 @@ def test_a_shipment_outside_the_oms_moves_the_reserved_units_off_the_shelf() -> 
         ("ship", "MUG", 2),
         ("unreserve", "MUG", 2),
     ]
-    assert plan.order.shipments[0].shipped_at == "2026-11-24T07:59:00.000Z"
-    resent = doc.model_copy(update={"version": "2026-11-24T09:00:00.000Z", "tax_total": Decimal("0.50")})
+    assert plan.order.shipments[0].shipped_at == "2026-11-24T07:59:00.000000Z"
+    resent = doc.model_copy(update={"version": "2026-11-24T09:00:00.000000Z", "tax_total": Decimal("0.50")})
     assert stock(next_plan(plan.order, resent).writes) == []  # the same shipment is not shipped twice
 
 
 def test_a_partial_shipment_then_the_rest() -> None:
     order = recorded(document())
     part = document(
-        version="2026-11-24T08:00:00.000Z", shipments=[{"shipment_ref": "f1", "lines": [["MUG", 1]]}]
+        version="2026-11-24T08:00:00.000000Z", shipments=[{"shipment_ref": "f1", "lines": [["MUG", 1]]}]
     )
     plan = next_plan(order, part)
     assert plan.order.status == "PARTIALLY_SHIPPED"
     assert stock(plan.writes) == [("ship", "MUG", 1), ("unreserve", "MUG", 1)]
     rest = document(
-        version="2026-11-24T09:00:00.000Z",
+        version="2026-11-24T09:00:00.000000Z",
         shipments=[{"shipment_ref": "f1", "lines": [["MUG", 1]]}, {"shipment_ref": "f2"}],
     )
     done = decide_next(plan.order, rest, context=context(rest, now=NOW + timedelta(hours=3)))
@@ -382,11 +382,11 @@ def test_a_partial_shipment_then_the_rest() -> None:
 def test_what_the_lifecycle_refuses_is_recorded_not_dropped() -> None:
     shipped = next_plan(
         recorded(document()),
-        document(status="shipped", version="2026-11-24T08:00:00.000Z", shipments=[{"shipment_ref": "s"}]),
+        document(status="shipped", version="2026-11-24T08:00:00.000000Z", shipments=[{"shipment_ref": "s"}]),
     ).order
     doc = document(
         status="cancelled",
-        version="2026-11-25T08:00:00.000Z",
+        version="2026-11-25T08:00:00.000000Z",
         lines=[
             {"sku": "MUG", "quantity": 4, "unit_price": "5.00"},
             {"sku": "CAP", "quantity": 1, "unit_price": "9.00"},
@@ -399,7 +399,7 @@ def test_what_the_lifecycle_refuses_is_recorded_not_dropped() -> None:
     assert [a.detail for a in plan.order.attention] == ["cancelled on the channel after 3 unit(s) shipped"]
     lines_added = document(
         status="shipped",
-        version="2026-11-25T09:00:00.000Z",
+        version="2026-11-25T09:00:00.000000Z",
         shipments=[{"shipment_ref": "s"}],
         lines=[
             {"sku": "MUG", "quantity": 4, "unit_price": "5.00"},
@@ -416,18 +416,18 @@ def test_what_the_lifecycle_refuses_is_recorded_not_dropped() -> None:
 def test_an_address_changes_before_shipment_and_never_restores_an_erased_customer() -> None:
     order = recorded(document())
     address = {"line1": "1 New St", "city": "Berlin", "country": "DE"}
-    moved = next_plan(order, document(version="2026-11-24T08:00:00.000Z", shipping_address=address))
+    moved = next_plan(order, document(version="2026-11-24T08:00:00.000000Z", shipping_address=address))
     assert moved.order.shipping_address is not None and moved.order.shipping_address.line1 == "1 New St"
-    erased = order.model_copy(update={"erased_at": "2026-11-24T09:00:00.000Z", "shipping_address": None})
-    plan = next_plan(erased, document(version="2026-11-24T08:00:00.000Z", shipping_address=address))
+    erased = order.model_copy(update={"erased_at": "2026-11-24T09:00:00.000000Z", "shipping_address": None})
+    plan = next_plan(erased, document(version="2026-11-24T08:00:00.000000Z", shipping_address=address))
     assert plan.order.shipping_address is None
 
 
 def test_a_full_refund_before_shipment_cancels_and_releases() -> None:
     order = recorded(document())
     doc = document(
-        version="2026-11-24T08:00:00.000Z",
-        refunds=[{"refund_id": "r-1", "amount": "19.00", "refunded_at": "2026-11-24T07:00:00.000Z"}],
+        version="2026-11-24T08:00:00.000000Z",
+        refunds=[{"refund_id": "r-1", "amount": "19.00", "refunded_at": "2026-11-24T07:00:00.000000Z"}],
     )
     plan = next_plan(order, doc)
     assert plan.order.status == "CANCELLED"
@@ -455,8 +455,8 @@ def test_a_refused_claim_tells_the_version_it_holds() -> None:
     doc = document()
     plan = first(doc)
     claim = next(w for w in plan.writes if isinstance(w, ClaimKey))
-    held = Claim("o-0", "h", "2026-11-23T22:00:00.000Z")
-    assert interpret([KeyClaimed(claim, held)]) == Claimed("o-0", "h", "2026-11-23T22:00:00.000Z")
+    held = Claim("o-0", "h", "2026-11-23T22:00:00.000000Z")
+    assert interpret([KeyClaimed(claim, held)]) == Claimed("o-0", "h", "2026-11-23T22:00:00.000000Z")
     create = plan.writes[0]
     assert isinstance(create, CreateOrder)
     assert interpret([OrderExists(create, "o-1")]) == AlreadyCommitted()

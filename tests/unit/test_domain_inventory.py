@@ -9,7 +9,6 @@ import pytest
 from shared.domain.inventory import (
     ClaimUpdate,
     Insufficient,
-    KeyReused,
     LocationLevel,
     MoveStock,
     NeedLevel,
@@ -22,19 +21,20 @@ from shared.domain.inventory import (
     StockImage,
     StockPlan,
     UnknownProduct,
+    UpdateIdReused,
     allocate,
     interpret_stock_failures,
     low_stock_decision,
     plan_stock,
-    stamp,
     stock_view,
 )
+from shared.domain.moments import utc_text
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def at(minute: int) -> str:
-    return stamp(datetime(2026, 11, 24, 11, minute, tzinfo=UTC))
+    return utc_text(datetime(2026, 11, 24, 11, minute, tzinfo=UTC))
 
 
 def count(on_hand: int, minute: int, update_id: str | None = None, location: str = "default") -> StockChange:
@@ -112,9 +112,17 @@ def test_a_duplicated_delta_is_applied_once() -> None:
     twice = plan([delta(3, 10, "u-1"), delta(3, 10, "u-1")], level=None)
     assert move_of(twice).change == 3
     assert [s.reason.split(":")[0] for s in twice.skipped] == ["duplicate"]
+    assert [s.replay for s in twice.skipped] == [True]
 
     redelivered = plan([delta(3, 10, "u-1")], level=None, applied=("u-1",))
     assert redelivered.writes == ()
+    assert [s.replay for s in redelivered.skipped] == [True]
+
+
+def test_a_stale_change_is_skipped_but_is_no_replay() -> None:
+    result = plan([count(5, 5), count(8, 3)], LocationLevel(on_hand=4, counted_at=at(10)))
+    assert len(result.skipped) == 2
+    assert not any(s.replay for s in result.skipped)
 
 
 def test_one_batch_for_one_location_is_one_update_of_the_product() -> None:
@@ -247,4 +255,4 @@ def test_a_reused_idempotency_key_is_told_from_a_retry() -> None:
     retry = StockFailure(ClaimUpdate("MUG", "default", "api:k", 1, "same"), claimed_fingerprint="same")
     assert isinstance(interpret_stock_failures([retry]), PlanAgain)
     reused = StockFailure(ClaimUpdate("MUG", "default", "api:k", 1, "new"), claimed_fingerprint="old")
-    assert isinstance(interpret_stock_failures([reused]), KeyReused)
+    assert isinstance(interpret_stock_failures([reused]), UpdateIdReused)

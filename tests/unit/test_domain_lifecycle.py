@@ -57,9 +57,9 @@ def order(status: OrderStatus) -> Order:
                 {"sku": "MUG", "quantity": 1, "unit_price": "5.00", "line_total": "5.00"},
             ],
             "total": "24.00",
-            "created_at": "2026-11-24T09:00:00.000Z",
-            "updated_at": "2026-11-24T09:30:00.000Z",
-            "history": [{"status": status, "at": "2026-11-24T09:00:00.000Z", "actor": "k-web"}],
+            "created_at": "2026-11-24T09:00:00.000000Z",
+            "updated_at": "2026-11-24T09:30:00.000000Z",
+            "history": [{"status": status, "at": "2026-11-24T09:00:00.000000Z", "actor": "k-web"}],
         }
     )
 
@@ -81,11 +81,14 @@ def test_cancelling_a_confirmed_order_releases_every_reservation_with_the_status
     assert isinstance(plan, OrderPlan)
     replace, *releases = plan.writes
     assert isinstance(replace, ReplaceOrder)
-    assert (replace.expected_status, replace.expected_updated_at) == ("CONFIRMED", "2026-11-24T09:30:00.000Z")
+    assert (replace.expected_status, replace.expected_updated_at) == (
+        "CONFIRMED",
+        "2026-11-24T09:30:00.000000Z",
+    )
     assert replace.order.status == "CANCELLED"
     assert replace.order.history[-1].model_dump() == {
         "status": "CANCELLED",
-        "at": "2026-11-24T10:00:00.000Z",
+        "at": "2026-11-24T10:00:00.000000Z",
         "actor": "staff:k1",
         "reason": "changed mind",
     }
@@ -99,8 +102,8 @@ def test_cancelling_a_backordered_order_leaves_its_waiting_lines_and_releases_no
     assert not [w for w in plan.writes if isinstance(w, ReleaseStock)]
     waits = [w for w in plan.writes if isinstance(w, StopWaiting)]
     assert [(w.sku, w.order_id, w.created_at) for w in waits] == [
-        ("CAP", "o-1", "2026-11-24T09:00:00.000Z"),
-        ("MUG", "o-1", "2026-11-24T09:00:00.000Z"),
+        ("CAP", "o-1", "2026-11-24T09:00:00.000000Z"),
+        ("MUG", "o-1", "2026-11-24T09:00:00.000000Z"),
     ]
     assert decide_confirmation(plan.order, now=NOW, arrived="MUG") is None  # never confirmed after
 
@@ -217,7 +220,7 @@ def test_delivery_follows_shipping_only() -> None:
     assert isinstance(plan, OrderPlan)
     assert (plan.order.status, plan.order.delivered_at, plan.order.history[-1].reason) == (
         "DELIVERED",
-        "2026-11-24T10:00:00.000Z",
+        "2026-11-24T10:00:00.000000Z",
         "at the door",
     )
     assert decide_delivery(plan.order, note=None, actor="staff:k", now=NOW) == AlreadyDone(plan.order)

@@ -61,8 +61,8 @@ def test_status(name: str, status: str) -> None:
 def test_orders_create_webhook_sample() -> None:
     o = order("orders_create.json", channel="shop-eu")
     assert (o.channel, o.external_id, o.currency) == ("shop-eu", "820982911946154508", "USD")
-    assert o.placed_at == "2022-01-01T00:00:00.000Z"  # 2021-12-31T19:00:00-05:00
-    assert o.version == "2022-01-01T00:00:00.000Z"
+    assert o.placed_at == "2022-01-01T00:00:00.000000Z"  # 2021-12-31T19:00:00-05:00
+    assert o.version == "2022-01-01T00:00:00.000000Z"
     assert [(line.sku, line.quantity, line.unit_price) for line in o.lines] == [
         ("SKU2006-001", 1, Decimal("89.99")),
         ("LENS-PROTECT-2YR", 1, Decimal("19.99")),
@@ -89,7 +89,7 @@ def test_a_line_removed_by_an_edit_stays_with_quantity_0() -> None:
     table = [line for line in o.lines if line.sku == "SKU2006-035"]
     assert len(table) == 1
     assert (table[0].quantity, table[0].discount, table[0].tax) == (0, Decimal("0.00"), Decimal("0.00"))
-    assert o.version == "2022-01-01T15:15:30.000Z"
+    assert o.version == "2022-01-01T15:15:30.000000Z"
     assert o.channel_total == Decimal("304.96")
 
 
@@ -136,7 +136,7 @@ def test_fulfillments_successful_only() -> None:
     assert [(s.shipment_ref, s.carrier, s.tracking_number, s.lines) for s in shipped.shipments] == [
         ("1069019867", None, None, [("IPOD2009BLACK", 1)])
     ]
-    assert shipped.shipments[0].shipped_at == "2025-10-01T18:59:20.000Z"
+    assert shipped.shipments[0].shipped_at == "2025-10-01T18:59:20.000000Z"
     # order 450789469's one fulfillment (USPS, 1Z1234512345123456) has status "failure": nothing shipped
     assert order("orders_cancelled.json").shipments == []
 
@@ -157,7 +157,7 @@ def test_refunds_in_an_order_and_lines_before_refunds() -> None:
             "it broke during shipping",
         )
     ]
-    assert o.refunds[0].refunded_at == "2025-10-01T18:30:56.000Z"
+    assert o.refunds[0].refunded_at == "2025-10-01T18:30:56.000000Z"
     assert (o.tax_total, o.channel_total) == (Decimal("11.94"), Decimal("598.94"))
 
 
@@ -169,7 +169,7 @@ def test_refunds_create_is_a_refund_notice() -> None:
     assert notice.refund.amount == Decimal("41.94")
     assert notice.refund.lines == [("IPOD2008RED", 1)]
     assert notice.refund.reason == "wrong size"
-    assert notice.version == "2025-10-01T18:53:52.000Z"
+    assert notice.version == "2025-10-01T18:53:52.000000Z"
 
 
 def test_failed_refund_transactions_are_no_money() -> None:

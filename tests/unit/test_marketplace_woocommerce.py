@@ -56,7 +56,7 @@ def test_other_core_statuses(woo: str, status: str) -> None:
 def test_processing_order() -> None:
     o = to_order(load("order_processing.json"), channel="woo-us")
     assert (o.channel, o.external_id, o.currency) == ("woo-us", "727", "USD")
-    assert (o.placed_at, o.version) == ("2017-03-22T19:28:02.000Z", "2017-03-22T19:28:08.000Z")
+    assert (o.placed_at, o.version) == ("2017-03-22T19:28:02.000000Z", "2017-03-22T19:28:08.000000Z")
     assert [
         (line.line_id, line.sku, line.listing, line.quantity, line.unit_price, line.tax) for line in o.lines
     ] == [
@@ -89,7 +89,7 @@ def test_variation_listing_when_no_sku() -> None:
 def test_completed_is_one_shipment_without_a_carrier() -> None:
     o = to_order(load("order_completed.json"))
     assert [(s.shipment_ref, s.carrier, s.tracking_number, s.lines, s.shipped_at) for s in o.shipments] == [
-        ("727/completed", None, None, None, "2017-03-22T19:30:35.000Z")
+        ("727/completed", None, None, None, "2017-03-22T19:30:35.000000Z")
     ]
 
 

@@ -470,7 +470,7 @@ def test_generic_takes_money_and_placed_at_from_the_body() -> None:
         Decimal("2.75"),
         True,
     )
-    assert result.placed_at == "2026-03-14T09:02:11.000Z"
+    assert result.placed_at == "2026-03-14T09:02:11.000000Z"
     document["placed_at"] = "soon"
     refused(generic.to_order, document, "placed_at")
 

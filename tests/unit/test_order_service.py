@@ -517,9 +517,10 @@ def test_listing_times_become_bounds_a_date_covering_its_whole_day() -> None:
     service(orders, FakeCatalog({})).list(listing, None, STAFF)
 
     [(query, _)] = orders.queries
-    assert (query.created_from, query.created_to) == ("2024-03-01T00:00:00.000Z", "2024-03-02T08:00:00.000Z")
+    assert query.created_from == "2024-03-01T00:00:00.000000Z"
+    assert query.created_to == "2024-03-02T08:00:00.000000Z"
     service(orders, FakeCatalog({})).list(Listing(created_to="2024-03-02"), None, STAFF)
-    assert orders.queries[1][0].created_to == "2024-03-02T23:59:59.999Z"
+    assert orders.queries[1][0].created_to == "2024-03-02T23:59:59.999999Z"
 
 
 @pytest.mark.parametrize(

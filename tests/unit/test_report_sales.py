@@ -242,7 +242,7 @@ def test_stream_deltas_add_up_to_the_recount() -> None:
 
 def test_a_change_that_moves_no_figure_adds_nothing() -> None:
     order = versions()["o1"][0]
-    erased = order.model_copy(update={"customer": None, "erased_at": "2026-11-25T00:00:00.000Z"})
+    erased = order.model_copy(update={"customer": None, "erased_at": "2026-11-25T00:00:00.000000Z"})
     assert delta(order, erased, BERLIN) == {}
     assert delta(order, None, BERLIN) != {}  # a removal takes the order's figures away
 
@@ -258,9 +258,11 @@ def test_a_cancellation_moves_the_status_of_its_own_day_only() -> None:
 
 def test_a_returned_sku_on_two_lines_is_valued_first_line_first() -> None:
     order = placed(
-        "o7", "web", "EUR", "2026-11-23T08:00:00.000Z", line("A", 1, "10.00"), line("A", 2, "8.00")
+        "o7", "web", "EUR", "2026-11-23T08:00:00.000000Z", line("A", 1, "10.00"), line("A", 2, "8.00")
     )
-    back = returned(moved(order, "SHIPPED", "2026-11-23T09:00:00.000Z"), "2026-11-23T10:00:00.000Z", "A", 2)
+    back = returned(
+        moved(order, "SHIPPED", "2026-11-23T09:00:00.000000Z"), "2026-11-23T10:00:00.000000Z", "A", 2
+    )
     counters = contribution(back, BERLIN)
     assert counters[(DAY, "SKU#A#EUR")]["returns"] == D("18.00")  # 10.00 + 8.00
 
@@ -280,9 +282,13 @@ def test_net_units_sold_per_sku() -> None:
 
 def test_a_refund_naming_two_skus_is_shared_by_their_net_value() -> None:
     order = sold(
-        "g9", "shopify", "2026-11-23T08:00:00.000Z", line("S1", 1, "30.00", "10.00"), line("S2", 2, "10.00")
+        "g9",
+        "shopify",
+        "2026-11-23T08:00:00.000000Z",
+        line("S1", 1, "30.00", "10.00"),
+        line("S2", 2, "10.00"),
     )
-    back = refunded(order, "2026-11-23T09:00:00.000Z", "10.00", ("S1", 1), ("S2", 1))
+    back = refunded(order, "2026-11-23T09:00:00.000000Z", "10.00", ("S1", 1), ("S2", 1))
     counters = contribution(back, BERLIN)
     # S1 is worth 20.00 net, one S2 10.00: the 10.00 refunded is 6.67 and 3.33 of them, to the cent
     assert counters[(DAY, "SKU#S1#GBP")]["returns"] == D("6.67")
@@ -300,11 +306,13 @@ def test_a_key_part_never_holds_a_separator_and_reads_back(sku: str) -> None:
 def test_counters_of_skus_holding_separators_stay_apart() -> None:
     # "A#EUR" in USD must not read as SKU "A" in EUR, nor "A#1" as "A"; a literal %23 is not a '#'.
     orders = [
-        placed("s1", "web", "USD", "2026-11-23T08:00:00.000Z", line("A#EUR", 2, "3.00")),
-        placed("s2", "web", "EUR", "2026-11-23T08:00:00.000Z", line("A#1", 1, "4.00"), line("A", 5, "1.00")),
-        placed("s3", "web", "EUR", "2026-11-23T09:00:00.000Z", line("50%23", 1, "2.50")),
+        placed("s1", "web", "USD", "2026-11-23T08:00:00.000000Z", line("A#EUR", 2, "3.00")),
+        placed(
+            "s2", "web", "EUR", "2026-11-23T08:00:00.000000Z", line("A#1", 1, "4.00"), line("A", 5, "1.00")
+        ),
+        placed("s3", "web", "EUR", "2026-11-23T09:00:00.000000Z", line("50%23", 1, "2.50")),
     ]
-    cancelled = moved(orders[1], "CANCELLED", "2026-11-23T10:00:00.000Z")
+    cancelled = moved(orders[1], "CANCELLED", "2026-11-23T10:00:00.000000Z")
     counters = recount([orders[0], cancelled, orders[2]], BERLIN)
 
     assert {what for day, what in counters if what.startswith("SKU#")} == {
@@ -330,11 +338,11 @@ def test_counters_of_skus_holding_separators_stay_apart() -> None:
 @pytest.mark.parametrize(
     ("day", "start", "end"),
     [
-        ("2026-11-23", "2026-11-22T23:00:00.000Z", "2026-11-23T23:00:00.000Z"),
+        ("2026-11-23", "2026-11-22T23:00:00.000000Z", "2026-11-23T23:00:00.000000Z"),
         # the day summer time ends in Berlin has 25 hours
-        ("2026-10-25", "2026-10-24T22:00:00.000Z", "2026-10-25T23:00:00.000Z"),
+        ("2026-10-25", "2026-10-24T22:00:00.000000Z", "2026-10-25T23:00:00.000000Z"),
         # the day it begins has 23
-        ("2026-03-29", "2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z"),
+        ("2026-03-29", "2026-03-28T23:00:00.000000Z", "2026-03-29T22:00:00.000000Z"),
     ],
 )
 def test_a_business_day_in_utc(day: str, start: str, end: str) -> None:
@@ -343,4 +351,4 @@ def test_a_business_day_in_utc(day: str, start: str, end: str) -> None:
     assert day_range(date.fromisoformat(day), date.fromisoformat(day), BERLIN) == (start, end)
     assert business_day(start, BERLIN) == day
     assert utc_dates(start, end) == [start[:10], end[:10]]  # the by_day partitions an export reads
-    assert utc_dates("2026-11-23T00:00:00.000Z", "2026-11-24T00:00:00.000Z") == ["2026-11-23"]
+    assert utc_dates("2026-11-23T00:00:00.000000Z", "2026-11-24T00:00:00.000000Z") == ["2026-11-23"]

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from shared import deps
 from shared.dal.cursors import InvalidCursor
+from shared.domain.moments import utc_text
 from shared.http import ProblemError, json_response, not_found, staff_only
 from shared.models.catalog import Product, ProductIn, ProductPage
 from shared.models.common import Sku
@@ -94,4 +95,4 @@ def get_product(sku: SkuPath) -> Response[Product]:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat()
+    return utc_text(datetime.now(UTC))

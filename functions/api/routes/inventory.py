@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from functions.api.routes.catalog import SkuPath
 from shared import deps
 from shared.dal.cursors import InvalidCursor
-from shared.domain.inventory import Insufficient, KeyReused
+from shared.domain.inventory import Insufficient, UpdateIdReused
 from shared.http import ProblemError, idempotency_key_header, json_response, not_found, staff_only
 from shared.models.inventory import (
     LOCATION_PATTERN,
@@ -23,7 +23,7 @@ from shared.models.inventory import (
 )
 from shared.observability import logger
 from shared.openapi import problem_responses
-from shared.services.inventory import Applied, GroupResult, Refused
+from shared.services.stock import Recorded, Refused, Replayed, StaffResult, Stale
 
 router = Router()
 IdempotencyKey = Annotated[
@@ -158,10 +158,17 @@ def _update_id(idempotency_key: str | None) -> str | None:
     return f"api:{idempotency_key}" if idempotency_key else None
 
 
-def _answer(sku: str, result: GroupResult, *, created: int) -> Response[Stock]:
+def _answer(sku: str, result: StaffResult, *, created: int) -> Response[Stock]:
+    if isinstance(result, Recorded):
+        logger.info("stock changed by staff", sku=sku, location=result.plan.location)
+        return json_response(created, result.stock)
+    if isinstance(result, Replayed):
+        return json_response(200, result.stock, {"Idempotent-Replayed": "true"})
+    if isinstance(result, Stale):
+        raise ProblemError(409, "stale", "Conflict", "Not applied: " + "; ".join(result.reasons))
     if isinstance(result, Refused):
         raise not_found(f"Product {sku}")
-    if isinstance(result, KeyReused):
+    if isinstance(result, UpdateIdReused):
         raise ProblemError(
             422,
             "idempotency-key-reused",
@@ -177,21 +184,10 @@ def _answer(sku: str, result: GroupResult, *, created: int) -> Response[Stock]:
             available=result.available,
             location_on_hand=result.location_on_hand,
         )
-    if not isinstance(result, Applied):
-        raise ProblemError(
-            503,
-            "contention",
-            "Service Unavailable",
-            "The stock is busy; retry shortly.",
-            headers={"Retry-After": "1"},
-        )
-    stock = deps.stock_service().stock(sku)
-    if stock is None:  # pragma: no cover - products are never deleted
-        raise not_found(f"Product {sku}")
-    if result.plan.applied:
-        logger.info("stock changed by staff", sku=sku, location=result.plan.location)
-        return json_response(created, stock)
-    reasons = [s.reason for s in result.plan.skipped]
-    if any(r.startswith("duplicate") for r in reasons):
-        return json_response(200, stock, {"Idempotent-Replayed": "true"})
-    raise ProblemError(409, "stale", "Conflict", "Not applied: " + "; ".join(reasons))
+    raise ProblemError(
+        503,
+        "contention",
+        "Service Unavailable",
+        "The stock is busy; retry shortly.",
+        headers={"Retry-After": "1"},
+    )

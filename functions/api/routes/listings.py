@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from shared import deps
 from shared.dal.listings import UnknownSku
-from shared.domain.orders import iso
+from shared.domain.moments import utc_text
 from shared.http import invalid_field, json_response, staff_only
 from shared.models.catalog import Listing, ListingIn
 from shared.models.common import CHANNEL_NAME_PATTERN, described
@@ -66,7 +66,7 @@ def put_variation(
 
 def _put(channel: str, listing: str, body: ListingIn) -> Response[Listing]:
     caller = staff_only(router)
-    at = iso(datetime.now(UTC))
+    at = utc_text(datetime.now(UTC))
     try:
         deps.listing_store().put(channel, listing, body.sku, at=at, actor=caller.actor)
     except UnknownSku:

@@ -24,7 +24,7 @@ from shared.models.common import IsoDate, described
 from shared.models.reports import Report, ReportPage, ReportRequest, ReportType
 from shared.observability import logger, metrics
 from shared.openapi import link, problem_responses
-from shared.services.reports import InvalidPeriod, KeyReused
+from shared.services.reports import InvalidPeriod, ReportKeyReused
 
 router = Router()
 ReportId = Annotated[
@@ -63,7 +63,7 @@ def post_report(
         )
     except InvalidPeriod as exc:
         raise invalid_field(f"body.{exc.field}", str(exc)) from exc
-    except KeyReused as exc:
+    except ReportKeyReused as exc:
         raise ProblemError(
             422,
             "idempotency-key-reused",
