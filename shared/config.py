@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from shared.models.common import CURRENCY_PATTERN
+from shared.aws import once
+from shared.patterns import CURRENCY_PATTERN
 
 CURRENCY_ENV = "OMS_CURRENCY"  # the catalog's currency: every catalog price is in it (infra/spec.py sets it)
 DEFAULT_CURRENCY = "USD"
@@ -38,7 +38,7 @@ class Settings:
     timezone: str = "UTC"  # the business time zone (IANA): what a day is, for reports
 
 
-@cache
+@once
 def settings() -> Settings:
     return Settings(
         currency=currency(),

@@ -7,13 +7,13 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api import wiring
 from functions.api.app import app
-from shared import deps
 from shared.config import settings
 from shared.http import guard_request
 from shared.observability import logger, metrics, tracer
 
-deps.order_service()  # clients and stores are created once, during init
+wiring.order_service()  # the client and the order stores are created once, during init
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

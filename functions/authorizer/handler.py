@@ -11,7 +11,6 @@ value stays out of the logs.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import event_source
@@ -21,13 +20,13 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws import client
+from shared.aws import client, once
 from shared.config import required
 from shared.dal.api_keys import ApiKeyStore
 from shared.observability import logger, tracer
 
 
-@cache
+@once
 def key_store() -> ApiKeyStore:
     return ApiKeyStore(client("dynamodb"), required("OMS_API_KEYS_TABLE"))
 

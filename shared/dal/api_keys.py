@@ -24,7 +24,6 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from shared.dal.connections import claim_for_key
 from shared.dal.dynamo import error_code, from_item, to_item
 from shared.domain.auth import Principal, Role
 from shared.domain.channels import ChannelOwned, check_key_channel
@@ -152,6 +151,9 @@ class ApiKeyStore:
             return
         if self._connections is None:
             raise ValueError("a channel key claims its channel: pass the connections table")
+        # Only writing a key needs the connections' claim: the authorizer, which only reads, never loads it.
+        from shared.dal.connections import claim_for_key
+
         try:
             self._db.transact_write_items(
                 TransactItems=[

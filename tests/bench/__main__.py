@@ -155,17 +155,18 @@ def handler_time() -> None:
     from datetime import UTC, datetime
     from decimal import Decimal
 
+    from functions.api import wiring
     from functions.api.handler import lambda_handler
     from infra.local.gateway import proxy_event
     from infra.local.workers import LambdaContext
-    from shared import deps
+    from shared.aws import reset
     from shared.dal.orders import order_item
     from shared.domain.auth import Principal
     from shared.domain.orders import decide_new_order
     from shared.models.orders import NewOrder
 
-    deps.reset()
-    service = deps.order_service()
+    reset()
+    service = wiring.order_service()
     plan = decide_new_order(
         NewOrder.model_validate(ORDER),
         principal=Principal("channel", "k", "web"),
@@ -217,7 +218,7 @@ def handler_time() -> None:
             f"{statistics.median(samples):.2f} ms",
             f"p95 {statistics.quantiles(samples, n=20)[-1]:.2f} ms",
         )
-    deps.reset()
+    reset()
 
 
 # --- the queue consumers --------------------------------------------------------------------
@@ -261,7 +262,7 @@ def _feed_message(n: int, quantity: int = 1) -> dict[str, Any]:
 def feed() -> None:
     from decimal import Decimal
 
-    from functions.marketplace_feed import handler
+    from functions.marketplace_feed import handler, wiring
     from infra.local.workers import LambdaContext
     from infra.spec import CATALOG
     from shared.dal.catalog import CatalogStore
@@ -284,7 +285,7 @@ def feed() -> None:
             redelivered = run([_feed_message(0)])
             update_warm = run([_feed_message(0, quantity=2)])
             replay_warm = run([_feed_message(0, quantity=2)])
-            service = handler.feed()._orders  # type: ignore[attr-defined]
+            service = wiring.feed()._orders  # type: ignore[attr-defined]
             forget = service._known.__init__  # a cold environment: it has seen no order yet
             cold_redelivered = (forget(), run([_feed_message(0, quantity=2)]))[1]
             update_cold = (forget(), run([_feed_message(0, quantity=3)]))[1]
@@ -292,7 +293,7 @@ def feed() -> None:
             backordered = run([_feed_message(1)])
             # Throughput of the handler itself: DynamoDB answered at once by a fake, as for the API's
             # handler time (moto copies every table on each transaction, which would be all we measured).
-            store = handler.feed()._orders._orders  # type: ignore[attr-defined]
+            store = wiring.feed()._orders._orders  # type: ignore[attr-defined]
             real_db, store._db = store._db, InstantDynamo({})
             start = time.perf_counter()
             for batch in range(FEED_BATCHES):

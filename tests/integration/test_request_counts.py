@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared import deps
+from functions.stock_updates import wiring as stock_updates
 from tests.support.http import ApiClient
 from tests.support.inventory import StockFeed
 from tests.support.local_aws import RequestCounter
@@ -82,7 +82,7 @@ def test_a_stock_movement_is_one_transact_write(stocked: ApiClient, dynamodb_cal
 def test_a_count_reads_its_level_once_per_environment(
     stocked: ApiClient, dynamodb_calls: RequestCounter
 ) -> None:
-    forget_levels = deps.stock_service()._cache
+    forget_levels = stock_updates.stock_service()._cache
     forget_levels.put(("MUG", "wms"), None)
     feed = StockFeed()
     feed.send(_stock(1, on_hand=5, location="wms"), _stock(2, on_hand=7, location="other"))

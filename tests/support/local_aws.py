@@ -12,10 +12,6 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from functions.authorizer import handler as authorizer
-from functions.hooks import handler as hooks
-from functions.marketplace_feed import handler as marketplace_feed
-from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
@@ -26,19 +22,8 @@ from infra.local.resources import (
     local_environment,
 )
 from infra.spec import API, API_KEYS, BUSES, CONNECTIONS, FUNCTIONS, dead_letters_environment
-from shared import deps
-from shared.aws import client
+from shared.aws import client, reset
 from shared.dal.api_keys import ApiKeyStore
-
-
-def _forget() -> None:
-    """Every client, store and setting a handler module caches, so the next test builds them anew."""
-    deps.reset()
-    authorizer.key_store.cache_clear()
-    hooks.receiver.cache_clear()
-    marketplace_feed.feed.cache_clear()
-    marketplace_feed.dead_letters.cache_clear()
-    stock_updates.dead_letters.cache_clear()
 
 
 @contextmanager
@@ -49,7 +34,7 @@ def local_aws() -> Iterator[Any]:
     with mock_aws():
         os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # moto routes the regional endpoints only
         os.environ.update(local_environment())
-        _forget()
+        reset()  # every client, setting and collaborator a handler built: the next test builds them anew
         dynamodb = boto3.client("dynamodb")
         ensure_tables(dynamodb)
         sqs = boto3.client("sqs")
@@ -69,7 +54,7 @@ def local_aws() -> Iterator[Any]:
         try:
             yield dynamodb
         finally:
-            _forget()
+            reset()
 
 
 class RequestCounter:

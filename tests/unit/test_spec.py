@@ -214,29 +214,12 @@ def test_the_secrets_key_is_encrypt_for_the_api_and_decrypt_for_the_hooks() -> N
     assert "OMS_SECRETS_KEY" not in environment(function("authorizer"))
 
 
-def deps_reached(sources: str) -> list[str]:
-    """The bodies of the shared/deps.py builders a function's code calls, and the builders they call."""
-    text = (ROOT / "shared" / "deps.py").read_text()
-    bodies = dict(re.findall(r"^def (\w+)\(.*?\n((?:(?:    .*)?\n)+)", text, flags=re.MULTILINE))
-    todo = set(re.findall(r"deps\.(\w+)\(", sources))
-    seen: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in bodies:
-            continue
-        seen.add(name)
-        todo |= {called for called in re.findall(r"(\w+)\(", bodies[name]) if called in bodies}
-    return [bodies[name] for name in sorted(seen)]
-
-
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda fn: fn.name)
 def test_table_variables_a_function_reads_are_in_its_environment(fn: Function) -> None:
-    """Every OMS_*_TABLE named in the function's own folder, or in shared/deps.py when the function
-    builds its collaborators there, must be set for it."""
+    """Every OMS_*_TABLE named in the function's own folder (its handler and its wiring, where it builds
+    its collaborators) must be set for it."""
     sources = "\n".join(p.read_text() for p in (ROOT / "functions" / fn.name).rglob("*.py"))
     named = set(re.findall(r"OMS_[A-Z_]+_TABLE", sources))
-    for builder in deps_reached(sources):
-        named |= set(re.findall(r"OMS_[A-Z_]+_TABLE", builder))
 
     if not fn.uses:  # reads no table (a stream trigger hands it what it needs)
         assert not named, f"functions/{fn.name} reads {named} but uses no table"

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.orders import InvalidCursor, InvalidQuery, OrderQuery, time_bound
 from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import Contention, ExternalIdConflict, FeedChannel, KeyReused, OutOfStock, Rejected
@@ -86,7 +86,7 @@ def post_order(
     ] = None,
 ) -> Response[Order]:
     caller = principal_of(router)
-    result = deps.order_service().place(order, caller, idempotency_key)
+    result = wiring.order_service().place(order, caller, idempotency_key)
     if isinstance(result, Placed):
         headers = {"Location": _location(result.order.order_id)}
         if result.replayed:
@@ -180,7 +180,7 @@ def _problem(
     ),
 )
 def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Response[Order]:
-    result = deps.order_service().cancel(order_id, principal_of(router), body.reason)
+    result = wiring.order_service().cancel(order_id, principal_of(router), body.reason)
     return _changed(result, order_id, "order cancelled", created=200)
 
 
@@ -205,7 +205,7 @@ def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Respon
     ),
 )
 def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
-    result = deps.order_service().ship(order_id, staff_only(router), body)
+    result = wiring.order_service().ship(order_id, staff_only(router), body)
     if isinstance(result, Changed) and not result.replayed:
         metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
     return _changed(result, order_id, "order shipped")
@@ -225,7 +225,7 @@ def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Respon
     ),
 )
 def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] = None) -> Response[Order]:
-    result = deps.order_service().deliver(order_id, staff_only(router), body.note if body else None)
+    result = wiring.order_service().deliver(order_id, staff_only(router), body.note if body else None)
     return _changed(result, order_id, "order delivered", created=200)
 
 
@@ -253,7 +253,7 @@ def return_order(
         str | None, idempotency_key_header("A retry with the same key records the return once")
     ] = None,
 ) -> Response[Order]:
-    result = deps.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
+    result = wiring.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
     return _changed(result, order_id, "order returned")
 
 
@@ -275,7 +275,7 @@ def resolve_attention(
     attention_id: Annotated[str, Path(max_length=64)],
     body: Annotated[ResolutionIn, Body()],
 ) -> Response[Order]:
-    result = deps.order_service().resolve_attention(
+    result = wiring.order_service().resolve_attention(
         order_id, attention_id, staff_only(router), body.resolution
     )
     return _changed(result, order_id, "order attention resolved", created=200)
@@ -315,7 +315,7 @@ def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 2
     ),
 )
 def get_order(order_id: OrderId) -> Response[Order]:
-    order = deps.order_service().get(order_id, principal_of(router))
+    order = wiring.order_service().get(order_id, principal_of(router))
     if order is None:
         raise not_found(f"Order {order_id}")
     return json_response(200, order)
@@ -366,7 +366,7 @@ def list_orders(
             raise _invalid_query(
                 "query.channel", "required with external_id: external ids are unique per channel"
             )
-        found = deps.order_service().find_by_external_id(owner, external_id, caller)
+        found = wiring.order_service().find_by_external_id(owner, external_id, caller)
         return json_response(200, OrderPage(items=[found] if found else []))
     try:
         query = OrderQuery(
@@ -381,7 +381,7 @@ def list_orders(
             raise ProblemError(403, "forbidden", "Forbidden", "Only staff list orders needing attention.")
         if query.created_from and query.created_to and query.created_from > query.created_to:
             raise InvalidQuery("query.created_from", "is after created_to")
-        items, token = deps.order_service().list(query, next_token, caller)
+        items, token = wiring.order_service().list(query, next_token, caller)
     except InvalidQuery as exc:
         raise _invalid_query(exc.field, str(exc)) from exc
     except InvalidCursor as exc:
