@@ -21,7 +21,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from shared.masking import mask_record, mask_text
-from shared.metric_names import CHANNEL_DIMENSION, ORDER_PLACED
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.logging.types import LogRecord
@@ -116,6 +115,8 @@ def count_order_placed(channel: str) -> None:
     graph can sum it per channel whatever the channels are. Channels are few (keys, connections, the
     marketplaces), so the dimension's values stay few too."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from shared.metric_names import CHANNEL_DIMENSION, ORDER_PLACED
 
     dimensions = {"service": metrics.service} if metrics.service else None
     with single_metric(

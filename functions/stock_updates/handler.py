@@ -21,8 +21,8 @@ from functions.stock_updates import wiring
 from shared.dal.queues import carried_reasons
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
-from shared.services.feeds import Poison
 from shared.services.inventory import Applied, Failed, NotStarted, Refused, group_changes
+from shared.services.messages import Poison
 from shared.services.stock_feed import parse_stock_message
 
 SOURCE = "oms-stock-updates"

@@ -10,11 +10,9 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.dal.events import EventPublisher
 from shared.dal.inventory import InventoryStore, Waiting, stock_image
-from shared.dal.orders import OrderStore
 from shared.domain.backorders import Changed, StillShort, decide_confirmation, interpret_confirmation
 from shared.domain.inventory import (
     Insufficient,
@@ -34,9 +32,13 @@ from shared.domain.inventory import (
 from shared.domain.orders import iso
 from shared.models.events import STOCK_LOW
 from shared.models.inventory import Stock
-from shared.models.orders import Order
 from shared.observability import logger
 from shared.retry import MAX_ATTEMPTS, pause
+
+if TYPE_CHECKING:  # types only: the stock feed, which fills no backorder, never loads the order store
+    from shared.dal.events import EventPublisher
+    from shared.dal.orders import OrderStore
+    from shared.models.orders import Order
 
 CLAIM_TTL_SECONDS = 35 * 24 * 3600  # longer than any queue keeps a message (SQS: 14 days at most)
 
