@@ -58,7 +58,8 @@ def local_aws() -> Iterator[Any]:
 
 
 class RequestCounter:
-    """Counts the functions' DynamoDB calls (botocore events on the shared client).
+    """Counts the functions' DynamoDB calls (botocore events on the shared client), and keeps the
+    TransactWriteItems requests so their write units can be priced (``write_units``).
 
     In-process the authorizer shares that client; its key lookup is another function's work (and
     cached by API Gateway), so calls to the API keys table are left out of the count.
@@ -66,14 +67,72 @@ class RequestCounter:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.transactions: list[list[dict[str, Any]]] = []
         client("dynamodb").meta.events.register("before-parameter-build.dynamodb", self)
 
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if params.get("TableName") != API_KEYS.local_name:
             self.calls.append(model.name)
+        if model.name == "TransactWriteItems":
+            self.transactions.append(list(params.get("TransactItems", [])))
 
     def reset(self) -> None:
         self.calls.clear()
+        self.transactions.clear()
+
+    def write_units(self, dynamodb: Any) -> int:
+        """The write capacity units the recorded transactions cost (``transaction_write_units``), items
+        read back through ``dynamodb`` (a client of its own, so the reads are not counted)."""
+        return sum(transaction_write_units(dynamodb, actions) for actions in self.transactions)
+
+
+def transaction_write_units(dynamodb: Any, actions: list[dict[str, Any]]) -> int:
+    """What one committed TransactWriteItems costs in write capacity units, priced from its actions.
+
+    DynamoDB's rule (Developer Guide, "Capacity unit consumption for write operations" and "Transactions:
+    capacity management"): a transactional write costs 2 WCU per 1 KB, rounded up per item, of each item
+    it touches; a ConditionCheck is priced the same way (2 WCU per KB of the item checked: it is part of
+    the write, not a read). The size counted is the item's: a Put's item as sent; an Update's item as it is
+    after the write (read back here: after an order is placed, each updated item is no smaller than
+    before); a checked or deleted item as it is now (a deleted one, gone, counts its 1 KB minimum).
+    """
+    units = 0
+    for action in actions:
+        (kind, body), *_ = action.items()
+        if kind == "Put":
+            item = body["Item"]
+        else:
+            found = dynamodb.get_item(TableName=body["TableName"], Key=body["Key"]).get("Item")
+            item = found or body["Key"]
+        units += 2 * max(1, -(-item_size(item) // 1024))
+    return units
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: each attribute's name plus its value (UTF-8 strings, binary
+    bytes, numbers about one byte per two significant digits plus one, 1 byte for a boolean or null,
+    3 bytes plus one per element and the elements for a list or a map)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").strip("0") or "0"
+        return -(-len(digits) // 2) + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: element}) for element in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + _value_size(element) for name, element in inner.items())
+    raise ValueError(f"unknown attribute type {kind}")
 
 
 def orders_placed(stdout: str) -> list[tuple[str, list[float]]]:
