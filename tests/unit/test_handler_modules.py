@@ -342,8 +342,11 @@ ABSENT_EVERYWHERE = frozenset(
     }
 )
 ABSENT: dict[str, frozenset[str]] = {
-    # The authorizer reads one item and answers a policy: no models, no resolver.
-    "authorizer": frozenset({"pydantic", "aws_lambda_powertools.event_handler"}),
+    # The authorizer reads one item and answers a policy: no models, no resolver, and not the data
+    # classes package (it imports every event class Powertools knows).
+    "authorizer": frozenset(
+        {"pydantic", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
+    ),
 }
 
 _PROBE = """
