@@ -1,12 +1,35 @@
-"""boto3 clients, created once per process (per Lambda execution environment) and reused."""
+"""Built once per process (per Lambda execution environment) and reused: boto3 clients, settings, and
+each function's collaborators (``functions/<name>/wiring.py``), all through ``once``.
+
+``reset()`` forgets every one of them at once: tests and the local stack call it when they switch AWS
+backends, so nothing else needs to know which builder caches what.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from functools import _lru_cache_wrapper, cache
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_BUILT: list[_lru_cache_wrapper[Any]] = []
 
 
-@cache
+def once(build: Callable[..., T]) -> _lru_cache_wrapper[T]:
+    """``build`` cached per arguments (``functools.cache``), and registered so that ``reset()`` forgets it."""
+    cached = cache(build)
+    _BUILT.append(cached)
+    return cached
+
+
+def reset() -> None:
+    """Forget every client, setting and collaborator built through ``once``: the next call builds it anew."""
+    for built in _BUILT:
+        built.cache_clear()
+
+
+@once
 def client(service: str) -> Any:
     # Imported here so a module that only defines types never pays for boto3.
     import boto3
@@ -22,7 +45,7 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, config=config)
 
 
-@cache
+@once
 def s3_client() -> Any:
     """S3, for report files: parts of several MiB take longer than a DynamoDB call, and download links
     are signed with SigV4 (X-Amz-Expires: the link's lifetime is in the link)."""

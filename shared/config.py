@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cache
+
+from shared.aws import once
+from shared.patterns import CURRENCY_PATTERN
 
 # --- the environment's names ----------------------------------------------------------------
 # Tables: the physical name of each (infra/spec.py's ``Table.env_var``).
@@ -55,8 +57,6 @@ PRICE_CACHE_SECONDS_ENV = "OMS_PRICE_CACHE_SECONDS"
 
 DEFAULT_CURRENCY = "USD"
 DEFAULT_TIMEZONE = "UTC"
-# An ISO 4217 code as this API takes it. shared.models.common gives it the words a person is told.
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 
 class ConfigError(RuntimeError):
@@ -79,7 +79,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE  # the business time zone (IANA): what a day is, for reports
 
 
-@cache
+@once
 def settings() -> Settings:
     return Settings(
         currency=currency(),

@@ -21,7 +21,6 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 from shared.masking import mask_record, mask_text
-from shared.metric_names import CHANNEL_DIMENSION, ORDER_PLACED
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.logging.types import LogRecord
@@ -43,10 +42,11 @@ class MaskedTraces:
     message masked (the SDK records ``str(exception)``, and pydantic's messages quote their input).
 
     Everything else is the recorder's own. Powertools Tracer calls ``in_subsegment`` around every
-    ``capture_lambda_handler`` and ``capture_method``.
+    ``capture_lambda_handler`` and ``capture_method``. Without a recorder (tracing off: the tests, the
+    local stack, ``POWERTOOLS_TRACE_DISABLED``) nothing is recorded and the X-Ray SDK is never imported.
     """
 
-    def __init__(self, recorder: Any) -> None:
+    def __init__(self, recorder: Any | None) -> None:
         self._recorder = recorder
 
     def __getattr__(self, name: str) -> Any:
@@ -54,6 +54,9 @@ class MaskedTraces:
 
     @contextmanager
     def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[Any]:
+        if self._recorder is None:
+            yield _UNRECORDED
+            return
         # As aws_xray_sdk's SubsegmentContextManager, but recording the exception itself.
         subsegment = self._recorder.begin_subsegment(name=name, **kwargs)
         try:
@@ -67,6 +70,19 @@ class MaskedTraces:
                 self._recorder.end_subsegment()
 
 
+class _Unrecorded:
+    """The subsegment of a function traced with tracing off: what Powertools writes on it goes nowhere."""
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+
+_UNRECORDED = _Unrecorded()
+
+
 def _record_masked(subsegment: Any, exc: BaseException, max_trace_back: int | None) -> None:
     subsegment.add_exception(exc, traceback.extract_tb(exc.__traceback__, limit=max_trace_back))
     cause = getattr(subsegment, "cause", None)
@@ -76,10 +92,20 @@ def _record_masked(subsegment: Any, exc: BaseException, max_trace_back: int | No
             recorded.message = mask_text(message)
 
 
+def _tracer() -> Tracer:
+    """Powertools Tracer recording through ``MaskedTraces``. With tracing off (Powertools' own rule:
+    ``POWERTOOLS_TRACE_DISABLED``, or outside Lambda) it gets a recorder-less provider, so the X-Ray SDK
+    (about 40 ms of imports) is never loaded; in Lambda the SDK's recorder, patching only botocore
+    (patching every library Powertools knows imports requests and more at init)."""
+    if Tracer._is_tracer_disabled():
+        return Tracer(provider=MaskedTraces(None))  # type: ignore[arg-type]
+    tracer = Tracer(patch_modules=["botocore"])
+    tracer.provider = MaskedTraces(tracer.provider)  # type: ignore[assignment]
+    return tracer
+
+
 logger = Logger(logger_formatter=MaskingFormatter())
-# Patch only botocore: patching every library Powertools knows imports requests and more at init.
-tracer = Tracer(patch_modules=["botocore"])
-tracer.provider = MaskedTraces(tracer.provider)  # type: ignore[assignment]
+tracer = _tracer()
 metrics = Metrics()
 
 
@@ -89,6 +115,8 @@ def count_order_placed(channel: str) -> None:
     graph can sum it per channel whatever the channels are. Channels are few (keys, connections, the
     marketplaces), so the dimension's values stay few too."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from shared.metric_names import CHANNEL_DIMENSION, ORDER_PLACED
 
     dimensions = {"service": metrics.service} if metrics.service else None
     with single_metric(

@@ -7,14 +7,15 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api import wiring
 from functions.api.app import app
 from functions.api.routes.meta import openapi_json
-from shared import deps, snapstart
+from shared import snapstart
 from shared.config import settings
 from shared.http import guard_request
 from shared.observability import logger, metrics, tracer
 
-deps.order_service()  # clients and stores are created once, during init
+wiring.order_service()  # the client and the order stores are created once, during init
 # SnapStart (AWS): before the snapshot, build every route's validation models (the OpenAPI document walks
 # them all); after each restore, reseed and forget the clients (shared/snapstart.py says why).
 snapstart.register(warm=openapi_json)

@@ -11,23 +11,17 @@ value stays out of the logs.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerRequestEvent,
-    APIGatewayAuthorizerResponse,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws import client
+from shared.aws import client, once
 from shared.config import API_KEYS_TABLE_ENV, required
 from shared.dal.api_keys import ApiKeyStore
 from shared.observability import logger, tracer
 
 
-@cache
+@once
 def key_store() -> ApiKeyStore:
     return ApiKeyStore(client("dynamodb"), required(API_KEYS_TABLE_ENV))
 
@@ -40,11 +34,38 @@ class Unauthorized(Exception):
         super().__init__("Unauthorized")
 
 
+def allow_all_routes(
+    method_arn: str, principal_id: str, context: dict[str, str], usage_key: str | None
+) -> dict[str, Any]:
+    """The policy Powertools' ``APIGatewayAuthorizerResponse.allow_all_routes()`` answers: every method
+    and path of the stage the request came to (``arn:<partition>:execute-api:<region>:<account>:<api
+    id>/<stage>/<method>/<path>``). Built here because Powertools' data classes package imports every
+    event class it knows, on the path of every uncached request."""
+    prefix, _, rest = method_arn.rpartition(":")
+    api_id, stage = rest.split("/")[:2]
+    policy: dict[str, Any] = {
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow",
+                    "Resource": [f"{prefix}:{api_id}/{stage}/*/*"],
+                }
+            ],
+        },
+        "context": context,
+    }
+    if usage_key is not None:
+        policy["usageIdentifierKey"] = usage_key
+    return policy
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@event_source(data_class=APIGatewayAuthorizerRequestEvent)
-def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
-    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     api_key = headers.get("x-api-key")
     found = key_store().caller(api_key) if api_key else None
     if found is None:
@@ -52,16 +73,10 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
         raise Unauthorized()
 
     caller = found.principal
-    arn = event.parsed_arn
-    policy = APIGatewayAuthorizerResponse(
-        principal_id=caller.key_id,
-        region=arn.region,
-        aws_account_id=arn.aws_account_id,
-        api_id=arn.api_id,
-        stage=arn.stage,
-        context={"role": caller.role, "channel": caller.channel or "", "key_id": caller.key_id},
-        usage_identifier_key=found.usage_key,  # None on the local stack: its gateway throttles itself
-    )
-    policy.allow_all_routes()
     logger.info("authorized", key_id=caller.key_id, role=caller.role, channel=caller.channel)
-    return policy.asdict()
+    return allow_all_routes(
+        event["methodArn"],
+        caller.key_id,
+        {"role": caller.role, "channel": caller.channel or "", "key_id": caller.key_id},
+        found.usage_key,  # None on the local stack: its gateway throttles itself
+    )

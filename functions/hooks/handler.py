@@ -7,7 +7,6 @@ maps the proxy event to a delivery, the outcome to a status, a metric and a log 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from shared.aws import client
+from shared.aws import client, once
 from shared.config import (
     CONNECTIONS_TABLE_ENV,
     HOOK_DELIVERIES_TABLE_ENV,
@@ -40,7 +39,7 @@ METRIC = {
 }
 
 
-@cache
+@once
 def receiver() -> HookReceiver:
     dynamodb = client("dynamodb")
     return HookReceiver(

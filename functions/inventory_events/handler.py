@@ -20,13 +20,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import deps
+from functions.inventory_events import wiring
 from shared.dal import keys
 from shared.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
-deps.inventory_events()  # clients are created once, during init
+wiring.inventory_events()  # clients are created once, during init
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -36,7 +36,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     sku, sort_key = str(stream.keys.get("pk", "")), str(stream.keys.get("sk", ""))
     if sort_key == keys.SKU_SK and stream.new_image:
-        report = deps.inventory_events().product_changed(
+        report = wiring.inventory_events().product_changed(
             sku, stream.old_image or None, stream.new_image, change_id=f"{sku}#{stream.sequence_number}"
         )
         if report.published:
@@ -44,7 +44,7 @@ def record_handler(record: DynamoDBRecord) -> None:
             logger.info("StockLow published", sku=sku)
         filled = report.backorders
     elif sort_key.startswith(keys.WAIT_PREFIX) and record.event_name == DynamoDBRecordEventName.INSERT:
-        filled = deps.inventory_events().started_waiting(sku)
+        filled = wiring.inventory_events().started_waiting(sku)
     else:
         return
     if filled and filled.confirmed:

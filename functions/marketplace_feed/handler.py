@@ -7,7 +7,6 @@ failure so SQS delivers only that message again. One bad message never fails its
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,12 +15,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import deps
-from shared.aws import client
-from shared.config import MARKETPLACE_DLQ_URL_ENV, required
-from shared.dal.queues import DeadLetters, carried_reasons
+from functions.marketplace_feed import wiring
+from shared.dal.queues import carried_reasons
 from shared.observability import count_order_placed, logger, metrics, tracer
-from shared.services.feeds import MarketplaceFeed, Poison, RetryLater
+from shared.services.feeds import Poison, RetryLater
 
 SOURCE = "oms-marketplace-orders"
 # A batch whose every record failed is still a partial response (all items failed), not a
@@ -29,18 +26,8 @@ SOURCE = "oms-marketplace-orders"
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@cache
-def feed() -> MarketplaceFeed:
-    return MarketplaceFeed(deps.channel_order_service())
-
-
-@cache
-def dead_letters() -> DeadLetters:
-    return DeadLetters(client("sqs"), required(MARKETPLACE_DLQ_URL_ENV))
-
-
-feed()  # clients are created once, during init
-dead_letters()
+wiring.feed()  # clients are created once, during init
+wiring.dead_letters()
 
 
 # Below this much time left, records are handed back rather than started: a timeout would fail the
@@ -54,7 +41,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     try:
         if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < MIN_REMAINING_MS:
             raise RetryLater("too little time left in this invocation")
-        result = feed().process(record.body)
+        result = wiring.feed().process(record.body)
     except Exception as exc:
         # Transient (throttling, a timeout, contention): SQS delivers it again. Leave a trace.
         metrics.add_metric(name="FeedMessageRetried", unit=MetricUnit.Count, value=1)
@@ -66,7 +53,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         )
         raise
     if isinstance(result, Poison):
-        dead_letters().send(
+        wiring.dead_letters().send(
             record.body,
             reason=result.reason,
             source_message_id=record.message_id,

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import deps
+from functions.order_events import wiring
 from shared.dal import keys
 from shared.dal.events import PublishFailed
 from shared.domain.order_events import detail_type
@@ -28,7 +28,7 @@ from shared.stream_batch import InOrderProcessor
 
 processor = InOrderProcessor()
 
-deps.order_events()  # clients are created once, during init
+wiring.order_events()  # clients are created once, during init
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -38,7 +38,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if stream is None or order_id is None:
         return  # the filter matches a prefix: only the order item itself is an order
     try:
-        published = deps.order_events().order_changed(stream.old_image or None, stream.new_image or None)
+        published = wiring.order_events().order_changed(stream.old_image or None, stream.new_image or None)
     except PublishFailed as exc:
         metrics.add_metric(name="OrderEventsNotPublished", unit=MetricUnit.Count, value=1)
         logger.warning(

@@ -19,13 +19,13 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from shared import deps
+from functions.reports import wiring
 from shared.dal import keys
 from shared.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
-deps.report_builder()  # clients are created once, during init
+wiring.report_builder()  # clients are created once, during init
 
 
 class ScheduledRun(BaseModel):
@@ -40,7 +40,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if record.event_name is None or record.event_name.name != "INSERT" or new.get("sk") != keys.REPORT_SK:
         return  # only a report asked for; its later updates (READY, FAILED) mean nothing here
     report_id = str(new.get("report_id", ""))
-    builder = deps.report_builder()
+    builder = wiring.report_builder()
     try:
         built = builder.build(report_id)
     except Exception as exc:
@@ -64,7 +64,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 def scheduled(run: ScheduledRun) -> dict[str, Any]:
-    asked = deps.report_service().scheduled(run.schedule, run.scheduled_time)
+    asked = wiring.report_service().scheduled(run.schedule, run.scheduled_time)
     for report, created in asked:
         logger.info(
             "scheduled report asked for" if created else "scheduled report was already asked for",

@@ -18,14 +18,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import deps
+from functions.sales_aggregates import wiring
 from shared.dal import keys
 from shared.observability import logger, metrics, tracer
 from shared.stream_batch import InOrderProcessor
 
 processor = InOrderProcessor()
 
-deps.sales_aggregator()  # clients are created once, during init
+wiring.sales_aggregator()  # clients are created once, during init
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -34,7 +34,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     order_id = keys.order_id_of(stream.keys) if stream is not None and stream.keys else None
     if stream is None or order_id is None:
         return  # only the order item itself is an order (the filter matches a prefix)
-    moved = deps.sales_aggregator().order_changed(
+    moved = wiring.sales_aggregator().order_changed(
         str(stream.sequence_number), stream.old_image or None, stream.new_image or None
     )
     if moved:

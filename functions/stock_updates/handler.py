@@ -10,7 +10,6 @@ failures so SQS delivers only those again. One bad message never fails its neigh
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,13 +17,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import deps
-from shared.aws import client
-from shared.config import STOCK_UPDATES_DLQ_URL_ENV, required
-from shared.dal.queues import DeadLetters, carried_reasons
+from functions.stock_updates import wiring
+from shared.dal.queues import carried_reasons
 from shared.domain.inventory import StockChange
 from shared.observability import logger, metrics, tracer
-from shared.services.feeds import Poison
+from shared.services.messages import Poison
 from shared.services.stock import Applied, Failed, Refused
 from shared.services.stock_feed import parse_stock_message
 
@@ -33,20 +30,15 @@ SOURCE = "oms-stock-updates"
 MIN_REMAINING_MS = 10_000
 
 
-@cache
-def dead_letters() -> DeadLetters:
-    return DeadLetters(client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV))
-
-
-deps.stock_service()  # clients are created once, during init
-dead_letters()
+wiring.stock_service()  # clients are created once, during init
+wiring.dead_letters()
 
 
 def _park(body: str, message_id: str, reason: str, previous_reasons: str | None) -> bool:
     """Move a message that can never apply to the DLQ with its reason (and the reasons a redriven copy
     carried); False when the DLQ could not take it (the message then stays on its queue, to be retried)."""
     try:
-        dead_letters().send(
+        wiring.dead_letters().send(
             body,
             reason=reason,
             source_message_id=message_id,
@@ -84,7 +76,7 @@ def handle(event: SQSEvent, context: LambdaContext | None) -> list[str]:
     def keep_going() -> bool:
         return context is None or context.get_remaining_time_in_millis() >= MIN_REMAINING_MS
 
-    for group in deps.stock_service().apply_batch(changes, keep_going=keep_going):
+    for group in wiring.stock_service().apply_batch(changes, keep_going=keep_going):
         result = group.result
         if isinstance(result, Applied):
             metrics.add_metric(

@@ -24,11 +24,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from shared.dal.connections import claim_for_key
 from shared.dal.dynamo import error_code, from_item, to_item
 from shared.domain.auth import Principal, Role
 from shared.domain.channels import ChannelOwned, check_key_channel
-from shared.domain.moments import utc_text
 
 KEY_PREFIX = "oms_"
 
@@ -112,6 +110,8 @@ class ApiKeyStore:
             raise ValueError("a channel key needs a channel, and only a channel key has one")
         if channel is not None:
             check_key_channel(channel)  # ChannelOwned: the marketplace feed's, before anything is written
+        from shared.domain.moments import utc_text  # only keys' writers (not the authorizer) stamp times
+
         digest = hash_key(api_key)
         now = utc_text(datetime.now(UTC))
         usage_key, made = self._usage_key_for(channel)
@@ -153,6 +153,9 @@ class ApiKeyStore:
             return
         if self._connections is None:
             raise ValueError("a channel key claims its channel: pass the connections table")
+        # Only writing a key needs the connections' claim: the authorizer, which only reads, never loads it.
+        from shared.dal.connections import claim_for_key
+
         try:
             self._db.transact_write_items(
                 TransactItems=[

@@ -53,7 +53,7 @@ from shared.domain.orders import (
     WaitForStock,
     Write,
 )
-from shared.models.orders import Order
+from shared.models.orders import Order, order_from_item
 from shared.reports.days import parse_utc
 
 
@@ -105,10 +105,6 @@ def order_item(order: Order) -> dict[str, Any]:
         needs_attention=keys.NEEDS_ATTENTION if any(a.resolved_at is None for a in order.attention) else None,
     )
     return to_item(values)
-
-
-def order_from_item(item: dict[str, Any]) -> Order:
-    return Order.model_validate(item)
 
 
 class OrderStore:

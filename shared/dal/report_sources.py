@@ -11,8 +11,7 @@ from typing import Any
 
 from shared.dal import keys
 from shared.dal.dynamo import from_item, to_values
-from shared.dal.orders import order_from_item
-from shared.models.orders import Order
+from shared.models.orders import Order, order_from_item
 from shared.reports.days import utc_dates
 
 PRODUCTS_INDEX = "products"

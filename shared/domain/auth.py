@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.models.common import CHANNEL_PATTERN, pattern_phrase
+from shared.patterns import CHANNEL_PATTERN, pattern_phrase
 
 Role = Literal["staff", "channel"]
 STAFF_CHANNEL = "staff"  # the channel of orders entered by staff (phone orders, corrections)

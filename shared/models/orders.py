@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -297,3 +297,8 @@ def order_total(
 ) -> Decimal:
     """What the customer pays: net sales plus shipping, plus tax where prices do not include it."""
     return subtotal - discount_total + shipping_total + (Decimal("0.00") if taxes_included else tax_total)
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    """An order as stored (an item of the orders table, or a stream image of one, deserialised)."""
+    return Order.model_validate(item)

@@ -10,7 +10,6 @@ refund that overtook its order) raises, so SQS delivers it again.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import assert_type
 
@@ -19,20 +18,16 @@ from pydantic import ValidationError
 from shared.domain.auth import check_channel
 from shared.domain.channels import FEED_CHANNELS, FEED_OWNED_CHANNELS
 from shared.domain.orders import Contention, Rejected
-from shared.json_depth import TOO_DEEP, too_deep
 from shared.marketplaces import MARKETPLACES, Adapted, adapter
 from shared.marketplaces.generic import to_order_for_channel
 from shared.models.channels import RefundNotice
 from shared.models.feeds import FeedMessage
 from shared.models.orders import Order
 from shared.services.channel_orders import Applied, ChannelOrderService, NotYet, Outcome, Unmapped
+from shared.services.messages import Poison, RetryLater, describe, load
 
 # Platforms whose messages come from the hook routes, on the channel of the connection they arrived on.
 CONNECTED = ("shopify", "woocommerce")
-
-
-class RetryLater(RuntimeError):
-    """A transient failure: the message goes back to the queue."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +37,6 @@ class Recorded:
     order_id: str
     outcome: Outcome
     order: Order | None = None
-
-
-@dataclass(frozen=True)
-class Poison:
-    reason: str  # safe to log and to attach to the message: names fields, never their values
-    marketplace: str | None = None
 
 
 FeedResult = Recorded | Poison
@@ -111,17 +100,6 @@ class MarketplaceFeed:
         return message.marketplace, canonical
 
 
-def load(body: str) -> object | Poison:
-    """A queue message's JSON, or why it can never be read: nested too deeply (checked before the parser
-    recurses), or not JSON."""
-    if too_deep(body):
-        return Poison(f"body is {TOO_DEEP}")
-    try:
-        return json.loads(body)
-    except (ValueError, TypeError, RecursionError):  # not JSON, or JSON no parser should accept
-        return Poison("body is not JSON")
-
-
 def _unmapped_reason(unmapped: Unmapped, marketplace: str) -> str:
     """Names each listing and the route that maps it: listing ids are the channel's, never personal."""
     listings = sorted({listing for _, listing in unmapped.listings})
@@ -153,19 +131,6 @@ def _refused_channel(message: FeedMessage, generic_channels: frozenset[str]) -> 
     if message.channel not in generic_channels:
         return "channel is not one a generic connector may use (FEED_CHANNELS in shared/domain/channels.py)"
     return None
-
-
-def describe(exc: ValidationError) -> str:
-    """Field paths and messages only: pydantic's ``input`` values may be personal data, and the name
-    of an unknown field is the sender's text, so it is not repeated either."""
-    problems = []
-    for error in exc.errors():
-        loc = [str(p) for p in error["loc"]]
-        if error["type"] == "extra_forbidden":
-            problems.append(f"{'.'.join(loc[:-1]) or '(root)'}: has an unknown field")
-        else:
-            problems.append(f"{'.'.join(loc) or '(root)'}: {error['msg']}")
-    return "; ".join(dict.fromkeys(problems))
 
 
 def _marketplace_of(document: object) -> str | None:

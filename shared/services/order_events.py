@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.dal.events import EventPublisher, PublishFailed
-from shared.dal.orders import order_from_item
 from shared.domain.order_events import OrderEventDetail, detail_type, order_events
+from shared.models.orders import order_from_item
 
 REMEMBERED_IDS = 10_000  # event ids this environment remembers having published
 

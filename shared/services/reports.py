@@ -28,7 +28,7 @@ from shared.models.reports import (
 )
 from shared.reports.days import day_range, parse_utc, today, zone
 
-if TYPE_CHECKING:  # the API imports this module at init; the stores come from deps, built when used
+if TYPE_CHECKING:  # the API imports this module at init; the stores come from its wiring, built when used
     from shared.dal.report_files import ReportFiles
     from shared.dal.report_sources import OrderPeriods, Products
     from shared.dal.reports import ReportStore

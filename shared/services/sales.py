@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.dal.orders import order_from_item
 from shared.dal.sales import SalesStore
+from shared.models.orders import order_from_item
 from shared.reports.sales import delta
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from shared.domain.inventory import StockChange
 from shared.domain.moments import utc_text
 from shared.models.inventory import StockUpdateMessage
-from shared.services.feeds import Poison, describe, load
+from shared.services.messages import Poison, describe, load
 
 # A count dated in the future would make every real count (and staff change) until then look stale:
 # refuse it. A minute covers clocks that are kept in sync.

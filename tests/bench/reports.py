@@ -195,8 +195,9 @@ def _report(report_type: str, first: str, last: str) -> Any:
 
 
 def items_read() -> None:
+    from functions.api.wiring import catalog_store
+    from functions.reports import wiring
     from infra.spec import ORDERS
-    from shared import deps
     from tests.support.local_aws import local_aws
 
     found: list[tuple[str, str, str]] = []
@@ -206,7 +207,7 @@ def items_read() -> None:
         for order in in_period + others:
             dynamodb.put_item(TableName=ORDERS.local_name, Item=order_item(order))
         counters = _seed_counters(dynamodb, iter(in_period))
-        builder = deps.report_builder()
+        builder = wiring.report_builder()
         export = builder._orders()
         _, calls = _counted(
             lambda: sum(
@@ -220,7 +221,7 @@ def items_read() -> None:
                 f"{len(in_period)} in the period, {len(others)} on the days around; {len(calls)} Query",
             )
         )
-        store = deps.sales_store()
+        store = wiring.sales_store()
         before = store.items_read
         store.day(DAY)
         found.append(
@@ -230,7 +231,7 @@ def items_read() -> None:
                 f"{counters} counter items on the day, {len(in_period)} orders",
             )
         )
-        catalog = deps.catalog_store()
+        catalog = catalog_store()
         for sku in SKUS:
             catalog.put_product(sku, sku.title(), Decimal("9.99"), "2026-11-24T00:00:00.000000Z")
         before = store.items_read
@@ -250,14 +251,14 @@ def items_read() -> None:
 
 
 def daily_sales_read_cost() -> None:
-    from shared import deps
+    from functions.reports import wiring
     from tests.support.local_aws import local_aws
 
     for orders in (1_000, 100_000):
         with local_aws() as dynamodb, quiet():
             counters = _seed_counters(dynamodb, (_order(n) for n in range(orders)))
-            builder = deps.report_builder()
-            store = deps.sales_store()
+            builder = wiring.report_builder()
+            store = wiring.sales_store()
             step = functools.partial(builder.figures, _report("daily_sales", DAY, DAY))
             (figures, _), calls = _counted(step)
         line(

@@ -52,3 +52,28 @@ def test_keys_are_stored_only_as_hashes(aws: Any) -> None:
     items = aws.scan(TableName=API_KEYS.local_name)["Items"]
     assert items
     assert not any("dev-web-key" in json.dumps(item) for item in items)
+
+
+@pytest.mark.parametrize("usage_key", [None, "usage-key-value"])
+def test_the_policy_is_the_one_powertools_builds(usage_key: str | None) -> None:
+    from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+        APIGatewayAuthorizerRequestEvent,
+        APIGatewayAuthorizerResponse,
+    )
+
+    from functions.authorizer.handler import allow_all_routes
+
+    context = {"role": "channel", "channel": "web", "key_id": "k1"}
+    arn = APIGatewayAuthorizerRequestEvent(EVENT).parsed_arn
+    expected = APIGatewayAuthorizerResponse(
+        principal_id="k1",
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        context=context,
+        usage_identifier_key=usage_key,
+    )
+    expected.allow_all_routes()
+
+    assert allow_all_routes(EVENT["methodArn"], "k1", context, usage_key) == expected.asdict()

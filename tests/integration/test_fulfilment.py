@@ -128,7 +128,7 @@ def test_delivery_and_a_restocked_return(stocked: ApiClient, web: ApiClient) -> 
 def test_a_count_taken_before_a_shipment_but_arriving_after_keeps_it(
     stocked: ApiClient, web: ApiClient
 ) -> None:
-    from shared import deps
+    from functions.stock_updates import wiring
 
     before = datetime.now(UTC) - timedelta(seconds=5)
     order_id = web.post("/orders", ORDER).json()["order_id"]
@@ -137,7 +137,7 @@ def test_a_count_taken_before_a_shipment_but_arriving_after_keeps_it(
 
     # The warehouse counted 10 before the parcel left; its message arrives after the shipment.
     late = StockChange("TSHIRT", "default", "count", utc_text(before), "count-1", "wms", on_hand=10)
-    deps.stock_service().apply_batch([late])
+    wiring.stock_service().apply_batch([late])
 
     assert totals(stocked, "TSHIRT") == (6, 0, 6)  # 10 counted, minus the 4 shipped after the count
 

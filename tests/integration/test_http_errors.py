@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shared import deps
+from functions.api import wiring
 from shared.models.common import SKU_PATTERN
 from shared.retry import MAX_ATTEMPTS
 from tests.support.http import ApiClient, Reply
@@ -110,7 +110,7 @@ def test_an_internal_error_is_500_without_internals(
     def explode(*_: Any, **__: Any) -> None:
         raise RuntimeError("secret-table-name arn:aws:dynamodb:us-east-1:123:table/x")
 
-    monkeypatch.setattr(deps.order_service(), "place", explode)
+    monkeypatch.setattr(wiring.order_service(), "place", explode)
     problem = assert_problem(stocked.post("/orders", ORDER), 500)
     text = str(problem)
     assert "secret" not in text and "arn:aws" not in text and "Traceback" not in text
@@ -175,7 +175,7 @@ def test_dynamodb_throttling_after_retries_is_a_503_with_retry_after(
             {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query"
         )
 
-    monkeypatch.setattr(deps.order_service(), "list", throttled)
+    monkeypatch.setattr(wiring.order_service(), "list", throttled)
     reply = stocked.get("/orders")
     problem = assert_problem(reply, 503)
     assert reply.header("Retry-After") == "1"
@@ -187,7 +187,7 @@ def test_transactions_cancelled_by_throttling_are_retried_then_503(
 ) -> None:
     from botocore.exceptions import ClientError
 
-    store = deps.order_service()._orders
+    store = wiring.order_service()._orders
     attempts: list[int] = []
 
     def throttled(**_: Any) -> None:
@@ -201,7 +201,7 @@ def test_transactions_cancelled_by_throttling_are_retried_then_503(
         )
 
     monkeypatch.setattr(store._db, "transact_write_items", throttled)
-    monkeypatch.setattr(deps.order_service(), "_sleep", lambda _: None)
+    monkeypatch.setattr(wiring.order_service(), "_sleep", lambda _: None)
     assert_problem(web.post("/orders", ORDER), 503)
     assert len(attempts) == MAX_ATTEMPTS  # then the caller is told to retry
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared import deps
+from functions.api import wiring
 from shared.domain.auth import Principal
 from shared.models.orders import NewOrder
 from shared.services.orders import Placed
@@ -39,7 +39,7 @@ def marketplace_order(external_id: str, *lines: tuple[str, int]) -> str:
         }
     )
     principal = Principal(role="channel", key_id="k-wholesale", channel="wholesale")  # not a feed channel
-    result = deps.order_service().place(request, principal, None, allow_backorder=True)
+    result = wiring.order_service().place(request, principal, None, allow_backorder=True)
     assert isinstance(result, Placed)
     return result.order.order_id
 

@@ -118,7 +118,7 @@ def test_inventory_lists_every_sku_with_its_levels(catalog: ApiClient) -> None:
 
 
 def test_inventory_low_stock_lists_only_flagged_products(staff: ApiClient) -> None:
-    from shared import deps
+    from functions.inventory_events import wiring
 
     assert (
         staff.put("/products/LOW", {"name": "Low", "price": "1.00", "low_stock_threshold": 5}).status == 201
@@ -128,7 +128,7 @@ def test_inventory_low_stock_lists_only_flagged_products(staff: ApiClient) -> No
     )
     assert staff.put("/inventory/LOW", {"on_hand": 3}).status == 200
     assert staff.put("/inventory/FINE", {"on_hand": 3}).status == 200
-    deps.inventory_store().flag_low("LOW", "2026-01-01T00:00:00Z")  # what the catalog stream does
+    wiring.inventory_store().flag_low("LOW", "2026-01-01T00:00:00Z")  # what the catalog stream does
 
     low = staff.get("/inventory", query={"low_stock": "true"}).json()["items"]
 

@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from functions.marketplace_feed import handler as feed_handler
+from functions.marketplace_feed import wiring as feed_wiring
 from infra.local.pollers import QueuePoller
 from infra.local.workers import LambdaContext
 from infra.spec import MARKETPLACE_FEED, MARKETPLACE_ORDERS, MARKETPLACE_ORDERS_DLQ
@@ -264,7 +265,7 @@ def test_throttling_is_retried_and_nothing_is_lost(
     feed: Feed, stocked_for_feeds: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (body,) = sample_bodies("ebay")
-    store = feed_handler.feed()._orders._orders  # type: ignore[attr-defined]
+    store = feed_wiring.feed()._orders._orders  # type: ignore[attr-defined]
     real = store._db.transact_write_items
 
     def throttled(**_: Any) -> None:
@@ -300,7 +301,7 @@ def test_when_the_dlq_cannot_be_reached_the_poison_stays_on_the_queue(
     def unreachable(*_: Any, **__: Any) -> None:
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessage")
 
-    monkeypatch.setattr(feed_handler.dead_letters(), "send", unreachable)
+    monkeypatch.setattr(feed_wiring.dead_letters(), "send", unreachable)
     feed.send("not json", sample_bodies("generic")[0])
     feed.run()
 
@@ -329,7 +330,7 @@ def test_a_message_that_keeps_failing_moves_to_the_dlq_after_5_receives(
     feed: Feed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The queue's redrive policy (as CDK declares it, infra/spec.py) ends endless retries."""
-    store = feed_handler.feed()._orders._orders  # type: ignore[attr-defined]
+    store = feed_wiring.feed()._orders._orders  # type: ignore[attr-defined]
 
     def throttled(**_: Any) -> None:
         raise ClientError(

@@ -13,10 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from functions.marketplace_feed import handler as feed_handler
+from functions.marketplace_feed import wiring as feed_wiring
 from infra import keys as cli
 from infra.spec import API_KEYS, CONNECTIONS
-from shared import deps
+from shared.aws import reset
 from shared.dal.api_keys import ApiKeyStore, hash_key
 from shared.domain.channels import FEED_CHANNELS, FEED_OWNED_CHANNELS, MARKETPLACE_CHANNELS
 from shared.services.feeds import MarketplaceFeed
@@ -135,7 +135,7 @@ def test_a_key_and_the_feed_on_one_channel_never_answer_with_each_others_order(
     """The issue's sequence, with the two writers forced onto one channel: a generic connector allowed into
     the web key's channel (a misconfiguration the rules above prevent). The claim still tells them apart."""
     monkeypatch.setattr(
-        feed_handler, "feed", lambda: MarketplaceFeed(deps.channel_order_service(), frozenset({"web"}))
+        feed_wiring, "feed", lambda: MarketplaceFeed(feed_wiring.channel_order_service(), frozenset({"web"}))
     )
     feed = Feed()
     (body,) = sample_bodies("generic")
@@ -248,7 +248,7 @@ def test_the_catalog_currency_is_oms_currency(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OMS_CURRENCY", "EUR")
-    deps.reset()
+    reset()
     order = web.post("/orders", {"customer": CUSTOMER, "lines": [{"sku": "MUG-WHITE", "quantity": 1}]})
     assert (order.status, order.json()["currency"]) == (201, "EUR")
     mismatch = web.post(

@@ -344,10 +344,10 @@ def feed_flows(aws: Any, staff: ApiClient) -> tuple[dict[str, str], list[str]]:
     corrupt(aws, ids["amazon"])
     # A later version, in an environment that has not seen the order: the update reads the stored
     # order, which no longer validates
-    from functions.marketplace_feed import handler as feed_handler
+    from functions.marketplace_feed import wiring as feed_wiring
     from shared.services.channel_orders import KnownOrders
 
-    feed_handler.feed()._orders._known = KnownOrders()  # type: ignore[attr-defined]
+    feed_wiring.feed()._orders._known = KnownOrders()  # type: ignore[attr-defined]
     feed.send(
         amazon.replace('"LastUpdateDate":"2026-03-14T09:52:03Z"', '"LastUpdateDate":"2026-03-15T08:00:00Z"')
     )

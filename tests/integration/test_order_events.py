@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from shared import deps
+from functions.api import wiring
 from shared.aws import client
 from shared.domain.moments import utc_text
 from shared.domain.orders import OrderPlan, ReplaceOrder
@@ -181,7 +181,7 @@ def test_a_failed_record_is_retried_from_itself_and_nothing_is_published_twice(
 def ship_by_hand(order_id: str, shipment_id: str) -> Order:
     """What the shipments endpoint will write (it is not on this branch): the order's next version with a
     shipment, through the order store, on condition that it is still the version read."""
-    store = deps.order_store()
+    store = wiring.order_store()
     order = store.get(order_id, consistent=True)
     assert order is not None
     now = datetime.now(UTC)
@@ -257,4 +257,4 @@ def test_a_record_that_keeps_failing_is_recorded_in_the_failures_queue(
     assert info["streamArn"] == stream.poller.stream_arn
     assert failure["requestContext"]["functionArn"].endswith(":function:order_events")
     assert failure["requestContext"]["approximateInvokeCount"] == stream.poller._trigger.retry_attempts + 1
-    assert deps.order_store().get(order["order_id"]) is not None  # the order itself is untouched
+    assert wiring.order_store().get(order["order_id"]) is not None  # the order itself is untouched

@@ -63,7 +63,7 @@ def test_a_cancelled_backorder_is_never_confirmed(staff: ApiClient) -> None:
     staff.put("/products/LAMP", {"name": "Lamp", "price": "5.00"})
     staff.put("/inventory/LAMP", {"on_hand": 0})
     stream = InventoryStream()
-    from shared import deps
+    from functions.api import wiring
 
     request = NewOrder.model_validate(
         {
@@ -72,7 +72,7 @@ def test_a_cancelled_backorder_is_never_confirmed(staff: ApiClient) -> None:
             "lines": [{"sku": "LAMP", "quantity": 1}],
         }
     )
-    placed = deps.order_service().place(
+    placed = wiring.order_service().place(
         request, Principal("channel", "k-wholesale", "wholesale"), None, allow_backorder=True
     )
     assert isinstance(placed, Placed) and placed.order.status == "BACKORDERED"

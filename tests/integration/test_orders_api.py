@@ -299,9 +299,9 @@ class LostAnswer:
 def test_a_resent_write_whose_first_try_committed_is_a_created_order(
     stocked: ApiClient, web: ApiClient, monkeypatch: pytest.MonkeyPatch, idempotency_key: str | None
 ) -> None:
-    from shared import deps
+    from functions.api import wiring
 
-    store = deps.order_service()._orders
+    store = wiring.order_service()._orders
     lost = LostAnswer(store._db)
     monkeypatch.setattr(store._db, "transact_write_items", lost)
     headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

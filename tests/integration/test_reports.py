@@ -15,9 +15,10 @@ import boto3
 import pytest
 
 from functions.reports import handler as reports_handler
+from functions.reports import wiring as reports_wiring
+from functions.sales_aggregates import wiring as sales_wiring
 from infra.local.workers import LambdaContext
 from infra.spec import ORDERS, REPORTS_BUCKET, REPORTS_FUNCTION, SALES_AGGREGATES
-from shared import deps
 from shared.dal.orders import order_item
 from shared.dal.report_files import MultipartWriter
 from shared.reports.sales import daily_sales, recount, rows_of
@@ -148,11 +149,11 @@ def test_daily_sales_from_the_stream_equals_the_recount(
 def test_a_redelivered_change_is_counted_once(aws: Any, sales: StreamDriver) -> None:
     write_versions(aws)
     sales.drain()
-    once = deps.sales_store().day(DAY)
+    once = sales_wiring.sales_store().day(DAY)
 
     sales.replay()  # every batch again, as after a timeout that had in fact committed
 
-    assert deps.sales_store().day(DAY) == once
+    assert sales_wiring.sales_store().day(DAY) == once
     assert daily_sales(DAY, TIMEZONE, once) == daily_sales(
         DAY, TIMEZONE, rows_of(recount(latest(), BERLIN), DAY)
     )
@@ -287,7 +288,7 @@ def test_the_schedule_asks_once_per_run(aws: Any, builds: StreamDriver) -> None:
         == {"reports": ["daily_sales-2026-11-23-daily-reports", "inventory-2026-11-24-daily-reports"]}
     )
     builds.drain()
-    reports, _ = deps.report_store().list(None, None, None, None, 10)
+    reports, _ = reports_wiring.report_store().list(None, None, None, None, 10)
     assert sorted((r.type, r.period, r.status, r.source) for r in reports) == [
         ("daily_sales", "2026-11-23", "READY", "schedule"),
         ("inventory", "2026-11-24", "READY", "schedule"),

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from shared import deps
+import pytest
+
+from functions.stock_updates import wiring as stock_updates
 from tests.support.http import ApiClient
 from tests.support.inventory import StockFeed
 from tests.support.local_aws import RequestCounter
@@ -82,7 +85,7 @@ def test_a_stock_movement_is_one_transact_write(stocked: ApiClient, dynamodb_cal
 def test_a_count_reads_its_level_once_per_environment(
     stocked: ApiClient, dynamodb_calls: RequestCounter
 ) -> None:
-    forget_levels = deps.stock_service()._cache
+    forget_levels = stock_updates.stock_service()._cache
     forget_levels.put(("MUG", "wms"), None)
     feed = StockFeed()
     feed.send(_stock(1, on_hand=5, location="wms"), _stock(2, on_hand=7, location="other"))
@@ -104,3 +107,36 @@ def test_ten_updates_of_one_sku_and_location_are_one_write(
     dynamodb_calls.reset()
     feed.run()
     assert dynamodb_calls.calls == ["TransactWriteItems"]
+
+
+# --- write units: the cost of every order comes before the cost of a replay -------------------------
+
+# Measured on the code before issue 14 (tests/support/local_aws.py prices them): a new order may get
+# cheaper, never dearer (a replay made one request cheaper by a snapshot in the claim would cost
+# every order more).
+NEW_ORDER_WRITE_UNITS = {"with an idempotency key": 10, "without": 8}
+
+
+@pytest.mark.parametrize("keyed", [True, False], ids=["with an idempotency key", "without"])
+def test_a_new_order_costs_no_more_write_units_than_before(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter, aws: Any, keyed: bool
+) -> None:
+    web.post("/orders", ORDER)  # warms this environment's price cache
+    dynamodb_calls.reset()
+
+    reply = web.post("/orders", ORDER, headers={"Idempotency-Key": "units"} if keyed else None)
+
+    assert reply.status == 201
+    assert dynamodb_calls.calls == ["TransactWriteItems"]
+    units = dynamodb_calls.write_units(aws)
+    assert units <= NEW_ORDER_WRITE_UNITS["with an idempotency key" if keyed else "without"]
+
+
+def test_a_replay_costs_at_most_two_requests(
+    stocked: ApiClient, web: ApiClient, dynamodb_calls: RequestCounter
+) -> None:
+    web.post("/orders", ORDER, headers={"Idempotency-Key": "twice"})
+    dynamodb_calls.reset()
+
+    assert web.post("/orders", ORDER, headers={"Idempotency-Key": "twice"}).status == 200
+    assert len(dynamodb_calls.calls) <= 2, dynamodb_calls.calls

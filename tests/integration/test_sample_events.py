@@ -158,8 +158,8 @@ def test_the_order_events_sample_event(aws: Any) -> None:
 
 
 def test_the_sales_aggregates_sample_event(aws: Any) -> None:
+    from functions.sales_aggregates import wiring
     from functions.sales_aggregates.handler import lambda_handler as sales_aggregates
-    from shared import deps
     from shared.reports.sales import daily_sales
 
     event = json.loads(Path("events/sales_aggregates/created_and_cancelled.json").read_text())
@@ -167,7 +167,7 @@ def test_the_sales_aggregates_sample_event(aws: Any) -> None:
     assert sales_aggregates(event, LambdaContext("sales_aggregates", 512, 60, "sample")) == {
         "batchItemFailures": []
     }
-    day = daily_sales("2026-11-24", "UTC", deps.sales_store().day("2026-11-24"))
+    day = daily_sales("2026-11-24", "UTC", wiring.sales_store().day("2026-11-24"))
     (usd,) = day.currencies
     # placed and cancelled on the same day: the cancellation took back all it had added
     assert (usd.totals.orders, usd.totals.gross_sales, usd.totals.cancelled_orders) == (0, Decimal("0.00"), 1)
@@ -180,8 +180,8 @@ def test_the_sales_aggregates_sample_event(aws: Any) -> None:
 
 
 def test_the_reports_sample_events(aws: Any) -> None:
+    from functions.reports import wiring
     from functions.reports.handler import lambda_handler as reports
-    from shared import deps
     from shared.dal.dynamo import from_item
     from shared.dal.reports import report_from_item
 
@@ -192,9 +192,9 @@ def test_the_reports_sample_events(aws: Any) -> None:
     }
     requested = json.loads(Path("events/reports/report_requested.json").read_text())
     image = requested["Records"][0]["dynamodb"]["NewImage"]
-    deps.report_store().create(report_from_item(from_item(image) or {}))
+    wiring.report_store().create(report_from_item(from_item(image) or {}))
 
     assert reports(requested, context) == {"batchItemFailures": []}
-    built = deps.report_store().get(image["report_id"]["S"])
+    built = wiring.report_store().get(image["report_id"]["S"])
     assert built is not None
     assert (built.status, built.rows, [f.format for f in built.files]) == ("READY", 0, ["csv"])

@@ -128,10 +128,10 @@ def test_bad_messages_go_to_the_dlq_with_a_reason_and_never_fail_their_neighbour
 def test_a_transient_failure_hands_back_only_its_own_group(
     feed: StockFeed, stocked: ApiClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from shared import deps
+    from functions.stock_updates import wiring
     from shared.services.stock import Failed
 
-    service = deps.stock_service()
+    service = wiring.stock_service()
     real = service._apply
 
     def flaky(changes: Any, level: Any) -> Any:
@@ -200,9 +200,9 @@ def test_one_groups_error_is_that_groups_alone(
 ) -> None:
     from botocore.exceptions import ClientError
 
-    from shared import deps
+    from functions.stock_updates import wiring
 
-    store = deps.inventory_store()
+    store = wiring.inventory_store()
     real = store.commit
 
     def throttled(plan: Any) -> Any:

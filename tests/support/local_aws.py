@@ -12,27 +12,12 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from functions.authorizer import handler as authorizer
-from functions.hooks import handler as hooks
-from functions.marketplace_feed import handler as marketplace_feed
-from functions.stock_updates import handler as stock_updates
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import ensure_buckets, ensure_buses, ensure_keys, ensure_queues, ensure_tables
 from infra.spec import API, API_KEYS, BUSES, CONNECTIONS, FUNCTIONS, dead_letters_environment
-from shared import deps
-from shared.aws import client
+from shared.aws import client, reset
 from shared.dal.api_keys import ApiKeyStore
 from tests.support.environment import local_environment
-
-
-def _forget() -> None:
-    """Every client, store and setting a handler module caches, so the next test builds them anew."""
-    deps.reset()
-    authorizer.key_store.cache_clear()
-    hooks.receiver.cache_clear()
-    marketplace_feed.feed.cache_clear()
-    marketplace_feed.dead_letters.cache_clear()
-    stock_updates.dead_letters.cache_clear()
 
 
 @contextmanager
@@ -43,7 +28,7 @@ def local_aws() -> Iterator[Any]:
     with mock_aws():
         os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # moto routes the regional endpoints only
         os.environ.update(local_environment())
-        _forget()
+        reset()  # every client, setting and collaborator a handler built: the next test builds them anew
         dynamodb = boto3.client("dynamodb")
         ensure_tables(dynamodb)
         sqs = boto3.client("sqs")
@@ -63,11 +48,12 @@ def local_aws() -> Iterator[Any]:
         try:
             yield dynamodb
         finally:
-            _forget()
+            reset()
 
 
 class RequestCounter:
-    """Counts the functions' DynamoDB calls (botocore events on the shared client).
+    """Counts the functions' DynamoDB calls (botocore events on the shared client), and keeps the
+    TransactWriteItems requests so their write units can be priced (``write_units``).
 
     In-process the authorizer shares that client; its key lookup is another function's work (and
     cached by API Gateway), so calls to the API keys table are left out of the count.
@@ -75,14 +61,72 @@ class RequestCounter:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.transactions: list[list[dict[str, Any]]] = []
         client("dynamodb").meta.events.register("before-parameter-build.dynamodb", self)
 
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if params.get("TableName") != API_KEYS.local_name:
             self.calls.append(model.name)
+        if model.name == "TransactWriteItems":
+            self.transactions.append(list(params.get("TransactItems", [])))
 
     def reset(self) -> None:
         self.calls.clear()
+        self.transactions.clear()
+
+    def write_units(self, dynamodb: Any) -> int:
+        """The write capacity units the recorded transactions cost (``transaction_write_units``), items
+        read back through ``dynamodb`` (a client of its own, so the reads are not counted)."""
+        return sum(transaction_write_units(dynamodb, actions) for actions in self.transactions)
+
+
+def transaction_write_units(dynamodb: Any, actions: list[dict[str, Any]]) -> int:
+    """What one committed TransactWriteItems costs in write capacity units, priced from its actions.
+
+    DynamoDB's rule (Developer Guide, "Capacity unit consumption for write operations" and "Transactions:
+    capacity management"): a transactional write costs 2 WCU per 1 KB, rounded up per item, of each item
+    it touches; a ConditionCheck is priced the same way (2 WCU per KB of the item checked: it is part of
+    the write, not a read). The size counted is the item's: a Put's item as sent; an Update's item as it is
+    after the write (read back here: after an order is placed, each updated item is no smaller than
+    before); a checked or deleted item as it is now (a deleted one, gone, counts its 1 KB minimum).
+    """
+    units = 0
+    for action in actions:
+        (kind, body), *_ = action.items()
+        if kind == "Put":
+            item = body["Item"]
+        else:
+            found = dynamodb.get_item(TableName=body["TableName"], Key=body["Key"]).get("Item")
+            item = found or body["Key"]
+        units += 2 * max(1, -(-item_size(item) // 1024))
+    return units
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: each attribute's name plus its value (UTF-8 strings, binary
+    bytes, numbers about one byte per two significant digits plus one, 1 byte for a boolean or null,
+    3 bytes plus one per element and the elements for a list or a map)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").strip("0") or "0"
+        return -(-len(digits) // 2) + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: element}) for element in inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(element) for element in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(name.encode()) + _value_size(element) for name, element in inner.items())
+    raise ValueError(f"unknown attribute type {kind}")
 
 
 def orders_placed(stdout: str) -> list[tuple[str, list[float]]]:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.cursors import InvalidCursor
 from shared.domain.moments import utc_text
 from shared.http import ProblemError, json_response, not_found, staff_only
@@ -49,7 +49,7 @@ def list_products(
 ) -> Response[ProductPage]:
     staff_only(router)
     try:
-        items, token = deps.catalog_store().products(next_token, limit, name_prefix=name_prefix)
+        items, token = wiring.catalog_store().products(next_token, limit, name_prefix=name_prefix)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     return json_response(200, ProductPage(items=items, next_token=token))
@@ -74,7 +74,7 @@ def list_products(
 )
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     staff_only(router)
-    saved, created = deps.catalog_store().put_product(
+    saved, created = wiring.catalog_store().put_product(
         sku, product.name, product.price, _now(), product.low_stock_threshold
     )
     return json_response(201 if created else 200, saved)
@@ -88,7 +88,7 @@ def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response
 )
 def get_product(sku: SkuPath) -> Response[Product]:
     staff_only(router)
-    product = deps.catalog_store().get_product(sku)
+    product = wiring.catalog_store().get_product(sku)
     if product is None:
         raise not_found(f"Product {sku}")
     return json_response(200, product)

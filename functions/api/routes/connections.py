@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from shared import deps
+from functions.api import wiring
 from shared.domain.connections import Connection, PlatformMismatch, check_connection_channel
 from shared.http import ProblemError, invalid_field, json_response, not_found, staff_only
 from shared.models.common import CHANNEL_NAME_PATTERN
@@ -57,7 +57,7 @@ def put_connection(
     except ValueError as exc:
         raise invalid_field("channel", str(exc)) from exc
     now = datetime.now(UTC)
-    outcome = deps.connection_service().put(
+    outcome = wiring.connection_service().put(
         channel, connection.platform, connection.secret.get_secret_value(), now
     )
     if isinstance(outcome, ChannelHasKeys):
@@ -88,7 +88,7 @@ def get_connection(channel: ChannelPath) -> Response[ConnectionView]:
         check_connection_channel(channel)
     except ValueError as exc:
         raise invalid_field("channel", str(exc)) from exc
-    connection = deps.connection_service().get(channel)
+    connection = wiring.connection_service().get(channel)
     if connection is None:
         raise not_found(f"A connection of channel {channel}")
     return json_response(200, view(connection, datetime.now(UTC)))

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.cursors import InvalidCursor
 from shared.http import ProblemError, json_response, not_found, staff_only
 from shared.models.common import Email, described
@@ -49,7 +49,7 @@ def find_customers(
     email: Annotated[Email, Query(description="Matched whatever its case or surrounding spaces")],
 ) -> Response[CustomerPage]:
     staff_only(router)
-    return json_response(200, CustomerPage(items=deps.customer_service().find_by_email(email)))
+    return json_response(200, CustomerPage(items=wiring.customer_service().find_by_email(email)))
 
 
 @router.get(
@@ -60,7 +60,7 @@ def find_customers(
 )
 def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
     staff_only(router)
-    record = deps.customer_service().get(customer_id)
+    record = wiring.customer_service().get(customer_id)
     if record is None:
         raise not_found(f"Customer {customer_id}")
     return json_response(200, record)
@@ -83,7 +83,7 @@ def patch_customer(
     customer_id: CustomerId, patch: Annotated[CustomerPatch, Body()]
 ) -> Response[CustomerRecord]:
     staff_only(router)
-    result = deps.customer_service().patch(customer_id, patch)
+    result = wiring.customer_service().patch(customer_id, patch)
     if result is None:
         raise not_found(f"Customer {customer_id}")
     if isinstance(result, EmailInUse):
@@ -105,7 +105,7 @@ def customer_orders(
 ) -> Response[OrderPage]:
     staff_only(router)
     try:
-        found = deps.customer_service().orders(customer_id, next_token, limit)
+        found = wiring.customer_service().orders(customer_id, next_token, limit)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     if found is None:
@@ -130,7 +130,7 @@ def customer_orders(
 )
 def erase_customer(customer_id: CustomerId) -> Response[Erasure]:
     staff_only(router)
-    result = deps.customer_service().erase(customer_id)
+    result = wiring.customer_service().erase(customer_id)
     if result is None:
         raise not_found(f"Customer {customer_id}")
     if isinstance(result, ErasureIncomplete):

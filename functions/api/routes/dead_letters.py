@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.dead_letters import QueueUnavailable
 from shared.http import ProblemError, json_response, not_found, staff_only
 from shared.models.common import described
@@ -71,7 +71,7 @@ SEARCH = (
 def list_queues() -> Response[DeadLetterQueues]:
     staff_only(router)
     try:
-        return json_response(200, deps.dead_letter_service().overview())
+        return json_response(200, wiring.dead_letter_service().overview())
     except QueueUnavailable as exc:
         raise _unavailable(exc) from exc
 
@@ -95,7 +95,7 @@ def list_messages(
 ) -> Response[DeadLetterListing]:
     staff_only(router)
     try:
-        listing = deps.dead_letter_service().listing(queue, limit)
+        listing = wiring.dead_letter_service().listing(queue, limit)
     except QueueUnavailable as exc:
         raise _unavailable(exc) from exc
     if isinstance(listing, UnknownQueue):
@@ -129,7 +129,7 @@ def list_messages(
 def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
     caller = staff_only(router)
     try:
-        outcome = deps.dead_letter_service().redrive(queue, _ids(selection))
+        outcome = wiring.dead_letter_service().redrive(queue, _ids(selection))
     except QueueUnavailable as exc:
         raise _unavailable(exc) from exc
     if isinstance(outcome, UnknownQueue):
@@ -161,7 +161,7 @@ def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Respon
 def delete(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
     caller = staff_only(router)
     try:
-        outcome = deps.dead_letter_service().delete(queue, _ids(selection))
+        outcome = wiring.dead_letter_service().delete(queue, _ids(selection))
     except QueueUnavailable as exc:
         raise _unavailable(exc) from exc
     if isinstance(outcome, UnknownQueue):

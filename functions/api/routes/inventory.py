@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from functions.api import wiring
 from functions.api.routes.catalog import SkuPath
-from shared import deps
 from shared.dal.cursors import InvalidCursor
 from shared.domain.inventory import Insufficient, UpdateIdReused
 from shared.http import ProblemError, idempotency_key_header, json_response, not_found, staff_only
@@ -41,7 +41,7 @@ NextToken = Annotated[str | None, Query(max_length=2048)]
 )
 def get_stock(sku: SkuPath) -> Response[Stock]:
     staff_only(router)
-    stock = deps.stock_service().stock(sku)
+    stock = wiring.stock_service().stock(sku)
     if stock is None:
         raise not_found(f"Product {sku}")
     return json_response(200, stock)
@@ -69,7 +69,7 @@ def put_count(
     sku: SkuPath, count: Annotated[StockCountIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Stock]:
     caller = staff_only(router)
-    result = deps.stock_service().count(
+    result = wiring.stock_service().count(
         sku, count.on_hand, location=count.location, actor=caller.actor, update_id=_update_id(idempotency_key)
     )
     return _answer(sku, result, created=200)
@@ -96,7 +96,7 @@ def post_adjustment(
     sku: SkuPath, adjustment: Annotated[AdjustmentIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Stock]:
     caller = staff_only(router)
-    result = deps.stock_service().adjust(
+    result = wiring.stock_service().adjust(
         sku,
         adjustment.delta,
         reason=adjustment.reason,
@@ -118,10 +118,10 @@ def get_movements(
 ) -> Response[MovementPage]:
     staff_only(router)
     try:
-        items, token = deps.inventory_store().movements(sku, next_token, limit)
+        items, token = wiring.inventory_store().movements(sku, next_token, limit)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
-    if not items and next_token is None and deps.stock_service().stock(sku) is None:
+    if not items and next_token is None and wiring.stock_service().stock(sku) is None:
         raise not_found(f"Product {sku}")
     return json_response(200, MovementPage(items=items, next_token=token))
 
@@ -146,7 +146,7 @@ def list_inventory(
 ) -> Response[InventoryPage]:
     staff_only(router)
     try:
-        items, token = deps.inventory_store().listing(
+        items, token = wiring.inventory_store().listing(
             next_token, limit, low_only=low_stock, location=location
         )
     except InvalidCursor as exc:

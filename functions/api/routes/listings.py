@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.listings import UnknownSku
 from shared.domain.moments import utc_text
 from shared.http import invalid_field, json_response, staff_only
@@ -68,7 +68,7 @@ def _put(channel: str, listing: str, body: ListingIn) -> Response[Listing]:
     caller = staff_only(router)
     at = utc_text(datetime.now(UTC))
     try:
-        deps.listing_store().put(channel, listing, body.sku, at=at, actor=caller.actor)
+        wiring.listing_store().put(channel, listing, body.sku, at=at, actor=caller.actor)
     except UnknownSku:
         raise invalid_field("body.sku", "unknown SKU: create the product first") from None
     logger.info("listing mapped", channel=channel, listing=listing, sku=body.sku)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.orders import InvalidCursor
 from shared.domain.lifecycle import NotAllowed
 from shared.domain.orders import (
@@ -102,7 +102,7 @@ def post_order(
     ] = None,
 ) -> Response[Order]:
     caller = principal_of(router)
-    result = deps.order_service().place(order, caller, idempotency_key)
+    result = wiring.order_service().place(order, caller, idempotency_key)
     if isinstance(result, Placed):
         headers = {"Location": _location(result.order.order_id)}
         if result.replayed:
@@ -192,7 +192,7 @@ def _problem(
     ),
 )
 def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Response[Order]:
-    result = deps.order_service().cancel(order_id, principal_of(router), body.reason)
+    result = wiring.order_service().cancel(order_id, principal_of(router), body.reason)
     return _changed(result, order_id, "order cancelled", created=200)
 
 
@@ -217,7 +217,7 @@ def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Respon
     ),
 )
 def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
-    result = deps.order_service().ship(order_id, staff_only(router), body)
+    result = wiring.order_service().ship(order_id, staff_only(router), body)
     if isinstance(result, OrderChanged) and not result.replayed:
         metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
     return _changed(result, order_id, "order shipped")
@@ -237,7 +237,7 @@ def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Respon
     ),
 )
 def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] = None) -> Response[Order]:
-    result = deps.order_service().deliver(order_id, staff_only(router), body.note if body else None)
+    result = wiring.order_service().deliver(order_id, staff_only(router), body.note if body else None)
     return _changed(result, order_id, "order delivered", created=200)
 
 
@@ -265,7 +265,7 @@ def return_order(
         str | None, idempotency_key_header("A retry with the same key records the return once")
     ] = None,
 ) -> Response[Order]:
-    result = deps.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
+    result = wiring.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
     return _changed(result, order_id, "order returned")
 
 
@@ -287,7 +287,7 @@ def resolve_attention(
     attention_id: Annotated[str, Path(max_length=64)],
     body: Annotated[ResolutionIn, Body()],
 ) -> Response[Order]:
-    result = deps.order_service().resolve_attention(
+    result = wiring.order_service().resolve_attention(
         order_id, attention_id, staff_only(router), body.resolution
     )
     return _changed(result, order_id, "order attention resolved", created=200)
@@ -327,7 +327,7 @@ def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 2
     ),
 )
 def get_order(order_id: OrderId) -> Response[Order]:
-    order = deps.order_service().get(order_id, principal_of(router))
+    order = wiring.order_service().get(order_id, principal_of(router))
     if order is None:
         raise not_found(f"Order {order_id}")
     return json_response(200, order)
@@ -373,7 +373,7 @@ def list_orders(
 ) -> Response[OrderPage]:
     caller = principal_of(router)
     if external_id is not None:
-        found = deps.order_service().find_by_external_id(external_id, channel, caller)
+        found = wiring.order_service().find_by_external_id(external_id, channel, caller)
         if isinstance(found, ChannelNeeded):
             raise invalid_field(
                 "query.channel", "required with external_id: external ids are unique per channel"
@@ -388,7 +388,7 @@ def list_orders(
         attention=attention,
     )
     try:
-        result = deps.order_service().list(listing, next_token, caller)
+        result = wiring.order_service().list(listing, next_token, caller)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     if isinstance(result, BadTime):

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared import deps
+from functions.api import wiring
 from shared.dal.cursors import InvalidCursor
 from shared.http import (
     ProblemError,
@@ -58,7 +58,7 @@ def post_report(
 ) -> Response[Report]:
     caller = staff_only(router)
     try:
-        report, created = deps.report_service().request(
+        report, created = wiring.report_service().request(
             request, requested_by=caller.key_id or "staff", idempotency_key=idempotency_key
         )
     except InvalidPeriod as exc:
@@ -97,7 +97,7 @@ def list_reports(
     if from_ and to and to < from_:
         raise invalid_field("query.to", "to is before from")
     try:
-        items, token = deps.report_service().list(type, from_, to, next_token, limit)
+        items, token = wiring.report_service().list(type, from_, to, next_token, limit)
     except InvalidCursor as exc:
         raise ProblemError(400, "invalid-next-token", "Bad Request", str(exc)) from exc
     return json_response(200, ReportPage(items=items, next_token=token))
@@ -111,7 +111,7 @@ def list_reports(
 )
 def get_report(report_id: ReportId) -> Response[Report]:
     staff_only(router)
-    report = deps.report_service().get(report_id)
+    report = wiring.report_service().get(report_id)
     if report is None:
         raise not_found(f"Report {report_id}")
     headers = {"Cache-Control": "no-store"}  # the links are credentials for a few minutes

@@ -1,0 +1,118 @@
+"""The API function's collaborators, each built once per execution environment (``shared.aws.once``)
+from the environment infra/spec.py gives the function. The routes call these; nothing else does.
+
+A module only a few routes need (connections, dead letters, report files) is imported by its builder,
+on the first request that needs it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared.aws import client, once, s3_client
+from shared.config import (
+    API_KEYS_TABLE_ENV,
+    CATALOG_TABLE_ENV,
+    CONNECTIONS_TABLE_ENV,
+    CUSTOMERS_TABLE_ENV,
+    DEAD_LETTERS_ENV,
+    ORDERS_TABLE_ENV,
+    REPORTS_BUCKET_ENV,
+    REPORTS_TABLE_ENV,
+    SECRETS_KEY_ENV,
+    required,
+    settings,
+)
+from shared.dal.catalog import CatalogStore
+from shared.dal.customers import CustomerStore
+from shared.dal.inventory import InventoryStore
+from shared.dal.orders import OrderStore
+from shared.services.customers import CustomerService
+from shared.services.orders import OrderService
+from shared.services.stock import StockService
+
+if TYPE_CHECKING:
+    from shared.dal.listings import ListingStore
+    from shared.services.connections import ConnectionService
+    from shared.services.dead_letters import DeadLetterService
+    from shared.services.reports import ReportService
+
+
+@once
+def catalog_store() -> CatalogStore:
+    return CatalogStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
+
+
+@once
+def order_store() -> OrderStore:
+    return OrderStore(client("dynamodb"), required(ORDERS_TABLE_ENV), required(CATALOG_TABLE_ENV))
+
+
+@once
+def order_service() -> OrderService:
+    # Placing orders links them to customers: the store that places them gets the customers table.
+    linking = OrderStore(
+        client("dynamodb"),
+        required(ORDERS_TABLE_ENV),
+        required(CATALOG_TABLE_ENV),
+        required(CUSTOMERS_TABLE_ENV),
+    )
+    return OrderService(linking, catalog_store(), settings())
+
+
+@once
+def customer_service() -> CustomerService:
+    return CustomerService(CustomerStore(client("dynamodb"), required(CUSTOMERS_TABLE_ENV)), order_store())
+
+
+@once
+def inventory_store() -> InventoryStore:
+    return InventoryStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
+
+
+@once
+def stock_service() -> StockService:
+    return StockService(inventory_store())
+
+
+@once
+def listing_store() -> ListingStore:
+    from shared.dal.listings import ListingStore
+
+    return ListingStore(client("dynamodb"), required(CATALOG_TABLE_ENV))
+
+
+@once
+def report_service() -> ReportService:
+    from shared.dal.report_files import ReportFiles
+    from shared.dal.reports import ReportStore
+    from shared.services.reports import ReportService
+
+    return ReportService(
+        ReportStore(client("dynamodb"), required(REPORTS_TABLE_ENV)),
+        ReportFiles(s3_client(), required(REPORTS_BUCKET_ENV)),
+        settings().timezone,
+    )
+
+
+@once
+def connection_service() -> ConnectionService:
+    from shared.dal.api_keys import ChannelKeys
+    from shared.dal.connections import ConnectionStore
+    from shared.dal.secrets import SecretCipher
+    from shared.services.connections import ConnectionService
+
+    dynamodb = client("dynamodb")
+    return ConnectionService(
+        ConnectionStore(dynamodb, required(CONNECTIONS_TABLE_ENV)),
+        SecretCipher(client("kms"), required(SECRETS_KEY_ENV)),
+        ChannelKeys(dynamodb, required(API_KEYS_TABLE_ENV)),
+    )
+
+
+@once
+def dead_letter_service() -> DeadLetterService:
+    from shared.dal.dead_letters import SqsQueues
+    from shared.services.dead_letters import DeadLetterService, configured_queues
+
+    return DeadLetterService(configured_queues(required(DEAD_LETTERS_ENV)), SqsQueues(client("sqs")))

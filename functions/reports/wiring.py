@@ -1,0 +1,58 @@
+"""The reports function's collaborators, built once per execution environment (``shared.aws.once``).
+
+What renders a report (xlsxwriter, the HTML renderer) is imported by the builder that needs it, when a
+report of that kind is built: see ``shared.services.reports``.
+"""
+
+from __future__ import annotations
+
+from shared.aws import client, once, s3_client
+from shared.config import (
+    CATALOG_TABLE_ENV,
+    DAILY_SALES_TABLE_ENV,
+    ORDERS_TABLE_ENV,
+    REPORTS_BUCKET_ENV,
+    REPORTS_TABLE_ENV,
+    required,
+    settings,
+)
+from shared.dal.report_files import ReportFiles
+from shared.dal.report_sources import OrderPeriods, Products
+from shared.dal.reports import ReportStore
+from shared.dal.sales import SalesStore
+from shared.services.reports import ReportBuilder, ReportService
+
+
+@once
+def report_store() -> ReportStore:
+    return ReportStore(client("dynamodb"), required(REPORTS_TABLE_ENV))
+
+
+@once
+def report_files() -> ReportFiles:
+    return ReportFiles(s3_client(), required(REPORTS_BUCKET_ENV))
+
+
+@once
+def sales_store() -> SalesStore:
+    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV))
+
+
+@once
+def report_service() -> ReportService:
+    """The daily schedule's requests (yesterday's daily_sales, today's inventory)."""
+    return ReportService(report_store(), report_files(), settings().timezone)
+
+
+@once
+def report_builder() -> ReportBuilder:
+    """A report asked for, built from its sources and stored as files."""
+    dynamodb = client("dynamodb")
+    orders, catalog = required(ORDERS_TABLE_ENV), required(CATALOG_TABLE_ENV)
+    return ReportBuilder(
+        report_store(),
+        report_files(),
+        sales_store(),
+        orders=lambda: OrderPeriods(dynamodb, orders),
+        products=lambda: Products(dynamodb, catalog),
+    )
