@@ -84,10 +84,5 @@ def after_restore() -> None:
 
 def forget_clients() -> None:
     """``shared.aws.reset()``: every client, setting and collaborator built once per environment is built
-    anew on first use. Where ``shared.aws`` has no ``reset`` yet, the two client caches."""
-    reset: Callable[[], None] | None = getattr(aws, "reset", None)
-    if reset is not None:
-        reset()
-        return
-    aws.client.cache_clear()
-    aws.s3_client.cache_clear()
+    anew on first use."""
+    aws.reset()
