@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from functions.marketplace_feed import handler as marketplace_feed
+from functions.marketplace_feed import wiring as feed_wiring
 from infra.local.workers import LambdaContext
 from infra.spec import API, MARKETPLACE_ORDERS, MARKETPLACE_ORDERS_DLQ, STOCK_UPDATES, dead_letters_config
 from shared.aws import client
@@ -46,7 +47,7 @@ def park(
     events = client("sqs").meta.events  # the client the feed's DeadLetters sends with
     events.register("after-call.sqs.SendMessage", record)
     try:
-        marketplace_feed.dead_letters().send(text, reason=reason, source_message_id="src-1", source="test")
+        feed_wiring.dead_letters().send(text, reason=reason, source_message_id="src-1", source="test")
     finally:
         events.unregister("after-call.sqs.SendMessage", record)
     (message_id,) = sent
