@@ -7,6 +7,7 @@ backends, so nothing else needs to know which builder caches what.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import _lru_cache_wrapper, cache
 from typing import Any, TypeVar
@@ -29,10 +30,24 @@ def reset() -> None:
         built.cache_clear()
 
 
+# A botocore session is not safe to make clients from in two threads at once (tests run handlers in
+# threads); every client of this process is made under this lock, once.
+_MAKING = threading.Lock()
+
+
 @once
-def client(service: str) -> Any:
+def session() -> Any:
+    """The one boto3 session of this process. Every client comes from it, so the endpoint rules, the
+    partitions and the handlers a session loads (about 50 ms of JSON and setup) are loaded once, not once
+    per client: a function with a DynamoDB and an SQS client pays for one session, as the floor does."""
     # Imported here so a module that only defines types never pays for boto3.
     import boto3
+
+    return boto3.session.Session()
+
+
+@once
+def client(service: str) -> Any:
     from botocore.config import Config
 
     # DynamoDB and SQS answer in milliseconds: a call that hangs is better retried soon, and the
@@ -42,14 +57,14 @@ def client(service: str) -> Any:
         read_timeout=3,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return boto3.session.Session().client(service, config=config)
+    with _MAKING:
+        return session().client(service, config=config)
 
 
 @once
 def s3_client() -> Any:
     """S3, for report files: parts of several MiB take longer than a DynamoDB call, and download links
     are signed with SigV4 (X-Amz-Expires: the link's lifetime is in the link)."""
-    import boto3
     from botocore.config import Config
 
     config = Config(
@@ -58,4 +73,5 @@ def s3_client() -> Any:
         read_timeout=30,
         retries={"mode": "standard", "max_attempts": 5},
     )
-    return boto3.session.Session().client("s3", config=config)
+    with _MAKING:
+        return session().client("s3", config=config)

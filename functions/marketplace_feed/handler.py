@@ -27,7 +27,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 wiring.feed()  # clients are created once, during init
-wiring.dead_letters()
+wiring.dead_letters()  # its queue's URL is checked now; its SQS client is made on the first poison
 
 
 # Below this much time left, records are handed back rather than started: a timeout would fail the

@@ -31,7 +31,7 @@ MIN_REMAINING_MS = 10_000
 
 
 wiring.stock_service()  # clients are created once, during init
-wiring.dead_letters()
+wiring.dead_letters()  # its queue's URL is checked now; its SQS client is made on the first poison
 
 
 def _park(body: str, message_id: str, reason: str, previous_reasons: str | None) -> bool:

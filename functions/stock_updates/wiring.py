@@ -21,4 +21,6 @@ def stock_service() -> StockService:
 
 @once
 def dead_letters() -> DeadLetters:
-    return DeadLetters(client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV))
+    return DeadLetters(
+        lambda: client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV)
+    )

@@ -4,6 +4,7 @@ verified webhook delivery on the marketplace feed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from shared.domain.dead_letters import PREVIOUS_REASONS
@@ -19,8 +20,11 @@ def attribute_text(text: str, limit: int = 1024) -> str:
 
 
 class DeadLetters:
-    def __init__(self, client: Any, queue_url: str) -> None:
-        self._sqs = client
+    """A queue consumer's own dead-letter queue. ``sqs`` makes the SQS client, called on the first send:
+    most batches hold no poison, so a consumer's cold start does not pay for a client it may never use."""
+
+    def __init__(self, sqs: Callable[[], Any], queue_url: str) -> None:
+        self._sqs = sqs
         self._url = queue_url
 
     def send(
@@ -46,7 +50,7 @@ class DeadLetters:
         }
         if previous_reasons:
             attributes[PREVIOUS_REASONS] = {"DataType": "String", "StringValue": previous_reasons[:1024]}
-        self._sqs.send_message(QueueUrl=self._url, MessageBody=body, MessageAttributes=attributes)
+        self._sqs().send_message(QueueUrl=self._url, MessageBody=body, MessageAttributes=attributes)
 
 
 def carried_reasons(record: Any) -> str | None:
