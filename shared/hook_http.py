@@ -13,7 +13,7 @@ import binascii
 from typing import Any
 
 from shared.domain.hooks import PLATFORMS, Delivery
-from shared.http import ProblemError
+from shared.problem_errors import ProblemError
 from shared.problems import BAD_REQUEST, PAYLOAD_TOO_LARGE, PROBLEM_JSON, UNAUTHORIZED
 from shared.services.hooks import HookOutcome
 

@@ -24,67 +24,24 @@ from botocore.exceptions import ClientError
 
 from shared.domain.auth import Principal
 from shared.json_depth import MAX_JSON_DEPTH, too_deep
-from shared.models.common import TOKEN_PATTERN, FieldError, Problem, pattern_phrase
+from shared.models.common import TOKEN_PATTERN, FieldError, pattern_phrase
 from shared.observability import logger
+from shared.problem_errors import (  # the routes' one import of them
+    THROTTLING_CODES,
+    ProblemError,
+    busy,
+    internal,
+    no_such_route,
+    unsupported_media_type,
+)
 from shared.problems import (
-    BUSY,
     FORBIDDEN_ROLE,
-    INTERNAL,
     INVALID_JSON,
-    NO_SUCH_ROUTE,
     PAYLOAD_TOO_LARGE,
     PROBLEM_JSON,
     UNAUTHORIZED,
-    UNSUPPORTED_MEDIA_TYPE,
     VALIDATION,
-    StandardProblem,
-    problem_body,
-    problem_type,
 )
-
-
-class ProblemError(Exception):
-    """Raise from a route to answer with a problem."""
-
-    def __init__(
-        self,
-        status: int,
-        slug: str,
-        title: str,
-        detail: str | None = None,
-        *,
-        errors: list[FieldError] | None = None,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(title)
-        self.status = status
-        self.slug = slug
-        self.title = title
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra
-
-    @classmethod
-    def of(cls, problem: StandardProblem, detail: str | None = None, **kwargs: Any) -> ProblemError:
-        """``problem`` (shared/problems.py), with this time's ``detail`` if it says more than the usual."""
-        return cls(problem.status, problem.slug, problem.title, detail or problem.detail, **kwargs)
-
-    def problem(self, instance: str | None = None) -> Problem:
-        return Problem(
-            type=problem_type(self.slug),
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            instance=instance,
-            errors=self.errors,
-            **self.extra,
-        )
-
-    def body(self, instance: str | None = None) -> str:
-        """The problem as JSON (``problem_body``), members left out where they are None."""
-        return problem_body(self.problem(instance).model_dump(mode="json", exclude_none=True))
 
 
 class PercentDecodedResolver(APIGatewayRestResolver):
@@ -224,31 +181,6 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
         logger.exception("unhandled error")
         request_id = app.lambda_context.aws_request_id if app.lambda_context else None
         return problem_response(internal(request_id), instance())
-
-
-THROTTLING_CODES = {
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "TransactionInProgressException",
-}
-
-
-def busy() -> ProblemError:
-    return ProblemError.of(BUSY, headers={"Retry-After": "1"})
-
-
-def unsupported_media_type() -> ProblemError:
-    return ProblemError.of(UNSUPPORTED_MEDIA_TYPE)
-
-
-def no_such_route() -> ProblemError:
-    return ProblemError.of(NO_SUCH_ROUTE)
-
-
-def internal(request_id: str | None) -> ProblemError:
-    """500: nothing about internals; the request id finds the story in the logs."""
-    return ProblemError.of(INTERNAL, request_id=request_id)
 
 
 def guard_request(event: dict[str, Any], max_body_bytes: int) -> dict[str, Any] | None:

@@ -27,8 +27,8 @@ from shared.dal.hook_deliveries import DeliveryLog
 from shared.dal.queues import FeedQueue
 from shared.dal.secrets import SecretCipher
 from shared.hook_http import delivery_from_event, outcome_response, problem_response
-from shared.http import THROTTLING_CODES, busy, internal, no_such_route
 from shared.observability import logger, metrics, tracer
+from shared.problem_errors import THROTTLING_CODES, busy, internal, no_such_route
 from shared.services.hooks import HookOutcome, HookReceiver
 
 METRIC = {

@@ -36,6 +36,4 @@ def feed() -> MarketplaceFeed:
 
 @once
 def dead_letters() -> DeadLetters:
-    return DeadLetters(
-        lambda: client("sqs"), required(MARKETPLACE_DLQ_URL_ENV)
-    )
+    return DeadLetters(lambda: client("sqs"), required(MARKETPLACE_DLQ_URL_ENV))

@@ -21,6 +21,4 @@ def stock_service() -> StockService:
 
 @once
 def dead_letters() -> DeadLetters:
-    return DeadLetters(
-        lambda: client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV)
-    )
+    return DeadLetters(lambda: client("sqs"), required(STOCK_UPDATES_DLQ_URL_ENV))

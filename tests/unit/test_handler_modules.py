@@ -97,6 +97,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.observability
             shared.openapi
             shared.patterns
+            shared.problem_errors
             shared.problems
             shared.reports
             shared.reports.days
@@ -125,12 +126,12 @@ PINNED: dict[str, frozenset[str]] = {
             shared.domain.dead_letters
             shared.domain.hooks
             shared.hook_http
-            shared.http
             shared.json_depth
             shared.masking
             shared.models.common
             shared.observability
             shared.patterns
+            shared.problem_errors
             shared.problems
             shared.services.hooks
         """,
@@ -328,6 +329,9 @@ ABSENT: dict[str, frozenset[str]] = {
     "authorizer": frozenset(
         {"pydantic", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
     ),
+    # The hooks answer in API Gateway's proxy form themselves (shared.hook_http, shared.problem_errors):
+    # the API's resolver and its OpenAPI machinery are the API's alone.
+    "hooks": frozenset({"aws_lambda_powertools.event_handler"}),
 }
 
 _PROBE = """
