@@ -44,19 +44,21 @@ class ReportStore:
         self._db = client
         self._table = table_name
 
-    def create(self, report: Report) -> Report | None:
-        """Record a new report; None when its id exists already (a retried request or scheduled run)."""
+    def create(self, report: Report) -> tuple[Report, bool]:
+        """Record a new report: ``(report, True)``; or, when its id exists already (a retried request or
+        scheduled run), the stored one and False, from the refused write itself (``ALL_OLD``: one request)."""
         try:
             self._db.put_item(
                 TableName=self._table,
                 Item=report_item(report),
                 ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if is_condition_failure(exc):
-                return None
-            raise
-        return report
+            if not is_condition_failure(exc):
+                raise
+            return report_from_item(from_item(exc.response["Item"]) or {}), False
+        return report, True
 
     def get(self, report_id: str, *, consistent: bool = False) -> Report | None:
         item = from_item(

@@ -131,11 +131,9 @@ class ReportService:
             requested_at=utc_text(self._clock()),
             requested_by=requested_by,
         )
-        if self._store.create(report) is not None:
+        existing, created = self._store.create(report)
+        if created:
             return report, True
-        existing = self._store.get(report_id, consistent=True)
-        if existing is None:  # pragma: no cover - it was there a moment ago; reports are never deleted
-            raise RuntimeError(f"report {report_id} vanished")
         if (existing.type, existing.period) != (report.type, report.period):
             raise ReportKeyReused(f"report {report_id} is a {existing.type} report for {existing.period}")
         return existing, False
