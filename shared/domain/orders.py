@@ -428,6 +428,7 @@ def decide_new_order(
         shipping_address=request.shipping_address,
         currency=currency,
         lines=lines,
+        subtotal=total,  # no discount, shipping or tax comes with an order placed here: lines are all
         total=total,
         created_at=created_at,
         updated_at=created_at,
