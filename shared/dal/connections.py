@@ -64,15 +64,17 @@ class ConnectionStore:
 
     def save(self, connection: Connection, *, previous_version: int | None) -> ChannelTaken | Conflict | None:
         """Write the connection: a new one on an unclaimed channel, or over ``previous_version``."""
+        from shared.domain.moments import utc_text  # writers only: the hooks read connections
+
         item = to_item(
             {
                 "pk": channel_pk(connection.channel),
                 "owner": OWNER_CONNECTION,
-                "claimed_at": connection.created_at.isoformat(),
+                "claimed_at": utc_text(connection.created_at),
                 "channel": connection.channel,
                 "platform": connection.platform,
-                "created_at": connection.created_at.isoformat(),
-                "rotated_at": connection.rotated_at.isoformat() if connection.rotated_at else None,
+                "created_at": utc_text(connection.created_at),
+                "rotated_at": utc_text(connection.rotated_at) if connection.rotated_at else None,
                 "version": connection.version,
                 "secrets": [_secret_item(s) for s in connection.secrets],
             }
@@ -98,12 +100,14 @@ class ConnectionStore:
 
 
 def _secret_item(secret: SealedSecret) -> dict[str, Any]:
+    from shared.domain.moments import utc_text
+
     return {
         "ciphertext": secret.ciphertext,
         "salt": secret.salt,
         "fingerprint": secret.fingerprint,
-        "added_at": secret.added_at.isoformat(),
-        "expires_at": secret.expires_at.isoformat() if secret.expires_at else None,
+        "added_at": utc_text(secret.added_at),
+        "expires_at": utc_text(secret.expires_at) if secret.expires_at else None,
     }
 
 

@@ -117,4 +117,6 @@ def masked_attributes(attributes: dict[str, str]) -> dict[str, str]:
 
 
 def first_seen(sent_at_ms: int) -> str:
-    return datetime.fromtimestamp(sent_at_ms / 1000, UTC).isoformat()
+    from shared.domain.moments import utc_text  # listings only: the consumers that park messages never
+
+    return utc_text(datetime.fromtimestamp(sent_at_ms / 1000, UTC))

@@ -170,7 +170,7 @@ def test_a_listing_only_peeks() -> None:
     assert isinstance(listing, DeadLetterListing)
     assert [m.message_id for m in listing.messages] == ["m-0", "m-1", "m-2"]
     assert store.receives == 0 and store.peeks >= 1 and store.hidden == set()
-    assert listing.messages[0].first_seen_at == "2023-11-14T22:13:20+00:00"
+    assert listing.messages[0].first_seen_at == "2023-11-14T22:13:20.000000Z"
 
 
 def test_a_listing_masks_personal_data() -> None:
