@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra import spec
+from infra import description, spec
 from infra.constructs.functions import LOG_RETENTION, Functions
 from infra.nag import acknowledge
 from shared.problems import GATEWAY_PROBLEMS, PROBLEM_JSON
@@ -150,7 +150,7 @@ class Api(Construct):
     def url(self) -> str:
         return self.rest_api.url
 
-    def _add_usage_plan(self, plan: spec.UsagePlan) -> apigw.UsagePlan:
+    def _add_usage_plan(self, plan: description.UsagePlan) -> apigw.UsagePlan:
         """One plan per set of limits, on the stage. Its throttle and quota apply to each API key on it
         (one per channel, made by ``infra.keys``), so every channel on the plan has the limits to itself."""
         usage_plan = self.rest_api.add_usage_plan(
@@ -175,7 +175,7 @@ class Api(Construct):
         )
         return usage_plan
 
-    def _add_routes(self, fn: spec.Function, handler: lambda_.IFunction) -> None:
+    def _add_routes(self, fn: description.Function, handler: lambda_.IFunction) -> None:
         # One integration per function; no test-invoke permissions (console "Test" only).
         integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
         for route in fn.routes:
@@ -195,7 +195,7 @@ class Api(Construct):
             self._acknowledge_method(fn, route, method)
 
     @staticmethod
-    def _acknowledge_method(fn: spec.Function, route: spec.Route, method: apigw.Method) -> None:
+    def _acknowledge_method(fn: description.Function, route: description.Route, method: apigw.Method) -> None:
         if not route.authorized:
             because = PUBLIC_BECAUSE.get(fn.name)
             if because is None:

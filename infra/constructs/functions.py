@@ -14,9 +14,9 @@ zone (``OMS_TIMEZONE``), the Powertools layer and the dependencies layer (``infr
 
 Queue access goes through ``Queues.grant``/``grant_key``: on a personal-data queue that adds the key use
 the SQS actions need, through SQS only. A queue trigger's mapping polls at most ``max_concurrency`` wide;
-with ``reserved_concurrency`` on, a function with ``spec.Function.reserved_concurrency`` gets it.
+with ``reserved_concurrency`` on, a function with ``description.Function.reserved_concurrency`` gets it.
 
-A function with ``spec.Function.snap_start`` has SnapStart on its published versions: each deploy that
+A function with ``description.Function.snap_start`` has SnapStart on its published versions: each deploy that
 changes it publishes a version (``current_version``, deleted by CloudFormation once the alias has moved on,
 so no stale snapshot stays cached and billed), and its ``live`` alias points at that version. Whatever
 invokes the function invokes ``Functions.target(fn)``: the alias there (API Gateway's integrations and
@@ -38,7 +38,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra import spec
+from infra import description, spec
 from infra.constructs.buckets import BUCKET_ACTIONS, Buckets, object_arn_pattern
 from infra.constructs.events import Buses
 from infra.constructs.keys import Keys
@@ -90,11 +90,11 @@ def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
 
 
-def check_triggers(fn: spec.Function) -> None:
+def check_triggers(fn: description.Function) -> None:
     """Fail the synth on a queue trigger whose queue would hand a batch out again while it is being
     retried. (A stream trigger has no visibility timeout: Lambda holds the shard until the batch is done.)"""
     for trigger in fn.triggers:
-        if not isinstance(trigger, spec.QueueTrigger):
+        if not isinstance(trigger, description.QueueTrigger):
             continue
         needed = VISIBILITY_TO_TIMEOUT * fn.timeout_s
         if trigger.queue.visibility_timeout_s < needed:
@@ -105,7 +105,7 @@ def check_triggers(fn: spec.Function) -> None:
             )
 
 
-def check_concurrency(fn: spec.Function) -> None:
+def check_concurrency(fn: description.Function) -> None:
     """Fail the synth on a reservation under a queue trigger's MaximumConcurrency: the mapping would scale
     to invocations the reservation throttles, and throttled batches go back to the queue (and towards its
     dead-letter queue)."""
@@ -114,7 +114,10 @@ def check_concurrency(fn: spec.Function) -> None:
     if fn.reserved_concurrency < 1:
         raise ValueError(f"{fn.name}: reserved_concurrency must be at least 1")
     for trigger in fn.triggers:
-        if isinstance(trigger, spec.QueueTrigger) and trigger.max_concurrency > fn.reserved_concurrency:
+        if (
+            isinstance(trigger, description.QueueTrigger)
+            and trigger.max_concurrency > fn.reserved_concurrency
+        ):
             raise ValueError(
                 f"{fn.name}: reserved_concurrency ({fn.reserved_concurrency}) is under the max_concurrency "
                 f"({trigger.max_concurrency}) of its {trigger.queue.id} trigger"
@@ -136,15 +139,15 @@ def runtime() -> lambda_.Runtime:
     )
 
 
-def check_snap_start(fn: spec.Function) -> None:
+def check_snap_start(fn: description.Function) -> None:
     """Fail the synth on a SnapStart function whose trigger would invoke the unqualified function (no
     snapshot there): EventBridge Scheduler's target and the asynchronous invocation configuration
     (``infra/constructs/schedules.py``) are the function's, not the alias's."""
-    if fn.snap_start and any(isinstance(t, spec.ScheduleTrigger) for t in fn.triggers):
+    if fn.snap_start and any(isinstance(t, description.ScheduleTrigger) for t in fn.triggers):
         raise ValueError(f"{fn.name}: SnapStart and a schedule: make the schedules invoke the alias first")
 
 
-def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
+def stream_filters(trigger: description.StreamTrigger) -> list[Mapping[str, Any]]:
     """One Lambda event filter per sort-key prefix (a mapping ORs its filters); none: every record."""
     sort_key = trigger.table.sort_key
     if trigger.sort_key_prefixes and sort_key is None:
@@ -158,7 +161,7 @@ def stream_filters(trigger: spec.StreamTrigger) -> list[Mapping[str, Any]]:
 
 
 class Functions(Construct):
-    """The functions, keyed by ``spec.Function.name``."""
+    """The functions, keyed by ``description.Function.name``."""
 
     def __init__(
         self,
@@ -193,20 +196,20 @@ class Functions(Construct):
         self.aliases: dict[str, lambda_.Alias] = {}
         self.by_name: dict[str, lambda_.Function] = {fn.name: self._function(fn) for fn in spec.FUNCTIONS}
 
-    def function(self, fn: spec.Function) -> lambda_.Function:
+    def function(self, fn: description.Function) -> lambda_.Function:
         return self.by_name[fn.name]
 
-    def target(self, fn: spec.Function) -> lambda_.IFunction:
+    def target(self, fn: description.Function) -> lambda_.IFunction:
         """What a trigger invokes: the ``live`` alias of a SnapStart function (a snapshot exists only for a
         published version), the function itself otherwise."""
         return self.aliases.get(fn.name) or self.function(fn)
 
-    def _bucket_construct(self, fn: spec.Function) -> Buckets:
+    def _bucket_construct(self, fn: description.Function) -> Buckets:
         if self._buckets is None:
             raise ValueError(f"{fn.name} uses buckets: pass buckets= to Functions")
         return self._buckets
 
-    def _function(self, fn: spec.Function) -> lambda_.Function:
+    def _function(self, fn: description.Function) -> lambda_.Function:
         check_triggers(fn)
         check_concurrency(fn)
         check_snap_start(fn)
@@ -263,9 +266,9 @@ class Functions(Construct):
         for use_bucket in fn.buckets:
             self._bucket_construct(fn).grant(use_bucket, role)
         for trigger in fn.triggers:
-            if not isinstance(trigger, spec.ScheduleTrigger):  # a schedule is no event source mapping
+            if not isinstance(trigger, description.ScheduleTrigger):  # a schedule is no event source mapping
                 target.add_event_source(self._event_source(trigger))
-            if isinstance(trigger, spec.QueueTrigger):  # the mapping granted consume; its key use:
+            if isinstance(trigger, description.QueueTrigger):  # the mapping granted consume; its key use:
                 self._queues.grant_key(trigger.queue, role, *CONSUME_ACTIONS)
         for queue in fn.sends:
             self._queues.grant_send(queue, role)
@@ -275,7 +278,9 @@ class Functions(Construct):
         self._acknowledge(fn, function, role)
         return function
 
-    def _live_alias(self, fn: spec.Function, function: lambda_.Function, construct_id: str) -> lambda_.Alias:
+    def _live_alias(
+        self, fn: description.Function, function: lambda_.Function, construct_id: str
+    ) -> lambda_.Alias:
         """The ``live`` alias on the version this deploy publishes (a new one whenever the function's code or
         configuration changes; Lambda takes the snapshot while publishing it)."""
         Annotations.of(function).acknowledge_warning(
@@ -291,7 +296,7 @@ class Functions(Construct):
             description=f"OMS {fn.name}: the version the last deploy published (SnapStart)",
         )
 
-    def _grant_dead_letters(self, fn: spec.Function, role: iam.Role) -> None:
+    def _grant_dead_letters(self, fn: description.Function, role: iam.Role) -> None:
         """Each of ``fn.dead_letters``: receive, change visibility (hold and release), delete and read the
         depth on the dead-letter queue itself, and send only on the queue it redrives to, each with the
         personal-data key's use through SQS where the queue is encrypted with it (``Queues.grant``).
@@ -301,11 +306,13 @@ class Functions(Construct):
             if dead_letter.redrive_to is not None:
                 self._queues.grant_send(dead_letter.redrive_to, role)
 
-    def _event_source(self, trigger: spec.QueueTrigger | spec.StreamTrigger) -> lambda_.IEventSource:
+    def _event_source(
+        self, trigger: description.QueueTrigger | description.StreamTrigger
+    ) -> lambda_.IEventSource:
         batching_window = (
             Duration.seconds(trigger.max_batching_window_s) if trigger.max_batching_window_s > 0 else None
         )
-        if isinstance(trigger, spec.QueueTrigger):
+        if isinstance(trigger, description.QueueTrigger):
             # Grants the role consume (receive, delete, change visibility) on this queue only.
             return event_sources.SqsEventSource(
                 self._queues.queue(trigger.queue),
@@ -330,7 +337,7 @@ class Functions(Construct):
             filters=stream_filters(trigger),
         )
 
-    def _acknowledge(self, fn: spec.Function, function: lambda_.Function, role: iam.Role) -> None:
+    def _acknowledge(self, fn: description.Function, function: lambda_.Function, role: iam.Role) -> None:
         policy = role.node.find_child("DefaultPolicy")  # the grants' statements, created by them
         acknowledge(
             function.node.find_child("Resource"),
@@ -339,7 +346,7 @@ class Functions(Construct):
             "Powertools layer build; it is still supported by Lambda. Moving to a newer runtime is a "
             "deliberate spec change, tested locally first.",
         )
-        streams = any(isinstance(t, spec.StreamTrigger) for t in fn.triggers)
+        streams = any(isinstance(t, description.StreamTrigger) for t in fn.triggers)
         acknowledge(
             policy,
             "AwsSolutions-IAM5[Resource::*]",
