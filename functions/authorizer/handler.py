@@ -41,7 +41,9 @@ def allow_all_routes(
     and path of the stage the request came to (``arn:<partition>:execute-api:<region>:<account>:<api
     id>/<stage>/<method>/<path>``). Built here because Powertools' data classes package imports every
     event class it knows, on the path of every uncached request."""
-    prefix, _, rest = method_arn.rpartition(":")
+    # The first five colons are the ARN's own; the path after them may hold more (a SKU such as "A:B").
+    *head, rest = method_arn.split(":", 5)
+    prefix = ":".join(head)
     api_id, stage = rest.split("/")[:2]
     policy: dict[str, Any] = {
         "principalId": principal_id,

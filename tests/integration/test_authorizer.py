@@ -54,8 +54,17 @@ def test_keys_are_stored_only_as_hashes(aws: Any) -> None:
     assert not any("dev-web-key" in json.dumps(item) for item in items)
 
 
-@pytest.mark.parametrize("usage_key", [None, "usage-key-value"])
-def test_the_policy_is_the_one_powertools_builds(usage_key: str | None) -> None:
+@pytest.mark.parametrize(
+    ("usage_key", "path"),
+    [
+        (None, None),
+        ("usage-key-value", None),
+        # A SKU may hold ':' (and end with one): the path's colons are not the ARN's.
+        (None, "GET/inventory/A:B/movements"),
+        (None, "GET/products/A:"),
+    ],
+)
+def test_the_policy_is_the_one_powertools_builds(usage_key: str | None, path: str | None) -> None:
     from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
         APIGatewayAuthorizerRequestEvent,
         APIGatewayAuthorizerResponse,
@@ -64,7 +73,12 @@ def test_the_policy_is_the_one_powertools_builds(usage_key: str | None) -> None:
     from functions.authorizer.handler import allow_all_routes
 
     context = {"role": "channel", "channel": "web", "key_id": "k1"}
-    arn = APIGatewayAuthorizerRequestEvent(EVENT).parsed_arn
+    event = dict(EVENT)
+    if path is not None:
+        *arn_head, resource = EVENT["methodArn"].split(":", 5)
+        api_id, stage = resource.split("/")[:2]
+        event["methodArn"] = ":".join([*arn_head, f"{api_id}/{stage}/{path}"])
+    arn = APIGatewayAuthorizerRequestEvent(event).parsed_arn
     expected = APIGatewayAuthorizerResponse(
         principal_id="k1",
         region=arn.region,
@@ -76,4 +90,4 @@ def test_the_policy_is_the_one_powertools_builds(usage_key: str | None) -> None:
     )
     expected.allow_all_routes()
 
-    assert allow_all_routes(EVENT["methodArn"], "k1", context, usage_key) == expected.asdict()
+    assert allow_all_routes(event["methodArn"], "k1", context, usage_key) == expected.asdict()
