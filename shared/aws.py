@@ -9,30 +9,57 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from functools import _lru_cache_wrapper, cache
-from typing import Any, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
-_BUILT: list[_lru_cache_wrapper[Any]] = []
+# One lock for every build: re-entrant, since a builder calls others (a service, its stores, their
+# client, the session). Builds are rare (once per environment), so one lock costs nothing, and it makes
+# each builder build once even when handlers run in threads (as tests run them; a botocore session is not
+# safe to make clients from in two threads at once), and a reset() wait for a build under way.
+_BUILDING = threading.RLock()
+_BUILT: list[Once[Any, Any]] = []
 
 
-def once(build: Callable[..., T]) -> _lru_cache_wrapper[T]:
-    """``build`` cached per arguments (``functools.cache``), and registered so that ``reset()`` forgets it."""
-    cached = cache(build)
-    _BUILT.append(cached)
-    return cached
+class Once(Generic[P, T]):
+    """A builder whose result is kept per arguments until ``reset()`` (see ``once``)."""
+
+    def __init__(self, build: Callable[P, T]) -> None:
+        self._build = build
+        self._made: dict[Any, T] = {}
+        self.__name__ = getattr(build, "__name__", "once")
+        self.__doc__ = build.__doc__
+        self.__wrapped__ = build
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> T:
+        key = (args, tuple(sorted(kwargs.items())))
+        try:
+            return self._made[key]
+        except KeyError:
+            pass
+        with _BUILDING:  # checked again: another thread may have built it meanwhile
+            if key not in self._made:
+                self._made[key] = self._build(*args, **kwargs)
+            return self._made[key]
+
+    def cache_clear(self) -> None:
+        with _BUILDING:
+            self._made.clear()
+
+
+def once(build: Callable[P, T]) -> Once[P, T]:
+    """``build``, built once per arguments and kept, and registered so that ``reset()`` forgets it."""
+    built = Once(build)
+    _BUILT.append(built)
+    return built
 
 
 def reset() -> None:
     """Forget every client, setting and collaborator built through ``once``: the next call builds it anew."""
-    for built in _BUILT:
-        built.cache_clear()
-
-
-# A botocore session is not safe to make clients from in two threads at once (tests run handlers in
-# threads); every client of this process is made under this lock, once.
-_MAKING = threading.Lock()
+    with _BUILDING:
+        for built in _BUILT:
+            built.cache_clear()
 
 
 @once
@@ -57,8 +84,7 @@ def client(service: str) -> Any:
         read_timeout=3,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    with _MAKING:
-        return session().client(service, config=config)
+    return session().client(service, config=config)
 
 
 @once
@@ -73,5 +99,4 @@ def s3_client() -> Any:
         read_timeout=30,
         retries={"mode": "standard", "max_attempts": 5},
     )
-    with _MAKING:
-        return session().client("s3", config=config)
+    return session().client("s3", config=config)

@@ -45,8 +45,7 @@ def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHooks]:
     monkeypatch.setitem(sys.modules, snapstart.HOOKS_MODULE, fake)
     monkeypatch.setenv(snapstart.INITIALIZATION_TYPE_ENV, snapstart.SNAP_START)
     yield fake
-    aws.client.cache_clear()
-    aws.s3_client.cache_clear()
+    aws.reset()
 
 
 def warm() -> None:
