@@ -45,6 +45,7 @@ from shared.models.orders import (
     OrderLine,
     OrderStatus,
     line_total,
+    order_total,
 )
 
 # --- the plan: what must become true, in one atomic write ------------------------------------
@@ -409,7 +410,21 @@ def decide_new_order(
                 line_total=line_total(line.quantity, unit_price),
             )
         )
-    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    zero = Decimal("0.00")
+    discount, shipping = request.discount_total or zero, request.shipping_total or zero
+    tax = request.tax_total or zero
+    if discount > subtotal + shipping:
+        return Rejected(
+            [
+                FieldError(
+                    field="body.discount_total",
+                    message=f"is more than the lines and shipping ({subtotal + shipping})",
+                    type="value_error",
+                )
+            ]
+        )
+    total = order_total(subtotal, discount, shipping, tax, request.taxes_included)
     created_at = utc_text(now)
     channel = principal.order_channel
     status: OrderStatus = "BACKORDERED" if backorder else "CONFIRMED"
@@ -428,7 +443,11 @@ def decide_new_order(
         shipping_address=request.shipping_address,
         currency=currency,
         lines=lines,
-        subtotal=total,  # no discount, shipping or tax comes with an order placed here: lines are all
+        subtotal=subtotal,
+        discount_total=discount,
+        shipping_total=shipping,
+        tax_total=tax,
+        taxes_included=request.taxes_included,
         total=total,
         created_at=created_at,
         updated_at=created_at,

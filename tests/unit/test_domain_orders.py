@@ -67,6 +67,36 @@ def writes_of(plan: OrderPlan, kind: type) -> list[Any]:
 # --- decide_new_order ------------------------------------------------------------------------
 
 
+def test_shipping_discount_and_tax_sent_with_an_order_make_its_total() -> None:
+    line = {"sku": "TEE-RED-M", "quantity": 2}
+    fields = {"shipping_total": "4.95", "discount_total": "5.00", "tax_total": "6.10"}
+    added = plan_for(new_order(line, **fields)).order
+    included = plan_for(new_order(line, **fields, taxes_included=True)).order
+
+    assert (added.subtotal, added.discount_total, added.shipping_total, added.tax_total) == (
+        Decimal("39.98"),
+        Decimal("5.00"),
+        Decimal("4.95"),
+        Decimal("6.10"),
+    )
+    assert added.total == Decimal("46.03")  # 39.98 - 5.00 + 4.95 + 6.10
+    assert included.total == Decimal("39.93") and included.taxes_included  # the tax is in the prices
+
+
+def test_a_discount_larger_than_lines_and_shipping_is_refused() -> None:
+    decision = decide_new_order(
+        new_order({"sku": "MUG", "quantity": 1}, shipping_total="1.00", discount_total="8.51"),
+        principal=WEB,
+        catalog_prices=CATALOG,
+        order_id="order-1",
+        now=NOW,
+        default_currency="EUR",
+    )
+
+    assert isinstance(decision, Rejected)
+    assert [e.field for e in decision.errors] == ["body.discount_total"]
+
+
 def test_catalog_prices_fill_lines_without_a_unit_price() -> None:
     plan = plan_for(new_order({"sku": "TEE-RED-M", "quantity": 3}, {"sku": "MUG", "quantity": 1}))
 
@@ -75,7 +105,7 @@ def test_catalog_prices_fill_lines_without_a_unit_price() -> None:
         ("TEE-RED-M", Decimal("19.99"), Decimal("59.97")),
         ("MUG", Decimal("7.50"), Decimal("7.50")),
     ]
-    assert order.subtotal == order.total == Decimal("67.47")  # the lines are all of an order placed here
+    assert order.subtotal == order.total == Decimal("67.47")
     assert order.status == "CONFIRMED"
     assert order.order_id == "order-1"
     assert order.currency == "EUR"
