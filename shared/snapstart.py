@@ -1,11 +1,11 @@
 """Lambda SnapStart: what the snapshot holds, and what a restored execution environment refreshes.
 
-With SnapStart (``spec.Function.snap_start``), Lambda runs a function's init once, when a version is
-published, snapshots the memory of that environment, and starts every later environment of the version by
-resuming the snapshot. Whatever init made is shared, byte for byte, by every restored environment, days
-after it was made. Only the handlers of SnapStart functions import this module (Lambda runs the hooks of
-modules the handler imports, at init); ``register`` is a no-op anywhere else: on the local stack, in tests,
-and in an environment Lambda initialises on demand (the unqualified function).
+With SnapStart (``infra.description.Function.snap_start``), Lambda runs a function's init once, when a
+version is published, snapshots the memory of that environment, and starts every later environment of the
+version by resuming the snapshot. Whatever init made is shared, byte for byte, by every restored
+environment, days after it was made. Only the handlers of SnapStart functions import this module (Lambda
+runs the hooks of modules the handler imports, at init); ``register`` is a no-op anywhere else: on the
+local stack, in tests, and in an environment Lambda initialises on demand (the unqualified function).
 
 What init makes, and what becomes of it (an audit of ``functions/``, ``shared/``; keep it current):
 
@@ -14,8 +14,9 @@ What init makes, and what becomes of it (an audit of ``functions/``, ``shared/``
   a pooled socket would be dead after a restore), and their credentials come from Lambda's container
   credentials endpoint, which botocore refreshes. Still, a restored environment forgets all of them
   (``shared.aws.reset()``) and the first request builds fresh ones: fresh pools, fresh credentials, and
-  the fresh caches below. Rebuilding a DynamoDB client costs about 60-80 ms (measured locally); the
-  snapshot still saves every import, which is most of the init.
+  the fresh caches below. Rebuilding the session and a DynamoDB client costs about 60-80 ms (measured
+  locally; a further client far less, from the same session); the snapshot still saves every import,
+  which is most of the init.
 * **The order service's caches** (``shared.services.orders``): the price cache, whose expiries are
   ``time.monotonic()`` readings (the one time-derived state that outlives a request), and the customer
   cache. Both are empty in the snapshot (no request at init), and both go with the service on a restore.

@@ -46,6 +46,7 @@ from infra.constructs.layers import DepsLayer
 from infra.constructs.queues import CONSUME_ACTIONS, Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
+from shared.config import DEFAULT_TIMEZONE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,7 +174,7 @@ class Functions(Construct):
         buses: Buses,
         buckets: Buckets | None = None,
         keys: Keys | None = None,
-        timezone: str = spec.DEFAULT_TIMEZONE,
+        timezone: str = DEFAULT_TIMEZONE,
         currency: str = spec.CURRENCY,
         stage: str = spec.PROD_STAGE,
         reserved_concurrency: bool = False,

@@ -214,7 +214,7 @@ def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], byte
 
 
 def _problem(status: int) -> tuple[int, dict[str, str], bytes]:
-    """What API Gateway itself answers, with the bodies the CDK stack configures (infra/spec.py)."""
+    """What API Gateway itself answers, with the bodies the CDK stack configures (shared/problems.py)."""
     problem = LOCAL_GATEWAY_PROBLEMS[status]
     body = problem.body(request_id=str(uuid.uuid4()))
     return status, {"Content-Type": PROBLEM_JSON}, body.encode()

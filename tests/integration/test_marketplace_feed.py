@@ -230,7 +230,8 @@ def test_a_generic_connector_names_an_allowed_channel_or_gets_generic(
     feed: Feed, stocked_for_feeds: ApiClient
 ) -> None:
     (body,) = sample_bodies("generic")
-    named = {**json.loads(body), "channel": "etsy"}  # allowed by OMS_FEED_CHANNELS in infra/spec.py
+    # etsy: a feed-owned channel (FEED_OWNED_CHANNELS, shared/domain/channels.py)
+    named = {**json.loads(body), "channel": "etsy"}
     unnamed = {k: v for k, v in json.loads(body).items() if k != "channel"}
     unnamed["order"] = {**unnamed["order"], "external_id": "OTHER-1"}
     feed.send(json.dumps(named), json.dumps(unnamed))

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.api import wiring
 from shared.domain.connections import Connection, PlatformMismatch, check_connection_channel
+from shared.domain.moments import utc_text
 from shared.http import ProblemError, invalid_field, json_response, not_found, staff_only
 from shared.models.common import CHANNEL_NAME_PATTERN
 from shared.models.connections import ConnectionIn, ConnectionView
@@ -100,8 +101,8 @@ def view(connection: Connection, now: datetime) -> ConnectionView:
         channel=connection.channel,
         platform=connection.platform,
         hook_path=f"/hooks/{connection.platform}/{connection.channel}",
-        created_at=connection.created_at.isoformat(),
-        rotated_at=connection.rotated_at.isoformat() if connection.rotated_at else None,
+        created_at=utc_text(connection.created_at),
+        rotated_at=utc_text(connection.rotated_at) if connection.rotated_at else None,
         active_secrets=len(connection.active_secrets(now)),
-        previous_secret_expires_at=expires.isoformat() if expires else None,
+        previous_secret_expires_at=utc_text(expires) if expires else None,
     )
