@@ -1,8 +1,9 @@
 """Built once per process (per Lambda execution environment) and reused: boto3 clients, settings, and
 each function's collaborators (``functions/<name>/wiring.py``), all through ``once``.
 
-``reset()`` forgets every one of them at once: tests and the local stack call it when they switch AWS
-backends, so nothing else needs to know which builder caches what.
+``reset()`` forgets every one of them at once: tests call it when they switch AWS backends, and a
+SnapStart environment after each restore (``shared.snapstart``), so nothing else needs to know which
+builder caches what.
 """
 
 from __future__ import annotations
