@@ -80,10 +80,4 @@ def after_restore() -> None:
     """What a restored environment must not share with its siblings: the PRNG's state, and the clients
     (with their connections, credentials and every cache built on them)."""
     random.seed()  # from os.urandom: the jitter differs per environment again
-    forget_clients()
-
-
-def forget_clients() -> None:
-    """``shared.aws.reset()``: every client, setting and collaborator built once per environment is built
-    anew on first use."""
-    aws.reset()
+    aws.reset()  # every client, setting and collaborator is built anew on first use
