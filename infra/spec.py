@@ -196,6 +196,15 @@ DAILY_SALES = Table(
     ttl_attribute="expires_at",
 )
 
+IMPORTS = Table(
+    id="Imports",
+    env_var=config.IMPORTS_TABLE_ENV,
+    local_name="oms-imports",
+    # IMPORT#{import_id} RUN: an import run's record; IMPORT#{import_id} CHUNK#{n}: a chunk counted
+    # (shared/dal/keys.py). No personal data: counts, a file name, where the error report is.
+    indexes=(Index("by_started", "listed", "started_key"),),  # newest run first
+)
+
 TABLES: tuple[Table, ...] = (
     ORDERS,
     CATALOG,
@@ -205,6 +214,7 @@ TABLES: tuple[Table, ...] = (
     DAILY_SALES,
     CONNECTIONS,
     HOOK_DELIVERIES,
+    IMPORTS,
 )
 
 # --- KMS keys -----------------------------------------------------------------------------
@@ -304,6 +314,26 @@ SCHEDULE_FAILURES = Queue(
     retention_days=14,
 )
 
+IMPORT_WORK_TIMEOUT_S = 900  # a chunk of rows, or a whole file read once to plan its chunks
+
+IMPORT_WORK_DLQ = Queue(
+    id="ImportWorkDlq",
+    env_var=config.IMPORT_WORK_DLQ_URL_ENV,
+    local_name="oms-import-work-dlq",
+    retention_days=14,
+)
+
+# An upload's S3 event (the imports bucket notifies it), then one message per chunk of rows.
+IMPORT_WORK = Queue(
+    id="ImportWork",
+    env_var=config.IMPORT_WORK_QUEUE_URL_ENV,
+    local_name="oms-import-work",
+    visibility_timeout_s=6 * IMPORT_WORK_TIMEOUT_S,
+    retention_days=4,
+    dead_letter=IMPORT_WORK_DLQ,
+    max_receive_count=3,
+)
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
     MARKETPLACE_ORDERS_DLQ,
@@ -315,6 +345,8 @@ QUEUES: tuple[Queue, ...] = (
     SALES_AGGREGATES_FAILURES,
     REPORTS_FAILURES,
     SCHEDULE_FAILURES,
+    IMPORT_WORK_DLQ,
+    IMPORT_WORK,
 )
 
 # What staff may list, redrive and delete, by public name (GET /dead-letters, ``oms redrive``). Only the
@@ -330,6 +362,7 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
     DeadLetterQueue("sales-aggregates", SALES_AGGREGATES_FAILURES),
     DeadLetterQueue("reports", REPORTS_FAILURES),
     DeadLetterQueue("schedules", SCHEDULE_FAILURES),
+    DeadLetterQueue("import-work", IMPORT_WORK_DLQ, redrive_to=IMPORT_WORK),
 )
 
 
@@ -347,7 +380,11 @@ def dead_letter_queue(name: str) -> DeadLetterQueue:
 REPORTS_BUCKET = Bucket(id="Reports", env_var=config.REPORTS_BUCKET_ENV, local_name="oms-reports")
 REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
-BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET,)
+IMPORTS_BUCKET = Bucket(id="Imports", env_var=config.IMPORTS_BUCKET_ENV, local_name="oms-imports")
+IMPORT_UPLOADS_PREFIX = "uploads/"  # uploads/{import_id}/{file_name}: an upload here starts its run
+IMPORT_ERRORS_PREFIX = "errors/"  # errors/{import_id}.{csv|jsonl}: the rows refused, with _errors
+
+BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET)
 
 # --- the catalog's currency ---------------------------------------------------------------
 

@@ -28,6 +28,7 @@ CONNECTIONS_TABLE_ENV = "OMS_CONNECTIONS_TABLE"
 HOOK_DELIVERIES_TABLE_ENV = "OMS_HOOK_DELIVERIES_TABLE"
 REPORTS_TABLE_ENV = "OMS_REPORTS_TABLE"
 DAILY_SALES_TABLE_ENV = "OMS_DAILY_SALES_TABLE"
+IMPORTS_TABLE_ENV = "OMS_IMPORTS_TABLE"
 # Queues: the URL of each a function sends to (``Queue.env_var``).
 MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
 MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"
@@ -38,11 +39,14 @@ ORDER_EVENTS_FAILURES_URL_ENV = "OMS_ORDER_EVENTS_FAILURES_URL"
 SALES_AGGREGATES_FAILURES_URL_ENV = "OMS_SALES_AGGREGATES_FAILURES_URL"
 REPORTS_FAILURES_URL_ENV = "OMS_REPORTS_FAILURES_URL"
 SCHEDULE_FAILURES_URL_ENV = "OMS_SCHEDULE_FAILURES_URL"
+IMPORT_WORK_QUEUE_URL_ENV = "OMS_IMPORT_WORK_QUEUE_URL"
+IMPORT_WORK_DLQ_URL_ENV = "OMS_IMPORT_WORK_DLQ_URL"
 EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every published event
 # The bus a function publishes on (``Bus.env_var``), the reports bucket (``Bucket.env_var``), the alias of
 # the KMS key that seals the connections' secrets (``Key.env_var``).
 EVENT_BUS_ENV = "OMS_EVENT_BUS"
 REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
+IMPORTS_BUCKET_ENV = "OMS_IMPORTS_BUCKET"
 SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 # JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
 # whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.

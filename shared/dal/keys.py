@@ -30,6 +30,9 @@ daily-sales table (pk, sk):
   DAY#{date}                       TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency}
                                    | STATUS#{status}: a day's counters (shared/dal/sales.py); {sku} escaped
   ORDER#{order_id}                 APPLIED       the order's last change applied (expires)
+imports table (pk, sk):
+  IMPORT#{import_id}               RUN           an import run (shared/dal/imports.py), listed = RUN
+  IMPORT#{import_id}               CHUNK#{n}     a chunk of an upload's rows, counted once
 connections table (pk):
   CHANNEL#{channel}                              who owns a channel name: API keys or a connection
 api keys table (pk):
@@ -204,6 +207,21 @@ def parse_counter(sort_key: str) -> Counter | None:
     if kind == "SKU":
         return Counter("SKU", from_key_part(name), currency)
     return None
+
+
+# --- the imports table ----------------------------------------------------------------------------
+
+IMPORT_PREFIX = "IMPORT#"
+RUN_SK = "RUN"
+RUNS_LISTED = "RUN"  # the by_started index's one partition
+
+
+def import_key(import_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{IMPORT_PREFIX}{import_id}"}, "sk": {"S": RUN_SK}}
+
+
+def import_chunk_key(import_id: str, chunk: int) -> dict[str, Any]:
+    return {"pk": {"S": f"{IMPORT_PREFIX}{import_id}"}, "sk": {"S": f"CHUNK#{chunk:06d}"}}
 
 
 def on_hand_at(location: str) -> str:
