@@ -28,7 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infra.description import Bucket, Queue, Table, bucket_name_output, queue_url_output, table_name_output
+from infra.description import (
+    Bucket,
+    Queue,
+    Table,
+    bucket_name_output,
+    queue_url_output,
+    table_name_output,
+)
 from infra.spec import DEAD_LETTER_QUEUES, dead_letter_queue, dead_letters_config
 from infra.stack_outputs import STACK_NAME, stack_outputs
 from shared.config import DEFAULT_TIMEZONE, TIMEZONE_ENV
@@ -284,6 +291,95 @@ def _recount(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- oms export --------------------------------------------------------------------------------
+
+
+def _kinds(text: str) -> list[str]:
+    from shared.models.imports import KINDS
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"{text!r}: name some of {','.join(KINDS)}")
+    return kinds
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="where the files go (made if missing)")
+    parser.add_argument(
+        "--what",
+        type=_kinds,
+        default=None,
+        metavar="KINDS",
+        help="products,stock,customers,orders (default: all)",
+    )
+    parser.add_argument(
+        "--from", dest="first", type=_date, metavar="DATE", help="orders placed from this day"
+    )
+    parser.add_argument("--to", dest="last", type=_date, metavar="DATE", help="orders placed up to this day")
+    parser.add_argument(
+        "--timezone",
+        default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
+        help="the business time zone of --from and --to (default: $OMS_TIMEZONE or %(default)s)",
+    )
+
+
+def _export(args: argparse.Namespace) -> int:
+    from infra.exporting import export
+
+    return export(args, client(args, "dynamodb"), lambda table: table_name(args, table))
+
+
+# --- oms import --------------------------------------------------------------------------------
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    from shared.config import CURRENCY_ENV, DEFAULT_CURRENCY
+
+    parser.add_argument("file", metavar="FILE", help="the file (or, with --format oms, an export directory)")
+    parser.add_argument(
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="shopify-products, shopify-inventory, shopify-customers, shopify-orders, oms-products, "
+        "oms-stock, oms-customers, oms-orders, or oms (an export directory)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    parser.add_argument(
+        "--on-error",
+        choices=("reject-file", "skip-rows"),
+        default="reject-file",
+        help="reject-file (default): import nothing if a row is bad; skip-rows: import the good rows",
+    )
+    parser.add_argument("--channel", metavar="NAME", help="orders: the channel they are recorded on")
+    parser.add_argument("--location", metavar="NAME", help="products: where their inventory quantity is")
+    parser.add_argument(
+        "--currency",
+        default=os.environ.get(CURRENCY_ENV, "").strip() or DEFAULT_CURRENCY,
+        help="the catalog currency: prices without one are in it (default: $OMS_CURRENCY or %(default)s)",
+    )
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from infra.importing import Request, compose, run
+
+    console = Console(highlight=False)
+    request = Request(
+        path=Path(args.file),
+        format=args.format,
+        on_error=args.on_error,
+        dry_run=args.dry_run,
+        channel=args.channel,
+        location=args.location,
+        currency=args.currency,
+    )
+    return run(request, lambda: compose(args), console, live=console.is_terminal)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "dead-letters",
@@ -292,6 +388,10 @@ COMMANDS: tuple[Command, ...] = (
         _dead_letters,
     ),
     Command("redrive", "send dead letters back to their source queue", _redrive_arguments, _redrive),
+    Command("import", "import a file (or an export directory) into the stack", _import_arguments, _import),
+    Command(
+        "export", "export products, stock, customers and orders into a directory", _export_arguments, _export
+    ),
     Command(
         "recount",
         "rebuild the daily sales counters of some days from the orders",

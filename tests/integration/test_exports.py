@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import boto3
+import pytest
 from pydantic import BaseModel
 
+from infra import cli
 from infra.spec import CATALOG, CUSTOMERS, ORDERS
 from shared.dal.dynamo import from_item
 from shared.dal.export_sources import DynamoExportSources
@@ -32,6 +35,13 @@ ADDRESS = {
     "postal_code": "60614",
     "country": "US",
 }
+
+
+CUSTOMERS_PLACED = (
+    SAM,
+    {"email": "kim@example.com", "name": "Kim"},
+    {"email": "lee@example.com", "name": "Lee"},
+)
 
 
 def _jsonl(stream: IO[bytes], records: Iterable[BaseModel]) -> int:
@@ -82,11 +92,7 @@ def shop(staff: ApiClient, web: ApiClient) -> list[dict[str, Any]]:
     assert staff.put("/inventory/MUG", {"on_hand": 4, "location": "store-2"}).status == 200
     assert staff.put("/inventory/PEN", {"on_hand": 7, "location": "store-2"}).status == 200
     placed = []
-    for customer in (
-        SAM,
-        {"email": "kim@example.com", "name": "Kim"},
-        {"email": "lee@example.com", "name": "Lee"},
-    ):
+    for customer in CUSTOMERS_PLACED:
         reply = web.post(
             "/orders",
             {"customer": customer, "shipping_address": ADDRESS, "lines": [{"sku": "MUG", "quantity": 1}]},
@@ -194,3 +200,37 @@ def test_export_of_a_range_holds_the_orders_placed_in_it(aws: Any, staff: ApiCli
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["range"]["from"] == "2026-11-20" and manifest["range"]["timezone"] == "Europe/Berlin"
     assert done.files[0].count == 2
+
+
+def test_oms_export_writes_the_oms_formats(
+    aws: Any,
+    staff: ApiClient,
+    web: ApiClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    placed = shop(staff, web)
+    monkeypatch.setattr(cli, "_client", lambda args, service: boto3.client(service))
+
+    assert cli.main(["export", str(tmp_path / "out")]) == 0
+
+    out = tmp_path / "out"
+    printed = capsys.readouterr().out
+    assert "orders            3" in printed and "manifest:" in printed
+    products = (out / "products.csv").read_bytes()
+    assert products.startswith(b"\xef\xbb\xbfsku,name,price,status,low_stock_threshold\r\n")
+    assert b'MUG,"\'=HYPERLINK(""x"")",8.50,active,\r\n' in products  # escaped, inert
+    assert b"PEN,store-2,7\r\n" in (out / "stock.csv").read_bytes()
+    orders = lines(out / "orders.jsonl")
+    assert sorted(o["order_id"] for o in orders) == sorted(p["order_id"] for p in placed)
+    assert {c["email"] for c in lines(out / "customers.jsonl")} == {c["email"] for c in CUSTOMERS_PLACED}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["files"]["customers"]["count"] == 3
+
+
+def test_oms_export_refuses_half_a_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["export", str(tmp_path), "--from", "2026-11-01"]) == 2
+    assert "both --from and --to" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["export", str(tmp_path), "--what", "products,invoices"])
