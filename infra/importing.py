@@ -268,8 +268,11 @@ def _readable(path: Path, fmt: Format) -> str:
     return checksum
 
 
-def run_file(request: Request, importer: Importer, console: Console, *, live: bool) -> int:
-    """Import one file; the exit code. ``Unusable`` for a file that cannot be imported at all."""
+def run_file(
+    request: Request, importer_factory: Callable[[], Importer], console: Console, *, live: bool
+) -> int:
+    """Import one file; the exit code. ``Unusable`` for a file that cannot be imported at all (found
+    before the stack is reached: ``importer_factory`` is called once the file is known to be readable)."""
     from shared.transfer.files import ErrorReport, FileProblem
     from shared.transfer.formats import format_of
     from shared.transfer.records import ReadOptions
@@ -282,6 +285,7 @@ def run_file(request: Request, importer: Importer, console: Console, *, live: bo
     options = _options(request, fmt)
     checksum = _readable(path, fmt)
     read = ReadOptions(channel=options.channel, location=options.location, currency=request.currency)
+    importer = importer_factory()
     run = importer.begin(
         file_name=path.name, checksum=checksum, options=options, source="cli", actor=f"cli:{_user()}"
     )
@@ -441,10 +445,20 @@ def directory_files(directory: Path) -> list[tuple[Kind, Path, str | None]]:
     return found
 
 
-def run_directory(request: Request, importer: Importer, console: Console, *, live: bool) -> int:
+def run_directory(
+    request: Request, importer_factory: Callable[[], Importer], console: Console, *, live: bool
+) -> int:
     """Every file of an export directory, in order; stops at the first that cannot be imported whole."""
     code = OK
-    for kind, path, _ in directory_files(request.path):
+    files = directory_files(request.path)
+    built: list[Importer] = []
+
+    def importer() -> Importer:
+        if not built:
+            built.append(importer_factory())
+        return built[0]
+
+    for kind, path, _ in files:
         console.rule(f"{kind}: {path.name}")
         name: FormatName = f"oms-{kind}"  # type: ignore[assignment]
         code = max(code, run_file(_with(request, path, name), importer, console, live=live))
@@ -467,16 +481,10 @@ def run(request: Request, importer_factory: Callable[[], Importer], console: Con
         if request.format == OMS_DIRECTORY:
             if not request.path.is_dir():
                 raise Unusable(f"--format oms imports an export directory; {request.path} is not one")
-            return run_directory(request, importer_factory(), console, live=live)
+            return run_directory(request, importer_factory, console, live=live)
         if request.path.is_dir():
             raise Unusable(f"{request.path} is a directory: an export imports with --format oms")
-        from shared.transfer.formats import format_of
-
-        try:
-            format_of(request.format)
-        except ValueError as exc:
-            raise Unusable(str(exc)) from None
-        return run_file(request, importer_factory(), console, live=live)
+        return run_file(request, importer_factory, console, live=live)
     except Unusable as exc:
         print(f"oms import: {exc}", file=sys.stderr)
         return UNUSABLE
