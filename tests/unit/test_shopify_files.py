@@ -21,7 +21,7 @@ OPTIONS = ReadOptions(channel=None, location="default", currency="USD")
 def entries(path: Path, name: str) -> list[Entry]:
     fmt = format_of(name)
     with path.open("rb") as stream:
-        found = list(fmt.entries(rows(stream, fmt.container), OPTIONS))
+        found = list(fmt.entries(rows(stream, fmt.container), OPTIONS))  # type: ignore[arg-type]
     bad = [e for e in found if isinstance(e, BadEntry)]
     assert not bad, bad[:3]
     return [e for e in found if isinstance(e, Entry)]
