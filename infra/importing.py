@@ -273,6 +273,13 @@ def run_file(
 ) -> int:
     """Import one file; the exit code. ``Unusable`` for a file that cannot be imported at all (found
     before the stack is reached: ``importer_factory`` is called once the file is known to be readable)."""
+    return import_file(request, importer_factory, console, live=live)[0]
+
+
+def import_file(
+    request: Request, importer_factory: Callable[[], Importer], console: Console, *, live: bool
+) -> tuple[int, ImportRun]:
+    """``run_file``, answering the run as it ended too."""
     from shared.transfer.files import ErrorReport, FileProblem
     from shared.transfer.formats import format_of
     from shared.transfer.records import ReadOptions
@@ -309,7 +316,7 @@ def run_file(
         run = run.model_copy(update={"error_report": str(report_path)})
     run = importer.finish(run, status)
     _reconcile(run, console, report_path if written else None)
-    return REFUSED if rejected(run) or written else OK
+    return (REFUSED if rejected(run) or written else OK), run
 
 
 def _phases(
