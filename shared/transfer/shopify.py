@@ -124,9 +124,10 @@ class ShopifyProducts(_CsvFormat):
         if not sku:
             yield _bad([row], ["Variant SKU is missing"], "products")
             return
-        errors: list[str] = []
         if not title:
-            errors.append("Title is missing (on the product's first row)")
+            yield _bad([row], ["Title is missing (on the product's first row)"], "products", sku)
+            return
+        errors: list[str] = []
         values = [cell(row, f"Option{n} Value") for n in (1, 2, 3)]
         shown = [v for v in values if v and v != DEFAULT_OPTION]
         name = f"{title} - {' / '.join(shown)}" if shown else title
