@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from shared.patterns import pattern_phrase
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -38,10 +40,19 @@ def _problem(error: Any, columns: Mapping[str, str]) -> str:
     loc = tuple(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
         return f"{_column(loc[:-1], columns) if loc[:-1] else 'the record'} has an unknown field"
+    return f"{_column(loc, columns)}: {_message(error)}"
+
+
+def _message(error: Any) -> str:
+    """As ``shared.http.message`` (which the worker must not load): a pattern is named by what it
+    wants, never quoted."""
+    if error["type"] == "string_pattern_mismatch":
+        return (
+            pattern_phrase(str((error.get("ctx") or {}).get("pattern", "")))
+            or "is not in the accepted format"
+        )
     message = str(error["msg"])
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return f"{_column(loc, columns)}: {message}"
+    return message[len("Value error, ") :] if message.startswith("Value error, ") else message
 
 
 def _column(loc: tuple[str, ...], columns: Mapping[str, str]) -> str:

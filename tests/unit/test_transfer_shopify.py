@@ -395,7 +395,7 @@ def test_taxes_included_when_the_total_holds_them() -> None:
         ({"Lineitem quantity": "two"}, "Lineitem quantity is not a whole number"),
         ({"Created at": "yesterday"}, "Created at is not an ISO-8601 date-time"),
         ({"Refunded Amount": ""}, "Refunded Amount is missing for a refunded order"),
-        ({"Shipping Country": "United States"}, "Shipping Country: String should match pattern"),
+        ({"Shipping Country": "United States"}, "Shipping Country: must be a two-letter ISO 3166-1 country"),
     ],
 )
 def test_bad_order_cells_name_shopify_columns(changes: dict[str, str], error: str) -> None:
