@@ -33,7 +33,7 @@ import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import Any, Literal, Protocol
 
 from shared.transfer.records import Row
 
@@ -48,6 +48,18 @@ ERRORS_COLUMN = "_errors"
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 BOM = codecs.BOM_UTF8
 _SAVE_AS = "save it as UTF-8 CSV (in Excel: Save As, CSV UTF-8)"
+
+
+class Readable(Protocol):
+    """What the readers read from: a file opened ``rb``, an S3 body, ``io.BytesIO``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Writable(Protocol):
+    """What the writers write to: a file opened ``wb``, ``io.BytesIO``."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 class FileProblem(Exception):
@@ -99,7 +111,7 @@ def detect_encoding(sample: bytes) -> Encoding:
 class _Lines:
     """A binary stream as raw physical lines (each with its line ending), read in blocks."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: Readable) -> None:
         self._stream = stream
         self._buffer = b""
         self._eof = False
@@ -163,7 +175,7 @@ class _Decoder:
             ) from None
 
 
-def _start(stream: IO[bytes], encoding: Encoding | None, base_offset: int) -> tuple[_Lines, _Decoder, int]:
+def _start(stream: Readable, encoding: Encoding | None, base_offset: int) -> tuple[_Lines, _Decoder, int]:
     """The lines, their decoder and the byte count of a BOM skipped at the very start of the file."""
     lines = _Lines(stream)
     sample = lines.peek(SAMPLE_BYTES)
@@ -194,7 +206,7 @@ class Head:
     data_line: int  # that line's number
 
 
-def sniff(stream: IO[bytes]) -> Head:
+def sniff(stream: Readable) -> Head:
     """The encoding and the CSV header of a file (reads only as far as the header's end)."""
     lines, decoder, offset = _start(stream, None, 0)
     line = 1
@@ -212,7 +224,7 @@ def sniff(stream: IO[bytes]) -> Head:
     raise FileProblem("the file is empty")
 
 
-def header_of(stream: IO[bytes]) -> tuple[str, ...]:
+def header_of(stream: Readable) -> tuple[str, ...]:
     """A CSV file's header: its column names, in order."""
     return sniff(stream).header
 
@@ -231,8 +243,8 @@ def _checked_header(header: Sequence[str]) -> tuple[str, ...]:
 
 
 def rows(
-    stream: IO[bytes],
-    container: Container,
+    stream: Readable,
+    container: str,
     *,
     header: Sequence[str] | None = None,
     first_line: int = 1,
@@ -243,11 +255,13 @@ def rows(
     its offset in the file, and the file's encoding from ``sniff``), in order, streaming."""
     if container == "csv":
         return _csv_rows(stream, header, first_line, base_offset, encoding)
+    if container != "jsonl":
+        raise ValueError(f"no such container {container!r}: csv or jsonl")
     return _jsonl_rows(stream, first_line, base_offset, encoding)
 
 
 def _csv_rows(
-    stream: IO[bytes],
+    stream: Readable,
     header: Sequence[str] | None,
     first_line: int,
     base_offset: int,
@@ -307,7 +321,7 @@ def _csv_reason(exc: csv.Error) -> str:
 
 
 def _jsonl_rows(
-    stream: IO[bytes], first_line: int, base_offset: int, encoding: Encoding | None
+    stream: Readable, first_line: int, base_offset: int, encoding: Encoding | None
 ) -> Iterator[Row]:
     lines, decoder, skipped = _start(stream, encoding, base_offset)
     line, offset = first_line, base_offset + skipped
@@ -335,7 +349,7 @@ def _jsonl_rows(
 class HashingReader:
     """A binary stream that computes the SHA-256 of what is read through it."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: Readable) -> None:
         self._stream = stream
         self._hash = hashlib.sha256()
         self.bytes_read = 0
@@ -351,7 +365,7 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
-def sha256_of(stream: IO[bytes]) -> str:
+def sha256_of(stream: Readable) -> str:
     """The SHA-256 of a stream's bytes, read in blocks."""
     digest = hashlib.sha256()
     while block := stream.read(BLOCK):
@@ -404,7 +418,7 @@ class ErrorReport:
     with ``"; "``. A corrected report can be imported again: the formats ignore ``_errors``.
     """
 
-    def __init__(self, stream: IO[bytes], container: Container, header: Sequence[str] | None = None) -> None:
+    def __init__(self, stream: Writable, container: str, header: Sequence[str] | None = None) -> None:
         self._stream = stream
         self._container = container
         self._header: tuple[str, ...] | None = tuple(header) if header is not None else None

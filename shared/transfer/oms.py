@@ -16,13 +16,21 @@ of a corrected error report) are ignored; so is an ``_errors`` field in JSON Lin
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, Any
+from typing import Any
 
 from shared.domain.customers import normalise_email
 from shared.models.imports import CustomerImport, FormatName, Kind, ProductRecord, StockRecord
 from shared.models.orders import Order
 from shared.transfer.cells import CellError, build
-from shared.transfer.files import BOM, ERRORS_COLUMN, csv_line, jsonl_line, row_problem, unescape_cell
+from shared.transfer.files import (
+    BOM,
+    ERRORS_COLUMN,
+    Writable,
+    csv_line,
+    jsonl_line,
+    row_problem,
+    unescape_cell,
+)
 from shared.transfer.records import BadEntry, Entry, Parsed, ReadOptions, Row
 
 PRODUCT_COLUMNS = ("sku", "name", "price", "status", "low_stock_threshold")
@@ -161,7 +169,7 @@ def order_key(order: Order) -> str:
 # --- writers ------------------------------------------------------------------------------------
 
 
-def write_products(stream: IO[bytes], records: Iterable[ProductRecord]) -> int:
+def write_products(stream: Writable, records: Iterable[ProductRecord]) -> int:
     """The oms-products CSV of ``records``, streamed; the number of records written."""
     stream.write(BOM + csv_line(PRODUCT_COLUMNS))
     count = 0
@@ -182,7 +190,7 @@ def write_products(stream: IO[bytes], records: Iterable[ProductRecord]) -> int:
     return count
 
 
-def write_stock(stream: IO[bytes], records: Iterable[StockRecord]) -> int:
+def write_stock(stream: Writable, records: Iterable[StockRecord]) -> int:
     """The oms-stock CSV of ``records``, streamed; the number of records written."""
     stream.write(BOM + csv_line(STOCK_COLUMNS))
     count = 0
@@ -192,17 +200,17 @@ def write_stock(stream: IO[bytes], records: Iterable[StockRecord]) -> int:
     return count
 
 
-def write_customers(stream: IO[bytes], records: Iterable[CustomerImport]) -> int:
+def write_customers(stream: Writable, records: Iterable[CustomerImport]) -> int:
     """The oms-customers JSON Lines of ``records``, streamed; the number of records written."""
     return _write_jsonl(stream, (record.model_dump(mode="json") for record in records))
 
 
-def write_orders(stream: IO[bytes], orders: Iterable[Order]) -> int:
+def write_orders(stream: Writable, orders: Iterable[Order]) -> int:
     """The oms-orders JSON Lines of ``orders`` (each whole, as stored), streamed; the number written."""
     return _write_jsonl(stream, (order.model_dump(mode="json") for order in orders))
 
 
-def _write_jsonl(stream: IO[bytes], values: Iterable[Mapping[str, Any]]) -> int:
+def _write_jsonl(stream: Writable, values: Iterable[Mapping[str, Any]]) -> int:
     count = 0
     for value in values:
         stream.write(jsonl_line(value))

@@ -417,6 +417,7 @@ def test_an_order_without_email_gets_a_placeholder_and_pending_payment_is_pendin
             },
         ),
     )
+    assert isinstance(entry, Entry)
     order = entry.record
     assert isinstance(order, ChannelOrder)
     assert order.status == "pending"
