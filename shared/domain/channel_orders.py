@@ -101,9 +101,11 @@ class Unchanged:
 
 @dataclass(frozen=True)
 class Imported:
-    """Import mode: the document comes from import run ``import_id`` (see the module docstring)."""
+    """Import mode: the document comes from import run ``import_id``, made at ``at`` (the order's
+    ``created_at``; see the module docstring)."""
 
     import_id: str
+    at: datetime
 
     @property
     def actor(self) -> str:
@@ -176,7 +178,7 @@ def decide_first(
                 )
             ]
         )
-    at = utc_text(context.now)
+    at = utc_text(imported.at if imported else context.now)
     actor = imported.actor if imported else actor_of(document.channel)
     placed = document.placed_at or at
     # An import starts where the order started; its story at its original times follows (_imported_story).
@@ -368,7 +370,7 @@ def decide_next(
     if context.content_hash == order.channel_hash:
         return Unchanged("replay", order.order_id)
 
-    at = utc_text(context.now)
+    at = utc_text(imported.at if imported else context.now)
     actor = imported.actor if imported else actor_of(document.channel)
     placed = order.placed_at or order.created_at
     notes = _Notes(order.attention, document, at)
@@ -748,7 +750,7 @@ def reserved_units(order: Order | None) -> dict[str, int]:
     }
 
 
-def _waiting(order: Order | None) -> set[str]:
+def waiting_for(order: Order | None) -> set[str]:
     """The SKUs a backordered order waits for: those it has units of left to ship."""
     if order is None or order.status != "BACKORDERED":
         return set()
@@ -807,7 +809,7 @@ def _stock_writes(
             writes.append(ReserveStock(sku, change, prices.get(sku)))
         elif change < 0:
             writes.append(ReleaseStock(sku, -change))
-    waited, waits = _waiting(before), _waiting(after)
+    waited, waits = waiting_for(before), waiting_for(after)
     created_at = after.created_at
     writes += [WaitForStock(sku, after.order_id, created_at) for sku in sorted(waits - waited)]
     writes += [StopWaiting(sku, after.order_id, created_at) for sku in sorted(waited - waits)]

@@ -481,7 +481,7 @@ def test_skus_the_platforms_allow_flow_through_a_decision(sku: str) -> None:
 
 # --- import mode: history from an import file ----------------------------------------------------
 
-IMPORT = Imported("imp-1")
+IMPORT = Imported("imp-1", NOW)
 PLACED = "2026-10-02T15:15:40.000000Z"
 SHIPPED_AT = "2026-10-03T14:01:10.000000Z"
 
@@ -596,7 +596,10 @@ def test_a_corrected_import_moves_no_stock_and_dates_the_change_at_the_shipment(
         shipments=[{"shipment_ref": "s-1", "shipped_at": SHIPPED_AT}],
     )
     plan = decide_next(
-        order, corrected, context=context(corrected, now=NOW + timedelta(days=1)), imported=Imported("imp-2")
+        order,
+        corrected,
+        context=context(corrected, now=NOW + timedelta(days=1)),
+        imported=Imported("imp-2", NOW + timedelta(days=1)),
     )
     assert isinstance(plan, OrderPlan)
     assert plan.order.status == "SHIPPED"
