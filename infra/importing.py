@@ -100,7 +100,7 @@ class _File:
     def _rows(self, stream: IO[bytes]) -> Iterator[Row]:
         from shared.transfer.files import rows
 
-        for row in rows(stream, self.format.container):  # type: ignore[arg-type]
+        for row in rows(stream, self.format.container):
             self.rows += 1
             self.offset = row.end
             yield row
@@ -133,7 +133,7 @@ def line_of_row(path: Path, fmt: Format, row_number: int) -> int:
 
     with path.open("rb") as stream:
         last = 1
-        for n, row in enumerate(rows(stream, fmt.container), 1):  # type: ignore[arg-type]
+        for n, row in enumerate(rows(stream, fmt.container), 1):
             last = row.line
             if n == row_number:
                 return row.line
@@ -303,7 +303,7 @@ def import_file(
         console.print(f"run {run.import_id}: {path.name} as {fmt.name}{dry}")
     report_path = error_report_path(path, fmt.container)
     with report_path.open("wb") as sink:
-        report = ErrorReport(sink, fmt.container)  # type: ignore[arg-type]
+        report = ErrorReport(sink, fmt.container)
         try:
             run, status = _phases(importer, run, path, fmt, read, report, console, live=live)
         except FileProblem as exc:
