@@ -516,46 +516,27 @@ def import_service(where: Where) -> Any:
     it: the runs in the imports table, a writer and a live check per kind, ImportFinished on the bus."""
     from shared.dal.imports import ImportRunStore
     from shared.services.import_writers import (
-        CustomerCheck,
-        CustomerWriter,
-        ProductCheck,
-        ProductWriter,
-        StockCheck,
-        StockWriter,
+        standard_writers,
     )
     from shared.services.imports import ImportService
-    from shared.services.order_imports import OrderImportWriter, OrderLiveCheck
 
     from infra.spec import CATALOG, CUSTOMERS, IMPORTS, ORDERS
     from shared.config import settings
-    from shared.dal.catalog import CatalogStore, ProductStore
-    from shared.dal.customers import CustomerImportStore
+    from shared.dal.catalog import CatalogStore
     from shared.dal.events import EventPublisher
-    from shared.dal.inventory import InventoryStore
     from shared.dal.listings import ListingStore
     from shared.dal.orders import OrderStore
     from shared.models.events import IMPORTS_SOURCE
     from shared.services.channel_orders import ChannelOrderService
-    from shared.services.stock import StockService
+    from shared.services.order_imports import OrderImportWriter, OrderLiveCheck
 
     db, name = where.dynamodb, where.table_name
+    writers, checks = standard_writers(db, catalog_table=name(CATALOG), customers_table=name(CUSTOMERS))
     catalog = CatalogStore(db, name(CATALOG))
-    inventory = InventoryStore(db, name(CATALOG))
-    customers = CustomerImportStore(db, name(CUSTOMERS))
     orders = OrderStore(db, name(ORDERS), name(CATALOG), name(CUSTOMERS))
     channel_orders = ChannelOrderService(orders, catalog, ListingStore(db, name(CATALOG)), settings())
-    writers = {
-        "products": ProductWriter(ProductStore(db, name(CATALOG))),
-        "stock": StockWriter(inventory, StockService(inventory)),
-        "customers": CustomerWriter(customers),
-        "orders": OrderImportWriter(orders, channel_orders, catalog, where.currency),
-    }
-    checks = {
-        "products": ProductCheck(),
-        "stock": StockCheck(inventory),
-        "customers": CustomerCheck(customers),
-        "orders": OrderLiveCheck(catalog, where.currency),
-    }
+    writers["orders"] = OrderImportWriter(orders, channel_orders, catalog, where.currency)
+    checks["orders"] = OrderLiveCheck(catalog, where.currency)
     return ImportService(
         ImportRunStore(db, name(IMPORTS)),
         writers,
@@ -576,4 +557,4 @@ def compose(args: Any) -> Importer:
         EVENTS.name,  # the same name on AWS and locally
         args.currency,
     )
-    return import_service(where)  # type: ignore[no-any-return]
+    return import_service(where)
