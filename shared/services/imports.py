@@ -3,7 +3,8 @@
 A run goes
 
     begin   a new run (VALIDATING), or the unfinished run of the same file and options (resume)
-    check   every entry: the file's own checks (bad entries, a natural key twice) and, under
+    check   every entry: the file's own checks (bad entries, a natural key twice, a kind this service
+            has no writer for) and, under
             reject-file or a dry run, the writers' live checks; bad rows go to the error report
     apply   (not a dry run; under reject-file only when check refused nothing) batches of entries
             written by each kind's writer, the run checkpointed after each batch (RUNNING)
@@ -254,6 +255,10 @@ class ImportService:
                 tally.count(kind, "rejected")
                 continue
             seen[(kind, item.key)] = item.rows[0].line if item.rows else 0
+            if kind not in self._writers:
+                report.add(item.rows, (f"{kind} cannot be imported here",))
+                tally.count(kind, "rejected")
+                continue
             if isinstance(item.record, ProductRecord):
                 product_skus.add(item.record.sku)
             if live:
@@ -334,7 +339,7 @@ class ImportService:
             if isinstance(item, BadEntry):
                 continue
             key = (item.kind, item.key)
-            if key in seen:
+            if key in seen or item.kind not in self._writers:
                 continue
             seen.add(key)
             if position <= run.rows_done:
@@ -366,7 +371,7 @@ class ImportService:
         rows = 0
         for item in parsed:
             rows += len(item.rows)
-            if isinstance(item, BadEntry) or (item.kind, item.key) in seen:
+            if isinstance(item, BadEntry) or (item.kind, item.key) in seen or item.kind not in self._writers:
                 continue
             seen.add((item.kind, item.key))
             batch.append(item)
@@ -389,12 +394,7 @@ class ImportService:
             entries = [entry for entry in batch if entry.kind == kind]
             if not entries:
                 continue
-            writer = self._writers.get(kind)
-            results = (
-                writer.write(entries, provenance)
-                if writer is not None
-                else [Written(entry, "rejected", (f"{kind} cannot be imported here",)) for entry in entries]
-            )
+            results = self._writers[kind].write(entries, provenance)
             if len(results) != len(entries):
                 raise RuntimeError(f"the {kind} writer answered {len(results)} of {len(entries)} entries")
             for written in results:
