@@ -21,17 +21,18 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from shared.dal.catalog import ProductState, ProductWrite
-from shared.dal.customers import CreateImported, ImportedWrite, UpdateImported
+from shared.dal.catalog import ProductState, ProductStore, ProductWrite
+from shared.dal.customers import CreateImported, CustomerImportStore, ImportedWrite, UpdateImported
 from shared.dal.dynamo import Throttled
+from shared.dal.inventory import InventoryStore
 from shared.domain.customers import email_key
 from shared.domain.inventory import ProductLevels, StockChange
 from shared.domain.moments import utc_text
 from shared.models.customers import CustomerRecord
-from shared.models.imports import CustomerImport, ProductRecord, StockRecord
+from shared.models.imports import CustomerImport, Kind, ProductRecord, StockRecord
 from shared.retry import MAX_ATTEMPTS, pause
-from shared.services.import_writes import Provenance, WriteOutcome, Written
-from shared.services.stock import Applied, BatchResult, GroupOutcome, Refused
+from shared.services.import_writes import KindWriter, LiveCheck, Provenance, WriteOutcome, Written
+from shared.services.stock import Applied, BatchResult, GroupOutcome, Refused, StockService
 from shared.transfer.records import Entry
 
 UNKNOWN_SKU = "unknown SKU: import the products first"
@@ -477,3 +478,30 @@ class CustomerCheck:
             if outcome == "rejected":
                 found[key] = errors
         return found
+
+
+# --- the writers of this module, built for one environment ----------------------------------------
+
+
+def standard_writers(
+    dynamodb: Any,
+    *,
+    catalog_table: str,
+    customers_table: str,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> tuple[dict[Kind, KindWriter], dict[Kind, LiveCheck]]:
+    """The products, stock and customers writers and their live checks (the orders ones are added by
+    the caller: ``shared.services.order_imports``). One DynamoDB client, the tables' names."""
+    inventory = InventoryStore(dynamodb, catalog_table)
+    customers = CustomerImportStore(dynamodb, customers_table)
+    writers: dict[Kind, KindWriter] = {
+        "products": ProductWriter(ProductStore(dynamodb, catalog_table), clock=clock),
+        "stock": StockWriter(inventory, StockService(inventory, clock=clock), clock=clock),
+        "customers": CustomerWriter(customers, clock=clock),
+    }
+    checks: dict[Kind, LiveCheck] = {
+        "products": ProductCheck(),
+        "stock": StockCheck(inventory),
+        "customers": CustomerCheck(customers),
+    }
+    return writers, checks
