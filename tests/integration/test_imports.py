@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -17,12 +18,15 @@ import pytest
 
 from infra.spec import CATALOG, CUSTOMERS, EVENTS, EVENTS_TAP, IMPORTS
 from shared.aws import client
+from shared.dal.catalog import CatalogStore, ProductState, ProductStore
+from shared.dal.customers import CustomerImportStore, CustomerStore
 from shared.dal.events import EventPublisher
 from shared.dal.imports import ImportRunStore
+from shared.models.customers import CustomerPatch, CustomerRecord
 from shared.models.events import IMPORTS_SOURCE
 from shared.models.imports import ImportOptions, ImportRun, Kind, OnError
 from shared.models.orders import Address
-from shared.services.import_writers import standard_writers
+from shared.services.import_writers import CustomerWriter, ProductWriter, standard_writers
 from shared.services.import_writes import KindWriter, Provenance, Written
 from shared.services.imports import ApplyRefused, ImportService
 from shared.transfer.records import Entry, Parsed
@@ -394,3 +398,69 @@ def test_a_chunk_is_counted_once_on_the_table(engine: Engine) -> None:
     assert counts(engine.runs.get(run.import_id))["products"] == (2, 2, 0, 0, 0)  # type: ignore[arg-type]
     assert engine.service.apply_chunk(run, 1, chunk, Report()) is not None  # another chunk counts
     assert counts(engine.runs.get(run.import_id))["products"] == (2, 2, 0, 2, 0)  # type: ignore[arg-type]
+
+
+class ChangedAfterRead(ProductStore):
+    """The catalog store, with a staff change of ``sku`` landing between the importer's first read and its
+    write."""
+
+    def __init__(self, sku: str, name: str, price: str) -> None:
+        super().__init__(client("dynamodb"), CATALOG.local_name)
+        self.change: tuple[str, str, str] | None = (sku, name, price)
+        self.reads = 0
+
+    def states(self, skus: Sequence[str]) -> dict[str, ProductState]:
+        found = super().states(skus)
+        self.reads += 1
+        if self.change is not None:
+            sku, name, price = self.change
+            CatalogStore(client("dynamodb"), CATALOG.local_name).put_product(
+                sku, name, Decimal(price), "staff"
+            )
+            self.change = None
+        return found
+
+
+@pytest.mark.parametrize(
+    ("staff_price", "outcome"),
+    [("3.00", "unchanged"), ("7.00", "updated")],
+    ids=["changed-to-the-files", "changed-to-another"],
+)
+def test_a_product_changed_between_the_read_and_the_write_is_read_and_decided_again(
+    aws: Any, staff_price: str, outcome: str
+) -> None:
+    catalog = CatalogStore(client("dynamodb"), CATALOG.local_name)
+    catalog.put_product("A", "Product A", Decimal("1.00"), "before")
+    store = ChangedAfterRead("A", "Product A", staff_price)
+    lines = Lines()
+    (written,) = ProductWriter(store, sleep=lambda _: None).write(
+        [product(lines, "A", "3.00")], Provenance("imp", datetime.now(UTC))
+    )
+    assert written.outcome == outcome and store.reads == 2
+    saved = catalog.get_product("A")
+    assert saved is not None and saved.price == Decimal("3.00")
+
+
+def test_a_customer_changed_between_the_read_and_the_write_is_read_and_decided_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.run(shop())
+    customers = CustomerStore(client("dynamodb"), CUSTOMERS.local_name)
+    store = CustomerImportStore(client("dynamodb"), CUSTOMERS.local_name)
+    real_profiles = store.profiles
+    calls: list[int] = []
+
+    def profiles(ids: Sequence[str]) -> dict[str, CustomerRecord]:
+        found = real_profiles(ids)
+        if not calls:  # staff correct the phone to the file's meanwhile
+            (record,) = found.values()
+            customers.patch(record, CustomerPatch(phone="+1 555 0199"), "2099-01-01T00:00:00.000000Z")
+        calls.append(1)
+        return found
+
+    monkeypatch.setattr(store, "profiles", profiles)
+    lines = Lines()
+    (written,) = CustomerWriter(store, sleep=lambda _: None).write(
+        [customer(lines, "cy@example.com", phone="+1 555 0199")], Provenance("imp", datetime.now(UTC))
+    )
+    assert written.outcome == "unchanged" and len(calls) == 2
