@@ -116,7 +116,12 @@ def run_from_item(item: Mapping[str, Any]) -> ImportRun:
 
 
 class ImportRunStore:
-    """``ImportRuns`` on DynamoDB. Every failure other than an outcome is an ``ImportStoreError``."""
+    """``ImportRuns`` on DynamoDB. Every failure other than an outcome is an ``ImportStoreError``.
+
+    DynamoDB actions (imports table): PutItem (create, save: conditional), GetItem (consistent), Query
+    (the by_started index: page, unfinished), TransactWriteItems (count_chunk: PutItem of the chunk
+    marker, UpdateItem of the run).
+    """
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._db = client

@@ -18,13 +18,15 @@ import pytest
 
 from infra.spec import CATALOG, CUSTOMERS, EVENTS, EVENTS_TAP, IMPORTS
 from shared.aws import client
+from shared.dal import cursors
 from shared.dal.catalog import CatalogStore, ProductState, ProductStore
+from shared.dal.cursors import InvalidCursor
 from shared.dal.customers import CustomerImportStore, CustomerStore
 from shared.dal.events import EventPublisher
-from shared.dal.imports import ImportRunStore
+from shared.dal.imports import ImportRunStore, RunExists, RunNotFound
 from shared.models.customers import CustomerPatch, CustomerRecord
 from shared.models.events import IMPORTS_SOURCE
-from shared.models.imports import ImportOptions, ImportRun, Kind, OnError
+from shared.models.imports import ImportOptions, ImportRun, Kind, KindCounts, OnError
 from shared.models.orders import Address
 from shared.services.import_writers import CustomerWriter, ProductWriter, standard_writers
 from shared.services.import_writes import KindWriter, Provenance, Written
@@ -464,3 +466,70 @@ def test_a_customer_changed_between_the_read_and_the_write_is_read_and_decided_a
         [customer(lines, "cy@example.com", phone="+1 555 0199")], Provenance("imp", datetime.now(UTC))
     )
     assert written.outcome == "unchanged" and len(calls) == 2
+
+
+def a_run(import_id: str, started_at: str, **changes: Any) -> ImportRun:
+    values: dict[str, Any] = {
+        "import_id": import_id,
+        "file_name": "f.csv",
+        "checksum": "sum",
+        "options": ImportOptions(format="oms-stock", on_error="skip-rows"),
+        "source": "cli",
+        "actor": "cli:test",
+        "status": "RUNNING",
+        "started_at": started_at,
+        "updated_at": started_at,
+        **changes,
+    }
+    return ImportRun.model_validate(values)
+
+
+def test_the_runs_store_lists_newest_first_and_finds_a_run_to_resume(aws: Any) -> None:
+    runs = ImportRunStore(client("dynamodb"), IMPORTS.local_name)
+    options = ImportOptions(format="oms-stock", on_error="skip-rows")
+    runs.create(a_run("r1", "2026-12-01T00:00:00.000000Z", status="FINISHED"))
+    runs.create(a_run("r2", "2026-12-02T00:00:00.000000Z"))
+    runs.create(
+        a_run("r3", "2026-12-03T00:00:00.000000Z", options=options.model_copy(update={"dry_run": True}))
+    )
+    runs.create(a_run("r4", "2026-12-04T00:00:00.000000Z", checksum="other"))
+    with pytest.raises(RunExists):
+        runs.create(a_run("r1", "2026-12-05T00:00:00.000000Z"))
+
+    first, cursor = runs.page(None, 3)
+    assert [r.import_id for r in first] == ["r4", "r3", "r2"] and cursor is not None
+    rest, cursor = runs.page(cursor, 3)
+    assert [r.import_id for r in rest] == ["r1"] and cursor is None
+    with pytest.raises(InvalidCursor):
+        runs.page(cursors.encode({"key": {"pk": "ORDER#x", "sk": "ORDER"}}), 3)
+
+    found = runs.unfinished("sum", options)
+    assert found is not None and found.import_id == "r2"  # not the finished one, the dry run or another file
+    assert runs.unfinished("sum", options.model_copy(update={"location": "berlin"})) is None
+
+
+def test_the_runs_store_saves_only_what_it_read_and_counts_a_chunk_once(aws: Any) -> None:
+    runs = ImportRunStore(client("dynamodb"), IMPORTS.local_name)
+    run = a_run("r1", "2026-12-01T00:00:00.000000Z", rows_total=10)
+    runs.create(run)
+    moved = run.model_copy(update={"updated_at": "2026-12-01T00:00:01.000000Z", "rows_done": 4})
+    assert runs.save(moved, expected_updated_at=run.updated_at)
+    assert not runs.save(run.model_copy(update={"rows_done": 9}), expected_updated_at=run.updated_at)
+    assert runs.get("r1") == moved
+
+    add = {"stock": KindCounts(created=2, unchanged=1, rejected=1)}
+    counted = runs.count_chunk("r1", 7, add, {"EUR": Decimal("10.50")}, 3, "2026-12-01T00:00:02.000000Z")
+    assert counted is not None
+    assert (counted.rows_done, counted.chunks_done, counted.updated_at) == (
+        7,
+        1,
+        "2026-12-01T00:00:02.000000Z",
+    )
+    assert counted.counts == {"stock": KindCounts(created=2, unchanged=1, rejected=1)}
+    assert [(t.currency, t.in_file, t.written) for t in counted.totals] == [("EUR", 0, Decimal("10.50"))]
+    assert runs.count_chunk("r1", 7, add, {"EUR": Decimal("10.50")}, 3, "later") is None
+    again = runs.count_chunk("r1", 8, add, {}, 3, "2026-12-01T00:00:03.000000Z")
+    assert again is not None and again.counts["stock"].created == 4 and again.chunks_done == 2
+    assert runs.get("r1") == again
+    with pytest.raises(RunNotFound):
+        runs.count_chunk("nope", 1, add, {}, 1, "now")
