@@ -40,7 +40,11 @@ def format_of(name: str) -> Format:
 
 
 def missing_columns(fmt: Format, header: Iterable[str]) -> list[str]:
-    """The columns ``fmt`` needs that ``header`` lacks, sorted."""
+    """The columns ``fmt`` needs that ``header`` lacks, sorted. A format that reads more than one
+    header (Shopify's product CSV has had two) says itself, by a ``missing_columns(header)`` method."""
+    own = getattr(fmt, "missing_columns", None)
+    if callable(own):
+        return list(own(header))
     return sorted(fmt.required_columns() - set(header))
 
 

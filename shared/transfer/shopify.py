@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +92,54 @@ def _bad(rows: Iterable[Row], errors: Iterable[str], kind: Kind, key: str | None
 # --- products -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProductColumns:
+    """The column names of one dialect of Shopify's product CSV."""
+
+    handle: str
+    title: str
+    sku: str
+    price: str
+    status: str
+    quantity: str
+    options: tuple[str, str, str]
+    images: frozenset[str]  # the columns an image-only row fills besides the handle
+    image_prefix: str | None = None
+
+    def required(self) -> frozenset[str]:
+        return frozenset({self.handle, self.title, self.sku, self.price})
+
+
+# The template's header (``Handle``, ``Variant SKU``, ...), and the header Shopify's exports use since
+# 2024 (``URL handle``, ``SKU``, ``Price``, ``Inventory quantity``, ...): see the fixture README.
+CLASSIC = ProductColumns(
+    handle="Handle",
+    title="Title",
+    sku="Variant SKU",
+    price="Variant Price",
+    status="Status",
+    quantity="Variant Inventory Qty",
+    options=("Option1 Value", "Option2 Value", "Option3 Value"),
+    images=frozenset(),
+    image_prefix="Image ",
+)
+CURRENT = ProductColumns(
+    handle="URL handle",
+    title="Title",
+    sku="SKU",
+    price="Price",
+    status="Status",
+    quantity="Inventory quantity",
+    options=("Option1 value", "Option2 value", "Option3 value"),
+    images=frozenset({"Product image URL", "Image position", "Image alt text"}),
+)
+
+
+def product_columns(header: Iterable[str]) -> ProductColumns:
+    """The dialect of a product CSV, from its header (``URL handle``: the current one)."""
+    return CURRENT if CURRENT.handle in set(header) else CLASSIC
+
+
 class ShopifyProducts(_CsvFormat):
     """Shopify's product CSV: one row per variant, the rows of one product adjacent under its
     ``Handle``; the product's first row carries ``Title``, ``Status`` and the option names.
@@ -101,60 +150,79 @@ class ShopifyProducts(_CsvFormat):
     a SKU is bad; a row holding only ``Handle`` and ``Image *`` cells (an extra image) is skipped.
     ``Variant Inventory Qty``, when the file has it and the cell is filled, is also a stock count at
     ``--location`` (key ``{sku}@{location}``).
+
+    Both headers Shopify has used are read: the template's (above) and the current export's, where the
+    same columns are ``URL handle``, ``SKU``, ``Price``, ``Option1 value``..., ``Inventory quantity``
+    and the image columns ``Product image URL``, ``Image position``, ``Image alt text``. Errors name
+    the file's own columns.
     """
 
     name: FormatName = "shopify-products"
     kind: Kind = "products"
-    required = frozenset({"Handle", "Title", "Variant SKU", "Variant Price"})
+    required = CLASSIC.required()
+
+    def missing_columns(self, header: Iterable[str]) -> list[str]:
+        names = set(header)
+        return sorted(product_columns(names).required() - names)
 
     def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
         handle, title, status = None, "", ""
+        columns: ProductColumns | None = None
         for row in rows:
             if (problem := row_problem(row)) is not None:
                 yield _bad([row], [problem], "products")
                 continue
-            if cell(row, "Handle") != handle:
-                handle, title, status = cell(row, "Handle"), cell(row, "Title"), cell(row, "Status")
-            if _image_only(row):
+            if columns is None:
+                columns = product_columns(row.cells)
+            if cell(row, columns.handle) != handle:
+                handle = cell(row, columns.handle)
+                title, status = cell(row, columns.title), cell(row, columns.status)
+            if _image_only(row, columns):
                 continue
-            yield from self._variant(row, title, status, options)
+            yield from self._variant(row, columns, title, status, options)
 
-    def _variant(self, row: Row, title: str, status: str, options: ReadOptions) -> Iterator[Parsed]:
-        sku = cell(row, "Variant SKU")
+    def _variant(
+        self, row: Row, columns: ProductColumns, title: str, status: str, options: ReadOptions
+    ) -> Iterator[Parsed]:
+        sku = cell(row, columns.sku)
         if not sku:
-            yield _bad([row], ["Variant SKU is missing"], "products")
+            yield _bad([row], [f"{columns.sku} is missing"], "products")
             return
         if not title:
-            yield _bad([row], ["Title is missing (on the product's first row)"], "products", sku)
+            yield _bad([row], [f"{columns.title} is missing (on the product's first row)"], "products", sku)
             return
-        errors: list[str] = []
-        values = [cell(row, f"Option{n} Value") for n in (1, 2, 3)]
+        values = [cell(row, column) for column in columns.options]
         shown = [v for v in values if v and v != DEFAULT_OPTION]
         name = f"{title} - {' / '.join(shown)}" if shown else title
-        product: ProductRecord | None = None
         try:
-            price = _required_money(row, "Variant Price")
             product = build(
                 ProductRecord,
-                {"sku": sku, "name": _capped(name), "price": price, "status": status.lower() or "active"},
-                {"sku": "Variant SKU", "name": "Title", "price": "Variant Price", "status": "Status"},
+                {
+                    "sku": sku,
+                    "name": _capped(name),
+                    "price": _required_money(row, columns.price),
+                    "status": status.lower() or "active",
+                },
+                {"sku": columns.sku, "name": columns.title, "price": columns.price, "status": columns.status},
             )
         except CellError as exc:
-            errors.extend(exc.errors)
-        if errors or product is None:
-            yield _bad([row], errors, "products", sku)
+            yield _bad([row], exc.errors, "products", sku)
         else:
             yield Entry("products", sku, product, (row,))
-        if cell(row, "Variant Inventory Qty"):
-            yield _stock(row, sku, options.location, "Variant Inventory Qty", "Variant SKU")
+        if cell(row, columns.quantity):
+            yield _stock(row, sku, options.location, columns.quantity, columns.sku)
 
 
-def _image_only(row: Row) -> bool:
-    return all(
-        not cell(row, column)
+def _image_only(row: Row, columns: ProductColumns) -> bool:
+    prefix = columns.image_prefix
+    others = (
+        column
         for column in row.cells
-        if column != "Handle" and not column.startswith("Image ")
+        if column != columns.handle
+        and column not in columns.images
+        and not (prefix and column.startswith(prefix))
     )
+    return all(not cell(row, column) for column in others)
 
 
 def _stock(row: Row, sku: str, location: str, column: str, sku_column: str) -> Parsed:
