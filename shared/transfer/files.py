@@ -70,7 +70,8 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class BrokenRow(Row):
     """A record the file itself breaks (another number of cells than the header, a JSON Lines line
-    that is no object). ``cells`` holds what could be read; the format reports it as a bad entry."""
+    that is no object); the format reports it as a bad entry. CSV: ``cells`` has every column of the
+    header, the cells the row lacks empty and the cells beyond the header left out."""
 
     problem: str = ""
 
@@ -302,7 +303,7 @@ def _csv_rows(
             columns = _checked_header(record)
             continue
         if len(record) != len(columns):
-            cells = dict(zip(columns, record, strict=False))
+            cells = {column: record[n] if n < len(record) else "" for n, column in enumerate(columns)}
             problem = f"the row has {len(record)} cells where the header has {len(columns)} columns"
             yield BrokenRow(line, start, offset, cells, problem)
             continue

@@ -48,11 +48,23 @@ def missing_columns(fmt: Format, header: Iterable[str]) -> list[str]:
     return sorted(fmt.required_columns() - set(header))
 
 
+def detect(header: Iterable[str]) -> list[FormatName]:
+    """The CSV formats whose columns ``header`` has (a file's likely format), in registry order."""
+    names = list(header)
+    return [
+        name for name, fmt in FORMATS.items() if fmt.container == "csv" and not missing_columns(fmt, names)
+    ]
+
+
 def check_header(fmt: Format, header: Iterable[str]) -> None:
-    """A ``FileProblem`` when a CSV file's header lacks a column its format needs."""
+    """A ``FileProblem`` when a CSV file's header lacks a column its format needs (naming them, and
+    the format the file looks like, if any)."""
     if fmt.container != "csv":
         return
-    missing = missing_columns(fmt, header)
+    names = list(header)
+    missing = missing_columns(fmt, names)
     if missing:
-        names = "the column " if len(missing) == 1 else "the columns "
-        raise FileProblem(f"the file is not a {fmt.name} file: it lacks {names}{', '.join(missing)}")
+        columns = "the column " if len(missing) == 1 else "the columns "
+        likely = detect(names)
+        hint = f" (it looks like a {' or '.join(likely)} file)" if likely else ""
+        raise FileProblem(f"the file is not a {fmt.name} file: it lacks {columns}{', '.join(missing)}{hint}")

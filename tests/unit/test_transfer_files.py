@@ -117,7 +117,7 @@ def test_a_row_with_another_number_of_cells_is_a_broken_row() -> None:
     found = _rows(b"sku,name,price\nA-1,x\nB-2,y,2.00\n")
     assert isinstance(found[0], BrokenRow)
     assert row_problem(found[0]) == "the row has 2 cells where the header has 3 columns"
-    assert found[0].cells == {"sku": "A-1", "name": "x"}
+    assert found[0].cells == {"sku": "A-1", "name": "x", "price": ""}
     assert row_problem(found[1]) is None
 
 
@@ -267,6 +267,19 @@ def test_the_csv_error_report_holds_the_rows_and_why_escaped() -> None:
     # read back (a corrected report imports again): the cells are the file's
     again = _rows(text)
     assert unescape_cell(again[0].cells["name"]) == found[0].cells["name"]
+
+
+def test_the_csv_error_report_takes_its_header_from_a_broken_first_row() -> None:
+    found = _rows(b"sku,name,price\nA-1\nB-2,y,2.00,extra\n")
+    out = io.BytesIO()
+    report = ErrorReport(out, "csv")
+    for row in found:
+        report.add([row], [row_problem(row) or ""])
+    assert out.getvalue()[len(BOM) :].decode().splitlines() == [
+        "sku,name,price,_errors",
+        "A-1,,,the row has 1 cells where the header has 3 columns",
+        "B-2,y,2.00,the row has 4 cells where the header has 3 columns",
+    ]
 
 
 def test_the_json_lines_error_report_adds_an_errors_field() -> None:

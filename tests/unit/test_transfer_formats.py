@@ -10,7 +10,7 @@ import pytest
 
 from shared.models.imports import FormatName, Kind
 from shared.transfer.files import FileProblem, header_of
-from shared.transfer.formats import FORMATS, check_header, format_of
+from shared.transfer.formats import FORMATS, check_header, detect, format_of
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "shopify" / "csv"
 
@@ -51,8 +51,12 @@ def test_a_products_file_given_as_orders_is_refused_naming_the_missing_columns()
         check_header(format_of("shopify-orders"), header)
     assert str(refused.value) == (
         "the file is not a shopify-orders file: it lacks the columns Created at, Currency, Email, "
-        "Financial Status, Fulfillment Status, Lineitem price, Lineitem quantity, Lineitem sku, Name, Total"
+        "Financial Status, Fulfillment Status, Lineitem price, Lineitem quantity, Lineitem sku, Name, Total "
+        "(it looks like a shopify-products file)"
     )
+    assert detect(header) == ["shopify-products"]
+    assert detect(["sku", "location", "on_hand"]) == ["oms-stock"]
+    assert detect(["whatever"]) == []
     with pytest.raises(FileProblem, match=r"it lacks the column on_hand$"):
         check_header(format_of("oms-stock"), ["sku", "location"])
     check_header(format_of("oms-orders"), [])  # JSON Lines: no header
