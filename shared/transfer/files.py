@@ -134,25 +134,26 @@ class _Lines:
             self._buffer += block
 
     def __iter__(self) -> Iterator[bytes]:
+        buffer, position = self._buffer, 0
+        self._buffer = b""
         while True:
-            cut = self._buffer.find(b"\n")
-            while cut < 0 and not self._eof:
-                if len(self._buffer) > MAX_LINE_BYTES:
-                    limit = MAX_LINE_BYTES // 1024
-                    raise FileProblem(
-                        f"a line is longer than {limit} KiB: this is not a CSV or JSON Lines file"
-                    )
-                searched = len(self._buffer)
-                self._fill()
-                found = self._buffer.find(b"\n", searched)
-                cut = found
-            if cut < 0:
-                if self._buffer:
-                    line, self._buffer = self._buffer, b""
-                    yield line
+            cut = buffer.find(b"\n", position)
+            if cut >= 0:
+                yield buffer[position : cut + 1]
+                position = cut + 1
+                continue
+            rest = buffer[position:]
+            if self._eof:
+                if rest:
+                    yield rest
                 return
-            line, self._buffer = self._buffer[: cut + 1], self._buffer[cut + 1 :]
-            yield line
+            if len(rest) > MAX_LINE_BYTES:
+                limit = MAX_LINE_BYTES // 1024
+                raise FileProblem(f"a line is longer than {limit} KiB: this is not a CSV or JSON Lines file")
+            block = self._stream.read(BLOCK)
+            if not block:
+                self._eof = True
+            buffer, position = rest + block, 0
 
 
 class _Decoder:
@@ -174,6 +175,13 @@ class _Decoder:
             raise FileProblem(
                 f"line {line} is not valid UTF-8 (the first lines were): the file mixes encodings; {_SAVE_AS}"
             ) from None
+
+    def finish(self, line: int) -> None:
+        """At the end of the stream: a character cut short there is a truncated file."""
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FileProblem(f"the file ends inside a character on line {line}: it is truncated") from None
 
 
 def _start(stream: Readable, encoding: Encoding | None, base_offset: int) -> tuple[_Lines, _Decoder, int]:
@@ -270,12 +278,14 @@ def _csv_rows(
 ) -> Iterator[Row]:
     lines, decoder, skipped = _start(stream, encoding, base_offset)
     consumed: list[int] = []  # raw byte lengths of the lines the csv reader took since the last record
-    state = {"line": first_line}
+    state = {"line": first_line, "last": first_line}
 
     def texts() -> Iterator[str]:
         for raw in lines:
             consumed.append(len(raw))
-            yield decoder.decode(raw, state["line"] + len(consumed) - 1)
+            state["last"] = state["line"] + len(consumed) - 1
+            yield decoder.decode(raw, state["last"])
+        decoder.finish(state["last"])
 
     reader = csv.reader(texts(), strict=True)
     columns: tuple[str, ...] | None = _checked_header(header) if header is not None else None
@@ -342,6 +352,7 @@ def _jsonl_rows(
                 else:
                     yield BrokenRow(line, start, offset, {}, "the line is not a JSON object")
         line += 1
+    decoder.finish(line - 1)
 
 
 # --- checksum ---------------------------------------------------------------------------------

@@ -201,7 +201,7 @@ def test_memory_stays_flat_whatever_the_file_size() -> None:
         assert stream.largest_read <= BLOCK
         return top
 
-    small, big = peak(2_000), peak(100_000)  # ~100 KB and ~5 MB files
+    small, big = peak(2_000), peak(60_000)  # ~100 KB and ~3 MB files
     assert big < 1_000_000
     assert big < small * 3
 
@@ -293,3 +293,22 @@ def test_the_json_lines_error_report_adds_an_errors_field() -> None:
         {"_line": 2, "_errors": "email: taken"},
     ]
     assert report.count == 2
+
+
+def test_a_file_cut_inside_a_character_is_truncated() -> None:
+    with pytest.raises(FileProblem, match="ends inside a character on line 2: it is truncated"):
+        _rows("sku,name\nA-1,Café".encode()[:-1])
+    with pytest.raises(FileProblem, match="line 1: it is truncated"):
+        _rows('{"name": "Café"}'.encode()[:-3], "jsonl")
+
+
+def test_reading_is_linear_in_the_file_size() -> None:
+    import time
+
+    def seconds(count: int) -> float:
+        began = time.perf_counter()
+        assert sum(1 for _ in rows(_Generated(count), "csv")) == count
+        return time.perf_counter() - began
+
+    small, big = seconds(20_000), seconds(200_000)
+    assert big < small * 20  # 10 times the rows: not 100 times the time
