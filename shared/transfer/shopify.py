@@ -36,8 +36,11 @@ NOT_STOCKED = "not stocked"  # an inventory cell of a variant not stocked at tha
 
 
 def cell(row: Row, column: str) -> str:
+    """A cell, trimmed ("" when the row has no such column), a formula escape taken off."""
     value = row.cells.get(column)
-    return unescape_formula(value).strip() if isinstance(value, str) else ""
+    if not value or not isinstance(value, str):
+        return ""
+    return (unescape_formula(value) if value[0] == "'" else value).strip()
 
 
 def _money(row: Row, column: str) -> Decimal:
