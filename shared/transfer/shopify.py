@@ -56,12 +56,12 @@ def _required_money(row: Row, column: str) -> Decimal:
         raise CellError([str(exc)]) from None
 
 
-def _whole(row: Row, column: str, *, negative_ok: bool = False) -> int:
+def _whole(row: Row, column: str) -> int:
     text = cell(row, column)
     if not re.fullmatch(r"-?\d{1,9}", text):
         raise CellError([f"{column} is not a whole number"])
     number = int(text)
-    if number < 0 and not negative_ok:
+    if number < 0:
         raise CellError([f"{column} must not be negative"])
     return number
 
@@ -243,15 +243,24 @@ def _stock(row: Row, sku: str, location: str, column: str, sku_column: str) -> P
 
 # --- inventory ----------------------------------------------------------------------------------
 
-# The quantity columns, in the order they are taken: the newer export's On hand (new) when filled,
-# else On hand (current); the older On hand; else Available (the "Only Available" export).
-_QUANTITIES = ("On hand (new)", "On hand (current)", "On hand", "Available", "Available (not editable)")
+# The quantity columns, in the order they are looked for: the newer export's On hand (new) when
+# filled, else its On hand (current); the older On hand; else Available (the "Only Available
+# quantities" export, whose header may say "(not editable)"). The first the file has is read.
+_QUANTITIES = ("On hand (current)", "On hand", "Available", "Available (not editable)")
+_NEW_ON_HAND = "On hand (new)"
+
+
+def _quantity_column(row: Row) -> str | None:
+    if cell(row, _NEW_ON_HAND):
+        return _NEW_ON_HAND
+    return next((column for column in _QUANTITIES if column in row.cells), None)
 
 
 class ShopifyInventory(_CsvFormat):
     """Shopify's inventory CSV: one row per variant and location. ``SKU``; ``Location`` made an OMS
     location name (``location_name``: "Main Warehouse" -> "main-warehouse"); the units on hand from
-    the first filled of ``On hand (new)``, ``On hand (current)``, ``On hand``, ``Available``. A
+    ``On hand (new)`` when filled, else the first column the file has of ``On hand (current)``, ``On
+    hand``, ``Available`` (a blank one is bad: Available is never taken for a blank On hand). A
     ``not stocked`` cell is skipped; a row without a SKU is bad. Key ``{sku}@{location}``."""
 
     name: FormatName = "shopify-inventory"
@@ -263,13 +272,12 @@ class ShopifyInventory(_CsvFormat):
             if (problem := row_problem(row)) is not None:
                 yield _bad([row], [problem], "stock")
                 continue
-            column = next((c for c in _QUANTITIES if cell(row, c)), None)
+            column = _quantity_column(row)
             if column is None:
-                present = [c for c in _QUANTITIES if c in row.cells]
-                if not present:
-                    yield _bad([row], ["the file has no On hand or Available column"], "stock")
-                else:
-                    yield _bad([row], [f"{present[0]} is missing"], "stock")
+                yield _bad([row], ["the file has no On hand or Available column"], "stock")
+                continue
+            if not cell(row, column):
+                yield _bad([row], [f"{column} is missing"], "stock")
                 continue
             if cell(row, column).lower() == NOT_STOCKED:
                 continue

@@ -208,6 +208,17 @@ def test_inventory_newer_layout_and_not_stocked() -> None:
         ("TEE-S@main-warehouse", 9),
         ("TEE-M@main-warehouse", 6),
     ]
+    # the older layout: a blank On hand is bad, never read from Available
+    older = b"Handle,SKU,Location,Available,On hand\ntee,TEE-S,Shop,4,\ntee,TEE-M,Shop,4,5\n"
+    blank, good = _parse(ShopifyInventory(), older)
+    assert isinstance(blank, BadEntry)
+    assert blank.errors == ("On hand is missing",)
+    assert isinstance(good, Entry)
+    assert good.record == StockRecord(sku="TEE-M", location="shop", on_hand=5)
+    only_available = b"Handle,SKU,Location,Available (not editable)\ntee,TEE-S,Shop,4\n"
+    [entry] = _parse(ShopifyInventory(), only_available)
+    assert isinstance(entry, Entry)
+    assert entry.record == StockRecord(sku="TEE-S", location="shop", on_hand=4)
 
 
 @pytest.mark.parametrize(
