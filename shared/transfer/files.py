@@ -426,15 +426,22 @@ class ErrorReport:
     column (cells escaped; a UTF-8 BOM so a spreadsheet reads it as UTF-8), or JSON Lines with an
     ``_errors`` field. Written as rows are added: nothing is held.
 
-    The header is the file's, from ``header`` or from the first row added. Several errors are joined
-    with ``"; "``. A corrected report can be imported again: the formats ignore ``_errors``.
+    The header is the file's (an ``_errors`` column of its own left out), from ``header`` or from the
+    first row added. Several errors are joined with ``"; "``. Nothing is written until a row is added:
+    an empty report is an empty stream. ``head=False`` leaves out the BOM and the header line, for a
+    later part of a report written in parts (the cloud path's chunks). A corrected report can be
+    imported again: the formats ignore ``_errors``.
     """
 
-    def __init__(self, stream: Writable, container: str, header: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, stream: Writable, container: str, header: Sequence[str] | None = None, *, head: bool = True
+    ) -> None:
         self._stream = stream
         self._container = container
-        self._header: tuple[str, ...] | None = tuple(header) if header is not None else None
-        self._started = False
+        self._header: tuple[str, ...] | None = (
+            tuple(column for column in header if column != ERRORS_COLUMN) if header is not None else None
+        )
+        self._started = not head
         self.count = 0  # rows written
         self.entries = 0  # calls to add: bad entries
 
@@ -452,12 +459,12 @@ class ErrorReport:
                 body = {"_line": row.line}
             self._stream.write(jsonl_line({**body, ERRORS_COLUMN: why}))
             return
+        if self._header is None:
+            self._header = tuple(key for key in row.cells if key != ERRORS_COLUMN)
         if not self._started:
-            if self._header is None:
-                self._header = tuple(key for key in row.cells if key != ERRORS_COLUMN)
             self._stream.write(BOM + csv_line([*self._header, ERRORS_COLUMN]))
             self._started = True
-        header = self._header or ()
+        header = self._header
         cells = [_text(row.cells.get(column)) for column in header]
         self._stream.write(csv_line([*cells, why]))
 

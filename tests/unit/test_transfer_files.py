@@ -312,3 +312,20 @@ def test_reading_is_linear_in_the_file_size() -> None:
 
     small, big = seconds(20_000), seconds(200_000)
     assert big < small * 20  # 10 times the rows: not 100 times the time
+
+
+def test_an_error_report_in_parts_and_of_a_corrected_report() -> None:
+    data = b"sku,name,_errors\nA-1,x,was bad\nB-2,y,\n"
+    found = _rows(data)
+    first, second = io.BytesIO(), io.BytesIO()
+    ErrorReport(first, "csv", ("sku", "name", "_errors")).add([found[0]], ["name: still bad"])
+    later = ErrorReport(second, "csv", ("sku", "name", "_errors"), head=False)
+    later.add([found[1]], ["sku: taken"])
+    assert (first.getvalue() + second.getvalue()).decode("utf-8-sig").splitlines() == [
+        "sku,name,_errors",
+        "A-1,x,name: still bad",
+        "B-2,y,sku: taken",
+    ]
+    empty = io.BytesIO()
+    assert ErrorReport(empty, "csv").count == 0
+    assert empty.getvalue() == b""
