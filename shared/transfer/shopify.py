@@ -152,7 +152,8 @@ class ShopifyProducts(_CsvFormat):
     named by its title alone); ``Variant Price``; ``Status`` lower-cased (blank: active). A row without
     a SKU is bad; a row holding only ``Handle`` and ``Image *`` cells (an extra image) is skipped.
     ``Variant Inventory Qty``, when the file has it and the cell is filled, is also a stock count at
-    ``--location`` (key ``{sku}@{location}``).
+    ``--location`` (key ``{sku}@{location}``), unless the variant itself is bad (no stock is recorded
+    for a product that is not).
 
     Both headers Shopify has used are read: the template's (above) and the current export's, where the
     same columns are ``URL handle``, ``SKU``, ``Price``, ``Option1 value``..., ``Inventory quantity``
@@ -209,9 +210,9 @@ class ShopifyProducts(_CsvFormat):
                 {"sku": columns.sku, "name": columns.title, "price": columns.price, "status": columns.status},
             )
         except CellError as exc:
-            yield _bad([row], exc.errors, "products", sku)
-        else:
-            yield Entry("products", sku, product, (row,))
+            yield _bad([row], exc.errors, "products", sku)  # its stock too: the row is reported once
+            return
+        yield Entry("products", sku, product, (row,))
         if cell(row, columns.quantity):
             yield _stock(row, sku, options.location, columns.quantity, columns.sku)
 

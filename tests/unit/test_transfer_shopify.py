@@ -131,9 +131,12 @@ def test_a_negative_or_bad_inventory_qty_is_a_bad_stock_entry() -> None:
 def test_a_bad_price_names_the_column_never_the_value() -> None:
     name = "products.csv"
     data = _header(name) + _row(
-        name, Handle="mug", Title="Mug", **{"Variant SKU": "MUG", "Variant Price": "12,50secret"}
+        name,
+        Handle="mug",
+        Title="Mug",
+        **{"Variant SKU": "MUG", "Variant Price": "12,50secret", "Variant Inventory Qty": "4"},
     )
-    [bad] = _parse(ShopifyProducts(), data)
+    [bad] = _parse(ShopifyProducts(), data)  # and no stock for it
     assert isinstance(bad, BadEntry)
     assert bad.errors == ('Variant Price is not a decimal amount such as "19.99"',)
     assert "secret" not in str(bad.errors)
