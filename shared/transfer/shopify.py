@@ -169,6 +169,10 @@ class ShopifyProducts(_CsvFormat):
         names = set(header)
         return sorted(product_columns(names).required() - names)
 
+    def group_of(self, row: Row) -> str:
+        """The product a row belongs to: its handle (a chunk never starts inside a product)."""
+        return cell(row, product_columns(row.cells).handle)
+
     def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
         handle, title, status = None, "", ""
         columns: ProductColumns | None = None
@@ -422,6 +426,10 @@ class ShopifyOrders(_CsvFormat):
             "Total",
         }
     )
+
+    def group_of(self, row: Row) -> str:
+        """The order a row belongs to: its ``Name`` (a chunk never starts inside an order)."""
+        return cell(row, "Name")
 
     def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
         channel = options.channel or CHANNEL
