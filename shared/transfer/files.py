@@ -10,7 +10,8 @@ flat whatever the file's size (a single line is capped at ``MAX_LINE_BYTES``).
 
 **Rows.** A CSV record may span several physical lines (a quoted cell with a newline in it); each
 row knows the physical line it starts on (the header is line 1) and its byte range in the file, so a
-range can be read again alone: ``rows(stream, "csv", header=[...], first_line=N, base_offset=B)``.
+range can be read again alone: ``rows(stream, "csv", header=[...], first_line=N, base_offset=B,
+encoding=E)`` with the header and encoding ``sniff`` found (``formats.chunks`` cuts such ranges).
 A blank line is skipped. A file that ends inside a quoted cell is truncated: a ``FileProblem``. A
 record with another number of cells than the header is a ``BrokenRow``: the format reports it bad
 (``row_problem``). JSON Lines: one object per line; a line that is not one is a ``BrokenRow``, and a
@@ -37,7 +38,6 @@ from typing import Any, Literal, Protocol
 
 from shared.transfer.records import Row
 
-Container = Literal["csv", "jsonl"]
 Encoding = Literal["utf-8-sig", "utf-8", "cp1252"]
 BLOCK = 64 * 1024
 SAMPLE_BYTES = 64 * 1024  # what the encoding is detected on
