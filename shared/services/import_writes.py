@@ -1,9 +1,9 @@
-"""What the importer asks of each kind's writer: write a batch of entries, idempotently by natural key,
-and (a dry run) check a batch against the live data writing nothing.
+"""What the importer asks of a kind's writer, and of the live data during a dry run.
 
-The importer (``shared.services.imports``) owns the policy (batches, checkpoints, error policy); a writer
-owns one kind's items (products, stock, customers: ``shared.services.import_writers``; orders:
-``shared.services.order_imports``).
+The import service (``shared.services.imports``) reads a file into entries (``shared.transfer.records``)
+and hands them to one writer per kind, in batches. A writer writes each entry idempotently by its
+natural key and says, per entry, what became of it. A dry run writes nothing: it asks the kind's
+``LiveCheck`` what the live data would refuse (an order's unknown SKU, for instance).
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from shared.transfer.records import Entry
 
 @dataclass(frozen=True)
 class Provenance:
+    """The import run writing: its id, and its time (an imported order's ``created_at``; the file's own
+    time becomes its ``placed_at``)."""
+
     import_id: str
-    at: datetime  # the import's time (an imported order's created_at); its file time is placed_at
+    at: datetime
 
 
 WriteOutcome = Literal["created", "updated", "unchanged", "rejected"]
@@ -28,16 +31,18 @@ WriteOutcome = Literal["created", "updated", "unchanged", "rejected"]
 
 @dataclass(frozen=True)
 class Written:
+    """What became of one entry."""
+
     entry: Entry
     outcome: WriteOutcome
-    errors: tuple[str, ...] = ()  # rejected: why (no personal data)
+    errors: tuple[str, ...] = ()  # rejected: why (never personal data)
     money: tuple[tuple[str, Decimal], ...] = ()  # orders: what was written, per currency (the order total)
 
 
 class KindWriter(Protocol):
     def write(self, entries: Sequence[Entry], provenance: Provenance) -> list[Written]:
-        """One Written per entry, same order; idempotent by natural key; retries throttling itself
-        (shared.retry)."""
+        """One ``Written`` per entry, in the same order. Idempotent by natural key: an entry already
+        stored as it is comes back ``unchanged``. Retries throttling itself (``shared.retry``)."""
         ...
 
 
@@ -45,5 +50,5 @@ class LiveCheck(Protocol):
     """A dry run's checks against the live data, per batch, writing nothing."""
 
     def check(self, entries: Sequence[Entry]) -> dict[str, tuple[str, ...]]:
-        """Entry key -> errors."""
+        """Entry key -> errors, for the entries the live data would refuse (the others are absent)."""
         ...
