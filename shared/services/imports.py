@@ -42,7 +42,6 @@ from shared.models.events import IMPORT_FINISHED, ImportFinished
 from shared.models.imports import (
     KINDS,
     CurrencyTotal,
-    FormatName,
     ImportOptions,
     ImportRun,
     Kind,
@@ -54,23 +53,12 @@ from shared.models.imports import (
 )
 from shared.retry import MAX_ATTEMPTS, pause
 from shared.services.import_writes import KindWriter, LiveCheck, Provenance, Written
+from shared.transfer.formats import format_of
 from shared.transfer.records import BadEntry, Entry, Parsed, Row
 
 BATCH_SIZE = 100  # entries per batch: what a writer reads in one BatchGetItem and writes in one transaction
 TERMINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
-# The kind of a format's bad entries that name none (a row too broken to say). One product file's rows
-# are also its stock (Variant Inventory Qty): its entries name their kinds themselves.
-FORMAT_KINDS: Mapping[FormatName, Kind] = {
-    "shopify-products": "products",
-    "shopify-inventory": "stock",
-    "shopify-customers": "customers",
-    "shopify-orders": "orders",
-    "oms-products": "products",
-    "oms-stock": "stock",
-    "oms-customers": "customers",
-    "oms-orders": "orders",
-}
 KEY_NAMES: Mapping[Kind, str] = {
     "products": "SKU",
     "stock": "SKU and location",
@@ -153,8 +141,10 @@ class _Tally:
 
 
 def _kind(item: Parsed, options: ImportOptions) -> Kind:
+    """An entry's kind; a bad entry that names none (a row too broken to say) is of the format's kind
+    (a products file's rows are also its stock, but its broken rows count as products)."""
     if isinstance(item, BadEntry):
-        return item.kind or FORMAT_KINDS[options.format]
+        return item.kind or format_of(options.format).kind
     return item.kind
 
 

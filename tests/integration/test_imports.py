@@ -7,10 +7,12 @@ The entries are built here as a format makes them (``tests/support/imports.py``)
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,12 +28,15 @@ from shared.dal.events import EventPublisher
 from shared.dal.imports import ImportRunStore, RunExists, RunNotFound
 from shared.models.customers import CustomerPatch, CustomerRecord
 from shared.models.events import IMPORTS_SOURCE
-from shared.models.imports import ImportOptions, ImportRun, Kind, KindCounts, OnError
+from shared.models.imports import FormatName, ImportOptions, ImportRun, Kind, KindCounts, OnError
 from shared.models.orders import Address
 from shared.services.import_writers import CustomerWriter, ProductWriter, standard_writers
 from shared.services.import_writes import KindWriter, Provenance, Written
-from shared.services.imports import ApplyRefused, ImportService
-from shared.transfer.records import Entry, Parsed
+from shared.services.imports import ApplyRefused, ErrorReport, ImportService
+from shared.transfer.files import ErrorReport as FileReport
+from shared.transfer.files import rows
+from shared.transfer.formats import format_of
+from shared.transfer.records import Entry, Parsed, ReadOptions
 from tests.support.imports import Lines, Report, bad, customer, product, stock
 from tests.support.queues import take_all
 
@@ -69,11 +74,13 @@ class Engine:
         on_error: OnError = "skip-rows",
         dry_run: bool = False,
         checksum: str = "sum-1",
-        report: Report | None = None,
+        report: ErrorReport | None = None,
+        format: FormatName = "oms-products",
+        location: str = "default",
     ) -> ImportRun:
         """What ``oms import`` does: begin, check, apply unless refused or a dry run, finish."""
         report = report if report is not None else Report()
-        options = ImportOptions(format="oms-products", on_error=on_error, dry_run=dry_run)
+        options = ImportOptions(format=format, on_error=on_error, dry_run=dry_run, location=location)
         run = self.service.begin(
             file_name="shop.csv", checksum=checksum, options=options, source="cli", actor="cli:test"
         )
@@ -533,3 +540,53 @@ def test_the_runs_store_saves_only_what_it_read_and_counts_a_chunk_once(aws: Any
     assert runs.get("r1") == again
     with pytest.raises(RunNotFound):
         runs.count_chunk("nope", 1, add, {}, 1, "now")
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "shopify" / "csv"
+
+
+def shopify_file(name: str, format: FormatName, location: str = "default") -> list[Parsed]:
+    """A fixture file's entries, as the format reads them."""
+    fmt = format_of(format)
+    with (FIXTURES / name).open("rb") as stream:
+        options = ReadOptions(channel=None, location=location, currency="USD")
+        return list(fmt.entries(rows(stream, fmt.container), options))
+
+
+def test_shopify_files_import_once_and_again_change_nothing(engine: Engine) -> None:
+    files: list[tuple[str, FormatName, str]] = [
+        ("products.csv", "shopify-products", "main-warehouse"),
+        ("inventory.csv", "shopify-inventory", "default"),
+        ("customers.csv", "shopify-customers", "default"),
+    ]
+    first: dict[str, ImportRun] = {}
+    for name, format, location in files:
+        out = io.BytesIO()
+        report = FileReport(out, "csv")
+        file = shopify_file(name, format, location)
+        first[name] = engine.run(file, format=format, location=location, checksum=name, report=report)
+        assert first[name].status == "FINISHED"
+        if report.count:  # a row without a SKU (the canvas tote's): reported with its cells and why
+            text = out.getvalue().decode("utf-8-sig")
+            assert text.splitlines()[0].endswith(",_errors") and "canvas-tote" in text
+
+        # The same file again: every entry unchanged, nothing written.
+        requests = Requests()
+        again = engine.run(
+            shopify_file(name, format, location), format=format, location=location, checksum=name
+        )
+        assert again.import_id != first[name].import_id
+        assert again.counts == {
+            kind: c.model_copy(
+                update={"unchanged": c.created + c.updated + c.unchanged, "created": 0, "updated": 0}
+            )
+            for kind, c in first[name].counts.items()
+        }
+        assert requests.writes_to(CATALOG.local_name, CUSTOMERS.local_name) == []
+
+    products = counts(first["products.csv"])
+    assert products["products"][1] == 5 and products["products"][4] == 1  # five variants, one row without SKU
+    assert counts(first["inventory.csv"])["stock"][4] == 2  # the tote's two rows have no SKU
+    assert counts(first["customers.csv"])["customers"][:2] == (3, 3)
+    tee = catalog_item("TEE-M")
+    assert tee["on_hand@main-warehouse"] == {"N": "20"} and tee["on_hand@downtown-store"] == {"N": "4"}
