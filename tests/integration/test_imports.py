@@ -18,8 +18,9 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.spec import CATALOG, CUSTOMERS, EVENTS, EVENTS_TAP, IMPORTS
+from infra.spec import CATALOG, CUSTOMERS, EVENTS, EVENTS_TAP, IMPORTS, ORDERS
 from shared.aws import client
+from shared.config import settings
 from shared.dal import cursors
 from shared.dal.catalog import CatalogStore, ProductState, ProductStore
 from shared.dal.cursors import InvalidCursor
@@ -33,6 +34,7 @@ from shared.models.orders import Address
 from shared.services.import_writers import CustomerWriter, ProductWriter, standard_writers
 from shared.services.import_writes import KindWriter, Provenance, Written
 from shared.services.imports import ApplyRefused, ErrorReport, ImportService
+from shared.services.order_imports import order_imports
 from shared.transfer.files import ErrorReport as FileReport
 from shared.transfer.files import rows
 from shared.transfer.formats import format_of
@@ -590,3 +592,34 @@ def test_shopify_files_import_once_and_again_change_nothing(engine: Engine) -> N
     assert counts(first["customers.csv"])["customers"][:2] == (3, 3)
     tee = catalog_item("TEE-M")
     assert tee["on_hand@main-warehouse"] == {"N": "20"} and tee["on_hand@downtown-store"] == {"N": "4"}
+
+
+def test_a_shopify_order_export_through_the_engine_reconciles_and_imports_once(engine: Engine) -> None:
+    """With the orders writer (the orders helper's) beside these: the products first, then the orders;
+    the written money per currency is the file's, and the same file again writes nothing."""
+    writer, _ = order_imports(
+        client("dynamodb"),
+        orders_table=ORDERS.local_name,
+        catalog_table=CATALOG.local_name,
+        customers_table=CUSTOMERS.local_name,
+        settings=settings(),
+    )
+    engine.writers["orders"] = writer
+    engine.run(
+        shopify_file("products.csv", "shopify-products", "default"), format="shopify-products", checksum="p"
+    )
+    file = shopify_file("orders.csv", "shopify-orders")
+    run = engine.run(file, format="shopify-orders", checksum="o")
+    assert run.status == "FINISHED"
+    orders = run.counts["orders"]
+    # Orders with a line of the canvas tote (no SKU in the products file) are refused: unknown SKU.
+    assert orders.read == 4 and orders.created >= 1 and orders.created + orders.rejected == orders.read
+    (total,) = run.totals
+    assert 0 < total.written <= total.in_file  # what was written, against the file's own totals
+
+    requests = Requests()
+    again = engine.run(shopify_file("orders.csv", "shopify-orders"), format="shopify-orders", checksum="o")
+    assert again.counts["orders"].unchanged == orders.created
+    assert again.counts["orders"].rejected == orders.rejected
+    assert again.totals == run.totals  # an unchanged order is money in the OMS: reconciled the same
+    assert requests.writes_to(ORDERS.local_name, CATALOG.local_name, CUSTOMERS.local_name) == []
