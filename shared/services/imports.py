@@ -305,9 +305,11 @@ class ImportService:
             raise ApplyRefused("a dry run writes nothing")
         if run.status not in ("VALIDATING", "RUNNING"):
             raise ApplyRefused(f"the run is {run.status}")
+        if run.status == "RUNNING":
+            return run  # resumed: the policy let it write when it started (a refusal since is the writer's)
         if run.options.on_error == "reject-file" and any(c.rejected for c in run.counts.values()):
             raise ApplyRefused("reject-file: the check refused rows, so nothing is imported")
-        return run if run.status == "RUNNING" else self._save(run, status="RUNNING")
+        return self._save(run, status="RUNNING")
 
     def apply(
         self,
@@ -353,7 +355,11 @@ class ImportService:
         it); across chunks the later entry is written too (the writers decide it as any other)."""
         if run.options.dry_run or run.status not in ("VALIDATING", "RUNNING"):
             raise ApplyRefused(f"the run is {'a dry run' if run.options.dry_run else run.status}")
-        if run.options.on_error == "reject-file" and any(c.rejected for c in run.counts.values()):
+        if (
+            run.status == "VALIDATING"
+            and run.options.on_error == "reject-file"
+            and any(c.rejected for c in run.counts.values())
+        ):
             raise ApplyRefused("reject-file: the check refused rows, so nothing is imported")
         tally = _Tally()
         seen: set[tuple[Kind, str]] = set()

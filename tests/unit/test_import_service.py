@@ -389,3 +389,17 @@ def test_a_publish_that_fails_is_retried() -> None:
     h.events.publish = flaky  # type: ignore[method-assign]
     h.service.finish(h.begin(), "CHECKED")
     assert attempts == ["ImportFinished"] * 3
+
+
+def test_a_reject_file_run_refused_by_a_writer_after_it_started_still_resumes() -> None:
+    lines = Lines()
+    file: list[Parsed] = [product(lines, s) for s in "ABCD"]
+    h = Harness(batch_size=2, products=ScriptedWriter({"A": "rejected"}, fail_after=1))
+    run = h.service.check(h.begin("reject-file"), file, Report()).run
+    with pytest.raises(RuntimeError, match="died"):
+        h.service.apply(run, file, Report())
+    h.writers["products"] = ScriptedWriter()
+    resumed = h.begin("reject-file")
+    assert resumed.status == "RUNNING" and counts(resumed, "products")["rejected"] == 1
+    done = h.service.apply(resumed, file, Report())
+    assert counts(done, "products") == {"read": 4, "created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
