@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.channel_orders import reserved_units
 from shared.domain.moments import utc_text
 from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write
+from shared.domain.quantities import units_left
 from shared.models.orders import HistoryEntry, Order, OrderStatus
 
 ACTOR = "inventory"
@@ -44,9 +44,13 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     )
     writes: tuple[Write, ...] = (
         ReplaceOrder(confirmed, expected_status=order.status, expected_updated_at=order.updated_at),
-        *(ReserveStock(sku, quantity) for sku, quantity in sorted(reserved_units(confirmed).items())),
+        *(ReserveStock(sku, quantity) for sku, quantity in sorted(_left_to_ship(order).items())),
     )
     return OrderPlan(order=confirmed, writes=writes)
+
+
+def _left_to_ship(order: Order) -> dict[str, int]:
+    return units_left(order.lines, (line for shipment in order.shipments for line in shipment.lines))
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,14 @@ def units_by_sku(lines: Iterable[SkuLine]) -> dict[str, int]:
     for line in lines:
         totals[line.sku] = totals.get(line.sku, 0) + line.quantity
     return totals
+
+
+def units_left(ordered: Iterable[SkuLine], shipped: Iterable[SkuLine]) -> dict[str, int]:
+    """The units of each SKU ``ordered`` that ``shipped`` has not taken yet (SKUs with none left are
+    absent): what an order still has to ship, so what it holds reserved while it does."""
+    done = units_by_sku(shipped)
+    return {
+        sku: q - done.get(sku, 0)
+        for sku, q in units_by_sku(line for line in ordered if line.quantity > 0).items()
+        if q > done.get(sku, 0)
+    }
