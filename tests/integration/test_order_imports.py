@@ -510,3 +510,18 @@ def store_listings() -> Any:
     from shared.dal.listings import ListingStore
 
     return ListingStore(client("dynamodb"), CATALOG.local_name)
+
+
+def test_an_order_the_channel_sent_live_is_left_as_it_is(aws: Any, writer: KindWriter) -> None:
+    live = ChannelOrderService(store(), store_catalog(), store_listings(), settings())
+    assert isinstance(live.apply(O1005), Applied)
+    before = store().get_by_external_id("shopify", "#1005")
+    assert before is not None
+    calls = RequestCounter()
+
+    (written,) = writer.write([entry(O1005.model_copy(update={"status": "shipped"}))], IMPORT)
+
+    assert (written.outcome, written.money) == ("unchanged", (("USD", Decimal("72.00")),))
+    assert "TransactWriteItems" not in calls.calls
+    assert store().get_by_external_id("shopify", "#1005") == before
+    assert levels(aws, "TEE-M") == (10, 3, 7)
