@@ -15,7 +15,7 @@ from datetime import datetime
 
 from shared.domain.moments import utc_text
 from shared.domain.orders import Contention, Failure, OrderPlan, ReplaceOrder, ReserveStock, Write
-from shared.domain.quantities import units_left
+from shared.domain.quantities import left_to_ship
 from shared.models.orders import HistoryEntry, Order, OrderStatus
 
 ACTOR = "inventory"
@@ -44,13 +44,9 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
     )
     writes: tuple[Write, ...] = (
         ReplaceOrder(confirmed, expected_status=order.status, expected_updated_at=order.updated_at),
-        *(ReserveStock(sku, quantity) for sku, quantity in sorted(_left_to_ship(order).items())),
+        *(ReserveStock(sku, quantity) for sku, quantity in sorted(_left_to_ship(confirmed).items())),
     )
     return OrderPlan(order=confirmed, writes=writes)
-
-
-def _left_to_ship(order: Order) -> dict[str, int]:
-    return units_left(order.lines, (line for shipment in order.shipments for line in shipment.lines))
 
 
 @dataclass(frozen=True)
@@ -73,3 +69,9 @@ def interpret_confirmation(failures: Sequence[Failure]) -> ConfirmationOutcome:
     if short:
         return StillShort(short)
     return Contention()
+
+
+def _left_to_ship(order: Order) -> dict[str, int]:
+    """What a confirmed backorder reserves: its units not shipped yet (all of them, unless it was imported
+    partly fulfilled). The same units ``shared.domain.channel_orders.reserved_units`` counts."""
+    return left_to_ship(order.lines, (line for shipment in order.shipments for line in shipment.lines))

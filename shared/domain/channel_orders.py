@@ -60,7 +60,7 @@ from shared.domain.orders import (
     WaitForStock,
     Write,
 )
-from shared.domain.quantities import units_by_sku, units_left
+from shared.domain.quantities import left_to_ship, units_by_sku
 from shared.domain.tracking import tracking_url
 from shared.models.channels import ChannelLine, ChannelOrder, ChannelShipment, RefundNotice
 from shared.models.common import FieldError
@@ -748,14 +748,14 @@ def reserved_units(order: Order | None) -> dict[str, int]:
     reserving status; nothing otherwise (backordered, cancelled, shipped, fulfilled by the channel)."""
     if order is None or order.fulfilled_by_channel or order.status not in RESERVING:
         return {}
-    return units_left(order.lines, (line for shipment in order.shipments for line in shipment.lines))
+    return left_to_ship(order.lines, (line for shipment in order.shipments for line in shipment.lines))
 
 
 def waiting_for(order: Order | None) -> set[str]:
     """The SKUs a backordered order waits for: those it has units of left to ship."""
     if order is None or order.status != "BACKORDERED":
         return set()
-    return set(units_left(order.lines, (line for shipment in order.shipments for line in shipment.lines)))
+    return set(left_to_ship(order.lines, (line for shipment in order.shipments for line in shipment.lines)))
 
 
 def _stock_writes(

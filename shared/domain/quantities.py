@@ -25,12 +25,7 @@ def units_by_sku(lines: Iterable[SkuLine]) -> dict[str, int]:
     return totals
 
 
-def units_left(ordered: Iterable[SkuLine], shipped: Iterable[SkuLine]) -> dict[str, int]:
-    """The units of each SKU ``ordered`` that ``shipped`` has not taken yet (SKUs with none left are
-    absent): what an order still has to ship, so what it holds reserved while it does."""
-    done = units_by_sku(shipped)
-    return {
-        sku: q - done.get(sku, 0)
-        for sku, q in units_by_sku(line for line in ordered if line.quantity > 0).items()
-        if q > done.get(sku, 0)
-    }
+def left_to_ship(ordered: Iterable[SkuLine], shipped: Iterable[SkuLine]) -> dict[str, int]:
+    """The units of each SKU ordered and not shipped yet (SKUs with none left are left out)."""
+    sent = units_by_sku(shipped)
+    return {sku: q - sent.get(sku, 0) for sku, q in units_by_sku(ordered).items() if q > sent.get(sku, 0)}
