@@ -43,7 +43,7 @@ from shared.domain.orders import Claim, Rejected
 from shared.models.channels import ChannelOrder
 from shared.models.orders import Order
 from shared.retry import MAX_ATTEMPTS, pause
-from shared.services.channel_orders import Applied, ApplyResult, Unmapped
+from shared.services.channel_orders import Applied, ApplyResult, ListingMaps, Unmapped
 from shared.services.import_writes import Provenance, Written
 from shared.services.orders import CatalogPrices, CustomerCache, Orders
 from shared.transfer.records import Entry
@@ -65,39 +65,62 @@ class ChannelOrders(Protocol):
     def apply(self, document: ChannelOrder, *, imported: Imported | None = None) -> ApplyResult: ...
 
 
-def _skus(record: object) -> list[str]:
+def _skus(record: object, mapped: Mapping[tuple[str, str], str]) -> list[str]:
     if isinstance(record, ChannelOrder):
-        return [line.sku for line in record.lines if line.sku is not None]
+        return [
+            line.sku or mapped.get((record.channel, line.listing or ""), "")
+            for line in record.lines
+            if line.sku or (record.channel, line.listing or "") in mapped
+        ]
     if isinstance(record, Order):
         return [line.sku for line in record.lines]
     return []
 
 
 class OrderLiveCheck:
-    """The dry run's check of orders against the live catalog: every line's SKU must be known, and an
-    order in another currency than the catalog's needs its own price on every line. Writes nothing."""
+    """The dry run's check of orders against the live data: every line's SKU must be known to the
+    catalog (a line without one: its listing mapped to one), and an order in another currency than the
+    catalog's needs its own price on every line. Writes nothing."""
 
-    def __init__(self, catalog: CatalogPrices, currency: str) -> None:
+    def __init__(self, catalog: CatalogPrices, listings: ListingMaps, currency: str) -> None:
         self._catalog = catalog
+        self._listings = listings
         self._currency = currency
 
     def check(self, entries: Sequence[Entry]) -> dict[str, tuple[str, ...]]:
-        wanted = {sku for entry in entries for sku in _skus(entry.record)}
+        unmapped: dict[str, set[str]] = {}
+        for entry in entries:
+            record = entry.record
+            if isinstance(record, ChannelOrder):
+                for line in record.lines:
+                    if line.sku is None and line.listing:
+                        unmapped.setdefault(record.channel, set()).add(line.listing)
+        mapped = {
+            (channel, listing): sku
+            for channel, listings in sorted(unmapped.items())
+            for listing, sku in self._listings.resolve(channel, listings).items()
+        }
+        wanted = {sku for entry in entries for sku in _skus(entry.record, mapped)}
         known = set(self._catalog.prices(wanted)) if wanted else set()
         found: dict[str, tuple[str, ...]] = {}
         for entry in entries:
-            errors = _errors(entry.record, known, self._currency)
+            errors = _errors(entry.record, known, mapped, self._currency)
             if errors:
                 found[entry.key] = errors
         return found
 
 
-def _errors(record: object, known: set[str], currency: str) -> tuple[str, ...]:
+def _errors(
+    record: object, known: set[str], mapped: Mapping[tuple[str, str], str], currency: str
+) -> tuple[str, ...]:
     errors: list[str] = []
     if isinstance(record, ChannelOrder):
         for i, line in enumerate(record.lines):
-            if line.sku is not None and line.sku not in known:
-                errors.append(f"lines[{i}].sku: unknown SKU {line.sku!r}")
+            sku = line.sku or mapped.get((record.channel, line.listing or ""))
+            if sku is None:
+                errors.append(f"lines[{i}]: {_unmapped(record.channel, line.listing)}")
+            elif sku not in known:
+                errors.append(f"lines[{i}].sku: unknown SKU {sku!r}")
         unpriced = any(line.unit_price is None for line in record.lines)
         if record.currency not in (None, currency) and unpriced:
             errors.append(
@@ -120,8 +143,7 @@ class OrderImportWriter:
         self,
         orders: ImportedOrders,
         channel_orders: ChannelOrders,
-        catalog: CatalogPrices,
-        currency: str,
+        check: OrderLiveCheck,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -129,7 +151,7 @@ class OrderImportWriter:
     ) -> None:
         self._orders = orders
         self._channel_orders = channel_orders
-        self._check = OrderLiveCheck(catalog, currency)
+        self._check = check
         self._customers = CustomerCache()
         self._clock = clock
         self._new_id = new_id
@@ -195,7 +217,7 @@ class OrderImportWriter:
             return Written(
                 entry,
                 "rejected",
-                tuple(f"lines[{i}]: listing {listing!r} has no SKU mapped" for i, listing in result.listings),
+                tuple(f"lines[{i}]: {_unmapped(result.channel, listing)}" for i, listing in result.listings),
             )
         return Written(entry, "rejected", (CONTENDED,))
 
@@ -268,6 +290,12 @@ def _money(order: Order) -> tuple[tuple[str, Decimal], ...]:
     return ((order.currency, order.total),)
 
 
+def _unmapped(channel: str, listing: str | None) -> str:
+    if not listing:
+        return "the line has no SKU"
+    return f"no SKU: listing {listing!r} is not mapped to one (PUT /channels/{channel}/listings/...)"
+
+
 def _taken(order: Order, owner: str) -> str:
     return f"external_id: {order.channel} order {order.external_id!r} is already order {owner} here"
 
@@ -282,7 +310,7 @@ def order_imports(
     from shared.services.channel_orders import ChannelOrderService
 
     orders = OrderStore(dynamodb, orders_table, catalog_table, customers_table)
-    catalog = CatalogStore(dynamodb, catalog_table)
-    service = ChannelOrderService(orders, catalog, ListingStore(dynamodb, catalog_table), settings)
-    writer = OrderImportWriter(orders, service, catalog, settings.currency)
-    return writer, OrderLiveCheck(catalog, settings.currency)
+    catalog, listings = CatalogStore(dynamodb, catalog_table), ListingStore(dynamodb, catalog_table)
+    service = ChannelOrderService(orders, catalog, listings, settings)
+    check = OrderLiveCheck(catalog, listings, settings.currency)
+    return OrderImportWriter(orders, service, check), check
