@@ -570,3 +570,29 @@ def test_the_shopify_fixture_export_imports_through_the_format(
     # history moved nothing; the partly fulfilled #1003 holds its two unshipped totes
     assert {sku: levels(aws, sku) for sku in PRODUCTS} == {**before, "TOTE": (10, 2, 8)}
     assert outcomes(writer.write(entries, AGAIN)) == ["unchanged"] * 4
+
+
+def test_a_restore_costs_no_more_write_units_than_placing_the_order_live(
+    aws: Any, writer: KindWriter, web: ApiClient
+) -> None:
+    calls = RequestCounter()
+    body = {
+        "external_id": "W-500",
+        "customer": MAREN,
+        "shipping_address": BROOKLYN,
+        "lines": [{"sku": "TEE-M", "quantity": 2}, {"sku": "TOTE", "quantity": 1}],
+    }
+    reply = web.post("/orders", body)
+    assert reply.status == 201, reply.body
+    placed = calls.transactions[-1]
+    live = store().get(reply.json()["order_id"])
+    assert live is not None
+    exported = live.model_copy(update={"order_id": "o-restored", "external_id": "W-501"})
+    calls.reset()
+
+    (written,) = writer.write([entry(exported)], IMPORT)
+
+    assert written.outcome == "created", written.errors
+    restored = calls.transactions[-1]
+    assert len(restored) == len(placed)  # the order, its reservations, its claim, its customer
+    assert transaction_write_units(aws, restored) <= transaction_write_units(aws, placed)
