@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -88,6 +89,10 @@ class OrderLiveCheck:
         self._currency = currency
 
     def check(self, entries: Sequence[Entry]) -> dict[str, tuple[str, ...]]:
+        return self.review(entries).errors
+
+    def review(self, entries: Sequence[Entry]) -> Review:
+        """The check's errors, and the listings it found mapped (the writer applies what it checked)."""
         unmapped: dict[str, set[str]] = {}
         for entry in entries:
             record = entry.record
@@ -107,7 +112,27 @@ class OrderLiveCheck:
             errors = _errors(entry.record, known, mapped, self._currency)
             if errors:
                 found[entry.key] = errors
-        return found
+        return Review(found, mapped)
+
+
+@dataclass(frozen=True)
+class Review:
+    errors: dict[str, tuple[str, ...]]
+    mapped: dict[tuple[str, str], str]  # (channel, listing) -> SKU
+
+
+def _resolved(document: ChannelOrder, mapped: Mapping[tuple[str, str], str]) -> ChannelOrder:
+    """The document with its lines' mapped SKUs filled in, as the channel order service resolves it (so
+    its fingerprint is the one the service claims with)."""
+    if all(line.sku is not None for line in document.lines):
+        return document
+    lines = [
+        line
+        if line.sku is not None or (document.channel, line.listing or "") not in mapped
+        else line.model_copy(update={"sku": mapped[(document.channel, line.listing or "")]})
+        for line in document.lines
+    ]
+    return document.model_copy(update={"lines": lines})
 
 
 def _errors(
@@ -158,7 +183,7 @@ class OrderImportWriter:
         self._sleep = sleep
 
     def write(self, entries: Sequence[Entry], provenance: Provenance) -> list[Written]:
-        refused = self._check.check(entries)
+        review = self._check.review(entries)
         wanted = [
             (e.record.channel, e.record.external_id)
             for e in entries
@@ -171,20 +196,21 @@ class OrderImportWriter:
         ids |= {e.record.order_id for e in entries if isinstance(e.record, Order)}
         stored = self._orders.get_many(ids) if ids else {}
         imported = Imported(provenance.import_id, provenance.at)
-        return [self._one(entry, refused, claims, stored, imported) for entry in entries]
+        return [self._one(entry, review, claims, stored, imported) for entry in entries]
 
     def _one(
         self,
         entry: Entry,
-        refused: Mapping[str, tuple[str, ...]],
+        review: Review,
         claims: Mapping[tuple[str, str], Claim],
         stored: Mapping[str, Order],
         imported: Imported,
     ) -> Written:
-        if entry.key in refused:
-            return Written(entry, "rejected", refused[entry.key])
+        if entry.key in review.errors:
+            return Written(entry, "rejected", review.errors[entry.key])
         record = entry.record
         if isinstance(record, ChannelOrder):
+            record = _resolved(record, review.mapped)
             claim = claims.get((record.channel, record.external_id))
             known = stored.get(claim.order_id) if claim is not None else None
             # The same content again, or an order the channel sent itself (an import never overrides it).

@@ -569,7 +569,17 @@ def test_the_shopify_fixture_export_imports_through_the_format(
     assert [stored(w).status for w in written] == ["SHIPPED", "CANCELLED", "PARTIALLY_SHIPPED", "SHIPPED"]
     # history moved nothing; the partly fulfilled #1003 holds its two unshipped totes
     assert {sku: levels(aws, sku) for sku in PRODUCTS} == {**before, "TOTE": (10, 2, 8)}
-    assert outcomes(writer.write(entries, AGAIN)) == ["unchanged"] * 4
+    # again, from an environment that never saw them (another Lambda, the CLI run again): no write
+    cold, _ = order_imports(
+        client("dynamodb"),
+        orders_table=ORDERS.local_name,
+        catalog_table=CATALOG.local_name,
+        customers_table=CUSTOMERS.local_name,
+        settings=settings(),
+    )
+    calls = RequestCounter()
+    assert outcomes(cold.write(entries, AGAIN)) == ["unchanged"] * 4
+    assert calls.calls == ["BatchGetItem"] * 4  # listings, SKUs, claims, orders
 
 
 def test_a_restore_costs_no_more_write_units_than_placing_the_order_live(
