@@ -4,7 +4,7 @@ resume, chunks counted once, the error policies, and how a run ends."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -403,3 +403,22 @@ def test_a_reject_file_run_refused_by_a_writer_after_it_started_still_resumes() 
     assert resumed.status == "RUNNING" and counts(resumed, "products")["rejected"] == 1
     done = h.service.apply(resumed, file, Report())
     assert counts(done, "products") == {"read": 4, "created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
+
+
+def test_the_file_is_streamed_a_batch_at_a_time() -> None:
+    """Entries are read as they are written: never more than a batch ahead of the writer."""
+    writer = ScriptedWriter()
+    h = Harness(batch_size=10, products=writer)
+    lines = Lines()
+    ahead: list[int] = []
+
+    def file() -> Iterator[Parsed]:
+        for n in range(95):
+            ahead.append(n - len(writer.keys()))  # read but not yet written
+            yield product(lines, f"S{n}")
+
+    run = h.service.check(h.begin(), file(), Report()).run
+    lines.line = 2
+    ahead.clear()
+    h.service.apply(run, file(), Report())
+    assert len(writer.keys()) == 95 and max(ahead) == 10 - 1
