@@ -10,7 +10,8 @@ flat whatever the file's size (a single line is capped at ``MAX_LINE_BYTES``).
 
 **Rows.** A CSV record may span several physical lines (a quoted cell with a newline in it); each
 row knows the physical line it starts on (the header is line 1) and its byte range in the file, so a
-range can be read again alone: ``rows(stream, "csv", header=[...], first_line=N, base_offset=B)``.
+range can be read again alone: ``rows(stream, "csv", header=[...], first_line=N, base_offset=B,
+encoding=E)`` with the header and encoding ``sniff`` found (``formats.chunks`` cuts such ranges).
 A blank line is skipped. A file that ends inside a quoted cell is truncated: a ``FileProblem``. A
 record with another number of cells than the header is a ``BrokenRow``: the format reports it bad
 (``row_problem``). JSON Lines: one object per line; a line that is not one is a ``BrokenRow``, and a
@@ -37,7 +38,6 @@ from typing import Any, Literal, Protocol
 
 from shared.transfer.records import Row
 
-Container = Literal["csv", "jsonl"]
 Encoding = Literal["utf-8-sig", "utf-8", "cp1252"]
 BLOCK = 64 * 1024
 SAMPLE_BYTES = 64 * 1024  # what the encoding is detected on
@@ -70,7 +70,8 @@ class FileProblem(Exception):
 @dataclass(frozen=True)
 class BrokenRow(Row):
     """A record the file itself breaks (another number of cells than the header, a JSON Lines line
-    that is no object). ``cells`` holds what could be read; the format reports it as a bad entry."""
+    that is no object); the format reports it as a bad entry. CSV: ``cells`` has every column of the
+    header, the cells the row lacks empty and the cells beyond the header left out."""
 
     problem: str = ""
 
@@ -133,25 +134,26 @@ class _Lines:
             self._buffer += block
 
     def __iter__(self) -> Iterator[bytes]:
+        buffer, position = self._buffer, 0
+        self._buffer = b""
         while True:
-            cut = self._buffer.find(b"\n")
-            while cut < 0 and not self._eof:
-                if len(self._buffer) > MAX_LINE_BYTES:
-                    limit = MAX_LINE_BYTES // 1024
-                    raise FileProblem(
-                        f"a line is longer than {limit} KiB: this is not a CSV or JSON Lines file"
-                    )
-                searched = len(self._buffer)
-                self._fill()
-                found = self._buffer.find(b"\n", searched)
-                cut = found
-            if cut < 0:
-                if self._buffer:
-                    line, self._buffer = self._buffer, b""
-                    yield line
+            cut = buffer.find(b"\n", position)
+            if cut >= 0:
+                yield buffer[position : cut + 1]
+                position = cut + 1
+                continue
+            rest = buffer[position:]
+            if self._eof:
+                if rest:
+                    yield rest
                 return
-            line, self._buffer = self._buffer[: cut + 1], self._buffer[cut + 1 :]
-            yield line
+            if len(rest) > MAX_LINE_BYTES:
+                limit = MAX_LINE_BYTES // 1024
+                raise FileProblem(f"a line is longer than {limit} KiB: this is not a CSV or JSON Lines file")
+            block = self._stream.read(BLOCK)
+            if not block:
+                self._eof = True
+            buffer, position = rest + block, 0
 
 
 class _Decoder:
@@ -173,6 +175,13 @@ class _Decoder:
             raise FileProblem(
                 f"line {line} is not valid UTF-8 (the first lines were): the file mixes encodings; {_SAVE_AS}"
             ) from None
+
+    def finish(self, line: int) -> None:
+        """At the end of the stream: a character cut short there is a truncated file."""
+        try:
+            self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FileProblem(f"the file ends inside a character on line {line}: it is truncated") from None
 
 
 def _start(stream: Readable, encoding: Encoding | None, base_offset: int) -> tuple[_Lines, _Decoder, int]:
@@ -269,12 +278,14 @@ def _csv_rows(
 ) -> Iterator[Row]:
     lines, decoder, skipped = _start(stream, encoding, base_offset)
     consumed: list[int] = []  # raw byte lengths of the lines the csv reader took since the last record
-    state = {"line": first_line}
+    state = {"line": first_line, "last": first_line}
 
     def texts() -> Iterator[str]:
         for raw in lines:
             consumed.append(len(raw))
-            yield decoder.decode(raw, state["line"] + len(consumed) - 1)
+            state["last"] = state["line"] + len(consumed) - 1
+            yield decoder.decode(raw, state["last"])
+        decoder.finish(state["last"])
 
     reader = csv.reader(texts(), strict=True)
     columns: tuple[str, ...] | None = _checked_header(header) if header is not None else None
@@ -302,7 +313,7 @@ def _csv_rows(
             columns = _checked_header(record)
             continue
         if len(record) != len(columns):
-            cells = dict(zip(columns, record, strict=False))
+            cells = {column: record[n] if n < len(record) else "" for n, column in enumerate(columns)}
             problem = f"the row has {len(record)} cells where the header has {len(columns)} columns"
             yield BrokenRow(line, start, offset, cells, problem)
             continue
@@ -341,6 +352,7 @@ def _jsonl_rows(
                 else:
                     yield BrokenRow(line, start, offset, {}, "the line is not a JSON object")
         line += 1
+    decoder.finish(line - 1)
 
 
 # --- checksum ---------------------------------------------------------------------------------
@@ -414,15 +426,22 @@ class ErrorReport:
     column (cells escaped; a UTF-8 BOM so a spreadsheet reads it as UTF-8), or JSON Lines with an
     ``_errors`` field. Written as rows are added: nothing is held.
 
-    The header is the file's, from ``header`` or from the first row added. Several errors are joined
-    with ``"; "``. A corrected report can be imported again: the formats ignore ``_errors``.
+    The header is the file's (an ``_errors`` column of its own left out), from ``header`` or from the
+    first row added. Several errors are joined with ``"; "``. Nothing is written until a row is added:
+    an empty report is an empty stream. ``head=False`` leaves out the BOM and the header line, for a
+    later part of a report written in parts (the cloud path's chunks). A corrected report can be
+    imported again: the formats ignore ``_errors``.
     """
 
-    def __init__(self, stream: Writable, container: str, header: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, stream: Writable, container: str, header: Sequence[str] | None = None, *, head: bool = True
+    ) -> None:
         self._stream = stream
         self._container = container
-        self._header: tuple[str, ...] | None = tuple(header) if header is not None else None
-        self._started = False
+        self._header: tuple[str, ...] | None = (
+            tuple(column for column in header if column != ERRORS_COLUMN) if header is not None else None
+        )
+        self._started = not head
         self.count = 0  # rows written
         self.entries = 0  # calls to add: bad entries
 
@@ -440,12 +459,12 @@ class ErrorReport:
                 body = {"_line": row.line}
             self._stream.write(jsonl_line({**body, ERRORS_COLUMN: why}))
             return
+        if self._header is None:
+            self._header = tuple(key for key in row.cells if key != ERRORS_COLUMN)
         if not self._started:
-            if self._header is None:
-                self._header = tuple(key for key in row.cells if key != ERRORS_COLUMN)
             self._stream.write(BOM + csv_line([*self._header, ERRORS_COLUMN]))
             self._started = True
-        header = self._header or ()
+        header = self._header
         cells = [_text(row.cells.get(column)) for column in header]
         self._stream.write(csv_line([*cells, why]))
 

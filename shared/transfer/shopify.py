@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -35,8 +36,11 @@ NOT_STOCKED = "not stocked"  # an inventory cell of a variant not stocked at tha
 
 
 def cell(row: Row, column: str) -> str:
+    """A cell, trimmed ("" when the row has no such column), a formula escape taken off."""
     value = row.cells.get(column)
-    return unescape_formula(value).strip() if isinstance(value, str) else ""
+    if not value or not isinstance(value, str):
+        return ""
+    return (unescape_formula(value) if value[0] == "'" else value).strip()
 
 
 def _money(row: Row, column: str) -> Decimal:
@@ -52,12 +56,12 @@ def _required_money(row: Row, column: str) -> Decimal:
         raise CellError([str(exc)]) from None
 
 
-def _whole(row: Row, column: str, *, negative_ok: bool = False) -> int:
+def _whole(row: Row, column: str) -> int:
     text = cell(row, column)
     if not re.fullmatch(r"-?\d{1,9}", text):
         raise CellError([f"{column} is not a whole number"])
     number = int(text)
-    if number < 0 and not negative_ok:
+    if number < 0:
         raise CellError([f"{column} must not be negative"])
     return number
 
@@ -91,6 +95,54 @@ def _bad(rows: Iterable[Row], errors: Iterable[str], kind: Kind, key: str | None
 # --- products -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProductColumns:
+    """The column names of one dialect of Shopify's product CSV."""
+
+    handle: str
+    title: str
+    sku: str
+    price: str
+    status: str
+    quantity: str
+    options: tuple[str, str, str]
+    images: frozenset[str]  # the columns an image-only row fills besides the handle
+    image_prefix: str | None = None
+
+    def required(self) -> frozenset[str]:
+        return frozenset({self.handle, self.title, self.sku, self.price})
+
+
+# The template's header (``Handle``, ``Variant SKU``, ...), and the header Shopify's exports use since
+# 2024 (``URL handle``, ``SKU``, ``Price``, ``Inventory quantity``, ...): see the fixture README.
+CLASSIC = ProductColumns(
+    handle="Handle",
+    title="Title",
+    sku="Variant SKU",
+    price="Variant Price",
+    status="Status",
+    quantity="Variant Inventory Qty",
+    options=("Option1 Value", "Option2 Value", "Option3 Value"),
+    images=frozenset(),
+    image_prefix="Image ",
+)
+CURRENT = ProductColumns(
+    handle="URL handle",
+    title="Title",
+    sku="SKU",
+    price="Price",
+    status="Status",
+    quantity="Inventory quantity",
+    options=("Option1 value", "Option2 value", "Option3 value"),
+    images=frozenset({"Product image URL", "Image position", "Image alt text"}),
+)
+
+
+def product_columns(header: Iterable[str]) -> ProductColumns:
+    """The dialect of a product CSV, from its header (``URL handle``: the current one)."""
+    return CURRENT if CURRENT.handle in set(header) else CLASSIC
+
+
 class ShopifyProducts(_CsvFormat):
     """Shopify's product CSV: one row per variant, the rows of one product adjacent under its
     ``Handle``; the product's first row carries ``Title``, ``Status`` and the option names.
@@ -100,61 +152,85 @@ class ShopifyProducts(_CsvFormat):
     named by its title alone); ``Variant Price``; ``Status`` lower-cased (blank: active). A row without
     a SKU is bad; a row holding only ``Handle`` and ``Image *`` cells (an extra image) is skipped.
     ``Variant Inventory Qty``, when the file has it and the cell is filled, is also a stock count at
-    ``--location`` (key ``{sku}@{location}``).
+    ``--location`` (key ``{sku}@{location}``), unless the variant itself is bad (no stock is recorded
+    for a product that is not).
+
+    Both headers Shopify has used are read: the template's (above) and the current export's, where the
+    same columns are ``URL handle``, ``SKU``, ``Price``, ``Option1 value``..., ``Inventory quantity``
+    and the image columns ``Product image URL``, ``Image position``, ``Image alt text``. Errors name
+    the file's own columns.
     """
 
     name: FormatName = "shopify-products"
     kind: Kind = "products"
-    required = frozenset({"Handle", "Title", "Variant SKU", "Variant Price"})
+    required = CLASSIC.required()
+
+    def missing_columns(self, header: Iterable[str]) -> list[str]:
+        names = set(header)
+        return sorted(product_columns(names).required() - names)
+
+    def group_of(self, row: Row) -> str:
+        """The product a row belongs to: its handle (a chunk never starts inside a product)."""
+        return cell(row, product_columns(row.cells).handle)
 
     def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
         handle, title, status = None, "", ""
+        columns: ProductColumns | None = None
         for row in rows:
             if (problem := row_problem(row)) is not None:
                 yield _bad([row], [problem], "products")
                 continue
-            if cell(row, "Handle") != handle:
-                handle, title, status = cell(row, "Handle"), cell(row, "Title"), cell(row, "Status")
-            if _image_only(row):
+            if columns is None:
+                columns = product_columns(row.cells)
+            if cell(row, columns.handle) != handle:
+                handle = cell(row, columns.handle)
+                title, status = cell(row, columns.title), cell(row, columns.status)
+            if _image_only(row, columns):
                 continue
-            yield from self._variant(row, title, status, options)
+            yield from self._variant(row, columns, title, status, options)
 
-    def _variant(self, row: Row, title: str, status: str, options: ReadOptions) -> Iterator[Parsed]:
-        sku = cell(row, "Variant SKU")
+    def _variant(
+        self, row: Row, columns: ProductColumns, title: str, status: str, options: ReadOptions
+    ) -> Iterator[Parsed]:
+        sku = cell(row, columns.sku)
         if not sku:
-            yield _bad([row], ["Variant SKU is missing"], "products")
+            yield _bad([row], [f"{columns.sku} is missing"], "products")
             return
         if not title:
-            yield _bad([row], ["Title is missing (on the product's first row)"], "products", sku)
+            yield _bad([row], [f"{columns.title} is missing (on the product's first row)"], "products", sku)
             return
-        errors: list[str] = []
-        values = [cell(row, f"Option{n} Value") for n in (1, 2, 3)]
+        values = [cell(row, column) for column in columns.options]
         shown = [v for v in values if v and v != DEFAULT_OPTION]
         name = f"{title} - {' / '.join(shown)}" if shown else title
-        product: ProductRecord | None = None
         try:
-            price = _required_money(row, "Variant Price")
             product = build(
                 ProductRecord,
-                {"sku": sku, "name": _capped(name), "price": price, "status": status.lower() or "active"},
-                {"sku": "Variant SKU", "name": "Title", "price": "Variant Price", "status": "Status"},
+                {
+                    "sku": sku,
+                    "name": _capped(name),
+                    "price": _required_money(row, columns.price),
+                    "status": status.lower() or "active",
+                },
+                {"sku": columns.sku, "name": columns.title, "price": columns.price, "status": columns.status},
             )
         except CellError as exc:
-            errors.extend(exc.errors)
-        if errors or product is None:
-            yield _bad([row], errors, "products", sku)
-        else:
-            yield Entry("products", sku, product, (row,))
-        if cell(row, "Variant Inventory Qty"):
-            yield _stock(row, sku, options.location, "Variant Inventory Qty", "Variant SKU")
+            yield _bad([row], exc.errors, "products", sku)  # its stock too: the row is reported once
+            return
+        yield Entry("products", sku, product, (row,))
+        if cell(row, columns.quantity):
+            yield _stock(row, sku, options.location, columns.quantity, columns.sku)
 
 
-def _image_only(row: Row) -> bool:
-    return all(
-        not cell(row, column)
+def _image_only(row: Row, columns: ProductColumns) -> bool:
+    prefix = columns.image_prefix
+    others = (
+        column
         for column in row.cells
-        if column != "Handle" and not column.startswith("Image ")
+        if column != columns.handle
+        and column not in columns.images
+        and not (prefix and column.startswith(prefix))
     )
+    return all(not cell(row, column) for column in others)
 
 
 def _stock(row: Row, sku: str, location: str, column: str, sku_column: str) -> Parsed:
@@ -172,15 +248,24 @@ def _stock(row: Row, sku: str, location: str, column: str, sku_column: str) -> P
 
 # --- inventory ----------------------------------------------------------------------------------
 
-# The quantity columns, in the order they are taken: the newer export's On hand (new) when filled,
-# else On hand (current); the older On hand; else Available (the "Only Available" export).
-_QUANTITIES = ("On hand (new)", "On hand (current)", "On hand", "Available", "Available (not editable)")
+# The quantity columns, in the order they are looked for: the newer export's On hand (new) when
+# filled, else its On hand (current); the older On hand; else Available (the "Only Available
+# quantities" export, whose header may say "(not editable)"). The first the file has is read.
+_QUANTITIES = ("On hand (current)", "On hand", "Available", "Available (not editable)")
+_NEW_ON_HAND = "On hand (new)"
+
+
+def _quantity_column(row: Row) -> str | None:
+    if cell(row, _NEW_ON_HAND):
+        return _NEW_ON_HAND
+    return next((column for column in _QUANTITIES if column in row.cells), None)
 
 
 class ShopifyInventory(_CsvFormat):
     """Shopify's inventory CSV: one row per variant and location. ``SKU``; ``Location`` made an OMS
     location name (``location_name``: "Main Warehouse" -> "main-warehouse"); the units on hand from
-    the first filled of ``On hand (new)``, ``On hand (current)``, ``On hand``, ``Available``. A
+    ``On hand (new)`` when filled, else the first column the file has of ``On hand (current)``, ``On
+    hand``, ``Available`` (a blank one is bad: Available is never taken for a blank On hand). A
     ``not stocked`` cell is skipped; a row without a SKU is bad. Key ``{sku}@{location}``."""
 
     name: FormatName = "shopify-inventory"
@@ -192,13 +277,12 @@ class ShopifyInventory(_CsvFormat):
             if (problem := row_problem(row)) is not None:
                 yield _bad([row], [problem], "stock")
                 continue
-            column = next((c for c in _QUANTITIES if cell(row, c)), None)
+            column = _quantity_column(row)
             if column is None:
-                present = [c for c in _QUANTITIES if c in row.cells]
-                if not present:
-                    yield _bad([row], ["the file has no On hand or Available column"], "stock")
-                else:
-                    yield _bad([row], [f"{present[0]} is missing"], "stock")
+                yield _bad([row], ["the file has no On hand or Available column"], "stock")
+                continue
+            if not cell(row, column):
+                yield _bad([row], [f"{column} is missing"], "stock")
                 continue
             if cell(row, column).lower() == NOT_STOCKED:
                 continue
@@ -343,6 +427,10 @@ class ShopifyOrders(_CsvFormat):
         }
     )
 
+    def group_of(self, row: Row) -> str:
+        """The order a row belongs to: its ``Name`` (a chunk never starts inside an order)."""
+        return cell(row, "Name")
+
     def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
         channel = options.channel or CHANNEL
         return _groups(rows, "Name", lambda group: self._order(group, channel))
@@ -399,6 +487,7 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
     refunded = read(lambda: _money(first, "Refunded Amount"), ZERO)
     placed_at = read(lambda: utc_time(cell(first, "Created at") or None, "Created at"))
     fulfilled_at = read(lambda: utc_time(cell(first, "Fulfilled at") or None, "Fulfilled at"))
+    cancelled_at = read(lambda: utc_time(cell(first, "Cancelled at") or None, "Cancelled at"))
     columns: dict[str, str] = {"currency": "Currency", "customer.email": "Email"}
     lines: list[dict[str, Any]] = []
     for n, row in enumerate(group):
@@ -433,6 +522,9 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
         "external_id": name,
         "status": status,
         "placed_at": placed_at,
+        # The export's one time of a later change: a cancelled order was last changed when it was cancelled
+        # (an import records the cancellation then, so the sales figures count it on that day).
+        "version": cancelled_at,
         "customer": {
             "email": cell(first, "Email") or placeholder_email(CHANNEL, name),
             "name": _capped(person),

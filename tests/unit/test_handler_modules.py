@@ -234,6 +234,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.common
             shared.models.customers
             shared.models.events
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.observability
@@ -255,6 +256,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.masking
             shared.models.common
             shared.models.events
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.observability

@@ -3,6 +3,7 @@ documented columns) and on small edge files built here from the same headers."""
 
 from __future__ import annotations
 
+import csv
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 
 from shared.models.channels import ChannelOrder
 from shared.models.imports import CustomerImport, ProductRecord, StockRecord
-from shared.transfer.files import BOM, FileProblem, rows
+from shared.transfer.files import BOM, FileProblem, header_of, rows
+from shared.transfer.formats import check_header, format_of
 from shared.transfer.records import BadEntry, Entry, Parsed, ReadOptions
 from shared.transfer.shopify import (
     ShopifyCustomers,
@@ -49,8 +51,6 @@ def _row(name: str, **cells: str) -> bytes:
     """One row of the fixture's header with these cells filled (quoted as CSV)."""
     columns = _header(name).decode().rstrip("\n").split(",")
     out = io.StringIO()
-    import csv
-
     csv.writer(out, lineterminator="\n").writerow([cells.get(c, "") for c in columns])
     return out.getvalue().encode()
 
@@ -131,9 +131,12 @@ def test_a_negative_or_bad_inventory_qty_is_a_bad_stock_entry() -> None:
 def test_a_bad_price_names_the_column_never_the_value() -> None:
     name = "products.csv"
     data = _header(name) + _row(
-        name, Handle="mug", Title="Mug", **{"Variant SKU": "MUG", "Variant Price": "12,50secret"}
+        name,
+        Handle="mug",
+        Title="Mug",
+        **{"Variant SKU": "MUG", "Variant Price": "12,50secret", "Variant Inventory Qty": "4"},
     )
-    [bad] = _parse(ShopifyProducts(), data)
+    [bad] = _parse(ShopifyProducts(), data)  # and no stock for it
     assert isinstance(bad, BadEntry)
     assert bad.errors == ('Variant Price is not a decimal amount such as "19.99"',)
     assert "secret" not in str(bad.errors)
@@ -208,6 +211,17 @@ def test_inventory_newer_layout_and_not_stocked() -> None:
         ("TEE-S@main-warehouse", 9),
         ("TEE-M@main-warehouse", 6),
     ]
+    # the older layout: a blank On hand is bad, never read from Available
+    older = b"Handle,SKU,Location,Available,On hand\ntee,TEE-S,Shop,4,\ntee,TEE-M,Shop,4,5\n"
+    blank, good = _parse(ShopifyInventory(), older)
+    assert isinstance(blank, BadEntry)
+    assert blank.errors == ("On hand is missing",)
+    assert isinstance(good, Entry)
+    assert good.record == StockRecord(sku="TEE-M", location="shop", on_hand=5)
+    only_available = b"Handle,SKU,Location,Available (not editable)\ntee,TEE-S,Shop,4\n"
+    [entry] = _parse(ShopifyInventory(), only_available)
+    assert isinstance(entry, Entry)
+    assert entry.record == StockRecord(sku="TEE-S", location="shop", on_hand=4)
 
 
 @pytest.mark.parametrize(
@@ -333,6 +347,8 @@ def test_a_cancelled_order() -> None:
     order = _orders()["shopify##1002"].record
     assert isinstance(order, ChannelOrder)
     assert (order.status, order.shipments, order.refunds) == ("cancelled", [], [])
+    # Cancelled at 2026-11-04 16:30:00 -0600: the version an import records the cancellation at.
+    assert (order.placed_at, order.version) == ("2026-11-04T20:02:03.000000Z", "2026-11-04T22:30:00.000000Z")
 
 
 def test_a_partially_fulfilled_order_ships_its_fulfilled_lines() -> None:
@@ -422,3 +438,65 @@ def test_an_order_without_email_gets_a_placeholder_and_pending_payment_is_pendin
     assert isinstance(order, ChannelOrder)
     assert order.status == "pending"
     assert order.customer.email == "-1004@shopify.invalid"
+
+
+# The header of Shopify's product export since 2024 (see the fixture README).
+CURRENT_HEADER = (
+    "Title,URL handle,Description,Vendor,Product category,Type,Tags,Published on online store,Status,SKU,"
+    "Barcode,Option1 name,Option1 value,Option1 Linked To,Option2 name,Option2 value,Option2 Linked To,"
+    "Option3 name,Option3 value,Option3 Linked To,Price,Compare-at price,Cost per item,Charge tax,Tax code,"
+    "Unit price total measure,Unit price total measure unit,Unit price base measure,"
+    "Unit price base measure unit,Inventory tracker,Inventory quantity,Continue selling when out of stock,"
+    "Weight value (grams),Weight unit for display,Requires shipping,Fulfillment service,Product image URL,"
+    "Image position,Image alt text,Variant image URL,Gift card,SEO title,SEO description"
+)
+
+
+def _current_row(**cells: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([cells.get(c, "") for c in CURRENT_HEADER.split(",")])
+    return out.getvalue()
+
+
+def test_the_current_product_export_header_is_read_too() -> None:
+    data = (
+        CURRENT_HEADER
+        + "\n"
+        + _current_row(
+            Title="Classic Tee",
+            Status="Active",
+            **{
+                "URL handle": "classic-tee",
+                "SKU": "TEE-S",
+                "Option1 name": "Size",
+                "Option1 value": "S",
+                "Price": "24.00",
+                "Inventory quantity": "15",
+                "Product image URL": "https://cdn.shopify.com/tee.jpg",
+            },
+        )
+        + _current_row(
+            **{"URL handle": "classic-tee", "SKU": "TEE-M", "Option1 value": "M", "Price": "24.00"}
+        )
+        + _current_row(
+            **{"URL handle": "classic-tee", "Product image URL": "https://x/2.jpg", "Image position": "2"}
+        )
+        + _current_row(
+            Title="Tote", **{"URL handle": "tote", "Option1 value": "Default Title", "Price": "12.50"}
+        )
+    ).encode()
+    fmt = format_of("shopify-products")
+    check_header(fmt, header_of(io.BytesIO(data)))
+    parsed = _parse(ShopifyProducts(), data)
+    assert [(p.kind, p.key) for p in parsed] == [
+        ("products", "TEE-S"),
+        ("stock", "TEE-S@wms-1"),
+        ("products", "TEE-M"),
+        ("products", None),
+    ]
+    assert parsed[0].record == ProductRecord(sku="TEE-S", name="Classic Tee - S", price=Decimal("24.00"))  # type: ignore[union-attr]
+    assert parsed[2].record.name == "Classic Tee - M"  # type: ignore[union-attr]
+    assert isinstance(parsed[3], BadEntry)
+    assert parsed[3].errors == ("SKU is missing",)  # the file's own column name
+    with pytest.raises(FileProblem, match=r"it lacks the column Price$"):
+        check_header(fmt, CURRENT_HEADER.replace(",Price,", ",").split(","))
