@@ -28,8 +28,8 @@ from shared.models.imports import KINDS, FormatName, ImportOptions, ImportRun, K
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
-    from shared.services.imports import Checked
 
+    from shared.services.imports import Checked, ImportService
     from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
 OK, REFUSED, UNUSABLE = 0, 1, 2
@@ -511,32 +511,29 @@ class Where:
     currency: str
 
 
-def import_service(where: Where) -> Any:
+def import_service(where: Where) -> ImportService:
     """``shared.services.imports.ImportService`` over the stack's tables, as the imports worker builds
     it: the runs in the imports table, a writer and a live check per kind, ImportFinished on the bus."""
-    from shared.dal.imports import ImportRunStore
-    from shared.services.import_writers import (
-        standard_writers,
-    )
-    from shared.services.imports import ImportService
+    from dataclasses import replace
 
     from infra.spec import CATALOG, CUSTOMERS, IMPORTS, ORDERS
     from shared.config import settings
-    from shared.dal.catalog import CatalogStore
     from shared.dal.events import EventPublisher
-    from shared.dal.listings import ListingStore
-    from shared.dal.orders import OrderStore
+    from shared.dal.imports import ImportRunStore
     from shared.models.events import IMPORTS_SOURCE
-    from shared.services.channel_orders import ChannelOrderService
-    from shared.services.order_imports import OrderImportWriter, OrderLiveCheck
+    from shared.services.import_writers import standard_writers
+    from shared.services.imports import ImportService
+    from shared.services.order_imports import order_imports
 
     db, name = where.dynamodb, where.table_name
     writers, checks = standard_writers(db, catalog_table=name(CATALOG), customers_table=name(CUSTOMERS))
-    catalog = CatalogStore(db, name(CATALOG))
-    orders = OrderStore(db, name(ORDERS), name(CATALOG), name(CUSTOMERS))
-    channel_orders = ChannelOrderService(orders, catalog, ListingStore(db, name(CATALOG)), settings())
-    writers["orders"] = OrderImportWriter(orders, channel_orders, catalog, where.currency)
-    checks["orders"] = OrderLiveCheck(catalog, where.currency)
+    writers["orders"], checks["orders"] = order_imports(
+        db,
+        orders_table=name(ORDERS),
+        catalog_table=name(CATALOG),
+        customers_table=name(CUSTOMERS),
+        settings=replace(settings(), currency=where.currency),
+    )
     return ImportService(
         ImportRunStore(db, name(IMPORTS)),
         writers,
