@@ -174,8 +174,9 @@ class Phase:
             columns += [
                 TextColumn("{task.fields[rows]} rows, {task.fields[rate]} rows/s"),
                 TimeElapsedColumn(),
-                TextColumn("left"),
+                TextColumn("elapsed,"),
                 TimeRemainingColumn(),
+                TextColumn("left"),
             ]
             self._progress = Progress(*columns, console=self._console, transient=False)
             self._progress.start()
