@@ -17,6 +17,8 @@ import boto3
 import pytest
 
 from infra import cli, importing
+from infra.spec import IMPORTS
+from shared.dal.imports import ImportRunStore
 from tests.support.http import ApiClient
 from tests.support.local_aws import local_aws
 from tests.support.shop_state import differences, shop_state
@@ -252,3 +254,24 @@ def test_an_export_imports_into_an_empty_stack_as_it_was(
         d for d in found if d.startswith("customers/") and d.split(":")[0].rsplit("/", 1)[1] in CUSTOMER_GAPS
     ]
     assert [d for d in found if d not in gaps] == []
+
+
+def test_a_file_truncated_mid_row_fails_its_run_and_writes_nothing(
+    aws: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    products, orders, made = shop_files(tmp_path, 30)
+    assert oms(capsys, "import", str(products), "--format", "shopify-products")[0] == 0
+    body = orders.read_bytes()
+    cut = body.index(b",", len(body) // 2) + 1  # a cell's start
+    truncated = tmp_path / "truncated.csv"
+    truncated.write_bytes(body[:cut] + b'"unfinished')  # ends inside a quoted cell
+
+    code, out, err = oms(capsys, "import", str(truncated), "--format", "shopify-orders")
+
+    assert code == 2, (out, err)
+    assert err.startswith("oms import: truncated.csv: ") and "Traceback" not in err
+    assert not any(found(o) for o in made)
+    runs, _ = ImportRunStore(aws, IMPORTS.local_name).page(None, 10)
+    (run,) = [r for r in runs if r.file_name == "truncated.csv"]
+    assert run.status == "FAILED" and run.problem and run.rows_done == 0
+    assert not (tmp_path / "truncated.csv.errors.csv").exists()
