@@ -58,7 +58,7 @@ STATUS_OF_MIX = {
 }
 
 
-def oms(stack: Stack, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def oms(stack: Stack, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OMS_AWS_ENDPOINT": stack.aws}
     return subprocess.run(
         [sys.executable, "-m", "infra.cli", *args],
@@ -235,7 +235,7 @@ def test_an_export_imports_into_an_empty_stack_with_nothing_lost(
     ]
 
     started = time.monotonic()
-    imported = oms(second_stack, "import", str(tmp_path / "export"), "--format", "oms", timeout=400)
+    imported = oms(second_stack, "import", str(tmp_path / "export"), "--format", "oms")
     assert imported.returncode == 0, (imported.stdout[-3000:], imported.stderr[-3000:])
 
     with (shop.folder / "customers.csv").open(encoding="utf-8-sig", newline="") as stream:
