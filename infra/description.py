@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Access = Literal["read", "write", "read_write", "read_write_delete", "query_index"]
+Access = Literal["read", "write", "read_write", "read_write_batch", "read_write_delete", "query_index"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -22,6 +22,9 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": _READ,
     "write": _WRITE,
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
+    # Imports: entries that need no condition (a product's record, keyed by its SKU) go in BatchWriteItem,
+    # 25 at a time, instead of one PutItem each (shared/services/imports.py's writers).
+    "read_write_batch": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:BatchWriteItem"))),
     # Customers: an email's claim moves when staff correct it, and goes when the person is erased.
     "read_write_delete": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem"))),
     # Query on one index only (``Uses.index``), nothing on the table itself: the API asks the api keys
@@ -179,6 +182,23 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class BucketNotification:
+    """S3 tells ``queue`` of every object created under ``prefix`` in ``bucket`` (the S3 event's JSON as
+    the message body). In AWS an S3 event notification (CDK adds the queue policy that lets S3 send);
+    on the local stack ``put_bucket_notification_configuration`` on the embedded endpoint, which delivers
+    the same event itself. Either sends one ``s3:TestEvent`` when the configuration is set: consumers
+    ignore it."""
+
+    bucket: Bucket
+    prefix: str
+    queue: Queue
+
+    def __post_init__(self) -> None:
+        if not self.prefix.endswith("/"):
+            raise ValueError(f"{self.bucket.id}: a notification prefix ends with '/'")
+
+
+@dataclass(frozen=True)
 class Uses:
     table: Table
     access: Access
@@ -217,11 +237,11 @@ class UsesKey:
 
 @dataclass(frozen=True)
 class UsesBucket:
-    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort.
-    Only under ``prefix``."""
+    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort;
+    ``upload``: PutObject alone (presigning a PUT for someone else's upload). Only under ``prefix``."""
 
     bucket: Bucket
-    access: Literal["read", "write"]
+    access: Literal["read", "write", "upload"]
     prefix: str = ""
 
 
