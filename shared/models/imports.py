@@ -133,6 +133,13 @@ class ImportUpload(Model):
     expires_at: str
 
 
+class ImportRunDetail(ImportRun):
+    """``GET /imports/{import_id}``: the run, with a download link for its error report when it has one."""
+
+    error_report_url: str | None = Field(default=None, description="A presigned GET of the error report")
+    error_report_expires_at: str | None = None
+
+
 class ImportRunPage(Model):
     items: list[ImportRun]
     next_token: str | None = None

@@ -1,0 +1,600 @@
+"""The cloud path of an import: an upload announced by ``POST /imports``, then the work queue's messages.
+
+    POST /imports        records the run (AWAITING_UPLOAD) and presigns a PUT for uploads/{id}/{file}
+    the upload           S3 puts its ObjectCreated event on the import work queue
+    the S3 event         ``ImportJobs.plan``: reads the file once (checksum, encoding, header, the format's
+                         columns), checks every entry (``ImportService.check``: the error report goes to
+                         errors/{id}.{csv|jsonl}), then either ends the run (a dry run: CHECKED; reject-file
+                         with bad rows: REJECTED; an unreadable file: FAILED) or saves it RUNNING with
+                         ``chunks_total`` and sends one message per chunk of whole entries
+    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes, its entries written
+                         (``ImportService.apply_chunk``, counted once per chunk); the chunk that completes
+                         the count ends the run FINISHED (ImportFinished goes out)
+
+Every step is safe to run twice (SQS delivers at least once, S3 may notify twice): a planner claims the run
+with conditional saves (one planner wins), a chunk is counted once (``ImportRuns.count_chunk``) and its
+entries are written idempotently by natural key. A planner that stopped after saving RUNNING leaves its
+S3 event on the queue: the redelivery sends the chunks again, which changes nothing for those done.
+
+The engine (``ImportService``), the runs store, the file reading and the formats are other modules'; this
+one sees them through the Protocols below, which they satisfy (the tests' fakes too).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any, Literal, Protocol
+from urllib.parse import unquote_plus
+
+from pydantic import Field, ValidationError
+
+from shared.models.common import StrictModel
+from shared.models.imports import FormatName, ImportOptions, ImportRun, ImportRunDetail, RunStatus
+from shared.services.messages import Poison, RetryLater, describe, load
+from shared.transfer.records import Format, Parsed, ReadOptions, Row
+
+UPLOADS_PREFIX = "uploads/"  # infra/spec.py's IMPORT_UPLOADS_PREFIX (spec imports shared, not the reverse)
+ERRORS_PREFIX = "errors/"
+# A chunk closes before it would pass either: ~1,000 rows write in well under a minute (batches of 25
+# products, one transaction per order), far inside the function's 900 s, and a redelivered chunk redoes
+# little. The byte budget keeps a chunk of wide rows (an order's long addresses) to one small ranged GET.
+CHUNK_ROWS = 1000
+CHUNK_BYTES = 4 * 1024 * 1024
+SEND_BATCH = 10  # SendMessageBatch's limit
+FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
+
+
+class FileProblem(Exception):
+    """The file itself cannot be read as its format: wrong encoding, truncated, not the format's columns.
+    The message is a sentence for staff (no cell values)."""
+
+
+# --- what the worker calls (the engine, the stores, the file reading: their Protocols) ----------------
+
+
+class ErrorSink(Protocol):
+    """``shared.transfer.files.ErrorReport``: the input rows plus their errors."""
+
+    @property
+    def count(self) -> int: ...
+
+    def add(self, rows: Sequence[Row], errors: Sequence[str]) -> None: ...
+
+
+class Checked(Protocol):
+    """``shared.services.imports.Checked``: the run as ``check`` recorded it (counts, totals, rows_total)."""
+
+    @property
+    def run(self) -> ImportRun: ...
+
+    @property
+    def rejected(self) -> int: ...
+
+
+class ImportEngine(Protocol):
+    """What the worker calls of ``shared.services.imports.ImportService``."""
+
+    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> Checked: ...
+
+    def apply_chunk(
+        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+    ) -> ImportRun | None: ...
+
+    def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun: ...
+
+
+class Runs(Protocol):
+    """What this module calls of ``shared.dal.imports.ImportRuns``."""
+
+    def create(self, run: ImportRun) -> None: ...
+
+    def get(self, import_id: str) -> ImportRun | None: ...
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]: ...
+
+    def save(self, run: ImportRun, *, expected_updated_at: str) -> bool: ...
+
+
+class OpenedFile(Protocol):
+    """A file being read once, front to back (``shared.transfer.files``)."""
+
+    header: tuple[str, ...]  # CSV: the columns; JSON Lines: ()
+    encoding: str
+
+    def rows(self) -> Iterator[Row]:
+        """Every record, streaming; raises FileProblem where the file stops making sense."""
+        ...
+
+    def checksum(self) -> str:
+        """SHA-256 (hex) of every byte, once ``rows()`` is exhausted."""
+        ...
+
+
+class FileReading(Protocol):
+    def open(self, stream: IO[bytes], container: str) -> OpenedFile:
+        """Raises FileProblem (encoding, no header)."""
+        ...
+
+    def rows_between(
+        self,
+        data: bytes,
+        *,
+        container: str,
+        header: Sequence[str],
+        encoding: str,
+        first_line: int,
+        start: int,
+    ) -> Iterator[Row]:
+        """The records of a byte range of a file (``data``, starting at byte ``start`` and line
+        ``first_line`` of the file), read with the file's header and encoding."""
+        ...
+
+    def report(self, stream: ReportWriter, container: str, header: Sequence[str]) -> ErrorSink:
+        """An error report writing to ``stream`` (binary)."""
+        ...
+
+
+class ReportWriter(Protocol):
+    """An S3 object written in parts (``shared.dal.report_files.MultipartWriter``): a binary stream."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def finish(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class Objects(Protocol):
+    """The imports bucket, as the worker uses it."""
+
+    def open(self, key: str) -> IO[bytes]: ...
+
+    def read_range(self, key: str, start: int, end: int) -> bytes: ...
+
+    def writer(self, key: str, content_type: str) -> ReportWriter: ...
+
+
+class WorkQueue(Protocol):
+    def send_batch(self, bodies: Sequence[str]) -> None:
+        """At most ``SEND_BATCH`` bodies, all sent or an exception."""
+        ...
+
+
+# --- the messages ------------------------------------------------------------------------------------
+
+
+class ChunkMessage(StrictModel):
+    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole entries,
+    the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the planner."""
+
+    import_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    chunk: int = Field(ge=0)
+    first_line: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+    header: list[str] = Field(default_factory=list, max_length=1000)
+    encoding: str = Field(default="utf-8", max_length=40)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An S3 ObjectCreated event's object under uploads/{import_id}/{file_name}."""
+
+    bucket: str
+    key: str
+    import_id: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A message with nothing to do, and why (safe to log): S3's test event, a redelivery."""
+
+    reason: str
+
+
+Work = Upload | ChunkMessage | Ignored | Poison
+
+
+def parse_work(body: str) -> Work:
+    """What a message on the import work queue asks for. Only the structure is described in a Poison's
+    reason, never a value (a key holds a file name)."""
+    loaded = load(body)
+    if isinstance(loaded, Poison):
+        return loaded
+    if not isinstance(loaded, dict):
+        return Poison("body is not a JSON object")
+    if loaded.get("Event") == "s3:TestEvent":  # S3 sends one when the notification is configured
+        return Ignored("s3:TestEvent")
+    if "Records" in loaded:
+        return _upload(loaded["Records"])
+    return _chunk(loaded)
+
+
+def _chunk(loaded: dict[str, Any]) -> ChunkMessage | Poison:
+    if "import_id" not in loaded or "chunk" not in loaded:
+        return Poison("neither an S3 event nor an import chunk message")
+    try:
+        return ChunkMessage.model_validate(loaded)
+    except ValidationError as exc:
+        return Poison(f"chunk message: {describe(exc)}")
+
+
+def _upload(records: object) -> Upload | Poison:
+    # An S3 notification carries one record per event (batch_size 1 keeps one message per invocation).
+    if not isinstance(records, list) or len(records) != 1 or not isinstance(records[0], dict):
+        return Poison("S3 event: Records is not a list of one record")
+    record = records[0]
+    name = str(record.get("eventName", ""))
+    if record.get("eventSource") != "aws:s3" or not name.startswith("ObjectCreated:"):
+        return Poison("S3 event: not an ObjectCreated event")
+    s3 = record.get("s3")
+    try:
+        bucket = str(s3["bucket"]["name"])  # type: ignore[index]
+        key = unquote_plus(str(s3["object"]["key"]))  # type: ignore[index]  # S3 URL-encodes keys
+    except (KeyError, TypeError):
+        return Poison("S3 event: no s3.bucket.name or s3.object.key")
+    parts = key.split("/")
+    if len(parts) != 3 or f"{parts[0]}/" != UPLOADS_PREFIX or not parts[1] or not parts[2]:
+        return Poison("S3 event: the key is not uploads/{import_id}/{file_name}")
+    return Upload(bucket=bucket, key=key, import_id=parts[1], file_name=parts[2])
+
+
+def upload_key(import_id: str, file_name: str) -> str:
+    return f"{UPLOADS_PREFIX}{import_id}/{file_name}"
+
+
+def error_report_key(import_id: str, container: str, chunk: int | None = None) -> str:
+    """errors/{id}.{ext}: the planner's report (every row the checks refused); errors/{id}-chunk-{n}.{ext}:
+    rows a chunk's writes refused that the checks could not foresee (skip-rows)."""
+    suffix = "" if chunk is None else f"-chunk-{chunk:06d}"
+    return f"{ERRORS_PREFIX}{import_id}{suffix}.{container}"
+
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+# --- planning chunks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkPlanner:
+    """Watches a file's parsed entries go by (in file order) and cuts them into chunks of whole entries:
+    an entry's rows (an order's lines) never straddle two chunks."""
+
+    max_rows: int = CHUNK_ROWS
+    max_bytes: int = CHUNK_BYTES
+    chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first_line, start, end)
+    rows: int = 0
+    _open: tuple[int, int, int] | None = None
+    _rows_in: int = 0
+
+    def watch(self, parsed: Iterable[Parsed]) -> Iterator[Parsed]:
+        for item in parsed:
+            self._add(item.rows)
+            yield item
+        self._close()
+
+    def _add(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        self.rows += len(rows)
+        first, last = rows[0], rows[-1]
+        if self._open is not None:
+            line, start, _ = self._open
+            if self._rows_in + len(rows) > self.max_rows or last.end - start > self.max_bytes:
+                self._close()
+        if self._open is None:
+            self._open = (first.line, first.start, last.end)
+            self._rows_in = len(rows)
+        else:
+            line, start, _ = self._open
+            self._open = (line, start, last.end)
+            self._rows_in += len(rows)
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self.chunks.append(self._open)
+        self._open, self._rows_in = None, 0
+
+
+# --- the worker --------------------------------------------------------------------------------------
+
+Outcome = Literal["planned", "checked", "rejected", "failed", "applied", "finished", "redelivered", "empty"]
+
+
+@dataclass(frozen=True)
+class Done:
+    outcome: Outcome
+    import_id: str
+    chunks: int = 0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ImportJobs:
+    def __init__(
+        self,
+        runs: Runs,
+        engine: ImportEngine,
+        objects: Objects,
+        queue: WorkQueue,
+        files: FileReading,
+        formats: Callable[[FormatName], Format],
+        currency: str,
+        clock: Callable[[], datetime] = _utcnow,
+        planner: Callable[[], ChunkPlanner] = ChunkPlanner,
+    ) -> None:
+        self._runs = runs
+        self._engine = engine
+        self._objects = objects
+        self._queue = queue
+        self._files = files
+        self._formats = formats
+        self._currency = currency
+        self._clock = clock
+        self._planner = planner
+
+    def read_options(self, options: ImportOptions) -> ReadOptions:
+        return ReadOptions(channel=options.channel, location=options.location, currency=self._currency)
+
+    # An upload ---------------------------------------------------------------------------------------
+
+    def plan(self, upload: Upload) -> Done | Ignored:
+        run = self._runs.get(upload.import_id)
+        if run is None or upload.file_name != run.file_name:
+            return Ignored("an upload for no import run (or under another file name than the run's)")
+        if run.status == "RUNNING":
+            if run.chunks_total is not None and run.chunks_done < run.chunks_total:
+                return self._resend(run)  # the planner stopped after saving: send the chunks again
+            return Ignored("the run is already planned")
+        if run.status not in ("AWAITING_UPLOAD", "VALIDATING"):
+            return Ignored(f"the run is {run.status}")
+        if run.status == "AWAITING_UPLOAD":
+            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": _stamp(self._clock())})
+            if not self._runs.save(claimed, expected_updated_at=run.updated_at):
+                return Ignored("another planner took the run")
+            run = claimed
+        return self._check(run)
+
+    def _resend(self, run: ImportRun) -> Done:
+        """The chunks of a run planned before (the entries are not checked again)."""
+        fmt = self._formats(run.options.format)
+        planner = self._planner()
+        try:
+            with self._objects.open(upload_key(run.import_id, run.file_name)) as stream:
+                opened = self._files.open(stream, fmt.container)
+                for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
+                    pass
+        except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
+            raise RetryLater(f"the upload cannot be read again: {exc}") from exc
+        self._send(run, opened, planner)
+        return Done("planned", run.import_id, len(planner.chunks))
+
+    def _check(self, run: ImportRun) -> Done | Ignored:
+        fmt = self._formats(run.options.format)
+        planner = self._planner()
+        report_key = error_report_key(run.import_id, fmt.container)
+        writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        try:
+            with self._objects.open(upload_key(run.import_id, run.file_name)) as stream:
+                opened = self._files.open(stream, fmt.container)
+                self._require_columns(fmt, opened.header)
+                report = self._files.report(writer, fmt.container, opened.header)
+                parsed = planner.watch(fmt.entries(opened.rows(), self.read_options(run.options)))
+                checked = self._engine.check(run, parsed, report)
+                checksum = opened.checksum()
+        except FileProblem as exc:
+            writer.abort()
+            return self._end(run, "FAILED", problem=str(exc))
+        except BaseException:
+            writer.abort()
+            raise
+        if report.count:
+            writer.finish()
+        else:
+            writer.abort()
+        # As check recorded it; the checksum and the report's key are saved with the next save.
+        run = checked.run.model_copy(
+            update={"checksum": checksum, "error_report": report_key if report.count else None}
+        )
+        if run.options.dry_run:
+            return self._end(run, "CHECKED")
+        if checked.rejected and run.options.on_error == "reject-file":
+            return self._end(run, "REJECTED")
+        if not planner.chunks:
+            return self._end(run, "FINISHED", outcome="empty")
+        running = run.model_copy(
+            update={
+                "status": "RUNNING",
+                "chunks_total": len(planner.chunks),
+                "chunks_done": 0,
+                "updated_at": _stamp(self._clock()),
+            }
+        )
+        if not self._runs.save(running, expected_updated_at=run.updated_at):
+            return Ignored("another planner planned the run")
+        self._send(running, opened, planner)
+        return Done("planned", run.import_id, len(planner.chunks))
+
+    def _end(
+        self, run: ImportRun, status: RunStatus, *, problem: str | None = None, outcome: Outcome | None = None
+    ) -> Done:
+        self._engine.finish(run, status, problem=problem)
+        named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
+        return Done(outcome or named.get(status, "finished"), run.import_id)
+
+    @staticmethod
+    def _require_columns(fmt: Format, header: Sequence[str]) -> None:
+        if fmt.container != "csv":
+            return
+        missing = sorted(fmt.required_columns() - set(header))
+        if missing:
+            raise FileProblem(
+                f"the file is not a {fmt.name} file: it has no column {', '.join(repr(m) for m in missing)}"
+            )
+
+    def _send(self, run: ImportRun, opened: OpenedFile, planner: ChunkPlanner) -> None:
+        bodies = [
+            ChunkMessage(
+                import_id=run.import_id,
+                chunk=number,
+                first_line=line,
+                start=start,
+                end=end,
+                header=list(opened.header),
+                encoding=opened.encoding,
+            ).model_dump_json()
+            for number, (line, start, end) in enumerate(planner.chunks)
+        ]
+        for first in range(0, len(bodies), SEND_BATCH):
+            self._queue.send_batch(bodies[first : first + SEND_BATCH])
+
+    # A chunk -----------------------------------------------------------------------------------------
+
+    def apply(self, message: ChunkMessage) -> Done | Ignored | Poison:
+        run = self._runs.get(message.import_id)
+        if run is None:
+            return Poison("chunk message: no such import run")
+        if run.status in FINAL:
+            return Ignored(f"the run is {run.status}")
+        if run.status != "RUNNING":
+            raise RetryLater(f"the run is {run.status}, not yet RUNNING")
+        if run.chunks_total is None or message.chunk >= run.chunks_total or message.end <= message.start:
+            return Poison("chunk message: not a chunk of the run's plan")
+        fmt = self._formats(run.options.format)
+        data = self._objects.read_range(upload_key(run.import_id, run.file_name), message.start, message.end)
+        rows = self._files.rows_between(
+            data,
+            container=fmt.container,
+            header=message.header,
+            encoding=message.encoding,
+            first_line=message.first_line,
+            start=message.start,
+        )
+        key = error_report_key(run.import_id, fmt.container, message.chunk)
+        writer = self._objects.writer(key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        try:
+            report = self._files.report(writer, fmt.container, message.header)
+            counted = self._engine.apply_chunk(
+                run, message.chunk, fmt.entries(rows, self.read_options(run.options)), report
+            )
+        except BaseException:
+            writer.abort()
+            raise
+        if report.count:
+            writer.finish()
+        else:
+            writer.abort()
+        if counted is None:  # a redelivery: counted before. Its finish may not have happened: check.
+            counted = self._runs.get(run.import_id)
+            if counted is None or counted.status != "RUNNING":
+                return Done("redelivered", run.import_id)
+            outcome: Outcome = "redelivered"
+        else:
+            outcome = "applied"
+        if counted.chunks_total is not None and counted.chunks_done >= counted.chunks_total:
+            self._engine.finish(counted, "FINISHED")
+            return Done("finished", run.import_id, counted.chunks_done)
+        return Done(outcome, run.import_id, counted.chunks_done)
+
+
+# --- POST /imports and the staff reads ------------------------------------------------------------------
+
+UPLOAD_LINK_SECONDS = 3600
+ERROR_LINK_SECONDS = 600
+_IDS = uuid.UUID("0b7f3c9a-5a8e-4d0c-9f3e-6c1d2a4b8e71")  # namespace of import ids made from keys
+
+
+class Presigner(Protocol):
+    def upload_url(self, key: str, expires_s: int) -> str: ...
+
+    def download_url(self, key: str, expires_s: int, filename: str) -> str: ...
+
+
+class ImportKeyReused(ValueError):
+    """An Idempotency-Key already announced another file or other options."""
+
+
+@dataclass(frozen=True)
+class Announced:
+    run: ImportRun
+    upload_url: str
+    expires_at: str
+    created: bool
+
+
+class ImportUploads:
+    """``POST /imports``, ``GET /imports``, ``GET /imports/{id}``: the staff side of the cloud path."""
+
+    def __init__(
+        self,
+        runs: Runs,
+        links: Presigner,
+        clock: Callable[[], datetime] = _utcnow,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self._runs = runs
+        self._links = links
+        self._clock = clock
+        self._new_id = new_id
+
+    def announce(
+        self, file_name: str, options: ImportOptions, *, actor: str, idempotency_key: str | None = None
+    ) -> Announced:
+        """Record a run AWAITING_UPLOAD and presign its upload. With an idempotency key: the run that key
+        first announced (a fresh link), or ImportKeyReused when it announced another file or options."""
+        if idempotency_key:
+            import_id = str(uuid.uuid5(_IDS, f"{actor}\n{idempotency_key}"))
+        else:
+            import_id = self._new_id() if self._new_id else str(uuid.uuid4())
+        now = self._clock()
+        existing = self._runs.get(import_id) if idempotency_key else None
+        if existing is not None:
+            if (existing.file_name, existing.options) != (file_name, options):
+                raise ImportKeyReused(f"import {import_id} announced another file or other options")
+            run, created = existing, False
+        else:
+            run = ImportRun(
+                import_id=import_id,
+                file_name=file_name,
+                options=options,
+                source="upload",
+                actor=actor,
+                status="AWAITING_UPLOAD",
+                started_at=_stamp(now),
+                updated_at=_stamp(now),
+            )
+            self._runs.create(run)
+            created = True
+        url = self._links.upload_url(upload_key(run.import_id, run.file_name), UPLOAD_LINK_SECONDS)
+        expires = _stamp(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
+        return Announced(run=run, upload_url=url, expires_at=expires, created=created)
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
+        return self._runs.page(cursor, limit)
+
+    def get(self, import_id: str) -> ImportRunDetail | None:
+        """The run, with a presigned GET of its error report (expires in 10 minutes) when it has one."""
+        run = self._runs.get(import_id)
+        if run is None:
+            return None
+        detail = ImportRunDetail(**run.model_dump())
+        if not run.error_report:
+            return detail
+        name = run.error_report.rsplit("/", 1)[-1]
+        return detail.model_copy(
+            update={
+                "error_report_url": self._links.download_url(run.error_report, ERROR_LINK_SECONDS, name),
+                "error_report_expires_at": _stamp(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
+            }
+        )

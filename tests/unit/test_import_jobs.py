@@ -1,0 +1,115 @@
+"""The cloud import path's pure parts: what a work-queue message asks for, and chunks of whole entries."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from shared.models.imports import ProductRecord
+from shared.services.import_jobs import (
+    ChunkMessage,
+    ChunkPlanner,
+    Ignored,
+    Upload,
+    error_report_key,
+    parse_work,
+)
+from shared.services.messages import Poison
+from shared.transfer.records import BadEntry, Entry, Parsed, Row
+
+
+def s3_event(key: str, event: str = "ObjectCreated:Put") -> str:
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "eventName": event,
+                    "s3": {"bucket": {"name": "oms-imports"}, "object": {"key": key, "size": 10}},
+                }
+            ]
+        }
+    )
+
+
+def test_an_upload_event_names_the_run_and_the_file_with_the_key_decoded() -> None:
+    assert parse_work(s3_event("uploads/abc-1/orders+2024%28all%29.csv")) == Upload(
+        bucket="oms-imports",
+        key="uploads/abc-1/orders 2024(all).csv",
+        import_id="abc-1",
+        file_name="orders 2024(all).csv",
+    )
+
+
+def test_s3s_test_event_is_ignored() -> None:
+    body = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-12-06T18:00:00Z", "Bucket": "b"}
+    assert parse_work(json.dumps(body)) == Ignored("s3:TestEvent")
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("not json", "body is not JSON"),
+        ("[1]", "body is not a JSON object"),
+        ('{"hello": 1}', "neither an S3 event nor an import chunk message"),
+        (s3_event("uploads/abc/sub/dir.csv"), "S3 event: the key is not uploads/{import_id}/{file_name}"),
+        (s3_event("errors/abc.csv"), "S3 event: the key is not uploads/{import_id}/{file_name}"),
+        (s3_event("uploads/abc/x.csv", "ObjectRemoved:Delete"), "S3 event: not an ObjectCreated event"),
+        ('{"Records": []}', "S3 event: Records is not a list of one record"),
+        ('{"import_id": "a", "chunk": -1, "first_line": 2, "start": 0, "end": 5}', "chunk message: chunk:"),
+        (
+            '{"import_id": "a", "chunk": 0, "first_line": 2, "start": 0, "end": 5, "x": "secret"}',
+            "has an unknown",
+        ),
+    ],
+)
+def test_anything_else_is_poison_with_a_reason_that_repeats_no_value(body: str, reason: str) -> None:
+    parsed = parse_work(body)
+    assert isinstance(parsed, Poison)
+    assert parsed.reason.startswith(reason) or reason in parsed.reason
+    assert "secret" not in parsed.reason
+
+
+def test_a_chunk_message_round_trips() -> None:
+    message = ChunkMessage(import_id="abc", chunk=3, first_line=1002, start=5000, end=9000, header=["SKU"])
+    assert parse_work(message.model_dump_json()) == message
+
+
+def _entry(line: int, start: int, lines: int, width: int = 10) -> Entry:
+    rows = tuple(Row(line + n, start + n * width, start + (n + 1) * width, {}) for n in range(lines))
+    record = ProductRecord(sku=f"S{line}", name="x", price=Decimal("1"))
+    return Entry(kind="orders", key=f"#{line}", record=record, rows=rows)
+
+
+def test_chunks_hold_whole_entries_within_the_row_budget() -> None:
+    planner = ChunkPlanner(max_rows=5)
+    entries: list[Parsed] = [
+        _entry(2, 10, 3),
+        _entry(5, 40, 3),
+        _entry(8, 70, 1),
+        BadEntry(rows=(Row(9, 80, 90, {}),), errors=("x",)),
+    ]
+    assert list(planner.watch(entries)) == entries  # passed through untouched, in order
+    # 3 rows, then 3 + 1 + 1: the second order's three lines never straddle two chunks
+    assert planner.chunks == [(2, 10, 40), (5, 40, 90)]
+    assert planner.rows == 8
+
+
+def test_an_entry_larger_than_the_budget_is_a_chunk_of_its_own() -> None:
+    planner = ChunkPlanner(max_rows=2)
+    list(planner.watch([_entry(2, 10, 1), _entry(3, 20, 4), _entry(7, 60, 1)]))
+    assert planner.chunks == [(2, 10, 20), (3, 20, 60), (7, 60, 70)]
+
+
+def test_the_byte_budget_closes_a_chunk_too() -> None:
+    planner = ChunkPlanner(max_rows=1000, max_bytes=25)
+    list(planner.watch([_entry(2, 0, 1), _entry(3, 10, 1), _entry(4, 20, 1)]))
+    assert planner.chunks == [(2, 0, 20), (4, 20, 30)]
+
+
+def test_error_report_keys() -> None:
+    assert error_report_key("abc", "csv") == "errors/abc.csv"
+    assert error_report_key("abc", "jsonl", 7) == "errors/abc-chunk-000007.jsonl"
