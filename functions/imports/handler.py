@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.imports import wiring
 from shared.dal.queues import carried_reasons
 from shared.observability import logger, metrics, tracer
-from shared.services.import_jobs import ChunkMessage, Ignored, Upload, parse_work
+from shared.services.import_jobs import ChunkMessage, Done, Ignored, Upload, parse_work
 from shared.services.messages import Poison
 
 SOURCE = "oms-import-work"
@@ -47,6 +47,7 @@ def _park(record: SQSRecord, reason: str) -> None:
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     work = parse_work(record.body)
     receives = record.attributes.approximate_receive_count
+    result: Done | Ignored | Poison
     try:
         if isinstance(work, Upload):
             result = wiring.jobs().plan(work)

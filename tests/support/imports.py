@@ -125,14 +125,11 @@ class FakeEngine:
     ) -> ImportRun | None:
         counts: dict[str, KindCounts] = {}
         rows = 0
-        for item in parsed:
+        for item in parsed:  # as the engine: bad entries were counted and reported by check
             rows += len(item.rows)
-            have = counts.setdefault(item.kind or "products", KindCounts())
-            have.read += 1
             if isinstance(item, BadEntry):
-                have.rejected += 1
-                report.add(item.rows, item.errors)
                 continue
+            have = counts.setdefault(item.kind, KindCounts())
             self.writes += 1
             before = self.written.get(item.key)
             self.written[item.key] = item.record
