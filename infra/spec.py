@@ -382,8 +382,8 @@ REPORTS_BUCKET = Bucket(id="Reports", env_var=config.REPORTS_BUCKET_ENV, local_n
 REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
 IMPORTS_BUCKET = Bucket(id="Imports", env_var=config.IMPORTS_BUCKET_ENV, local_name="oms-imports")
-IMPORT_UPLOADS_PREFIX = "uploads/"  # uploads/{import_id}/{file_name}: an upload here starts its run
-IMPORT_ERRORS_PREFIX = "errors/"  # errors/{import_id}.{csv|jsonl}: the rows refused, with _errors
+IMPORT_UPLOADS_PREFIX = keys.IMPORT_UPLOADS_PREFIX  # uploads/{import_id}/{file_name}: starts its run
+IMPORT_ERRORS_PREFIX = keys.IMPORT_ERRORS_PREFIX  # errors/{import_id}.{csv|jsonl}: rows refused, with _errors
 
 BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET)
 
@@ -640,7 +640,7 @@ HOOKS = Function(
 
 IMPORTS_FUNCTION = Function(
     name="imports",
-    description="Imports uploaded files: plans chunks of whole entries from the upload's S3 event, applies each",
+    description="Imports uploads: plans chunks of whole entries from an upload's S3 event, then applies each",
     triggers=(
         # One message per invocation: a planning pass reads a whole file, a chunk writes ~1,000 rows;
         # neither should wait behind another, and a failure returns exactly one message.

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from shared.dal.listings import ListingStore
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
-    from shared.services.import_jobs import ImportUploads
+    from shared.services.import_uploads import ImportUploads
     from shared.services.reports import ReportService
 
 
@@ -123,9 +123,10 @@ def dead_letter_service() -> DeadLetterService:
 
 @once
 def import_uploads() -> ImportUploads:
-    from shared.dal.import_files import ImportObjects
     from shared.dal.imports import ImportRunStore
-    from shared.services.import_jobs import ImportUploads
+
+    from shared.dal.import_files import ImportObjects
+    from shared.services.import_uploads import ImportUploads
 
     return ImportUploads(
         ImportRunStore(client("dynamodb"), required(IMPORTS_TABLE_ENV)),

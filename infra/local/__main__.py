@@ -59,6 +59,13 @@ class LocalStack:
         self._stopping = threading.Event()
         self._closers: list[Any] = []
 
+    def _ensure_buckets(self, sqs: Any) -> tuple[list[str], list[str]]:
+        """The buckets, and their notifications to the queues (uploads start imports)."""
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=self.endpoint)
+        return ensure_buckets(s3), ensure_notifications(s3, sqs, self.queue_urls)
+
     def start(self) -> None:
         for name, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(name, value)
@@ -79,9 +86,7 @@ class LocalStack:
         sqs = boto3.client("sqs", endpoint_url=self.endpoint)
         self.queue_urls = ensure_queues(sqs)
         self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
-        s3 = boto3.client("s3", endpoint_url=self.endpoint)
-        self.buckets = ensure_buckets(s3)
-        self.notifications = ensure_notifications(s3, sqs, self.queue_urls)
+        self.buckets, self.notifications = self._ensure_buckets(sqs)
         self.kms_keys = ensure_keys(boto3.client("kms", endpoint_url=self.endpoint))
         self._seed_keys()
 

@@ -22,22 +22,21 @@ one sees them through the Protocols below, which they satisfy (the tests' fakes 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import IO, Any, Literal, Protocol
 from urllib.parse import unquote_plus
 
 from pydantic import Field, ValidationError
 
+from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
 from shared.models.common import StrictModel
-from shared.models.imports import FormatName, ImportOptions, ImportRun, ImportRunDetail, RunStatus
+from shared.models.imports import FormatName, ImportOptions, ImportRun, RunStatus
+from shared.services.import_uploads import utc_now, utc_stamp
 from shared.services.messages import Poison, RetryLater, describe, load
 from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
-UPLOADS_PREFIX = "uploads/"  # infra/spec.py's IMPORT_UPLOADS_PREFIX (spec imports shared, not the reverse)
-ERRORS_PREFIX = "errors/"
 # A chunk closes before it would pass either: ~1,000 rows write in well under a minute (batches of 25
 # products, one transaction per order), far inside the function's 900 s, and a redelivered chunk redoes
 # little. The byte budget keeps a chunk of wide rows (an order's long addresses) to one small ranged GET.
@@ -89,11 +88,7 @@ class ImportEngine(Protocol):
 class Runs(Protocol):
     """What this module calls of ``shared.dal.imports.ImportRuns``."""
 
-    def create(self, run: ImportRun) -> None: ...
-
     def get(self, import_id: str) -> ImportRun | None: ...
-
-    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]: ...
 
     def save(self, run: ImportRun, *, expected_updated_at: str) -> bool: ...
 
@@ -238,20 +233,9 @@ def _upload(records: object) -> Upload | Poison:
     except (KeyError, TypeError):
         return Poison("S3 event: no s3.bucket.name or s3.object.key")
     parts = key.split("/")
-    if len(parts) != 3 or f"{parts[0]}/" != UPLOADS_PREFIX or not parts[1] or not parts[2]:
+    if len(parts) != 3 or f"{parts[0]}/" != IMPORT_UPLOADS_PREFIX or not parts[1] or not parts[2]:
         return Poison("S3 event: the key is not uploads/{import_id}/{file_name}")
     return Upload(bucket=bucket, key=key, import_id=parts[1], file_name=parts[2])
-
-
-def upload_key(import_id: str, file_name: str) -> str:
-    return f"{UPLOADS_PREFIX}{import_id}/{file_name}"
-
-
-def error_report_key(import_id: str, container: str, chunk: int | None = None) -> str:
-    """errors/{id}.{ext}: the planner's report (every row the checks refused); errors/{id}-chunk-{n}.{ext}:
-    rows a chunk's writes refused that the checks could not foresee (skip-rows)."""
-    suffix = "" if chunk is None else f"-chunk-{chunk:06d}"
-    return f"{ERRORS_PREFIX}{import_id}{suffix}.{container}"
 
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -313,14 +297,6 @@ class Done:
     chunks: int = 0
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class ImportJobs:
     def __init__(
         self,
@@ -331,7 +307,7 @@ class ImportJobs:
         files: FileReading,
         formats: Callable[[FormatName], Format],
         currency: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utc_now,
         planner: Callable[[], ChunkPlanner] = ChunkPlanner,
     ) -> None:
         self._runs = runs
@@ -360,7 +336,7 @@ class ImportJobs:
         if run.status not in ("AWAITING_UPLOAD", "VALIDATING"):
             return Ignored(f"the run is {run.status}")
         if run.status == "AWAITING_UPLOAD":
-            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": _stamp(self._clock())})
+            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": utc_stamp(self._clock())})
             if not self._runs.save(claimed, expected_updated_at=run.updated_at):
                 return Ignored("another planner took the run")
             run = claimed
@@ -371,7 +347,7 @@ class ImportJobs:
         fmt = self._formats(run.options.format)
         planner = self._planner()
         try:
-            with self._objects.open(upload_key(run.import_id, run.file_name)) as stream:
+            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
                 opened = self._files.open(stream, fmt.container)
                 for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
                     pass
@@ -383,10 +359,10 @@ class ImportJobs:
     def _check(self, run: ImportRun) -> Done | Ignored:
         fmt = self._formats(run.options.format)
         planner = self._planner()
-        report_key = error_report_key(run.import_id, fmt.container)
+        report_key = import_error_key(run.import_id, fmt.container)
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
         try:
-            with self._objects.open(upload_key(run.import_id, run.file_name)) as stream:
+            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
                 opened = self._files.open(stream, fmt.container)
                 self._require_columns(fmt, opened.header)
                 report = self._files.report(writer, fmt.container, opened.header)
@@ -418,7 +394,7 @@ class ImportJobs:
                 "status": "RUNNING",
                 "chunks_total": len(planner.chunks),
                 "chunks_done": 0,
-                "updated_at": _stamp(self._clock()),
+                "updated_at": utc_stamp(self._clock()),
             }
         )
         if not self._runs.save(running, expected_updated_at=run.updated_at):
@@ -472,7 +448,9 @@ class ImportJobs:
         if run.chunks_total is None or message.chunk >= run.chunks_total or message.end <= message.start:
             return Poison("chunk message: not a chunk of the run's plan")
         fmt = self._formats(run.options.format)
-        data = self._objects.read_range(upload_key(run.import_id, run.file_name), message.start, message.end)
+        data = self._objects.read_range(
+            import_upload_key(run.import_id, run.file_name), message.start, message.end
+        )
         rows = self._files.rows_between(
             data,
             container=fmt.container,
@@ -481,8 +459,8 @@ class ImportJobs:
             first_line=message.first_line,
             start=message.start,
         )
-        key = error_report_key(run.import_id, fmt.container, message.chunk)
-        writer = self._objects.writer(key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        report_key = import_error_key(run.import_id, fmt.container, message.chunk)
+        writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
         try:
             report = self._files.report(writer, fmt.container, message.header)
             counted = self._engine.apply_chunk(
@@ -506,95 +484,3 @@ class ImportJobs:
             self._engine.finish(counted, "FINISHED")
             return Done("finished", run.import_id, counted.chunks_done)
         return Done(outcome, run.import_id, counted.chunks_done)
-
-
-# --- POST /imports and the staff reads ------------------------------------------------------------------
-
-UPLOAD_LINK_SECONDS = 3600
-ERROR_LINK_SECONDS = 600
-_IDS = uuid.UUID("0b7f3c9a-5a8e-4d0c-9f3e-6c1d2a4b8e71")  # namespace of import ids made from keys
-
-
-class Presigner(Protocol):
-    def upload_url(self, key: str, expires_s: int) -> str: ...
-
-    def download_url(self, key: str, expires_s: int, filename: str) -> str: ...
-
-
-class ImportKeyReused(ValueError):
-    """An Idempotency-Key already announced another file or other options."""
-
-
-@dataclass(frozen=True)
-class Announced:
-    run: ImportRun
-    upload_url: str
-    expires_at: str
-    created: bool
-
-
-class ImportUploads:
-    """``POST /imports``, ``GET /imports``, ``GET /imports/{id}``: the staff side of the cloud path."""
-
-    def __init__(
-        self,
-        runs: Runs,
-        links: Presigner,
-        clock: Callable[[], datetime] = _utcnow,
-        new_id: Callable[[], str] | None = None,
-    ) -> None:
-        self._runs = runs
-        self._links = links
-        self._clock = clock
-        self._new_id = new_id
-
-    def announce(
-        self, file_name: str, options: ImportOptions, *, actor: str, idempotency_key: str | None = None
-    ) -> Announced:
-        """Record a run AWAITING_UPLOAD and presign its upload. With an idempotency key: the run that key
-        first announced (a fresh link), or ImportKeyReused when it announced another file or options."""
-        if idempotency_key:
-            import_id = str(uuid.uuid5(_IDS, f"{actor}\n{idempotency_key}"))
-        else:
-            import_id = self._new_id() if self._new_id else str(uuid.uuid4())
-        now = self._clock()
-        existing = self._runs.get(import_id) if idempotency_key else None
-        if existing is not None:
-            if (existing.file_name, existing.options) != (file_name, options):
-                raise ImportKeyReused(f"import {import_id} announced another file or other options")
-            run, created = existing, False
-        else:
-            run = ImportRun(
-                import_id=import_id,
-                file_name=file_name,
-                options=options,
-                source="upload",
-                actor=actor,
-                status="AWAITING_UPLOAD",
-                started_at=_stamp(now),
-                updated_at=_stamp(now),
-            )
-            self._runs.create(run)
-            created = True
-        url = self._links.upload_url(upload_key(run.import_id, run.file_name), UPLOAD_LINK_SECONDS)
-        expires = _stamp(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
-        return Announced(run=run, upload_url=url, expires_at=expires, created=created)
-
-    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
-        return self._runs.page(cursor, limit)
-
-    def get(self, import_id: str) -> ImportRunDetail | None:
-        """The run, with a presigned GET of its error report (expires in 10 minutes) when it has one."""
-        run = self._runs.get(import_id)
-        if run is None:
-            return None
-        detail = ImportRunDetail(**run.model_dump())
-        if not run.error_report:
-            return detail
-        name = run.error_report.rsplit("/", 1)[-1]
-        return detail.model_copy(
-            update={
-                "error_report_url": self._links.download_url(run.error_report, ERROR_LINK_SECONDS, name),
-                "error_report_expires_at": _stamp(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
-            }
-        )

@@ -22,7 +22,8 @@ from infra.local.workers import LambdaContext
 from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS_BUCKET, IMPORTS_FUNCTION
 from shared.dal.import_files import ImportObjects, ImportWorkQueue
 from shared.models.imports import ImportRun
-from shared.services.import_jobs import ChunkPlanner, ImportJobs, ImportUploads
+from shared.services.import_jobs import ChunkPlanner, ImportJobs
+from shared.services.import_uploads import ImportUploads
 from tests.support.http import ApiClient
 from tests.support.imports import CsvReading, FakeEngine, FakeRuns, formats, products_csv
 

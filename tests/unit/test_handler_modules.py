@@ -53,6 +53,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.connections
             functions.api.routes.customers
             functions.api.routes.dead_letters
+            functions.api.routes.imports
             functions.api.routes.inventory
             functions.api.routes.listings
             functions.api.routes.meta
@@ -91,6 +92,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.connections
             shared.models.customers
             shared.models.dead_letters
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.models.reports
@@ -105,10 +107,34 @@ PINNED: dict[str, frozenset[str]] = {
             shared.services.connections
             shared.services.customers
             shared.services.dead_letters
+            shared.services.import_uploads
             shared.services.orders
             shared.services.reports
             shared.services.stock
             shared.snapstart
+        """,
+        "imports": """
+            functions.imports.handler
+            functions.imports.wiring
+            shared.aws
+            shared.config
+            shared.dal.keys
+            shared.dal.queues
+            shared.domain.dead_letters
+            shared.json_depth
+            shared.masking
+            shared.models.channels
+            shared.models.common
+            shared.models.imports
+            shared.models.inventory
+            shared.models.orders
+            shared.observability
+            shared.patterns
+            shared.services.import_jobs
+            shared.services.import_uploads
+            shared.services.messages
+            shared.transfer
+            shared.transfer.records
         """,
         "hooks": """
             functions.hooks.handler

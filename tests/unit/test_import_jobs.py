@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from shared.dal.keys import import_error_key
 from shared.models.imports import ProductRecord
 from shared.services.import_jobs import (
     ChunkMessage,
     ChunkPlanner,
     Ignored,
     Upload,
-    error_report_key,
     parse_work,
 )
 from shared.services.messages import Poison
@@ -111,5 +111,5 @@ def test_the_byte_budget_closes_a_chunk_too() -> None:
 
 
 def test_error_report_keys() -> None:
-    assert error_report_key("abc", "csv") == "errors/abc.csv"
-    assert error_report_key("abc", "jsonl", 7) == "errors/abc-chunk-000007.jsonl"
+    assert import_error_key("abc", "csv") == "errors/abc.csv"
+    assert import_error_key("abc", "jsonl", 7) == "errors/abc-chunk-000007.jsonl"

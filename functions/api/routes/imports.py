@@ -28,7 +28,7 @@ from shared.models.common import described
 from shared.models.imports import ImportIn, ImportRunDetail, ImportRunPage, ImportUpload
 from shared.observability import logger, metrics
 from shared.openapi import link, problem_responses
-from shared.services.import_jobs import ImportKeyReused
+from shared.services.import_uploads import ImportKeyReused
 
 router = Router()
 ImportId = Annotated[
