@@ -20,6 +20,7 @@ from pydantic import Field
 from shared.models.common import Email, Model, Money, Sku, StrictModel, WholeNumber
 from shared.models.inventory import DEFAULT_LOCATION, MAX_UNITS, Location
 from shared.models.orders import Address
+from shared.patterns import described
 
 Kind = Literal["products", "stock", "customers", "orders"]
 KINDS: tuple[Kind, ...] = ("products", "stock", "customers", "orders")  # the order to import them in
@@ -122,7 +123,11 @@ class ImportRun(Model):
 class ImportIn(StrictModel):
     """``POST /imports``: announce a file; the answer says where to upload it."""
 
-    file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    file_name: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=described(r"^[^/\\\x00-\x1f]+$", "must be a file name: no '/', '\\' or control characters"),
+    )
     options: ImportOptions
 
 

@@ -243,3 +243,41 @@ def test_the_s3_test_event_is_ignored(cloud: Cloud) -> None:
     cloud.sqs.send_message(QueueUrl=cloud.queue_url, MessageBody=json.dumps(body))
     assert cloud.drain() == 1
     assert cloud.dead_letters() == [] and cloud.responses[-1] == {"batchItemFailures": []}
+
+
+def test_an_unknown_format_is_a_422_naming_the_known_ones(cloud: Cloud, staff: ApiClient) -> None:
+    reply = staff.post("/imports", {"file_name": "x.csv", "options": {"format": "excel"}})
+    assert reply.status == 422
+    (error,) = reply.json()["errors"]
+    assert error["field"] == "body.options.format"
+    assert "'shopify-products'" in error["message"] and "'oms-orders'" in error["message"]
+    assert cloud.runs.runs == {}
+
+
+def test_post_imports_is_for_staff_only(cloud: Cloud, pos: ApiClient) -> None:
+    reply = pos.post("/imports", {"file_name": "x.csv", "options": {"format": "oms-products"}})
+    assert reply.status == 403 and cloud.runs.runs == {}
+    assert pos.get("/imports").status == 403
+
+
+def test_a_retry_with_the_same_idempotency_key_is_the_same_run(cloud: Cloud, staff: ApiClient) -> None:
+    body = {"file_name": "products.csv", "options": {"format": "oms-products"}}
+    first = staff.post("/imports", body, headers={"Idempotency-Key": "upload-1"})
+    again = staff.post("/imports", body, headers={"Idempotency-Key": "upload-1"})
+    assert (first.status, again.status) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert first.json()["run"] == again.json()["run"]
+    other = staff.post(
+        "/imports", {**body, "file_name": "other.csv"}, headers={"Idempotency-Key": "upload-1"}
+    )
+    assert other.status == 422 and other.json()["type"].endswith("idempotency-key-reused")
+    assert len(cloud.runs.runs) == 1
+
+
+def test_runs_are_listed_newest_first_page_by_page(cloud: Cloud, staff: ApiClient) -> None:
+    made = [announce(staff)["run"]["import_id"] for _ in range(3)]
+    first = staff.get("/imports", query={"limit": 2}).json()
+    assert [r["import_id"] for r in first["items"]] == made[::-1][:2]
+    rest = staff.get("/imports", query={"limit": 2, "next_token": first["next_token"]}).json()
+    assert [r["import_id"] for r in rest["items"]] == made[:1] and rest["next_token"] is None
+    assert staff.get("/imports/nope").status == 404

@@ -42,7 +42,10 @@ class FakeRuns:
         return self.runs.get(import_id)
 
     def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
-        ordered = sorted(self.runs.values(), key=lambda r: r.started_at, reverse=True)
+        made = list(self.runs)  # insertion order breaks a tie within one millisecond
+        ordered = sorted(
+            self.runs.values(), key=lambda r: (r.started_at, made.index(r.import_id)), reverse=True
+        )
         first = int(cursor or 0)
         rest = ordered[first + limit :]
         return ordered[first : first + limit], str(first + limit) if rest else None
