@@ -7,6 +7,8 @@ this module only says how each planned write looks in DynamoDB and reads the ans
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -55,6 +57,9 @@ from shared.domain.orders import (
 )
 from shared.models.orders import Order, order_from_item
 from shared.reports.days import parse_utc
+from shared.retry import MAX_ATTEMPTS, pause
+
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
 
 class MissingOrder(LookupError):
@@ -109,9 +114,16 @@ def order_item(order: Order) -> dict[str, Any]:
 
 class OrderStore:
     def __init__(
-        self, client: Any, table_name: str, catalog_table_name: str, customers_table_name: str | None = None
+        self,
+        client: Any,
+        table_name: str,
+        catalog_table_name: str,
+        customers_table_name: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._db = client
+        self._sleep = sleep
         self._table = table_name
         self._catalog = catalog_table_name
         self._customers = customers_table_name
@@ -305,6 +317,39 @@ class OrderStore:
             ).get("Item")
         )
         return self.get(str(claim["order_id"])) if claim else None
+
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
+        """The stored orders among ``order_ids``, by id (one BatchGetItem per 100, eventually consistent)."""
+        found: dict[str, Order] = {}
+        for item in self._batch_get([keys.order_key(order_id) for order_id in sorted(set(order_ids))]):
+            order = order_from_item(item)
+            found[order.order_id] = order
+        return found
+
+    def external_claims(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
+        """The external-id claims among (channel, external id) pairs: which order holds each, and the
+        version it last applied (one BatchGetItem per 100, eventually consistent)."""
+        pairs = sorted(set(wanted))
+        by_pk = {keys.claim_key("external", c, e)["pk"]["S"]: (c, e) for c, e in pairs}
+        found: dict[tuple[str, str], Claim] = {}
+        for item in self._batch_get([keys.claim_key("external", c, e) for c, e in pairs]):
+            found[by_pk[str(item["pk"])]] = Claim(
+                str(item["order_id"]), _text(item.get("request_hash")), _text(item.get("version"))
+            )
+        return found
+
+    def _batch_get(self, wanted: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {self._table: {"Keys": wanted[start : start + BATCH_GET_LIMIT]}}
+            attempt = 0
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    yield from_item(raw) or {}
+                request = response.get("UnprocessedKeys") or {}
+                if request:  # throttled: the rest again, after a pause
+                    pause(min(attempt, MAX_ATTEMPTS - 2), self._sleep)
+                    attempt += 1
 
     def by_customer(self, customer_id: str, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
         """A customer's orders, newest first, from the by_customer index."""

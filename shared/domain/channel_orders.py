@@ -14,6 +14,15 @@ life: the first version creates the order, every later one is an *update*. ``dec
 * the version is applied only over the version that was read (the order's ``updated_at``), and the
   external-id claim carries the version's fingerprint and time, so a redelivery costs one request and
   a stale version is ignored (``Unchanged``).
+
+**Imports** (``imported``): a document from an import file (a platform's order history) is decided by the
+same functions in import mode. It is history: what its shipments took left the shelf before the stock
+file was counted, so a shipment moves no stock, and a shipped, cancelled or refunded-in-full order
+reserves nothing; an open one (or the unshipped part of a partly shipped one) still has to ship from
+here and reserves as a live order would (backordered when short). Its history is told at the original
+times (placed at ``placed_at``, shipped at each shipment's time, cancelled at the document's
+``version`` when it has one, else at ``placed_at``) by the actor ``import:{import_id}``, so the sales
+figures count it on its original business days; its ``created_at`` is the import's time.
 """
 
 from __future__ import annotations
@@ -51,7 +60,7 @@ from shared.domain.orders import (
     WaitForStock,
     Write,
 )
-from shared.domain.quantities import units_by_sku
+from shared.domain.quantities import left_to_ship, units_by_sku
 from shared.domain.tracking import tracking_url
 from shared.models.channels import ChannelLine, ChannelOrder, ChannelShipment, RefundNotice
 from shared.models.common import FieldError
@@ -91,6 +100,19 @@ class Unchanged:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """Import mode: the document comes from import run ``import_id``, made at ``at`` (the order's
+    ``created_at``; see the module docstring)."""
+
+    import_id: str
+    at: datetime
+
+    @property
+    def actor(self) -> str:
+        return f"import:{self.import_id}"
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """What a decision needs besides the order and the document (all passed in: no clock here)."""
 
@@ -126,6 +148,7 @@ def decide_first(
     context: ChannelContext,
     customer: CustomerLink | None = None,
     backorder: Sequence[Shortage] = (),
+    imported: Imported | None = None,
 ) -> OrderPlan | Rejected:
     """The writes that record a channel's order the first time the OMS sees it, in whatever state it is.
 
@@ -133,6 +156,11 @@ def decide_first(
     nothing reserved); an FBA order and a cancelled one reserve nothing; one already shipped outside the
     OMS takes its units off the shelf. Its lines keep their channel prices; unpriced lines (an Amazon
     ``Pending`` order) take the catalog price until the channel prices them.
+
+    ``imported``: the document is history from an import (module docstring): its shipments move no
+    stock, a document shipped or delivered without a shipment of every unit is taken as shipped in full,
+    one refunded in full with nothing shipped is recorded cancelled, and its history keeps the original
+    times. The order carries ``source="import"`` and the import's id.
     """
     priced = _lines(document, context.catalog_prices, {})
     if isinstance(priced, Rejected):
@@ -150,19 +178,11 @@ def decide_first(
                 )
             ]
         )
-    at = utc_text(context.now)
-    actor = actor_of(document.channel)
-    status: OrderStatus
-    if document.status == "cancelled":
-        status = "CANCELLED"
-    elif document.fulfilled_by_channel:
-        status = "FULFILLED_BY_CHANNEL"
-    elif backorder:
-        status = "BACKORDERED"
-    elif document.status == "pending":
-        status = "PENDING_PAYMENT"
-    else:
-        status = "CONFIRMED"
+    at = utc_text(imported.at if imported else context.now)
+    actor = imported.actor if imported else actor_of(document.channel)
+    placed = document.placed_at or at
+    # An import starts where the order started; its story at its original times follows (_imported_story).
+    status = _arrived(document) if imported is not None else _first_status(document, backorder)
     base = Order(
         order_id=order_id,
         status=status,
@@ -180,25 +200,41 @@ def decide_first(
         fulfilled_by_channel=document.fulfilled_by_channel,
         channel_version=document.version,
         channel_hash=context.content_hash,
-        history=[HistoryEntry(status=status, at=at, actor=actor, reason=_first_reason(document, backorder))],
+        history=[
+            HistoryEntry(status=status, at=at, actor=actor, reason=_first_reason(document, backorder))
+            if imported is None
+            else HistoryEntry(status=status, at=placed, actor=actor, reason=f"{document.channel}: placed")
+        ],
         backorder=[BackorderLine(sku=s.sku, requested=s.requested, available=s.available) for s in backorder]
-        or None,
+        or None
+        if imported is None
+        else None,
+        source="import" if imported else None,
+        import_id=imported.import_id if imported else None,
     )
     notes = _Notes(base.attention, document, at)
     shipped_now: dict[str, int] = {}
     order = base
-    if status != "CANCELLED":
-        shipments, shipped_now = _new_shipments(base, document, context.now, notes)
-        order = base.model_copy(update={"shipments": shipments})
-    if shipped_now and status in ("CONFIRMED", "PENDING_PAYMENT", "BACKORDERED"):
-        status = _shipped_status(order, document)
-        order = _with_status(order, status, at, actor, f"{document.channel}: shipped outside the OMS")
-    order = order.model_copy(update={"refunds": _refunds(base, document, at)})
+    if imported is not None:
+        order = _imported_story(base, document, notes, imported, backorder, at)
+    else:
+        if status != "CANCELLED":
+            shipments, shipped_now = _new_shipments(base, document, at, notes, actor)
+            order = base.model_copy(update={"shipments": shipments})
+        if shipped_now and status in ("CONFIRMED", "PENDING_PAYMENT", "BACKORDERED"):
+            status = _shipped_status(order, document)
+            order = _with_status(order, status, at, actor, f"{document.channel}: shipped outside the OMS")
+    order = order.model_copy(update={"refunds": _refunds(base, document, placed if imported else at)})
     order = _with_totals(order, document, notes)
+    if imported is not None and order.status != "CANCELLED" and _refunded_in_full(order, document):
+        refunded = max(r.refunded_at for r in order.refunds)
+        order = _with_status(order, "CANCELLED", refunded, actor, f"{document.channel}: refunded in full")
+        order = order.model_copy(update={"updated_at": at})
     order = order.model_copy(update={"attention": notes.entries})
 
     writes: list[Write] = [CreateOrder(order)]
-    writes += _stock_writes(None, order, shipped_now, context, catalog_priced)
+    # An imported shipment left the shelf before the stock was counted: it moves nothing here.
+    writes += _stock_writes(None, order, {} if imported else shipped_now, context, catalog_priced)
     if customer is not None:
         writes += link_writes(
             customer,
@@ -207,7 +243,7 @@ def decide_first(
             phone=document.customer.phone,
             address=document.shipping_address,
             channel=document.channel,
-            at=at,
+            at=placed if imported else at,
         )
     writes.append(
         ClaimKey(
@@ -220,6 +256,82 @@ def decide_first(
         )
     )
     return OrderPlan(order=order, writes=tuple(writes))
+
+
+def _first_status(document: ChannelOrder, backorder: Sequence[Shortage]) -> OrderStatus:
+    if document.status == "cancelled":
+        return "CANCELLED"
+    if document.fulfilled_by_channel:
+        return "FULFILLED_BY_CHANNEL"
+    if backorder:
+        return "BACKORDERED"
+    return "PENDING_PAYMENT" if document.status == "pending" else "CONFIRMED"
+
+
+def _arrived(document: ChannelOrder) -> OrderStatus:
+    """The status an imported order had when it was placed (its later story follows)."""
+    if document.fulfilled_by_channel:
+        return "FULFILLED_BY_CHANNEL"
+    return "PENDING_PAYMENT" if document.status == "pending" else "CONFIRMED"
+
+
+def _cancel_time(document: ChannelOrder, placed: str) -> str:
+    """When an imported cancelled order was cancelled: its channel's last change (``version``), else
+    when it was placed (the file says no more)."""
+    return document.version or placed
+
+
+def _fulfilled(document: ChannelOrder, placed: str) -> ChannelOrder:
+    """An imported document that says shipped (or delivered): whatever its shipments leave unshipped was
+    shipped too, at its last shipment's time (else when placed). Only history: nothing is reserved."""
+    if document.status not in ("shipped", "delivered") or document.fulfilled_by_channel:
+        return document
+    last = max((s.shipped_at for s in document.shipments if s.shipped_at), default=placed)
+    rest = ChannelShipment(shipment_ref=f"{document.external_id}#fulfilled", lines=None, shipped_at=last)
+    return document.model_copy(update={"shipments": [*document.shipments, rest]})
+
+
+def _imported_story(
+    base: Order,
+    document: ChannelOrder,
+    notes: _Notes,
+    imported: Imported,
+    backorder: Sequence[Shortage],
+    at: str,
+) -> Order:
+    """An imported order's life up to the file, at its original times: cancelled, or shipped (in part or
+    in full); then, when its unshipped units could not be reserved (``backorder``), waiting for stock
+    since the import. ``updated_at`` stays the import's time."""
+    placed = base.history[0].at
+    actor = imported.actor
+    order = base
+    if document.status == "cancelled":
+        order = _with_status(
+            order, "CANCELLED", _cancel_time(document, placed), actor, f"{document.channel}: cancelled"
+        )
+        return order.model_copy(update={"updated_at": at})
+    shipments, shipped_now = _new_shipments(order, _fulfilled(document, placed), placed, notes, actor)
+    order = order.model_copy(update={"shipments": shipments})
+    if shipped_now and not order.fulfilled_by_channel:
+        last = max(s.shipped_at for s in shipments)
+        status = _shipped_status(order, document)
+        order = _with_status(order, status, last, actor, f"{document.channel}: {_why(base.status, status)}")
+    if backorder and order.status in RESERVING:
+        order = _with_status(
+            order,
+            "BACKORDERED",
+            at,
+            actor,
+            "imported; waiting for stock of " + ", ".join(s.sku for s in backorder),
+        )
+        order = order.model_copy(
+            update={
+                "backorder": [
+                    BackorderLine(sku=s.sku, requested=s.requested, available=s.available) for s in backorder
+                ]
+            }
+        )
+    return order.model_copy(update={"updated_at": at})
 
 
 def _first_reason(document: ChannelOrder, backorder: Sequence[Shortage]) -> str:
@@ -243,11 +355,13 @@ def decide_next(
     *,
     context: ChannelContext,
     refuse_more_of: frozenset[str] = frozenset(),
+    imported: Imported | None = None,
 ) -> OrderPlan | Unchanged | Rejected:
     """Apply a later version of ``order`` from its channel, as far as the lifecycle allows.
 
     ``refuse_more_of``: SKUs whose added units could not be reserved on an earlier try (short stock):
-    the addition is recorded as attention instead.
+    the addition is recorded as attention instead. ``imported``: a corrected row of an import (module
+    docstring): its new shipments move no stock, its status changes are dated at their original times.
     """
     if document.channel != order.channel or document.external_id != order.external_id:
         raise ValueError("a channel version applies to its own order only")
@@ -256,11 +370,13 @@ def decide_next(
     if context.content_hash == order.channel_hash:
         return Unchanged("replay", order.order_id)
 
-    at = utc_text(context.now)
-    actor = actor_of(document.channel)
+    at = utc_text(imported.at if imported else context.now)
+    actor = imported.actor if imported else actor_of(document.channel)
+    placed = order.placed_at or order.created_at
     notes = _Notes(order.attention, document, at)
     shipped_before = sum(_shipped(order).values())
     next_order = order
+    document = _fulfilled(document, placed) if imported is not None else document
 
     if order.status == "CANCELLED":
         if document.status != "cancelled":
@@ -270,7 +386,8 @@ def decide_next(
         if document.status == "cancelled" or fully_refunded:
             why = "cancelled" if document.status == "cancelled" else "refunded in full"
             if shipped_before == 0:
-                next_order = _with_status(order, "CANCELLED", at, actor, f"{document.channel}: {why}")
+                when = _cancel_time(document, placed) if imported else at
+                next_order = _with_status(order, "CANCELLED", when, actor, f"{document.channel}: {why}")
             else:
                 notes.add("update-refused", f"{why} on the channel after {shipped_before} unit(s) shipped")
         else:
@@ -278,16 +395,20 @@ def decide_next(
 
     shipped_now: dict[str, int] = {}
     if next_order.status != "CANCELLED" and order.status != "CANCELLED":
-        shipments, shipped_now = _new_shipments(next_order, document, context.now, notes)
+        shipments, shipped_now = _new_shipments(
+            next_order, document, placed if imported else at, notes, actor
+        )
         next_order = next_order.model_copy(update={"shipments": shipments})
-        next_order = _next_status(order, next_order, document, at, actor)
+        when = max(s.shipped_at for s in shipments) if imported is not None and shipped_now else at
+        next_order = _next_status(order, next_order, document, when, actor)
     elif any(s.shipment_ref not in _refs(order) for s in document.shipments) and order.status == "CANCELLED":
         notes.add("update-refused", "the channel reports a shipment of an order cancelled here")
 
     next_order = next_order.model_copy(
         update={
-            "refunds": _refunds(order, document, at),
+            "refunds": _refunds(order, document, placed if imported else at),
             "updated_at": at,
+            "import_id": imported.import_id if imported and order.source == "import" else order.import_id,
             "channel_version": max(filter(None, (document.version, order.channel_version)), default=None),
             "channel_hash": context.content_hash,
         }
@@ -296,7 +417,7 @@ def decide_next(
     next_order = next_order.model_copy(update={"attention": notes.entries})
 
     writes: list[Write] = [ReplaceOrder(next_order, order.status, order.updated_at)]
-    writes += _stock_writes(order, next_order, shipped_now, context, frozenset())
+    writes += _stock_writes(order, next_order, {} if imported else shipped_now, context, frozenset())
     writes.append(
         UpdateClaim(
             channel=order.channel,
@@ -540,10 +661,11 @@ def _refs(order: Order) -> set[str]:
 
 
 def _new_shipments(
-    order: Order, document: ChannelOrder, now: datetime, notes: _Notes
+    order: Order, document: ChannelOrder, default_at: str, notes: _Notes, actor: str
 ) -> tuple[list[Shipment], dict[str, int]]:
     """The order's shipments plus the channel's new ones, and the units those took, per SKU. A shipment
-    of more units than are left to ship ships what is left, and says so."""
+    of more units than are left to ship ships what is left, and says so. ``default_at``: the time of a
+    shipment the channel gives none; ``actor``: who recorded it."""
     shipments = list(order.shipments)
     known = _refs(order)
     remaining = {sku: q - _shipped(order).get(sku, 0) for sku, q in _quantities(order.lines).items()}
@@ -561,7 +683,7 @@ def _new_shipments(
         for sku, q in units.items():
             remaining[sku] -= q
             taken[sku] = taken.get(sku, 0) + q
-        shipments.append(_shipment(order, report, units, now, document))
+        shipments.append(_shipment(order, report, units, default_at, actor))
         known.add(report.shipment_ref)
     return shipments, taken
 
@@ -578,7 +700,7 @@ def _units_of(report: ChannelShipment, remaining: Mapping[str, int]) -> dict[str
 
 
 def _shipment(
-    order: Order, report: ChannelShipment, units: Mapping[str, int], now: datetime, document: ChannelOrder
+    order: Order, report: ChannelShipment, units: Mapping[str, int], default_at: str, actor: str
 ) -> Shipment:
     digest = hashlib.sha256(f"{order.order_id}#{report.shipment_ref}".encode()).hexdigest()[:32]
     return Shipment(
@@ -590,8 +712,8 @@ def _shipment(
         else None,
         lines=[LineQuantity(sku=sku, quantity=q) for sku, q in units.items()],
         location=DEFAULT_LOCATION,
-        shipped_at=report.shipped_at or utc_text(now),
-        actor=actor_of(document.channel),
+        shipped_at=report.shipped_at or default_at,
+        actor=actor,
         channel_ref=report.shipment_ref,
     )
 
@@ -622,14 +744,15 @@ def reserved_units(order: Order | None) -> dict[str, int]:
     reserving status; nothing otherwise (backordered, cancelled, shipped, fulfilled by the channel)."""
     if order is None or order.fulfilled_by_channel or order.status not in RESERVING:
         return {}
+    return left_to_ship(order.lines, (line for shipment in order.shipments for line in shipment.lines))
+
+
+def waiting_for(order: Order | None) -> set[str]:
+    """The SKUs a backordered order waits for: those it has units of left to ship."""
+    if order is None or order.status != "BACKORDERED":
+        return set()
     shipped = _shipped(order)
-    return {
-        sku: q - shipped.get(sku, 0) for sku, q in _quantities(order.lines).items() if q > shipped.get(sku, 0)
-    }
-
-
-def _waiting(order: Order | None) -> set[str]:
-    return set(_quantities(order.lines)) if order is not None and order.status == "BACKORDERED" else set()
+    return {sku for sku, q in _quantities(order.lines).items() if q > shipped.get(sku, 0)}
 
 
 def _stock_writes(
@@ -683,7 +806,7 @@ def _stock_writes(
             writes.append(ReserveStock(sku, change, prices.get(sku)))
         elif change < 0:
             writes.append(ReleaseStock(sku, -change))
-    waited, waits = _waiting(before), _waiting(after)
+    waited, waits = waiting_for(before), waiting_for(after)
     created_at = after.created_at
     writes += [WaitForStock(sku, after.order_id, created_at) for sku in sorted(waits - waited)]
     writes += [StopWaiting(sku, after.order_id, created_at) for sku in sorted(waited - waits)]

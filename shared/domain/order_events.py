@@ -3,7 +3,9 @@
 One stream record of the orders table is one change of one order item: its image before (``old``,
 None when the order was created) and after (``new``, None when the item was removed). The change means:
 
-* created (no old image): ``OrderCreated``;
+* created (no old image): ``OrderCreated``, except for an imported order (``source == "import"``): its
+  insertion records history, not a sale made now, and publishes nothing (nor its shipments); its later
+  changes publish as any order's;
 * the status differs: ``OrderStatusChanged`` (old and new status; who, why and when, from the history
   entry the change appended);
 * shipments the old image did not have (by ``shipment_id``): one ``OrderShipped`` each;
@@ -48,6 +50,8 @@ def order_events(old: Order | None, new: Order | None) -> list[OrderEventDetail]
     per new shipment. Empty when nothing an event reports changed."""
     if new is None:
         return []  # removed: orders are never deleted by the system, and a removal changes no status
+    if old is None and new.source == "import":
+        return []  # history recorded, not an order arriving: nothing to tell
     events: list[OrderEventDetail] = []
     if old is None:
         events.append(created(new))

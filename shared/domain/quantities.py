@@ -23,3 +23,9 @@ def units_by_sku(lines: Iterable[SkuLine]) -> dict[str, int]:
     for line in lines:
         totals[line.sku] = totals.get(line.sku, 0) + line.quantity
     return totals
+
+
+def left_to_ship(ordered: Iterable[SkuLine], shipped: Iterable[SkuLine]) -> dict[str, int]:
+    """The units of each SKU ordered and not shipped yet (SKUs with none left are left out)."""
+    sent = units_by_sku(shipped)
+    return {sku: q - sent.get(sku, 0) for sku, q in units_by_sku(ordered).items() if q > sent.get(sku, 0)}

@@ -277,6 +277,12 @@ class Order(Model):
     refunds: list[Refund] = Field(default_factory=list)
     attention: list[Attention] = Field(default_factory=list)
     erased_at: str | None = Field(default=None, description="When the customer's personal data was erased")
+    source: Literal["import"] | None = Field(
+        default=None,
+        description="import: recorded from an import file (its created_at is the import's time, its "
+        "placed_at the file's); None: placed or sent live",
+    )
+    import_id: str | None = Field(default=None, description="The import run that last wrote it")
 
 
 class OrderPage(Model):

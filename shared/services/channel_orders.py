@@ -23,6 +23,7 @@ from shared.config import Settings
 from shared.domain.channel_orders import (
     ChannelContext,
     Claimed,
+    Imported,
     Moved,
     Short,
     Unchanged,
@@ -124,7 +125,10 @@ class ChannelOrderService:
 
     # --- whole versions ---------------------------------------------------------------------------
 
-    def apply(self, document: ChannelOrder) -> ApplyResult:
+    def apply(self, document: ChannelOrder, *, imported: Imported | None = None) -> ApplyResult:
+        """Record or update the channel's order. ``imported``: the document is history from an import
+        (``shared.domain.channel_orders``'s import mode): it is decided so, with the same retries (short
+        stock makes an open imported order wait as a backorder)."""
         resolved = self._resolve(document)
         if isinstance(resolved, Unmapped):
             return resolved
@@ -139,10 +143,18 @@ class ChannelOrderService:
         unpriced = {line.sku for line in document.lines if line.unit_price is None and line.sku}
         prices = self._prices.prices(unpriced, self._catalog)
         if known is not None:
-            return self._update(known.order_id, self._next(document), content_hash, prices, start=known)
-        return self._create(document, content_hash, prices)
+            return self._update(
+                known.order_id, self._next(document, imported), content_hash, prices, start=known
+            )
+        return self._create(document, content_hash, prices, imported)
 
-    def _create(self, document: ChannelOrder, content_hash: str, prices: dict[str, Decimal]) -> ApplyResult:
+    def _create(
+        self,
+        document: ChannelOrder,
+        content_hash: str,
+        prices: dict[str, Decimal],
+        imported: Imported | None = None,
+    ) -> ApplyResult:
         """The first try records the order; a refused claim says the order exists and which version."""
         order_id = self._new_id()
         link = (
@@ -154,7 +166,12 @@ class ChannelOrderService:
         for attempt in range(MAX_ATTEMPTS):
             context = self._context(content_hash, prices)
             plan = decide_first(
-                document, order_id=order_id, context=context, customer=link, backorder=backorder
+                document,
+                order_id=order_id,
+                context=context,
+                customer=link,
+                backorder=backorder,
+                imported=imported,
             )
             if isinstance(plan, Rejected):
                 return plan
@@ -171,7 +188,7 @@ class ChannelOrderService:
                 self._known.remember(plan.order)
                 return Applied(order_id, "backordered" if status == "BACKORDERED" else "created", plan.order)
             if isinstance(outcome, Claimed):
-                return self._later_version(document, content_hash, prices, outcome)
+                return self._later_version(document, content_hash, prices, outcome, imported)
             if isinstance(outcome, PricesChanged):
                 self._prices.store(outcome.prices)
                 prices.update(outcome.prices)
@@ -186,19 +203,24 @@ class ChannelOrderService:
         return Contention()
 
     def _later_version(
-        self, document: ChannelOrder, content_hash: str, prices: dict[str, Decimal], claimed: Claimed
+        self,
+        document: ChannelOrder,
+        content_hash: str,
+        prices: dict[str, Decimal],
+        claimed: Claimed,
+        imported: Imported | None = None,
     ) -> ApplyResult:
         """The order exists: this version is a resend, a stale one, or an update to apply."""
         if claimed.content_hash == content_hash:
             return Applied(claimed.order_id, "replayed")
         if is_stale(document.version, claimed.version):
             return Applied(claimed.order_id, "stale")
-        return self._update(claimed.order_id, self._next(document), content_hash, prices)
+        return self._update(claimed.order_id, self._next(document, imported), content_hash, prices)
 
     @staticmethod
-    def _next(document: ChannelOrder) -> Decide:
+    def _next(document: ChannelOrder, imported: Imported | None = None) -> Decide:
         return lambda order, context, refuse: decide_next(
-            order, document, context=context, refuse_more_of=refuse
+            order, document, context=context, refuse_more_of=refuse, imported=imported
         )
 
     def _update(

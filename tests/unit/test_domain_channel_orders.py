@@ -14,6 +14,7 @@ import pytest
 from shared.domain.channel_orders import (
     ChannelContext,
     Claimed,
+    Imported,
     Moved,
     Short,
     Unchanged,
@@ -476,3 +477,149 @@ def test_skus_the_platforms_allow_flow_through_a_decision(sku: str) -> None:
     doc = document(lines=[{"sku": sku, "quantity": 1, "unit_price": "3.00"}])
     plan = first(doc)
     assert stock(plan.writes) == [("reserve", sku, 1)]
+
+
+# --- import mode: history from an import file ----------------------------------------------------
+
+IMPORT = Imported("imp-1", NOW)
+PLACED = "2026-10-02T15:15:40.000000Z"
+SHIPPED_AT = "2026-10-03T14:01:10.000000Z"
+
+
+def imported_first(doc: ChannelOrder, **kwargs: Any) -> OrderPlan:
+    return first(doc, imported=IMPORT, **kwargs)
+
+
+def story(order: Order) -> list[tuple[str, str, str]]:
+    return [(h.status, h.at, h.actor) for h in order.history]
+
+
+def test_an_imported_shipped_order_moves_and_reserves_nothing_and_keeps_its_times() -> None:
+    doc = document(
+        channel="shopify",
+        status="shipped",
+        placed_at=PLACED,
+        version=None,
+        shipments=[{"shipment_ref": "#1001-1", "shipped_at": SHIPPED_AT}],
+    )
+    plan = imported_first(doc)
+
+    assert stock(plan.writes) == []
+    assert not any(isinstance(w, RecordMovement) for w in plan.writes)
+    order = plan.order
+    assert order.status == "SHIPPED"
+    assert story(order) == [("CONFIRMED", PLACED, "import:imp-1"), ("SHIPPED", SHIPPED_AT, "import:imp-1")]
+    assert [(s.shipped_at, s.actor) for s in order.shipments] == [(SHIPPED_AT, "import:imp-1")]
+    assert (order.source, order.import_id, order.placed_at) == ("import", "imp-1", PLACED)
+    assert order.created_at == order.updated_at == "2026-11-24T10:00:00.000000Z"  # the import's time
+    assert order.total == Decimal("19.00")
+    assert any(isinstance(w, ClaimKey) and w.request_hash == fingerprint(doc) for w in plan.writes)
+
+
+def test_an_imported_order_said_shipped_without_its_shipment_is_shipped_in_full() -> None:
+    plan = imported_first(document(status="delivered", placed_at=PLACED))
+    assert plan.order.status == "DELIVERED"
+    assert sum(line.quantity for s in plan.order.shipments for line in s.lines) == 3
+    assert plan.order.shipments[0].shipped_at == PLACED
+    assert stock(plan.writes) == []
+
+
+def test_an_imported_cancelled_order_reserves_nothing_and_is_cancelled_at_its_channel_time() -> None:
+    cancelled_at = "2026-10-04T22:30:00.000000Z"
+    plan = imported_first(document(status="cancelled", placed_at=PLACED, version=cancelled_at))
+    assert plan.order.status == "CANCELLED"
+    assert story(plan.order) == [
+        ("CONFIRMED", PLACED, "import:imp-1"),
+        ("CANCELLED", cancelled_at, "import:imp-1"),
+    ]
+    assert stock(plan.writes) == []
+    no_time = imported_first(document(status="cancelled", placed_at=PLACED, version=None))
+    assert story(no_time.order)[-1] == ("CANCELLED", PLACED, "import:imp-1")
+
+
+def test_an_imported_order_refunded_in_full_before_shipping_is_cancelled_and_reserves_nothing() -> None:
+    refunded_at = "2026-10-05T09:00:00.000000Z"
+    doc = document(
+        placed_at=PLACED, refunds=[{"refund_id": "r-1", "amount": "19.00", "refunded_at": refunded_at}]
+    )
+    plan = imported_first(doc)
+    assert plan.order.status == "CANCELLED"
+    assert story(plan.order)[-1] == ("CANCELLED", refunded_at, "import:imp-1")
+    assert stock(plan.writes) == []
+
+
+def test_an_imported_open_order_reserves_as_a_live_one_and_waits_when_short() -> None:
+    plan = imported_first(document(placed_at=PLACED))
+    assert plan.order.status == "CONFIRMED"
+    assert stock(plan.writes) == [("reserve", "CAP", 1), ("reserve", "MUG", 2)]
+    assert imported_first(document(status="pending")).order.status == "PENDING_PAYMENT"
+
+    short = imported_first(document(placed_at=PLACED), backorder=[Shortage("MUG", 2, 1)])
+    assert short.order.status == "BACKORDERED"
+    assert story(short.order) == [
+        ("CONFIRMED", PLACED, "import:imp-1"),
+        ("BACKORDERED", "2026-11-24T10:00:00.000000Z", "import:imp-1"),
+    ]
+    assert stock(short.writes) == [("wait", "CAP", 0), ("wait", "MUG", 0)]
+    assert short.order.backorder is not None and short.order.backorder[0].sku == "MUG"
+
+
+def test_an_imported_partly_shipped_order_reserves_only_what_is_left_to_ship() -> None:
+    doc = document(
+        placed_at=PLACED, shipments=[{"shipment_ref": "s-1", "lines": [["MUG", 2]], "shipped_at": SHIPPED_AT}]
+    )
+    plan = imported_first(doc)
+    assert plan.order.status == "PARTIALLY_SHIPPED"
+    assert stock(plan.writes) == [("reserve", "CAP", 1)]
+    assert reserved_units(plan.order) == {"CAP": 1}
+
+    short = imported_first(doc, backorder=[Shortage("CAP", 1, 0)])
+    assert short.order.status == "BACKORDERED"
+    assert len(short.order.shipments) == 1
+    assert stock(short.writes) == [("wait", "CAP", 0)]  # never for the units already shipped
+
+
+def test_an_imported_order_in_another_currency_keeps_its_prices() -> None:
+    plan = imported_first(document(currency="EUR"))
+    assert (plan.order.currency, plan.order.total) == ("EUR", Decimal("19.00"))
+    unpriced = document(currency="EUR", lines=[{"sku": "MUG", "quantity": 1}])
+    assert isinstance(
+        decide_first(unpriced, order_id="o-1", context=context(unpriced), imported=IMPORT), Rejected
+    )
+
+
+def test_a_corrected_import_moves_no_stock_and_dates_the_change_at_the_shipment() -> None:
+    order = imported_first(document(placed_at=PLACED)).order
+    corrected = document(
+        placed_at=PLACED,
+        status="shipped",
+        shipments=[{"shipment_ref": "s-1", "shipped_at": SHIPPED_AT}],
+    )
+    plan = decide_next(
+        order,
+        corrected,
+        context=context(corrected, now=NOW + timedelta(days=1)),
+        imported=Imported("imp-2", NOW + timedelta(days=1)),
+    )
+    assert isinstance(plan, OrderPlan)
+    assert plan.order.status == "SHIPPED"
+    assert stock(plan.writes) == [("release", "CAP", 1), ("release", "MUG", 2)]
+    assert story(plan.order)[-1] == ("SHIPPED", SHIPPED_AT, "import:imp-2")
+    assert plan.order.import_id == "imp-2"
+    assert plan.order.created_at == order.created_at
+
+    same = decide_next(order, document(placed_at=PLACED), context=context(document(placed_at=PLACED)))
+    assert same == Unchanged("replay", order.order_id)
+
+
+def test_a_backorder_of_a_partly_shipped_order_confirms_what_is_left() -> None:
+    from shared.domain.backorders import decide_confirmation
+
+    doc = document(
+        placed_at=PLACED, shipments=[{"shipment_ref": "s-1", "lines": [["MUG", 2]], "shipped_at": SHIPPED_AT}]
+    )
+    waiting = imported_first(doc, backorder=[Shortage("CAP", 1, 0)]).order
+    plan = decide_confirmation(waiting, now=NOW + timedelta(days=2), arrived="CAP")
+    assert plan is not None
+    assert plan.order.status == "PARTIALLY_SHIPPED"
+    assert stock(plan.writes) == [("reserve", "CAP", 1)]

@@ -152,6 +152,22 @@ def test_an_order_created_with_a_shipment_reports_both() -> None:
     assert kinds(events) == ["OrderCreated", "OrderShipped"]
 
 
+def test_an_imported_order_publishes_nothing_when_inserted_and_as_usual_after() -> None:
+    at = "2026-11-25T08:00:00.000Z"
+    imported = order(
+        "SHIPPED",
+        source="import",
+        import_id="imp-1",
+        shipments=[shipment("s-1", at, ("MUG", 2), ("CAP", 1))],
+    )
+    assert order_events(None, imported) == []  # neither OrderCreated nor its shipment
+    assert kinds(order_events(None, order(source="import", import_id="imp-1"))) == []
+
+    later = then(imported, "DELIVERED", "2026-12-01T08:00:00.000Z", "staff:k-9", "arrived")
+    events = order_events(imported, later)
+    assert kinds(events) == ["OrderStatusChanged"]
+
+
 def test_a_rewrite_of_personal_fields_publishes_nothing() -> None:
     before = order()
     erased = order(

@@ -109,12 +109,13 @@ class FakeS3:
 
 def test_buckets_are_created_when_missing_and_versioned() -> None:
     s3 = FakeS3(existing=["someone-elses"])
-    assert ensure_buckets(s3) == ["oms-reports"]
-    assert s3.buckets == ["someone-elses", "oms-reports"]
-    assert s3.versioned == ["oms-reports"]
+    ours = ["oms-reports", "oms-imports"]
+    assert ensure_buckets(s3) == ours
+    assert s3.buckets == ["someone-elses", *ours]
+    assert s3.versioned == ours
     # Again: nothing new is created, and versioning stays on.
-    assert ensure_buckets(s3) == ["oms-reports"]
-    assert s3.buckets == ["someone-elses", "oms-reports"]
+    assert ensure_buckets(s3) == ours
+    assert s3.buckets == ["someone-elses", *ours]
 
 
 def test_the_tap_rule_matches_every_event() -> None:
