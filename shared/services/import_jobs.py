@@ -16,12 +16,14 @@ with conditional saves (one planner wins), a chunk is counted once (``ImportRuns
 entries are written idempotently by natural key. A planner that stopped after saving RUNNING leaves its
 S3 event on the queue: the redelivery sends the chunks again, which changes nothing for those done.
 
-The engine (``ImportService``), the runs store, the file reading and the formats are other modules'; this
-one sees them through the Protocols below, which they satisfy (the tests' fakes too).
+The engine (``ImportService``) and the runs store are other modules'; this one sees them through the
+Protocols below, which they satisfy (the tests' fakes too). Files are read by ``shared.transfer.files`` and
+entries made by the formats of ``shared.transfer.formats``, as ``oms import`` reads them.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,9 +34,21 @@ from pydantic import Field, ValidationError
 
 from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
 from shared.models.common import StrictModel
-from shared.models.imports import FormatName, ImportOptions, ImportRun, RunStatus
+from shared.models.imports import ImportOptions, ImportRun, RunStatus
 from shared.services.import_uploads import utc_now, utc_stamp
 from shared.services.messages import Poison, RetryLater, describe, load
+from shared.transfer.files import (
+    SAMPLE_BYTES,
+    Encoding,
+    ErrorReport,
+    FileProblem,
+    HashingReader,
+    Readable,
+    detect_encoding,
+    sniff,
+)
+from shared.transfer.files import rows as read_rows
+from shared.transfer.formats import check_header, format_of
 from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
 # A chunk closes before it would pass either: ~1,000 rows write in well under a minute (batches of 25
@@ -46,21 +60,7 @@ SEND_BATCH = 10  # SendMessageBatch's limit
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
 
-class FileProblem(Exception):
-    """The file itself cannot be read as its format: wrong encoding, truncated, not the format's columns.
-    The message is a sentence for staff (no cell values)."""
-
-
 # --- what the worker calls (the engine, the stores, the file reading: their Protocols) ----------------
-
-
-class ErrorSink(Protocol):
-    """``shared.transfer.files.ErrorReport``: the input rows plus their errors."""
-
-    @property
-    def count(self) -> int: ...
-
-    def add(self, rows: Sequence[Row], errors: Sequence[str]) -> None: ...
 
 
 class Checked(Protocol):
@@ -91,45 +91,6 @@ class Runs(Protocol):
     def get(self, import_id: str) -> ImportRun | None: ...
 
     def save(self, run: ImportRun, *, expected_updated_at: str) -> bool: ...
-
-
-class OpenedFile(Protocol):
-    """A file being read once, front to back (``shared.transfer.files``)."""
-
-    header: tuple[str, ...]  # CSV: the columns; JSON Lines: ()
-    encoding: str
-
-    def rows(self) -> Iterator[Row]:
-        """Every record, streaming; raises FileProblem where the file stops making sense."""
-        ...
-
-    def checksum(self) -> str:
-        """SHA-256 (hex) of every byte, once ``rows()`` is exhausted."""
-        ...
-
-
-class FileReading(Protocol):
-    def open(self, stream: IO[bytes], container: str) -> OpenedFile:
-        """Raises FileProblem (encoding, no header)."""
-        ...
-
-    def rows_between(
-        self,
-        data: bytes,
-        *,
-        container: str,
-        header: Sequence[str],
-        encoding: str,
-        first_line: int,
-        start: int,
-    ) -> Iterator[Row]:
-        """The records of a byte range of a file (``data``, starting at byte ``start`` and line
-        ``first_line`` of the file), read with the file's header and encoding."""
-        ...
-
-    def report(self, stream: ReportWriter, container: str, header: Sequence[str]) -> ErrorSink:
-        """An error report writing to ``stream`` (binary)."""
-        ...
 
 
 class ReportWriter(Protocol):
@@ -171,7 +132,7 @@ class ChunkMessage(StrictModel):
     start: int = Field(ge=0)
     end: int = Field(ge=1)
     header: list[str] = Field(default_factory=list, max_length=1000)
-    encoding: str = Field(default="utf-8", max_length=40)
+    encoding: Encoding = "utf-8"
 
 
 @dataclass(frozen=True)
@@ -297,6 +258,63 @@ class Done:
     chunks: int = 0
 
 
+HEAD_BYTES = 1024 * 1024 + 64 * 1024  # a header longer than files.MAX_LINE_BYTES is refused anyway
+
+
+class OpenedUpload:
+    """An upload read once, front to back: its encoding and CSV header from its first bytes (which are
+    read once, then handed on to the rows), its rows, and the SHA-256 of every byte read."""
+
+    def __init__(self, stream: Readable, container: str) -> None:
+        self._hashing = HashingReader(stream)
+        self._head = _read_up_to(self._hashing, HEAD_BYTES)
+        self.container = container
+        self.encoding: Encoding
+        self.header: tuple[str, ...]
+        if container == "csv":
+            head = sniff(io.BytesIO(self._head))
+            self.encoding, self.header = head.encoding, head.header
+        else:  # JSON Lines: no header; the encoding from the first bytes, as rows() would
+            self.encoding, self.header = detect_encoding(self._head[:SAMPLE_BYTES]), ()
+
+    def rows(self) -> Iterator[Row]:
+        return read_rows(_Joined(self._head, self._hashing), self.container, encoding=self.encoding)
+
+    def checksum(self) -> str:
+        """The SHA-256 (hex) of the file, once ``rows()`` has been read to the end."""
+        while self._hashing.read(SAMPLE_BYTES):  # nothing is left, unless the rows stopped early
+            pass
+        return self._hashing.hexdigest()
+
+
+def _read_up_to(stream: Readable, size: int) -> bytes:
+    parts, have = [], 0
+    while have < size:
+        part = stream.read(size - have)
+        if not part:
+            break
+        parts.append(part)
+        have += len(part)
+    return b"".join(parts)
+
+
+class _Joined:
+    """``head`` and then the rest of ``stream``, as one readable stream."""
+
+    def __init__(self, head: bytes, stream: Readable) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self._head:
+            return self._stream.read(size)
+        if size < 0:  # everything
+            part, self._head = self._head, b""
+            return part + self._stream.read()
+        part, self._head = self._head[:size], self._head[size:]  # a short read is a read
+        return part
+
+
 class ImportJobs:
     def __init__(
         self,
@@ -304,9 +322,8 @@ class ImportJobs:
         engine: ImportEngine,
         objects: Objects,
         queue: WorkQueue,
-        files: FileReading,
-        formats: Callable[[FormatName], Format],
         currency: str,
+        formats: Callable[[str], Format] = format_of,
         clock: Callable[[], datetime] = utc_now,
         planner: Callable[[], ChunkPlanner] = ChunkPlanner,
     ) -> None:
@@ -314,7 +331,6 @@ class ImportJobs:
         self._engine = engine
         self._objects = objects
         self._queue = queue
-        self._files = files
         self._formats = formats
         self._currency = currency
         self._clock = clock
@@ -348,7 +364,7 @@ class ImportJobs:
         planner = self._planner()
         try:
             with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
-                opened = self._files.open(stream, fmt.container)
+                opened = OpenedUpload(stream, fmt.container)
                 for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
                     pass
         except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
@@ -363,9 +379,9 @@ class ImportJobs:
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
         try:
             with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
-                opened = self._files.open(stream, fmt.container)
-                self._require_columns(fmt, opened.header)
-                report = self._files.report(writer, fmt.container, opened.header)
+                opened = OpenedUpload(stream, fmt.container)
+                check_header(fmt, opened.header)
+                report = ErrorReport(writer, fmt.container, opened.header)
                 parsed = planner.watch(fmt.entries(opened.rows(), self.read_options(run.options)))
                 checked = self._engine.check(run, parsed, report)
                 checksum = opened.checksum()
@@ -409,17 +425,7 @@ class ImportJobs:
         named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
         return Done(outcome or named.get(status, "finished"), run.import_id)
 
-    @staticmethod
-    def _require_columns(fmt: Format, header: Sequence[str]) -> None:
-        if fmt.container != "csv":
-            return
-        missing = sorted(fmt.required_columns() - set(header))
-        if missing:
-            raise FileProblem(
-                f"the file is not a {fmt.name} file: it has no column {', '.join(repr(m) for m in missing)}"
-            )
-
-    def _send(self, run: ImportRun, opened: OpenedFile, planner: ChunkPlanner) -> None:
+    def _send(self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner) -> None:
         bodies = [
             ChunkMessage(
                 import_id=run.import_id,
@@ -451,18 +457,18 @@ class ImportJobs:
         data = self._objects.read_range(
             import_upload_key(run.import_id, run.file_name), message.start, message.end
         )
-        rows = self._files.rows_between(
-            data,
-            container=fmt.container,
-            header=message.header,
-            encoding=message.encoding,
+        rows = read_rows(
+            io.BytesIO(data),
+            fmt.container,
+            header=message.header if fmt.container == "csv" else None,
             first_line=message.first_line,
-            start=message.start,
+            base_offset=message.start,
+            encoding=message.encoding,
         )
         report_key = import_error_key(run.import_id, fmt.container, message.chunk)
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
         try:
-            report = self._files.report(writer, fmt.container, message.header)
+            report = ErrorReport(writer, fmt.container, message.header)
             counted = self._engine.apply_chunk(
                 run, message.chunk, fmt.entries(rows, self.read_options(run.options)), report
             )

@@ -5,9 +5,11 @@ path, the messages and the record, not the writers."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -24,8 +26,13 @@ from shared.dal.import_files import ImportObjects, ImportWorkQueue
 from shared.models.imports import ImportRun
 from shared.services.import_jobs import ChunkPlanner, ImportJobs
 from shared.services.import_uploads import ImportUploads
+from shared.transfer.files import rows as read_rows
+from shared.transfer.formats import format_of
+from shared.transfer.records import Entry, ReadOptions
 from tests.support.http import ApiClient
-from tests.support.imports import CsvReading, FakeEngine, FakeRuns, formats, products_csv
+from tests.support.imports import FakeEngine, FakeRuns, products_csv
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify" / "csv"
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Cloud:
     dlq_url: str
     poller: QueuePoller
     responses: list[dict[str, Any]]
+    planner_rows: int = 40
 
     def drain(self, limit: int = 200) -> int:
         """Run the worker until the queue is empty; how many messages it handled."""
@@ -80,10 +88,8 @@ def cloud(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         engine,
         objects,
         ImportWorkQueue(sqs, queue_url),
-        CsvReading(),
-        formats,  # the fake registry: oms-products only
         "EUR",
-        planner=lambda: ChunkPlanner(max_rows=40),  # several chunks out of a small file
+        planner=lambda: ChunkPlanner(max_rows=made.planner_rows),  # several chunks out of a small file
     )
     monkeypatch.setattr(imports_wiring, "jobs", lambda: jobs)
     monkeypatch.setattr(api_wiring, "import_uploads", lambda: ImportUploads(runs, objects))
@@ -96,9 +102,9 @@ def cloud(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
 
     (trigger,) = IMPORTS_FUNCTION.triggers
     poller = QueuePoller(sqs, queue_url, trigger, invoke)  # type: ignore[arg-type]
-    cloud = Cloud(runs, engine, s3, sqs, queue_url, dlq_url, poller, responses)
-    cloud.drain()  # the s3:TestEvent S3 sent when the notification was configured
-    yield cloud
+    made = Cloud(runs, engine, s3, sqs, queue_url, dlq_url, poller, responses)
+    made.drain()  # the s3:TestEvent S3 sent when the notification was configured
+    yield made
 
 
 def announce(staff: ApiClient, **options: Any) -> dict[str, Any]:
@@ -162,15 +168,16 @@ def test_a_dry_run_checks_and_reports_and_writes_nothing(cloud: Cloud, staff: Ap
     assert done.status == "CHECKED"
     assert cloud.engine.writes == 0
     assert done.error_report == f"errors/{import_id}.csv"
-    report = cloud.object(done.error_report).decode()
-    assert report.splitlines()[0] == "SKU,Name,Price,_errors"
+    report = cloud.object(done.error_report).decode("utf-8-sig")
+    assert report.splitlines()[0] == "sku,name,price,status,low_stock_threshold,_errors"
     assert [line.split(",")[0] for line in report.splitlines()[1:]] == ["SKU-00004", "SKU-00017"]
+    assert all("price" in line.split(",", 5)[5] for line in report.splitlines()[1:])
 
     shown = staff.get(f"/imports/{import_id}")
     assert shown.headers.get("Cache-Control") == "no-store"
     link = shown.json()["error_report_url"]
     assert f"errors/{import_id}.csv" in link
-    assert requests.get(link, timeout=10).content.decode() == report  # the presigned GET works
+    assert requests.get(link, timeout=10).content.decode("utf-8-sig") == report  # the presigned GET works
 
 
 def test_reject_file_with_a_bad_row_imports_nothing(cloud: Cloud, staff: ApiClient) -> None:
@@ -197,7 +204,10 @@ def test_a_file_of_another_format_fails_with_a_clear_problem(cloud: Cloud, staff
     cloud.drain()
     done = cloud.run(answer["run"]["import_id"])
     assert done.status == "FAILED"
-    assert done.problem == "the file is not a oms-products file: it has no column 'Name', 'Price', 'SKU'"
+    assert done.problem == (
+        "the file is not a oms-products file: "
+        "it lacks the columns low_stock_threshold, name, price, sku, status"
+    )
     assert cloud.engine.writes == 0 and cloud.dead_letters() == []
 
 
@@ -281,3 +291,47 @@ def test_runs_are_listed_newest_first_page_by_page(cloud: Cloud, staff: ApiClien
     rest = staff.get("/imports", query={"limit": 2, "next_token": first["next_token"]}).json()
     assert [r["import_id"] for r in rest["items"]] == made[:1] and rest["next_token"] is None
     assert staff.get("/imports/nope").status == 404
+
+
+def test_an_orders_lines_never_straddle_two_chunks(cloud: Cloud, staff: ApiClient) -> None:
+    """Shopify's order export has a row per line item: with chunks of at most two rows, every order still
+    reaches the writers whole, exactly as a read of the whole file makes it."""
+    data = (FIXTURES / "orders.csv").read_bytes()
+    fmt = format_of("shopify-orders")
+    entries = [
+        e
+        for e in fmt.entries(read_rows(io.BytesIO(data), "csv"), ReadOptions(None, "default", "EUR"))
+        if isinstance(e, Entry)
+    ]
+    assert any(len(e.rows) > 1 for e in entries)  # orders of several lines
+    whole = {e.key: e.record for e in entries}
+    reply = staff.post("/imports", {"file_name": "orders.csv", "options": {"format": "shopify-orders"}})
+    assert reply.status == 201
+    cloud.upload(reply.json()["upload_url"], data)
+    cloud.planner_rows = 2
+    cloud.drain()
+    done = cloud.run(reply.json()["run"]["import_id"])
+    assert done.status == "FINISHED" and done.chunks_total == done.chunks_done
+    assert done.chunks_total is not None and done.chunks_total > 1
+    assert cloud.engine.written == whole
+
+
+def test_a_windows_1252_file_is_read_as_such_in_every_chunk(cloud: Cloud, staff: ApiClient) -> None:
+    text = "sku,name,price,status,low_stock_threshold\r\n" + "".join(
+        f"SKU-{n},Caf\u00e9 cr\u00e8me {n},2.50,active,\r\n" for n in range(100)
+    )
+    answer = announce(staff)
+    cloud.upload(answer["upload_url"], text.encode("cp1252"))
+    cloud.drain()
+    done = cloud.run(answer["run"]["import_id"])
+    assert (done.status, done.chunks_total, done.rows_done) == ("FINISHED", 3, 100)
+    names = {record.name for record in cloud.engine.written.values()}
+    assert names == {f"Caf\u00e9 cr\u00e8me {n}" for n in range(100)}
+
+
+def test_a_utf8_file_with_a_bom_keeps_its_first_column(cloud: Cloud, staff: ApiClient) -> None:
+    answer = announce(staff)
+    cloud.upload(answer["upload_url"], b"\xef\xbb\xbf" + products_csv(50))
+    cloud.drain()
+    done = cloud.run(answer["run"]["import_id"])
+    assert (done.status, done.counts["products"].created) == ("FINISHED", 50)

@@ -1,29 +1,21 @@
-"""Typed fakes of the import engine's side, for the cloud path's tests: the runs store (``ImportRuns``), the
-import service (check, apply_chunk counted once, finish), a CSV file reader with byte offsets and an error
-report, and a products format. Each honours its contract (``shared/services/import_jobs.py``'s Protocols
-and the contracts in ``shared/dal/imports.py`` and ``shared/services/imports.py``)."""
+"""Typed fakes of the import engine's side, for the cloud path's tests: the runs store (``ImportRuns``) and
+the import service (check, apply_chunk counted once, finish). Each honours its contract (the Protocols of
+``shared/services/import_jobs.py``, ``shared/dal/imports.py`` and ``shared/services/imports.py``)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from decimal import Decimal
+from typing import Any
 
 from shared.models.imports import (
-    FormatName,
     ImportOptions,
     ImportRun,
-    Kind,
     KindCounts,
-    ProductRecord,
     RunStatus,
 )
-from shared.services.import_jobs import FileProblem, ReportWriter
-from shared.transfer.records import BadEntry, Entry, Parsed, ReadOptions, Row
+from shared.transfer.records import BadEntry, Parsed
 
 
 class FakeRuns:
@@ -152,141 +144,12 @@ class FakeEngine:
         return ended
 
 
-@dataclass
-class CsvOpened:
-    header: tuple[str, ...]
-    encoding: str
-    _lines: Iterator[tuple[int, int, bytes]]
-    _digest: Any
-    _stream: IO[bytes]
-
-    def rows(self) -> Iterator[Row]:
-        for line, start, raw in self._lines:
-            yield _row(self.header, raw, self.encoding, line, start)
-
-    def checksum(self) -> str:
-        for chunk in iter(lambda: self._stream.read(65536), b""):  # what was not read (nothing, normally)
-            self._digest.update(chunk)
-        return str(self._digest.hexdigest())
-
-
-def _row(header: Sequence[str], raw: bytes, encoding: str, line: int, start: int) -> Row:
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise FileProblem(
-            f"line {line} is not {encoding}: save the file as UTF-8 and upload it again"
-        ) from exc
-    (cells,) = list(csv.reader([text]))
-    if len(cells) != len(header):
-        raise FileProblem(
-            f"line {line} has {len(cells)} cells, the header {len(header)}: the file is cut short"
-        )
-    return Row(line=line, start=start, end=start + len(raw), cells=dict(zip(header, cells, strict=True)))
-
-
-class CsvReading:
-    """One CSV record per physical line (no quoted newlines: enough for these tests), UTF-8 only."""
-
-    def open(self, stream: IO[bytes], container: str) -> CsvOpened:
-        digest = hashlib.sha256()
-        first = stream.readline()
-        digest.update(first)
-        try:
-            header = tuple(next(csv.reader([first.decode("utf-8").rstrip("\r\n")])))
-        except (UnicodeDecodeError, StopIteration) as exc:
-            raise FileProblem("the header is not UTF-8 CSV") from exc
-
-        def lines() -> Iterator[tuple[int, int, bytes]]:
-            offset, number = len(first), 2
-            for raw in iter(stream.readline, b""):
-                digest.update(raw)
-                if raw.strip():
-                    yield number, offset, raw.rstrip(b"\r\n")
-                offset += len(raw)
-                number += 1
-
-        return CsvOpened(header, "utf-8", lines(), digest, stream)
-
-    def rows_between(
-        self,
-        data: bytes,
-        *,
-        container: str,
-        header: Sequence[str],
-        encoding: str,
-        first_line: int,
-        start: int,
-    ) -> Iterator[Row]:
-        offset, number = start, first_line
-        for raw in io.BytesIO(data):
-            if raw.strip():
-                yield _row(header, raw.rstrip(b"\r\n"), encoding, number, offset)
-            offset += len(raw)
-            number += 1
-
-    def report(self, stream: ReportWriter, container: str, header: Sequence[str]) -> CsvReport:
-        return CsvReport(stream, header)
-
-
-class CsvReport:
-    def __init__(self, stream: ReportWriter, header: Sequence[str]) -> None:
-        self._stream = stream
-        self._header = list(header)
-        self._count = 0
-
-    @property
-    def count(self) -> int:
-        return self._count
-
-    def add(self, rows: Sequence[Row], errors: Sequence[str]) -> None:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        if self._count == 0:
-            writer.writerow([*self._header, "_errors"])
-        for row in rows:
-            writer.writerow([*(str(row.cells.get(c, "")) for c in self._header), "; ".join(errors)])
-        self._stream.write(text.getvalue().encode())
-        self._count += len(rows)
-
-
-class ProductsFormat:
-    """A products CSV: SKU, Name, Price; a row without a SKU or price is a bad entry."""
-
-    name: FormatName = "oms-products"
-    kind: Kind = "products"
-    container = "csv"
-
-    def required_columns(self) -> frozenset[str]:
-        return frozenset({"SKU", "Name", "Price"})
-
-    def entries(self, rows: Iterable[Row], options: ReadOptions) -> Iterator[Parsed]:
-        for row in rows:
-            sku, price = str(row.cells["SKU"]), str(row.cells["Price"])
-            try:
-                amount = Decimal(price)
-            except InvalidOperation:
-                yield BadEntry(
-                    rows=(row,), errors=("Price: not an amount",), kind="products", key=sku or None
-                )
-                continue
-            if not sku:
-                yield BadEntry(rows=(row,), errors=("SKU: missing",), kind="products")
-                continue
-            record = ProductRecord(sku=sku, name=str(row.cells["Name"]), price=amount)
-            yield Entry(kind="products", key=sku, record=record, rows=(row,))
-
-
-def formats(name: FormatName) -> ProductsFormat:
-    if name != "oms-products":
-        raise KeyError(name)
-    return ProductsFormat()
-
-
 def products_csv(count: int, *, bad: Sequence[int] = ()) -> bytes:
-    lines = ["SKU,Name,Price"]
+    """An oms-products CSV (as ``oms export`` writes it); the rows numbered in ``bad`` have a price that is
+    no amount."""
+    lines = ["sku,name,price,status,low_stock_threshold"]
     for n in range(count):
-        lines.append(f"SKU-{n:05d},Product {n},{'oops' if n in bad else f'{n % 90 + 1}.50'}")
+        lines.append(f"SKU-{n:05d},Product {n},{'oops' if n in bad else f'{n % 90 + 1}.50'},active,")
     return ("\r\n".join(lines) + "\r\n").encode()
 
 

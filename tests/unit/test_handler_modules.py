@@ -118,10 +118,18 @@ PINNED: dict[str, frozenset[str]] = {
             functions.imports.wiring
             shared.aws
             shared.config
+            shared.currencies
             shared.dal.keys
             shared.dal.queues
+            shared.domain.customers
             shared.domain.dead_letters
+            shared.domain.moments
             shared.json_depth
+            shared.marketplaces
+            shared.marketplaces.channel_documents
+            shared.marketplaces.documents
+            shared.marketplaces.money
+            shared.marketplaces.shopify
             shared.masking
             shared.models.channels
             shared.models.common
@@ -134,7 +142,12 @@ PINNED: dict[str, frozenset[str]] = {
             shared.services.import_uploads
             shared.services.messages
             shared.transfer
+            shared.transfer.cells
+            shared.transfer.files
+            shared.transfer.formats
+            shared.transfer.oms
             shared.transfer.records
+            shared.transfer.shopify
         """,
         "hooks": """
             functions.hooks.handler
