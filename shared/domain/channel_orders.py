@@ -362,10 +362,14 @@ def decide_next(
     ``refuse_more_of``: SKUs whose added units could not be reserved on an earlier try (short stock):
     the addition is recorded as attention instead. ``imported``: a corrected row of an import (module
     docstring): its new shipments move no stock, its status changes are dated at their original times.
+    An import never overrides an order the channel itself sent (not ``source="import"``): the channel's
+    own versions are what the OMS acted on, and an export file is older news (``Unchanged("stale")``).
     """
     if document.channel != order.channel or document.external_id != order.external_id:
         raise ValueError("a channel version applies to its own order only")
-    if is_stale(document.version, order.channel_version):
+    if is_stale(document.version, order.channel_version) or (
+        imported is not None and order.source != "import"
+    ):
         return Unchanged("stale", order.order_id)
     if context.content_hash == order.channel_hash:
         return Unchanged("replay", order.order_id)
@@ -751,8 +755,7 @@ def waiting_for(order: Order | None) -> set[str]:
     """The SKUs a backordered order waits for: those it has units of left to ship."""
     if order is None or order.status != "BACKORDERED":
         return set()
-    shipped = _shipped(order)
-    return {sku for sku, q in _quantities(order.lines).items() if q > shipped.get(sku, 0)}
+    return set(left_to_ship(order.lines, (line for shipment in order.shipments for line in shipment.lines)))
 
 
 def _stock_writes(

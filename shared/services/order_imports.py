@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -43,7 +44,7 @@ from shared.domain.orders import Claim, Rejected
 from shared.models.channels import ChannelOrder
 from shared.models.orders import Order
 from shared.retry import MAX_ATTEMPTS, pause
-from shared.services.channel_orders import Applied, ApplyResult, Unmapped
+from shared.services.channel_orders import Applied, ApplyResult, ListingMaps, Unmapped
 from shared.services.import_writes import Provenance, Written
 from shared.services.orders import CatalogPrices, CustomerCache, Orders
 from shared.transfer.records import Entry
@@ -65,39 +66,86 @@ class ChannelOrders(Protocol):
     def apply(self, document: ChannelOrder, *, imported: Imported | None = None) -> ApplyResult: ...
 
 
-def _skus(record: object) -> list[str]:
+def _skus(record: object, mapped: Mapping[tuple[str, str], str]) -> list[str]:
     if isinstance(record, ChannelOrder):
-        return [line.sku for line in record.lines if line.sku is not None]
+        return [
+            line.sku or mapped.get((record.channel, line.listing or ""), "")
+            for line in record.lines
+            if line.sku or (record.channel, line.listing or "") in mapped
+        ]
     if isinstance(record, Order):
         return [line.sku for line in record.lines]
     return []
 
 
 class OrderLiveCheck:
-    """The dry run's check of orders against the live catalog: every line's SKU must be known, and an
-    order in another currency than the catalog's needs its own price on every line. Writes nothing."""
+    """The dry run's check of orders against the live data: every line's SKU must be known to the
+    catalog (a line without one: its listing mapped to one), and an order in another currency than the
+    catalog's needs its own price on every line. Writes nothing."""
 
-    def __init__(self, catalog: CatalogPrices, currency: str) -> None:
+    def __init__(self, catalog: CatalogPrices, listings: ListingMaps, currency: str) -> None:
         self._catalog = catalog
+        self._listings = listings
         self._currency = currency
 
     def check(self, entries: Sequence[Entry]) -> dict[str, tuple[str, ...]]:
-        wanted = {sku for entry in entries for sku in _skus(entry.record)}
+        return self.review(entries).errors
+
+    def review(self, entries: Sequence[Entry]) -> Review:
+        """The check's errors, and the listings it found mapped (the writer applies what it checked)."""
+        unmapped: dict[str, set[str]] = {}
+        for entry in entries:
+            record = entry.record
+            if isinstance(record, ChannelOrder):
+                for line in record.lines:
+                    if line.sku is None and line.listing:
+                        unmapped.setdefault(record.channel, set()).add(line.listing)
+        mapped = {
+            (channel, listing): sku
+            for channel, listings in sorted(unmapped.items())
+            for listing, sku in self._listings.resolve(channel, listings).items()
+        }
+        wanted = {sku for entry in entries for sku in _skus(entry.record, mapped)}
         known = set(self._catalog.prices(wanted)) if wanted else set()
         found: dict[str, tuple[str, ...]] = {}
         for entry in entries:
-            errors = _errors(entry.record, known, self._currency)
+            errors = _errors(entry.record, known, mapped, self._currency)
             if errors:
                 found[entry.key] = errors
-        return found
+        return Review(found, mapped)
 
 
-def _errors(record: object, known: set[str], currency: str) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Review:
+    errors: dict[str, tuple[str, ...]]
+    mapped: dict[tuple[str, str], str]  # (channel, listing) -> SKU
+
+
+def _resolved(document: ChannelOrder, mapped: Mapping[tuple[str, str], str]) -> ChannelOrder:
+    """The document with its lines' mapped SKUs filled in, as the channel order service resolves it (so
+    its fingerprint is the one the service claims with)."""
+    if all(line.sku is not None for line in document.lines):
+        return document
+    lines = [
+        line
+        if line.sku is not None or (document.channel, line.listing or "") not in mapped
+        else line.model_copy(update={"sku": mapped[(document.channel, line.listing or "")]})
+        for line in document.lines
+    ]
+    return document.model_copy(update={"lines": lines})
+
+
+def _errors(
+    record: object, known: set[str], mapped: Mapping[tuple[str, str], str], currency: str
+) -> tuple[str, ...]:
     errors: list[str] = []
     if isinstance(record, ChannelOrder):
         for i, line in enumerate(record.lines):
-            if line.sku is not None and line.sku not in known:
-                errors.append(f"lines[{i}].sku: unknown SKU {line.sku!r}")
+            sku = line.sku or mapped.get((record.channel, line.listing or ""))
+            if sku is None:
+                errors.append(f"lines[{i}]: {_unmapped(record.channel, line.listing)}")
+            elif sku not in known:
+                errors.append(f"lines[{i}].sku: unknown SKU {sku!r}")
         unpriced = any(line.unit_price is None for line in record.lines)
         if record.currency not in (None, currency) and unpriced:
             errors.append(
@@ -120,8 +168,7 @@ class OrderImportWriter:
         self,
         orders: ImportedOrders,
         channel_orders: ChannelOrders,
-        catalog: CatalogPrices,
-        currency: str,
+        check: OrderLiveCheck,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -129,14 +176,14 @@ class OrderImportWriter:
     ) -> None:
         self._orders = orders
         self._channel_orders = channel_orders
-        self._check = OrderLiveCheck(catalog, currency)
+        self._check = check
         self._customers = CustomerCache()
         self._clock = clock
         self._new_id = new_id
         self._sleep = sleep
 
     def write(self, entries: Sequence[Entry], provenance: Provenance) -> list[Written]:
-        refused = self._check.check(entries)
+        review = self._check.review(entries)
         wanted = [
             (e.record.channel, e.record.external_id)
             for e in entries
@@ -149,23 +196,26 @@ class OrderImportWriter:
         ids |= {e.record.order_id for e in entries if isinstance(e.record, Order)}
         stored = self._orders.get_many(ids) if ids else {}
         imported = Imported(provenance.import_id, provenance.at)
-        return [self._one(entry, refused, claims, stored, imported) for entry in entries]
+        return [self._one(entry, review, claims, stored, imported) for entry in entries]
 
     def _one(
         self,
         entry: Entry,
-        refused: Mapping[str, tuple[str, ...]],
+        review: Review,
         claims: Mapping[tuple[str, str], Claim],
         stored: Mapping[str, Order],
         imported: Imported,
     ) -> Written:
-        if entry.key in refused:
-            return Written(entry, "rejected", refused[entry.key])
+        if entry.key in review.errors:
+            return Written(entry, "rejected", review.errors[entry.key])
         record = entry.record
         if isinstance(record, ChannelOrder):
+            record = _resolved(record, review.mapped)
             claim = claims.get((record.channel, record.external_id))
-            if claim is not None and claim.request_hash == fingerprint(record) and claim.order_id in stored:
-                return Written(entry, "unchanged", money=_money(stored[claim.order_id]))
+            known = stored.get(claim.order_id) if claim is not None else None
+            # The same content again, or an order the channel sent itself (an import never overrides it).
+            if known is not None and (_claim_hash(claim) == fingerprint(record) or known.source != "import"):
+                return Written(entry, "unchanged", money=_money(known))
             return self._apply(entry, record, imported)
         if isinstance(record, Order):
             if record.external_id is not None:
@@ -193,7 +243,7 @@ class OrderImportWriter:
             return Written(
                 entry,
                 "rejected",
-                tuple(f"lines[{i}]: listing {listing!r} has no SKU mapped" for i, listing in result.listings),
+                tuple(f"lines[{i}]: {_unmapped(result.channel, listing)}" for i, listing in result.listings),
             )
         return Written(entry, "rejected", (CONTENDED,))
 
@@ -258,8 +308,18 @@ class OrderImportWriter:
         return CustomerLink(self._new_id(), link.email_key, False)
 
 
+def _claim_hash(claim: Claim | None) -> str | None:
+    return claim.request_hash if claim is not None else None
+
+
 def _money(order: Order) -> tuple[tuple[str, Decimal], ...]:
     return ((order.currency, order.total),)
+
+
+def _unmapped(channel: str, listing: str | None) -> str:
+    if not listing:
+        return "the line has no SKU"
+    return f"no SKU: listing {listing!r} is not mapped to one (PUT /channels/{channel}/listings/...)"
 
 
 def _taken(order: Order, owner: str) -> str:
@@ -276,7 +336,7 @@ def order_imports(
     from shared.services.channel_orders import ChannelOrderService
 
     orders = OrderStore(dynamodb, orders_table, catalog_table, customers_table)
-    catalog = CatalogStore(dynamodb, catalog_table)
-    service = ChannelOrderService(orders, catalog, ListingStore(dynamodb, catalog_table), settings)
-    writer = OrderImportWriter(orders, service, catalog, settings.currency)
-    return writer, OrderLiveCheck(catalog, settings.currency)
+    catalog, listings = CatalogStore(dynamodb, catalog_table), ListingStore(dynamodb, catalog_table)
+    service = ChannelOrderService(orders, catalog, listings, settings)
+    check = OrderLiveCheck(catalog, listings, settings.currency)
+    return OrderImportWriter(orders, service, check), check

@@ -487,6 +487,7 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
     refunded = read(lambda: _money(first, "Refunded Amount"), ZERO)
     placed_at = read(lambda: utc_time(cell(first, "Created at") or None, "Created at"))
     fulfilled_at = read(lambda: utc_time(cell(first, "Fulfilled at") or None, "Fulfilled at"))
+    cancelled_at = read(lambda: utc_time(cell(first, "Cancelled at") or None, "Cancelled at"))
     columns: dict[str, str] = {"currency": "Currency", "customer.email": "Email"}
     lines: list[dict[str, Any]] = []
     for n, row in enumerate(group):
@@ -521,6 +522,9 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
         "external_id": name,
         "status": status,
         "placed_at": placed_at,
+        # The export's one time of a later change: a cancelled order was last changed when it was cancelled
+        # (an import records the cancellation then, so the sales figures count it on that day).
+        "version": cancelled_at,
         "customer": {
             "email": cell(first, "Email") or placeholder_email(CHANNEL, name),
             "name": _capped(person),

@@ -623,3 +623,10 @@ def test_a_backorder_of_a_partly_shipped_order_confirms_what_is_left() -> None:
     assert plan is not None
     assert plan.order.status == "PARTIALLY_SHIPPED"
     assert stock(plan.writes) == [("reserve", "CAP", 1)]
+
+
+def test_an_import_never_overrides_an_order_the_channel_sent_itself() -> None:
+    live = recorded(document())
+    shipped = document(status="shipped", shipments=[{"shipment_ref": "s-1"}])
+    result = decide_next(live, shipped, context=context(shipped), imported=IMPORT)
+    assert result == Unchanged("stale", live.order_id)

@@ -347,6 +347,8 @@ def test_a_cancelled_order() -> None:
     order = _orders()["shopify##1002"].record
     assert isinstance(order, ChannelOrder)
     assert (order.status, order.shipments, order.refunds) == ("cancelled", [], [])
+    # Cancelled at 2026-11-04 16:30:00 -0600: the version an import records the cancellation at.
+    assert (order.placed_at, order.version) == ("2026-11-04T20:02:03.000000Z", "2026-11-04T22:30:00.000000Z")
 
 
 def test_a_partially_fulfilled_order_ships_its_fulfilled_lines() -> None:
