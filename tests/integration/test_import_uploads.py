@@ -21,7 +21,9 @@ from functions.imports import handler as imports_handler
 from functions.imports import wiring as imports_wiring
 from infra.local.pollers import QueuePoller
 from infra.local.workers import LambdaContext
-from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS_BUCKET, IMPORTS_FUNCTION
+from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS, IMPORTS_BUCKET, IMPORTS_FUNCTION
+from shared.aws import client, s3_client
+from shared.config import settings
 from shared.dal.import_files import ImportObjects, ImportWorkQueue
 from shared.models.imports import ImportRun
 from shared.services.import_jobs import ChunkPlanner, ImportJobs
@@ -335,3 +337,49 @@ def test_a_utf8_file_with_a_bom_keeps_its_first_column(cloud: Cloud, staff: ApiC
     cloud.drain()
     done = cloud.run(answer["run"]["import_id"])
     assert (done.status, done.counts["products"].created) == ("FINISHED", 50)
+
+
+def test_the_real_engine_imports_an_upload_end_to_end(
+    aws: Any, staff: ApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No fake: the functions' own wiring (the runs table, the engine and its writers, ImportFinished on the
+    bus, the bucket, the work queue), with chunks of 20 rows instead of CHUNK_ROWS to keep it quick. A
+    products file uploaded to the presigned URL becomes products, counted once, in three chunks."""
+    from shared.dal.imports import ImportRunStore
+
+    sqs = boto3.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=IMPORT_WORK.local_name)["QueueUrl"]
+    jobs = ImportJobs(
+        ImportRunStore(client("dynamodb"), IMPORTS.local_name),
+        imports_wiring.import_service(),
+        ImportObjects(s3_client(), IMPORTS_BUCKET.local_name),
+        ImportWorkQueue(client("sqs"), queue_url),
+        settings().currency,
+        planner=lambda: ChunkPlanner(max_rows=20),
+    )
+    monkeypatch.setattr(imports_wiring, "jobs", lambda: jobs)
+    (trigger,) = IMPORTS_FUNCTION.triggers
+    poller = QueuePoller(
+        sqs,
+        queue_url,
+        trigger,  # type: ignore[arg-type]
+        lambda event: imports_handler.lambda_handler(event, LambdaContext("imports", 1024, 900, "test")),
+    )
+    while poller.poll_once():  # S3's test event
+        pass
+    answer = staff.post("/imports", {"file_name": "products.csv", "options": {"format": "oms-products"}})
+    assert answer.status == 201, answer.body
+    import_id = answer.json()["run"]["import_id"]
+    assert requests.put(answer.json()["upload_url"], data=products_csv(50), timeout=30).status_code == 200
+
+    handled = 0
+    while done := poller.poll_once():
+        handled += done
+    assert handled == 1 + 3
+
+    run = staff.get(f"/imports/{import_id}").json()
+    assert (run["status"], run["chunks_total"], run["chunks_done"]) == ("FINISHED", 3, 3)
+    assert (run["rows_done"], run["counts"]["products"]["created"]) == (50, 50)
+    assert run["checksum"] and run["source"] == "upload"
+    assert staff.get("/products/SKU-00049").json()["price"] == "50.50"
+    assert [r["import_id"] for r in staff.get("/imports").json()["items"]] == [import_id]
