@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Access = Literal["read", "write", "read_write", "read_write_batch", "read_write_delete", "query_index"]
+Access = Literal["read", "write", "read_write", "read_write_delete", "query_index"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -22,9 +22,6 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": _READ,
     "write": _WRITE,
     "read_write": tuple(dict.fromkeys(_READ + _WRITE)),
-    # Imports: entries that need no condition (a product's record, keyed by its SKU) go in BatchWriteItem,
-    # 25 at a time, instead of one PutItem each (shared/services/imports.py's writers).
-    "read_write_batch": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:BatchWriteItem"))),
     # Customers: an email's claim moves when staff correct it, and goes when the person is erased.
     "read_write_delete": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem"))),
     # Query on one index only (``Uses.index``), nothing on the table itself: the API asks the api keys

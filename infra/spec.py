@@ -648,7 +648,9 @@ IMPORTS_FUNCTION = Function(
     ),
     uses=(
         Uses(IMPORTS, "read_write"),
-        Uses(CATALOG, "read_write_batch"),  # products in BatchWriteItem; stock levels conditionally
+        # The writers read in BatchGetItem and write in TransactWriteItems (its items' PutItem, UpdateItem,
+        # ConditionCheckItem): shared/services/import_writers.py's "DynamoDB actions". No BatchWriteItem.
+        Uses(CATALOG, "read_write"),
         Uses(CUSTOMERS, "read_write"),
         Uses(ORDERS, "read_write"),  # imported orders, one transaction each (reserving open orders' stock)
     ),

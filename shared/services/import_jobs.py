@@ -51,9 +51,9 @@ from shared.transfer.files import rows as read_rows
 from shared.transfer.formats import check_header, format_of
 from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
-# A chunk closes before it would pass either: ~1,000 rows write in well under a minute (batches of 25
-# products, one transaction per order), far inside the function's 900 s, and a redelivered chunk redoes
-# little. The byte budget keeps a chunk of wide rows (an order's long addresses) to one small ranged GET.
+# A chunk closes before it would pass either: ~1,000 rows write in well under a minute (the engine's
+# transactions of up to 100 items, one per order), far inside the function's 900 s, and a redelivered
+# chunk redoes little. The byte budget keeps a chunk of wide rows (long addresses) to a small ranged GET.
 CHUNK_ROWS = 1000
 CHUNK_BYTES = 4 * 1024 * 1024
 SEND_BATCH = 10  # SendMessageBatch's limit
