@@ -33,9 +33,10 @@ from urllib.parse import unquote_plus
 from pydantic import Field, ValidationError
 
 from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
+from shared.domain.moments import utc_text
 from shared.models.common import StrictModel
 from shared.models.imports import ImportOptions, ImportRun, RunStatus
-from shared.services.import_uploads import utc_now, utc_stamp
+from shared.services.import_uploads import utc_now
 from shared.services.messages import Poison, RetryLater, describe, load
 from shared.transfer.files import (
     SAMPLE_BYTES,
@@ -352,7 +353,7 @@ class ImportJobs:
         if run.status not in ("AWAITING_UPLOAD", "VALIDATING"):
             return Ignored(f"the run is {run.status}")
         if run.status == "AWAITING_UPLOAD":
-            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": utc_stamp(self._clock())})
+            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": utc_text(self._clock())})
             if not self._runs.save(claimed, expected_updated_at=run.updated_at):
                 return Ignored("another planner took the run")
             run = claimed
@@ -410,7 +411,7 @@ class ImportJobs:
                 "status": "RUNNING",
                 "chunks_total": len(planner.chunks),
                 "chunks_done": 0,
-                "updated_at": utc_stamp(self._clock()),
+                "updated_at": utc_text(self._clock()),
             }
         )
         if not self._runs.save(running, expected_updated_at=run.updated_at):

@@ -13,11 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from shared.dal.keys import import_upload_key
+from shared.domain.moments import utc_text
 from shared.models.imports import ImportOptions, ImportRun, ImportRunDetail
-
-
-def utc_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def utc_now() -> datetime:
@@ -95,13 +92,13 @@ class ImportUploads:
                 source="upload",
                 actor=actor,
                 status="AWAITING_UPLOAD",
-                started_at=utc_stamp(now),
-                updated_at=utc_stamp(now),
+                started_at=utc_text(now),
+                updated_at=utc_text(now),
             )
             self._runs.create(run)
             created = True
         url = self._links.upload_url(import_upload_key(run.import_id, run.file_name), UPLOAD_LINK_SECONDS)
-        expires = utc_stamp(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
+        expires = utc_text(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
         return Announced(run=run, upload_url=url, expires_at=expires, created=created)
 
     def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
@@ -119,6 +116,6 @@ class ImportUploads:
         return detail.model_copy(
             update={
                 "error_report_url": self._links.download_url(run.error_report, ERROR_LINK_SECONDS, name),
-                "error_report_expires_at": utc_stamp(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
+                "error_report_expires_at": utc_text(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
             }
         )
