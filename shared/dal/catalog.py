@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from shared.dal import cursors, keys
-from shared.dal.dynamo import from_item, to_item, to_values
+from shared.dal.dynamo import (
+    Throttled,
+    batch_get,
+    error_code,
+    from_item,
+    is_throttling,
+    to_item,
+    to_values,
+    transact,
+)
 from shared.models.catalog import Product
+from shared.models.common import ProductStatus
+
+DEFAULT_STATUS: ProductStatus = "active"  # a product recorded without a status (before there were any)
 
 _BATCH_GET_LIMIT = 100
 # name_key is the sort key of the products_by_name index: at most 1024 bytes, so at most 250 characters.
@@ -35,10 +50,16 @@ class CatalogStore:
         self._table = table_name
 
     def put_product(
-        self, sku: str, name: str, price: Decimal, now: str, low_stock_threshold: int | None = None
+        self,
+        sku: str,
+        name: str,
+        price: Decimal,
+        now: str,
+        low_stock_threshold: int | None = None,
+        status: ProductStatus | None = None,
     ) -> tuple[Product, bool]:
-        """Create or replace a product's name, price and low-stock threshold; stock is untouched.
-        True when created."""
+        """Create or replace a product's name, price and low-stock threshold; stock is untouched. A
+        ``status`` of None keeps the one recorded (a product without one is active). True when created."""
         values: dict[str, Any] = {
             ":name": name,
             ":price": price,
@@ -60,17 +81,26 @@ class CatalogStore:
         else:
             update = update.replace("SET ", "SET low_stock_threshold = :threshold, ", 1)
             values[":threshold"] = low_stock_threshold
+        if status is not None:
+            update = update.replace("SET ", "SET #status = :status, ", 1)
+            values[":status"] = status
         response = self._db.update_item(
             TableName=self._table,
             Key=keys.sku_key(sku),
             UpdateExpression=update,
-            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeNames={"#name": "name", **({"#status": "status"} if status else {})},
             ExpressionAttributeValues=to_values(values),
             ReturnValues="ALL_OLD",
         )
-        created = "price" not in (response.get("Attributes") or {})
+        old = from_item(response.get("Attributes")) or {}
+        created = "price" not in old
         product = Product(
-            sku=sku, name=name, price=price, low_stock_threshold=low_stock_threshold, updated_at=now
+            sku=sku,
+            name=name,
+            price=price,
+            low_stock_threshold=low_stock_threshold,
+            status=status or old.get("status") or DEFAULT_STATUS,
+            updated_at=now,
         )
         return product, created
 
@@ -161,6 +191,7 @@ def _product(item: Mapping[str, Any]) -> Product:
         name=item["name"],
         price=item["price"],
         low_stock_threshold=int(threshold) if threshold is not None else None,
+        status=item.get("status") or DEFAULT_STATUS,
         updated_at=item["updated_at"],
     )
 
@@ -179,3 +210,126 @@ def _start_key(cursor: str | None, shape: set[str], prefix: str) -> dict[str, st
     ):
         raise cursors.InvalidCursor("next_token does not belong to this query")
     return key
+
+
+# --- imports: products read in batches and written on condition they are still as read -----------
+
+
+@dataclass(frozen=True)
+class ProductState:
+    """The product fields an import compares, as the item holds them (``status`` None: not recorded)."""
+
+    name: str
+    price: Decimal
+    status: str | None
+    low_stock_threshold: int | None
+
+
+@dataclass(frozen=True)
+class ProductWrite:
+    """Create (``expected`` None) or update a product, on condition the item is still as read."""
+
+    sku: str
+    name: str
+    price: Decimal
+    status: ProductStatus
+    low_stock_threshold: int | None
+    expected: ProductState | None
+
+
+class ProductStore:
+    """What the products importer needs of the catalog table (the product fields only, never stock)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def states(self, skus: Sequence[str]) -> dict[str, ProductState]:
+        """The products of ``skus`` that exist (BatchGetItem, consistent: an update is conditioned on it)."""
+        items = batch_get(
+            self._db,
+            self._table,
+            [keys.sku_key(sku) for sku in skus],
+            consistent=True,
+            projection="pk, #name, price, #status, low_stock_threshold",
+            names={"#name": "name", "#status": "status"},
+        )
+        return {str(item["pk"]): _state(item) for item in items if "price" in item}
+
+    def write(self, writes: Sequence[ProductWrite], now: str) -> list[str] | None:
+        """All ``writes`` in one TransactWriteItems (at most 100, one per SKU); None when committed, else
+        the SKUs whose item was not as read (empty: only contended). ``Throttled`` when throttled."""
+        try:
+            cancelled = transact(self._db, writes, lambda write: {"Update": self._update(write, now)})
+        except ClientError as exc:
+            if is_throttling(exc):
+                raise Throttled(error_code(exc)) from exc
+            raise
+        if cancelled is None:
+            return None
+        return [write.sku for write, _ in cancelled.failed]
+
+    def _update(self, write: ProductWrite, now: str) -> dict[str, Any]:
+        names = {"#name": "name", "#status": "status"}
+        values: dict[str, Any] = {
+            ":name": write.name,
+            ":price": write.price,
+            ":status": write.status,
+            ":now": now,
+            ":zero": 0,
+            ":listed": keys.PRODUCT_LISTED,
+            ":name_key": name_key(write.name),
+        }
+        sets = [
+            "#name = :name",
+            "price = :price",
+            "#status = :status",
+            "updated_at = :now",
+            "listed = :listed",
+            "name_key = :name_key",
+            "on_hand = if_not_exists(on_hand, :zero)",
+            "reserved = if_not_exists(reserved, :zero)",
+            "available = if_not_exists(available, :zero)",
+        ]
+        update = ""
+        if write.low_stock_threshold is None:
+            update = " REMOVE low_stock_threshold"
+        else:
+            sets.append("low_stock_threshold = :threshold")
+            values[":threshold"] = write.low_stock_threshold
+        expected = write.expected
+        if expected is None:
+            condition = "attribute_not_exists(price)"
+        else:
+            values.update({":old_name": expected.name, ":old_price": expected.price})
+            clauses = ["#name = :old_name", "price = :old_price"]
+            if expected.status is None:
+                clauses.append("attribute_not_exists(#status)")
+            else:
+                clauses.append("#status = :old_status")
+                values[":old_status"] = expected.status
+            if expected.low_stock_threshold is None:
+                clauses.append("attribute_not_exists(low_stock_threshold)")
+            else:
+                clauses.append("low_stock_threshold = :old_threshold")
+                values[":old_threshold"] = expected.low_stock_threshold
+            condition = " AND ".join(clauses)
+        return {
+            "TableName": self._table,
+            "Key": keys.sku_key(write.sku),
+            "UpdateExpression": "SET " + ", ".join(sets) + update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_values(values),
+        }
+
+
+def _state(item: Mapping[str, Any]) -> ProductState:
+    threshold = item.get("low_stock_threshold")
+    status = item.get("status")
+    return ProductState(
+        name=str(item["name"]),
+        price=Decimal(item["price"]),
+        status=str(status) if status is not None else None,
+        low_stock_threshold=int(threshold) if threshold is not None else None,
+    )

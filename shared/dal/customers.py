@@ -7,12 +7,22 @@ customers table (pk, sk; the keys: shared/dal/keys.py):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.dal.dynamo import error_code, from_item, to_item, to_values
+from shared.dal.dynamo import (
+    Throttled,
+    batch_get,
+    error_code,
+    from_item,
+    is_throttling,
+    to_item,
+    to_values,
+    transact,
+)
 from shared.dal.keys import email_item_key, profile_key
 from shared.domain.customers import (
     CheckEmail,
@@ -219,3 +229,109 @@ class CustomerStore:
             ExpressionAttributeNames={"#email": "email", "#name": "name"},
             ExpressionAttributeValues=to_values({":now": now}),
         )
+
+
+# --- imports: customers read in batches and written on condition they are still as read ----------
+
+
+@dataclass(frozen=True)
+class CreateImported:
+    """A customer new to this OMS: its email claimed and its profile created, in one transaction."""
+
+    email_key: str
+    customer_id: str
+    fields: Mapping[str, Any]  # email, name, phone, addresses (dicts), accepts_email_marketing
+    at: str
+
+
+@dataclass(frozen=True)
+class UpdateImported:
+    """The fields of a known customer that differ, on condition it is as read (and not being erased)."""
+
+    email_key: str
+    customer_id: str
+    changes: Mapping[str, Any]
+    read_updated_at: str
+    at: str
+
+
+ImportedWrite = CreateImported | UpdateImported
+
+
+class CustomerImportStore:
+    """What the customers importer needs of the customers table."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._db = client
+        self._table = table_name
+
+    def owners(self, email_keys: Sequence[str]) -> dict[str, str]:
+        """Email key -> the customer it belongs to (consistent: a create is conditioned on it)."""
+        items = batch_get(self._db, self._table, [email_item_key(key) for key in email_keys], consistent=True)
+        found: dict[str, str] = {}
+        for item in items:
+            owner = email_owner(item)
+            if owner:
+                found[str(item["pk"]).removeprefix("EMAIL#")] = owner
+        return found
+
+    def profiles(self, customer_ids: Sequence[str]) -> dict[str, CustomerRecord]:
+        items = batch_get(self._db, self._table, [profile_key(cid) for cid in customer_ids], consistent=True)
+        return {str(item["customer_id"]): record_of(item) for item in items if "customer_id" in item}
+
+    def write(self, writes: Sequence[ImportedWrite]) -> list[str] | None:
+        """All ``writes`` in one TransactWriteItems (a create is two items: at most 50 creates); None
+        when committed, else the email keys whose items were not as read (empty: only contended)."""
+        items: list[tuple[str, dict[str, Any]]] = []
+        for write in writes:
+            if isinstance(write, CreateImported):
+                items.append(
+                    (
+                        write.email_key,
+                        customer_write(self._table, ClaimEmail(write.email_key, write.customer_id)),
+                    )
+                )
+                record = {
+                    **write.fields,
+                    "customer_id": write.customer_id,
+                    "order_count": 0,
+                    "created_at": write.at,
+                    "updated_at": write.at,
+                }
+                items.append(
+                    (
+                        write.email_key,
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": {**profile_key(write.customer_id), **to_item(record)},
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    )
+                )
+            else:
+                names = {f"#f{i}": name for i, name in enumerate(write.changes)}
+                values: dict[str, Any] = {f":f{i}": value for i, value in enumerate(write.changes.values())}
+                values.update({":now": write.at, ":read": write.read_updated_at})
+                sets = [f"#f{i} = :f{i}" for i in range(len(write.changes))] + ["updated_at = :now"]
+                update = {
+                    "TableName": self._table,
+                    "Key": profile_key(write.customer_id),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": "updated_at = :read AND attribute_not_exists(erased_at) "
+                    "AND attribute_not_exists(erasing)",
+                    "ExpressionAttributeValues": to_values(values),
+                }
+                if names:
+                    update["ExpressionAttributeNames"] = names
+                items.append((write.email_key, {"Update": update}))
+        try:
+            cancelled = transact(self._db, items, lambda item: item[1])
+        except ClientError as exc:
+            if is_throttling(exc):
+                raise Throttled(error_code(exc)) from exc
+            raise
+        if cancelled is None:
+            return None
+        return sorted({key for (key, _), _ in cancelled.failed})

@@ -3,6 +3,7 @@ way a plan of writes is committed (``transact``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -96,3 +97,64 @@ def transact(
         failed, contended = cancelled_writes(writes, exc)
         return Cancellation(failed, contended)
     return None
+
+
+# DynamoDB's answers that say "too fast": the SDK retries them a few times; past that, the caller backs off.
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem request
+
+
+class Throttled(RuntimeError):
+    """DynamoDB kept throttling (past the SDK's retries and the caller's backoff): try again later."""
+
+
+def is_throttling(exc: ClientError) -> bool:
+    return error_code(exc) in THROTTLING_CODES
+
+
+def batch_get(
+    client: Any,
+    table: str,
+    item_keys: Sequence[dict[str, Any]],
+    *,
+    consistent: bool = False,
+    projection: str | None = None,
+    names: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """The items of ``item_keys`` (deserialised; absent ones left out), one BatchGetItem per 100 keys.
+
+    Unprocessed keys (throttling) and throttling errors are retried with backoff (``shared.retry``);
+    ``Throttled`` when no progress was made in ``MAX_ATTEMPTS`` tries.
+    """
+    from shared import retry  # here: most functions import this module and never batch-read
+
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(item_keys), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {"Keys": list(item_keys[start : start + BATCH_GET_LIMIT])}
+        if consistent:
+            request["ConsistentRead"] = True
+        if projection:
+            request["ProjectionExpression"] = projection
+        if names:
+            request["ExpressionAttributeNames"] = dict(names)
+        pending: dict[str, Any] = {table: request}
+        stalled = 0
+        while pending:
+            try:
+                response = client.batch_get_item(RequestItems=pending)
+            except ClientError as exc:
+                if not is_throttling(exc):
+                    raise
+                response = {"UnprocessedKeys": pending}
+            got = response.get("Responses", {}).get(table, [])
+            found += [item for item in (from_item(raw) for raw in got) if item]
+            pending = response.get("UnprocessedKeys") or {}
+            if pending:
+                stalled = 0 if got else stalled + 1
+                if stalled >= retry.MAX_ATTEMPTS:
+                    raise Throttled(f"BatchGetItem on {table} kept being throttled")
+                retry.pause(stalled, sleep, attempts=retry.MAX_ATTEMPTS + 1)
+    return found

@@ -5,7 +5,7 @@ orders table (pk, sk):
   IDEMPOTENCY#{channel}#{key}      IDEMPOTENCY   an Idempotency-Key claimed by an order (expires)
   EXTERNAL#{channel}#{external_id} EXTERNAL      an external id claimed by an order (forever)
 catalog table (pk, sk):
-  {sku}                            SKU           product (name, price, low_stock_threshold), stock
+  {sku}                            SKU           product (name, price, status, low_stock_threshold), stock
                                                  totals (on_hand, reserved, available) and, per
                                                  location, on_hand@{location}, counted_at@{location}
                                                  and moved_at@{location} (one item: a reservation
@@ -33,6 +33,9 @@ daily-sales table (pk, sk):
 imports table (pk, sk):
   IMPORT#{import_id}               RUN           an import run (shared/dal/imports.py), listed = RUN
   IMPORT#{import_id}               CHUNK#{n}     a chunk of an upload's rows, counted once
+                                                 (the unfinished run of a file, to resume, is found
+                                                 on the by_started index with a filter: no key item
+                                                 per checksum; shared/dal/imports.py)
 connections table (pk):
   CHANNEL#{channel}                              who owns a channel name: API keys or a connection
 api keys table (pk):

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from pydantic import Field, Strict
 
-from shared.models.common import CATALOG_CURRENCY_NOTE, INTEGRAL, Model, Money, Sku, StrictModel
+from shared.models.common import (
+    CATALOG_CURRENCY_NOTE,
+    INTEGRAL,
+    Model,
+    Money,
+    ProductStatus,
+    Sku,
+    StrictModel,
+)
 
 
 class ProductIn(StrictModel):
@@ -16,6 +24,11 @@ class ProductIn(StrictModel):
         default=None,
         description="Warn (a StockLow event) when available stock falls to this or under",
     )
+    status: ProductStatus | None = Field(
+        default=None,
+        description="active, draft or archived; absent: a new product is active, an existing one "
+        "keeps its status",
+    )
 
 
 class Product(Model):
@@ -23,6 +36,7 @@ class Product(Model):
     name: str
     price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = None
+    status: ProductStatus = Field(default="active", description="A product recorded without one is active")
     updated_at: str
 
 

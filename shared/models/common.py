@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -104,6 +104,9 @@ def _integral(value: Any) -> Any:
 
 INTEGRAL = BeforeValidator(_integral)
 WholeNumber = Annotated[int, INTEGRAL, Strict()]
+
+# A product's status (Shopify's): imported with the product; a product recorded without one is active.
+ProductStatus = Literal["active", "draft", "archived"]
 """An integer read from JSON: a number without a fraction, 3 or 3.0 (as JSON Schema counts integers).
 
 Strict otherwise: "3", true and 3.5 are refused. Bounds go on the field, ``n: WholeNumber = Field(ge=1)``;

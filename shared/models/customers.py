@@ -18,6 +18,9 @@ class CustomerRecord(Model):
     name: str | None = None
     phone: str | None = None
     addresses: list[Address] = Field(default_factory=list)
+    accepts_email_marketing: bool | None = Field(
+        default=None, description="The customer's consent to marketing email, as imported; null: not known"
+    )
     first_channel: str | None = Field(default=None, description="The channel of the first order")
     order_count: int = 0
     created_at: str

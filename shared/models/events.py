@@ -10,16 +10,19 @@ from __future__ import annotations
 from pydantic import Field
 
 from shared.models.common import Model, Money, Sku
+from shared.models.imports import CurrencyTotal, FormatName, KindCounts, RunStatus
 from shared.models.orders import LineQuantity, OrderStatus
 
 INVENTORY_SOURCE = "oms.inventory"  # the source of every inventory event
 ORDERS_SOURCE = "oms.orders"  # the source of every order event
-EVENT_SOURCES = (INVENTORY_SOURCE, ORDERS_SOURCE)  # every source the functions publish with
+IMPORTS_SOURCE = "oms.imports"  # the source of every import event
+EVENT_SOURCES = (INVENTORY_SOURCE, ORDERS_SOURCE, IMPORTS_SOURCE)  # every source the functions publish with
 
 STOCK_LOW = "StockLow"  # detail-types
 ORDER_CREATED = "OrderCreated"
 ORDER_STATUS_CHANGED = "OrderStatusChanged"
 ORDER_SHIPPED = "OrderShipped"
+IMPORT_FINISHED = "ImportFinished"
 
 
 class StockLow(Model):
@@ -96,3 +99,28 @@ class OrderShipped(OrderEvent):
     tracking_url: str | None = None
     lines: list[LineQuantity] = Field(description="The units this shipment holds")
     shipped_at: str
+
+
+# --- imports ------------------------------------------------------------------------------------
+
+
+class ImportFinished(Model):
+    """An import run ended (FINISHED, REJECTED, CHECKED or FAILED): once per run.
+
+    Numbers and where the error report is: never the file's name (it may name a person) nor a row.
+    """
+
+    import_id: str
+    format: FormatName
+    dry_run: bool
+    status: RunStatus
+    rows_done: int
+    counts: dict[str, KindCounts] = Field(description="Per kind: read, created, updated, unchanged, rejected")
+    totals: list[CurrencyTotal] = Field(
+        description="Per currency: the file's own totals and what was written"
+    )
+    error_report: str | None = Field(
+        default=None, description="Where the refused rows are (the imports bucket)"
+    )
+    started_at: str
+    finished_at: str

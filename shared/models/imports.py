@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.models.common import Email, Model, Money, Sku, StrictModel, WholeNumber
+from shared.models.common import Email, Model, Money, ProductStatus, Sku, StrictModel, WholeNumber
 from shared.models.inventory import DEFAULT_LOCATION, MAX_UNITS, Location
 from shared.models.orders import Address
 from shared.patterns import described
@@ -35,7 +35,6 @@ FormatName = Literal[
     "oms-orders",
 ]
 OnError = Literal["reject-file", "skip-rows"]
-ProductStatus = Literal["active", "draft", "archived"]
 RunStatus = Literal[
     "AWAITING_UPLOAD",  # POST /imports answered; the file is not uploaded yet
     "VALIDATING",  # reading every row against the live data

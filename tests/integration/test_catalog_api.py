@@ -79,3 +79,13 @@ def test_stock_counts_are_whole_non_negative_numbers(staff: ApiClient) -> None:
     assert staff.put("/inventory/MUG", {"on_hand": -1}).status == 422
     assert staff.put("/inventory/MUG", {"on_hand": "5"}).status == 422
     assert staff.put("/inventory/MUG", {"on_hand": 2.5}).status == 422
+
+
+def test_a_products_status_is_active_unless_set_and_a_put_without_one_keeps_it(staff: ApiClient) -> None:
+    assert staff.put("/products/HAT", {"name": "Hat", "price": "5.00"}).json()["status"] == "active"
+    archived = staff.put("/products/HAT", {"name": "Hat", "price": "5.00", "status": "archived"})
+    assert archived.status == 200 and archived.json()["status"] == "archived"
+    kept = staff.put("/products/HAT", {"name": "Old hat", "price": "4.00"})
+    assert kept.json()["status"] == "archived" and staff.get("/products/HAT").json()["status"] == "archived"
+    assert staff.get("/products").json()["items"][0]["status"] == "archived"
+    assert staff.put("/products/HAT", {"name": "Hat", "price": "5.00", "status": "gone"}).status == 422

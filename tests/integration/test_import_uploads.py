@@ -1,7 +1,7 @@
 """The cloud import path against moto: POST /imports, the upload, its S3 event on the work queue, the worker
-planning chunks and applying them, the run's record. The engine's side (the runs store, the import service,
-the file reading, the formats) is the typed fakes of ``tests/support/imports.py``: what is tested here is the
-path, the messages and the record, not the writers."""
+planning chunks and applying them, the run's record. Most tests put the typed fakes of
+``tests/support/cloud_imports.py`` in the engine's place (the runs store, the import service): what they test
+is the path, the messages and the record, not the writers; the last one runs the real engine."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ from shared.services.import_uploads import ImportUploads
 from shared.transfer.files import rows as read_rows
 from shared.transfer.formats import format_of
 from shared.transfer.records import Entry, ReadOptions
+from tests.support.cloud_imports import FakeEngine, FakeRuns, products_csv
 from tests.support.http import ApiClient
-from tests.support.imports import FakeEngine, FakeRuns, products_csv
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shopify" / "csv"
 

@@ -218,7 +218,7 @@ def test_the_imports_sample_events(aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS_BUCKET
     from shared.dal.import_files import ImportObjects, ImportWorkQueue
     from shared.services.import_jobs import ImportJobs, parse_work
-    from tests.support.imports import FakeEngine, FakeRuns
+    from tests.support.cloud_imports import FakeEngine, FakeRuns
 
     sqs = boto3.client("sqs")
     runs = FakeRuns()

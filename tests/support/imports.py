@@ -1,52 +1,101 @@
-"""Typed fakes of the import engine's side, for the cloud path's tests: the runs store (``ImportRuns``) and
-the import service (check, apply_chunk counted once, finish). Each honours its contract (the Protocols of
-``shared/services/import_jobs.py``, ``shared/dal/imports.py`` and ``shared/services/imports.py``)."""
+"""Fakes and builders for the import engine's tests: entries as a format makes them, an error report, a
+runs store in memory (``ImportRuns``), writers that answer as told and a publisher that keeps events."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from shared.models.imports import (
+    CustomerImport,
     ImportOptions,
     ImportRun,
     KindCounts,
-    RunStatus,
+    ProductRecord,
+    StockRecord,
 )
-from shared.transfer.records import BadEntry, Parsed
+from shared.services.import_writes import Provenance, WriteOutcome, Written
+from shared.transfer.records import BadEntry, Entry, Parsed, Row
 
 
-class FakeRuns:
-    """``ImportRuns`` in memory: conditional saves, chunks counted once."""
+class Lines:
+    """Hands out rows in file order: line 2 first (line 1 is the header), byte ranges adjacent."""
+
+    def __init__(self) -> None:
+        self.line = 2
+        self.offset = 100
+
+    def rows(self, n: int = 1) -> tuple[Row, ...]:
+        made = []
+        for _ in range(n):
+            made.append(Row(self.line, self.offset, self.offset + 50, {}))
+            self.line += 1
+            self.offset += 50
+        return tuple(made)
+
+
+def product(lines: Lines, sku: str, price: str = "9.99", name: str | None = None, **more: Any) -> Entry:
+    record = ProductRecord(sku=sku, name=name or f"Product {sku}", price=Decimal(price), **more)
+    return Entry("products", sku, record, lines.rows())
+
+
+def stock(lines: Lines, sku: str, on_hand: int, location: str = "default") -> Entry:
+    record = StockRecord(sku=sku, location=location, on_hand=on_hand)
+    return Entry("stock", f"{sku}#{location}", record, lines.rows())
+
+
+def customer(lines: Lines, email: str, **more: Any) -> Entry:
+    record = CustomerImport(email=email, **more)
+    return Entry("customers", record.email, record, lines.rows())
+
+
+def bad(lines: Lines, *errors: str, kind: Any = None, rows: int = 1) -> BadEntry:
+    return BadEntry(lines.rows(rows), errors or ("Variant Price: not an amount",), kind=kind)
+
+
+@dataclass
+class Report:
+    """``ErrorReport``: what was added, by first line."""
+
+    added: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+
+    def add(self, rows: Sequence[Row], errors: Sequence[str]) -> None:
+        self.added.append((rows[0].line, tuple(errors)))
+
+    @property
+    def count(self) -> int:
+        return len(self.added)
+
+    def lines(self) -> list[int]:
+        return sorted(line for line, _ in self.added)
+
+
+class MemoryRuns:
+    """``ImportRuns`` in memory, with the DynamoDB store's conditions."""
 
     def __init__(self) -> None:
         self.runs: dict[str, ImportRun] = {}
-        self.counted: set[tuple[str, int]] = set()
+        self.chunks: set[tuple[str, int]] = set()
+        self.saves = 0
 
     def create(self, run: ImportRun) -> None:
-        if run.import_id in self.runs:
-            raise ValueError(f"run {run.import_id} exists")
+        assert run.import_id not in self.runs
         self.runs[run.import_id] = run
 
     def get(self, import_id: str) -> ImportRun | None:
         return self.runs.get(import_id)
 
     def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
-        made = list(self.runs)  # insertion order breaks a tie within one millisecond
-        ordered = sorted(
-            self.runs.values(), key=lambda r: (r.started_at, made.index(r.import_id)), reverse=True
-        )
-        first = int(cursor or 0)
-        rest = ordered[first + limit :]
-        return ordered[first : first + limit], str(first + limit) if rest else None
+        runs = sorted(self.runs.values(), key=lambda r: (r.started_at, r.import_id), reverse=True)
+        return runs[:limit], None
 
     def save(self, run: ImportRun, *, expected_updated_at: str) -> bool:
-        stored = self.runs.get(run.import_id)
-        if stored is None or stored.updated_at != expected_updated_at:
+        if self.runs[run.import_id].updated_at != expected_updated_at:
             return False
         self.runs[run.import_id] = run
+        self.saves += 1
         return True
 
     def count_chunk(
@@ -58,19 +107,26 @@ class FakeRuns:
         rows: int,
         now: str,
     ) -> ImportRun | None:
-        if (import_id, chunk) in self.counted:
+        if (import_id, chunk) in self.chunks:
             return None
-        self.counted.add((import_id, chunk))
+        self.chunks.add((import_id, chunk))
         run = self.runs[import_id]
-        total = dict(run.counts)
+        merged = dict(run.counts)
         for kind, add in counts.items():
-            have = total.get(kind, KindCounts())
-            total[kind] = KindCounts(
+            have = merged.get(kind, KindCounts())
+            merged[kind] = KindCounts(
                 **{f: getattr(have, f) + getattr(add, f) for f in KindCounts.model_fields}
             )
+        totals = {t.currency: t for t in run.totals}
+        for currency, amount in written.items():
+            if currency in totals:
+                totals[currency] = totals[currency].model_copy(
+                    update={"written": totals[currency].written + amount}
+                )
         run = run.model_copy(
             update={
-                "counts": total,
+                "counts": merged,
+                "totals": list(totals.values()),
                 "rows_done": run.rows_done + rows,
                 "chunks_done": run.chunks_done + 1,
                 "updated_at": now,
@@ -79,79 +135,75 @@ class FakeRuns:
         self.runs[import_id] = run
         return run
 
+    def unfinished(self, checksum: str, options: ImportOptions) -> ImportRun | None:
+        for run in self.runs.values():
+            if (
+                run.checksum == checksum
+                and run.options == options
+                and run.status in ("VALIDATING", "RUNNING")
+            ):
+                return run
+        return None
 
-@dataclass(frozen=True)
-class FakeChecked:
-    run: ImportRun
-    rejected: int
+
+class ScriptedWriter:
+    """``KindWriter``: each entry's outcome from ``outcomes`` by key ("created" unless told), the
+    batches it was handed; raises once ``fail_after`` batches were written."""
+
+    def __init__(
+        self,
+        outcomes: Mapping[str, WriteOutcome] | None = None,
+        *,
+        money: Mapping[str, tuple[tuple[str, Decimal], ...]] | None = None,
+        fail_after: int | None = None,
+        log: list[str] | None = None,
+    ) -> None:
+        self.outcomes = dict(outcomes or {})
+        self.money = dict(money or {})
+        self.fail_after = fail_after
+        self.batches: list[list[str]] = []
+        self.provenances: list[Provenance] = []
+        self.log = log if log is not None else []
+
+    def write(self, entries: Sequence[Entry], provenance: Provenance) -> list[Written]:
+        if self.fail_after is not None and len(self.batches) >= self.fail_after:
+            raise RuntimeError("the writer's process died")
+        self.batches.append([e.key for e in entries])
+        self.provenances.append(provenance)
+        self.log += [f"{e.kind}:{e.key}" for e in entries]
+        written = []
+        for entry in entries:
+            outcome = self.outcomes.get(entry.key, "created")
+            errors = ("refused by the writer",) if outcome == "rejected" else ()
+            written.append(Written(entry, outcome, errors, self.money.get(entry.key, ())))
+        return written
+
+    def keys(self) -> list[str]:
+        return [key for batch in self.batches for key in batch]
+
+
+class ScriptedCheck:
+    """``LiveCheck``: the errors of the keys in ``refuse``; the batches it was handed."""
+
+    def __init__(self, refuse: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self.refuse = dict(refuse or {})
+        self.batches: list[list[str]] = []
+
+    def check(self, entries: Sequence[Entry]) -> dict[str, tuple[str, ...]]:
+        self.batches.append([e.key for e in entries])
+        return {e.key: self.refuse[e.key] for e in entries if e.key in self.refuse}
 
 
 @dataclass
-class FakeEngine:
-    """``ImportService``'s check, apply_chunk and finish over ``FakeRuns``; writes go to ``written``."""
+class Published:
+    """``Publisher``: the events put, in order."""
 
-    runs: FakeRuns
-    written: dict[str, Any] = field(default_factory=dict)
-    writes: int = 0
-    finished: list[tuple[str, RunStatus, str | None]] = field(
-        default_factory=list
-    )  # the ImportFinished events
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> FakeChecked:
-        """As ImportService.check: reports bad entries, records counts and rows_total on the run."""
-        counts: dict[str, KindCounts] = {}
-        rows = 0
-        for item in parsed:
-            rows += len(item.rows)
-            kind = item.kind or "products"
-            have = counts.setdefault(kind, KindCounts())
-            have.read += 1
-            if isinstance(item, BadEntry):
-                have.rejected += 1
-                report.add(item.rows, item.errors)
-        recorded = run.model_copy(
-            update={"counts": counts, "rows_total": rows, "updated_at": run.updated_at + "c"}
-        )
-        assert self.runs.save(recorded, expected_updated_at=run.updated_at)
-        return FakeChecked(recorded, sum(c.rejected for c in counts.values()))
-
-    def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
-    ) -> ImportRun | None:
-        counts: dict[str, KindCounts] = {}
-        rows = 0
-        for item in parsed:  # as the engine: bad entries were counted and reported by check
-            rows += len(item.rows)
-            if isinstance(item, BadEntry):
-                continue
-            have = counts.setdefault(item.kind, KindCounts())
-            self.writes += 1
-            before = self.written.get(item.key)
-            self.written[item.key] = item.record
-            if before is None:
-                have.created += 1
-            elif before == item.record:
-                have.unchanged += 1
-            else:
-                have.updated += 1
-        return self.runs.count_chunk(run.import_id, chunk, counts, {}, rows, run.updated_at + "+")
-
-    def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun:
-        ended = run.model_copy(update={"status": status, "problem": problem, "finished_at": run.updated_at})
-        if not self.runs.save(ended, expected_updated_at=run.updated_at):
-            raise RuntimeError("the run moved on")
-        self.finished.append((run.import_id, status, problem))
-        return ended
+    def publish(self, detail_type: str, detail: dict[str, Any], *, resources: tuple[str, ...] = ()) -> str:
+        self.events.append((detail_type, detail))
+        return f"event-{len(self.events)}"
 
 
-def products_csv(count: int, *, bad: Sequence[int] = ()) -> bytes:
-    """An oms-products CSV (as ``oms export`` writes it); the rows numbered in ``bad`` have a price that is
-    no amount."""
-    lines = ["sku,name,price,status,low_stock_threshold"]
-    for n in range(count):
-        lines.append(f"SKU-{n:05d},Product {n},{'oops' if n in bad else f'{n % 90 + 1}.50'},active,")
-    return ("\r\n".join(lines) + "\r\n").encode()
-
-
-def options(**values: Any) -> ImportOptions:
-    return ImportOptions(format="oms-products", **values)
+def parsed_list(*items: Parsed) -> list[Parsed]:
+    return list(items)

@@ -273,6 +273,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.common
             shared.models.customers
             shared.models.events
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.observability
@@ -294,6 +295,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.masking
             shared.models.common
             shared.models.events
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.observability

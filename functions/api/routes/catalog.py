@@ -75,7 +75,7 @@ def list_products(
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     staff_only(router)
     saved, created = wiring.catalog_store().put_product(
-        sku, product.name, product.price, _now(), product.low_stock_threshold
+        sku, product.name, product.price, _now(), product.low_stock_threshold, product.status
     )
     return json_response(201 if created else 200, saved)
 
