@@ -120,7 +120,7 @@ def test_buckets_are_created_when_missing_and_versioned() -> None:
 
 
 class FakeNotifications:
-    """S3's put_bucket_notification_configuration and SQS's queue attributes, as ensure_notifications uses them."""
+    """S3's notification configuration and SQS's queue attributes, as ensure_notifications uses them."""
 
     def __init__(self) -> None:
         self.configured: dict[str, Any] = {}
