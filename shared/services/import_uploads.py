@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from shared.dal.keys import import_upload_key
+from shared.dal.keys import IMPORT_ERRORS_PREFIX, import_upload_key
 from shared.domain.moments import utc_text
 from shared.models.imports import ImportOptions, ImportRun, ImportRunDetail
 
@@ -110,8 +110,8 @@ class ImportUploads:
         if run is None:
             return None
         detail = ImportRunDetail(**run.model_dump())
-        if not run.error_report:
-            return detail
+        if not run.error_report or not run.error_report.startswith(IMPORT_ERRORS_PREFIX):
+            return detail  # none, or an `oms import` run's report, on the machine that ran it
         name = run.error_report.rsplit("/", 1)[-1]
         return detail.model_copy(
             update={

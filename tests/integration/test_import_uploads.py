@@ -383,3 +383,13 @@ def test_the_real_engine_imports_an_upload_end_to_end(
     assert run["checksum"] and run["source"] == "upload"
     assert staff.get("/products/SKU-00049").json()["price"] == "50.50"
     assert [r["import_id"] for r in staff.get("/imports").json()["items"]] == [import_id]
+
+
+def test_a_cli_runs_local_report_gets_no_link(cloud: Cloud, staff: ApiClient) -> None:
+    run = announce(staff)["run"]
+    stored = cloud.run(run["import_id"])
+    cloud.runs.runs[stored.import_id] = stored.model_copy(
+        update={"source": "cli", "error_report": "/home/ops/shop.errors.csv", "status": "FINISHED"}
+    )
+    shown = staff.get(f"/imports/{run['import_id']}").json()
+    assert shown["error_report"] == "/home/ops/shop.errors.csv" and shown["error_report_url"] is None
