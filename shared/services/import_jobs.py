@@ -39,6 +39,7 @@ from shared.models.imports import ImportOptions, ImportRun, RunStatus
 from shared.services.import_uploads import utc_now
 from shared.services.messages import Poison, RetryLater, describe, load
 from shared.transfer.files import (
+    MAX_LINE_BYTES,
     SAMPLE_BYTES,
     Encoding,
     ErrorReport,
@@ -259,7 +260,8 @@ class Done:
     chunks: int = 0
 
 
-HEAD_BYTES = 1024 * 1024 + 64 * 1024  # a header longer than files.MAX_LINE_BYTES is refused anyway
+# Enough for any header: files refuses a line longer than MAX_LINE_BYTES anyway.
+HEAD_BYTES = MAX_LINE_BYTES + SAMPLE_BYTES
 
 
 class OpenedUpload:
