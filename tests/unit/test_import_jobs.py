@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from decimal import Decimal
 
@@ -13,10 +15,12 @@ from shared.services.import_jobs import (
     ChunkMessage,
     ChunkPlanner,
     Ignored,
+    OpenedUpload,
     Upload,
     parse_work,
 )
 from shared.services.messages import Poison
+from shared.transfer.files import rows as read_rows
 from shared.transfer.records import BadEntry, Entry, Parsed, Row
 
 
@@ -113,3 +117,39 @@ def test_the_byte_budget_closes_a_chunk_too() -> None:
 def test_error_report_keys() -> None:
     assert import_error_key("abc", "csv") == "errors/abc.csv"
     assert import_error_key("abc", "jsonl", 7) == "errors/abc-chunk-000007.jsonl"
+
+
+class Trickle(io.BytesIO):
+    """A stream that hands out at most 7 bytes a read, as a socket may."""
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        return super().read(7 if size is None or size < 0 or size > 7 else size)
+
+
+@pytest.mark.parametrize("head", [b"", b"\xef\xbb\xbf"])
+def test_an_upload_read_once_gives_the_files_rows_header_encoding_and_sha256(head: bytes) -> None:
+    data = head + b'sku,name,price\r\nA,Caf\xc3\xa9,1.00\r\n\r\nB,"two\r\nlines",2.00\r\n'
+    opened = OpenedUpload(Trickle(data), "csv")
+    assert opened.header == ("sku", "name", "price")
+    assert opened.encoding == ("utf-8-sig" if head else "utf-8")
+    got = list(opened.rows())
+    assert got == list(read_rows(io.BytesIO(data), "csv"))  # what oms import reads
+    assert [r.cells["name"] for r in got] == ["Caf\u00e9", "two\r\nlines"]
+    assert opened.checksum() == hashlib.sha256(data).hexdigest()
+    # a chunk of the second record alone, read with the file's header and encoding
+    (again,) = read_rows(
+        io.BytesIO(data[got[1].start : got[1].end]),
+        "csv",
+        header=opened.header,
+        first_line=got[1].line,
+        base_offset=got[1].start,
+        encoding=opened.encoding,
+    )
+    assert again == got[1]
+
+
+def test_a_json_lines_upload_has_no_header() -> None:
+    data = '{"sku": "A"}\n{"sku": "B"}\n'.encode("cp1252")
+    opened = OpenedUpload(io.BytesIO(data), "jsonl")
+    assert (opened.header, [r.cells["sku"] for r in opened.rows()]) == ((), ["A", "B"])
+    assert opened.checksum() == hashlib.sha256(data).hexdigest()
