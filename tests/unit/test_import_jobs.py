@@ -12,6 +12,7 @@ import pytest
 from shared.dal.keys import import_error_key
 from shared.models.imports import ProductRecord
 from shared.services.import_jobs import (
+    HEAD_BYTES,
     ChunkMessage,
     ChunkPlanner,
     Ignored,
@@ -152,4 +153,17 @@ def test_a_json_lines_upload_has_no_header() -> None:
     data = '{"sku": "A"}\n{"sku": "B"}\n'.encode("cp1252")
     opened = OpenedUpload(io.BytesIO(data), "jsonl")
     assert (opened.header, [r.cells["sku"] for r in opened.rows()]) == ((), ["A", "B"])
+    assert opened.checksum() == hashlib.sha256(data).hexdigest()
+
+
+def test_a_file_longer_than_the_head_reads_whole_through_the_seam() -> None:
+    lines = ["sku,name,price"] + [
+        f"S{n:06d},Product {n} {'x' * (n % 50)},{n % 90 + 1}.25" for n in range(50_000)
+    ]
+    data = ("\r\n".join(lines) + "\r\n").encode()
+    assert len(data) > 2 * HEAD_BYTES  # read in blocks from the head, then from the stream
+    opened = OpenedUpload(io.BytesIO(data), "csv")
+    got = list(opened.rows())
+    assert [r.cells["sku"] for r in got] == [f"S{n:06d}" for n in range(50_000)]
+    assert got == list(read_rows(io.BytesIO(data), "csv"))
     assert opened.checksum() == hashlib.sha256(data).hexdigest()
