@@ -15,7 +15,7 @@ EVENT ?= events/api/post_order.json
 CDK := npx --yes aws-cdk@2.1148
 
 .PHONY: help install run test lint format typecheck unit integration infra e2e synth bench invoke \
-	keys-create keys-list keys-revoke redrive deploy diff clean
+	keys-create keys-list keys-revoke redrive import export recount deploy diff clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,15 @@ keys-revoke: $(STAMP) ## Revoke an API key by id: make keys-revoke KEY_ID=1a2b3c
 
 redrive: $(STAMP) ## Redrive dead letters to their source queue: make redrive QUEUE=marketplace-orders [ID="id1 id2"] (ARGS=--aws for AWS)
 	$(VENV)/bin/oms redrive $(QUEUE) $(if $(ID),$(foreach id,$(ID),--id $(id)),--all) $(ARGS)
+
+import: $(STAMP) ## Import a file into the local stack: make import FILE=orders.csv FORMAT=shopify-orders [ARGS="--dry-run"]
+	$(VENV)/bin/oms import "$(FILE)" --format $(FORMAT) $(ARGS)
+
+export: $(STAMP) ## Export everything from the local stack into a directory: make export DIR=out [ARGS="--what orders"]
+	$(VENV)/bin/oms export "$(DIR)" $(ARGS)
+
+recount: $(STAMP) ## Rebuild the daily sales counters from the orders: make recount FROM=2026-01-01 TO=2026-01-31
+	$(VENV)/bin/oms recount --from $(FROM) --to $(TO) $(ARGS)
 
 # STAGE=staging: another copy of the stack (OmsStack-staging, every name it chooses stage-named). Only
 # prod sets API Gateway's account-wide logging role unless API_GATEWAY_ACCOUNT_ROLE=true (a stage alone in

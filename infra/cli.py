@@ -19,6 +19,7 @@ Each command is a ``Command`` in ``COMMANDS``: another one (``oms import``, ``om
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -27,9 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from infra.description import Queue, queue_url_output
+from infra.description import (
+    Bucket,
+    Queue,
+    Table,
+    bucket_name_output,
+    queue_url_output,
+    table_name_output,
+)
 from infra.spec import DEAD_LETTER_QUEUES, dead_letter_queue, dead_letters_config
 from infra.stack_outputs import STACK_NAME, stack_outputs
+from shared.config import DEFAULT_TIMEZONE, TIMEZONE_ENV
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 MOVE_POLL_S = 5.0
@@ -72,6 +81,39 @@ def _queue_urls(args: argparse.Namespace, sqs: Any) -> Callable[[Queue], str]:
 
         return from_outputs
     return lambda queue: str(sqs.get_queue_url(QueueName=queue.local_name)["QueueUrl"])
+
+
+def _outputs(args: argparse.Namespace) -> dict[str, str]:
+    cached: dict[str, str] | None = getattr(args, "_outputs", None)
+    if cached is None:
+        try:
+            cached = stack_outputs(_client(args, "cloudformation"), args.stack)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from exc
+        args._outputs = cached
+    return cached
+
+
+def _output(args: argparse.Namespace, key: str) -> str:
+    outputs = _outputs(args)
+    if key not in outputs:
+        raise SystemExit(f"stack {args.stack} has no output {key}: deploy the current stack first")
+    return str(outputs[key])
+
+
+def table_name(args: argparse.Namespace, table: Table) -> str:
+    """A table's name: from the stack's outputs on AWS, its local name on the local stack."""
+    return _output(args, table_name_output(table)) if args.aws else table.local_name
+
+
+def bucket_name(args: argparse.Namespace, bucket: Bucket) -> str:
+    """A bucket's name: from the stack's outputs on AWS, its local name on the local stack."""
+    return _output(args, bucket_name_output(bucket)) if args.aws else bucket.local_name
+
+
+def client(args: argparse.Namespace, service: str) -> Any:
+    """A boto3 client for ``service`` where the command points (the local stack, or AWS with --aws)."""
+    return _client(args, service)
 
 
 def _service(args: argparse.Namespace, sqs: Any) -> Any:
@@ -178,6 +220,166 @@ def _move_task(args: argparse.Namespace, sqs: Any) -> int | None:
     return 1
 
 
+# --- oms recount -------------------------------------------------------------------------------
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _recount_arguments(parser: argparse.ArgumentParser) -> None:
+    from shared.services.recount import DEFAULT_LOOKBACK_DAYS
+
+    parser.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE", help="first day")
+    parser.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE", help="last day")
+    parser.add_argument(
+        "--timezone",
+        default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
+        help="the stack's business time zone (default: $OMS_TIMEZONE or %(default)s)",
+    )
+    parser.add_argument(
+        "--lookback-days",
+        type=int,
+        default=DEFAULT_LOOKBACK_DAYS,
+        metavar="N",
+        help="read orders placed up to N days before --from: their refunds, returns and cancellations "
+        "count on the days they happen (default %(default)s)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="say what would change, write nothing")
+
+
+def _recount(args: argparse.Namespace) -> int:
+    from infra.spec import DAILY_SALES, ORDERS
+    from shared.dal.report_sources import OrderPeriods
+    from shared.dal.sales import SalesStore
+    from shared.reports.days import UnknownTimezone, zone
+    from shared.services.recount import SalesRecount, days_between
+
+    try:
+        tz = zone(args.timezone)
+        days_between(args.first, args.last)
+    except (UnknownTimezone, ValueError) as exc:
+        print(f"oms recount: {exc}", file=sys.stderr)
+        return 2
+    db = client(args, "dynamodb")
+    service = SalesRecount(
+        OrderPeriods(db, table_name(args, ORDERS)),
+        SalesStore(db, table_name(args, DAILY_SALES)),
+        tz,
+        lookback_days=args.lookback_days,
+    )
+    changed = 0
+    verb = "would put" if args.dry_run else "put"
+    for plan in service.run(args.first, args.last, dry_run=args.dry_run):
+        if plan.changed:
+            changed += 1
+            print(
+                f"{plan.day}: {verb} {len(plan.put)}, delete {len(plan.delete)}, {plan.unchanged} unchanged"
+                + "".join(f"\n  put {what}" for what in plan.put)
+                + "".join(f"\n  delete {what}" for what in plan.delete)
+            )
+        else:
+            print(f"{plan.day}: {plan.unchanged} counters, all unchanged")
+    days = (args.last - args.first).days + 1
+    print(
+        f"{days} day(s) recounted from {service.orders_read} order(s) in {args.timezone}: {changed} "
+        + ("would change" if args.dry_run else "changed")
+    )
+    return 0
+
+
+# --- oms export --------------------------------------------------------------------------------
+
+
+def _kinds(text: str) -> list[str]:
+    from shared.models.imports import KINDS
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(f"{text!r}: name some of {','.join(KINDS)}")
+    return kinds
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", help="where the files go (made if missing)")
+    parser.add_argument(
+        "--what",
+        type=_kinds,
+        default=None,
+        metavar="KINDS",
+        help="products,stock,customers,orders (default: all)",
+    )
+    parser.add_argument(
+        "--from", dest="first", type=_date, metavar="DATE", help="orders placed from this day"
+    )
+    parser.add_argument("--to", dest="last", type=_date, metavar="DATE", help="orders placed up to this day")
+    parser.add_argument(
+        "--timezone",
+        default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
+        help="the business time zone of --from and --to (default: $OMS_TIMEZONE or %(default)s)",
+    )
+
+
+def _export(args: argparse.Namespace) -> int:
+    from infra.exporting import export
+
+    return export(args, client(args, "dynamodb"), lambda table: table_name(args, table))
+
+
+# --- oms import --------------------------------------------------------------------------------
+
+
+def _import_arguments(parser: argparse.ArgumentParser) -> None:
+    from shared.config import CURRENCY_ENV, DEFAULT_CURRENCY
+
+    parser.add_argument("file", metavar="FILE", help="the file (or, with --format oms, an export directory)")
+    parser.add_argument(
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="shopify-products, shopify-inventory, shopify-customers, shopify-orders, oms-products, "
+        "oms-stock, oms-customers, oms-orders, or oms (an export directory)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    parser.add_argument(
+        "--on-error",
+        choices=("reject-file", "skip-rows"),
+        default="reject-file",
+        help="reject-file (default): import nothing if a row is bad; skip-rows: import the good rows",
+    )
+    parser.add_argument("--channel", metavar="NAME", help="orders: the channel they are recorded on")
+    parser.add_argument("--location", metavar="NAME", help="products: where their inventory quantity is")
+    parser.add_argument(
+        "--currency",
+        default=os.environ.get(CURRENCY_ENV, "").strip() or DEFAULT_CURRENCY,
+        help="the catalog currency: prices without one are in it (default: $OMS_CURRENCY or %(default)s)",
+    )
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from infra.importing import Request, compose, run
+
+    console = Console(highlight=False)
+    request = Request(
+        path=Path(args.file),
+        format=args.format,
+        on_error=args.on_error,
+        dry_run=args.dry_run,
+        channel=args.channel,
+        location=args.location,
+        currency=args.currency,
+    )
+    return run(request, lambda: compose(args), console, live=console.is_terminal)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "dead-letters",
@@ -186,6 +388,16 @@ COMMANDS: tuple[Command, ...] = (
         _dead_letters,
     ),
     Command("redrive", "send dead letters back to their source queue", _redrive_arguments, _redrive),
+    Command("import", "import a file (or an export directory) into the stack", _import_arguments, _import),
+    Command(
+        "export", "export products, stock, customers and orders into a directory", _export_arguments, _export
+    ),
+    Command(
+        "recount",
+        "rebuild the daily sales counters of some days from the orders",
+        _recount_arguments,
+        _recount,
+    ),
 )
 
 

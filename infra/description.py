@@ -324,3 +324,13 @@ class Function:
 def queue_url_output(queue: Queue) -> str:
     """The stack output holding a queue's URL (``infra/stack.py``; ``oms --aws`` reads it)."""
     return f"{queue.id}QueueUrl"
+
+
+def table_name_output(table: Table) -> str:
+    """The stack output holding a table's physical name (``infra/stack.py``; ``oms --aws`` reads it)."""
+    return f"{table.id}TableName"
+
+
+def bucket_name_output(bucket: Bucket) -> str:
+    """The stack output holding a bucket's name (``infra/stack.py``; ``oms --aws`` reads it)."""
+    return f"{bucket.id}BucketName"

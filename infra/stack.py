@@ -34,7 +34,7 @@ from infra.constructs.keys import Keys
 from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
-from infra.description import queue_url_output
+from infra.description import bucket_name_output, queue_url_output, table_name_output
 from infra.schedule_time import business_timezone
 from infra.stack_outputs import STACK_NAME
 from shared.config import DEFAULT_TIMEZONE, check_currency
@@ -138,7 +138,7 @@ class OmsStack(Stack):
         for table in spec.TABLES:
             CfnOutput(
                 self,
-                f"{table.id}TableName",
+                table_name_output(table),
                 value=self.tables.table(table).table_name,
                 description=f"Physical name of the {table.id} table ({table.env_var})",
             )
@@ -152,7 +152,7 @@ class OmsStack(Stack):
         for bucket in spec.BUCKETS:
             CfnOutput(
                 self,
-                f"{bucket.id}BucketName",
+                bucket_name_output(bucket),
                 value=self.buckets.bucket(bucket).bucket_name,
                 description=f"Name of the {bucket.id} bucket ({bucket.env_var})",
             )

@@ -36,3 +36,9 @@ for _queue in {q for fn in FUNCTIONS for q in fn.sends} | {b.local_tap for b in 
 
 # In one process every handler shares one environment: give it the feed's too.
 os.environ.update(MARKETPLACE_FEED.environment)
+
+# moto as the local stack runs it: a cancelled transaction rolled back item by item, not by copying whole
+# tables (infra/local/moto_transactions.py), in every test that uses moto, whatever runs first.
+from infra.local import moto_transactions  # noqa: E402 - after the environment, as the imports above
+
+moto_transactions.install()

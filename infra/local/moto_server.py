@@ -14,6 +14,8 @@ from typing import Any
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local import moto_transactions
+
 
 class OneAtATime:
     """WSGI middleware: one request in the app at a time, the response body included."""
@@ -30,6 +32,7 @@ class OneAtATime:
 class EmbeddedAws:
     def __init__(self, host: str, port: int) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
+        moto_transactions.install()  # a transaction's cost independent of its tables' size
         app = OneAtATime(DomainDispatcherApplication(create_backend_app))
         # threaded: slow clients do not block each other; the lock keeps moto itself single-file.
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)

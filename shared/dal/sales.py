@@ -13,18 +13,22 @@ retried batch, a retry after a timeout that had in fact committed) fails the con
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.dal.dynamo import error_code, from_item, to_values
+from shared.dal.dynamo import error_code, from_item, to_item, to_values
 from shared.dal.keys import applied_key, day_pk
 from shared.reports.sales import CounterRow, Counters
+from shared.retry import pause
 
 MARKER_DAYS = 7
 MAX_TRANSACT_ITEMS = 100
+MAX_BATCH_WRITE = 25  # BatchWriteItem's limit
+BATCH_ATTEMPTS = 8  # a throttled batch: sent again with backoff this many times in all
 SEQUENCE_DIGITS = 40  # stream sequence numbers are decimal strings of up to 40 digits
 
 
@@ -119,3 +123,33 @@ class SalesStore:
             if "LastEvaluatedKey" not in response:
                 return
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def replace(self, day: str, put: Mapping[str, Mapping[str, Decimal]], delete: Iterable[str]) -> int:
+        """Make these counters of a day hold exactly these fields (a put replaces the whole item) and
+        remove these; ``BatchWriteItem``, 25 at a time, unprocessed items sent again with backoff.
+        Returns the number of items written. Not atomic with the stream: run a recount while the day's
+        orders are quiet (see ``shared.services.recount``)."""
+        requests: list[dict[str, Any]] = [
+            {"PutRequest": {"Item": to_item({"pk": day_pk(day), "sk": what, **dict(fields)})}}
+            for what, fields in put.items()
+        ]
+        requests += [{"DeleteRequest": {"Key": to_item({"pk": day_pk(day), "sk": what})}} for what in delete]
+        for start in range(0, len(requests), MAX_BATCH_WRITE):
+            self._batch_write(requests[start : start + MAX_BATCH_WRITE])
+        return len(requests)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self._table: requests}
+        attempt = 0
+        while pending:
+            response = self._db.batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if pending:
+                if attempt + 1 >= BATCH_ATTEMPTS:
+                    raise UnprocessedWrites(f"{len(pending.get(self._table, []))} counter writes unprocessed")
+                pause(attempt, time.sleep, BATCH_ATTEMPTS)
+                attempt += 1
+
+
+class UnprocessedWrites(RuntimeError):
+    """DynamoDB kept refusing part of a batch (throttling) after every retry."""

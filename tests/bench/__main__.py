@@ -7,7 +7,8 @@
   `import boto3` plus the same client (A/B alternated, median of 9), against its target, and where the
   API's init goes (``OMS_BENCH=init`` runs these lines alone);
 * handler time per request with AWS calls replaced by an instant fake;
-* reports: see tests/bench/reports.py.
+* reports: see tests/bench/reports.py;
+* imports (rows per second, write units per imported order, peak memory): see tests/bench/imports.py.
 """
 
 from __future__ import annotations
@@ -511,9 +512,10 @@ def main() -> int:
     stock_feed()
     init_time()
     handler_time()
-    from tests.bench import reports
+    from tests.bench import imports, reports
 
     reports.main()
+    imports.main()
     return 0
 
 

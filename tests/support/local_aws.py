@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from infra.local import moto_transactions
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
@@ -32,6 +33,7 @@ def local_aws() -> Iterator[Any]:
     """Tables, queues, event buses (each with its tap queue) and the local API keys; yields a DynamoDB
     client. The environment names every table and bus, the URL of every queue a function sends to and of
     every tap queue (``OMS_EVENTS_TAP_URL``: what was published)."""
+    moto_transactions.install()  # as the local stack's endpoint: a transaction costs what it touches
     with mock_aws():
         os.environ["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"  # moto routes the regional endpoints only
         os.environ.update(local_environment())
