@@ -123,9 +123,8 @@ def dead_letter_service() -> DeadLetterService:
 
 @once
 def import_uploads() -> ImportUploads:
-    from shared.dal.imports import ImportRunStore
-
     from shared.dal.import_files import ImportObjects
+    from shared.dal.imports import ImportRunStore
     from shared.services.import_uploads import ImportUploads
 
     return ImportUploads(

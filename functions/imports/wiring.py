@@ -24,9 +24,8 @@ from shared.config import (
 from shared.dal.queues import DeadLetters
 
 if TYPE_CHECKING:
-    from shared.services.imports import ImportService
-
     from shared.services.import_jobs import ImportJobs
+    from shared.services.imports import ImportService
 
 
 @once
@@ -37,12 +36,11 @@ def dead_letters() -> DeadLetters:
 @once
 def import_service() -> ImportService:
     """The engine ``oms import`` drives too: the runs, every kind's writer and live check, ImportFinished."""
+    from shared.dal.events import EventPublisher
     from shared.dal.imports import ImportRunStore
+    from shared.models.events import IMPORTS_SOURCE
     from shared.services.import_writers import standard_writers
     from shared.services.imports import ImportService
-
-    from shared.dal.events import EventPublisher
-    from shared.models.events import IMPORTS_SOURCE
     from shared.services.order_imports import order_imports
 
     dynamodb = client("dynamodb")
@@ -65,9 +63,8 @@ def import_service() -> ImportService:
 
 @once
 def jobs() -> ImportJobs:
-    from shared.dal.imports import ImportRunStore
-
     from shared.dal.import_files import ImportObjects, ImportWorkQueue
+    from shared.dal.imports import ImportRunStore
     from shared.services.import_jobs import ImportJobs
 
     return ImportJobs(

@@ -163,14 +163,14 @@ class _Instant:
 
 def _memory_peak(rows: int, folder: Path) -> tuple[float, int, float]:
     import boto3
-    from shared.dal.imports import ImportRunStore
-    from shared.services.imports import ImportService
 
     from infra.importing import Request, import_file
     from infra.spec import EVENTS, IMPORTS
     from shared.dal.events import EventPublisher
+    from shared.dal.imports import ImportRunStore
     from shared.models.events import IMPORTS_SOURCE
     from shared.models.imports import KINDS
+    from shared.services.imports import ImportService
     from tests.support.shopify_files import make_orders, orders_csv, variants
 
     path = folder / f"orders-{rows}.csv"
