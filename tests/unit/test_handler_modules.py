@@ -323,6 +323,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.money
             shared.reports.sales
+            shared.retry
             shared.services.sales
             shared.stream_batch
         """,
@@ -350,6 +351,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.money
             shared.reports.sales
+            shared.retry
             shared.services.reports
         """,
     }.items()
