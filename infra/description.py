@@ -179,6 +179,23 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class BucketNotification:
+    """S3 tells ``queue`` of every object created under ``prefix`` in ``bucket`` (the S3 event's JSON as
+    the message body). In AWS an S3 event notification (CDK adds the queue policy that lets S3 send);
+    on the local stack ``put_bucket_notification_configuration`` on the embedded endpoint, which delivers
+    the same event itself. Either sends one ``s3:TestEvent`` when the configuration is set: consumers
+    ignore it."""
+
+    bucket: Bucket
+    prefix: str
+    queue: Queue
+
+    def __post_init__(self) -> None:
+        if not self.prefix.endswith("/"):
+            raise ValueError(f"{self.bucket.id}: a notification prefix ends with '/'")
+
+
+@dataclass(frozen=True)
 class Uses:
     table: Table
     access: Access
@@ -217,11 +234,11 @@ class UsesKey:
 
 @dataclass(frozen=True)
 class UsesBucket:
-    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort.
-    Only under ``prefix``."""
+    """``read``: GetObject (and presigning GETs); ``write``: PutObject, multipart upload and its abort;
+    ``upload``: PutObject alone (presigning a PUT for someone else's upload). Only under ``prefix``."""
 
     bucket: Bucket
-    access: Literal["read", "write"]
+    access: Literal["read", "write", "upload"]
     prefix: str = ""
 
 

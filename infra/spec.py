@@ -22,6 +22,7 @@ from collections.abc import Callable
 from infra.description import (
     SCHEDULED_TIME,
     Bucket,
+    BucketNotification,
     Bus,
     DeadLetterQueue,
     Function,
@@ -381,10 +382,15 @@ REPORTS_BUCKET = Bucket(id="Reports", env_var=config.REPORTS_BUCKET_ENV, local_n
 REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
 IMPORTS_BUCKET = Bucket(id="Imports", env_var=config.IMPORTS_BUCKET_ENV, local_name="oms-imports")
-IMPORT_UPLOADS_PREFIX = "uploads/"  # uploads/{import_id}/{file_name}: an upload here starts its run
-IMPORT_ERRORS_PREFIX = "errors/"  # errors/{import_id}.{csv|jsonl}: the rows refused, with _errors
+IMPORT_UPLOADS_PREFIX = keys.IMPORT_UPLOADS_PREFIX  # uploads/{import_id}/{file_name}: starts its run
+IMPORT_ERRORS_PREFIX = keys.IMPORT_ERRORS_PREFIX  # errors/{import_id}.{csv|jsonl}: rows refused, with _errors
 
 BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET)
+
+# An upload starts its run: S3 puts the upload's event on the import work queue (the imports function).
+BUCKET_NOTIFICATIONS: tuple[BucketNotification, ...] = (
+    BucketNotification(IMPORTS_BUCKET, IMPORT_UPLOADS_PREFIX, IMPORT_WORK),
+)
 
 # --- the catalog's currency ---------------------------------------------------------------
 
@@ -460,6 +466,9 @@ API = Function(
         Route("GET", "/dead-letters/{queue}"),
         Route("POST", "/dead-letters/{queue}/redrive"),
         Route("POST", "/dead-letters/{queue}/delete"),
+        Route("GET", "/imports"),
+        Route("POST", "/imports"),
+        Route("GET", "/imports/{import_id}"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -468,10 +477,17 @@ API = Function(
         Uses(REPORTS, "read_write"),
         Uses(CONNECTIONS, "read_write"),  # connections, and the channel claims they make
         Uses(API_KEYS, "query_index", index="by_channel"),  # a connection never takes a keys' channel
+        Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
     ),
     keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
     # Download links are presigned by the API: its role must be allowed to GET the files.
-    buckets=(UsesBucket(REPORTS_BUCKET, "read", REPORTS_PREFIX),),
+    # POST /imports presigns the upload's PUT (under uploads/ only); GET /imports/{id} presigns the error
+    # report's GET (under errors/ only): never an upload read back, never a report written.
+    buckets=(
+        UsesBucket(REPORTS_BUCKET, "read", REPORTS_PREFIX),
+        UsesBucket(IMPORTS_BUCKET, "upload", IMPORT_UPLOADS_PREFIX),
+        UsesBucket(IMPORTS_BUCKET, "read", IMPORT_ERRORS_PREFIX),
+    ),
     # Staff list, redrive and delete dead letters (functions/api/routes/dead_letters.py).
     dead_letters=DEAD_LETTER_QUEUES,
     memory_mb=1024,
@@ -622,6 +638,36 @@ HOOKS = Function(
     reserved_concurrency=20,  # a flood of (forged) deliveries cannot take the API's capacity
 )
 
+IMPORTS_FUNCTION = Function(
+    name="imports",
+    description="Imports uploads: plans chunks of whole entries from an upload's S3 event, then applies each",
+    triggers=(
+        # One message per invocation: a planning pass reads a whole file, a chunk writes ~1,000 rows;
+        # neither should wait behind another, and a failure returns exactly one message.
+        QueueTrigger(IMPORT_WORK, batch_size=1, max_concurrency=5),
+    ),
+    uses=(
+        Uses(IMPORTS, "read_write"),
+        # The writers read in BatchGetItem and write in TransactWriteItems (its items' PutItem, UpdateItem,
+        # ConditionCheckItem): shared/services/import_writers.py's "DynamoDB actions". No BatchWriteItem.
+        Uses(CATALOG, "read_write"),
+        Uses(CUSTOMERS, "read_write"),
+        Uses(ORDERS, "read_write"),  # imported orders, one transaction each (reserving open orders' stock)
+    ),
+    buckets=(
+        UsesBucket(IMPORTS_BUCKET, "read", IMPORT_UPLOADS_PREFIX),  # the upload, whole or by byte range
+        UsesBucket(IMPORTS_BUCKET, "write", IMPORT_ERRORS_PREFIX),  # the error report, streamed in parts
+    ),
+    # Its own chunk messages; poison (a message that is no S3 event and no chunk) straight to the DLQ.
+    sends=(IMPORT_WORK, IMPORT_WORK_DLQ),
+    publishes=(EVENTS,),  # ImportFinished
+    # Streaming: memory holds one CSV record, one chunk's entries and one S3 part of the error report
+    # (8 MiB), whatever the file's size; 1 GB for the CPU share (checksum and parsing), not the memory.
+    memory_mb=1024,
+    timeout_s=IMPORT_WORK_TIMEOUT_S,
+    reserved_concurrency=5,  # an import drains 5 chunks wide: the API and the feeds keep their share
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -632,6 +678,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ORDER_EVENTS,
     SALES_AGGREGATES,
     REPORTS_FUNCTION,
+    IMPORTS_FUNCTION,
 )
 
 

@@ -88,6 +88,8 @@ class OmsStack(Stack):
         self.buses = Buses(self, "Buses", stage=self.stage)
         self.buckets = Buckets(self, "Buckets")
         self.keys = Keys(self, "Keys", stage=self.stage)
+        for notification in spec.BUCKET_NOTIFICATIONS:  # uploads start imports (the queue's consumer)
+            self.buckets.notify(notification, self.queues.queue(notification.queue))
         self.functions = Functions(
             self,
             "Functions",

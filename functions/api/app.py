@@ -7,6 +7,7 @@ from functions.api.routes import (
     connections,
     customers,
     dead_letters,
+    imports,
     inventory,
     listings,
     meta,
@@ -26,4 +27,5 @@ app.include_router(reports.router)
 app.include_router(listings.router)
 app.include_router(connections.router)
 app.include_router(dead_letters.router)
+app.include_router(imports.router)
 register_problem_handlers(app)

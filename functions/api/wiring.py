@@ -16,6 +16,8 @@ from shared.config import (
     CONNECTIONS_TABLE_ENV,
     CUSTOMERS_TABLE_ENV,
     DEAD_LETTERS_ENV,
+    IMPORTS_BUCKET_ENV,
+    IMPORTS_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from shared.dal.listings import ListingStore
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
+    from shared.services.import_uploads import ImportUploads
     from shared.services.reports import ReportService
 
 
@@ -116,3 +119,15 @@ def dead_letter_service() -> DeadLetterService:
     from shared.services.dead_letters import DeadLetterService, configured_queues
 
     return DeadLetterService(configured_queues(required(DEAD_LETTERS_ENV)), SqsQueues(client("sqs")))
+
+
+@once
+def import_uploads() -> ImportUploads:
+    from shared.dal.import_files import ImportObjects
+    from shared.dal.imports import ImportRunStore
+    from shared.services.import_uploads import ImportUploads
+
+    return ImportUploads(
+        ImportRunStore(client("dynamodb"), required(IMPORTS_TABLE_ENV)),
+        ImportObjects(s3_client(), required(IMPORTS_BUCKET_ENV)),
+    )

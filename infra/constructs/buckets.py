@@ -10,28 +10,33 @@ download link then needs no KMS grant on the role that signs it.
 
 ``grant`` gives a role exactly what a ``UsesBucket`` says, under its prefix only: ``read`` is
 s3:GetObject (and so presigning GETs), ``write`` is s3:PutObject (single and multipart uploads) and
-s3:AbortMultipartUpload. No listing, no deletes.
+s3:AbortMultipartUpload, ``upload`` is s3:PutObject alone (presigned PUTs). No listing, no deletes.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra import spec
-from infra.description import Bucket, UsesBucket
+from infra.description import Bucket, BucketNotification, UsesBucket
 from infra.nag import acknowledge
 
 BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": ("s3:GetObject",),
     "write": ("s3:PutObject", "s3:AbortMultipartUpload"),
+    "upload": ("s3:PutObject",),  # presigned PUTs: the API signs, the uploader sends one object
 }
 ABORT_INCOMPLETE_UPLOADS = Duration.days(1)
 NONCURRENT_VERSIONS_EXPIRE = Duration.days(30)
 INFREQUENT_ACCESS_AFTER = Duration.days(90)
 ACCESS_LOGS_EXPIRE = Duration.days(365)
+# The construct id CDK gives its one BucketNotificationsHandler per stack (aws-s3/lib/notifications-resource).
+NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
 
 
 def object_arn_pattern(prefix: str) -> str:
@@ -77,6 +82,27 @@ class Buckets(Construct):
 
     def bucket(self, bucket: Bucket) -> s3.Bucket:
         return self.by_id[bucket.id]
+
+    def notify(self, notification: BucketNotification, queue: sqs.IQueue) -> None:
+        """S3 sends ``queue`` an event for every object created under the notification's prefix. CDK adds
+        the queue policy that lets s3.amazonaws.com send (for this bucket only) and configures the bucket
+        through its BucketNotificationsHandler, a Lambda-backed custom resource, one per stack."""
+        self.bucket(notification.bucket).add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.SqsDestination(queue),
+            s3.NotificationKeyFilter(prefix=notification.prefix),
+        )
+        handler = Stack.of(self).node.try_find_child(NOTIFICATIONS_HANDLER)
+        if handler is None:  # pragma: no cover - CDK names it so in every version this stack pins
+            raise RuntimeError(f"CDK made no {NOTIFICATIONS_HANDLER}: its construct id changed")
+        acknowledge(
+            handler,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's BucketNotificationsHandler (a custom resource that runs only on deploy, setting the "
+            "bucket's notification configuration) has AWSLambdaBasicExecutionRole for its logs; its role "
+            "and function are CDK's, not configurable. What it may change is scoped by CDK to the one "
+            "bucket (s3:PutBucketNotification on the imports bucket's ARN).",
+        )
 
     def grant(self, use: UsesBucket, grantee: iam.IGrantable) -> None:
         """Exactly the actions of ``use.access`` on the objects under ``use.prefix``, not on the bucket."""

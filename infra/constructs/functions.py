@@ -387,5 +387,6 @@ class Functions(Construct):
                 f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{pattern}]",
                 f"The {use_bucket.bucket.id} bucket grant ({use_bucket.access}: "
                 f"{', '.join(BUCKET_ACTIONS[use_bucket.access])}) covers the objects under {pattern!r} only, "
-                "whose keys are made per report at run time; nothing on the bucket itself, no other prefix.",
+                "whose keys are made per report or import at run time; nothing on the bucket itself, no "
+                "other prefix.",
             )

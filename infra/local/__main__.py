@@ -27,6 +27,7 @@ from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
     ensure_keys,
+    ensure_notifications,
     ensure_queues,
     ensure_tables,
     local_function_environment,
@@ -58,6 +59,13 @@ class LocalStack:
         self._stopping = threading.Event()
         self._closers: list[Any] = []
 
+    def _ensure_buckets(self, sqs: Any) -> tuple[list[str], list[str]]:
+        """The buckets, and their notifications to the queues (uploads start imports)."""
+        import boto3
+
+        s3 = boto3.client("s3", endpoint_url=self.endpoint)
+        return ensure_buckets(s3), ensure_notifications(s3, sqs, self.queue_urls)
+
     def start(self) -> None:
         for name, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(name, value)
@@ -78,7 +86,7 @@ class LocalStack:
         sqs = boto3.client("sqs", endpoint_url=self.endpoint)
         self.queue_urls = ensure_queues(sqs)
         self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
-        self.buckets = ensure_buckets(boto3.client("s3", endpoint_url=self.endpoint))
+        self.buckets, self.notifications = self._ensure_buckets(sqs)
         self.kms_keys = ensure_keys(boto3.client("kms", endpoint_url=self.endpoint))
         self._seed_keys()
 
@@ -178,6 +186,7 @@ class LocalStack:
         pollers = "\n".join(f"    {poller}" for poller in self.pollers)
         schedules = "\n".join(f"    {scheduler.describe()}" for scheduler in self.schedules) or "    (none)"
         buckets = "\n".join(f"    {name}" for name in self.buckets)
+        buckets += "".join(f"\n    notifies: {line}" for line in self.notifications)
         buses = "\n".join(
             f"    {bus.name}"
             + (

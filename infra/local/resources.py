@@ -6,8 +6,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.description import Bucket, Bus, Function, Key, Queue, Table
-from infra.spec import BUCKETS, BUSES, CURRENCY, KEYS, QUEUES, TABLES, function_environment
+from infra.description import Bucket, BucketNotification, Bus, Function, Key, Queue, Table
+from infra.spec import (
+    BUCKET_NOTIFICATIONS,
+    BUCKETS,
+    BUSES,
+    CURRENCY,
+    KEYS,
+    QUEUES,
+    TABLES,
+    function_environment,
+)
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -123,6 +132,34 @@ def ensure_buckets(s3: Any, buckets: tuple[Bucket, ...] = BUCKETS) -> list[str]:
             s3.create_bucket(Bucket=bucket.local_name)  # us-east-1: no location constraint
         s3.put_bucket_versioning(Bucket=bucket.local_name, VersioningConfiguration={"Status": "Enabled"})
     return [bucket.local_name for bucket in buckets]
+
+
+def ensure_notifications(
+    s3: Any,
+    sqs: Any,
+    queue_urls: dict[str, str],
+    notifications: tuple[BucketNotification, ...] = BUCKET_NOTIFICATIONS,
+) -> list[str]:
+    """Each bucket's notifications, as CDK configures them in AWS: ObjectCreated under the prefix, to the
+    queue (``queue_urls`` by queue name, from ``ensure_queues``). Moto delivers the S3 events itself (and
+    one s3:TestEvent per configuration set, as S3 does). The configuration replaces the bucket's whole one:
+    running this again changes nothing. Returns "bucket/prefix -> queue" per notification."""
+    by_bucket: dict[str, list[dict[str, Any]]] = {}
+    for notification in notifications:
+        arn = queue_arn(sqs, queue_urls[notification.queue.local_name])
+        by_bucket.setdefault(notification.bucket.local_name, []).append(
+            {
+                "Id": f"{notification.queue.id}-{notification.prefix.rstrip('/')}",
+                "QueueArn": arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": notification.prefix}]}},
+            }
+        )
+    for bucket, queues in by_bucket.items():
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queues}
+        )
+    return [f"{n.bucket.local_name}/{n.prefix} -> {n.queue.local_name}" for n in notifications]
 
 
 def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:

@@ -243,7 +243,10 @@ class ImportRunStore:
         return run
 
     def unfinished(self, checksum: str, options: ImportOptions) -> ImportRun | None:
-        """The newest run of this file (its checksum) and these options still VALIDATING or RUNNING."""
+        """The newest run of this file (its checksum) and these options still VALIDATING or RUNNING, that
+        ``oms import`` started. A run of the cloud path (an upload: its ``rows_done`` is a sum of the chunks
+        counted, in any order) is never resumed here: its own queue finishes it, and the command starts a
+        new run instead of skipping rows a chunk still waiting on its queue holds."""
         params: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": "by_started",
@@ -267,7 +270,7 @@ class ImportRunStore:
                 raise ImportStoreError(error_code(exc)) from exc
             for raw in response.get("Items", []):
                 run = run_from_item(from_item(raw) or {})
-                if run.options == options:
+                if run.options == options and run.source == "cli" and run.chunks_total is None:
                     return run
             last = response.get("LastEvaluatedKey")
             if not last:

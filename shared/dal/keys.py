@@ -227,6 +227,22 @@ def import_chunk_key(import_id: str, chunk: int) -> dict[str, Any]:
     return {"pk": {"S": f"{IMPORT_PREFIX}{import_id}"}, "sk": {"S": f"CHUNK#{chunk:06d}"}}
 
 
+# The imports bucket (infra/spec.py's IMPORTS_BUCKET; both runtimes notify the import work queue of uploads).
+IMPORT_UPLOADS_PREFIX = "uploads/"  # uploads/{import_id}/{file_name}: an upload here starts its run
+IMPORT_ERRORS_PREFIX = "errors/"  # errors/{import_id}.{csv|jsonl}: the rows refused, with _errors
+
+
+def import_upload_key(import_id: str, file_name: str) -> str:
+    return f"{IMPORT_UPLOADS_PREFIX}{import_id}/{file_name}"
+
+
+def import_error_key(import_id: str, container: str, chunk: int | None = None) -> str:
+    """errors/{id}.{ext}: the rows an upload's check refused; errors/{id}-chunk-{n}.{ext}: rows one chunk's
+    writes refused that the check could not foresee (skip-rows)."""
+    suffix = "" if chunk is None else f"-chunk-{chunk:06d}"
+    return f"{IMPORT_ERRORS_PREFIX}{import_id}{suffix}.{container}"
+
+
 def on_hand_at(location: str) -> str:
     """The attribute of the product item holding one location's on-hand units."""
     return f"on_hand@{location}"

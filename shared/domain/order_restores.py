@@ -8,10 +8,13 @@ status holds, its customer link):
 * the reservations are the ones the order holds (``shared.domain.channel_orders.reserved_units``: the
   unshipped units of a PENDING_PAYMENT, CONFIRMED or PARTIALLY_SHIPPED order); a BACKORDERED order
   queues again for what it waits for. Nothing else moves stock: the stock file says what is on hand;
-* a restored order keeps its status. When the stock cannot hold its reservation the restore is refused
-  (``NotEnoughStock``), never recorded otherwise: nothing of it is written;
+* a restored order keeps its status, except that an open order whose reservation the stock here cannot
+  hold (``NotEnoughStock``) is restored BACKORDERED, waiting for what it lacks, as a live order is when
+  its channel already sold it: never refused, never oversold (``decide_restore(backorder=...)``);
 * restoring the order again is ``Unchanged`` when the stored one is the same apart from its provenance;
-  a changed one replaces the stored version it was decided over (the stock difference with it).
+  a changed one replaces the stored version it was decided over (the stock difference with it), but only
+  an order an import wrote and nothing changed since: an order recorded live here, or changed after the
+  export was made (its ``updated_at`` is newer), is never taken back to the export's version (``stale``).
 """
 
 from __future__ import annotations
@@ -33,13 +36,14 @@ from shared.domain.orders import (
     ReleaseStock,
     ReplaceOrder,
     ReserveStock,
+    Shortage,
     StockRefused,
     StopWaiting,
     UpdateClaim,
     WaitForStock,
     Write,
 )
-from shared.models.orders import Order
+from shared.models.orders import BackorderLine, HistoryEntry, Order
 
 PROVENANCE = frozenset({"source", "import_id"})
 
@@ -56,7 +60,13 @@ def same_apart_from_provenance(a: Order, b: Order) -> bool:
 
 
 def decide_restore(
-    order: Order, stored: Order | None, *, import_id: str, customer: CustomerLink | None = None
+    order: Order,
+    stored: Order | None,
+    *,
+    import_id: str,
+    customer: CustomerLink | None = None,
+    backorder: Sequence[Shortage] = (),
+    at: str | None = None,
 ) -> OrderPlan | Unchanged:
     """The writes that make ``order`` (as exported) stored as it was.
 
@@ -65,6 +75,8 @@ def decide_restore(
     whose customer was erased): the order takes its customer_id. A stored order keeps its own link.
     """
     restored = order.model_copy(update={"source": "import", "import_id": import_id})
+    if stored is None and backorder and reserved_units(restored):
+        restored = _waiting(restored, backorder, at or restored.updated_at, f"import:{import_id}")
     if stored is None:
         if customer is not None:
             restored = restored.model_copy(update={"customer_id": customer.customer_id})
@@ -95,8 +107,10 @@ def decide_restore(
     if (stored.channel, stored.external_id) != (order.channel, order.external_id):
         raise ValueError("a restore replaces the order under its own channel and external id only")
     restored = restored.model_copy(update={"customer_id": stored.customer_id})
-    if same_apart_from_provenance(restored, stored):
+    if same_apart_from_provenance(restored, stored) or _restored_waiting(restored, stored):
         return Unchanged("replay", order.order_id)
+    if stored.source != "import" or stored.updated_at > order.updated_at:
+        return Unchanged("stale", order.order_id)  # recorded live here, or changed since the export
     writes = [ReplaceOrder(restored, stored.status, stored.updated_at), *_stock(stored, restored)]
     if restored.external_id is not None and restore_claim_hash(restored) != restore_claim_hash(stored):
         writes.append(
@@ -110,6 +124,41 @@ def decide_restore(
             )
         )
     return OrderPlan(order=restored, writes=tuple(writes))
+
+
+def _waiting(order: Order, shortages: Sequence[Shortage], at: str, actor: str) -> Order:
+    """An open order the stock here cannot hold: BACKORDERED, waiting for its units left to ship (the
+    backorder filler confirms it, or takes it back to PARTIALLY_SHIPPED, when stock arrives)."""
+    short = ", ".join(s.sku for s in shortages)
+    entry = HistoryEntry(
+        status="BACKORDERED",
+        at=at,
+        actor=actor,
+        reason=f"restored; waiting for stock of {short}",
+    )
+    return order.model_copy(
+        update={
+            "status": "BACKORDERED",
+            "backorder": [
+                BackorderLine(sku=s.sku, requested=s.requested, available=s.available) for s in shortages
+            ],
+            "history": [*order.history, entry],
+        }
+    )
+
+
+def _restored_waiting(order: Order, stored: Order) -> bool:
+    """``stored`` is ``order`` as an earlier restore of it made it: waiting for the stock it lacked."""
+    if (
+        stored.status != "BACKORDERED"
+        or order.status == "BACKORDERED"
+        or not stored.backorder
+        or not stored.history
+    ):
+        return False
+    shortages = [Shortage(b.sku, b.requested, b.available) for b in stored.backorder]
+    last = stored.history[-1]
+    return same_apart_from_provenance(_waiting(order, shortages, last.at, last.actor), stored)
 
 
 def _stock(before: Order | None, after: Order) -> list[Write]:

@@ -20,6 +20,7 @@ from pydantic import Field
 from shared.models.common import Email, Model, Money, ProductStatus, Sku, StrictModel, WholeNumber
 from shared.models.inventory import DEFAULT_LOCATION, MAX_UNITS, Location
 from shared.models.orders import Address
+from shared.patterns import described
 
 Kind = Literal["products", "stock", "customers", "orders"]
 KINDS: tuple[Kind, ...] = ("products", "stock", "customers", "orders")  # the order to import them in
@@ -121,7 +122,11 @@ class ImportRun(Model):
 class ImportIn(StrictModel):
     """``POST /imports``: announce a file; the answer says where to upload it."""
 
-    file_name: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    file_name: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=described(r"^[^/\\\x00-\x1f]+$", "must be a file name: no '/', '\\' or control characters"),
+    )
     options: ImportOptions
 
 
@@ -130,6 +135,13 @@ class ImportUpload(Model):
     upload_url: str = Field(description="A presigned PUT for the file (expires)")
     upload_headers: dict[str, str] = Field(default_factory=dict, description="Send these with the PUT")
     expires_at: str
+
+
+class ImportRunDetail(ImportRun):
+    """``GET /imports/{import_id}``: the run, with a download link for its error report when it has one."""
+
+    error_report_url: str | None = Field(default=None, description="A presigned GET of the error report")
+    error_report_expires_at: str | None = None
 
 
 class ImportRunPage(Model):

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from shared.config import Settings
 from shared.domain.channel_orders import Imported, Unchanged, fingerprint
 from shared.domain.customers import CustomerLink, CustomerMoved, email_key
+from shared.domain.moments import utc_text
 from shared.domain.order_restores import (
     ExternalIdTaken,
     NotEnoughStock,
@@ -40,7 +41,7 @@ from shared.domain.order_restores import (
     decide_restore,
     interpret_restore,
 )
-from shared.domain.orders import Claim, Rejected
+from shared.domain.orders import Claim, Rejected, Shortage
 from shared.models.channels import ChannelOrder
 from shared.models.orders import Order
 from shared.retry import MAX_ATTEMPTS, pause
@@ -251,8 +252,16 @@ class OrderImportWriter:
 
     def _restore(self, entry: Entry, order: Order, stored: Order | None, imported: Imported) -> Written:
         link = self._link(order) if stored is None else None
+        backorder: tuple[Shortage, ...] = ()
         for attempt in range(MAX_ATTEMPTS):
-            plan = decide_restore(order, stored, import_id=imported.import_id, customer=link)
+            plan = decide_restore(
+                order,
+                stored,
+                import_id=imported.import_id,
+                customer=link,
+                backorder=backorder,
+                at=utc_text(imported.at),
+            )
             if isinstance(plan, Unchanged):
                 return Written(entry, "unchanged", money=_money(stored or order))
             cancelled = self._orders.commit(plan, now=self._clock(), token=False)
@@ -273,6 +282,11 @@ class OrderImportWriter:
             elif isinstance(outcome, UnknownSkus):
                 return Written(
                     entry, "rejected", tuple(f"unknown SKU {sku!r}" for sku in sorted(outcome.skus))
+                )
+            elif isinstance(outcome, NotEnoughStock) and stored is None and not backorder:
+                # Sold already: it waits for stock, as a live order would (never refused, never oversold).
+                backorder = tuple(
+                    Shortage(sku, needed, available) for sku, needed, available in outcome.shortages
                 )
             elif isinstance(outcome, NotEnoughStock):
                 return Written(

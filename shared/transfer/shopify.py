@@ -486,6 +486,9 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
     total = read(lambda: _required_money(first, "Total"), ZERO)
     refunded = read(lambda: _money(first, "Refunded Amount"), ZERO)
     placed_at = read(lambda: utc_time(cell(first, "Created at") or None, "Created at"))
+    if placed_at is None and not any("Created at" in e for e in errors):
+        # Without it the order would count as placed today: history must keep its own day.
+        errors.append("Created at is missing")
     fulfilled_at = read(lambda: utc_time(cell(first, "Fulfilled at") or None, "Fulfilled at"))
     cancelled_at = read(lambda: utc_time(cell(first, "Cancelled at") or None, "Cancelled at"))
     columns: dict[str, str] = {"currency": "Currency", "customer.email": "Email"}

@@ -13,6 +13,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra.app import build_app
+from infra.constructs.buckets import NOTIFICATIONS_HANDLER
 from infra.stack import OmsStack
 
 
@@ -29,6 +30,16 @@ class Synthesized:
 
     def of_type(self, cfn_type: str) -> dict[str, dict[str, Any]]:
         return {lid: r for lid, r in self.resources.items() if r["Type"] == cfn_type}
+
+    @property
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """The spec's Lambda functions: every one but CDK's own BucketNotificationsHandler (a custom
+        resource's, deploy-time only; test_imports_infra.py)."""
+        return {
+            lid: r
+            for lid, r in self.of_type("AWS::Lambda::Function").items()
+            if not lid.startswith(NOTIFICATIONS_HANDLER)
+        }
 
     @property
     def template_path(self) -> Path:

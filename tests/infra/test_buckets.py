@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infra import spec
-from infra.constructs.buckets import BUCKET_ACTIONS, object_arn_pattern
+from infra.constructs.buckets import BUCKET_ACTIONS, NOTIFICATIONS_HANDLER, object_arn_pattern
 from infra.description import Bucket, Function
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements
@@ -48,9 +48,10 @@ def objects_under(logical_id: str, prefix: str) -> dict[str, Any]:
 # --- the buckets ----------------------------------------------------------------------------
 
 
-def test_the_reports_bucket_is_in_the_spec() -> None:
-    assert spec.BUCKETS == (spec.REPORTS_BUCKET,)
+def test_the_reports_and_imports_buckets_are_in_the_spec() -> None:
+    assert spec.BUCKETS == (spec.REPORTS_BUCKET, spec.IMPORTS_BUCKET)
     assert spec.REPORTS_PREFIX == "reports/"
+    assert (spec.IMPORT_UPLOADS_PREFIX, spec.IMPORT_ERRORS_PREFIX) == ("uploads/", "errors/")
 
 
 def test_exactly_the_spec_buckets_and_one_for_their_access_logs(synthesized: Synthesized) -> None:
@@ -185,10 +186,14 @@ def test_s3_access_is_exactly_what_uses_bucket_says(synthesized: Synthesized, fn
 def test_the_api_may_only_read_reports_and_the_reports_function_only_write_them(
     synthesized: Synthesized,
 ) -> None:
-    assert {spec.API.name, spec.REPORTS_FUNCTION.name} == USERS
+    assert {spec.API.name, spec.REPORTS_FUNCTION.name, spec.IMPORTS_FUNCTION.name} == USERS
     ids = bucket_ids(synthesized)
     reports = objects_under(ids[spec.REPORTS_BUCKET.id], "reports/")
-    (read,) = s3_statements(role_statements(synthesized, spec.API))
+    (read,) = [
+        st
+        for st in s3_statements(role_statements(synthesized, spec.API))
+        if ids[spec.REPORTS_BUCKET.id] in refs(st["Resource"])
+    ]  # the imports bucket's grants: test_imports_infra.py
     assert (read["Action"], read["Resource"]) == ("s3:GetObject", reports)  # presigned GETs, nothing else
     (write,) = s3_statements(role_statements(synthesized, spec.REPORTS_FUNCTION))
     assert (sorted(write["Action"]), write["Resource"]) == (
@@ -198,8 +203,10 @@ def test_the_api_may_only_read_reports_and_the_reports_function_only_write_them(
 
 
 def test_no_other_role_may_touch_a_bucket(synthesized: Synthesized) -> None:
-    """Across the whole template: S3 actions only in the two functions' policies, never a wildcard action,
-    never a list or delete, never the bucket itself (only objects under the prefix)."""
+    """Across the whole template: S3 actions only in the bucket users' policies, never a wildcard action,
+    never a list or delete, never the bucket itself (only objects under a prefix). The one exception is
+    CDK's BucketNotificationsHandler, which may put the imports bucket's notification configuration and
+    nothing else (test_imports_infra.py)."""
     users = {
         synthesized.logical_id(synthesized.stack.functions.function(spec.function(name)).role)
         for name in USERS
@@ -210,12 +217,15 @@ def test_no_other_role_may_touch_a_bucket(synthesized: Synthesized) -> None:
         roles = {r["Ref"] for r in policy["Properties"]["Roles"]}
         if not statements:
             continue
+        if all(r.startswith(NOTIFICATIONS_HANDLER) for r in roles):
+            assert {a for st in statements for a in as_list(st["Action"])} == {"s3:PutBucketNotification"}
+            continue
         assert roles <= users, roles
         for st in statements:
             actions = set(as_list(st["Action"]))
             assert actions <= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, actions
             assert refs(st["Resource"]) <= ids
-            assert "/reports/*" in json.dumps(st["Resource"])
+            assert re.search(r"/(reports|uploads|errors)/\*", json.dumps(st["Resource"]))
 
 
 @pytest.mark.parametrize("fn", [fn for fn in spec.FUNCTIONS if fn.buckets], ids=lambda f: f.name)
@@ -232,8 +242,9 @@ def test_the_prefix_wildcard_is_acknowledged_for_the_grant_only(
     rules = {r["id"]: r["reason"] for r in policy["Metadata"]["cdk_nag"]["rules_to_suppress"]}
     ids = bucket_ids(synthesized)
     for use in fn.buckets:
-        reason = rules[f"AwsSolutions-IAM5[Resource::<{ids[use.bucket.id]}.Arn>/reports/*]"]
-        assert "'reports/*' only" in reason
+        pattern = object_arn_pattern(use.prefix)
+        reason = rules[f"AwsSolutions-IAM5[Resource::<{ids[use.bucket.id]}.Arn>/{pattern}]"]
+        assert f"{pattern!r} only" in reason
         for action in BUCKET_ACTIONS[use.access]:
             assert action in reason
 

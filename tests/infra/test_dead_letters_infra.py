@@ -31,6 +31,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
         assert sqs_actions_on(statements, ids[dead_letter.queue.id]) == CONSUME, dead_letter.name
     assert sqs_actions_on(statements, ids[spec.MARKETPLACE_ORDERS.id]) == SEND
     assert sqs_actions_on(statements, ids[spec.STOCK_UPDATES.id]) == SEND
+    assert sqs_actions_on(statements, ids[spec.IMPORT_WORK.id]) == SEND
     reached = {
         lid
         for st in statements
@@ -40,6 +41,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
     expected = {ids[d.queue.id] for d in spec.API.dead_letters} | {
         ids[spec.MARKETPLACE_ORDERS.id],
         ids[spec.STOCK_UPDATES.id],
+        ids[spec.IMPORT_WORK.id],
     }
     assert reached == expected  # not the events tap, nothing else
     assert all_sqs_actions(statements) == CONSUME | SEND  # no PurgeQueue, no StartMessageMoveTask
@@ -73,6 +75,7 @@ def test_the_api_gets_every_dead_letter_queue_url_in_one_variable(synthesized: S
     assert refs(value) == {ids[d.queue.id] for d in spec.DEAD_LETTER_QUEUES} | {
         ids[spec.MARKETPLACE_ORDERS.id],
         ids[spec.STOCK_UPDATES.id],
+        ids[spec.IMPORT_WORK.id],
     }
     text = "".join(part if isinstance(part, str) else "<url>" for part in value["Fn::Join"][1])
     for dead_letter in spec.DEAD_LETTER_QUEUES:

@@ -67,7 +67,11 @@ def test_the_marketplace_queues_are_in_the_spec() -> None:
     assert spec.MARKETPLACE_ORDERS in spec.QUEUES
     assert spec.MARKETPLACE_ORDERS_DLQ in spec.QUEUES
     assert spec.MARKETPLACE_ORDERS.dead_letter == spec.MARKETPLACE_ORDERS_DLQ
-    assert {spec.MARKETPLACE_ORDERS_DLQ.id, spec.STOCK_UPDATES_DLQ.id} == DEAD_LETTER_IDS
+    assert {
+        spec.MARKETPLACE_ORDERS_DLQ.id,
+        spec.STOCK_UPDATES_DLQ.id,
+        spec.IMPORT_WORK_DLQ.id,
+    } == DEAD_LETTER_IDS
 
 
 def test_the_stock_update_queues_are_in_the_spec() -> None:
@@ -169,8 +173,13 @@ def test_queue_denies_anything_but_tls(synthesized: Synthesized, queue: Queue) -
     (deny,) = deny_plain
     assert deny["Action"] == "sqs:*"
     assert deny["Principal"] == {"AWS": "*"}
-    # The queue policy only denies; access is granted on the functions' roles.
-    assert all(st["Effect"] == "Deny" for st in statements)
+    # The queue policy only denies; access is granted on the functions' roles. The one exception: S3 may
+    # send the imports bucket's upload events to the import work queue (test_imports_infra.py).
+    allowed = [st for st in statements if st["Effect"] != "Deny"]
+    if queue == spec.IMPORT_WORK:
+        assert [st["Principal"] for st in allowed] == [{"Service": "s3.amazonaws.com"}]
+    else:
+        assert allowed == []
 
 
 def test_queue_urls_are_outputs(synthesized: Synthesized) -> None:

@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 
 from infra import spec
 from infra.app import build_app, cdk_json_context
+from infra.constructs.buckets import NOTIFICATIONS_HANDLER
 from infra.constructs.schedules import MAX_EVENT_AGE, schedule_triggers
 from infra.description import Function, ScheduleTrigger
 from infra.schedule_time import LAMBDA_ASYNC_MAX_RETRIES, function_error_retries
@@ -199,7 +200,11 @@ def test_the_time_zone_comes_from_the_cdk_context(tmp_path: Path) -> None:
     resources = Template.from_stack(stack).to_json()["Resources"]
     for trigger_id, schedule in schedules_by_id(resources).items():
         assert schedule["ScheduleExpressionTimezone"] == "Europe/Berlin", trigger_id
-    functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    functions = [
+        r
+        for lid, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and not lid.startswith(NOTIFICATIONS_HANDLER)
+    ]
     assert len(functions) == len(spec.FUNCTIONS)
     for function in functions:
         assert function["Properties"]["Environment"]["Variables"][TIMEZONE_ENV] == "Europe/Berlin"

@@ -232,8 +232,10 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
 
 
 def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
-    handlers = {r["Properties"]["Handler"] for r in synthesized.of_type("AWS::Lambda::Function").values()}
+    handlers = {r["Properties"]["Handler"] for r in synthesized.functions.values()}
     assert handlers == {fn.handler for fn in spec.FUNCTIONS}
+    cdk_own = set(synthesized.of_type("AWS::Lambda::Function")) - set(synthesized.functions)
+    assert len(cdk_own) == 1  # the BucketNotificationsHandler, and nothing else
 
 
 # --- least privilege ------------------------------------------------------------------------
@@ -252,6 +254,7 @@ def test_api_function_reaches_its_tables_and_only_the_channel_index_of_api_keys(
         spec.REPORTS.id,
         spec.CONNECTIONS.id,
         spec.API_KEYS.id,
+        spec.IMPORTS.id,  # POST /imports records the run; GET /imports reads them
     }
     assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
     assert spec.HOOK_DELIVERIES.id not in reached
@@ -572,7 +575,7 @@ def test_nag_fails_the_synth_on_a_finding(tmp_path: Path) -> None:
 
 
 def test_lambda_asset_holds_only_functions_and_shared(synthesized: Synthesized) -> None:
-    keys = {r["Properties"]["Code"]["S3Key"] for r in synthesized.of_type("AWS::Lambda::Function").values()}
+    keys = {r["Properties"]["Code"]["S3Key"] for r in synthesized.functions.values()}
     (key,) = keys  # all functions share one asset
     asset = synthesized.outdir / f"asset.{key.removesuffix('.zip')}"
     assert asset.is_dir()
@@ -597,7 +600,7 @@ def test_each_handler_imports_from_the_asset_alone(synthesized: Synthesized, fn:
     import sys
     import sysconfig
 
-    (key,) = {r["Properties"]["Code"]["S3Key"] for r in synthesized.of_type("AWS::Lambda::Function").values()}
+    (key,) = {r["Properties"]["Code"]["S3Key"] for r in synthesized.functions.values()}
     asset = synthesized.outdir / f"asset.{key.removesuffix('.zip')}"
     module = fn.handler.rpartition(".")[0]
     script = (

@@ -515,6 +515,10 @@ def test_the_runs_store_lists_newest_first_and_finds_a_run_to_resume(aws: Any) -
     found = runs.unfinished("sum", options)
     assert found is not None and found.import_id == "r2"  # not the finished one, the dry run or another file
     assert runs.unfinished("sum", options.model_copy(update={"location": "berlin"})) is None
+    # A newer upload's run of the same file is never taken over by the command: its chunks finish it.
+    runs.create(a_run("r5", "2026-12-05T00:00:00.000000Z", source="upload", chunks_total=4, rows_done=3))
+    found = runs.unfinished("sum", options)
+    assert found is not None and found.import_id == "r2"
 
 
 def test_the_runs_store_saves_only_what_it_read_and_counts_a_chunk_once(aws: Any) -> None:

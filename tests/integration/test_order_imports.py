@@ -452,7 +452,9 @@ def test_an_exported_order_restores_as_it_was(aws: Any, writer: KindWriter) -> N
     assert levels(aws, "TOTE") == (10, 0, 10)
 
 
-def test_a_restore_the_stock_cannot_hold_is_refused_whole(aws: Any, writer: KindWriter) -> None:
+def test_a_restore_the_stock_cannot_hold_waits_for_stock_and_oversells_nothing(
+    aws: Any, writer: KindWriter
+) -> None:
     big = exported_order().model_copy(
         update={
             "order_id": "o-big",
@@ -469,14 +471,18 @@ def test_a_restore_the_stock_cannot_hold_is_refused_whole(aws: Any, writer: Kind
 
     (written,) = writer.write([entry(big)], IMPORT)
 
-    assert written.outcome == "rejected"
-    assert written.errors == (
-        "not enough stock of 'TOTE' to hold the order's reservation (11 needed, 10 available): "
-        "the order was not restored",
-    )
-    assert store().get("o-big") is None
-    assert store().get_by_external_id("web", "W-78") is None
-    assert aws.get_item(TableName=CUSTOMERS.local_name, Key=keys.profile_key("cust-77")).get("Item") is None
+    assert (written.outcome, written.errors) == ("created", ())
+    restored = store().get("o-big")
+    assert restored is not None and restored.status == "BACKORDERED"
+    assert [(b.sku, b.requested, b.available) for b in restored.backorder or []] == [("TOTE", 11, 10)]
+    assert levels(aws, "TOTE") == (10, 0, 10)  # nothing reserved, nothing oversold
+    waiting = aws.query(
+        TableName=CATALOG.local_name,
+        KeyConditionExpression="pk = :sku AND begins_with(sk, :wait)",
+        ExpressionAttributeValues={":sku": {"S": "TOTE"}, ":wait": {"S": keys.WAIT_PREFIX}},
+    )["Items"]
+    assert len(waiting) == 1
+    assert outcomes(writer.write([entry(big)], AGAIN)) == ["unchanged"]
 
 
 def test_write_units_per_imported_order_are_no_more_than_a_live_orders(aws: Any, writer: KindWriter) -> None:

@@ -47,8 +47,15 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "get_report",
         "resolve_attention",
         "get_connection",
-    }  # no such report, order, connection
-    created = {"post_order": 201, "post_adjustment": 201, "post_report": 202, "put_connection": 201}
+        "get_import",
+    }  # no such report, order, connection, import run
+    created = {
+        "post_order": 201,
+        "post_adjustment": 201,
+        "post_report": 202,
+        "put_connection": 201,
+        "post_import": 201,
+    }
     expected = 404 if path.stem in missing_order else created.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
 
@@ -198,3 +205,38 @@ def test_the_reports_sample_events(aws: Any) -> None:
     built = wiring.report_store().get(image["report_id"]["S"])
     assert built is not None
     assert (built.status, built.rows, [f.format for f in built.files]) == ("READY", 0, ["csv"])
+
+
+def test_the_imports_sample_events(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upload's S3 event for a run this stack never announced is ignored; a chunk of a run that does not
+    exist is poison, parked with its reason; S3's test event is ignored. The engine's side is the tests'
+    fake runs store: what is checked here is that the samples are the shapes the worker reads."""
+    import boto3
+
+    from functions.imports import wiring
+    from functions.imports.handler import lambda_handler as imports
+    from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS_BUCKET
+    from shared.dal.import_files import ImportObjects, ImportWorkQueue
+    from shared.services.import_jobs import ImportJobs, parse_work
+    from tests.support.cloud_imports import FakeEngine, FakeRuns
+
+    sqs = boto3.client("sqs")
+    runs = FakeRuns()
+    jobs = ImportJobs(
+        runs,
+        FakeEngine(runs),
+        ImportObjects(boto3.client("s3"), IMPORTS_BUCKET.local_name),
+        ImportWorkQueue(sqs, sqs.get_queue_url(QueueName=IMPORT_WORK.local_name)["QueueUrl"]),
+        "USD",
+    )
+    monkeypatch.setattr(wiring, "jobs", lambda: jobs)
+    context = LambdaContext("imports", 1024, 900, "sample")
+    kinds = {}
+    for name in ("upload", "chunk", "s3_test_event"):
+        event = json.loads(Path(f"events/imports/{name}.json").read_text())
+        kinds[name] = type(parse_work(event["Records"][0]["body"])).__name__
+        assert imports(event, context) == {"batchItemFailures": []}, name
+    assert kinds == {"upload": "Upload", "chunk": "ChunkMessage", "s3_test_event": "Ignored"}
+    dlq = sqs.get_queue_url(QueueName=IMPORT_WORK_DLQ.local_name)["QueueUrl"]
+    (parked,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+    assert parked["MessageAttributes"]["oms_reason"]["StringValue"] == "chunk message: no such import run"

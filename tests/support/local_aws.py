@@ -14,7 +14,14 @@ from moto import mock_aws
 
 from infra.local import moto_transactions
 from infra.local.keys import DEFAULT_KEYS, parse_keys
-from infra.local.resources import ensure_buckets, ensure_buses, ensure_keys, ensure_queues, ensure_tables
+from infra.local.resources import (
+    ensure_buckets,
+    ensure_buses,
+    ensure_keys,
+    ensure_notifications,
+    ensure_queues,
+    ensure_tables,
+)
 from infra.spec import API, API_KEYS, BUSES, CONNECTIONS, FUNCTIONS, dead_letters_environment
 from shared.aws import client, reset
 from shared.dal.api_keys import ApiKeyStore
@@ -36,7 +43,9 @@ def local_aws() -> Iterator[Any]:
         sqs = boto3.client("sqs")
         queue_urls = ensure_queues(sqs)
         tap_urls = ensure_buses(boto3.client("events"), sqs)
-        ensure_buckets(boto3.client("s3"))
+        s3 = boto3.client("s3")
+        ensure_buckets(s3)
+        ensure_notifications(s3, sqs, queue_urls)  # an upload's S3 event lands on the import work queue
         ensure_keys(boto3.client("kms"))
         for queue in {q for fn in FUNCTIONS for q in fn.sends}:
             os.environ[queue.env_var] = queue_urls[queue.local_name]

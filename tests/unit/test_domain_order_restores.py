@@ -28,6 +28,7 @@ from shared.domain.orders import (
     ReleaseStock,
     ReplaceOrder,
     ReserveStock,
+    Shortage,
     StockRefused,
     WaitForStock,
 )
@@ -94,6 +95,31 @@ def test_the_same_order_again_is_unchanged_and_a_changed_one_replaces_the_stored
         ("MUG", 2),
     ]
     assert plan.order.import_id == "imp-2"
+
+
+def test_a_live_order_or_one_changed_since_the_export_is_never_taken_back() -> None:
+    exported = order("CONFIRMED", updated_at="2026-11-26T00:00:00.000Z")
+    live = order("SHIPPED", updated_at="2026-11-27T00:00:00.000Z")  # recorded here, not by an import
+    assert decide_restore(exported, live, import_id="imp-2") == Unchanged("stale", "o-1")
+    newer = order("SHIPPED", source="import", import_id="imp-1", updated_at="2026-11-27T00:00:00.000Z")
+    assert decide_restore(exported, newer, import_id="imp-2") == Unchanged("stale", "o-1")
+
+
+def test_an_open_order_the_stock_cannot_hold_is_restored_waiting_for_it() -> None:
+    short = (Shortage("MUG", 2, 1),)
+    plan = plan_of(
+        decide_restore(
+            order("CONFIRMED"), None, import_id="imp-1", backorder=short, at="2026-12-06T10:00:00.000000Z"
+        )
+    )
+    assert plan.order.status == "BACKORDERED"
+    assert [(b.sku, b.requested, b.available) for b in plan.order.backorder or []] == [("MUG", 2, 1)]
+    assert plan.order.history[-1].actor == "import:imp-1"
+    assert not any(isinstance(w, ReserveStock) for w in plan.writes)
+    assert sorted(w.sku for w in plan.writes if isinstance(w, WaitForStock)) == ["CAP", "MUG"]
+    # A shipped order holds nothing: a shortage means nothing to it.
+    shipped = plan_of(decide_restore(order("SHIPPED"), None, import_id="imp-1", backorder=short))
+    assert shipped.order.status == "SHIPPED"
 
 
 def test_what_a_refused_restore_means() -> None:

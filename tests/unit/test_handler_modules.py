@@ -53,6 +53,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.connections
             functions.api.routes.customers
             functions.api.routes.dead_letters
+            functions.api.routes.imports
             functions.api.routes.inventory
             functions.api.routes.listings
             functions.api.routes.meta
@@ -91,6 +92,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.connections
             shared.models.customers
             shared.models.dead_letters
+            shared.models.imports
             shared.models.inventory
             shared.models.orders
             shared.models.reports
@@ -105,10 +107,47 @@ PINNED: dict[str, frozenset[str]] = {
             shared.services.connections
             shared.services.customers
             shared.services.dead_letters
+            shared.services.import_uploads
             shared.services.orders
             shared.services.reports
             shared.services.stock
             shared.snapstart
+        """,
+        "imports": """
+            functions.imports.handler
+            functions.imports.wiring
+            shared.aws
+            shared.config
+            shared.currencies
+            shared.dal.keys
+            shared.dal.queues
+            shared.domain.customers
+            shared.domain.dead_letters
+            shared.domain.moments
+            shared.json_depth
+            shared.marketplaces
+            shared.marketplaces.channel_documents
+            shared.marketplaces.documents
+            shared.marketplaces.money
+            shared.marketplaces.shopify
+            shared.masking
+            shared.models.channels
+            shared.models.common
+            shared.models.imports
+            shared.models.inventory
+            shared.models.orders
+            shared.observability
+            shared.patterns
+            shared.services.import_jobs
+            shared.services.import_uploads
+            shared.services.messages
+            shared.transfer
+            shared.transfer.cells
+            shared.transfer.files
+            shared.transfer.formats
+            shared.transfer.oms
+            shared.transfer.records
+            shared.transfer.shopify
         """,
         "hooks": """
             functions.hooks.handler
@@ -284,6 +323,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.money
             shared.reports.sales
+            shared.retry
             shared.services.sales
             shared.stream_batch
         """,
@@ -311,6 +351,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.money
             shared.reports.sales
+            shared.retry
             shared.services.reports
         """,
     }.items()

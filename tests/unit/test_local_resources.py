@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from infra.description import StreamTrigger, Table
 from infra.local.pollers import stream_event, stream_record
-from infra.local.resources import EVERY_EVENT, ensure_buckets, table_definition
+from infra.local.resources import EVERY_EVENT, ensure_buckets, ensure_notifications, table_definition
 from infra.spec import (
     BUCKETS,
     BUSES,
@@ -118,6 +119,39 @@ def test_buckets_are_created_when_missing_and_versioned() -> None:
     assert s3.buckets == ["someone-elses", *ours]
 
 
+class FakeNotifications:
+    """S3's notification configuration and SQS's queue attributes, as ensure_notifications uses them."""
+
+    def __init__(self) -> None:
+        self.configured: dict[str, Any] = {}
+
+    def put_bucket_notification_configuration(self, Bucket: str, NotificationConfiguration: Any) -> None:
+        self.configured[Bucket] = NotificationConfiguration  # replaces the bucket's whole configuration
+
+    def get_queue_attributes(self, QueueUrl: str, AttributeNames: list[str]) -> dict[str, Any]:
+        name = QueueUrl.rsplit("/", 1)[-1]
+        return {"Attributes": {"QueueArn": f"arn:aws:sqs:us-east-1:123456789012:{name}"}}
+
+
+def test_uploads_notify_the_import_work_queue_locally_as_in_aws() -> None:
+    fake = FakeNotifications()
+    urls = {"oms-import-work": "http://local/123456789012/oms-import-work"}
+    assert ensure_notifications(fake, fake, urls) == ["oms-imports/uploads/ -> oms-import-work"]
+    expected = {
+        "QueueConfigurations": [
+            {
+                "Id": "ImportWork-uploads",
+                "QueueArn": "arn:aws:sqs:us-east-1:123456789012:oms-import-work",
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}},
+            }
+        ]
+    }
+    assert fake.configured == {"oms-imports": expected}
+    ensure_notifications(fake, fake, urls)  # again: the same configuration, nothing added
+    assert fake.configured == {"oms-imports": expected}
+
+
 def test_the_tap_rule_matches_every_event() -> None:
     # EventBridge patterns need a field to match on: every event has a source, any prefix of it.
     assert EVERY_EVENT == {"source": [{"prefix": ""}]}
@@ -200,5 +234,5 @@ def test_every_function_has_a_local_environment() -> None:
             fn, lambda queue: f"http://local/{queue.local_name}", "Europe/Berlin"
         )
         assert env["OMS_TIMEZONE"] == "Europe/Berlin"
-        assert {use.bucket.env_var: "oms-reports" for use in fn.buckets}.items() <= env.items()
+        assert {use.bucket.env_var: use.bucket.local_name for use in fn.buckets}.items() <= env.items()
         assert {use.table.env_var: use.table.local_name for use in fn.uses}.items() <= env.items()

@@ -118,6 +118,29 @@ def test_success_codes_are_complete() -> None:
     assert {"409", "422"} <= set(order)  # problems, not an Order
 
 
+def test_the_import_routes_document_every_status_they_answer() -> None:
+    paths = document()["paths"]
+
+    def statuses(path: str, method: str) -> set[int]:
+        return {int(s) for s in paths[path][method]["responses"]}
+
+    common = {401, 403, 429, 500, 502, 503}  # no key, not staff, throttled, and the gateway's
+    # 201 (a retry with the same Idempotency-Key too); a body's 400, 413, 415 and 422 (an unknown format)
+    assert statuses("/imports", "post") == common | {201, 400, 413, 415, 422}
+    assert statuses("/imports", "get") == common | {200, 400, 422}  # 400: a bad next_token
+    assert statuses("/imports/{import_id}", "get") == common | {200, 404, 422}
+    schema = {
+        ("/imports", "post", "201"): "ImportUpload",
+        ("/imports", "get", "200"): "ImportRunPage",
+        ("/imports/{import_id}", "get", "200"): "ImportRunDetail",
+    }
+    for (path, method, status), name in schema.items():
+        content = paths[path][method]["responses"][status]["content"]["application/json"]
+        assert content["schema"] == {"$ref": f"#/components/schemas/{name}"}
+    formats = document()["components"]["schemas"]["ImportOptions"]["properties"]["format"]["enum"]
+    assert "shopify-orders" in formats and "oms-products" in formats
+
+
 def test_listings_are_documented_with_their_filters() -> None:
     paths = document()["paths"]
     inventory = {p["name"]: p for p in paths["/inventory"]["get"]["parameters"]}

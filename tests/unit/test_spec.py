@@ -34,6 +34,7 @@ from infra.spec import (
     HOOK_DELIVERIES,
     HOOK_THROTTLE,
     HOOKS,
+    IMPORTS_BUCKET,
     KEYS,
     MARKETPLACE_ORDERS,
     ORDERS,
@@ -131,11 +132,24 @@ def test_every_function_gets_the_business_time_zone(fn: Function) -> None:
 
 def test_reports_are_read_by_the_api_and_written_by_the_reports_function_under_one_prefix() -> None:
     assert REPORTS_PREFIX == "reports/"
-    assert [(fn.name, u.access, u.prefix) for fn in FUNCTIONS for u in fn.buckets] == [
+    assert [
+        (fn.name, u.access, u.prefix) for fn in FUNCTIONS for u in fn.buckets if u.bucket is REPORTS_BUCKET
+    ] == [
         ("api", "read", REPORTS_PREFIX),
         ("reports", "write", REPORTS_PREFIX),
     ]
-    assert all(u.bucket is REPORTS_BUCKET for fn in FUNCTIONS for u in fn.buckets)
+
+
+def test_uploads_are_presigned_by_the_api_and_read_by_the_imports_function_only() -> None:
+    assert [
+        (fn.name, u.access, u.prefix) for fn in FUNCTIONS for u in fn.buckets if u.bucket is IMPORTS_BUCKET
+    ] == [
+        ("api", "upload", "uploads/"),  # a presigned PUT: s3:PutObject alone
+        ("api", "read", "errors/"),  # a presigned GET of an error report
+        ("imports", "read", "uploads/"),
+        ("imports", "write", "errors/"),
+    ]
+    assert {b.bucket for fn in FUNCTIONS for b in fn.buckets} == {REPORTS_BUCKET, IMPORTS_BUCKET}
 
 
 def test_the_reports_function_runs_on_a_report_request_and_every_night() -> None:
@@ -194,6 +208,7 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_REPORTS_TABLE",
         "OMS_CONNECTIONS_TABLE",
         "OMS_API_KEYS_TABLE",  # its channel index only (query_index): whether a channel has keys
+        "OMS_IMPORTS_TABLE",  # POST /imports records a run; GET /imports reads them
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {

@@ -410,6 +410,7 @@ def test_taxes_included_when_the_total_holds_them() -> None:
         ({"Lineitem price": "-1.00"}, "Lineitem price must not be negative"),
         ({"Lineitem quantity": "two"}, "Lineitem quantity is not a whole number"),
         ({"Created at": "yesterday"}, "Created at is not an ISO-8601 date-time"),
+        ({"Created at": ""}, "Created at is missing"),
         ({"Refunded Amount": ""}, "Refunded Amount is missing for a refunded order"),
         ({"Shipping Country": "United States"}, "Shipping Country: must be a two-letter ISO 3166-1 country"),
     ],

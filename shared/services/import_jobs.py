@@ -1,0 +1,495 @@
+"""The cloud path of an import: an upload announced by ``POST /imports``, then the work queue's messages.
+
+    POST /imports        records the run (AWAITING_UPLOAD) and presigns a PUT for uploads/{id}/{file}
+    the upload           S3 puts its ObjectCreated event on the import work queue
+    the S3 event         ``ImportJobs.plan``: reads the file once (checksum, encoding, header, the format's
+                         columns), checks every entry (``ImportService.check``: the error report goes to
+                         errors/{id}.{csv|jsonl}), then either ends the run (a dry run: CHECKED; reject-file
+                         with bad rows: REJECTED; an unreadable file: FAILED) or saves it RUNNING with
+                         ``chunks_total`` and sends one message per chunk of whole entries
+    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes, its entries written
+                         (``ImportService.apply_chunk``, counted once per chunk); the chunk that completes
+                         the count ends the run FINISHED (ImportFinished goes out)
+
+Every step is safe to run twice (SQS delivers at least once, S3 may notify twice): a planner claims the run
+with conditional saves (one planner wins), a chunk is counted once (``ImportRuns.count_chunk``) and its
+entries are written idempotently by natural key. A planner that stopped after saving RUNNING leaves its
+S3 event on the queue: the redelivery sends the chunks again, which changes nothing for those done.
+
+The engine (``ImportService``) and the runs store are other modules'; this one sees them through the
+Protocols below, which they satisfy (the tests' fakes too). Files are read by ``shared.transfer.files`` and
+entries made by the formats of ``shared.transfer.formats``, as ``oms import`` reads them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any, Literal, Protocol
+from urllib.parse import unquote_plus
+
+from pydantic import Field, ValidationError
+
+from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
+from shared.domain.moments import utc_text
+from shared.models.common import StrictModel
+from shared.models.imports import ImportOptions, ImportRun, RunStatus
+from shared.services.import_uploads import utc_now
+from shared.services.messages import Poison, RetryLater, describe, load
+from shared.transfer.files import (
+    MAX_LINE_BYTES,
+    SAMPLE_BYTES,
+    Encoding,
+    ErrorReport,
+    FileProblem,
+    HashingReader,
+    Readable,
+    detect_encoding,
+    sniff,
+)
+from shared.transfer.files import rows as read_rows
+from shared.transfer.formats import check_header, format_of
+from shared.transfer.records import Format, Parsed, ReadOptions, Row
+
+# A chunk closes before it would pass either: ~1,000 rows write in well under a minute (the engine's
+# transactions of up to 100 items, one per order), far inside the function's 900 s, and a redelivered
+# chunk redoes little. The byte budget keeps a chunk of wide rows (long addresses) to a small ranged GET.
+CHUNK_ROWS = 1000
+CHUNK_BYTES = 4 * 1024 * 1024
+SEND_BATCH = 10  # SendMessageBatch's limit
+FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
+
+
+# --- what the worker calls (the engine, the stores, the file reading: their Protocols) ----------------
+
+
+class Checked(Protocol):
+    """``shared.services.imports.Checked``: the run as ``check`` recorded it (counts, totals, rows_total)."""
+
+    @property
+    def run(self) -> ImportRun: ...
+
+    @property
+    def rejected(self) -> int: ...
+
+
+class ImportEngine(Protocol):
+    """What the worker calls of ``shared.services.imports.ImportService``."""
+
+    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> Checked: ...
+
+    def apply_chunk(
+        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+    ) -> ImportRun | None: ...
+
+    def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun: ...
+
+
+class Runs(Protocol):
+    """What this module calls of ``shared.dal.imports.ImportRuns``."""
+
+    def get(self, import_id: str) -> ImportRun | None: ...
+
+    def save(self, run: ImportRun, *, expected_updated_at: str) -> bool: ...
+
+
+class ReportWriter(Protocol):
+    """An S3 object written in parts (``shared.dal.report_files.MultipartWriter``): a binary stream."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def finish(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class Objects(Protocol):
+    """The imports bucket, as the worker uses it."""
+
+    def open(self, key: str) -> IO[bytes]: ...
+
+    def read_range(self, key: str, start: int, end: int) -> bytes: ...
+
+    def writer(self, key: str, content_type: str) -> ReportWriter: ...
+
+
+class WorkQueue(Protocol):
+    def send_batch(self, bodies: Sequence[str]) -> None:
+        """At most ``SEND_BATCH`` bodies, all sent or an exception."""
+        ...
+
+
+# --- the messages ------------------------------------------------------------------------------------
+
+
+class ChunkMessage(StrictModel):
+    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole entries,
+    the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the planner."""
+
+    import_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    chunk: int = Field(ge=0)
+    first_line: int = Field(ge=1)
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+    header: list[str] = Field(default_factory=list, max_length=1000)
+    encoding: Encoding = "utf-8"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An S3 ObjectCreated event's object under uploads/{import_id}/{file_name}."""
+
+    bucket: str
+    key: str
+    import_id: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A message with nothing to do, and why (safe to log): S3's test event, a redelivery."""
+
+    reason: str
+
+
+Work = Upload | ChunkMessage | Ignored | Poison
+
+
+def parse_work(body: str) -> Work:
+    """What a message on the import work queue asks for. Only the structure is described in a Poison's
+    reason, never a value (a key holds a file name)."""
+    loaded = load(body)
+    if isinstance(loaded, Poison):
+        return loaded
+    if not isinstance(loaded, dict):
+        return Poison("body is not a JSON object")
+    if loaded.get("Event") == "s3:TestEvent":  # S3 sends one when the notification is configured
+        return Ignored("s3:TestEvent")
+    if "Records" in loaded:
+        return _upload(loaded["Records"])
+    return _chunk(loaded)
+
+
+def _chunk(loaded: dict[str, Any]) -> ChunkMessage | Poison:
+    if "import_id" not in loaded or "chunk" not in loaded:
+        return Poison("neither an S3 event nor an import chunk message")
+    try:
+        return ChunkMessage.model_validate(loaded)
+    except ValidationError as exc:
+        return Poison(f"chunk message: {describe(exc)}")
+
+
+def _upload(records: object) -> Upload | Poison:
+    # An S3 notification carries one record per event (batch_size 1 keeps one message per invocation).
+    if not isinstance(records, list) or len(records) != 1 or not isinstance(records[0], dict):
+        return Poison("S3 event: Records is not a list of one record")
+    record = records[0]
+    name = str(record.get("eventName", ""))
+    if record.get("eventSource") != "aws:s3" or not name.startswith("ObjectCreated:"):
+        return Poison("S3 event: not an ObjectCreated event")
+    s3 = record.get("s3")
+    try:
+        bucket = str(s3["bucket"]["name"])  # type: ignore[index]
+        key = unquote_plus(str(s3["object"]["key"]))  # type: ignore[index]  # S3 URL-encodes keys
+    except (KeyError, TypeError):
+        return Poison("S3 event: no s3.bucket.name or s3.object.key")
+    parts = key.split("/")
+    if len(parts) != 3 or f"{parts[0]}/" != IMPORT_UPLOADS_PREFIX or not parts[1] or not parts[2]:
+        return Poison("S3 event: the key is not uploads/{import_id}/{file_name}")
+    return Upload(bucket=bucket, key=key, import_id=parts[1], file_name=parts[2])
+
+
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+
+
+# --- planning chunks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkPlanner:
+    """Watches a file's parsed entries go by (in file order) and cuts them into chunks of whole entries:
+    an entry's rows (an order's lines) never straddle two chunks."""
+
+    max_rows: int = CHUNK_ROWS
+    max_bytes: int = CHUNK_BYTES
+    chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (first_line, start, end)
+    rows: int = 0
+    _open: tuple[int, int, int] | None = None
+    _rows_in: int = 0
+
+    def watch(self, parsed: Iterable[Parsed]) -> Iterator[Parsed]:
+        for item in parsed:
+            self._add(item.rows)
+            yield item
+        self._close()
+
+    def _add(self, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        self.rows += len(rows)
+        first, last = rows[0], rows[-1]
+        if self._open is not None:
+            line, start, _ = self._open
+            if self._rows_in + len(rows) > self.max_rows or last.end - start > self.max_bytes:
+                self._close()
+        if self._open is None:
+            self._open = (first.line, first.start, last.end)
+            self._rows_in = len(rows)
+        else:
+            line, start, _ = self._open
+            self._open = (line, start, last.end)
+            self._rows_in += len(rows)
+
+    def _close(self) -> None:
+        if self._open is not None:
+            self.chunks.append(self._open)
+        self._open, self._rows_in = None, 0
+
+
+# --- the worker --------------------------------------------------------------------------------------
+
+Outcome = Literal["planned", "checked", "rejected", "failed", "applied", "finished", "redelivered", "empty"]
+
+
+@dataclass(frozen=True)
+class Done:
+    outcome: Outcome
+    import_id: str
+    chunks: int = 0
+
+
+# Enough for any header: files refuses a line longer than MAX_LINE_BYTES anyway.
+HEAD_BYTES = MAX_LINE_BYTES + SAMPLE_BYTES
+
+
+class OpenedUpload:
+    """An upload read once, front to back: its encoding and CSV header from its first bytes (which are
+    read once, then handed on to the rows), its rows, and the SHA-256 of every byte read."""
+
+    def __init__(self, stream: Readable, container: str) -> None:
+        self._hashing = HashingReader(stream)
+        self._head = _read_up_to(self._hashing, HEAD_BYTES)
+        self.container = container
+        self.encoding: Encoding
+        self.header: tuple[str, ...]
+        if container == "csv":
+            head = sniff(io.BytesIO(self._head))
+            self.encoding, self.header = head.encoding, head.header
+        else:  # JSON Lines: no header; the encoding from the first bytes, as rows() would
+            self.encoding, self.header = detect_encoding(self._head[:SAMPLE_BYTES]), ()
+
+    def rows(self) -> Iterator[Row]:
+        return read_rows(_Joined(self._head, self._hashing), self.container, encoding=self.encoding)
+
+    def checksum(self) -> str:
+        """The SHA-256 (hex) of the file, once ``rows()`` has been read to the end."""
+        while self._hashing.read(SAMPLE_BYTES):  # nothing is left, unless the rows stopped early
+            pass
+        return self._hashing.hexdigest()
+
+
+def _read_up_to(stream: Readable, size: int) -> bytes:
+    parts, have = [], 0
+    while have < size:
+        part = stream.read(size - have)
+        if not part:
+            break
+        parts.append(part)
+        have += len(part)
+    return b"".join(parts)
+
+
+class _Joined:
+    """``head`` and then the rest of ``stream``, as one readable stream."""
+
+    def __init__(self, head: bytes, stream: Readable) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        if not self._head:
+            return self._stream.read(size)
+        if size < 0:  # everything
+            part, self._head = self._head, b""
+            return part + self._stream.read()
+        part, self._head = self._head[:size], self._head[size:]  # a short read is a read
+        return part
+
+
+class ImportJobs:
+    def __init__(
+        self,
+        runs: Runs,
+        engine: ImportEngine,
+        objects: Objects,
+        queue: WorkQueue,
+        currency: str,
+        formats: Callable[[str], Format] = format_of,
+        clock: Callable[[], datetime] = utc_now,
+        planner: Callable[[], ChunkPlanner] = ChunkPlanner,
+    ) -> None:
+        self._runs = runs
+        self._engine = engine
+        self._objects = objects
+        self._queue = queue
+        self._formats = formats
+        self._currency = currency
+        self._clock = clock
+        self._planner = planner
+
+    def read_options(self, options: ImportOptions) -> ReadOptions:
+        return ReadOptions(channel=options.channel, location=options.location, currency=self._currency)
+
+    # An upload ---------------------------------------------------------------------------------------
+
+    def plan(self, upload: Upload) -> Done | Ignored:
+        run = self._runs.get(upload.import_id)
+        if run is None or upload.file_name != run.file_name:
+            return Ignored("an upload for no import run (or under another file name than the run's)")
+        if run.status == "RUNNING":
+            if run.chunks_total is not None and run.chunks_done < run.chunks_total:
+                return self._resend(run)  # the planner stopped after saving: send the chunks again
+            return Ignored("the run is already planned")
+        if run.status not in ("AWAITING_UPLOAD", "VALIDATING"):
+            return Ignored(f"the run is {run.status}")
+        if run.status == "AWAITING_UPLOAD":
+            claimed = run.model_copy(update={"status": "VALIDATING", "updated_at": utc_text(self._clock())})
+            if not self._runs.save(claimed, expected_updated_at=run.updated_at):
+                return Ignored("another planner took the run")
+            run = claimed
+        return self._check(run)
+
+    def _resend(self, run: ImportRun) -> Done:
+        """The chunks of a run planned before (the entries are not checked again)."""
+        fmt = self._formats(run.options.format)
+        planner = self._planner()
+        try:
+            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+                opened = OpenedUpload(stream, fmt.container)
+                for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
+                    pass
+        except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
+            raise RetryLater(f"the upload cannot be read again: {exc}") from exc
+        self._send(run, opened, planner)
+        return Done("planned", run.import_id, len(planner.chunks))
+
+    def _check(self, run: ImportRun) -> Done | Ignored:
+        fmt = self._formats(run.options.format)
+        planner = self._planner()
+        report_key = import_error_key(run.import_id, fmt.container)
+        writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        try:
+            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+                opened = OpenedUpload(stream, fmt.container)
+                check_header(fmt, opened.header)
+                report = ErrorReport(writer, fmt.container, opened.header)
+                parsed = planner.watch(fmt.entries(opened.rows(), self.read_options(run.options)))
+                checked = self._engine.check(run, parsed, report)
+                checksum = opened.checksum()
+        except FileProblem as exc:
+            writer.abort()
+            return self._end(run, "FAILED", problem=str(exc))
+        except BaseException:
+            writer.abort()
+            raise
+        if report.count:
+            writer.finish()
+        else:
+            writer.abort()
+        # As check recorded it; the checksum and the report's key are saved with the next save.
+        run = checked.run.model_copy(
+            update={"checksum": checksum, "error_report": report_key if report.count else None}
+        )
+        if run.options.dry_run:
+            return self._end(run, "CHECKED")
+        if checked.rejected and run.options.on_error == "reject-file":
+            return self._end(run, "REJECTED")
+        if not planner.chunks:
+            return self._end(run, "FINISHED", outcome="empty")
+        running = run.model_copy(
+            update={
+                "status": "RUNNING",
+                "chunks_total": len(planner.chunks),
+                "chunks_done": 0,
+                "updated_at": utc_text(self._clock()),
+            }
+        )
+        if not self._runs.save(running, expected_updated_at=run.updated_at):
+            return Ignored("another planner planned the run")
+        self._send(running, opened, planner)
+        return Done("planned", run.import_id, len(planner.chunks))
+
+    def _end(
+        self, run: ImportRun, status: RunStatus, *, problem: str | None = None, outcome: Outcome | None = None
+    ) -> Done:
+        self._engine.finish(run, status, problem=problem)
+        named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
+        return Done(outcome or named.get(status, "finished"), run.import_id)
+
+    def _send(self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner) -> None:
+        bodies = [
+            ChunkMessage(
+                import_id=run.import_id,
+                chunk=number,
+                first_line=line,
+                start=start,
+                end=end,
+                header=list(opened.header),
+                encoding=opened.encoding,
+            ).model_dump_json()
+            for number, (line, start, end) in enumerate(planner.chunks)
+        ]
+        for first in range(0, len(bodies), SEND_BATCH):
+            self._queue.send_batch(bodies[first : first + SEND_BATCH])
+
+    # A chunk -----------------------------------------------------------------------------------------
+
+    def apply(self, message: ChunkMessage) -> Done | Ignored | Poison:
+        run = self._runs.get(message.import_id)
+        if run is None:
+            return Poison("chunk message: no such import run")
+        if run.status in FINAL:
+            return Ignored(f"the run is {run.status}")
+        if run.status != "RUNNING":
+            raise RetryLater(f"the run is {run.status}, not yet RUNNING")
+        if run.chunks_total is None or message.chunk >= run.chunks_total or message.end <= message.start:
+            return Poison("chunk message: not a chunk of the run's plan")
+        fmt = self._formats(run.options.format)
+        data = self._objects.read_range(
+            import_upload_key(run.import_id, run.file_name), message.start, message.end
+        )
+        rows = read_rows(
+            io.BytesIO(data),
+            fmt.container,
+            header=message.header if fmt.container == "csv" else None,
+            first_line=message.first_line,
+            base_offset=message.start,
+            encoding=message.encoding,
+        )
+        report_key = import_error_key(run.import_id, fmt.container, message.chunk)
+        writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        try:
+            report = ErrorReport(writer, fmt.container, message.header)
+            counted = self._engine.apply_chunk(
+                run, message.chunk, fmt.entries(rows, self.read_options(run.options)), report
+            )
+        except BaseException:
+            writer.abort()
+            raise
+        if report.count:
+            writer.finish()
+        else:
+            writer.abort()
+        if counted is None:  # a redelivery: counted before. Its finish may not have happened: check.
+            counted = self._runs.get(run.import_id)
+            if counted is None or counted.status != "RUNNING":
+                return Done("redelivered", run.import_id)
+            outcome: Outcome = "redelivered"
+        else:
+            outcome = "applied"
+        if counted.chunks_total is not None and counted.chunks_done >= counted.chunks_total:
+            self._engine.finish(counted, "FINISHED")
+            return Done("finished", run.import_id, counted.chunks_done)
+        return Done(outcome, run.import_id, counted.chunks_done)

@@ -1,0 +1,121 @@
+"""The staff side of the cloud import path: ``POST /imports`` records a run AWAITING_UPLOAD and presigns
+the upload's PUT; ``GET /imports`` and ``GET /imports/{id}`` read the runs (the latter with a presigned GET of
+the error report). What happens once the file is uploaded is ``shared.services.import_jobs``'s (the imports
+function); the API function never loads it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from shared.dal.keys import IMPORT_ERRORS_PREFIX, import_upload_key
+from shared.domain.moments import utc_text
+from shared.models.imports import ImportOptions, ImportRun, ImportRunDetail
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunRecords(Protocol):
+    """What the API calls of ``shared.dal.imports.ImportRuns``."""
+
+    def create(self, run: ImportRun) -> None: ...
+
+    def get(self, import_id: str) -> ImportRun | None: ...
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]: ...
+
+
+UPLOAD_LINK_SECONDS = 3600
+ERROR_LINK_SECONDS = 600
+_IDS = uuid.UUID("0b7f3c9a-5a8e-4d0c-9f3e-6c1d2a4b8e71")  # namespace of import ids made from keys
+
+
+class Presigner(Protocol):
+    def upload_url(self, key: str, expires_s: int) -> str: ...
+
+    def download_url(self, key: str, expires_s: int, filename: str) -> str: ...
+
+
+class ImportKeyReused(ValueError):
+    """An Idempotency-Key already announced another file or other options."""
+
+
+@dataclass(frozen=True)
+class Announced:
+    run: ImportRun
+    upload_url: str
+    expires_at: str
+    created: bool
+
+
+class ImportUploads:
+    """``POST /imports``, ``GET /imports``, ``GET /imports/{id}``: the staff side of the cloud path."""
+
+    def __init__(
+        self,
+        runs: RunRecords,
+        links: Presigner,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self._runs = runs
+        self._links = links
+        self._clock = clock
+        self._new_id = new_id
+
+    def announce(
+        self, file_name: str, options: ImportOptions, *, actor: str, idempotency_key: str | None = None
+    ) -> Announced:
+        """Record a run AWAITING_UPLOAD and presign its upload. With an idempotency key: the run that key
+        first announced (a fresh link), or ImportKeyReused when it announced another file or options."""
+        if idempotency_key:
+            import_id = str(uuid.uuid5(_IDS, f"{actor}\n{idempotency_key}"))
+        else:
+            import_id = self._new_id() if self._new_id else str(uuid.uuid4())
+        now = self._clock()
+        existing = self._runs.get(import_id) if idempotency_key else None
+        if existing is not None:
+            if (existing.file_name, existing.options) != (file_name, options):
+                raise ImportKeyReused(f"import {import_id} announced another file or other options")
+            run, created = existing, False
+        else:
+            run = ImportRun(
+                import_id=import_id,
+                file_name=file_name,
+                options=options,
+                source="upload",
+                actor=actor,
+                status="AWAITING_UPLOAD",
+                started_at=utc_text(now),
+                updated_at=utc_text(now),
+            )
+            self._runs.create(run)
+            created = True
+        url = self._links.upload_url(import_upload_key(run.import_id, run.file_name), UPLOAD_LINK_SECONDS)
+        expires = utc_text(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
+        return Announced(run=run, upload_url=url, expires_at=expires, created=created)
+
+    def page(self, cursor: str | None, limit: int) -> tuple[list[ImportRun], str | None]:
+        return self._runs.page(cursor, limit)
+
+    def get(self, import_id: str) -> ImportRunDetail | None:
+        """The run, with a presigned GET of its error report (expires in 10 minutes) when it has one."""
+        run = self._runs.get(import_id)
+        if run is None:
+            return None
+        detail = ImportRunDetail(**run.model_dump())
+        if not run.error_report or not run.error_report.startswith(IMPORT_ERRORS_PREFIX):
+            return detail  # none, or an `oms import` run's report, on the machine that ran it
+        name = run.error_report.rsplit("/", 1)[-1]
+        return detail.model_copy(
+            update={
+                "error_report_url": self._links.download_url(run.error_report, ERROR_LINK_SECONDS, name),
+                "error_report_expires_at": utc_text(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
+            }
+        )
