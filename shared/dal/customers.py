@@ -292,10 +292,10 @@ class CustomerImportStore:
                     )
                 )
                 record = {
-                    **write.fields,
-                    "customer_id": write.customer_id,
                     "order_count": 0,
                     "created_at": write.at,
+                    **write.fields,  # an export's created_at, order_count, ... win
+                    "customer_id": write.customer_id,
                     "updated_at": write.at,
                 }
                 items.append(

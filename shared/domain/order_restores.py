@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.domain.channel_orders import Unchanged, reserved_units, waiting_for
-from shared.domain.customers import CreateCustomer, CustomerLink, CustomerMoved, link_writes
+from shared.domain.customers import CreateCustomer, CustomerLink, CustomerMoved, TouchCustomer, link_writes
 from shared.domain.orders import (
     ClaimKey,
     Contention,
@@ -82,14 +82,18 @@ def decide_restore(
             restored = restored.model_copy(update={"customer_id": customer.customer_id})
         writes: list[Write] = [CreateOrder(restored), *_stock(None, restored)]
         if customer is not None and restored.customer is not None:
-            writes += link_writes(
-                customer,
-                email=restored.customer.email,
-                name=restored.customer.name,
-                phone=restored.customer.phone,
-                address=restored.shipping_address,
-                channel=restored.channel,
-                at=restored.created_at,
+            # A customer already here (imported from the same export, first) keeps its own story: its order
+            # count and last order come from the customers file, never counted again by its orders.
+            writes += _without_touch(
+                link_writes(
+                    customer,
+                    email=restored.customer.email,
+                    name=restored.customer.name,
+                    phone=restored.customer.phone,
+                    address=restored.shipping_address,
+                    channel=restored.channel,
+                    at=restored.created_at,
+                )
             )
         if restored.external_id is not None:
             writes.append(
@@ -124,6 +128,10 @@ def decide_restore(
             )
         )
     return OrderPlan(order=restored, writes=tuple(writes))
+
+
+def _without_touch(writes: Sequence[Write]) -> list[Write]:
+    return [w for w in writes if not isinstance(w, TouchCustomer)]
 
 
 def _waiting(order: Order, shortages: Sequence[Shortage], at: str, actor: str) -> Order:

@@ -72,6 +72,12 @@ class CustomerImport(StrictModel):
     addresses: list[Address] = Field(default_factory=list, max_length=10, description="The default first")
     accepts_email_marketing: bool | None = None
     customer_id: str | None = Field(default=None, max_length=64)
+    # The customer's story as this OMS had it (oms-customers only: a platform's file leaves them out). The
+    # export gives them, so an export imported into an empty stack has the same customers, field by field.
+    first_channel: str | None = Field(default=None, max_length=64)
+    order_count: int | None = Field(default=None, ge=0)
+    created_at: str | None = Field(default=None, max_length=40)
+    last_order_at: str | None = Field(default=None, max_length=40)
 
 
 class KindCounts(Model):

@@ -164,6 +164,10 @@ def customer_record(profile: Mapping[str, Any]) -> CustomerImport | None:
         addresses=[Address.model_validate(a) for a in profile.get("addresses") or []],
         accepts_email_marketing=None if consent is None else bool(consent),
         customer_id=str(profile["customer_id"]),
+        first_channel=profile.get("first_channel"),
+        order_count=int(profile.get("order_count") or 0),
+        created_at=profile.get("created_at"),
+        last_order_at=profile.get("last_order_at"),
     )
 
 

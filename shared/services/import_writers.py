@@ -330,7 +330,14 @@ def customer_fields(record: CustomerImport) -> dict[str, Any]:
         fields["addresses"] = [a.model_dump(mode="python", exclude_none=True) for a in record.addresses]
     if record.accepts_email_marketing is not None:
         fields["accepts_email_marketing"] = record.accepts_email_marketing
+    for name in HISTORY:
+        if getattr(record, name) is not None:
+            fields[name] = getattr(record, name)
     return fields
+
+
+# What this OMS's own export says of a customer's past (shared.models.imports.CustomerImport).
+HISTORY = ("first_channel", "order_count", "created_at", "last_order_at")
 
 
 def _differences(record: CustomerImport, profile: CustomerRecord) -> dict[str, Any]:
@@ -339,6 +346,7 @@ def _differences(record: CustomerImport, profile: CustomerRecord) -> dict[str, A
         "phone": profile.phone,
         "addresses": [a.model_dump(mode="python", exclude_none=True) for a in profile.addresses],
         "accepts_email_marketing": profile.accepts_email_marketing,
+        **{name: getattr(profile, name) for name in HISTORY},
     }
     return {name: value for name, value in customer_fields(record).items() if current[name] != value}
 
