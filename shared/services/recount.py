@@ -1,8 +1,9 @@
 """Rebuilding the daily sales counters from the orders (``oms recount --from DATE --to DATE``).
 
 The orders stream keeps the counters (``shared.services.sales``); a recount makes a day's counter items
-equal ``shared.reports.sales.recount`` of the orders, for days the stream never saw as they are now: an
-import's orders (placed on past days), or orders that predate the counters.
+equal ``shared.reports.sales.recount`` of the orders, for days the stream never saw as they are now: orders
+that predate the counters, or counters an incident left wrong. An import's orders go through the stream like
+any other (counted on the days they were placed), so after an import a recount only confirms the counters.
 
 A day's counters hold more than the orders placed on it: a refund, a return or a cancellation counts on
 the day it happens, for an order placed earlier. So the recount reads the orders placed from
@@ -13,8 +14,10 @@ whose refunds come later than that.
 
 Each day is then written as a plan (``day_plan``, pure): the counters whose fields differ are put whole,
 the ones the recount no longer has are deleted, the rest are left alone. Running it again writes nothing.
-It is not atomic with the stream: a change of an order on one of the days while it runs can be lost;
-run it while those days are quiet (days in the past are).
+It is not atomic with the stream: a change of an order on one of the days while it runs can be lost, and
+changes the stream has yet to apply (an import's orders, right after it) would be counted twice, since the
+stream marks what it applied by stream position, which a recount cannot know. Run it once the stream has
+drained, for days that are quiet (days in the past are).
 """
 
 from __future__ import annotations
