@@ -303,6 +303,11 @@ def import_file(
         dry = " (dry run)" if options.dry_run else ""
         console.print(f"run {run.import_id}: {path.name} as {fmt.name}{dry}")
     report_path = error_report_path(path, fmt.container)
+    if run.rows_done and report_path.exists():
+        # The rows the interrupted attempt's writers refused are in its report: keep it beside the new one.
+        kept = report_path.with_name(f"{report_path.stem}.{run.import_id}-before-resume{report_path.suffix}")
+        report_path.replace(kept)
+        console.print(f"the interrupted attempt's refused rows: {kept}")
     with report_path.open("wb") as sink:
         report = ErrorReport(sink, fmt.container)
         try:
@@ -496,6 +501,35 @@ def run(request: Request, importer_factory: Callable[[], Importer], console: Con
     except Unusable as exc:
         print(f"oms import: {exc}", file=sys.stderr)
         return UNUSABLE
+    except _stopping_errors() as exc:  # the stack refused or went away: one sentence, no traceback
+        print(f"oms import: {stopped(exc)}", file=sys.stderr)
+        return UNUSABLE
+
+
+def _stopping_errors() -> tuple[type[Exception], ...]:
+    """What stops an import part-way without a bug of ours: a resumable end, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from shared.dal.dynamo import Throttled
+    from shared.dal.imports import ImportStoreError
+    from shared.services.import_writers import WriteFailed
+    from shared.services.imports import RunMoved
+
+    return (BotoCoreError, ClientError, Throttled, ImportStoreError, WriteFailed, RunMoved)
+
+
+def stopped(exc: Exception) -> str:
+    """What to tell the operator when the writes stopped part-way (throttled past the retries, the run
+    changed elsewhere, the endpoint gone): what happened, and that running the same command resumes."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        why = f"the stack refused a request ({exc.response.get('Error', {}).get('Code', 'error')})"
+    elif isinstance(exc, BotoCoreError):
+        why = f"the stack could not be reached ({type(exc).__name__})"
+    else:
+        why = f"the writes stopped ({type(exc).__name__}: {exc})"
+    return f"{why}; nothing is lost: run the same command again to resume where it stopped"
 
 
 # --- the composition ----------------------------------------------------------------------------
