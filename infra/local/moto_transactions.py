@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import copy
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
+SUPPORTED = "5.2."
 _lock = threading.Lock()
 _state = {"installed": False}
 
@@ -74,9 +76,21 @@ def install() -> None:
     with _lock:
         if _state["installed"]:
             return
+        import moto
         from moto.dynamodb import models
         from moto.dynamodb.models.table import Table
 
+        # Written against moto 5.2 (pinned in pyproject.toml): another version may copy or roll back
+        # differently, and a patch of internals it no longer has would emulate DynamoDB wrongly. Then the
+        # patch stays off (moto's own rollback: right, only slower) and says so.
+        if not moto.__version__.startswith(SUPPORTED) or models.copy is not copy:
+            warnings.warn(
+                f"moto {moto.__version__}: its transactions are left as they are (this patch knows moto "
+                f"{SUPPORTED}x); large imports on the local stack will be slow",
+                stacklevel=2,
+            )
+            _state["installed"] = True
+            return
         models.copy = _NoTableCopies(Table)  # type: ignore[assignment]
         original: Callable[..., None] = models.DynamoDBBackend.transact_write_items
 
