@@ -23,6 +23,7 @@ from shared.dal.cursors import encode as _encode_raw
 from shared.dal.customers import customer_write, email_owner
 from shared.dal.dynamo import (
     Cancellation,
+    batch_get,
     error_code,
     from_item,
     is_condition_failure,
@@ -57,7 +58,6 @@ from shared.domain.orders import (
 )
 from shared.models.orders import Order, order_from_item
 from shared.reports.days import parse_utc
-from shared.retry import MAX_ATTEMPTS, pause
 
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 
@@ -339,17 +339,8 @@ class OrderStore:
         return found
 
     def _batch_get(self, wanted: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for start in range(0, len(wanted), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {self._table: {"Keys": wanted[start : start + BATCH_GET_LIMIT]}}
-            attempt = 0
-            while request:
-                response = self._db.batch_get_item(RequestItems=request)
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    yield from_item(raw) or {}
-                request = response.get("UnprocessedKeys") or {}
-                if request:  # throttled: the rest again, after a pause
-                    pause(min(attempt, MAX_ATTEMPTS - 2), self._sleep)
-                    attempt += 1
+        """One BatchGetItem per 100 keys, throttling retried with backoff and bounded (``Throttled``)."""
+        yield from batch_get(self._db, self._table, wanted, sleep=self._sleep)
 
     def by_customer(self, customer_id: str, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
         """A customer's orders, newest first, from the by_customer index."""
