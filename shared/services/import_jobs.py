@@ -6,7 +6,7 @@
                          columns), checks every entry (``ImportService.check``: the error report goes to
                          errors/{id}.{csv|jsonl}), then either ends the run (a dry run: CHECKED; reject-file
                          with bad rows: REJECTED; an unreadable file: FAILED) or saves it RUNNING with
-                         ``chunks_total`` and sends one message per chunk of whole entries
+                         ``chunks_total`` and sends one message per chunk of whole record groups
     a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes, its entries written
                          (``ImportService.apply_chunk``, counted once per chunk); the chunk that completes
                          the count ends the run FINISHED (ImportFinished goes out)
@@ -50,7 +50,7 @@ from shared.transfer.files import (
     sniff,
 )
 from shared.transfer.files import rows as read_rows
-from shared.transfer.formats import check_header, format_of
+from shared.transfer.formats import check_header, format_of, group_of
 from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
 # A chunk closes before it would pass either: ~1,000 rows write in well under a minute (the engine's
@@ -125,8 +125,9 @@ class WorkQueue(Protocol):
 
 
 class ChunkMessage(StrictModel):
-    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole entries,
-    the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the planner."""
+    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole record
+    groups, the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the
+    planner."""
 
     import_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     chunk: int = Field(ge=0)
@@ -209,8 +210,13 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjso
 
 @dataclass
 class ChunkPlanner:
-    """Watches a file's parsed entries go by (in file order) and cuts them into chunks of whole entries:
-    an entry's rows (an order's lines) never straddle two chunks."""
+    """Watches a file's rows go by (in file order, as the format reads them) and cuts them into chunks
+    that start only where a record group starts (``shared.transfer.formats.group_of``: an order's lines,
+    a product handle's variant rows): a chunk parsed alone sees whole records, and no row is in two
+    chunks (the ranges never overlap). A group longer than the budget is one chunk of its own.
+
+    Rows, not entries, are watched: one row may make two entries (a Shopify product and its stock), and a
+    variant row carries no Title (its group's first row does), so entry boundaries are no place to cut."""
 
     max_rows: int = CHUNK_ROWS
     max_bytes: int = CHUNK_BYTES
@@ -218,34 +224,35 @@ class ChunkPlanner:
     rows: int = 0
     _open: tuple[int, int, int] | None = None
     _rows_in: int = 0
+    _group: str | None = None
 
-    def watch(self, parsed: Iterable[Parsed]) -> Iterator[Parsed]:
-        for item in parsed:
-            self._add(item.rows)
-            yield item
+    def watch(self, fmt: Format, rows: Iterable[Row]) -> Iterator[Row]:
+        """``rows`` passed through untouched; the chunks are complete once they have all gone by."""
+        for row in rows:
+            self._add(row, group_of(fmt, row))
+            yield row
         self._close()
 
-    def _add(self, rows: Sequence[Row]) -> None:
-        if not rows:
-            return
-        self.rows += len(rows)
-        first, last = rows[0], rows[-1]
+    def _add(self, row: Row, group: str | None) -> None:
+        self.rows += 1
         if self._open is not None:
-            line, start, _ = self._open
-            if self._rows_in + len(rows) > self.max_rows or last.end - start > self.max_bytes:
+            _, start, _ = self._open
+            full = self._rows_in >= self.max_rows or row.end - start > self.max_bytes
+            if full and (group is None or group != self._group):  # a record's rows stay together
                 self._close()
         if self._open is None:
-            self._open = (first.line, first.start, last.end)
-            self._rows_in = len(rows)
+            self._open = (row.line, row.start, row.end)
+            self._rows_in = 1
         else:
             line, start, _ = self._open
-            self._open = (line, start, last.end)
-            self._rows_in += len(rows)
+            self._open = (line, start, row.end)
+            self._rows_in += 1
+        self._group = group
 
     def _close(self) -> None:
         if self._open is not None:
             self.chunks.append(self._open)
-        self._open, self._rows_in = None, 0
+        self._open, self._rows_in, self._group = None, 0, None
 
 
 # --- the worker --------------------------------------------------------------------------------------
@@ -368,7 +375,7 @@ class ImportJobs:
         try:
             with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
                 opened = OpenedUpload(stream, fmt.container)
-                for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
+                for _ in fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options)):
                     pass
         except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
             raise RetryLater(f"the upload cannot be read again: {exc}") from exc
@@ -385,7 +392,7 @@ class ImportJobs:
                 opened = OpenedUpload(stream, fmt.container)
                 check_header(fmt, opened.header)
                 report = ErrorReport(writer, fmt.container, opened.header)
-                parsed = planner.watch(fmt.entries(opened.rows(), self.read_options(run.options)))
+                parsed = fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options))
                 checked = self._engine.check(run, parsed, report)
                 checksum = opened.checksum()
         except FileProblem as exc:
