@@ -243,6 +243,12 @@ def import_error_key(import_id: str, container: str, chunk: int | None = None) -
     return f"{IMPORT_ERRORS_PREFIX}{import_id}{suffix}.{container}"
 
 
+def import_refused_key(import_id: str) -> str:
+    """errors/{id}.refused.json: per kind, the first lines of the entries an upload's check refused (bad, a
+    key again), which the run's chunks skip (``shared.services.import_jobs``)."""
+    return f"{IMPORT_ERRORS_PREFIX}{import_id}.refused.json"
+
+
 def on_hand_at(location: str) -> str:
     """The attribute of the product item holding one location's on-hand units."""
     return f"on_hand@{location}"

@@ -24,7 +24,9 @@ entries made by the formats of ``shared.transfer.formats``, as ``oms import`` re
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import json
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any, Literal, Protocol
@@ -32,7 +34,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import Field, ValidationError
 
-from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
+from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_refused_key, import_upload_key
 from shared.domain.moments import utc_text
 from shared.models.common import StrictModel
 from shared.models.imports import ImportOptions, ImportRun, RunStatus
@@ -59,6 +61,11 @@ from shared.transfer.records import Format, Parsed, ReadOptions, Row
 CHUNK_ROWS = 1000
 CHUNK_BYTES = 4 * 1024 * 1024
 SEND_BATCH = 10  # SendMessageBatch's limit
+# The lines a chunk skips (the check refused their entries) travel in its message: a chunk holds at most
+# CHUNK_ROWS rows (unless one record group is longer) and a row makes at most two entries, so ~2,000 lines;
+# this bound keeps a message far inside SQS's 256 KiB. A file with more in one chunk (a product with tens of
+# thousands of variant rows) fails its run at planning, with that said.
+MAX_SKIPPED = 20_000
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
 
@@ -78,10 +85,23 @@ class Checked(Protocol):
 class ImportEngine(Protocol):
     """What the worker calls of ``shared.services.imports.ImportService``."""
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> Checked: ...
+    def check(
+        self,
+        run: ImportRun,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        rejected: Callable[[str, int], None] = ...,
+    ) -> Checked: ...
 
     def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+        self,
+        run: ImportRun,
+        chunk: int,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        skip: Mapping[str, Collection[int]] | None = None,
     ) -> ImportRun | None: ...
 
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun: ...
@@ -136,6 +156,8 @@ class ChunkMessage(StrictModel):
     end: int = Field(ge=1)
     header: list[str] = Field(default_factory=list, max_length=1000)
     encoding: Encoding = "utf-8"
+    # per kind, the first lines (within this chunk) of the entries the check refused: not written
+    skip: dict[str, list[int]] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -253,6 +275,24 @@ class ChunkPlanner:
         if self._open is not None:
             self.chunks.append(self._open)
         self._open, self._rows_in, self._group = None, 0, None
+
+
+def _skips(
+    chunks: Sequence[tuple[int, int, int]], refused: Mapping[str, Collection[int]]
+) -> list[dict[str, list[int]]]:
+    """Per chunk, per kind, the refused first lines that lie in it (from its first line to the next's)."""
+    ordered = {kind: sorted(lines) for kind, lines in refused.items()}
+    skips: list[dict[str, list[int]]] = []
+    for number, (first, _, _) in enumerate(chunks):
+        following = chunks[number + 1][0] if number + 1 < len(chunks) else None
+        skip: dict[str, list[int]] = {}
+        for kind, lines in ordered.items():
+            lo = bisect_left(lines, first)
+            hi = len(lines) if following is None else bisect_left(lines, following)
+            if hi > lo:
+                skip[kind] = lines[lo:hi]
+        skips.append(skip)
+    return skips
 
 
 # --- the worker --------------------------------------------------------------------------------------
@@ -379,7 +419,9 @@ class ImportJobs:
                     pass
         except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
             raise RetryLater(f"the upload cannot be read again: {exc}") from exc
-        self._send(run, opened, planner)
+        with self._objects.open(import_refused_key(run.import_id)) as stream:
+            refused = {kind: set(lines) for kind, lines in json.loads(stream.read()).items()}
+        self._send(run, opened, planner, refused)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _check(self, run: ImportRun) -> Done | Ignored:
@@ -387,13 +429,16 @@ class ImportJobs:
         planner = self._planner()
         report_key = import_error_key(run.import_id, fmt.container)
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        refused: dict[str, set[int]] = {}
         try:
             with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
                 opened = OpenedUpload(stream, fmt.container)
                 check_header(fmt, opened.header)
                 report = ErrorReport(writer, fmt.container, opened.header)
                 parsed = fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options))
-                checked = self._engine.check(run, parsed, report)
+                checked = self._engine.check(
+                    run, parsed, report, rejected=lambda kind, line: refused.setdefault(kind, set()).add(line)
+                )
                 checksum = opened.checksum()
         except FileProblem as exc:
             writer.abort()
@@ -415,6 +460,15 @@ class ImportJobs:
             return self._end(run, "REJECTED")
         if not planner.chunks:
             return self._end(run, "FINISHED", outcome="empty")
+        return self._start(run, opened, planner, refused)
+
+    def _start(
+        self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner, refused: dict[str, set[int]]
+    ) -> Done | Ignored:
+        """The checked run RUNNING, and its chunks sent."""
+        if any(sum(map(len, skip.values())) > MAX_SKIPPED for skip in _skips(planner.chunks, refused)):
+            return self._end(run, "FAILED", problem="a record group of the file is too large to import")
+        self._write_refused(run.import_id, refused)  # before RUNNING: a planner's redelivery reads it
         running = run.model_copy(
             update={
                 "status": "RUNNING",
@@ -425,7 +479,7 @@ class ImportJobs:
         )
         if not self._runs.save(running, expected_updated_at=run.updated_at):
             return Ignored("another planner planned the run")
-        self._send(running, opened, planner)
+        self._send(running, opened, planner, refused)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _end(
@@ -435,7 +489,23 @@ class ImportJobs:
         named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
         return Done(outcome or named.get(status, "finished"), run.import_id)
 
-    def _send(self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner) -> None:
+    def _write_refused(self, import_id: str, refused: Mapping[str, Collection[int]]) -> None:
+        writer = self._objects.writer(import_refused_key(import_id), "application/json")
+        try:
+            writer.write(json.dumps({kind: sorted(lines) for kind, lines in refused.items()}).encode())
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
+
+    def _send(
+        self,
+        run: ImportRun,
+        opened: OpenedUpload,
+        planner: ChunkPlanner,
+        refused: Mapping[str, Collection[int]],
+    ) -> None:
+        skips = _skips(planner.chunks, refused)
         bodies = [
             ChunkMessage(
                 import_id=run.import_id,
@@ -445,6 +515,7 @@ class ImportJobs:
                 end=end,
                 header=list(opened.header),
                 encoding=opened.encoding,
+                skip=skips[number],
             ).model_dump_json()
             for number, (line, start, end) in enumerate(planner.chunks)
         ]
@@ -480,7 +551,11 @@ class ImportJobs:
         try:
             report = ErrorReport(writer, fmt.container, message.header)
             counted = self._engine.apply_chunk(
-                run, message.chunk, fmt.entries(rows, self.read_options(run.options)), report
+                run,
+                message.chunk,
+                fmt.entries(rows, self.read_options(run.options)),
+                report,
+                skip={kind: frozenset(lines) for kind, lines in message.skip.items()},
             )
         except BaseException:
             writer.abort()

@@ -160,6 +160,21 @@ def test_a_redelivered_chunk_writes_again_but_counts_nothing(cloud: Cloud, staff
     assert cloud.engine.finished == [(import_id, "FINISHED", None)]
 
 
+def test_a_key_in_two_chunks_is_written_once_the_first_as_check_reported(
+    cloud: Cloud, staff: ApiClient
+) -> None:
+    answer = announce(staff, on_error="skip-rows")
+    import_id = answer["run"]["import_id"]
+    again = b"SKU-00005,Another name,9.50,active,\r\n"  # line 102: in the third chunk, SKU-00005 in the first
+    cloud.upload(answer["upload_url"], products_csv(100) + again)
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert done.status == "FINISHED" and done.chunks_total == 3
+    assert done.counts["products"].rejected == 1 and done.counts["products"].created == 100
+    assert cloud.engine.written["SKU-00005"].name == "Product 5"  # the later duplicate was skipped
+    assert json.loads(cloud.object(f"errors/{import_id}.refused.json")) == {"products": [102]}
+
+
 def test_a_dry_run_checks_and_reports_and_writes_nothing(cloud: Cloud, staff: ApiClient) -> None:
     answer = announce(staff, dry_run=True)
     import_id = answer["run"]["import_id"]

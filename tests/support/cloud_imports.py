@@ -4,7 +4,7 @@ the import service (check, apply_chunk counted once, finish). Each honours its c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -97,18 +97,30 @@ class FakeEngine:
         default_factory=list
     )  # the ImportFinished events
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> FakeChecked:
-        """As ImportService.check: reports bad entries, records counts and rows_total on the run."""
+    def check(
+        self,
+        run: ImportRun,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        rejected: Callable[[str, int], None] = lambda kind, line: None,
+    ) -> FakeChecked:
+        """As ImportService.check: reports bad entries and a key again (telling ``rejected``), records
+        counts and rows_total on the run."""
         counts: dict[str, KindCounts] = {}
+        seen: set[tuple[str, str]] = set()
         rows = 0
         for item in parsed:
             rows += len(item.rows)
             kind = item.kind or "products"
             have = counts.setdefault(kind, KindCounts())
             have.read += 1
-            if isinstance(item, BadEntry):
+            if isinstance(item, BadEntry) or (kind, item.key) in seen:
                 have.rejected += 1
-                report.add(item.rows, item.errors)
+                report.add(item.rows, item.errors if isinstance(item, BadEntry) else ("a key again",))
+                rejected(kind, item.rows[0].line)
+                continue
+            seen.add((kind, item.key))
         recorded = run.model_copy(
             update={"counts": counts, "rows_total": rows, "updated_at": run.updated_at + "c"}
         )
@@ -116,13 +128,24 @@ class FakeEngine:
         return FakeChecked(recorded, sum(c.rejected for c in counts.values()))
 
     def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+        self,
+        run: ImportRun,
+        chunk: int,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        skip: Mapping[str, Collection[int]] | None = None,
     ) -> ImportRun | None:
         counts: dict[str, KindCounts] = {}
         rows = 0
-        for item in parsed:  # as the engine: bad entries were counted and reported by check
+        for item in parsed:  # as the engine: what check refused is skipped, any other bad entry refused
             rows += len(item.rows)
+            kind = item.kind or "products"
+            if item.rows[0].line in (skip or {}).get(kind, ()):
+                continue
             if isinstance(item, BadEntry):
+                counts.setdefault(kind, KindCounts()).rejected += 1
+                report.add(item.rows, item.errors)
                 continue
             have = counts.setdefault(item.kind, KindCounts())
             self.writes += 1
