@@ -132,9 +132,11 @@ class ImportIn(StrictModel):
 
 class ImportUpload(Model):
     run: ImportRun
-    upload_url: str = Field(description="A presigned PUT for the file (expires)")
+    upload_url: str | None = Field(
+        description="A presigned PUT for the file (expires); null on a replay once the file is uploaded"
+    )
     upload_headers: dict[str, str] = Field(default_factory=dict, description="Send these with the PUT")
-    expires_at: str
+    expires_at: str | None
 
 
 class ImportRunDetail(ImportRun):

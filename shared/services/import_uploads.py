@@ -49,8 +49,8 @@ class ImportKeyReused(ValueError):
 @dataclass(frozen=True)
 class Announced:
     run: ImportRun
-    upload_url: str
-    expires_at: str
+    upload_url: str | None  # None: a replay of a run past AWAITING_UPLOAD (its file is in; no new PUT)
+    expires_at: str | None
     created: bool
 
 
@@ -73,19 +73,21 @@ class ImportUploads:
         self, file_name: str, options: ImportOptions, *, actor: str, idempotency_key: str | None = None
     ) -> Announced:
         """Record a run AWAITING_UPLOAD and presign its upload. With an idempotency key: the run that key
-        first announced (a fresh link), or ImportKeyReused when it announced another file or options."""
+        first announced (also when a concurrent request with the key recorded it first), or
+        ImportKeyReused when it announced another file or options. A replay presigns a fresh upload only
+        while the run is AWAITING_UPLOAD: once the file is in, a second PUT would replace the file a
+        running import reads."""
+        from shared.dal.imports import RunExists  # the store's typed failure (loaded with the store)
+
         if idempotency_key:
             import_id = str(uuid.uuid5(_IDS, f"{actor}\n{idempotency_key}"))
         else:
             import_id = self._new_id() if self._new_id else str(uuid.uuid4())
         now = self._clock()
-        existing = self._runs.get(import_id) if idempotency_key else None
-        if existing is not None:
-            if (existing.file_name, existing.options) != (file_name, options):
-                raise ImportKeyReused(f"import {import_id} announced another file or other options")
-            run, created = existing, False
-        else:
-            run = ImportRun(
+        run = self._runs.get(import_id) if idempotency_key else None
+        created = run is None
+        if run is None:
+            fresh = ImportRun(
                 import_id=import_id,
                 file_name=file_name,
                 options=options,
@@ -95,8 +97,18 @@ class ImportUploads:
                 started_at=utc_text(now),
                 updated_at=utc_text(now),
             )
-            self._runs.create(run)
-            created = True
+            try:
+                self._runs.create(fresh)
+                run = fresh
+            except RunExists:  # a concurrent request with the same key recorded it first: a replay
+                run = self._runs.get(import_id) if idempotency_key else None
+                if run is None:
+                    raise
+                created = False
+        if not created and (run.file_name, run.options) != (file_name, options):
+            raise ImportKeyReused(f"import {import_id} announced another file or other options")
+        if run.status != "AWAITING_UPLOAD":
+            return Announced(run=run, upload_url=None, expires_at=None, created=created)
         url = self._links.upload_url(import_upload_key(run.import_id, run.file_name), UPLOAD_LINK_SECONDS)
         expires = utc_text(now + timedelta(seconds=UPLOAD_LINK_SECONDS))
         return Announced(run=run, upload_url=url, expires_at=expires, created=created)

@@ -25,7 +25,7 @@ from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS, IMPORTS_BUCKET, IM
 from shared.aws import client, s3_client
 from shared.config import settings
 from shared.dal.import_files import ImportObjects, ImportWorkQueue
-from shared.models.imports import ImportRun
+from shared.models.imports import ImportOptions, ImportRun
 from shared.services.import_jobs import ChunkPlanner, ImportJobs
 from shared.services.import_uploads import ImportUploads
 from shared.transfer.files import rows as read_rows
@@ -299,6 +299,41 @@ def test_a_retry_with_the_same_idempotency_key_is_the_same_run(cloud: Cloud, sta
     )
     assert other.status == 422 and other.json()["type"].endswith("idempotency-key-reused")
     assert len(cloud.runs.runs) == 1
+
+
+class LateRuns(FakeRuns):
+    """A concurrent request with the same key records the run between this one's read and its create."""
+
+    def __init__(self, other: ImportRun) -> None:
+        super().__init__()
+        self.other = other
+
+    def get(self, import_id: str) -> ImportRun | None:
+        if import_id not in self.runs:
+            self.runs[import_id] = self.other.model_copy(update={"import_id": import_id})
+            return None
+        return super().get(import_id)
+
+
+def test_two_concurrent_announcements_with_one_key_are_one_run_and_a_replay(cloud: Cloud) -> None:
+    options = ImportOptions(format="oms-products")
+    objects = ImportObjects(cloud.s3, IMPORTS_BUCKET.local_name)
+    made = ImportUploads(FakeRuns(), objects).announce("products.csv", options, actor="k")
+    runs = LateRuns(made.run)
+    second = ImportUploads(runs, objects).announce("products.csv", options, actor="k", idempotency_key="x")
+    assert not second.created and second.upload_url  # the replay answer, not a RunExists
+    assert list(runs.runs) == [second.run.import_id]
+
+
+def test_a_replay_after_the_upload_presigns_no_second_put(cloud: Cloud, staff: ApiClient) -> None:
+    body = {"file_name": "products.csv", "options": {"format": "oms-products"}}
+    first = staff.post("/imports", body, headers={"Idempotency-Key": "upload-2"}).json()
+    cloud.upload(first["upload_url"], products_csv(10))
+    cloud.drain()
+    again = staff.post("/imports", body, headers={"Idempotency-Key": "upload-2"})
+    assert again.status == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["run"]["status"] == "FINISHED"
+    assert again.json()["upload_url"] is None and again.json()["expires_at"] is None
 
 
 def test_runs_are_listed_newest_first_page_by_page(cloud: Cloud, staff: ApiClient) -> None:

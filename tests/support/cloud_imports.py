@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shared.dal.imports import RunExists
 from shared.models.imports import (
     ImportOptions,
     ImportRun,
@@ -27,7 +28,7 @@ class FakeRuns:
 
     def create(self, run: ImportRun) -> None:
         if run.import_id in self.runs:
-            raise ValueError(f"run {run.import_id} exists")
+            raise RunExists(run.import_id)
         self.runs[run.import_id] = run
 
     def get(self, import_id: str) -> ImportRun | None:
