@@ -34,7 +34,7 @@ from urllib.parse import unquote_plus
 
 from pydantic import Field, ValidationError
 
-from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_refused_key, import_upload_key
+from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_plan_key, import_upload_key
 from shared.domain.moments import utc_text
 from shared.models.common import StrictModel
 from shared.models.imports import ImportOptions, ImportRun, RunStatus
@@ -66,6 +66,7 @@ SEND_BATCH = 10  # SendMessageBatch's limit
 # this bound keeps a message far inside SQS's 256 KiB. A file with more in one chunk (a product with tens of
 # thousands of variant rows) fails its run at planning, with that said.
 MAX_SKIPPED = 20_000
+REPLACED = "the file was replaced during the import"
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
 
@@ -130,7 +131,13 @@ class Objects(Protocol):
 
     def open(self, key: str) -> IO[bytes]: ...
 
-    def read_range(self, key: str, start: int, end: int) -> bytes: ...
+    def open_tagged(self, key: str) -> tuple[IO[bytes], str]:
+        """The body and its ETag."""
+        ...
+
+    def read_range(self, key: str, start: int, end: int, etag: str | None = None) -> bytes | None:
+        """None: the object is no longer the one of ``etag`` (replaced)."""
+        ...
 
     def writer(self, key: str, content_type: str) -> ReportWriter: ...
 
@@ -158,6 +165,8 @@ class ChunkMessage(StrictModel):
     encoding: Encoding = "utf-8"
     # per kind, the first lines (within this chunk) of the entries the check refused: not written
     skip: dict[str, list[int]] = Field(default_factory=dict)
+    # the upload's ETag when planned: the chunk reads that object only (a second PUT fails the run)
+    etag: str | None = Field(default=None, max_length=200)
 
 
 @dataclass(frozen=True)
@@ -409,19 +418,25 @@ class ImportJobs:
         return self._check(run)
 
     def _resend(self, run: ImportRun) -> Done:
-        """The chunks of a run planned before (the entries are not checked again)."""
+        """The chunks of a run planned before (the entries are not checked again); a run whose upload was
+        replaced since (another PUT to its URL) fails."""
         fmt = self._formats(run.options.format)
         planner = self._planner()
+        with self._objects.open(import_plan_key(run.import_id)) as stream:
+            plan = json.loads(stream.read())
+        refused = {kind: set(lines) for kind, lines in plan["refused"].items()}
         try:
-            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+            tagged, etag = self._objects.open_tagged(import_upload_key(run.import_id, run.file_name))
+            if etag != plan["etag"]:
+                tagged.close()
+                return self._end(run, "FAILED", problem=REPLACED)
+            with tagged as stream:
                 opened = OpenedUpload(stream, fmt.container)
                 for _ in fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options)):
                     pass
         except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
             raise RetryLater(f"the upload cannot be read again: {exc}") from exc
-        with self._objects.open(import_refused_key(run.import_id)) as stream:
-            refused = {kind: set(lines) for kind, lines in json.loads(stream.read()).items()}
-        self._send(run, opened, planner, refused)
+        self._send(run, opened, planner, refused, etag)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _check(self, run: ImportRun) -> Done | Ignored:
@@ -431,7 +446,8 @@ class ImportJobs:
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
         refused: dict[str, set[int]] = {}
         try:
-            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+            tagged, etag = self._objects.open_tagged(import_upload_key(run.import_id, run.file_name))
+            with tagged as stream:
                 opened = OpenedUpload(stream, fmt.container)
                 check_header(fmt, opened.header)
                 report = ErrorReport(writer, fmt.container, opened.header)
@@ -460,15 +476,20 @@ class ImportJobs:
             return self._end(run, "REJECTED")
         if not planner.chunks:
             return self._end(run, "FINISHED", outcome="empty")
-        return self._start(run, opened, planner, refused)
+        return self._start(run, opened, planner, refused, etag)
 
     def _start(
-        self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner, refused: dict[str, set[int]]
+        self,
+        run: ImportRun,
+        opened: OpenedUpload,
+        planner: ChunkPlanner,
+        refused: dict[str, set[int]],
+        etag: str,
     ) -> Done | Ignored:
         """The checked run RUNNING, and its chunks sent."""
         if any(sum(map(len, skip.values())) > MAX_SKIPPED for skip in _skips(planner.chunks, refused)):
             return self._end(run, "FAILED", problem="a record group of the file is too large to import")
-        self._write_refused(run.import_id, refused)  # before RUNNING: a planner's redelivery reads it
+        self._write_plan(run.import_id, refused, etag)  # before RUNNING: a planner's redelivery reads it
         running = run.model_copy(
             update={
                 "status": "RUNNING",
@@ -479,7 +500,7 @@ class ImportJobs:
         )
         if not self._runs.save(running, expected_updated_at=run.updated_at):
             return Ignored("another planner planned the run")
-        self._send(running, opened, planner, refused)
+        self._send(running, opened, planner, refused, etag)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _end(
@@ -489,10 +510,12 @@ class ImportJobs:
         named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
         return Done(outcome or named.get(status, "finished"), run.import_id)
 
-    def _write_refused(self, import_id: str, refused: Mapping[str, Collection[int]]) -> None:
-        writer = self._objects.writer(import_refused_key(import_id), "application/json")
+    def _write_plan(self, import_id: str, refused: Mapping[str, Collection[int]], etag: str) -> None:
+        """plans/{id}.json: the refused lines per kind and the upload's ETag, as planned."""
+        writer = self._objects.writer(import_plan_key(import_id), "application/json")
+        plan = {"etag": etag, "refused": {kind: sorted(lines) for kind, lines in refused.items()}}
         try:
-            writer.write(json.dumps({kind: sorted(lines) for kind, lines in refused.items()}).encode())
+            writer.write(json.dumps(plan).encode())
         except BaseException:
             writer.abort()
             raise
@@ -504,6 +527,7 @@ class ImportJobs:
         opened: OpenedUpload,
         planner: ChunkPlanner,
         refused: Mapping[str, Collection[int]],
+        etag: str,
     ) -> None:
         skips = _skips(planner.chunks, refused)
         bodies = [
@@ -516,6 +540,7 @@ class ImportJobs:
                 header=list(opened.header),
                 encoding=opened.encoding,
                 skip=skips[number],
+                etag=etag,
             ).model_dump_json()
             for number, (line, start, end) in enumerate(planner.chunks)
         ]
@@ -534,10 +559,15 @@ class ImportJobs:
             raise RetryLater(f"the run is {run.status}, not yet RUNNING")
         if run.chunks_total is None or message.chunk >= run.chunks_total or message.end <= message.start:
             return Poison("chunk message: not a chunk of the run's plan")
+        return self._write_chunk(run, message)
+
+    def _write_chunk(self, run: ImportRun, message: ChunkMessage) -> Done:
         fmt = self._formats(run.options.format)
         data = self._objects.read_range(
-            import_upload_key(run.import_id, run.file_name), message.start, message.end
+            import_upload_key(run.import_id, run.file_name), message.start, message.end, message.etag
         )
+        if data is None:  # another PUT replaced the upload: the ranges planned are not of this file
+            return self._end(run, "FAILED", problem=REPLACED)
         rows = read_rows(
             io.BytesIO(data),
             fmt.container,

@@ -172,7 +172,19 @@ def test_a_key_in_two_chunks_is_written_once_the_first_as_check_reported(
     assert done.status == "FINISHED" and done.chunks_total == 3
     assert done.counts["products"].rejected == 1 and done.counts["products"].created == 100
     assert cloud.engine.written["SKU-00005"].name == "Product 5"  # the later duplicate was skipped
-    assert json.loads(cloud.object(f"errors/{import_id}.refused.json")) == {"products": [102]}
+    assert json.loads(cloud.object(f"plans/{import_id}.json"))["refused"] == {"products": [102]}
+
+
+def test_a_file_replaced_while_its_import_runs_fails_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    answer = announce(staff)
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100))
+    cloud.poller.poll_once()  # planned: three chunks of the first file's byte ranges on the queue
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[1]))  # a second PUT to the same URL
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert (done.status, done.problem) == ("FAILED", "the file was replaced during the import")
+    assert cloud.engine.writes == 0 and cloud.engine.finished == [(import_id, "FAILED", done.problem)]
 
 
 def test_a_dry_run_checks_and_reports_and_writes_nothing(cloud: Cloud, staff: ApiClient) -> None:
