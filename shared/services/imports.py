@@ -437,34 +437,36 @@ class ImportService:
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun:
         """End the run (its ``error_report`` as the caller set it on ``run``) and publish ImportFinished.
 
-        The record is saved first, then the event published (retried with backoff): a caller whose
-        finish raised calls it again, and a run already ended with this status is published again
-        (at least once: consumers deduplicate on ``import_id``)."""
+        The event is published (retried with backoff) before the record is saved: a publish that fails
+        leaves the run unfinished, so the caller's retry (the redelivered message that finishes it) ends
+        it again and publishes; had the record been saved first, that retry would find the run ended and
+        the event would never go out. A run already ended with this status is published again (at least
+        once: consumers deduplicate on ``import_id``)."""
         if status not in TERMINAL:
             raise ValueError(f"{status} does not end a run")
-        ended = run
-        if run.status != status or run.finished_at is None:
-            now = utc_text(self._clock())
-            for attempt in range(MAX_ATTEMPTS):
-                changes: dict[str, Any] = {
-                    "status": status,
-                    "finished_at": now,
-                    "updated_at": self._next_time(run),
-                }
-                if problem is not None:
-                    changes["problem"] = problem
-                ended = run.model_copy(update=changes)
-                if self._runs.save(ended, expected_updated_at=run.updated_at):
-                    break
-                fresh = self._runs.get(run.import_id)
-                if fresh is None:
-                    raise RunMoved(f"run {run.import_id} is gone")
+        if run.status == status and run.finished_at is not None:
+            self._publish(run)
+            return run
+        now = utc_text(self._clock())
+        for attempt in range(MAX_ATTEMPTS):
+            fresh = self._runs.get(run.import_id)
+            if fresh is None:
+                raise RunMoved(f"run {run.import_id} is gone")
+            if fresh.updated_at != run.updated_at:  # it moved on meanwhile: end the run as it is now
                 run = fresh.model_copy(update={"error_report": run.error_report or fresh.error_report})
-                pause(attempt, self._sleep)
-            else:
-                raise RunMoved(f"run {run.import_id} kept changing")
-        self._publish(ended)
-        return ended
+            changes: dict[str, Any] = {
+                "status": status,
+                "finished_at": now,
+                "updated_at": self._next_time(run),
+            }
+            if problem is not None:
+                changes["problem"] = problem
+            ended = run.model_copy(update=changes)
+            self._publish(ended)
+            if self._runs.save(ended, expected_updated_at=run.updated_at):
+                return ended
+            pause(attempt, self._sleep)
+        raise RunMoved(f"run {run.import_id} kept changing")
 
     def _publish(self, run: ImportRun) -> None:
         event = ImportFinished(

@@ -422,6 +422,25 @@ def test_a_publish_that_fails_is_retried() -> None:
     assert attempts == ["ImportFinished"] * 3
 
 
+def test_a_publish_that_fails_for_good_leaves_the_run_unfinished_so_the_retry_publishes() -> None:
+    h = Harness()
+    run = h.begin()
+
+    def down(detail_type: str, detail: dict[str, Any], *, resources: tuple[str, ...] = ()) -> str:
+        raise RuntimeError("EventBridge is unavailable")
+
+    published = h.events.publish
+    h.events.publish = down  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        h.service.finish(run, "CHECKED")
+    stored = h.runs.get(run.import_id)
+    assert stored is not None and stored.status == "VALIDATING"  # the retry will find it unfinished
+
+    h.events.publish = published  # type: ignore[method-assign]
+    ended = h.service.finish(stored, "CHECKED")
+    assert ended.status == "CHECKED" and [t for t, _ in h.events.events] == ["ImportFinished"]
+
+
 def test_a_reject_file_run_refused_by_a_writer_after_it_started_still_resumes() -> None:
     lines = Lines()
     file: list[Parsed] = [product(lines, s) for s in "ABCD"]
