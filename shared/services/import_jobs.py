@@ -28,7 +28,7 @@ import json
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, Literal, Protocol
 from urllib.parse import unquote_plus
 
@@ -67,6 +67,17 @@ SEND_BATCH = 10  # SendMessageBatch's limit
 # thousands of variant rows) fails its run at planning, with that said.
 MAX_SKIPPED = 20_000
 REPLACED = "the file was replaced during the import"
+NOTE_ATTEMPTS = 20  # as many chunks as run at once (5) count meanwhile, a few times over
+
+
+def _later(run: ImportRun, now: datetime) -> str:
+    """An ``updated_at`` after the run's (a conditional save's token must change)."""
+    text = utc_text(now)
+    if text > run.updated_at:
+        return text
+    return utc_text(datetime.fromisoformat(run.updated_at) + timedelta(microseconds=1))
+
+
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
 
@@ -549,6 +560,23 @@ class ImportJobs:
 
     # A chunk -----------------------------------------------------------------------------------------
 
+    def _note_report(self, import_id: str, chunk: int) -> ImportRun | None:
+        """Record on the run that this chunk wrote a report (``error_chunks``: GET /imports/{id} links
+        it, ImportFinished names it); a conditional save, read again while other chunks count."""
+        for _ in range(NOTE_ATTEMPTS):
+            run = self._runs.get(import_id)
+            if run is None or chunk in run.error_chunks:
+                return run
+            noted = run.model_copy(
+                update={
+                    "error_chunks": sorted([*run.error_chunks, chunk]),
+                    "updated_at": _later(run, self._clock()),
+                }
+            )
+            if self._runs.save(noted, expected_updated_at=run.updated_at):
+                return noted
+        raise RetryLater("the run kept changing while its chunk report was noted")
+
     def apply(self, message: ChunkMessage) -> Done | Ignored | Poison:
         run = self._runs.get(message.import_id)
         if run is None:
@@ -592,6 +620,7 @@ class ImportJobs:
             raise
         if report.count:
             writer.finish()
+            self._note_report(run.import_id, message.chunk)
         else:
             writer.abort()
         if counted is None:  # a redelivery: counted before. Its finish may not have happened: check.

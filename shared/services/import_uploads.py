@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from shared.dal.keys import IMPORT_ERRORS_PREFIX, import_upload_key
+from shared.dal.keys import IMPORT_ERRORS_PREFIX, import_error_key, import_upload_key
 from shared.domain.moments import utc_text
 from shared.models.imports import ImportOptions, ImportRun, ImportRunDetail
 
@@ -117,17 +117,32 @@ class ImportUploads:
         return self._runs.page(cursor, limit)
 
     def get(self, import_id: str) -> ImportRunDetail | None:
-        """The run, with a presigned GET of its error report (expires in 10 minutes) when it has one."""
+        """The run, with presigned GETs of its error reports (expire in 10 minutes) when it has some: the
+        check's (``error_report_url``) and, in ``error_report_urls``, it and each chunk's."""
         run = self._runs.get(import_id)
         if run is None:
             return None
         detail = ImportRunDetail(**run.model_dump())
-        if not run.error_report or not run.error_report.startswith(IMPORT_ERRORS_PREFIX):
+        container = _container(run) if run.error_chunks else ""
+        keys = [import_error_key(run.import_id, container, n) for n in run.error_chunks]
+        if run.error_report and run.error_report.startswith(IMPORT_ERRORS_PREFIX):
+            keys.insert(0, run.error_report)
+        elif not keys:
             return detail  # none, or an `oms import` run's report, on the machine that ran it
-        name = run.error_report.rsplit("/", 1)[-1]
+        urls = [self._links.download_url(key, ERROR_LINK_SECONDS, key.rsplit("/", 1)[-1]) for key in keys]
+        checked = bool(run.error_report and run.error_report.startswith(IMPORT_ERRORS_PREFIX))
         return detail.model_copy(
             update={
-                "error_report_url": self._links.download_url(run.error_report, ERROR_LINK_SECONDS, name),
+                "error_report_url": urls[0] if checked else None,
+                "error_report_urls": urls,
                 "error_report_expires_at": utc_text(self._clock() + timedelta(seconds=ERROR_LINK_SECONDS)),
             }
         )
+
+
+def _container(run: ImportRun) -> str:
+    """The file's container (csv or jsonl): its format's, as the worker names its reports. Loaded only for
+    a run with chunk reports: the API function does not load the formats otherwise."""
+    from shared.transfer.formats import format_of
+
+    return format_of(run.options.format).container

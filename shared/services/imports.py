@@ -478,6 +478,7 @@ class ImportService:
             counts=run.counts,
             totals=run.totals,
             error_report=run.error_report,
+            error_chunks=run.error_chunks,
             started_at=run.started_at,
             finished_at=run.finished_at or run.updated_at,
         )

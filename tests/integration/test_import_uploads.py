@@ -187,6 +187,26 @@ def test_a_file_replaced_while_its_import_runs_fails_the_run(cloud: Cloud, staff
     assert cloud.engine.writes == 0 and cloud.engine.finished == [(import_id, "FAILED", done.problem)]
 
 
+def test_the_rows_a_chunk_s_writes_refused_are_linked_by_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    cloud.engine.refuse = {"SKU-00050", "SKU-00090"}  # the writers refuse these (chunks 1 and 2)
+    answer = announce(staff, on_error="skip-rows")
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[3]))
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert done.status == "FINISHED" and done.error_chunks == [1, 2]
+    shown = staff.get(f"/imports/{import_id}").json()
+    links = shown["error_report_urls"]
+    assert [link.split("?")[0].rsplit("/", 1)[-1] for link in links] == [
+        f"{import_id}.csv",
+        f"{import_id}-chunk-000001.csv",
+        f"{import_id}-chunk-000002.csv",
+    ]
+    assert shown["error_report_url"] == links[0]
+    refused = [requests.get(link, timeout=10).content.decode("utf-8-sig").splitlines()[1] for link in links]
+    assert [line.split(",")[0] for line in refused] == ["SKU-00003", "SKU-00050", "SKU-00090"]
+
+
 def test_a_dry_run_checks_and_reports_and_writes_nothing(cloud: Cloud, staff: ApiClient) -> None:
     answer = announce(staff, dry_run=True)
     import_id = answer["run"]["import_id"]

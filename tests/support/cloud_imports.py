@@ -93,6 +93,7 @@ class FakeEngine:
 
     runs: FakeRuns
     written: dict[str, Any] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)  # keys its writers refuse (a chunk's report)
     writes: int = 0
     finished: list[tuple[str, RunStatus, str | None]] = field(
         default_factory=list
@@ -149,6 +150,10 @@ class FakeEngine:
                 report.add(item.rows, item.errors)
                 continue
             have = counts.setdefault(item.kind, KindCounts())
+            if item.key in self.refuse:
+                have.rejected += 1
+                report.add(item.rows, ("refused by the writer",))
+                continue
             self.writes += 1
             before = self.written.get(item.key)
             self.written[item.key] = item.record
@@ -161,6 +166,9 @@ class FakeEngine:
         return self.runs.count_chunk(run.import_id, chunk, counts, {}, rows, run.updated_at + "+")
 
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun:
+        fresh = self.runs.get(run.import_id)
+        if fresh is not None and fresh.updated_at != run.updated_at:  # as ImportService: end it as it is now
+            run = fresh.model_copy(update={"error_report": run.error_report or fresh.error_report})
         ended = run.model_copy(update={"status": status, "problem": problem, "finished_at": run.updated_at})
         if not self.runs.save(ended, expected_updated_at=run.updated_at):
             raise RuntimeError("the run moved on")
