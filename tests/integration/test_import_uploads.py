@@ -333,6 +333,19 @@ def test_a_retry_with_the_same_idempotency_key_is_the_same_run(cloud: Cloud, sta
     assert len(cloud.runs.runs) == 1
 
 
+def test_a_redelivered_plan_that_finds_another_file_fails_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    answer = announce(staff)
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100))
+    cloud.poller.poll_once()  # planned
+    cloud.sqs.purge_queue(QueueUrl=cloud.queue_url)  # its chunk messages lost: only a replan could send them
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[1]))  # its S3 event finds the run RUNNING
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert (done.status, done.problem) == ("FAILED", "the file was replaced during the import")
+    assert cloud.engine.writes == 0
+
+
 class LateRuns(FakeRuns):
     """A concurrent request with the same key records the run between this one's read and its create."""
 
