@@ -7,9 +7,14 @@
                          errors/{id}.{csv|jsonl}), then either ends the run (a dry run: CHECKED; reject-file
                          with bad rows: REJECTED; an unreadable file: FAILED) or saves it RUNNING with
                          ``chunks_total`` and sends one message per chunk of whole record groups
-    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes, its entries written
-                         (``ImportService.apply_chunk``, counted once per chunk); the chunk that completes
-                         the count ends the run FINISHED (ImportFinished goes out)
+    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes (If-Match the upload's
+                         ETag as planned: a replaced upload fails the run), its entries written but those
+                         the check refused (``ImportService.apply_chunk``, counted once per chunk; a chunk
+                         report is noted in the run's ``error_chunks``); the chunk that completes the
+                         count ends the run FINISHED (ImportFinished goes out)
+
+The plan (the upload's ETag, the lines the check refused) is kept in plans/{id}.json for a redelivered
+S3 event, which sends the chunks again without checking again.
 
 Every step is safe to run twice (SQS delivers at least once, S3 may notify twice): a planner claims the run
 with conditional saves (one planner wins), a chunk is counted once (``ImportRuns.count_chunk``) and its
@@ -68,15 +73,6 @@ SEND_BATCH = 10  # SendMessageBatch's limit
 MAX_SKIPPED = 20_000
 REPLACED = "the file was replaced during the import"
 NOTE_ATTEMPTS = 20  # as many chunks as run at once (5) count meanwhile, a few times over
-
-
-def _later(run: ImportRun, now: datetime) -> str:
-    """An ``updated_at`` after the run's (a conditional save's token must change)."""
-    text = utc_text(now)
-    if text > run.updated_at:
-        return text
-    return utc_text(datetime.fromisoformat(run.updated_at) + timedelta(microseconds=1))
-
 
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
@@ -313,6 +309,14 @@ def _skips(
                 skip[kind] = lines[lo:hi]
         skips.append(skip)
     return skips
+
+
+def _later(run: ImportRun, now: datetime) -> str:
+    """An ``updated_at`` after the run's (a conditional save's token must change)."""
+    text = utc_text(now)
+    if text > run.updated_at:
+        return text
+    return utc_text(datetime.fromisoformat(run.updated_at) + timedelta(microseconds=1))
 
 
 # --- the worker --------------------------------------------------------------------------------------
