@@ -238,7 +238,7 @@ class UsesBucket:
     ``upload``: PutObject alone (presigning a PUT for someone else's upload). Only under ``prefix``."""
 
     bucket: Bucket
-    access: Literal["read", "write", "upload"]
+    access: Literal["read", "write", "read_write", "upload"]
     prefix: str = ""
 
 

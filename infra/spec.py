@@ -383,6 +383,9 @@ REPORTS_PREFIX = "reports/"  # reports/{type}/{period}/{report_id}.{ext}
 
 IMPORTS_BUCKET = Bucket(id="Imports", env_var=config.IMPORTS_BUCKET_ENV, local_name="oms-imports")
 IMPORT_UPLOADS_PREFIX = keys.IMPORT_UPLOADS_PREFIX  # uploads/{import_id}/{file_name}: starts its run
+IMPORT_PLANS_PREFIX = (
+    keys.IMPORT_PLANS_PREFIX
+)  # plans/{import_id}.json: a plan, read back by a redelivered plan
 IMPORT_ERRORS_PREFIX = keys.IMPORT_ERRORS_PREFIX  # errors/{import_id}.{csv|jsonl}: rows refused, with _errors
 
 BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET)
@@ -657,6 +660,7 @@ IMPORTS_FUNCTION = Function(
     buckets=(
         UsesBucket(IMPORTS_BUCKET, "read", IMPORT_UPLOADS_PREFIX),  # the upload, whole or by byte range
         UsesBucket(IMPORTS_BUCKET, "write", IMPORT_ERRORS_PREFIX),  # the error report, streamed in parts
+        UsesBucket(IMPORTS_BUCKET, "read_write", IMPORT_PLANS_PREFIX),  # its plans (ETag, refused lines)
     ),
     # Its own chunk messages; poison (a message that is no S3 event and no chunk) straight to the DLQ.
     sends=(IMPORT_WORK, IMPORT_WORK_DLQ),

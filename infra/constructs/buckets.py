@@ -29,6 +29,7 @@ from infra.nag import acknowledge
 BUCKET_ACTIONS: dict[str, tuple[str, ...]] = {
     "read": ("s3:GetObject",),
     "write": ("s3:PutObject", "s3:AbortMultipartUpload"),
+    "read_write": ("s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"),  # a worker's own objects
     "upload": ("s3:PutObject",),  # presigned PUTs: the API signs, the uploader sends one object
 }
 ABORT_INCOMPLETE_UPLOADS = Duration.days(1)

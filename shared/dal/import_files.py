@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, Any, cast
 
+from botocore.exceptions import ClientError
+
 from shared.dal.report_files import MultipartWriter
 
 MAX_BATCH = 10
@@ -26,9 +28,23 @@ class ImportObjects:
         """The object's body, streamed (botocore's StreamingBody reads from the socket as it is read)."""
         return cast(IO[bytes], self._s3.get_object(Bucket=self.bucket, Key=key)["Body"])
 
-    def read_range(self, key: str, start: int, end: int) -> bytes:
-        """Bytes ``start`` to ``end`` (exclusive) of the object."""
-        body = self._s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end - 1}")["Body"]
+    def open_tagged(self, key: str) -> tuple[IO[bytes], str]:
+        """The object's body, streamed, and its ETag: ``read_range`` with it reads that object only."""
+        reply = self._s3.get_object(Bucket=self.bucket, Key=key)
+        return cast(IO[bytes], reply["Body"]), str(reply["ETag"])
+
+    def read_range(self, key: str, start: int, end: int, etag: str | None = None) -> bytes | None:
+        """Bytes ``start`` to ``end`` (exclusive) of the object; None when ``etag`` is given and the
+        object is no longer that one (replaced: S3 answers 412 to If-Match)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Range": f"bytes={start}-{end - 1}"}
+        if etag is not None:
+            params["IfMatch"] = etag
+        try:
+            body = self._s3.get_object(**params)["Body"]
+        except ClientError as exc:
+            if etag is not None and exc.response.get("Error", {}).get("Code") == "PreconditionFailed":
+                return None
+            raise
         with body:
             return bytes(body.read())
 

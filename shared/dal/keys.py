@@ -229,6 +229,7 @@ def import_chunk_key(import_id: str, chunk: int) -> dict[str, Any]:
 
 # The imports bucket (infra/spec.py's IMPORTS_BUCKET; both runtimes notify the import work queue of uploads).
 IMPORT_UPLOADS_PREFIX = "uploads/"  # uploads/{import_id}/{file_name}: an upload here starts its run
+IMPORT_PLANS_PREFIX = "plans/"  # plans/{import_id}.json: what a planner planned (its worker's, no one else's)
 IMPORT_ERRORS_PREFIX = "errors/"  # errors/{import_id}.{csv|jsonl}: the rows refused, with _errors
 
 
@@ -241,6 +242,13 @@ def import_error_key(import_id: str, container: str, chunk: int | None = None) -
     writes refused that the check could not foresee (skip-rows)."""
     suffix = "" if chunk is None else f"-chunk-{chunk:06d}"
     return f"{IMPORT_ERRORS_PREFIX}{import_id}{suffix}.{container}"
+
+
+def import_plan_key(import_id: str) -> str:
+    """plans/{id}.json: an upload's plan as its planner made it (the upload's ETag; per kind, the first lines
+    of the entries the check refused, which the run's chunks skip), read back by a redelivered plan
+    (``shared.services.import_jobs``). The imports function's alone."""
+    return f"{IMPORT_PLANS_PREFIX}{import_id}.json"
 
 
 def on_hand_at(location: str) -> str:

@@ -122,5 +122,9 @@ class ImportFinished(Model):
     error_report: str | None = Field(
         default=None, description="Where the refused rows are (the imports bucket)"
     )
+    error_chunks: list[int] = Field(
+        default_factory=list,
+        description="Chunks whose writes refused rows: their reports are errors/{import_id}-chunk-{n}.{ext}",
+    )
     started_at: str
     finished_at: str

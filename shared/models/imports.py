@@ -119,6 +119,11 @@ class ImportRun(Model):
     counts: dict[str, KindCounts] = Field(default_factory=dict, description="Per kind")
     totals: list[CurrencyTotal] = Field(default_factory=list)
     error_report: str | None = Field(default=None, description="Where the rows refused, with _errors, are")
+    error_chunks: list[int] = Field(
+        default_factory=list,
+        description="An upload's chunks whose writes refused rows the check could not foresee: each has "
+        "its own report, errors/{import_id}-chunk-{n}.{csv|jsonl}",
+    )
     problem: str | None = Field(default=None, description="Why the file could not be read (FAILED)")
     started_at: str
     updated_at: str
@@ -138,15 +143,22 @@ class ImportIn(StrictModel):
 
 class ImportUpload(Model):
     run: ImportRun
-    upload_url: str = Field(description="A presigned PUT for the file (expires)")
+    upload_url: str | None = Field(
+        description="A presigned PUT for the file (expires); null on a replay once the file is uploaded"
+    )
     upload_headers: dict[str, str] = Field(default_factory=dict, description="Send these with the PUT")
-    expires_at: str
+    expires_at: str | None
 
 
 class ImportRunDetail(ImportRun):
     """``GET /imports/{import_id}``: the run, with a download link for its error report when it has one."""
 
     error_report_url: str | None = Field(default=None, description="A presigned GET of the error report")
+    error_report_urls: list[str] = Field(
+        default_factory=list,
+        description="Presigned GETs of every report of the run: the check's (error_report) first, then "
+        "each of error_chunks'",
+    )
     error_report_expires_at: str | None = None
 
 

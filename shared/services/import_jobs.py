@@ -6,10 +6,15 @@
                          columns), checks every entry (``ImportService.check``: the error report goes to
                          errors/{id}.{csv|jsonl}), then either ends the run (a dry run: CHECKED; reject-file
                          with bad rows: REJECTED; an unreadable file: FAILED) or saves it RUNNING with
-                         ``chunks_total`` and sends one message per chunk of whole entries
-    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes, its entries written
-                         (``ImportService.apply_chunk``, counted once per chunk); the chunk that completes
-                         the count ends the run FINISHED (ImportFinished goes out)
+                         ``chunks_total`` and sends one message per chunk of whole record groups
+    a chunk message      ``ImportJobs.apply``: a ranged GET of the chunk's bytes (If-Match the upload's
+                         ETag as planned: a replaced upload fails the run), its entries written but those
+                         the check refused (``ImportService.apply_chunk``, counted once per chunk; a chunk
+                         report is noted in the run's ``error_chunks``); the chunk that completes the
+                         count ends the run FINISHED (ImportFinished goes out)
+
+The plan (the upload's ETag, the lines the check refused) is kept in plans/{id}.json for a redelivered
+S3 event, which sends the chunks again without checking again.
 
 Every step is safe to run twice (SQS delivers at least once, S3 may notify twice): a planner claims the run
 with conditional saves (one planner wins), a chunk is counted once (``ImportRuns.count_chunk``) and its
@@ -24,15 +29,17 @@ entries made by the formats of ``shared.transfer.formats``, as ``oms import`` re
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import json
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, Literal, Protocol
 from urllib.parse import unquote_plus
 
 from pydantic import Field, ValidationError
 
-from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_upload_key
+from shared.dal.keys import IMPORT_UPLOADS_PREFIX, import_error_key, import_plan_key, import_upload_key
 from shared.domain.moments import utc_text
 from shared.models.common import StrictModel
 from shared.models.imports import ImportOptions, ImportRun, RunStatus
@@ -50,7 +57,7 @@ from shared.transfer.files import (
     sniff,
 )
 from shared.transfer.files import rows as read_rows
-from shared.transfer.formats import check_header, format_of
+from shared.transfer.formats import check_header, format_of, group_of
 from shared.transfer.records import Format, Parsed, ReadOptions, Row
 
 # A chunk closes before it would pass either: ~1,000 rows write in well under a minute (the engine's
@@ -59,6 +66,14 @@ from shared.transfer.records import Format, Parsed, ReadOptions, Row
 CHUNK_ROWS = 1000
 CHUNK_BYTES = 4 * 1024 * 1024
 SEND_BATCH = 10  # SendMessageBatch's limit
+# The lines a chunk skips (the check refused their entries) travel in its message: a chunk holds at most
+# CHUNK_ROWS rows (unless one record group is longer) and a row makes at most two entries, so ~2,000 lines;
+# this bound keeps a message far inside SQS's 256 KiB. A file with more in one chunk (a product with tens of
+# thousands of variant rows) fails its run at planning, with that said.
+MAX_SKIPPED = 20_000
+REPLACED = "the file was replaced during the import"
+NOTE_ATTEMPTS = 20  # as many chunks as run at once (5) count meanwhile, a few times over
+
 FINAL: frozenset[RunStatus] = frozenset({"FINISHED", "REJECTED", "CHECKED", "FAILED"})
 
 
@@ -78,10 +93,23 @@ class Checked(Protocol):
 class ImportEngine(Protocol):
     """What the worker calls of ``shared.services.imports.ImportService``."""
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> Checked: ...
+    def check(
+        self,
+        run: ImportRun,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        rejected: Callable[[str, int], None] = ...,
+    ) -> Checked: ...
 
     def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+        self,
+        run: ImportRun,
+        chunk: int,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        skip: Mapping[str, Collection[int]] | None = None,
     ) -> ImportRun | None: ...
 
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun: ...
@@ -110,7 +138,13 @@ class Objects(Protocol):
 
     def open(self, key: str) -> IO[bytes]: ...
 
-    def read_range(self, key: str, start: int, end: int) -> bytes: ...
+    def open_tagged(self, key: str) -> tuple[IO[bytes], str]:
+        """The body and its ETag."""
+        ...
+
+    def read_range(self, key: str, start: int, end: int, etag: str | None = None) -> bytes | None:
+        """None: the object is no longer the one of ``etag`` (replaced)."""
+        ...
 
     def writer(self, key: str, content_type: str) -> ReportWriter: ...
 
@@ -125,8 +159,9 @@ class WorkQueue(Protocol):
 
 
 class ChunkMessage(StrictModel):
-    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole entries,
-    the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the planner."""
+    """One chunk of an upload's rows: bytes ``start`` to ``end`` (exclusive) of the file, whole record
+    groups, the first on line ``first_line``. ``header`` and ``encoding`` are the file's, read once by the
+    planner."""
 
     import_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     chunk: int = Field(ge=0)
@@ -135,6 +170,10 @@ class ChunkMessage(StrictModel):
     end: int = Field(ge=1)
     header: list[str] = Field(default_factory=list, max_length=1000)
     encoding: Encoding = "utf-8"
+    # per kind, the first lines (within this chunk) of the entries the check refused: not written
+    skip: dict[str, list[int]] = Field(default_factory=dict)
+    # the upload's ETag when planned: the chunk reads that object only (a second PUT fails the run)
+    etag: str | None = Field(default=None, max_length=200)
 
 
 @dataclass(frozen=True)
@@ -209,8 +248,13 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjso
 
 @dataclass
 class ChunkPlanner:
-    """Watches a file's parsed entries go by (in file order) and cuts them into chunks of whole entries:
-    an entry's rows (an order's lines) never straddle two chunks."""
+    """Watches a file's rows go by (in file order, as the format reads them) and cuts them into chunks
+    that start only where a record group starts (``shared.transfer.formats.group_of``: an order's lines,
+    a product handle's variant rows): a chunk parsed alone sees whole records, and no row is in two
+    chunks (the ranges never overlap). A group longer than the budget is one chunk of its own.
+
+    Rows, not entries, are watched: one row may make two entries (a Shopify product and its stock), and a
+    variant row carries no Title (its group's first row does), so entry boundaries are no place to cut."""
 
     max_rows: int = CHUNK_ROWS
     max_bytes: int = CHUNK_BYTES
@@ -218,34 +262,61 @@ class ChunkPlanner:
     rows: int = 0
     _open: tuple[int, int, int] | None = None
     _rows_in: int = 0
+    _group: str | None = None
 
-    def watch(self, parsed: Iterable[Parsed]) -> Iterator[Parsed]:
-        for item in parsed:
-            self._add(item.rows)
-            yield item
+    def watch(self, fmt: Format, rows: Iterable[Row]) -> Iterator[Row]:
+        """``rows`` passed through untouched; the chunks are complete once they have all gone by."""
+        for row in rows:
+            self._add(row, group_of(fmt, row))
+            yield row
         self._close()
 
-    def _add(self, rows: Sequence[Row]) -> None:
-        if not rows:
-            return
-        self.rows += len(rows)
-        first, last = rows[0], rows[-1]
+    def _add(self, row: Row, group: str | None) -> None:
+        self.rows += 1
         if self._open is not None:
-            line, start, _ = self._open
-            if self._rows_in + len(rows) > self.max_rows or last.end - start > self.max_bytes:
+            _, start, _ = self._open
+            full = self._rows_in >= self.max_rows or row.end - start > self.max_bytes
+            if full and (group is None or group != self._group):  # a record's rows stay together
                 self._close()
         if self._open is None:
-            self._open = (first.line, first.start, last.end)
-            self._rows_in = len(rows)
+            self._open = (row.line, row.start, row.end)
+            self._rows_in = 1
         else:
             line, start, _ = self._open
-            self._open = (line, start, last.end)
-            self._rows_in += len(rows)
+            self._open = (line, start, row.end)
+            self._rows_in += 1
+        self._group = group
 
     def _close(self) -> None:
         if self._open is not None:
             self.chunks.append(self._open)
-        self._open, self._rows_in = None, 0
+        self._open, self._rows_in, self._group = None, 0, None
+
+
+def _skips(
+    chunks: Sequence[tuple[int, int, int]], refused: Mapping[str, Collection[int]]
+) -> list[dict[str, list[int]]]:
+    """Per chunk, per kind, the refused first lines that lie in it (from its first line to the next's)."""
+    ordered = {kind: sorted(lines) for kind, lines in refused.items()}
+    skips: list[dict[str, list[int]]] = []
+    for number, (first, _, _) in enumerate(chunks):
+        following = chunks[number + 1][0] if number + 1 < len(chunks) else None
+        skip: dict[str, list[int]] = {}
+        for kind, lines in ordered.items():
+            lo = bisect_left(lines, first)
+            hi = len(lines) if following is None else bisect_left(lines, following)
+            if hi > lo:
+                skip[kind] = lines[lo:hi]
+        skips.append(skip)
+    return skips
+
+
+def _later(run: ImportRun, now: datetime) -> str:
+    """An ``updated_at`` after the run's (a conditional save's token must change)."""
+    text = utc_text(now)
+    if text > run.updated_at:
+        return text
+    return utc_text(datetime.fromisoformat(run.updated_at) + timedelta(microseconds=1))
 
 
 # --- the worker --------------------------------------------------------------------------------------
@@ -362,17 +433,25 @@ class ImportJobs:
         return self._check(run)
 
     def _resend(self, run: ImportRun) -> Done:
-        """The chunks of a run planned before (the entries are not checked again)."""
+        """The chunks of a run planned before (the entries are not checked again); a run whose upload was
+        replaced since (another PUT to its URL) fails."""
         fmt = self._formats(run.options.format)
         planner = self._planner()
+        with self._objects.open(import_plan_key(run.import_id)) as stream:
+            plan = json.loads(stream.read())
+        refused = {kind: set(lines) for kind, lines in plan["refused"].items()}
         try:
-            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+            tagged, etag = self._objects.open_tagged(import_upload_key(run.import_id, run.file_name))
+            if etag != plan["etag"]:
+                tagged.close()
+                return self._end(run, "FAILED", problem=REPLACED)
+            with tagged as stream:
                 opened = OpenedUpload(stream, fmt.container)
-                for _ in planner.watch(fmt.entries(opened.rows(), self.read_options(run.options))):
+                for _ in fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options)):
                     pass
         except FileProblem as exc:  # it was read once: the object changed, or S3 misbehaved
             raise RetryLater(f"the upload cannot be read again: {exc}") from exc
-        self._send(run, opened, planner)
+        self._send(run, opened, planner, refused, etag)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _check(self, run: ImportRun) -> Done | Ignored:
@@ -380,13 +459,17 @@ class ImportJobs:
         planner = self._planner()
         report_key = import_error_key(run.import_id, fmt.container)
         writer = self._objects.writer(report_key, CONTENT_TYPES.get(fmt.container, "text/plain"))
+        refused: dict[str, set[int]] = {}
         try:
-            with self._objects.open(import_upload_key(run.import_id, run.file_name)) as stream:
+            tagged, etag = self._objects.open_tagged(import_upload_key(run.import_id, run.file_name))
+            with tagged as stream:
                 opened = OpenedUpload(stream, fmt.container)
                 check_header(fmt, opened.header)
                 report = ErrorReport(writer, fmt.container, opened.header)
-                parsed = planner.watch(fmt.entries(opened.rows(), self.read_options(run.options)))
-                checked = self._engine.check(run, parsed, report)
+                parsed = fmt.entries(planner.watch(fmt, opened.rows()), self.read_options(run.options))
+                checked = self._engine.check(
+                    run, parsed, report, rejected=lambda kind, line: refused.setdefault(kind, set()).add(line)
+                )
                 checksum = opened.checksum()
         except FileProblem as exc:
             writer.abort()
@@ -408,6 +491,20 @@ class ImportJobs:
             return self._end(run, "REJECTED")
         if not planner.chunks:
             return self._end(run, "FINISHED", outcome="empty")
+        return self._start(run, opened, planner, refused, etag)
+
+    def _start(
+        self,
+        run: ImportRun,
+        opened: OpenedUpload,
+        planner: ChunkPlanner,
+        refused: dict[str, set[int]],
+        etag: str,
+    ) -> Done | Ignored:
+        """The checked run RUNNING, and its chunks sent."""
+        if any(sum(map(len, skip.values())) > MAX_SKIPPED for skip in _skips(planner.chunks, refused)):
+            return self._end(run, "FAILED", problem="a record group of the file is too large to import")
+        self._write_plan(run.import_id, refused, etag)  # before RUNNING: a planner's redelivery reads it
         running = run.model_copy(
             update={
                 "status": "RUNNING",
@@ -418,7 +515,7 @@ class ImportJobs:
         )
         if not self._runs.save(running, expected_updated_at=run.updated_at):
             return Ignored("another planner planned the run")
-        self._send(running, opened, planner)
+        self._send(running, opened, planner, refused, etag)
         return Done("planned", run.import_id, len(planner.chunks))
 
     def _end(
@@ -428,7 +525,26 @@ class ImportJobs:
         named: dict[RunStatus, Outcome] = {"CHECKED": "checked", "REJECTED": "rejected", "FAILED": "failed"}
         return Done(outcome or named.get(status, "finished"), run.import_id)
 
-    def _send(self, run: ImportRun, opened: OpenedUpload, planner: ChunkPlanner) -> None:
+    def _write_plan(self, import_id: str, refused: Mapping[str, Collection[int]], etag: str) -> None:
+        """plans/{id}.json: the refused lines per kind and the upload's ETag, as planned."""
+        writer = self._objects.writer(import_plan_key(import_id), "application/json")
+        plan = {"etag": etag, "refused": {kind: sorted(lines) for kind, lines in refused.items()}}
+        try:
+            writer.write(json.dumps(plan).encode())
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
+
+    def _send(
+        self,
+        run: ImportRun,
+        opened: OpenedUpload,
+        planner: ChunkPlanner,
+        refused: Mapping[str, Collection[int]],
+        etag: str,
+    ) -> None:
+        skips = _skips(planner.chunks, refused)
         bodies = [
             ChunkMessage(
                 import_id=run.import_id,
@@ -438,6 +554,8 @@ class ImportJobs:
                 end=end,
                 header=list(opened.header),
                 encoding=opened.encoding,
+                skip=skips[number],
+                etag=etag,
             ).model_dump_json()
             for number, (line, start, end) in enumerate(planner.chunks)
         ]
@@ -445,6 +563,23 @@ class ImportJobs:
             self._queue.send_batch(bodies[first : first + SEND_BATCH])
 
     # A chunk -----------------------------------------------------------------------------------------
+
+    def _note_report(self, import_id: str, chunk: int) -> ImportRun | None:
+        """Record on the run that this chunk wrote a report (``error_chunks``: GET /imports/{id} links
+        it, ImportFinished names it); a conditional save, read again while other chunks count."""
+        for _ in range(NOTE_ATTEMPTS):
+            run = self._runs.get(import_id)
+            if run is None or chunk in run.error_chunks:
+                return run
+            noted = run.model_copy(
+                update={
+                    "error_chunks": sorted([*run.error_chunks, chunk]),
+                    "updated_at": _later(run, self._clock()),
+                }
+            )
+            if self._runs.save(noted, expected_updated_at=run.updated_at):
+                return noted
+        raise RetryLater("the run kept changing while its chunk report was noted")
 
     def apply(self, message: ChunkMessage) -> Done | Ignored | Poison:
         run = self._runs.get(message.import_id)
@@ -456,10 +591,15 @@ class ImportJobs:
             raise RetryLater(f"the run is {run.status}, not yet RUNNING")
         if run.chunks_total is None or message.chunk >= run.chunks_total or message.end <= message.start:
             return Poison("chunk message: not a chunk of the run's plan")
+        return self._write_chunk(run, message)
+
+    def _write_chunk(self, run: ImportRun, message: ChunkMessage) -> Done:
         fmt = self._formats(run.options.format)
         data = self._objects.read_range(
-            import_upload_key(run.import_id, run.file_name), message.start, message.end
+            import_upload_key(run.import_id, run.file_name), message.start, message.end, message.etag
         )
+        if data is None:  # another PUT replaced the upload: the ranges planned are not of this file
+            return self._end(run, "FAILED", problem=REPLACED)
         rows = read_rows(
             io.BytesIO(data),
             fmt.container,
@@ -473,13 +613,18 @@ class ImportJobs:
         try:
             report = ErrorReport(writer, fmt.container, message.header)
             counted = self._engine.apply_chunk(
-                run, message.chunk, fmt.entries(rows, self.read_options(run.options)), report
+                run,
+                message.chunk,
+                fmt.entries(rows, self.read_options(run.options)),
+                report,
+                skip={kind: frozenset(lines) for kind, lines in message.skip.items()},
             )
         except BaseException:
             writer.abort()
             raise
         if report.count:
             writer.finish()
+            self._note_report(run.import_id, message.chunk)
         else:
             writer.abort()
         if counted is None:  # a redelivery: counted before. Its finish may not have happened: check.

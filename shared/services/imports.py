@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -217,10 +217,18 @@ class ImportService:
 
     # --- check ---------------------------------------------------------------------------------
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: ErrorReport) -> Checked:
+    def check(
+        self,
+        run: ImportRun,
+        parsed: Iterable[Parsed],
+        report: ErrorReport,
+        *,
+        rejected: Callable[[str, int], None] = lambda kind, line: None,
+    ) -> Checked:
         """Read every entry; report what would be refused. Writes nothing but the run's record: its
         counts read and rejected (only on a run's first check: a resumed run keeps its own), the file's
-        totals and rows_total."""
+        totals and rows_total. ``rejected(kind, first line)`` hears of every entry the file's own checks
+        refuse (bad, a key again, a kind not imported here): the cloud path's chunks skip them."""
         options = run.options
         live = options.dry_run or options.on_error == "reject-file"
         tally = _Tally()
@@ -233,9 +241,11 @@ class ImportService:
             rows += len(item.rows)
             kind = _kind(item, options)
             tally.count(kind, "read")
+            line = item.rows[0].line if item.rows else 0
             if isinstance(item, BadEntry):
                 report.add(item.rows, item.errors)
                 tally.count(kind, "rejected")
+                rejected(kind, line)
                 continue
             for currency, amount in item.file_totals:
                 totals[currency] = totals.get(currency, Decimal(0)) + amount
@@ -243,11 +253,13 @@ class ImportService:
             if first is not None:
                 report.add(item.rows, (f"the {KEY_NAMES[kind]} is also on line {first}",))
                 tally.count(kind, "rejected")
+                rejected(kind, line)
                 continue
-            seen[(kind, item.key)] = item.rows[0].line if item.rows else 0
+            seen[(kind, item.key)] = line
             if kind not in self._writers:
                 report.add(item.rows, (f"{kind} cannot be imported here",))
                 tally.count(kind, "rejected")
+                rejected(kind, line)
                 continue
             if isinstance(item.record, ProductRecord):
                 product_skus.add(item.record.sku)
@@ -347,12 +359,20 @@ class ImportService:
         return run
 
     def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: ErrorReport
+        self,
+        run: ImportRun,
+        chunk: int,
+        parsed: Iterable[Parsed],
+        report: ErrorReport,
+        *,
+        skip: Mapping[str, Collection[int]] | None = None,
     ) -> ImportRun | None:
         """Write one chunk of the file (the cloud path: one SQS message of rows) and count it once: the
         run after, or None when the chunk was counted already (a redelivery: its writes came to nothing
-        new, the writers being idempotent). A key twice within the chunk is skipped (``check`` reported
-        it); across chunks the later entry is written too (the writers decide it as any other)."""
+        new, the writers being idempotent). ``skip``: per kind, the first lines of the entries ``check``
+        refused (bad, a key already met earlier in the file, even in another chunk): they were counted and
+        reported then, and are not written. A bad entry the check did not see (it cannot happen when the
+        chunk holds whole record groups) is reported and counted rejected here, never dropped."""
         if run.options.dry_run or run.status not in ("VALIDATING", "RUNNING"):
             raise ApplyRefused(f"the run is {'a dry run' if run.options.dry_run else run.status}")
         if (
@@ -361,13 +381,21 @@ class ImportService:
             and any(c.rejected for c in run.counts.values())
         ):
             raise ApplyRefused("reject-file: the check refused rows, so nothing is imported")
+        skip = skip or {}
         tally = _Tally()
         seen: set[tuple[Kind, str]] = set()
         batch: list[Entry] = []
         rows = 0
         for item in parsed:
             rows += len(item.rows)
-            if isinstance(item, BadEntry) or (item.kind, item.key) in seen or item.kind not in self._writers:
+            kind = _kind(item, run.options)
+            if (item.rows[0].line if item.rows else 0) in skip.get(kind, ()):
+                continue
+            if isinstance(item, BadEntry):
+                report.add(item.rows, item.errors)
+                tally.count(kind, "rejected")
+                continue
+            if (item.kind, item.key) in seen or item.kind not in self._writers:
                 continue
             seen.add((item.kind, item.key))
             batch.append(item)
@@ -409,34 +437,36 @@ class ImportService:
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun:
         """End the run (its ``error_report`` as the caller set it on ``run``) and publish ImportFinished.
 
-        The record is saved first, then the event published (retried with backoff): a caller whose
-        finish raised calls it again, and a run already ended with this status is published again
-        (at least once: consumers deduplicate on ``import_id``)."""
+        The event is published (retried with backoff) before the record is saved: a publish that fails
+        leaves the run unfinished, so the caller's retry (the redelivered message that finishes it) ends
+        it again and publishes; had the record been saved first, that retry would find the run ended and
+        the event would never go out. A run already ended with this status is published again (at least
+        once: consumers deduplicate on ``import_id``)."""
         if status not in TERMINAL:
             raise ValueError(f"{status} does not end a run")
-        ended = run
-        if run.status != status or run.finished_at is None:
-            now = utc_text(self._clock())
-            for attempt in range(MAX_ATTEMPTS):
-                changes: dict[str, Any] = {
-                    "status": status,
-                    "finished_at": now,
-                    "updated_at": self._next_time(run),
-                }
-                if problem is not None:
-                    changes["problem"] = problem
-                ended = run.model_copy(update=changes)
-                if self._runs.save(ended, expected_updated_at=run.updated_at):
-                    break
-                fresh = self._runs.get(run.import_id)
-                if fresh is None:
-                    raise RunMoved(f"run {run.import_id} is gone")
+        if run.status == status and run.finished_at is not None:
+            self._publish(run)
+            return run
+        now = utc_text(self._clock())
+        for attempt in range(MAX_ATTEMPTS):
+            fresh = self._runs.get(run.import_id)
+            if fresh is None:
+                raise RunMoved(f"run {run.import_id} is gone")
+            if fresh.updated_at != run.updated_at:  # it moved on meanwhile: end the run as it is now
                 run = fresh.model_copy(update={"error_report": run.error_report or fresh.error_report})
-                pause(attempt, self._sleep)
-            else:
-                raise RunMoved(f"run {run.import_id} kept changing")
-        self._publish(ended)
-        return ended
+            changes: dict[str, Any] = {
+                "status": status,
+                "finished_at": now,
+                "updated_at": self._next_time(run),
+            }
+            if problem is not None:
+                changes["problem"] = problem
+            ended = run.model_copy(update=changes)
+            self._publish(ended)
+            if self._runs.save(ended, expected_updated_at=run.updated_at):
+                return ended
+            pause(attempt, self._sleep)
+        raise RunMoved(f"run {run.import_id} kept changing")
 
     def _publish(self, run: ImportRun) -> None:
         event = ImportFinished(
@@ -448,6 +478,7 @@ class ImportService:
             counts=run.counts,
             totals=run.totals,
             error_report=run.error_report,
+            error_chunks=run.error_chunks,
             started_at=run.started_at,
             finished_at=run.finished_at or run.updated_at,
         )

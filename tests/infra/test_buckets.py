@@ -225,7 +225,7 @@ def test_no_other_role_may_touch_a_bucket(synthesized: Synthesized) -> None:
             actions = set(as_list(st["Action"]))
             assert actions <= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, actions
             assert refs(st["Resource"]) <= ids
-            assert re.search(r"/(reports|uploads|errors)/\*", json.dumps(st["Resource"]))
+            assert re.search(r"/(reports|uploads|errors|plans)/\*", json.dumps(st["Resource"]))
 
 
 @pytest.mark.parametrize("fn", [fn for fn in spec.FUNCTIONS if fn.buckets], ids=lambda f: f.name)

@@ -76,7 +76,12 @@ def test_it_reads_uploads_and_writes_error_reports_and_nothing_else_in_s3(synthe
         "s3:PutObject",
         "s3:AbortMultipartUpload",
     }
-    assert len(statements) == 2  # no other prefix, nothing on the bucket itself, no other bucket
+    assert actions_on(statements, objects_under(bucket, "plans/")) == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+    }
+    assert len(statements) == 3  # no other prefix, nothing on the bucket itself, no other bucket
 
 
 def test_its_table_grants_are_exactly_the_spec(synthesized: Synthesized) -> None:

@@ -25,7 +25,7 @@ from infra.spec import IMPORT_WORK, IMPORT_WORK_DLQ, IMPORTS, IMPORTS_BUCKET, IM
 from shared.aws import client, s3_client
 from shared.config import settings
 from shared.dal.import_files import ImportObjects, ImportWorkQueue
-from shared.models.imports import ImportRun
+from shared.models.imports import ImportOptions, ImportRun
 from shared.services.import_jobs import ChunkPlanner, ImportJobs
 from shared.services.import_uploads import ImportUploads
 from shared.transfer.files import rows as read_rows
@@ -160,6 +160,53 @@ def test_a_redelivered_chunk_writes_again_but_counts_nothing(cloud: Cloud, staff
     assert cloud.engine.finished == [(import_id, "FINISHED", None)]
 
 
+def test_a_key_in_two_chunks_is_written_once_the_first_as_check_reported(
+    cloud: Cloud, staff: ApiClient
+) -> None:
+    answer = announce(staff, on_error="skip-rows")
+    import_id = answer["run"]["import_id"]
+    again = b"SKU-00005,Another name,9.50,active,\r\n"  # line 102: in the third chunk, SKU-00005 in the first
+    cloud.upload(answer["upload_url"], products_csv(100) + again)
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert done.status == "FINISHED" and done.chunks_total == 3
+    assert done.counts["products"].rejected == 1 and done.counts["products"].created == 100
+    assert cloud.engine.written["SKU-00005"].name == "Product 5"  # the later duplicate was skipped
+    assert json.loads(cloud.object(f"plans/{import_id}.json"))["refused"] == {"products": [102]}
+
+
+def test_a_file_replaced_while_its_import_runs_fails_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    answer = announce(staff)
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100))
+    cloud.poller.poll_once()  # planned: three chunks of the first file's byte ranges on the queue
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[1]))  # a second PUT to the same URL
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert (done.status, done.problem) == ("FAILED", "the file was replaced during the import")
+    assert cloud.engine.writes == 0 and cloud.engine.finished == [(import_id, "FAILED", done.problem)]
+
+
+def test_the_rows_a_chunk_s_writes_refused_are_linked_by_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    cloud.engine.refuse = {"SKU-00050", "SKU-00090"}  # the writers refuse these (chunks 1 and 2)
+    answer = announce(staff, on_error="skip-rows")
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[3]))
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert done.status == "FINISHED" and done.error_chunks == [1, 2]
+    shown = staff.get(f"/imports/{import_id}").json()
+    links = shown["error_report_urls"]
+    assert [link.split("?")[0].rsplit("/", 1)[-1] for link in links] == [
+        f"{import_id}.csv",
+        f"{import_id}-chunk-000001.csv",
+        f"{import_id}-chunk-000002.csv",
+    ]
+    assert shown["error_report_url"] == links[0]
+    refused = [requests.get(link, timeout=10).content.decode("utf-8-sig").splitlines()[1] for link in links]
+    assert [line.split(",")[0] for line in refused] == ["SKU-00003", "SKU-00050", "SKU-00090"]
+
+
 def test_a_dry_run_checks_and_reports_and_writes_nothing(cloud: Cloud, staff: ApiClient) -> None:
     answer = announce(staff, dry_run=True)
     import_id = answer["run"]["import_id"]
@@ -284,6 +331,54 @@ def test_a_retry_with_the_same_idempotency_key_is_the_same_run(cloud: Cloud, sta
     )
     assert other.status == 422 and other.json()["type"].endswith("idempotency-key-reused")
     assert len(cloud.runs.runs) == 1
+
+
+def test_a_redelivered_plan_that_finds_another_file_fails_the_run(cloud: Cloud, staff: ApiClient) -> None:
+    answer = announce(staff)
+    import_id = answer["run"]["import_id"]
+    cloud.upload(answer["upload_url"], products_csv(100))
+    cloud.poller.poll_once()  # planned
+    cloud.sqs.purge_queue(QueueUrl=cloud.queue_url)  # its chunk messages lost: only a replan could send them
+    cloud.upload(answer["upload_url"], products_csv(100, bad=[1]))  # its S3 event finds the run RUNNING
+    cloud.drain()
+    done = cloud.run(import_id)
+    assert (done.status, done.problem) == ("FAILED", "the file was replaced during the import")
+    assert cloud.engine.writes == 0
+
+
+class LateRuns(FakeRuns):
+    """A concurrent request with the same key records the run between this one's read and its create."""
+
+    def __init__(self, other: ImportRun) -> None:
+        super().__init__()
+        self.other = other
+
+    def get(self, import_id: str) -> ImportRun | None:
+        if import_id not in self.runs:
+            self.runs[import_id] = self.other.model_copy(update={"import_id": import_id})
+            return None
+        return super().get(import_id)
+
+
+def test_two_concurrent_announcements_with_one_key_are_one_run_and_a_replay(cloud: Cloud) -> None:
+    options = ImportOptions(format="oms-products")
+    objects = ImportObjects(cloud.s3, IMPORTS_BUCKET.local_name)
+    made = ImportUploads(FakeRuns(), objects).announce("products.csv", options, actor="k")
+    runs = LateRuns(made.run)
+    second = ImportUploads(runs, objects).announce("products.csv", options, actor="k", idempotency_key="x")
+    assert not second.created and second.upload_url  # the replay answer, not a RunExists
+    assert list(runs.runs) == [second.run.import_id]
+
+
+def test_a_replay_after_the_upload_presigns_no_second_put(cloud: Cloud, staff: ApiClient) -> None:
+    body = {"file_name": "products.csv", "options": {"format": "oms-products"}}
+    first = staff.post("/imports", body, headers={"Idempotency-Key": "upload-2"}).json()
+    cloud.upload(first["upload_url"], products_csv(10))
+    cloud.drain()
+    again = staff.post("/imports", body, headers={"Idempotency-Key": "upload-2"})
+    assert again.status == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["run"]["status"] == "FINISHED"
+    assert again.json()["upload_url"] is None and again.json()["expires_at"] is None
 
 
 def test_runs_are_listed_newest_first_page_by_page(cloud: Cloud, staff: ApiClient) -> None:

@@ -521,6 +521,15 @@ def test_the_runs_store_lists_newest_first_and_finds_a_run_to_resume(aws: Any) -
     assert found is not None and found.import_id == "r2"
 
 
+def test_the_runs_store_keeps_the_chunks_with_a_report(aws: Any) -> None:
+    runs = ImportRunStore(client("dynamodb"), IMPORTS.local_name)
+    run = a_run("r1", "2026-12-01T00:00:00.000000Z")
+    runs.create(run)
+    noted = run.model_copy(update={"error_chunks": [0, 7], "updated_at": "2026-12-01T00:00:01.000000Z"})
+    assert runs.save(noted, expected_updated_at=run.updated_at)
+    assert runs.get("r1") == noted
+
+
 def test_the_runs_store_saves_only_what_it_read_and_counts_a_chunk_once(aws: Any) -> None:
     runs = ImportRunStore(client("dynamodb"), IMPORTS.local_name)
     run = a_run("r1", "2026-12-01T00:00:00.000000Z", rows_total=10)

@@ -4,11 +4,12 @@ the import service (check, apply_chunk counted once, finish). Each honours its c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from shared.dal.imports import RunExists
 from shared.models.imports import (
     ImportOptions,
     ImportRun,
@@ -27,7 +28,7 @@ class FakeRuns:
 
     def create(self, run: ImportRun) -> None:
         if run.import_id in self.runs:
-            raise ValueError(f"run {run.import_id} exists")
+            raise RunExists(run.import_id)
         self.runs[run.import_id] = run
 
     def get(self, import_id: str) -> ImportRun | None:
@@ -92,23 +93,36 @@ class FakeEngine:
 
     runs: FakeRuns
     written: dict[str, Any] = field(default_factory=dict)
+    refuse: set[str] = field(default_factory=set)  # keys its writers refuse (a chunk's report)
     writes: int = 0
     finished: list[tuple[str, RunStatus, str | None]] = field(
         default_factory=list
     )  # the ImportFinished events
 
-    def check(self, run: ImportRun, parsed: Iterable[Parsed], report: Any) -> FakeChecked:
-        """As ImportService.check: reports bad entries, records counts and rows_total on the run."""
+    def check(
+        self,
+        run: ImportRun,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        rejected: Callable[[str, int], None] = lambda kind, line: None,
+    ) -> FakeChecked:
+        """As ImportService.check: reports bad entries and a key again (telling ``rejected``), records
+        counts and rows_total on the run."""
         counts: dict[str, KindCounts] = {}
+        seen: set[tuple[str, str]] = set()
         rows = 0
         for item in parsed:
             rows += len(item.rows)
             kind = item.kind or "products"
             have = counts.setdefault(kind, KindCounts())
             have.read += 1
-            if isinstance(item, BadEntry):
+            if isinstance(item, BadEntry) or (kind, item.key) in seen:
                 have.rejected += 1
-                report.add(item.rows, item.errors)
+                report.add(item.rows, item.errors if isinstance(item, BadEntry) else ("a key again",))
+                rejected(kind, item.rows[0].line)
+                continue
+            seen.add((kind, item.key))
         recorded = run.model_copy(
             update={"counts": counts, "rows_total": rows, "updated_at": run.updated_at + "c"}
         )
@@ -116,15 +130,30 @@ class FakeEngine:
         return FakeChecked(recorded, sum(c.rejected for c in counts.values()))
 
     def apply_chunk(
-        self, run: ImportRun, chunk: int, parsed: Iterable[Parsed], report: Any
+        self,
+        run: ImportRun,
+        chunk: int,
+        parsed: Iterable[Parsed],
+        report: Any,
+        *,
+        skip: Mapping[str, Collection[int]] | None = None,
     ) -> ImportRun | None:
         counts: dict[str, KindCounts] = {}
         rows = 0
-        for item in parsed:  # as the engine: bad entries were counted and reported by check
+        for item in parsed:  # as the engine: what check refused is skipped, any other bad entry refused
             rows += len(item.rows)
+            kind = item.kind or "products"
+            if item.rows[0].line in (skip or {}).get(kind, ()):
+                continue
             if isinstance(item, BadEntry):
+                counts.setdefault(kind, KindCounts()).rejected += 1
+                report.add(item.rows, item.errors)
                 continue
             have = counts.setdefault(item.kind, KindCounts())
+            if item.key in self.refuse:
+                have.rejected += 1
+                report.add(item.rows, ("refused by the writer",))
+                continue
             self.writes += 1
             before = self.written.get(item.key)
             self.written[item.key] = item.record
@@ -137,6 +166,9 @@ class FakeEngine:
         return self.runs.count_chunk(run.import_id, chunk, counts, {}, rows, run.updated_at + "+")
 
     def finish(self, run: ImportRun, status: RunStatus, *, problem: str | None = None) -> ImportRun:
+        fresh = self.runs.get(run.import_id)
+        if fresh is not None and fresh.updated_at != run.updated_at:  # as ImportService: end it as it is now
+            run = fresh.model_copy(update={"error_report": run.error_report or fresh.error_report})
         ended = run.model_copy(update={"status": status, "problem": problem, "finished_at": run.updated_at})
         if not self.runs.save(ended, expected_updated_at=run.updated_at):
             raise RuntimeError("the run moved on")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
-from decimal import Decimal
 
 import pytest
 
 from shared.dal.keys import import_error_key
-from shared.models.imports import ProductRecord
 from shared.services.import_jobs import (
     HEAD_BYTES,
     ChunkMessage,
@@ -22,7 +21,8 @@ from shared.services.import_jobs import (
 )
 from shared.services.messages import Poison
 from shared.transfer.files import rows as read_rows
-from shared.transfer.records import BadEntry, Entry, Parsed, Row
+from shared.transfer.formats import format_of
+from shared.transfer.records import BadEntry, Entry, Parsed, ReadOptions, Row
 
 
 def s3_event(key: str, event: str = "ObjectCreated:Put") -> str:
@@ -83,36 +83,69 @@ def test_a_chunk_message_round_trips() -> None:
     assert parse_work(message.model_dump_json()) == message
 
 
-def _entry(line: int, start: int, lines: int, width: int = 10) -> Entry:
-    rows = tuple(Row(line + n, start + n * width, start + (n + 1) * width, {}) for n in range(lines))
-    record = ProductRecord(sku=f"S{line}", name="x", price=Decimal("1"))
-    return Entry(kind="orders", key=f"#{line}", record=record, rows=rows)
+def _rows(line: int, start: int, lines: int, group: str | None = None, width: int = 10) -> list[Row]:
+    cells = {} if group is None else {"Name": group}
+    return [Row(line + n, start + n * width, start + (n + 1) * width, cells) for n in range(lines)]
 
 
-def test_chunks_hold_whole_entries_within_the_row_budget() -> None:
-    planner = ChunkPlanner(max_rows=5)
-    entries: list[Parsed] = [
-        _entry(2, 10, 3),
-        _entry(5, 40, 3),
-        _entry(8, 70, 1),
-        BadEntry(rows=(Row(9, 80, 90, {}),), errors=("x",)),
-    ]
-    assert list(planner.watch(entries)) == entries  # passed through untouched, in order
-    # 3 rows, then 3 + 1 + 1: the second order's three lines never straddle two chunks
-    assert planner.chunks == [(2, 10, 40), (5, 40, 90)]
+class Grouped:
+    """A format whose rows are grouped by their ``Name`` cell (as Shopify's orders are)."""
+
+    def group_of(self, row: Row) -> str:
+        return row.cells["Name"]
+
+
+def test_chunks_hold_whole_records_within_the_row_budget() -> None:
+    planner = ChunkPlanner(max_rows=3)
+    rows = _rows(2, 10, 3, "#1") + _rows(5, 40, 3, "#2") + _rows(8, 70, 2, "#3")
+    assert list(planner.watch(Grouped(), rows)) == rows  # type: ignore[arg-type]  # passed through, in order
+    # the second order's three lines never straddle two chunks
+    assert planner.chunks == [(2, 10, 40), (5, 40, 70), (8, 70, 90)]
     assert planner.rows == 8
 
 
-def test_an_entry_larger_than_the_budget_is_a_chunk_of_its_own() -> None:
+def test_a_record_larger_than_the_budget_is_a_chunk_of_its_own() -> None:
     planner = ChunkPlanner(max_rows=2)
-    list(planner.watch([_entry(2, 10, 1), _entry(3, 20, 4), _entry(7, 60, 1)]))
-    assert planner.chunks == [(2, 10, 20), (3, 20, 60), (7, 60, 70)]
+    rows = _rows(2, 10, 1, "#1") + _rows(3, 20, 4, "#2") + _rows(7, 60, 1, "#3")
+    list(planner.watch(Grouped(), rows))  # type: ignore[arg-type]
+    assert planner.chunks == [(2, 10, 60), (7, 60, 70)]
 
 
 def test_the_byte_budget_closes_a_chunk_too() -> None:
     planner = ChunkPlanner(max_rows=1000, max_bytes=25)
-    list(planner.watch([_entry(2, 0, 1), _entry(3, 10, 1), _entry(4, 20, 1)]))
+    list(planner.watch(Grouped(), _rows(2, 0, 1, "a") + _rows(3, 10, 1, "b") + _rows(4, 20, 1, "c")))  # type: ignore[arg-type]
     assert planner.chunks == [(2, 0, 20), (4, 20, 30)]
+
+
+def test_a_shopify_product_s_variants_and_stock_are_never_cut_apart() -> None:
+    """One Shopify row makes two entries (the variant and its stock) and a variant row after the first has
+    no Title: chunks cut at entries overlapped (a row in two chunks) or started inside a handle group."""
+    fmt = format_of("shopify-products")
+    header = "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty\n"
+    tee = "tee,Tee,Size,S,TEE-S,10.00,5\ntee,,,M,TEE-M,10.00,6\ntee,,,L,TEE-L,10.00,7\n"
+    cap = "cap,Cap,Title,Default Title,CAP,5.00,1\n"
+    data = (header + tee + cap).encode()
+    planner = ChunkPlanner(max_rows=2)  # the tee's three variants are one chunk all the same
+    options = ReadOptions(channel=None, location="main", currency="EUR")
+    whole = list(fmt.entries(planner.watch(fmt, read_rows(io.BytesIO(data), "csv")), options))
+    keys = ["TEE-S", "TEE-S@main", "TEE-M", "TEE-M@main", "TEE-L", "TEE-L@main", "CAP", "CAP@main"]
+    assert [e.key for e in whole if isinstance(e, Entry)] == keys
+    h, t = len(header), len(header) + len(tee)
+    assert planner.chunks == [(2, h, t), (5, t, len(data))]
+    ends = [(start, end) for _, start, end in planner.chunks]
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(ends))  # no overlap
+    parsed: list[Parsed] = []
+    for line, start, end in planner.chunks:  # each chunk alone, as a chunk message reads it
+        rows = read_rows(
+            io.BytesIO(data[start:end]),
+            "csv",
+            header=header.strip().split(","),
+            first_line=line,
+            base_offset=start,
+        )
+        parsed.extend(fmt.entries(rows, options))
+    assert not [p for p in parsed if isinstance(p, BadEntry)]
+    assert [p.key for p in parsed if isinstance(p, Entry)] == keys
 
 
 def test_error_report_keys() -> None:

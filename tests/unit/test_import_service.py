@@ -317,10 +317,14 @@ def test_a_chunk_is_counted_once() -> None:
         bad(lines, kind="products"),
         product(lines, "C"),
     ]
-    run = h.service.start(h.service.check(h.begin(), chunk, Report()).run)
+    refused: dict[str, set[int]] = {}
+    checked = h.service.check(
+        h.begin(), chunk, Report(), rejected=lambda kind, line: refused.setdefault(kind, set()).add(line)
+    )
+    run = h.service.start(checked.run)
 
     report = Report()
-    after = h.service.apply_chunk(run, 3, chunk, report)
+    after = h.service.apply_chunk(run, 3, chunk, report, skip=refused)
     assert after is not None
     assert counts(after, "products") == {"read": 4, "created": 1, "updated": 0, "unchanged": 1, "rejected": 2}
     assert (after.rows_done, after.chunks_done) == (4, 1)
@@ -328,6 +332,33 @@ def test_a_chunk_is_counted_once() -> None:
 
     assert h.service.apply_chunk(run, 3, chunk, Report()) is None  # redelivered
     assert h.runs.get(run.import_id) == after
+
+
+def test_a_chunk_skips_a_key_the_check_refused_in_another_chunk() -> None:
+    h = Harness()
+    lines = Lines()
+    first: list[Parsed] = [product(lines, "A")]
+    second: list[Parsed] = [product(lines, "A"), product(lines, "B")]  # A again: line 3, a duplicate
+    refused: dict[str, set[int]] = {}
+    checked = h.service.check(
+        h.begin(), first + second, Report(), rejected=lambda k, line: refused.setdefault(k, set()).add(line)
+    )
+    assert refused == {"products": {3}}
+    run = h.service.start(checked.run)
+    h.service.apply_chunk(run, 0, first, Report(), skip=refused)
+    after = h.service.apply_chunk(run, 1, second, Report(), skip=refused)
+    assert h.writers["products"].keys() == ["A", "B"]  # line 3's A is never written: line 2's stands
+    assert after is not None and counts(after, "products")["rejected"] == 1  # as check counted it
+
+
+def test_a_bad_entry_the_check_did_not_refuse_is_reported_and_counted_not_dropped() -> None:
+    h = Harness()
+    lines = Lines()
+    run = h.service.start(h.service.check(h.begin(), [product(lines, "A")], Report()).run)
+    report = Report()
+    after = h.service.apply_chunk(run, 0, [bad(lines, kind="products")], report)
+    assert after is not None and counts(after, "products")["rejected"] == 1
+    assert report.lines() == [3]
 
 
 def test_finish_records_the_end_and_publishes_import_finished_without_personal_data() -> None:
@@ -389,6 +420,25 @@ def test_a_publish_that_fails_is_retried() -> None:
     h.events.publish = flaky  # type: ignore[method-assign]
     h.service.finish(h.begin(), "CHECKED")
     assert attempts == ["ImportFinished"] * 3
+
+
+def test_a_publish_that_fails_for_good_leaves_the_run_unfinished_so_the_retry_publishes() -> None:
+    h = Harness()
+    run = h.begin()
+
+    def down(detail_type: str, detail: dict[str, Any], *, resources: tuple[str, ...] = ()) -> str:
+        raise RuntimeError("EventBridge is unavailable")
+
+    published = h.events.publish
+    h.events.publish = down  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        h.service.finish(run, "CHECKED")
+    stored = h.runs.get(run.import_id)
+    assert stored is not None and stored.status == "VALIDATING"  # the retry will find it unfinished
+
+    h.events.publish = published  # type: ignore[method-assign]
+    ended = h.service.finish(stored, "CHECKED")
+    assert ended.status == "CHECKED" and [t for t, _ in h.events.events] == ["ImportFinished"]
 
 
 def test_a_reject_file_run_refused_by_a_writer_after_it_started_still_resumes() -> None:

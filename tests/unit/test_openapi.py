@@ -139,6 +139,12 @@ def test_the_import_routes_document_every_status_they_answer() -> None:
         assert content["schema"] == {"$ref": f"#/components/schemas/{name}"}
     formats = document()["components"]["schemas"]["ImportOptions"]["properties"]["format"]["enum"]
     assert "shopify-orders" in formats and "oms-products" in formats
+    schemas = document()["components"]["schemas"]
+    detail = schemas["ImportRunDetail"]["properties"]
+    assert detail["error_report_urls"]["type"] == "array"  # every report: the check's and each chunk's
+    assert detail["error_chunks"]["items"] == {"type": "integer"}
+    upload = schemas["ImportUpload"]["properties"]["upload_url"]
+    assert {"type": "null"} in upload["anyOf"]  # a replay once the file is in presigns no second PUT
 
 
 def test_listings_are_documented_with_their_filters() -> None:
