@@ -127,16 +127,19 @@ def check_file(path: Path, fmt: Format) -> None:
         check_header(fmt, sniff(stream).header)
 
 
-def line_of_row(path: Path, fmt: Format, row_number: int) -> int:
-    """The line the ``row_number``-th row (1-based) starts on: where a resumed run carries on."""
+def resume_line(path: Path, fmt: Format, read: ReadOptions, rows_done: int) -> int:
+    """The line a resumed run carries on from: the first entry past ``rows_done``, counted as
+    ``ImportService.apply`` counts it (each entry's rows; a products row with stock is two entries)."""
     from shared.transfer.files import rows
 
+    position, last = 0, 1
     with path.open("rb") as stream:
-        last = 1
-        for n, row in enumerate(rows(stream, fmt.container), 1):
-            last = row.line
-            if n == row_number:
-                return row.line
+        for item in fmt.entries(rows(stream, fmt.container), read):
+            position += len(item.rows)
+            if item.rows:
+                last = item.rows[-1].line
+                if position > rows_done:
+                    return item.rows[0].line
     return last + 1
 
 
@@ -298,7 +301,7 @@ def import_file(
         file_name=path.name, checksum=checksum, options=options, source="cli", actor=f"cli:{_user()}"
     )
     if run.rows_done:
-        console.print(f"resuming run {run.import_id} at line {line_of_row(path, fmt, run.rows_done + 1)}")
+        console.print(f"resuming run {run.import_id} at line {resume_line(path, fmt, read, run.rows_done)}")
     else:
         dry = " (dry run)" if options.dry_run else ""
         console.print(f"run {run.import_id}: {path.name} as {fmt.name}{dry}")

@@ -12,10 +12,13 @@ A run goes
 
 or, in the cloud, ``apply_chunk`` per SQS message of rows, each chunk counted once (``count_chunk``).
 
-Positions. ``rows_done`` counts the file's rows (not its lines: a CSV cell may span lines) up to and
-including the last entry written; ``rows_total`` the file's rows. A resumed ``apply`` skips every entry
-that ends at or before ``rows_done``: those were written (the writers are idempotent by natural key, so
-a batch written but not checkpointed before a crash is written again as "unchanged").
+Positions. ``rows_done`` counts the rows of the entries (not the file's lines: a CSV cell may span
+lines) up to and including the last entry written; ``rows_total`` those of every entry. A row that makes
+two entries (a Shopify product row with stock: its product and its count) counts once per entry, so every
+entry has a position of its own and a checkpoint between the two never skips the second on resume. A
+resumed ``apply`` skips every entry that ends at or before ``rows_done``: those were written (the writers
+are idempotent by natural key, so a batch written but not checkpointed before a crash is written again
+as "unchanged").
 
 Rejections. A bad entry and a second entry of one key are reported by ``check`` (and skipped by
 ``apply`` without reporting them again). The live checks run in ``check`` under reject-file (nothing may

@@ -175,3 +175,15 @@ def test_the_money_table_shows_the_difference_per_currency() -> None:
     assert "EUR 100.50 100.50 0.00" in lines
     assert "USD 20.00 7.25 12.75 !" in lines
     assert money_table(run_record().model_copy(update={"totals": []})) is None
+
+
+def test_a_resumed_run_names_the_line_of_the_first_entry_not_written() -> None:
+    from shared.transfer.formats import format_of
+    from shared.transfer.records import ReadOptions
+
+    fmt = format_of("shopify-products")
+    read = ReadOptions(channel=None, location="default", currency="USD")
+    # products.csv: the tee's variants on lines 2-4, each a product and a stock count (two entries a row).
+    assert importing.resume_line(FIXTURES / "products.csv", fmt, read, 0) == 2
+    assert importing.resume_line(FIXTURES / "products.csv", fmt, read, 1) == 2  # its count is still to write
+    assert importing.resume_line(FIXTURES / "products.csv", fmt, read, 2) == 3

@@ -148,6 +148,7 @@ def test_uploads_are_presigned_by_the_api_and_read_by_the_imports_function_only(
         ("api", "read", "errors/"),  # a presigned GET of an error report
         ("imports", "read", "uploads/"),
         ("imports", "write", "errors/"),
+        ("imports", "read_write", "plans/"),  # a planned upload's ETag and refused lines, for a redelivery
     ]
     assert {b.bucket for fn in FUNCTIONS for b in fn.buckets} == {REPORTS_BUCKET, IMPORTS_BUCKET}
 
