@@ -333,7 +333,7 @@ def _money(order: Order) -> tuple[tuple[str, Decimal], ...]:
 def _unmapped(channel: str, listing: str | None) -> str:
     if not listing:
         return "the line has no SKU"
-    return f"no SKU: listing {listing!r} is not mapped to one (PUT /channels/{channel}/listings/...)"
+    return f"no SKU: listing {listing!r} is not mapped to one (PUT /channels/{channel}/listings/{listing})"
 
 
 def _taken(order: Order, owner: str) -> str:

@@ -78,6 +78,13 @@ def location_name(text: str) -> str:
     return re.sub(r"[^a-z0-9._]+", "-", plain).strip("-._")[:64].rstrip("-._")
 
 
+def listing_of(name: str) -> str | None:
+    """A line without a SKU, as a listing staff can map to one (``PUT /channels/{channel}/listings/{id}``:
+    letters, digits, '.', '_', '-'): its ``Lineitem name`` as ``location_name`` makes a name ("Canvas Tote"
+    -> "canvas-tote"). The order export holds no product or variant id to use instead."""
+    return location_name(name) or None
+
+
 class _CsvFormat:
     name: FormatName
     kind: Kind
@@ -497,7 +504,7 @@ def _channel_order(group: list[Row], channel: str, name: str) -> tuple[ChannelOr
         lines.append(
             {
                 "sku": cell(row, "Lineitem sku") or None,
-                "listing": None if cell(row, "Lineitem sku") else _capped(cell(row, "Lineitem name")) or None,
+                "listing": None if cell(row, "Lineitem sku") else listing_of(cell(row, "Lineitem name")),
                 "quantity": read(lambda: _whole(row, "Lineitem quantity"), 0),  # noqa: B023 - called at once
                 "unit_price": read(lambda: _required_money(row, "Lineitem price"), ZERO),  # noqa: B023
                 "discount": read(lambda: _money(row, "Lineitem discount"), ZERO),  # noqa: B023

@@ -558,13 +558,15 @@ def test_the_shopify_fixture_export_imports_through_the_format(
     writer, check = imports
     entries = fixture_entries()
     # the Canvas Tote has no SKU in the export: the dry run says so, and the write refuses those orders
-    unmapped = "no SKU: listing 'Canvas Tote' is not mapped to one (PUT /channels/shopify/listings/...)"
+    unmapped = (
+        "no SKU: listing 'canvas-tote' is not mapped to one (PUT /channels/shopify/listings/canvas-tote)"
+    )
     assert check.check(entries) == {
         "shopify##1001": (f"lines[2]: {unmapped}",),
         "shopify##1003": (f"lines[1]: {unmapped}",),
     }
     store_listings().put(
-        "shopify", "Canvas Tote", "TOTE", at="2026-12-06T17:00:00.000000Z", actor="staff:test"
+        "shopify", "canvas-tote", "TOTE", at="2026-12-06T17:00:00.000000Z", actor="staff:test"
     )
     before = {sku: levels(aws, sku) for sku in PRODUCTS}
 

@@ -313,7 +313,7 @@ def test_an_order_with_three_lines_a_discount_shipping_and_tax() -> None:
     ] == [
         ("TEE-M", None, 2, Decimal("24.00"), Decimal("0.00")),
         ("WAL-BRN", None, 1, Decimal("35.00"), Decimal("0.00")),
-        (None, "Canvas Tote", 1, Decimal("12.50"), Decimal("0.00")),
+        (None, "canvas-tote", 1, Decimal("12.50"), Decimal("0.00")),
     ]
     assert order.order_discount == Decimal("9.55")
     assert (order.shipping_total, order.tax_total, order.taxes_included) == (
