@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from shared.models.common import Email, Model, Money, ProductStatus, Sku, StrictModel, WholeNumber
 from shared.models.inventory import DEFAULT_LOCATION, MAX_UNITS, Location
@@ -99,7 +99,7 @@ class CurrencyTotal(Model):
 class ImportOptions(StrictModel):
     format: FormatName
     on_error: OnError = "reject-file"
-    dry_run: bool = False
+    dry_run: StrictBool = Field(default=False, description="Check every row, write nothing but the report")
     channel: str | None = Field(default=None, description="The channel orders are recorded on")
     location: Location = Field(default=DEFAULT_LOCATION, description="Where a products file's stock is")
 

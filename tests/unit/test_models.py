@@ -366,3 +366,14 @@ def test_problem_shortages_are_typed() -> None:
     assert problem.model_dump(exclude_none=True)["shortages"] == [
         {"sku": "MUG", "requested": 2, "available": 1}
     ]
+
+
+def test_an_import_dry_run_is_a_json_boolean_never_a_number_or_a_string() -> None:
+    from pydantic import ValidationError
+
+    from shared.models.imports import ImportOptions
+
+    assert ImportOptions.model_validate({"format": "oms-stock", "dry_run": True}).dry_run is True
+    for wrong in (0, 1, "true"):
+        with pytest.raises(ValidationError):
+            ImportOptions.model_validate({"format": "oms-stock", "dry_run": wrong})
