@@ -98,6 +98,14 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """This module's own stack, not the session's: its stream pollers take minutes to drain 5,000
+    imported orders, and the one-request-at-a-time moto behind them would slow every later e2e test
+    past the functions' 3 s read timeout (a retried PUT then answers "updated")."""
+    yield from start_stack()
+
+
+@pytest.fixture(scope="module")
 def shop(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Shop:
     folder = tmp_path_factory.mktemp("shopify")
     items = variants(SKU_COUNT, on_hand=500)
