@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from botocore.exceptions import ClientError
 
-from shared.domain.auth import Principal
+from shared.domain.auth import ROLES, PersonRole, Principal
 from shared.json_depth import MAX_JSON_DEPTH, too_deep
 from shared.models.common import TOKEN_PATTERN, FieldError, pattern_phrase
 from shared.observability import logger
@@ -105,16 +105,26 @@ def principal_of(app: BaseRouter) -> Principal:
     """The caller, as the authorizer described it (API Gateway passes its context on)."""
     context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
     role = context.get("role")
-    if role not in ("staff", "channel"):
+    if role not in ROLES:
         raise unauthorized()
-    return Principal(role=role, channel=context.get("channel") or None, key_id=str(context.get("key_id", "")))
+    return Principal(
+        role=role,
+        channel=context.get("channel") or None,
+        key_id=str(context.get("key_id", "")),
+        name=context.get("name") or None,
+    )
+
+
+def require(app: BaseRouter, role: PersonRole) -> Principal:
+    """The caller, when their role includes ``role`` (``shared.domain.auth``); else a 403 problem."""
+    caller = principal_of(app)
+    if not caller.can(role):
+        raise forbidden()
+    return caller
 
 
 def staff_only(app: BaseRouter) -> Principal:
-    caller = principal_of(app)
-    if not caller.is_staff:
-        raise forbidden()
-    return caller
+    return require(app, "staff")
 
 
 def _field(loc: Any) -> str:
