@@ -49,6 +49,7 @@ PINNED: dict[str, frozenset[str]] = {
         "api": """
             functions.api.app
             functions.api.handler
+            functions.api.routes.alarms
             functions.api.routes.catalog
             functions.api.routes.connections
             functions.api.routes.customers
@@ -62,6 +63,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.wiring
             shared.aws
             shared.config
+            shared.dal.alarms
             shared.dal.catalog
             shared.dal.connections
             shared.dal.cursors
@@ -87,6 +89,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.http
             shared.json_depth
             shared.masking
+            shared.models.alarms
             shared.models.catalog
             shared.models.common
             shared.models.connections
@@ -104,6 +107,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.retry
+            shared.services.alarms
             shared.services.connections
             shared.services.customers
             shared.services.dead_letters
