@@ -414,12 +414,10 @@ class Functions(Construct):
             acknowledge(
                 policy,
                 f"AwsSolutions-IAM5[Resource::{alarm_nag_pattern(Stack.of(self).stack_name)}]",
-                # Worded without "alarm" in lowercase: tests/infra/test_alarms.py takes that word for the
-                # promise an SQS3 acknowledgment makes.
-                "cloudwatch:DescribeAlarms (read only) on the CloudWatch Alarms whose AlarmName starts "
-                "with this stack's prefix (infra/spec.py alarm_prefix: the stack names every one of its "
-                "Alarms so, and no other stage or stack has that prefix): the states the API shows to "
-                "staff. The wildcard is the end of the name.",
+                "cloudwatch:DescribeAlarms (read only) on the alarms whose names start with this stack's "
+                "prefix (infra/spec.py alarm_prefix: the stack names every one of its alarms so, and no "
+                "other stage or stack has that prefix): the states GET /alarms shows. The wildcard is the "
+                "end of the name.",
             )
         for use_bucket in fn.buckets:
             bucket_id = logical_id(self._bucket_construct(fn).bucket(use_bucket.bucket).node.default_child)
