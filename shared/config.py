@@ -54,6 +54,8 @@ DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"
 # The name prefix of the stack's CloudWatch alarms (infra/spec.py ``alarm_prefix``), for a function whose spec
 # says ``alarms``: set by CDK only. The local stack has no alarms and leaves it unset.
 ALARM_PREFIX_ENV = "OMS_ALARM_PREFIX"
+# "true" on the local stack (no API Gateway: no usage keys; its gateway applies the limits itself).
+LOCAL_STACK_ENV = "OMS_LOCAL"
 FUNCTION_ENV = "OMS_FUNCTION"  # the function's name in infra/spec.py
 CURRENCY_ENV = "OMS_CURRENCY"  # the catalog's currency: every catalog price is in it (infra/spec.py sets it)
 TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules

@@ -126,12 +126,6 @@ def require(app: BaseRouter, role: PersonRole) -> Principal:
     return caller
 
 
-def staff_only(app: BaseRouter) -> Principal:
-    """Deprecated: ``require(app, "staff")``. Its last caller is functions/api/routes/meta.py, until the
-    session work moves it to ``require``; then it goes."""
-    return require(app, "staff")
-
-
 def channel_or(app: BaseRouter, role: PersonRole) -> Principal:
     """The caller on a route that channel keys share with people: a channel key as it is (the service
     keeps it to its own channel's orders), a person when their role includes ``role``; else a 403."""

@@ -7,22 +7,13 @@ from typing import Any
 
 import pytest
 
-from infra.spec import API_KEYS
-from shared.dal.api_keys import ApiKeyStore
 from tests.support.http import ApiClient
 from tests.support.local_aws import RequestCounter, local_aws
-
-# The people's keys besides dev-staff-key (infra/local/keys.py's defaults): each test may act as any role.
-PERSON_KEYS = {"dev-admin-key": "admin", "dev-viewer-key": "viewer"}
 
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
     with local_aws() as dynamodb:
-        keys = ApiKeyStore(dynamodb, API_KEYS.local_name)
-        for key, role in PERSON_KEYS.items():
-            if keys.lookup(key) is None:  # the local stack's defaults may hold them already
-                keys.put(key, role, None, name=key.removesuffix("-key"))  # type: ignore[arg-type]
         yield dynamodb
 
 

@@ -32,8 +32,12 @@ CONTEXTS: dict[Caller, dict[str, str]] = {
 
 # (method, path) -> (the lowest person role allowed, whether a channel key is allowed too).
 ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
-    ("GET", "/openapi.json"): ("staff", False),
-    ("GET", "/swagger"): ("staff", False),
+    ("GET", "/openapi.json"): ("viewer", False),
+    ("GET", "/session"): ("viewer", True),  # who is signed in: a channel key is never signed in (401)
+    ("DELETE", "/session"): ("viewer", True),  # signing out ends the session the cookie names, if any
+    ("GET", "/keys"): ("admin", False),
+    ("POST", "/keys"): ("admin", False),
+    ("DELETE", "/keys/{key_id}"): ("admin", False),
     ("GET", "/products"): ("viewer", False),
     ("GET", "/products/{sku}"): ("viewer", False),
     ("PUT", "/products/{sku}"): ("staff", False),
@@ -119,12 +123,15 @@ def test_the_table_says_what_the_issue_says() -> None:
         ("PUT", "/channels/{channel}/connection"),
         ("POST", "/dead-letters/{queue}/redrive"),
         ("POST", "/dead-letters/{queue}/delete"),
+        ("GET", "/keys"),
+        ("POST", "/keys"),
+        ("DELETE", "/keys/{key_id}"),
     }
-    # A viewer reads everything (but connections, an admin's); reading never needs staff.
+    # A viewer reads everything (but connections and keys, an admin's); reading never needs staff.
     for (method, path), (lowest, _) in ROLES.items():
-        if method == "GET" and "/connection" not in path and path not in ("/openapi.json", "/swagger"):
+        if method == "GET" and "/connection" not in path and path != "/keys":
             assert lowest == "viewer", path
-        if method != "GET":
+        if method != "GET" and path != "/session":
             assert lowest != "viewer", path
 
 
