@@ -155,3 +155,15 @@ def test_each_caller_is_refused_or_let_through_as_the_table_says(
             assert problem["type"] == "urn:oms:problem:forbidden", body
             headers = result.get("headers") or {k: v[0] for k, v in result["multiValueHeaders"].items()}
             assert headers["Content-Type"] == "application/problem+json"
+
+
+def test_what_a_person_asks_for_is_signed_with_their_name(admin: ApiClient) -> None:
+    """Reports and import runs record who asked as the audit trail does (staff:dev-admin), not a key id."""
+    report = admin.post("/reports", {"type": "daily_sales", "date": "2026-11-23"})
+    assert report.status == 202, report.body
+    assert report.json()["requested_by"] == "staff:dev-admin"
+    announced = admin.post(
+        "/imports", {"file_name": "orders.csv", "options": {"format": "shopify-orders", "channel": "shopify"}}
+    )
+    assert announced.status == 201, announced.body
+    assert announced.json()["run"]["actor"] == "staff:dev-admin"

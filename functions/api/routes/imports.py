@@ -70,7 +70,7 @@ def post_import(
         announced = wiring.import_uploads().announce(
             request.file_name,
             request.options,
-            actor=caller.key_id or "staff",
+            actor=caller.actor,  # staff:alice: the person who announced it
             idempotency_key=idempotency_key,
         )
     except ImportKeyReused as exc:

@@ -60,7 +60,7 @@ def post_report(
     caller = require(router, "staff")
     try:
         report, created = wiring.report_service().request(
-            request, requested_by=caller.key_id or "staff", idempotency_key=idempotency_key
+            request, requested_by=caller.actor, idempotency_key=idempotency_key
         )
     except InvalidPeriod as exc:
         raise invalid_field(f"body.{exc.field}", str(exc)) from exc
