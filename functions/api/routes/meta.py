@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from shared.domain.sessions import COOKIE_NAME, CSRF_HEADER
 from shared.http import location, require
 from shared.openapi import PUBLIC, finish_document, problem_responses
 
@@ -78,7 +79,15 @@ def build_document() -> dict[str, Any]:
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
-        security_schemes={"ApiKey": APIKey(name="X-Api-Key", in_=APIKeyIn.header)},
-        security=[{"ApiKey": []}],
+        security_schemes={
+            "ApiKey": APIKey(name="X-Api-Key", in_=APIKeyIn.header),
+            "Session": APIKey(
+                name=COOKIE_NAME,
+                in_=APIKeyIn.cookie,
+                description="A person's session from POST /session; every change made with it also needs "
+                f"its csrf_token in the {CSRF_HEADER} header",
+            ),
+        },
+        security=[{"ApiKey": []}, {"Session": []}],  # either one
     )
     return finish_document(schema.model_dump(mode="json", by_alias=True, exclude_none=True))
