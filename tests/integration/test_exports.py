@@ -103,11 +103,11 @@ def shop(staff: ApiClient, web: ApiClient) -> list[dict[str, Any]]:
 
 
 def test_export_writes_every_kind_and_a_manifest(
-    aws: Any, staff: ApiClient, web: ApiClient, tmp_path: Path
+    aws: Any, admin: ApiClient, staff: ApiClient, web: ApiClient, tmp_path: Path
 ) -> None:
     placed = shop(staff, web)
     lee = placed[2]["customer_id"]
-    assert staff.delete(f"/customers/{lee}").status == 200  # erased: nothing personal comes back
+    assert admin.delete(f"/customers/{lee}").status == 200  # erased: nothing personal comes back
 
     done = service(aws).export(tmp_path / "out")
 

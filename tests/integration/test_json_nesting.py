@@ -89,15 +89,17 @@ def test_a_stock_message_at_64_levels_is_refused_for_what_it_says(stocked: ApiCl
 
 
 @pytest.mark.parametrize("levels", [64, 1_000])
-def test_a_signed_hook_too_deep_for_the_feed_is_a_400(staff: ApiClient, aws: Any, levels: int) -> None:
+def test_a_signed_hook_too_deep_for_the_feed_is_a_400(
+    admin: ApiClient, staff: ApiClient, aws: Any, levels: int
+) -> None:
     """The feed message wraps the document in one more level: a document over 63 would be dead-lettered."""
-    assert connect(staff, "shop-us", "shopify", SECRET).status == 201
+    assert connect(admin, "shop-us", "shopify", SECRET).status == 201
     reply = shopify_hook(staff, body=('{"id":' + nested(levels - 1) + "}").encode())
     assert (reply.status, reply.json()["detail"]) == (400, "The body is nested more than 63 levels deep.")
     assert feed(aws) == []
 
 
-def test_a_signed_hook_at_63_levels_reaches_the_feed(staff: ApiClient, aws: Any) -> None:
-    assert connect(staff, "shop-us", "shopify", SECRET).status == 201
+def test_a_signed_hook_at_63_levels_reaches_the_feed(admin: ApiClient, staff: ApiClient, aws: Any) -> None:
+    assert connect(admin, "shop-us", "shopify", SECRET).status == 201
     assert shopify_hook(staff, body=('{"id":' + nested(62) + "}").encode()).status == 200
     assert len(feed(aws)) == 1
