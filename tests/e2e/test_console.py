@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -278,7 +279,7 @@ def test_a_stock_adjustment(console_stack: Stack, seeded: Seeded, page: Any, see
     row.get_by_role("button", name="Adjust stock").click()
     page.get_by_label("Change by").fill("-2")
     page.get_by_label("Reason").fill("damaged in the warehouse")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Save adjustment").click()
 
     expect(page.get_by_role("status")).to_contain_text(f"Stock of {sku} updated.")
     expect(page.get_by_role("row").filter(has=page.get_by_text(sku, exact=True))).to_contain_text(
@@ -297,6 +298,7 @@ def test_the_low_stock_filter(console_stack: Stack, seeded: Seeded, page: Any, s
     sign_in(page, console_stack.api, STAFF_KEY, "/console/products")
     page.get_by_label("Low stock").check()
 
+    expect(page.get_by_role("heading", name="Low stock", exact=True)).to_be_visible()
     rows = page.get_by_role("row")
     expect(rows.filter(has=page.get_by_text(seeded.skus[1], exact=True))).to_have_count(1)  # 3 of 5
     expect(rows.filter(has=page.get_by_text(seeded.skus[2], exact=True))).to_have_count(0)  # 120
@@ -313,14 +315,16 @@ def test_a_report_requested_and_downloaded(
 
     def ready() -> bool:
         page.get_by_role("button", name="Refresh").click()
-        return bool(page.get_by_role("link", name="Download CSV").count())
+        page.wait_for_load_state("networkidle")
+        return bool(page.get_by_role("button", name="Download CSV").count())
 
     assert wait_until(ready, timeout=30)
-    href = page.get_by_role("link", name="Download CSV").first.get_attribute("href")
-    assert href and href.startswith("http")
-    downloaded = requests.get(href, timeout=10)
-    assert downloaded.status_code == 200
-    assert seeded.skus[0] in downloaded.text
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    saved = download.value
+    assert saved.suggested_filename.endswith(".csv")
+    assert seeded.skus[0] in Path(saved.path()).read_text(encoding="utf-8")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reports")  # the console stays open
     assert_clean(seen)
 
 

@@ -80,7 +80,9 @@ function renderList(view, context) {
     search(term.value.trim(), channel.value.trim());
   });
 
+  let loading = 0; // a newer load or search wins: an older one's answer is dropped
   async function loadPage(focus) {
+    const ticket = ++loading;
     fill(results, spinner());
     message.hidden = true;
     try {
@@ -88,6 +90,7 @@ function renderList(view, context) {
         status: filters.status, channel: filters.channel, created_from: filters.from, created_to: filters.to,
         attention: filters.attention ? "true" : "", limit: PAGE_SIZE, next_token: currentToken(listPager),
       })}`);
+      if (ticket !== loading) return;
       listPager.next = page.next_token || null;
       const heading = filters.attention ? "Orders needing attention" : "Newest first";
       fill(results, h("h2", { class: "sub", tabindex: "-1" }, heading),
@@ -100,6 +103,7 @@ function renderList(view, context) {
   }
 
   async function search(value, inChannel) {
+    const ticket = ++loading;
     if (!value) {
       showError(message, new Error("Type an order id, an external id or an email."));
       return;
@@ -116,6 +120,7 @@ function renderList(view, context) {
             table("Orders of the customer", orderColumns(), orders.items, { empty: "This customer has no orders." }),
             orders.next_token ? h("p", { class: "muted" }, "More on the customer's page.") : null);
         }
+        if (ticket !== loading) return;
         fill(results, ...(blocks.length ? blocks : [h("p", { class: "empty" }, `No customer with the email ${value}.`)]));
       } else {
         let found = [];
@@ -127,6 +132,7 @@ function renderList(view, context) {
         if (!found.length && inChannel) {
           found = (await api("GET", `/orders${query({ external_id: value, channel: inChannel })}`)).items;
         }
+        if (ticket !== loading) return;
         const empty = inChannel ? `No order with the id or external id ${value}.` : `No order with the id ${value}. For an external id, fill in its channel in the filters.`;
         fill(results, h("h2", { class: "sub" }, "Search results"), table("Search results", orderColumns(), found, { empty }));
       }

@@ -87,7 +87,7 @@ export async function render(view) {
         h("span", { class: "check" }, kindDelta, h("label", { for: "adjust-delta" }, "A change (delta)")),
         h("span", { class: "check" }, kindCount, h("label", { for: "adjust-count" }, "A count (units on hand)"))),
       h("div", { class: "grid" }, field("Location", location).row, amountField.row, field("Reason", reason, "Required for a change: damaged, found, …").row),
-      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Apply"), button("Close", closePanel)));
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save adjustment"), button("Close", closePanel)));
     const relabel = () => {
       amountField.row.querySelector("label").textContent = kindCount.checked ? "Units on hand" : "Change by";
       amountField.row.querySelector(".hint").textContent = kindCount.checked ? "What the count found" : "Units: negative to remove";
@@ -118,7 +118,9 @@ export async function render(view) {
     amount.focus();
   }
 
+  let loading = 0; // a newer load wins: an older one's answer is dropped
   async function load(focus) {
+    const ticket = ++loading;
     fill(results, spinner());
     try {
       const token = currentToken(state.pager);
@@ -134,6 +136,7 @@ export async function render(view) {
         const stocks = await Promise.all(page.items.map((product) => optional(api("GET", `/inventory/${enc(product.sku)}`))));
         rows = page.items.map((product, i) => ({ sku: product.sku, product, stock: stocks[i] }));
       }
+      if (ticket !== loading) return;
       const staff = can("staff");
       fill(results, 
         h("h2", { class: "sub", tabindex: "-1" }, state.low ? "Low stock" : "Every product"),
@@ -152,6 +155,7 @@ export async function render(view) {
         pager(state.pager, () => load(true)));
       if (focus) results.querySelector("h2").focus();
     } catch (error) {
+      if (ticket !== loading) return;
       fill(results);
       showError(message, error);
     }

@@ -1,8 +1,8 @@
 // Reports: request one for a date or a range, the list with status, a download link per file.
 
-import { api, can, newIdempotencyKey, query } from "./api.js";
+import { api, can, enc, newIdempotencyKey, query } from "./api.js";
 import {
-  button, currentToken, externalLink, field, h, input, messageRegion, newPager, pageHeading, pager, select,
+  button, currentToken, field, h, input, messageRegion, newPager, pageHeading, pager, select,
   showDone, showError, spinner, table, time,
 } from "./ui.js";
 import { fill } from "./ui.js";
@@ -74,7 +74,7 @@ export async function render(view) {
         { label: "Rows", cell: (r) => (r.rows == null ? "—" : String(r.rows)), class: "num" },
         { label: "Requested", cell: (r) => time(r.requested_at) },
         { label: "By", cell: (r) => r.requested_by, class: "mono" },
-        { label: "Files", cell: (r) => files(r) },
+        { label: "Files", cell: (r) => files(r, message) },
       ], page.items, { empty: "No reports yet." }), pager(reportsPager, () => load(true)));
       if (focus) results.querySelector("h2").focus();
     } catch (error) {
@@ -86,12 +86,24 @@ export async function render(view) {
   return load(false);
 }
 
-function files(report) {
+// The list carries no download links (they are presigned and short-lived): a file's button asks for the
+// report's fresh links (GET /reports/{id}) and the browser downloads the file (S3 answers it as an attachment).
+function files(report, message) {
   if (report.status === "FAILED") return report.reason || "Failed";
-  const list = (report.files || []).filter((f) => f.download_url);
-  if (!list.length) return report.status === "READY" ? "—" : "Not ready yet";
-  return h("ul", { class: "plain inline-list" }, list.map((f) =>
-    h("li", {}, externalLink(f.download_url, `Download ${String(f.format).toUpperCase()}`), h("span", { class: "muted" }, ` ${size(f.bytes)}`))));
+  if (report.status !== "READY") return "Not ready yet";
+  if (!(report.files || []).length) return "—";
+  return h("ul", { class: "plain inline-list" }, report.files.map((f) =>
+    h("li", {}, button(`Download ${String(f.format).toUpperCase()}`, async () => {
+      try {
+        const fresh = await api("GET", `/reports/${enc(report.report_id)}`);
+        const file = (fresh.files || []).find((candidate) => candidate.format === f.format);
+        const url = file && file.download_url ? new URL(file.download_url) : null;
+        if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) throw new Error("This file has no download link.");
+        location.assign(url.href);
+      } catch (error) {
+        showError(message, error);
+      }
+    }, { class: "small" }), h("span", { class: "muted" }, ` ${size(f.bytes)}`))));
 }
 
 function size(bytes) {
