@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Access = Literal["read", "write", "read_write", "read_write_delete", "query_index"]
+Access = Literal["read", "write", "read_write", "read_write_delete", "query_index", "read_update", "manage"]
 
 # Exactly the DynamoDB actions each access grants (on the table and its indexes). No Scan, no
 # batch writes, no deletes, no streams: add one here, with the feature that needs it.
@@ -27,6 +27,11 @@ TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
     # Query on one index only (``Uses.index``), nothing on the table itself: the API asks the api keys
     # table's channel index whether a channel has keys, and may never read a key's item.
     "query_index": ("dynamodb:Query",),
+    # The authorizer: reads keys and sessions, and moves a session's idle expiry on (never a new item).
+    "read_update": (*_READ, "dynamodb:UpdateItem"),
+    # The API keys table for the API: sessions made and ended, people's keys made, listed (a Scan: a
+    # handful of keys and their sessions) and revoked.
+    "manage": tuple(dict.fromkeys((*_READ, *_WRITE, "dynamodb:DeleteItem", "dynamodb:Scan"))),
 }
 
 

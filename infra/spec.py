@@ -154,6 +154,8 @@ API_KEYS = Table(
     sort_key=None,
     # Sparse (staff keys have no channel), keys only: whether a channel has keys, never the keys' records.
     indexes=(Index("by_channel", "channel", "pk", projection="KEYS_ONLY"),),
+    # session#{sha256(token)}: a person's console session (shared/dal/sessions.py); it expires, keys never.
+    ttl_attribute="expires_at",
 )
 
 CONNECTIONS = Table(
@@ -424,11 +426,15 @@ EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the function
 
 AUTHORIZER = Function(
     name="authorizer",
-    description="API Gateway request authorizer: X-Api-Key -> role and channel",
-    uses=(Uses(API_KEYS, "read"),),
+    description="API Gateway request authorizer: X-Api-Key or session cookie -> role, channel and name",
+    # Reads a key, or a session with its key (BatchGetItem); moves a session's idle expiry on.
+    uses=(Uses(API_KEYS, "read_update"),),
     memory_mb=256,
     timeout_s=5,
 )
+
+# POST /session's own limit, under the stage's: guessing keys is slow, and cannot starve the API.
+SIGN_IN_THROTTLE = Throttle(rate_limit=5, burst_limit=10)
 
 API = Function(
     name="api",
@@ -436,7 +442,13 @@ API = Function(
     routes=(
         Route("GET", "/health", authorized=False),
         Route("GET", "/openapi.json"),
-        Route("GET", "/swagger"),
+        Route("GET", "/swagger", authorized=False),  # a redirect to the console's Swagger page
+        Route("POST", "/session", authorized=False, throttle=SIGN_IN_THROTTLE),
+        Route("GET", "/session"),
+        Route("DELETE", "/session"),
+        Route("GET", "/keys"),
+        Route("POST", "/keys"),
+        Route("DELETE", "/keys/{key_id}"),
         Route("GET", "/products"),
         Route("GET", "/products/{sku}"),
         Route("PUT", "/products/{sku}"),
@@ -479,7 +491,8 @@ API = Function(
         Uses(CUSTOMERS, "read_write_delete"),
         Uses(REPORTS, "read_write"),
         Uses(CONNECTIONS, "read_write"),  # connections, and the channel claims they make
-        Uses(API_KEYS, "query_index", index="by_channel"),  # a connection never takes a keys' channel
+        # Sessions (sign in and out) and people's keys (admin): a connection never takes a keys' channel.
+        Uses(API_KEYS, "manage"),
         Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
     ),
     keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back

@@ -51,6 +51,8 @@ SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 # JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
 # whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.
 DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"
+# "true" on the local stack (no API Gateway: no usage keys; its gateway applies the limits itself).
+LOCAL_STACK_ENV = "OMS_LOCAL"
 FUNCTION_ENV = "OMS_FUNCTION"  # the function's name in infra/spec.py
 CURRENCY_ENV = "OMS_CURRENCY"  # the catalog's currency: every catalog price is in it (infra/spec.py sets it)
 TIMEZONE_ENV = "OMS_TIMEZONE"  # an IANA zone; what a business day is, for reports and their schedules

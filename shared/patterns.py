@@ -50,3 +50,11 @@ CHANNEL_NAME_PATTERN = described(
 CURRENCY_PATTERN = described(r"^[A-Z]{3}$", "must be a three-letter ISO 4217 currency code such as USD")
 # Idempotency keys, update ids, sources: what a header or a log line carries safely.
 TOKEN_PATTERN = described(r"^[\x21-\x7e]+$", "must be printable ASCII characters without spaces")
+# A person's name in the audit trail (staff:alice): their key's name.
+PERSON_NAME_PATTERN = described(
+    r"^[a-z0-9][a-z0-9._-]{0,39}$",
+    "must be a person's name: up to 40 lower-case letters, digits, '.', '_' or '-', starting with a "
+    "letter or digit",
+)
+# An API key's public id (its hash's first 12 hex digits).
+KEY_ID_PATTERN = described(r"^[0-9a-f]{12}$", "must be a key id: 12 lower-case hexadecimal digits")

@@ -9,16 +9,20 @@ from functions.api.routes import (
     dead_letters,
     imports,
     inventory,
+    keys,
     listings,
     meta,
     orders,
     reports,
+    session,
 )
 from shared.http import PercentDecodedResolver, register_problem_handlers
 
 # Path parameters are the decoded segments of the path (a SKU may hold '/', '#', ' ': see the class).
 app = PercentDecodedResolver(enable_validation=True)
 app.include_router(meta.router)
+app.include_router(session.router)
+app.include_router(keys.router)
 app.include_router(catalog.router)
 app.include_router(inventory.router)
 app.include_router(orders.router)

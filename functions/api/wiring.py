@@ -18,6 +18,7 @@ from shared.config import (
     DEAD_LETTERS_ENV,
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
+    LOCAL_STACK_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
+    from shared.services.keys import KeyService
     from shared.services.reports import ReportService
+    from shared.services.sessions import SessionService
 
 
 @once
@@ -130,4 +133,29 @@ def import_uploads() -> ImportUploads:
     return ImportUploads(
         ImportRunStore(client("dynamodb"), required(IMPORTS_TABLE_ENV)),
         ImportObjects(s3_client(), required(IMPORTS_BUCKET_ENV)),
+    )
+
+
+@once
+def session_service() -> SessionService:
+    from shared.dal.api_keys import ApiKeyStore
+    from shared.dal.sessions import SessionStore
+    from shared.services.sessions import SessionService
+
+    dynamodb = client("dynamodb")
+    table = required(API_KEYS_TABLE_ENV)
+    return SessionService(ApiKeyStore(dynamodb, table), SessionStore(dynamodb, table))
+
+
+@once
+def key_service() -> KeyService:
+    import os
+
+    from shared.dal.api_keys import ApiKeyStore
+    from shared.services.keys import KeyService
+
+    # In AWS a person's key needs the staff channel's API Gateway key; the local stack has none.
+    local = os.environ.get(LOCAL_STACK_ENV) == "true"
+    return KeyService(
+        ApiKeyStore(client("dynamodb"), required(API_KEYS_TABLE_ENV)), usage_keys_required=not local
     )

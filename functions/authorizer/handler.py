@@ -1,8 +1,13 @@
-"""API Gateway REQUEST authorizer: X-Api-Key -> role and channel.
+"""API Gateway REQUEST authorizer: X-Api-Key, or a person's session cookie -> role, channel and name.
 
-It authenticates only: an unknown key is a 401; a known key is allowed on every route, with its
-role and channel passed to the API function, which decides what that role may do (403) and which
-orders it may see. That keeps API Gateway's cached policy correct for every route of the API.
+It authenticates only: an unknown key or session is a 401; a known one is allowed on every route, with
+its role, channel, key id and name passed to the API function, which decides what that role may do (403)
+and which orders it may see. With the session cookie (``oms_session``; no X-Api-Key), a change (POST,
+PUT, PATCH, DELETE) without the session's ``X-CSRF-Token`` is denied (the gateway's 403). API Gateway
+does not cache its answers (a session's CSRF check depends on the method): ``infra/constructs/api.py``.
+
+A session is read with its key in one BatchGetItem (``shared.dal.sessions``): a revoked key's sessions
+end at once. Its idle expiry slides, with a conditional write at most every few minutes.
 
 In AWS it also names the caller's API Gateway key (``usageIdentifierKey``, stored on the key's item: the
 one GetItem is all it reads), so that API Gateway applies the limits of the channel's usage plan. The
@@ -11,13 +16,16 @@ value stays out of the logs.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import client, once
 from shared.config import API_KEYS_TABLE_ENV, required
-from shared.dal.api_keys import ApiKeyStore
+from shared.dal.api_keys import ApiKeyStore, Caller
+from shared.dal.sessions import SessionStore
+from shared.domain.sessions import CSRF_HEADER, cookie_token, csrf_ok
 from shared.observability import logger, tracer
 
 
@@ -26,7 +34,13 @@ def key_store() -> ApiKeyStore:
     return ApiKeyStore(client("dynamodb"), required(API_KEYS_TABLE_ENV))
 
 
+@once
+def session_store() -> SessionStore:
+    return SessionStore(client("dynamodb"), required(API_KEYS_TABLE_ENV))
+
+
 key_store()  # the client is created once, during init
+session_store()
 
 
 class Unauthorized(Exception):
@@ -35,7 +49,11 @@ class Unauthorized(Exception):
 
 
 def allow_all_routes(
-    method_arn: str, principal_id: str, context: dict[str, str], usage_key: str | None
+    method_arn: str,
+    principal_id: str,
+    context: dict[str, str],
+    usage_key: str | None,
+    effect: str = "Allow",
 ) -> dict[str, Any]:
     """The policy Powertools' ``APIGatewayAuthorizerResponse.allow_all_routes()`` answers: every method
     and path of the stage the request came to (``arn:<partition>:execute-api:<region>:<account>:<api
@@ -52,7 +70,7 @@ def allow_all_routes(
             "Statement": [
                 {
                     "Action": "execute-api:Invoke",
-                    "Effect": "Allow",
+                    "Effect": effect,
                     "Resource": [f"{prefix}:{api_id}/{stage}/*/*"],
                 }
             ],
@@ -64,21 +82,53 @@ def allow_all_routes(
     return policy
 
 
+def _session_caller(token: str, method: str, csrf: str | None) -> tuple[Caller, bool] | None:
+    """The session's caller and whether its CSRF check passed; None for no live session."""
+    now = int(time.time())
+    store = session_store()
+    session = store.find(token, now)
+    if session is None:
+        return None
+    store.slide(token, session, now)
+    return Caller(session.principal, session.usage_key), csrf_ok(method, session.csrf_token, csrf)
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     api_key = headers.get("x-api-key")
-    found = key_store().caller(api_key) if api_key else None
+    allowed = True
+    if api_key:  # a key wins over a cookie: a key is never sent by a browser on its own
+        found = key_store().caller(api_key)
+        how = "key"
+    else:
+        token = cookie_token(headers.get("cookie"))
+        session = (
+            _session_caller(token, str(event.get("httpMethod", "")), headers.get(CSRF_HEADER.lower()))
+            if token
+            else None
+        )
+        found, allowed = session if session else (None, False)
+        how = "session"
     if found is None:
-        logger.info("rejected: missing or unknown API key")
+        logger.info("rejected: missing or unknown API key or session")
         raise Unauthorized()
 
     caller = found.principal
-    logger.info("authorized", key_id=caller.key_id, role=caller.role, channel=caller.channel)
+    context_values = {
+        "role": caller.role,
+        "channel": caller.channel or "",
+        "key_id": caller.key_id,
+        "name": caller.name or "",
+    }
+    if not allowed:
+        logger.info("denied: a change by session without its CSRF token", key_id=caller.key_id)
+        return allow_all_routes(event["methodArn"], caller.key_id, context_values, None, effect="Deny")
+    logger.info("authorized", key_id=caller.key_id, role=caller.role, channel=caller.channel, by=how)
     return allow_all_routes(
         event["methodArn"],
         caller.key_id,
-        {"role": caller.role, "channel": caller.channel or "", "key_id": caller.key_id},
+        context_values,
         found.usage_key,  # None on the local stack: its gateway throttles itself
     )

@@ -35,7 +35,7 @@ from infra.local.resources import (
 from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits
 from infra.schedule_time import business_timezone
 from infra.spec import AUTHORIZER, BUSES, CURRENCY, FUNCTIONS
-from shared.config import CURRENCY_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV, check_currency
+from shared.config import CURRENCY_ENV, DEFAULT_TIMEZONE, LOCAL_STACK_ENV, TIMEZONE_ENV, check_currency
 
 HOST = "127.0.0.1"
 LOCAL_CREDENTIALS = {
@@ -153,7 +153,7 @@ class LocalStack:
             ),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
-            "OMS_LOCAL": "true",
+            LOCAL_STACK_ENV: "true",
         }
 
     def _seed_keys(self) -> None:
@@ -166,7 +166,7 @@ class LocalStack:
             boto3.client("dynamodb", endpoint_url=self.endpoint), API_KEYS.local_name, CONNECTIONS.local_name
         )
         for key in self.keys:
-            store.put(key.key, key.role, key.channel, name=f"local {key.role}")  # type: ignore[arg-type]
+            store.put(key.key, key.role, key.channel, name=key.stored_name)  # type: ignore[arg-type]
 
     def _check_health(self) -> None:
         with urllib.request.urlopen(f"{self.api_url}/health", timeout=30) as response:  # noqa: S310 - our own URL

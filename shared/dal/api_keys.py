@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from shared.dal.dynamo import error_code, from_item, to_item
+from shared.dal.sessions import is_session
 from shared.domain.auth import Principal, Role
 from shared.domain.channels import ChannelOwned, check_key_channel
 
@@ -49,6 +50,23 @@ class ChannelInUse(ChannelOwned):
 
     def __init__(self, channel: str) -> None:
         super().__init__(channel, "a platform connection")
+
+
+class OrphanedUsageKey(ValueError):
+    """Revoking the key would leave its channel's API Gateway key on no key: only ``infra.keys`` (with
+    API Gateway permissions) may revoke it."""
+
+    def __init__(self) -> None:
+        super().__init__("the key's channel has an API Gateway key: revoke it with --endpoint aws")
+
+
+def principal_of_key(item: dict[str, Any]) -> Principal:
+    """Who a key's item says calls: a person's key carries its name (their actor), a channel's its
+    channel."""
+    role = item["role"]
+    channel = item.get("channel")
+    name = item.get("name") if role != "channel" else None
+    return Principal(role=role, channel=channel, key_id=key_id(item["pk"]), name=name or None)
 
 
 @dataclass(frozen=True)
@@ -96,16 +114,29 @@ class ApiKeyStore:
         """The key's caller, from one GetItem; None for an unknown or revoked key."""
         digest = hash_key(api_key)
         item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
-        if not item or item.get("revoked"):
+        if not item or item.get("revoked") or is_session(item):
             return None
-        principal = Principal(role=item["role"], channel=item.get("channel"), key_id=key_id(digest))
-        return Caller(principal, item.get("usage_key"))
+        return Caller(principal_of_key(item), item.get("usage_key"))
+
+    def item(self, api_key: str) -> dict[str, Any] | None:
+        """A live key's item as stored (its hash, role, name, usage key...): what a session is made from.
+        None for an unknown or revoked key."""
+        digest = hash_key(api_key)
+        item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
+        if not item or item.get("revoked") or is_session(item):
+            return None
+        return item
 
     def lookup(self, api_key: str) -> Principal | None:
         caller = self.caller(api_key)
         return caller.principal if caller else None
 
-    def put(self, api_key: str, role: Role, channel: str | None, name: str) -> str:
+    def put(
+        self, api_key: str, role: Role, channel: str | None, name: str, usage_key: UsageKey | None = None
+    ) -> str:
+        """Store a new key (its hash); returns its key_id. ``usage_key``: the API Gateway key it shares
+        (a person's key made over HTTP shares the staff channel's); without one, the channel's own, made
+        when it has none yet (``UsageKeys``)."""
         if (role == "channel") != (channel is not None):
             raise ValueError("a channel key needs a channel, and only a channel key has one")
         if channel is not None:
@@ -114,7 +145,9 @@ class ApiKeyStore:
 
         digest = hash_key(api_key)
         now = utc_text(datetime.now(UTC))
-        usage_key, made = self._usage_key_for(channel)
+        made = False
+        if usage_key is None:
+            usage_key, made = self._usage_key_for(channel)
         item = to_item(
             {
                 "pk": digest,
@@ -141,7 +174,7 @@ class ApiKeyStore:
         a new one. None without ``UsageKeys`` (the local stack)."""
         if self._usage_keys is None:
             return None, False
-        for item in self._scan():
+        for item in self._keys():
             shared = item.get("channel") == channel and not item.get("revoked")
             if shared and item.get("usage_key_id") and item.get("usage_key"):
                 return UsageKey(item["usage_key_id"], item["usage_key"]), False
@@ -171,28 +204,47 @@ class ApiKeyStore:
             raise
 
     def list(self) -> list[dict[str, Any]]:
-        """Every key's public fields (never the hash, nor its API Gateway key's value)."""
-        return [{k: v for k, v in item.items() if k not in ("pk", "usage_key")} for item in self._scan()]
+        """Every key's public fields (never the hash, nor its API Gateway key's value); never a session."""
+        return [{k: v for k, v in item.items() if k not in ("pk", "usage_key")} for item in self._keys()]
+
+    def staff_usage_key(self) -> UsageKey | None:
+        """The staff channel's API Gateway key (its id and value) that the live person keys share, or
+        None when no person key has one (the local stack, or no staff key made with ``infra.keys`` yet)."""
+        for item in self._keys():
+            person = item.get("channel") is None and not item.get("revoked")
+            if person and item.get("usage_key_id") and item.get("usage_key"):
+                return UsageKey(str(item["usage_key_id"]), str(item["usage_key"]))
+        return None
 
     def revoke(self, key_id_to_revoke: str) -> int:
-        """Delete the keys with this key_id, and the API Gateway key of their channel when no other key
-        has it. Returns how many were deleted."""
+        """Delete the keys with this key_id and their sessions, and the API Gateway key of their channel
+        when no other key has it (``OrphanedUsageKey`` without ``UsageKeys``: only the CLI may remove
+        one). Returns how many keys were deleted."""
         items = list(self._scan())
-        doomed = [item for item in items if item.get("key_id") == key_id_to_revoke]
-        kept = {item.get("usage_key_id") for item in items if item not in doomed and not item.get("revoked")}
+        keys = [item for item in items if not is_session(item)]
+        doomed = [item for item in keys if item.get("key_id") == key_id_to_revoke]
+        kept = {item.get("usage_key_id") for item in keys if item not in doomed and not item.get("revoked")}
         orphaned = {str(item["usage_key_id"]) for item in doomed if item.get("usage_key_id")} - kept
         usage_keys = self._usage_keys
         if orphaned and usage_keys is None:
-            raise ValueError("the key's channel has an API Gateway key: revoke it with --endpoint aws")
-        for item in doomed:
+            raise OrphanedUsageKey()
+        doomed_pks = {item["pk"] for item in doomed}
+        sessions = [item for item in items if is_session(item) and item.get("key_pk") in doomed_pks]
+        # The keys first: the authorizer reads a session's key with the session, so its sessions end now.
+        for item in [*doomed, *sessions]:
             self._db.delete_item(TableName=self._table, Key={"pk": {"S": item["pk"]}})
         for usage_key_id in sorted(orphaned):
             if usage_keys is not None:
                 usage_keys.delete(usage_key_id)
         return len(doomed)
 
+    def _keys(self) -> Iterator[dict[str, Any]]:
+        """Every key's item, sessions left out."""
+        return (item for item in self._scan() if not is_session(item))
+
     def _scan(self) -> Iterator[dict[str, Any]]:
-        """A Scan is right here: this admin table holds a handful of items and only the CLI lists it."""
+        """A Scan is right here: this admin table holds a handful of keys and their people's sessions (which
+        expire), and only the CLI and the admin's key routes list it."""
         params: dict[str, Any] = {"TableName": self._table}
         while True:
             response = self._db.scan(**params)

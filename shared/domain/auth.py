@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.patterns import CHANNEL_PATTERN, pattern_phrase
+from shared.patterns import CHANNEL_PATTERN, PERSON_NAME_PATTERN, pattern_phrase
 
 Role = Literal["admin", "staff", "viewer", "channel"]
 # The roles of people (members of staff), weakest first: each may do all that the ones before it may.
@@ -19,8 +19,8 @@ PersonRole = Literal["viewer", "staff", "admin"]
 PERSON_ROLES: tuple[PersonRole, ...] = ("viewer", "staff", "admin")
 ROLES: tuple[Role, ...] = (*PERSON_ROLES, "channel")
 STAFF_CHANNEL = "staff"  # the channel of orders entered by staff (phone orders, corrections)
-# A person's name as it appears in the audit trail (``staff:alice``): the name of their key or user.
-PERSON_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,39}$"
+# A person's name as it appears in the audit trail (``staff:alice``): the name of their key or user
+# (``PERSON_NAME_PATTERN``, from ``shared.patterns`` with the words a person is told).
 
 
 def check_channel(name: str) -> str:

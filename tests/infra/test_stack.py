@@ -369,12 +369,14 @@ def test_route_method(synthesized: Synthesized, fn: Function, route: Route) -> N
         assert "AuthorizerId" not in method
 
 
-def test_health_the_webhooks_and_the_consoles_files_are_the_only_public_routes(
+def test_health_signing_in_the_webhooks_and_the_consoles_files_are_the_only_public_routes(
     synthesized: Synthesized,
 ) -> None:
     public = {k for k, m in methods_by_route(synthesized).items() if m["AuthorizationType"] == "NONE"}
     assert public == {
         ("GET", "/health"),
+        ("GET", "/swagger"),
+        ("POST", "/session"),
         ("POST", "/hooks/shopify/{channel}"),
         ("POST", "/hooks/woocommerce/{channel}"),
         ("GET", "/console"),

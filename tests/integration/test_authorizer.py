@@ -29,15 +29,26 @@ def test_a_channel_key_is_allowed_everywhere_with_its_role_and_channel(aws: Any)
     policy = lambda_handler(with_key("dev-web-key"), CONTEXT)
 
     assert policy["principalId"] == key_id(hash_key("dev-web-key"))
-    assert policy["context"] == {"role": "channel", "channel": "web", "key_id": policy["principalId"]}
+    assert policy["context"] == {
+        "role": "channel",
+        "channel": "web",
+        "key_id": policy["principalId"],
+        "name": "",  # a channel's key names no person
+    }
     [statement] = policy["policyDocument"]["Statement"]
     assert statement["Effect"] == "Allow"
     # One policy for every route, so API Gateway's cached answer is right for any route.
     assert statement["Resource"][0].endswith("/local/*/*")
 
 
-def test_a_staff_key_has_no_channel(aws: Any) -> None:
-    assert lambda_handler(with_key("dev-staff-key"), CONTEXT)["context"]["role"] == "staff"
+def test_a_staff_key_has_no_channel_and_names_its_person(aws: Any) -> None:
+    context = lambda_handler(with_key("dev-staff-key"), CONTEXT)["context"]
+    assert context == {
+        "role": "staff",
+        "channel": "",
+        "key_id": key_id(hash_key("dev-staff-key")),
+        "name": "dev-staff",
+    }
 
 
 @pytest.mark.parametrize("key", ["unknown", None])

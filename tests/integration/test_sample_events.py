@@ -21,7 +21,7 @@ def test_there_is_a_sample_for_every_api_route() -> None:
     from infra.spec import API
 
     sampled = {(e["httpMethod"], e["resource"]) for e in (json.loads(p.read_text()) for p in EVENTS)}
-    undocumented = {("GET", "/openapi.json"), ("GET", "/swagger")}  # served by Powertools itself
+    undocumented = {("GET", "/openapi.json")}  # served by Powertools itself
     assert {(r.method, r.path) for r in API.routes} - undocumented <= sampled
 
 
@@ -49,7 +49,13 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "get_connection",
         "get_import",
     }  # no such report, order, connection, import run
+    missing_order |= {"revoke_key"}  # no such key
     created = {
+        "sign_in": 201,
+        "get_session": 401,  # the sample's cookie names no session here
+        "sign_out": 204,
+        "post_key": 201,
+        "swagger": 302,
         "post_order": 201,
         "post_adjustment": 201,
         "post_report": 202,
@@ -107,6 +113,29 @@ def test_the_hook_sample_events(staff: ApiClient, name: str, status: str) -> Non
 def test_the_authorizer_sample_event(aws: Any) -> None:
     event = json.loads(Path("events/authorizer/request.json").read_text())
     assert authorizer(event, LambdaContext("authorizer", 256, 5, "sample"))["context"]["channel"] == "web"
+
+
+def test_the_authorizer_session_sample_event(aws: Any) -> None:
+    """A POST by session cookie, with its CSRF token: the sample's token and CSRF token replaced by a live
+    session's (a session's token is random)."""
+    import time
+
+    from infra.spec import API_KEYS
+    from shared.dal.api_keys import ApiKeyStore
+    from shared.dal.sessions import SessionStore
+
+    item = ApiKeyStore(aws, API_KEYS.local_name).item("dev-staff-key")
+    assert item is not None
+    made = SessionStore(aws, API_KEYS.local_name).create(item, int(time.time()))
+    event = json.loads(Path("events/authorizer/session_request.json").read_text())
+    assert "oms_session=" in event["headers"]["Cookie"] and event["httpMethod"] == "POST"
+    event["headers"]["Cookie"] = f"theme=dark; oms_session={made.token}"
+    event["headers"]["X-CSRF-Token"] = made.session.csrf_token
+
+    policy = authorizer(event, LambdaContext("authorizer", 256, 5, "sample"))
+
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert policy["context"]["name"] == "dev-staff"
 
 
 def test_the_stock_updates_sample_event(staff: ApiClient) -> None:

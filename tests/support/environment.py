@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infra.spec import BUCKETS, BUSES, KEYS, TABLES
+from shared.config import LOCAL_STACK_ENV
 
 
 def local_environment() -> dict[str, str]:
@@ -13,4 +14,5 @@ def local_environment() -> dict[str, str]:
         **{bucket.env_var: bucket.local_name for bucket in BUCKETS},
         **{bus.env_var: bus.name for bus in BUSES},
         **{key.env_var: key.alias for key in KEYS},
+        LOCAL_STACK_ENV: "true",
     }

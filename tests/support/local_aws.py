@@ -55,7 +55,7 @@ def local_aws() -> Iterator[Any]:
                 os.environ[bus.local_tap.env_var] = tap_urls[bus.local_tap.local_name]
         keys = ApiKeyStore(dynamodb, API_KEYS.local_name, CONNECTIONS.local_name)
         for key in parse_keys(DEFAULT_KEYS):
-            keys.put(key.key, key.role, key.channel, name="test")  # type: ignore[arg-type]
+            keys.put(key.key, key.role, key.channel, name=key.stored_name)  # type: ignore[arg-type]
         try:
             yield dynamodb
         finally:

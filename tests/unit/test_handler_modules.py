@@ -40,8 +40,10 @@ PINNED: dict[str, frozenset[str]] = {
             shared.config
             shared.dal.api_keys
             shared.dal.dynamo
+            shared.dal.sessions
             shared.domain.auth
             shared.domain.channels
+            shared.domain.sessions
             shared.masking
             shared.observability
             shared.patterns
@@ -55,10 +57,12 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.dead_letters
             functions.api.routes.imports
             functions.api.routes.inventory
+            functions.api.routes.keys
             functions.api.routes.listings
             functions.api.routes.meta
             functions.api.routes.orders
             functions.api.routes.reports
+            functions.api.routes.session
             functions.api.wiring
             shared.aws
             shared.config
@@ -83,6 +87,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.domain.moments
             shared.domain.orders
             shared.domain.quantities
+            shared.domain.sessions
             shared.domain.tracking
             shared.http
             shared.json_depth
@@ -94,8 +99,10 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.dead_letters
             shared.models.imports
             shared.models.inventory
+            shared.models.keys
             shared.models.orders
             shared.models.reports
+            shared.models.sessions
             shared.observability
             shared.openapi
             shared.patterns
@@ -104,6 +111,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.retry
+            shared.security_headers
             shared.services.connections
             shared.services.customers
             shared.services.dead_letters
@@ -374,8 +382,9 @@ ABSENT_EVERYWHERE = frozenset(
     }
 )
 ABSENT: dict[str, frozenset[str]] = {
-    # The authorizer reads one item and answers a policy: no models, no resolver, and not the data
-    # classes package (it imports every event class Powertools knows).
+    # The authorizer reads one item (a key), or two in one BatchGetItem (a session and its key), and
+    # answers a policy: no models, no resolver, and not the data classes package (it imports every event
+    # class Powertools knows).
     "authorizer": frozenset(
         {"pydantic", "aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes"}
     ),

@@ -22,6 +22,7 @@ from infra.spec import (
     REPORTS_BUCKET,
     TABLES,
 )
+from shared.config import LOCAL_STACK_ENV
 from tests.support.environment import local_environment
 
 
@@ -89,7 +90,7 @@ def test_local_environment_names_every_table_bucket_and_bus() -> None:
     assert env["OMS_SECRETS_KEY"] == "alias/oms-secrets"
     assert set(env) == {t.env_var for t in TABLES} | {b.env_var for b in BUCKETS} | {
         b.env_var for b in BUSES
-    } | {k.env_var for k in KEYS}
+    } | {k.env_var for k in KEYS} | {LOCAL_STACK_ENV}
 
 
 class FakeS3:

@@ -27,6 +27,7 @@ from infra.description import (
 from infra.spec import (
     API,
     API_KEYS,
+    AUTHORIZER,
     BUCKETS,
     BUSES,
     CATALOG,
@@ -218,9 +219,31 @@ def test_api_and_authorizer_tables() -> None:
     }
 
 
-def test_the_api_may_only_query_the_api_keys_channel_index() -> None:
+def test_the_api_manages_the_api_keys_table_and_the_authorizer_only_reads_and_slides() -> None:
+    """The API makes and ends sessions and people's keys (issue 16): no more than that; the authorizer
+    reads keys and sessions and moves a session's expiry on, and writes no new item."""
     (use,) = [u for u in API.uses if u.table is API_KEYS]
-    assert (use.access, use.index) == ("query_index", "by_channel")
+    assert (use.access, use.index) == ("manage", None)
+    assert set(TABLE_ACTIONS["manage"]) == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Scan",
+    }
+    (use,) = [u for u in AUTHORIZER.uses if u.table is API_KEYS]
+    assert use.access == "read_update"
+    assert set(TABLE_ACTIONS["read_update"]) == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:UpdateItem",
+    }
+    assert API_KEYS.ttl_attribute == "expires_at"  # sessions expire
     assert TABLE_ACTIONS["query_index"] == ("dynamodb:Query",)
     with pytest.raises(ValueError, match="index"):
         Uses(API_KEYS, "query_index")
@@ -312,9 +335,11 @@ def test_route_keys_agree_with_the_route_lists() -> None:
     assert keys == {method + path for method, path in powertools_routes()}
 
 
-def test_only_health_the_webhooks_and_the_consoles_files_are_open() -> None:
+def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_consoles_files_are_open() -> None:
     assert [(r.method, r.path) for fn in FUNCTIONS for r in fn.routes if not r.authorized] == [
         ("GET", "/health"),
+        ("GET", "/swagger"),
+        ("POST", "/session"),
         ("POST", "/hooks/shopify/{channel}"),
         ("POST", "/hooks/woocommerce/{channel}"),
         ("GET", "/console"),
@@ -336,9 +361,10 @@ def test_only_the_api_hooks_and_console_functions_have_routes() -> None:
     assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks", "console"]
 
 
-def test_the_hook_routes_have_their_own_throttle_and_the_others_none() -> None:
+def test_the_hook_routes_and_signing_in_have_their_own_throttle_and_the_others_none() -> None:
     throttled = {(r.method, r.path): r.throttle for fn in FUNCTIONS for r in fn.routes if r.throttle}
     assert throttled == {
+        ("POST", "/session"): Throttle(rate_limit=5, burst_limit=10),
         ("POST", "/hooks/shopify/{channel}"): Throttle(rate_limit=50, burst_limit=100),
         ("POST", "/hooks/woocommerce/{channel}"): Throttle(rate_limit=50, burst_limit=100),
     }
