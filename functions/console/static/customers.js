@@ -76,7 +76,7 @@ async function renderCustomer(view, customerId, context) {
       const page = await api("GET", `/customers/${enc(customer.customer_id)}/orders${query({ limit: 25, next_token: currentToken(ordersPager) })}`);
       ordersPager.next = page.next_token || null;
       fill(orders, table("Orders of the customer", [
-        { label: "Order", cell: (o) => link(`/orders/${enc(o.order_id)}`, o.order_id, { class: "mono" }) },
+        { label: "Order", cell: (o) => link(`/orders/${enc(o.order_id)}`, o.order_id), class: "mono id" },
         { label: "Received", cell: (o) => time(o.created_at) },
         { label: "Channel", cell: (o) => o.channel },
         { label: "Status", cell: (o) => statusBadge(o.status) },

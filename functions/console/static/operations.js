@@ -1,6 +1,6 @@
 // Operations: the dead-letter queues (depth, messages, redrive, delete) and the alarms.
 
-import { api, can, enc, query } from "./api.js";
+import { api, can, enc, problemLines, query } from "./api.js";
 import { button, h, messageRegion, pageHeading, showDone, showError, spinner, table, time } from "./ui.js";
 import { fill } from "./ui.js";
 
@@ -24,7 +24,7 @@ export async function render(view) {
         { label: "Messages", cell: (q) => String(q.approximate_depth), class: "num" },
         { label: "In flight", cell: (q) => String(q.approximate_in_flight), class: "num" },
         { label: "Redrive", cell: (q) => (q.redrivable ? "to its queue" : "no: delete once repaired") },
-        { label: "", cell: (q) => button(`Show messages of ${q.queue}`, () => showQueue(q), { class: "small" }) },
+        { label: "", cell: (q) => button(["Show messages", h("span", { class: "visually-hidden" }, ` of ${q.queue}`)], () => showQueue(q), { class: "small" }) },
       ], listing.items), h("div", { id: "queue-detail" }));
       if (focus) view.querySelector("h1").focus();
     } catch (error) {
@@ -111,8 +111,7 @@ export async function render(view) {
           { label: "Since", cell: (a) => time(a.updated_at) },
         ], found.items, { empty: "No alarms." }));
     } catch (error) {
-      fill(alarms, h("p", { class: "muted" }, "The alarms could not be read."));
-      showError(message, error);
+      fill(alarms, h("p", { class: "muted" }, `The alarms could not be read: ${problemLines(error).join(" ")}`));
     }
   }
 

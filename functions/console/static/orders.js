@@ -30,15 +30,15 @@ const listPager = newPager();
 
 function orderColumns() {
   return [
-    { label: "Order", cell: (o) => link(`/orders/${enc(o.order_id)}`, o.order_id, { class: "mono" }) },
+    { label: "Order", cell: (o) => link(`/orders/${enc(o.order_id)}`, o.order_id), class: "mono id" },
     { label: "Received", cell: (o) => time(o.created_at) },
     { label: "Channel", cell: (o) => o.channel },
-    { label: "External id", cell: (o) => o.external_id || "—", class: "mono" },
+    { label: "External id", cell: (o) => o.external_id || "—", class: "mono", wide: true },
     { label: "Customer", cell: (o) => (o.customer ? o.customer.name || o.customer.email : o.erased_at ? "(erased)" : "—") },
-    { label: "Status", cell: (o) => statusBadge(o.status) },
-    { label: "Lines", cell: (o) => String(o.lines.length), class: "num" },
+    { label: "Status", cell: (o) => [statusBadge(o.status),
+      (o.attention || []).some((a) => !a.resolved_at) ? h("div", { class: "flag" }, "Needs attention") : null] },
+    { label: "Lines", cell: (o) => String(o.lines.length), class: "num", wide: true },
     { label: "Total", cell: (o) => money(o.total, o.currency), class: "num" },
-    { label: "Attention", cell: (o) => (o.attention || []).some((a) => !a.resolved_at) ? h("span", { class: "flag" }, "Needs attention") : "" },
   ];
 }
 

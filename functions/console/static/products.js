@@ -140,15 +140,16 @@ export async function render(view) {
       const staff = can("staff");
       fill(results, 
         h("h2", { class: "sub", tabindex: "-1" }, state.low ? "Low stock" : "Every product"),
+        h("p", { class: "hint" }, "Per location: on hand / reserved / available."),
         table("Products and stock", [
           { label: "SKU", cell: (r) => r.sku, class: "mono" },
           { label: "Name", cell: (r) => (r.product ? r.product.name : "—") },
           { label: "Price", cell: (r) => (r.product ? r.product.price : "—"), class: "num" },
-          { label: "Status", cell: (r) => (r.product ? r.product.status || "" : "") },
+          { label: "Status", cell: (r) => (r.product ? r.product.status || "" : ""), wide: true },
           { label: "On hand", cell: (r) => num(r.stock, "on_hand"), class: "num" },
           { label: "Reserved", cell: (r) => num(r.stock, "reserved"), class: "num" },
           { label: "Available", cell: (r) => availability(r.stock), class: "num" },
-          { label: "Per location", cell: (r) => perLocation(r.stock) },
+          { label: "Per location", cell: (r) => perLocation(r.stock), title: "on hand / reserved / available" },
           ...(staff ? [{ label: "Actions", cell: (r) => h("div", { class: "row-actions" },
             r.product ? button("Edit", () => openProduct(r.product)) : null, button("Adjust stock", () => openAdjust(r))) }] : []),
         ], rows, { empty: state.low ? "Nothing is low on stock." : "No products." }),
@@ -185,5 +186,6 @@ function availability(stock) {
 function perLocation(stock) {
   if (!stock || !(stock.locations || []).length) return "—";
   return h("ul", { class: "plain" }, stock.locations.map((l) =>
-    h("li", {}, h("span", { class: "mono" }, l.location), `: ${l.on_hand} on hand, ${l.reserved} reserved, ${l.available} available`)));
+    h("li", { title: `${l.location}: ${l.on_hand} on hand, ${l.reserved} reserved, ${l.available} available` },
+      h("span", { class: "mono" }, l.location), ` ${l.on_hand} / ${l.reserved} / ${l.available}`)));
 }

@@ -103,10 +103,14 @@ export function messageRegion() {
 }
 
 export function table(caption, columns, rows, options) {
-  const head = h("tr", {}, columns.map((column) => h("th", { scope: "col", class: column.class }, column.label)));
+  // column.class styles the cells ("num": right-aligned; "mono"; "id": a long id); column.wide: only on
+  // wide screens (a column a narrow screen can do without).
+  const extra = (column) => (column.wide ? " wide-only" : "");
+  const head = h("tr", {}, columns.map((column) =>
+    h("th", { scope: "col", class: `${column.class === "num" ? "num" : ""}${extra(column)}`.trim() || undefined, title: column.title }, column.label)));
   const body = h("tbody");
   for (const row of rows) {
-    body.append(h("tr", {}, columns.map((column) => h("td", { class: column.class }, column.cell(row)))));
+    body.append(h("tr", {}, columns.map((column) => h("td", { class: `${column.class || ""}${extra(column)}`.trim() || undefined }, column.cell(row)))));
   }
   if (!rows.length) {
     body.append(h("tr", {}, h("td", { colspan: columns.length, class: "empty" }, (options && options.empty) || "Nothing to show.")));
