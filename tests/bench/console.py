@@ -4,6 +4,7 @@ its first load signed in, in Debian's Chromium on a local stack of its own (the 
 from __future__ import annotations
 
 import statistics
+from contextlib import contextmanager
 from pathlib import Path
 
 from functions.console import handler
@@ -32,9 +33,8 @@ def first_load() -> None:
     from tests.e2e.console_support import ADMIN_KEY, chromium, seed, sign_in
 
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
-    stack = start_stack()
-    api = next(stack).api
-    try:
+    with contextmanager(start_stack)() as running:
+        api = running.api
         seed(api, staff_key=ADMIN_KEY)
         shells, drawn, orders = [], [], []
         with chromium() as browser:
@@ -54,8 +54,6 @@ def first_load() -> None:
                 shells.append(page.evaluate(_SHELL))
                 orders.append(page.evaluate(_ORDERS))
                 context.close()
-    finally:
-        stack.close()
     line(
         f"console first load signed in (median of {LOADS})",
         f"{statistics.median(drawn):.0f} ms",

@@ -7,11 +7,15 @@ as the local admin (every page and every action shows). Look at each one after a
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from tests.e2e.conftest import ROOT, start_stack
-from tests.e2e.console_support import ADMIN_KEY, WIDTHS, chromium, seed, sign_in, watch
+from tests.e2e.console_support import ADMIN_KEY, WIDTHS, chromium, headers, seed, sign_in, watch
+from tests.support.waiting import wait_until
 
 OUT = ROOT / "screenshots"
 
@@ -34,6 +38,16 @@ def pages(seeded: Any) -> list[tuple[str, str]]:
 def shoot(api: str, out: Path = OUT) -> list[Path]:
     out.mkdir(exist_ok=True)
     seeded = seed(api, staff_key=ADMIN_KEY)
+    report = requests.post(
+        f"{api}/reports", json={"type": "inventory"}, headers=headers(ADMIN_KEY), timeout=10
+    )
+    report_url = f"{api}/reports/{report.json()['report_id']}"
+    wait_until(
+        lambda: (
+            requests.get(report_url, headers=headers(ADMIN_KEY), timeout=10).json()["status"] != "PENDING"
+        ),
+        timeout=30,
+    )
     written: list[Path] = []
     problems: list[str] = []
     with chromium() as browser:
@@ -64,13 +78,9 @@ def shoot(api: str, out: Path = OUT) -> list[Path]:
 
 def main() -> int:
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
-    stack = start_stack()
-    running = next(stack)
-    try:
+    with contextmanager(start_stack)() as running:
         for path in shoot(running.api):
             print(path.relative_to(ROOT))
-    finally:
-        stack.close()
     return 0
 
 
