@@ -69,7 +69,7 @@ export async function render(view) {
       reportsPager.next = page.next_token || null;
       fill(results, h("h2", { class: "sub", tabindex: "-1" }, "Newest period first"), table("Reports", [
         { label: "Type", cell: (r) => r.type },
-        { label: "Period", cell: (r) => r.period },
+        { label: "Period", cell: (r) => r.period, class: "nowrap" },
         { label: "Status", cell: (r) => h("span", { class: `badge r-${String(r.status).toLowerCase()}` }, String(r.status).toLowerCase()) },
         { label: "Rows", cell: (r) => (r.rows == null ? "—" : String(r.rows)), class: "num" },
         { label: "Requested", cell: (r) => time(r.requested_at) },
