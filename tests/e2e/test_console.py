@@ -78,6 +78,18 @@ def person_key(api: str, name: str, role: str) -> str:
     return str(made.json()["api_key"])
 
 
+def place(api: str, sku: str, email: str = "pat@example.com", name: str = "Pat Doe") -> str:
+    """A confirmed web order of one unit of ``sku``: its id."""
+    placed = requests.post(
+        f"{api}/orders",
+        json={"customer": {"email": email, "name": name}, "lines": [{"sku": sku, "quantity": 1}]},
+        headers=headers(WEB_KEY),
+        timeout=10,
+    )
+    assert placed.status_code == 201, placed.text
+    return str(placed.json()["order_id"])
+
+
 def assert_clean(seen: Watch) -> None:
     assert seen.violations == []
     assert seen.errors == []
@@ -237,8 +249,9 @@ def test_a_refused_cancel_says_why_next_to_the_action(
 def test_a_viewer_sees_no_changes_and_the_api_refuses_one(
     console_stack: Stack, seeded: Seeded, page: Any, seen: Watch
 ) -> None:
-    sign_in(page, console_stack.api, VIEWER_KEY, f"/console/orders/{seeded.open_order}")
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {seeded.open_order}")
+    order_id = place(console_stack.api, seeded.skus[2])
+    sign_in(page, console_stack.api, VIEWER_KEY, f"/console/orders/{order_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {order_id}")
     expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
     expect(page.get_by_role("button", name="Ship", exact=True)).to_have_count(0)
 
@@ -253,7 +266,7 @@ def test_a_viewer_sees_no_changes_and_the_api_refuses_one(
             });
             return {status: reply.status, type: reply.headers.get("content-type"), body: await reply.json()};
         }""",
-        seeded.open_order,
+        order_id,
     )
 
     assert answer["status"] == 403
@@ -438,4 +451,60 @@ def test_no_page_breaks_the_policy(console_stack: Stack, seeded: Seeded, page: A
     page.goto(f"{api}/console/swagger")
     expect(page.get_by_role("heading", name=re.compile("Order Management System API"))).to_be_visible()
     expect(page.get_by_text("/orders/{order_id}/shipments").first).to_be_visible()
+    assert_clean(seen)
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_every_page_fits_the_width(console_stack: Stack, seeded: Seeded, browser: Any, width: int) -> None:
+    """Nothing runs off the side at 1280 or 768 px: a wide table scrolls inside its own frame."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    api = console_stack.api
+    sign_in(page, api, ADMIN_KEY)
+    for path in [
+        "/console/orders",
+        f"/console/orders/{seeded.shipped_order}",
+        "/console/products",
+        f"/console/customers/{seeded.customer_id}",
+        "/console/reports",
+        "/console/operations",
+        "/console/keys",
+    ]:
+        page.goto(f"{api}{path}")
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} at {width} px runs {overflow} px off the side"
+    context.close()
+
+
+def test_a_customer_corrected_then_erased_after_typing_the_email(
+    console_stack: Stack, seeded: Seeded, page: Any, seen: Watch
+) -> None:
+    api = console_stack.api
+    email = f"erase.{uuid.uuid4().hex[:6]}@example.com"
+    order_id = place(api, seeded.skus[2], email=email, name="Eve Erase")
+    customer_id = requests.get(f"{api}/orders/{order_id}", headers=headers(STAFF_KEY), timeout=10).json()[
+        "customer_id"
+    ]
+    sign_in(page, api, ADMIN_KEY, "/console/customers")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Find customer").click()
+    page.get_by_role("link", name="Eve Erase").click()
+
+    page.get_by_label("Phone").fill("+44 20 7946 0000")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_role("region", name="Details")).to_contain_text("+44 20 7946 0000")
+
+    erase = page.get_by_role("button", name="Erase customer")
+    expect(erase).to_be_disabled()
+    page.get_by_label("Type the customer's email to confirm").fill("someone@else.example")
+    expect(erase).to_be_disabled()
+    page.get_by_label("Type the customer's email to confirm").fill(email)
+    erase.click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erased customer")
+    record = requests.get(f"{api}/customers/{customer_id}", headers=headers(STAFF_KEY), timeout=10).json()
+    assert record["erased_at"] and record["email"] is None
     assert_clean(seen)
