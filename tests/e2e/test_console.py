@@ -125,6 +125,28 @@ def test_sign_in_and_sign_out(console_stack: Stack, page: Any, seen: Watch) -> N
     assert_clean(seen)
 
 
+def test_keyboard_alone_signs_in_and_moves_between_pages(
+    console_stack: Stack, page: Any, seen: Watch
+) -> None:
+    page.goto(f"{console_stack.api}/console")
+    expect(page.get_by_label("API key")).to_be_focused()
+    page.keyboard.type(STAFF_KEY)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+    products = page.get_by_role("link", name="Products", exact=True)
+    for _ in range(20):  # Tab from the top of the page to the link
+        page.keyboard.press("Tab")
+        if products.evaluate("(link) => link === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Products")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    assert_clean(seen)
+
+
 def test_a_channel_key_cannot_sign_in(console_stack: Stack, page: Any, seen: Watch) -> None:
     page.goto(f"{console_stack.api}/console")
     page.get_by_label("API key").fill(WEB_KEY)
