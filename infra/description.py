@@ -306,6 +306,10 @@ class Function:
     publishes: tuple[Bus, ...] = ()  # buses it may put events on
     buckets: tuple[UsesBucket, ...] = ()
     keys: tuple[UsesKey, ...] = ()  # KMS keys it may use, and how
+    # Reads the states of the stack's own CloudWatch alarms (GET /alarms): in AWS, their name prefix in
+    # OMS_ALARM_PREFIX (``shared.config.ALARM_PREFIX_ENV``) and cloudwatch:DescribeAlarms on those alarms
+    # only. The local stack has no alarms and sets nothing: the function then says there are none.
+    alarms: bool = False
     # Reserved concurrency, applied only when the CDK context ``reserved_concurrency`` is true: at most this
     # many instances (so a flood here cannot starve the others), and that many kept for it. None: none.
     reserved_concurrency: int | None = None

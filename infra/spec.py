@@ -59,7 +59,8 @@ METRICS_NAMESPACE = "OMS"
 # --- stages -------------------------------------------------------------------------------
 # A stage is one copy of the stack (CDK context ``stage``): prod, staging, ... side by side in one account
 # and region. Every name the stack chooses itself (the bus, the key aliases, the API's name) goes through
-# ``stage_name``; every other name is CloudFormation's, which starts with the stage's stack name.
+# ``stage_name``; the alarms' names start with the stage's stack name (``alarm_prefix``); every other name
+# is CloudFormation's, which starts with the stage's stack name too.
 PROD_STAGE = "prod"
 _STAGE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
 
@@ -85,6 +86,13 @@ def stage_name(name: str, stage: str = PROD_STAGE) -> str:
     if stage == PROD_STAGE:
         return name
     return f"{alias}{prefix}{stage}-{bare[len(prefix) :]}"
+
+
+def alarm_prefix(stack_name: str) -> str:
+    """What the name of every alarm of a stack starts with (``infra/constructs/alarms.py`` names them so):
+    the stack's name and a dot. No stage's prefix starts another's (a stack name has no dot), so
+    DescribeAlarms granted on ``alarm:<prefix>*`` reads this stage's alarms and no other's."""
+    return f"{stack_name}."
 
 
 def metrics_namespace(stage: str = PROD_STAGE) -> str:
@@ -484,6 +492,7 @@ API = Function(
         Route("GET", "/imports"),
         Route("POST", "/imports"),
         Route("GET", "/imports/{import_id}"),
+        Route("GET", "/alarms"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -504,8 +513,9 @@ API = Function(
         UsesBucket(IMPORTS_BUCKET, "upload", IMPORT_UPLOADS_PREFIX),
         UsesBucket(IMPORTS_BUCKET, "read", IMPORT_ERRORS_PREFIX),
     ),
-    # Staff list, redrive and delete dead letters (functions/api/routes/dead_letters.py).
+    # People list dead letters; admins redrive and delete them (functions/api/routes/dead_letters.py).
     dead_letters=DEAD_LETTER_QUEUES,
+    alarms=True,  # GET /alarms: the states of the stack's alarms
     memory_mb=1024,
     timeout_s=10,
     snap_start=True,  # the heaviest init of the stack (the resolver, every route's models), waited on

@@ -51,6 +51,9 @@ SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 # JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
 # whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.
 DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"
+# The name prefix of the stack's CloudWatch alarms (infra/spec.py ``alarm_prefix``), for a function whose spec
+# says ``alarms``: set by CDK only. The local stack has no alarms and leaves it unset.
+ALARM_PREFIX_ENV = "OMS_ALARM_PREFIX"
 # "true" on the local stack (no API Gateway: no usage keys; its gateway applies the limits itself).
 LOCAL_STACK_ENV = "OMS_LOCAL"
 FUNCTION_ENV = "OMS_FUNCTION"  # the function's name in infra/spec.py

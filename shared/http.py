@@ -80,8 +80,11 @@ def unauthorized() -> ProblemError:
     return ProblemError.of(UNAUTHORIZED)
 
 
-def forbidden() -> ProblemError:
-    return ProblemError.of(FORBIDDEN_ROLE)
+def forbidden(needed: PersonRole | None = None) -> ProblemError:
+    """403: the caller's role may not do this; ``needed`` names the role that may (viewer, staff, admin)."""
+    if needed is None:
+        return ProblemError.of(FORBIDDEN_ROLE)
+    return ProblemError.of(FORBIDDEN_ROLE, f"This operation needs the {needed} role (or a higher one).")
 
 
 def location(app: BaseRouter, path: str) -> str:
@@ -119,12 +122,17 @@ def require(app: BaseRouter, role: PersonRole) -> Principal:
     """The caller, when their role includes ``role`` (``shared.domain.auth``); else a 403 problem."""
     caller = principal_of(app)
     if not caller.can(role):
-        raise forbidden()
+        raise forbidden(role)
     return caller
 
 
-def staff_only(app: BaseRouter) -> Principal:
-    return require(app, "staff")
+def channel_or(app: BaseRouter, role: PersonRole) -> Principal:
+    """The caller on a route that channel keys share with people: a channel key as it is (the service
+    keeps it to its own channel's orders), a person when their role includes ``role``; else a 403."""
+    caller = principal_of(app)
+    if caller.role != "channel" and not caller.can(role):
+        raise forbidden(role)
+    return caller
 
 
 def _field(loc: Any) -> str:

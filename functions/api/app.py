@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functions.api.routes import (
+    alarms,
     catalog,
     connections,
     customers,
@@ -32,4 +33,5 @@ app.include_router(listings.router)
 app.include_router(connections.router)
 app.include_router(dead_letters.router)
 app.include_router(imports.router)
+app.include_router(alarms.router)
 register_problem_handlers(app)

@@ -7,10 +7,12 @@ on the first request that needs it.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from shared.aws import client, once, s3_client
 from shared.config import (
+    ALARM_PREFIX_ENV,
     API_KEYS_TABLE_ENV,
     CATALOG_TABLE_ENV,
     CONNECTIONS_TABLE_ENV,
@@ -35,6 +37,7 @@ from shared.services.orders import OrderService
 from shared.services.stock import StockService
 
 if TYPE_CHECKING:
+    from shared.dal.alarms import AlarmSource
     from shared.dal.listings import ListingStore
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
@@ -159,3 +162,14 @@ def key_service() -> KeyService:
     return KeyService(
         ApiKeyStore(client("dynamodb"), required(API_KEYS_TABLE_ENV)), usage_keys_required=not local
     )
+
+
+@once
+def alarm_source() -> AlarmSource | None:
+    """The stack's CloudWatch alarms; None where the environment names no alarm prefix (the local stack)."""
+    prefix = os.environ.get(ALARM_PREFIX_ENV, "").strip()
+    if not prefix:
+        return None
+    from shared.dal.alarms import CloudWatchAlarms
+
+    return CloudWatchAlarms(client("cloudwatch"), prefix)

@@ -14,8 +14,10 @@ The alarms, each derived from ``infra/spec.py`` so that a new queue, function or
 * ``ApproximateAgeOfOldestMessage`` of each queue a function consumes;
 * a report that could not be built (``REPORTS_FAILED``, which the reports function emits).
 
-Every alarm of the stack, these and any other, notifies the topic when it fires and when it is OK again
-(``Alarms`` is made last and gives them their actions).
+Every alarm of the stack, these and any other, notifies the topic when it fires and when it is OK again,
+and is named ``<stack name>.<construct id>`` (``spec.alarm_prefix``): ``Alarms`` is made last and gives
+them their actions and names. The API reads their states by that prefix (``GET /alarms``), granted on
+those alarms only.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ API_P99_LATENCY_MS = 3000  # what the API's callers wait, at the 99th percentile
 API_LATENCY_PERIODS = 3  # ... in two of three five-minute periods
 MIN_ITERATOR_AGE_S = 300
 AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
+
+def alarm_name(stack_name: str, construct_id: str) -> str:
+    """An alarm's name: the stack's alarm prefix, then its construct id (``OmsStack.ApiErrors``)."""
+    return f"{spec.alarm_prefix(stack_name)}{construct_id}"
 
 
 def app_metric(
@@ -257,10 +264,21 @@ class Alarms(Construct):
         )
 
     def _notify_every_alarm(self) -> list[cloudwatch.Alarm]:
-        """Every alarm of the stack notifies the topic when it fires and when it is OK again."""
+        """Every alarm of the stack notifies the topic when it fires and when it is OK again, and is named
+        with the stack's alarm prefix (what GET /alarms reads, and all its role may read)."""
         action = actions.SnsAction(self.topic)
-        alarms = [c for c in Stack.of(self).node.find_all() if isinstance(c, cloudwatch.Alarm)]
+        stack = Stack.of(self)
+        alarms = [c for c in stack.node.find_all() if isinstance(c, cloudwatch.Alarm)]
+        names: set[str] = set()
         for alarm in alarms:
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
+            name = alarm_name(stack.stack_name, alarm.node.id)
+            if name in names:
+                raise ValueError(f"two alarms would be named {name}: give one another construct id")
+            names.add(name)
+            resource = alarm.node.default_child
+            if not isinstance(resource, cloudwatch.CfnAlarm):
+                raise TypeError(f"{alarm.node.path} has no CfnAlarm to name")
+            resource.alarm_name = name
         return alarms

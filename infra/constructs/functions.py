@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -46,7 +46,7 @@ from infra.constructs.layers import DepsLayer
 from infra.constructs.queues import CONSUME_ACTIONS, Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
-from shared.config import DEFAULT_TIMEZONE
+from shared.config import ALARM_PREFIX_ENV, DEFAULT_TIMEZONE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,6 +159,21 @@ def stream_filters(trigger: description.StreamTrigger) -> list[Mapping[str, Any]
         )
         for prefix in trigger.sort_key_prefixes
     ]
+
+
+def alarm_arn(scope: Construct, name: str) -> str:
+    """``arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`` (``name`` may end in ``*``)."""
+    return Stack.of(scope).format_arn(
+        service="cloudwatch", resource="alarm", resource_name=name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+    )
+
+
+def alarm_nag_pattern(stack_name: str) -> str:
+    """The alarms' resource as cdk-nag writes it in an IAM5 finding's id."""
+    return (
+        "arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:"
+        f"{spec.alarm_prefix(stack_name)}*"
+    )
 
 
 class Functions(Construct):
@@ -276,8 +291,24 @@ class Functions(Construct):
         self._grant_dead_letters(fn, role)
         for bus in fn.publishes:
             self._buses.bus(bus).grant_put_events_to(role)
+        if fn.alarms:
+            self._grant_alarms(function, role)
         self._acknowledge(fn, function, role)
         return function
+
+    def _grant_alarms(self, function: lambda_.Function, role: iam.Role) -> None:
+        """The stack's alarm name prefix in the environment, and cloudwatch:DescribeAlarms on the alarms
+        named with it only: IAM scopes DescribeAlarms to alarm ARNs (a name pattern), so neither another
+        stage's alarms nor anyone else's are readable. (Composite alarms would need Resource "*": the
+        stack has none, and the function asks for metric alarms only.)"""
+        prefix = spec.alarm_prefix(Stack.of(self).stack_name)
+        function.add_environment(ALARM_PREFIX_ENV, prefix)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[alarm_arn(self, f"{prefix}*")],
+            )
+        )
 
     def _live_alias(
         self, fn: description.Function, function: lambda_.Function, construct_id: str
@@ -378,6 +409,15 @@ class Functions(Construct):
                 f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]",
                 f"The {use.table.id} grant covers that table's own global secondary indexes "
                 "(<table arn>/index/*) so the function can Query them; no other table is reachable.",
+            )
+        if fn.alarms:
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::{alarm_nag_pattern(Stack.of(self).stack_name)}]",
+                "cloudwatch:DescribeAlarms (read only) on the alarms whose names start with this stack's "
+                "prefix (infra/spec.py alarm_prefix: the stack names every one of its alarms so, and no "
+                "other stage or stack has that prefix): the states GET /alarms shows. The wildcard is the "
+                "end of the name.",
             )
         for use_bucket in fn.buckets:
             bucket_id = logical_id(self._bucket_construct(fn).bucket(use_bucket.bucket).node.default_child)

@@ -97,7 +97,10 @@ class Report(Model):
     status: ReportStatus
     source: ReportSource
     requested_at: str
-    requested_by: str = Field(description="The API key id, or the schedule's name")
+    requested_by: str = Field(
+        description="Who asked: a person (staff:alice, whatever their role) or a key (role:key id), or the "
+        "schedule's name"
+    )
     completed_at: str | None = None
     reason: str | None = Field(default=None, description="FAILED: why")
     rows: int | None = Field(default=None, description="READY: data rows in the report")

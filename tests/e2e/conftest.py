@@ -74,6 +74,9 @@ def stack() -> Iterator[Stack]:
     yield from start_stack()
 
 
+# The local stack's default keys (infra/local/keys.py), one per role.
+ADMIN = {"X-Api-Key": "dev-admin-key"}
 STAFF = {"X-Api-Key": "dev-staff-key"}
+VIEWER = {"X-Api-Key": "dev-viewer-key"}
 WEB = {"X-Api-Key": "dev-web-key"}
 POS = {"X-Api-Key": "dev-pos-key"}

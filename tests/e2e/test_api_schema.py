@@ -1,9 +1,10 @@
 """Schemathesis over every operation of the OpenAPI document, against the running local stack.
 
 Every built-in check (the ``--checks all`` of the CLI), the examples, coverage, fuzzing and stateful
-phases (the links of the document: an order placed, then read, cancelled, shipped...), under a staff
-key and under a channel key, on a catalog seeded with products in stock. Deterministic: the same
-cases on every run. What is excluded or relaxed, and why, is in ONE file: schemathesis.toml here.
+phases (the links of the document: an order placed, then read, cancelled, shipped...), under an admin
+key (the role every operation lets in) and under a channel key, on a catalog seeded with products in
+stock. Deterministic: the same cases on every run. What is excluded or relaxed, and why, is in ONE
+file: schemathesis.toml here.
 
 Its own stack: thousands of generated orders, products and customers stay out of the other e2e tests'
 data (reports, listings). Zero failures, or the output says which case failed and how to replay it.
@@ -25,12 +26,13 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 # The SKU examples of the document (shared.models.common.Sku) and what generation likes to send first:
 # in stock, so an example order is placed rather than refused for an unknown SKU.
 SEEDED_SKUS = ("TSHIRT-RED-M", "KIT:RED+BLUE", "0", "00")
-# Cases per operation and phase, and the phases. The staff run reaches every operation's logic with
-# every phase. Under a channel key most operations answer 403 before reading a field, so fewer cases
-# show it, without the coverage phase (its thousands of boundary values would all meet that 403; see
-# schemathesis.toml). Together about 3 minutes on 2 cores.
+# Cases per operation and phase, and the phases. The admin run reaches every operation's logic with
+# every phase (staff and viewer keys would meet a 403 on the operations above their role:
+# tests/integration/test_roles.py checks who may call what). Under a channel key most operations answer
+# 403 before reading a field, so fewer cases show it, without the coverage phase (its thousands of
+# boundary values would all meet that 403; see schemathesis.toml). Together about 3 minutes on 2 cores.
 RUNS = {
-    "dev-staff-key": (10, "examples,coverage,fuzzing,stateful"),
+    "dev-admin-key": (10, "examples,coverage,fuzzing,stateful"),
     "dev-web-key": (3, "examples,fuzzing,stateful"),
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import requests
 
-from tests.e2e.conftest import POS, STAFF, WEB, Stack, start_stack
+from tests.e2e.conftest import ADMIN, POS, STAFF, VIEWER, WEB, Stack, start_stack
 
 
 def totals(stock: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +56,31 @@ def test_keys_are_required_and_roles_enforced(stack: Stack) -> None:
     assert requests.get(f"{stack.api}/orders", headers={"X-Api-Key": "nope"}, timeout=5).status_code == 401
     assert requests.get(f"{stack.api}/inventory/X", headers=WEB, timeout=5).status_code == 403
     assert requests.get(f"{stack.api}/no/such/route", headers=STAFF, timeout=5).status_code == 404
+
+
+def test_each_default_key_has_its_role(stack: Stack) -> None:
+    """dev-viewer-key reads, dev-staff-key also works, dev-admin-key also erases and connects."""
+    product = {"name": "Roles", "price": "1.00"}
+    for headers in (VIEWER, STAFF, ADMIN):
+        assert requests.get(f"{stack.api}/orders", headers=headers, timeout=5).status_code == 200
+    refused = requests.put(f"{stack.api}/products/ROLES-1", json=product, headers=VIEWER, timeout=5)
+    assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json()["detail"] == "This operation needs the staff role (or a higher one)."
+    assert requests.get(f"{stack.api}/products/ROLES-1", headers=VIEWER, timeout=5).status_code == 404
+    assert (
+        requests.put(f"{stack.api}/products/ROLES-1", json=product, headers=STAFF, timeout=5).status_code
+        == 201
+    )
+    for headers, status in ((STAFF, 403), (ADMIN, 404)):
+        erase = requests.delete(f"{stack.api}/customers/no-such-customer", headers=headers, timeout=5)
+        assert erase.status_code == status, erase.text
+
+
+def test_the_local_stack_has_no_alarms_and_says_so(stack: Stack) -> None:
+    reply = requests.get(f"{stack.api}/alarms", headers=VIEWER, timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"source": "none", "detail": "The local stack has no alarms.", "items": []}
+    assert requests.get(f"{stack.api}/alarms", headers=WEB, timeout=5).status_code == 403
 
 
 def test_an_order_from_intake_to_tracking(stack: Stack) -> None:

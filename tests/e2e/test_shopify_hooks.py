@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from tests.e2e.conftest import STAFF, Stack
+from tests.e2e.conftest import ADMIN, STAFF, Stack
 from tests.support.waiting import wait_until
 
 ORDER = json.loads(Path("tests/fixtures/shopify/orders_create.json").read_text())  # Shopify's sample
@@ -64,7 +64,7 @@ def test_a_signed_shopify_order_then_its_cancellation(stack: Stack) -> None:
     connected = requests.put(
         f"{stack.api}/channels/{channel}/connection",
         json={"platform": "shopify", "secret": SECRET},
-        headers=STAFF,
+        headers=ADMIN,  # connections are an admin's
         timeout=10,
     )
     assert connected.status_code == 201, connected.text

@@ -124,7 +124,7 @@ def test_the_acknowledgements_that_promise_an_alarm_are_true(synthesized: Synthe
         lid
         for lid, r in synthesized.resources.items()
         for rule in r.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
-        if "alarm" in rule["reason"]
+        if "an alarm fires" in rule["reason"]
     }
     assert promised == {ids[q] for q in QUEUE_ALARMS}
     for lid in promised:

@@ -23,7 +23,7 @@ from infra import spec
 from infra.constructs.functions import powertools_layer_parameter
 from infra.description import TABLE_ACTIONS, Function, Route, StreamTrigger, Table
 from infra.nag import add_nag
-from shared.config import DEAD_LETTERS_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV
+from shared.config import ALARM_PREFIX_ENV, DEAD_LETTERS_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -225,6 +225,7 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         | {u.bucket.env_var for u in fn.buckets}
         | {u.key.env_var for u in fn.keys}
         | ({DEAD_LETTERS_ENV} if fn.dead_letters else set())  # test_dead_letters_infra.py
+        | ({ALARM_PREFIX_ENV} if fn.alarms else set())  # test_alarm_states.py
     )
     assert set(env) == expected
     for use_key in fn.keys:

@@ -39,8 +39,9 @@ NAMED_BY_CLOUDFORMATION = {
     "AWS::SNS::Topic": "TopicName",
     "AWS::Events::Archive": "ArchiveName",
     "AWS::Events::Rule": "Name",
-    "AWS::CloudWatch::Alarm": "AlarmName",
 }
+# Alarms are named by the stack, after the stack's name (``spec.alarm_prefix``): the API reads this stage's
+# alarms, and only them, by that prefix (tests/infra/test_alarm_states.py).
 
 
 def physical_names(s: Synthesized) -> dict[str, tuple[str, str]]:
@@ -82,11 +83,17 @@ def test_prod_keeps_its_names(synthesized: Synthesized) -> None:
     assert names[PERSONAL_DATA_KEY_ALIAS] == ("AWS::KMS::Alias", "AliasName")
     assert names[spec.SECRETS_KEY.alias] == ("AWS::KMS::Alias", "AliasName")
     assert names["oms-api"] == ("AWS::ApiGateway::RestApi", "Name")
+    assert names["OmsStack.Api5xxRate"] == ("AWS::CloudWatch::Alarm", "AlarmName")
 
 
 def test_staging_names(staging: Synthesized) -> None:
     names = physical_names(staging)
-    for name in ("oms-staging-events", "alias/oms-staging-personal-data", "alias/oms-staging-secrets"):
+    for name in (
+        "oms-staging-events",
+        "alias/oms-staging-personal-data",
+        "alias/oms-staging-secrets",
+        "OmsStack-staging.Api5xxRate",
+    ):
         assert name in names
     (stage,) = staging.of_type("AWS::ApiGateway::Stage").values()
     assert stage["Properties"]["StageName"] == "staging"

@@ -18,6 +18,16 @@ def aws() -> Iterator[Any]:
 
 
 @pytest.fixture
+def admin(aws: Any) -> ApiClient:
+    return ApiClient("dev-admin-key")
+
+
+@pytest.fixture
+def viewer(aws: Any) -> ApiClient:
+    return ApiClient("dev-viewer-key")
+
+
+@pytest.fixture
 def staff(aws: Any) -> ApiClient:
     return ApiClient("dev-staff-key")
 

@@ -264,10 +264,10 @@ def shopify_delivery(
 
 
 def test_a_shopify_webhook_is_verified_applied_once_and_its_cancellation_releases_the_stock(
-    feed: Feed, channels: ApiClient
+    feed: Feed, channels: ApiClient, admin: ApiClient
 ) -> None:
     assert (
-        channels.put("/channels/myshop/connection", {"platform": "shopify", "secret": SHOPIFY_SECRET}).status
+        admin.put("/channels/myshop/connection", {"platform": "shopify", "secret": SHOPIFY_SECRET}).status
         == 201
     )
     created = fixture("shopify", "orders_create")

@@ -107,7 +107,7 @@ def test_staff_correct_a_customer_and_the_email_moves_with_it(staff: ApiClient, 
 
 
 def test_erasure_leaves_no_personal_data_and_keeps_the_totals(
-    staff: ApiClient, web: ApiClient, aws: Any
+    staff: ApiClient, admin: ApiClient, web: ApiClient, aws: Any
 ) -> None:
     stock_up(staff)
     orders = [web.post("/orders", order(quantity=q)).json() for q in (1, 2, 3)]
@@ -119,7 +119,8 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_totals(
     before = {o["order_id"]: staff.get(f"/orders/{o['order_id']}").json() for o in orders}
     assert "Lincoln" in everything_in(aws, ORDERS.local_name)  # the check below can see personal data
 
-    erased = staff.delete(f"/customers/{customer_id}")
+    assert staff.delete(f"/customers/{customer_id}").status == 403  # erasure is an admin's
+    erased = admin.delete(f"/customers/{customer_id}")
 
     assert erased.status == 200, erased.body
     assert erased.json()["orders_erased"] == 3
@@ -145,7 +146,7 @@ def test_erasure_leaves_no_personal_data_and_keeps_the_totals(
     assert record["erased_at"] and record["email"] is None and record["name"] is None
     assert record["order_count"] == 3
 
-    again = staff.delete(f"/customers/{customer_id}")
+    again = admin.delete(f"/customers/{customer_id}")
     assert (again.status, again.json()["orders_erased"]) == (200, 0)
     later = web.post("/orders", order()).json()
     assert later["customer_id"] not in (None, customer_id)  # the same email is a new customer now

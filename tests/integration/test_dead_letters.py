@@ -164,10 +164,10 @@ def test_a_listing_peeks_at_most_limit_messages(staff: ApiClient, sqs: Any) -> N
 # --- redrive ---------------------------------------------------------------------------------
 
 
-def test_redrive_by_id_sends_to_the_source_then_deletes(staff: ApiClient, sqs: Any) -> None:
+def test_redrive_by_id_sends_to_the_source_then_deletes(admin: ApiClient, sqs: Any) -> None:
     keep = park(sqs, order("KEEP"))
     again = park(sqs, order("AGAIN"))
-    reply = staff.post("/dead-letters/marketplace-orders/redrive", {"ids": [again, "no-such-id"]})
+    reply = admin.post("/dead-letters/marketplace-orders/redrive", {"ids": [again, "no-such-id"]})
     assert reply.status == 200, reply.body
     outcome = reply.json()
     assert outcome["done"] == [again]
@@ -184,9 +184,9 @@ def test_redrive_by_id_sends_to_the_source_then_deletes(staff: ApiClient, sqs: A
     assert everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name) == [keep]
 
 
-def test_redrive_all_empties_the_queue_into_its_source(staff: ApiClient, sqs: Any) -> None:
+def test_redrive_all_empties_the_queue_into_its_source(admin: ApiClient, sqs: Any) -> None:
     parked = {park(sqs, order(f"ALL-{i}")) for i in range(12)}
-    outcome = staff.post("/dead-letters/marketplace-orders/redrive", {"all": True}).json()
+    outcome = admin.post("/dead-letters/marketplace-orders/redrive", {"all": True}).json()
     assert set(outcome["done"]) == parked and outcome["complete"] is True
     assert everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name) == []
     assert sorted(
@@ -194,10 +194,10 @@ def test_redrive_all_empties_the_queue_into_its_source(staff: ApiClient, sqs: An
     ) == sorted(f"ALL-{i}" for i in range(12))
 
 
-def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(staff: ApiClient, sqs: Any) -> None:
+def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(admin: ApiClient, sqs: Any) -> None:
     park(sqs, order("TWICE"))
-    (first,) = staff.get("/dead-letters/marketplace-orders").json()["messages"]
-    assert staff.post("/dead-letters/marketplace-orders/redrive", {"all": True}).json()["done"]
+    (first,) = admin.get("/dead-letters/marketplace-orders").json()["messages"]
+    assert admin.post("/dead-letters/marketplace-orders/redrive", {"all": True}).json()["done"]
     (copy,) = receive_all(sqs, MARKETPLACE_ORDERS.local_name)
     # The feed reads the body only: the reason history in the attributes changes nothing for it.
     event = {
@@ -218,7 +218,7 @@ def test_a_redriven_message_that_fails_again_returns_with_its_new_reason(staff: 
     }
     context = LambdaContext("marketplace_feed", 512, 30, "test")
     assert marketplace_feed.lambda_handler(event, context) == {"batchItemFailures": []}
-    (message,) = staff.get("/dead-letters/marketplace-orders").json()["messages"]
+    (message,) = admin.get("/dead-letters/marketplace-orders").json()["messages"]
     assert message["reason"].startswith("order rejected")  # MUG-WHITE is still unknown here
     assert message["attributes"]["oms_source_message_id"] == copy["MessageId"]
     # Parked again, it keeps the reason it had the first time beside its new one.
@@ -261,16 +261,16 @@ def test_a_search_stops_at_its_bound_and_says_so(sqs: Any) -> None:
     assert sorted(m["MessageId"] for m in receive_all(sqs, MARKETPLACE_ORDERS_DLQ.local_name)) == sorted(ids)
 
 
-def test_stream_pointers_cannot_be_redriven(staff: ApiClient, sqs: Any) -> None:
+def test_stream_pointers_cannot_be_redriven(admin: ApiClient, sqs: Any) -> None:
     sqs.send_message(QueueUrl=url(sqs, "oms-order-events-failures"), MessageBody="{}")
-    reply = staff.post("/dead-letters/order-events/redrive", {"all": True})
+    reply = admin.post("/dead-letters/order-events/redrive", {"all": True})
     assert reply.status == 409 and reply.header("Content-Type") == "application/problem+json"
     assert reply.json()["type"] == "urn:oms:problem:not-redrivable"
 
 
-def test_stock_updates_redrive_to_their_own_queue(staff: ApiClient, sqs: Any) -> None:
+def test_stock_updates_redrive_to_their_own_queue(admin: ApiClient, sqs: Any) -> None:
     sqs.send_message(QueueUrl=url(sqs, "oms-stock-updates-dlq"), MessageBody='{"update_id": "u-1"}')
-    assert len(staff.post("/dead-letters/stock-updates/redrive", {"all": True}).json()["done"]) == 1
+    assert len(admin.post("/dead-letters/stock-updates/redrive", {"all": True}).json()["done"]) == 1
     assert [m["Body"] for m in receive_all(sqs, STOCK_UPDATES.local_name)] == ['{"update_id": "u-1"}']
     assert receive_all(sqs, MARKETPLACE_ORDERS.local_name) == []
 
@@ -278,20 +278,20 @@ def test_stock_updates_redrive_to_their_own_queue(staff: ApiClient, sqs: Any) ->
 # --- delete ------------------------------------------------------------------------------------
 
 
-def test_delete_by_id_and_all(staff: ApiClient, sqs: Any) -> None:
+def test_delete_by_id_and_all(admin: ApiClient, sqs: Any) -> None:
     first, second, third = (park(sqs, order(f"D-{i}")) for i in range(3))
-    outcome = staff.post("/dead-letters/marketplace-orders/delete", {"ids": [second]}).json()
+    outcome = admin.post("/dead-letters/marketplace-orders/delete", {"ids": [second]}).json()
     assert outcome["done"] == [second] and outcome["not_found"] == []
     assert sorted(everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name)) == sorted([first, third])
-    outcome = staff.post("/dead-letters/marketplace-orders/delete", {"all": True}).json()
+    outcome = admin.post("/dead-letters/marketplace-orders/delete", {"all": True}).json()
     assert sorted(outcome["done"]) == sorted([first, third])
     assert everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name) == []
     assert receive_all(sqs, MARKETPLACE_ORDERS.local_name) == []  # deleted, never redriven
 
 
-def test_stream_pointers_can_be_deleted(staff: ApiClient, sqs: Any) -> None:
+def test_stream_pointers_can_be_deleted(admin: ApiClient, sqs: Any) -> None:
     sqs.send_message(QueueUrl=url(sqs, "oms-inventory-events-failures"), MessageBody="{}")
-    assert len(staff.post("/dead-letters/inventory-events/delete", {"all": True}).json()["done"]) == 1
+    assert len(admin.post("/dead-letters/inventory-events/delete", {"all": True}).json()["done"]) == 1
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -314,6 +314,22 @@ def test_channel_keys_are_refused(web: ApiClient, sqs: Any, method: str, path: s
     assert len(everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name)) == 1
 
 
+@pytest.mark.parametrize("who", ["staff", "viewer"])
+@pytest.mark.parametrize("action", ["redrive", "delete"])
+def test_only_admins_redrive_and_delete(
+    who: str, action: str, staff: ApiClient, viewer: ApiClient, sqs: Any
+) -> None:
+    person = {"staff": staff, "viewer": viewer}[who]
+    message_id = park(sqs, order("KEPT"))
+    assert person.get("/dead-letters/marketplace-orders").status == 200  # every person reads them
+    reply = person.post(f"/dead-letters/marketplace-orders/{action}", {"all": True})
+    assert reply.status == 403, reply.body
+    assert reply.header("Content-Type") == "application/problem+json"
+    assert reply.json()["detail"] == "This operation needs the admin role (or a higher one)."
+    assert everything(sqs, MARKETPLACE_ORDERS_DLQ.local_name) == [message_id]
+    assert receive_all(sqs, MARKETPLACE_ORDERS.local_name) == []
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -322,8 +338,8 @@ def test_channel_keys_are_refused(web: ApiClient, sqs: Any, method: str, path: s
         ("POST", "/dead-letters/nope/delete"),
     ],
 )
-def test_an_unknown_queue_is_404(staff: ApiClient, method: str, path: str) -> None:
-    reply = staff.request(method, path, {"all": True} if method == "POST" else None)
+def test_an_unknown_queue_is_404(admin: ApiClient, method: str, path: str) -> None:
+    reply = admin.request(method, path, {"all": True} if method == "POST" else None)
     assert reply.status == 404 and reply.header("Content-Type") == "application/problem+json"
     assert reply.json()["detail"] == "A dead-letter queue named nope does not exist."
 
@@ -332,8 +348,8 @@ def test_an_unknown_queue_is_404(staff: ApiClient, method: str, path: str) -> No
     "body",
     [{}, {"ids": []}, {"all": False}, {"ids": ["a"], "all": True}, {"ids": ["a"] * 101}, {"every": True}],
 )
-def test_a_selection_is_ids_or_all(staff: ApiClient, body: dict[str, Any]) -> None:
-    reply = staff.post("/dead-letters/marketplace-orders/delete", body)
+def test_a_selection_is_ids_or_all(admin: ApiClient, body: dict[str, Any]) -> None:
+    reply = admin.post("/dead-letters/marketplace-orders/delete", body)
     assert reply.status == 422, reply.body
     assert reply.header("Content-Type") == "application/problem+json"
 
@@ -350,7 +366,9 @@ def test_the_routes_are_documented_with_their_problems(staff: ApiClient) -> None
     assert set(document["paths"]["/dead-letters"]["get"]["responses"]) >= {"200", "401", "403", "503"}
 
 
-def test_a_stock_update_redriven_once_its_sku_exists_applies_once(stocked: ApiClient) -> None:
+def test_a_stock_update_redriven_once_its_sku_exists_applies_once(
+    stocked: ApiClient, admin: ApiClient
+) -> None:
     """stock_updates parks an unknown SKU with its reason; redriven with the reason history in its
     attributes it applies like any message, and a second copy (a crash between send and delete) is the
     same update_id: applied once."""
@@ -366,7 +384,7 @@ def test_a_stock_update_redriven_once_its_sku_exists_applies_once(stocked: ApiCl
     assert "LATE" in json.dumps(parked["body"]) and parked["reason"]
     assert stocked.put("/products/LATE", {"name": "Late", "price": "1.00"}).status == 201
 
-    outcome = stocked.post("/dead-letters/stock-updates/redrive", {"ids": [parked["message_id"]]}).json()
+    outcome = admin.post("/dead-letters/stock-updates/redrive", {"ids": [parked["message_id"]]}).json()
     assert outcome["done"] == [parked["message_id"]]
     copy = feed.sqs.receive_message(QueueUrl=feed.url, MessageAttributeNames=["All"], VisibilityTimeout=0)
     (redriven,) = copy["Messages"]

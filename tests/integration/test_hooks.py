@@ -30,8 +30,8 @@ def feed(aws: Any) -> list[dict[str, Any]]:
     return take_all(boto3.client("sqs"), os.environ[MARKETPLACE_ORDERS.env_var])
 
 
-def connect(staff: ApiClient, channel: str, platform: str, secret: str) -> Reply:
-    return staff.put(f"/channels/{channel}/connection", {"platform": platform, "secret": secret})
+def connect(admin: ApiClient, channel: str, platform: str, secret: str) -> Reply:
+    return admin.put(f"/channels/{channel}/connection", {"platform": platform, "secret": secret})
 
 
 def shopify_hook(
@@ -71,16 +71,16 @@ def woo_hook(
 
 
 @pytest.fixture
-def shop(staff: ApiClient) -> ApiClient:
-    assert connect(staff, "shop-us", "shopify", SECRET).status == 201
-    return staff
+def shop(admin: ApiClient) -> ApiClient:
+    assert connect(admin, "shop-us", "shopify", SECRET).status == 201
+    return admin
 
 
 # --- connections ------------------------------------------------------------------------------------
 
 
-def test_a_connection_is_shown_without_its_secret(staff: ApiClient, aws: Any) -> None:
-    put = connect(staff, "shop-us", "shopify", SECRET)
+def test_a_connection_is_shown_without_its_secret(admin: ApiClient, aws: Any) -> None:
+    put = connect(admin, "shop-us", "shopify", SECRET)
     assert put.status == 201
     view = put.json()
     assert {k: v for k, v in view.items() if k != "created_at"} == {
@@ -91,7 +91,7 @@ def test_a_connection_is_shown_without_its_secret(staff: ApiClient, aws: Any) ->
         "active_secrets": 1,
         "previous_secret_expires_at": None,
     }
-    got = staff.get("/channels/shop-us/connection")
+    got = admin.get("/channels/shop-us/connection")
     assert (got.status, got.json()) == (200, view)
     assert SECRET.encode() not in put.body + got.body
 
@@ -127,16 +127,21 @@ def test_rotation_keeps_both_secrets_and_the_same_secret_changes_nothing(shop: A
     )
 
 
-def test_connections_are_staff_only(shop: ApiClient, web: ApiClient) -> None:
-    assert web.put("/channels/web/connection", {"platform": "shopify", "secret": SECRET}).status == 403
-    assert web.get("/channels/shop-us/connection").status == 403
+def test_connections_are_admin_only(
+    shop: ApiClient, web: ApiClient, staff: ApiClient, viewer: ApiClient
+) -> None:
+    for caller in (web, staff, viewer):
+        refused = caller.put("/channels/shop-us/connection", {"platform": "shopify", "secret": "shpss_other"})
+        assert refused.status == 403, refused.body
+        assert caller.get("/channels/shop-us/connection").status == 403
+    assert shop.get("/channels/shop-us/connection").json()["rotated_at"] is None  # nothing changed
 
 
-def test_a_channel_of_api_keys_gets_no_connection(staff: ApiClient, aws: Any) -> None:
-    refused = connect(staff, "web", "shopify", SECRET)  # dev-web-key's channel (claimed with the key)
+def test_a_channel_of_api_keys_gets_no_connection(admin: ApiClient, aws: Any) -> None:
+    refused = connect(admin, "web", "shopify", SECRET)  # dev-web-key's channel (claimed with the key)
     assert refused.status == 409
     assert refused.json()["type"] == "urn:oms:problem:channel-in-use"
-    assert staff.get("/channels/web/connection").status == 404
+    assert admin.get("/channels/web/connection").status == 404
 
     # a key made before channels were claimed has no claim item: the channel index still finds it
     aws.put_item(
@@ -148,7 +153,7 @@ def test_a_channel_of_api_keys_gets_no_connection(staff: ApiClient, aws: Any) ->
             "channel": {"S": "legacy"},
         },
     )
-    assert connect(staff, "legacy", "woocommerce", WOO_SECRET).status == 409
+    assert connect(admin, "legacy", "woocommerce", WOO_SECRET).status == 409
 
 
 def test_a_connected_channel_gets_no_api_key(shop: ApiClient, aws: Any) -> None:
@@ -242,9 +247,9 @@ def test_a_bad_signature_is_401_and_nothing_is_written(shop: ApiClient, aws: Any
     assert aws.scan(TableName=HOOK_DELIVERIES.local_name)["Items"] == []
 
 
-def test_the_woocommerce_ping_is_200_and_records_nothing(staff: ApiClient, aws: Any) -> None:
-    assert connect(staff, "woo-eu", "woocommerce", WOO_SECRET).status == 201
-    ping = staff.post(
+def test_the_woocommerce_ping_is_200_and_records_nothing(admin: ApiClient, aws: Any) -> None:
+    assert connect(admin, "woo-eu", "woocommerce", WOO_SECRET).status == 201
+    ping = admin.post(
         "/hooks/woocommerce/woo-eu",
         key=None,
         raw=b"webhook_id=17",
@@ -257,7 +262,7 @@ def test_the_woocommerce_ping_is_200_and_records_nothing(staff: ApiClient, aws: 
     assert feed(aws) == []
     assert aws.scan(TableName=HOOK_DELIVERIES.local_name)["Items"] == []
 
-    order = woo_hook(staff)
+    order = woo_hook(admin)
     assert (order.status, order.json()) == (200, {"status": "accepted"})
     (message,) = feed(aws)
     assert (message["marketplace"], message["channel"], message["topic"]) == (
@@ -268,9 +273,9 @@ def test_the_woocommerce_ping_is_200_and_records_nothing(staff: ApiClient, aws: 
     assert message["order"]["id"] == 727 and message["order"]["total"] == "29.35"
 
 
-def test_a_shopify_hook_on_a_woocommerce_channel_is_refused(staff: ApiClient, aws: Any) -> None:
-    assert connect(staff, "woo-eu", "woocommerce", WOO_SECRET).status == 201
-    assert shopify_hook(staff, "woo-eu", secret=WOO_SECRET).status == 401
+def test_a_shopify_hook_on_a_woocommerce_channel_is_refused(admin: ApiClient, aws: Any) -> None:
+    assert connect(admin, "woo-eu", "woocommerce", WOO_SECRET).status == 201
+    assert shopify_hook(admin, "woo-eu", secret=WOO_SECRET).status == 401
     assert feed(aws) == []
 
 

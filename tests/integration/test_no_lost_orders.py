@@ -69,13 +69,13 @@ def test_the_store_refuses_it_too_whoever_calls_it(aws: Any) -> None:
 
 
 @pytest.mark.parametrize("channel", ["shopify", "etsy", "amazon"])
-def test_no_connection_on_a_feed_channel(staff: ApiClient, channel: str) -> None:
-    refused = connect(staff, channel, "shopify", SECRET)
+def test_no_connection_on_a_feed_channel(admin: ApiClient, channel: str) -> None:
+    refused = connect(admin, channel, "shopify", SECRET)
     assert refused.status == 422
     [error] = refused.json()["errors"]
     assert error["field"] == "channel"
     assert "belongs to the marketplace feed" in error["message"]
-    assert staff.get(f"/channels/{channel}/connection").status == 422
+    assert admin.get(f"/channels/{channel}/connection").status == 422
 
 
 def test_a_key_made_on_a_feed_channel_before_the_rule_places_no_order(

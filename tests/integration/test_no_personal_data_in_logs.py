@@ -220,7 +220,7 @@ def corrupt(aws: Any, order_id: str) -> None:
     )
 
 
-def api_flows(aws: Any, staff: ApiClient, web: ApiClient) -> dict[str, str]:
+def api_flows(aws: Any, staff: ApiClient, web: ApiClient, admin: ApiClient) -> dict[str, str]:
     for sku, on_hand in (("TSHIRT", 10), ("MUG", 3)):
         assert staff.put(f"/products/{sku}", {"name": sku, "price": "9.99"}).status == 201
         assert staff.put(f"/inventory/{sku}", {"on_hand": on_hand}).status == 200
@@ -272,7 +272,7 @@ def api_flows(aws: Any, staff: ApiClient, web: ApiClient) -> dict[str, str]:
     order_id = created.json()["order_id"]
     assert web.get(f"/orders/{order_id}").status == 200
     erased = web.post("/orders", customer_order(("TSHIRT", 1), email="erase.me.pii@example.org")).json()
-    assert staff.delete(f"/customers/{erased['customer_id']}").status == 200
+    assert admin.delete(f"/customers/{erased['customer_id']}").status == 200
     corrupt(aws, order_id)
     failed = web.get(f"/orders/{order_id}")
     assert failed.status == 500
@@ -362,10 +362,10 @@ def feed_flows(aws: Any, staff: ApiClient) -> tuple[dict[str, str], list[str]]:
 
 
 def test_no_personal_data_in_logs_traces_or_dead_letter_reasons(
-    aws: Any, staff: ApiClient, web: ApiClient, capsys: pytest.CaptureFixture[str]
+    aws: Any, staff: ApiClient, web: ApiClient, admin: ApiClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with capture(capsys) as captured:
-        api = api_flows(aws, staff, web)
+        api = api_flows(aws, staff, web, admin)
         marketplace_ids, reasons = feed_flows(aws, staff)
 
     # The flows ran and were logged, so the checks at the end have something to look through.

@@ -81,7 +81,7 @@ SAMPLE_SECRETS = {
         ("woocommerce_ping", "ping"),
     ],
 )
-def test_the_hook_sample_events(staff: ApiClient, name: str, status: str) -> None:
+def test_the_hook_sample_events(admin: ApiClient, name: str, status: str) -> None:
     import os
 
     import boto3
@@ -93,7 +93,7 @@ def test_the_hook_sample_events(staff: ApiClient, name: str, status: str) -> Non
     put = json.loads(Path("events/api/put_connection.json").read_text())
     assert api(put, LambdaContext("api", 1024, 10, "sample"))["statusCode"] == 201
     assert (
-        staff.put(
+        admin.put(
             "/channels/woo-eu/connection", {"platform": "woocommerce", "secret": SAMPLE_SECRETS["woo-eu"]}
         ).status
         == 201

@@ -51,6 +51,7 @@ PINNED: dict[str, frozenset[str]] = {
         "api": """
             functions.api.app
             functions.api.handler
+            functions.api.routes.alarms
             functions.api.routes.catalog
             functions.api.routes.connections
             functions.api.routes.customers
@@ -66,6 +67,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.wiring
             shared.aws
             shared.config
+            shared.dal.alarms
             shared.dal.catalog
             shared.dal.connections
             shared.dal.cursors
@@ -92,6 +94,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.http
             shared.json_depth
             shared.masking
+            shared.models.alarms
             shared.models.catalog
             shared.models.common
             shared.models.connections
@@ -112,6 +115,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.retry
             shared.security_headers
+            shared.services.alarms
             shared.services.connections
             shared.services.customers
             shared.services.dead_letters

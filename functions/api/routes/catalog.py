@@ -1,4 +1,4 @@
-"""Catalog routes (staff only)."""
+"""Catalog routes: any person reads the catalog (viewer), staff write it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from functions.api import wiring
 from shared.dal.cursors import InvalidCursor
 from shared.domain.moments import utc_text
-from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.http import ProblemError, json_response, not_found, require
 from shared.models.catalog import Product, ProductIn, ProductPage
 from shared.models.common import Sku
 from shared.openapi import link, problem_responses
@@ -32,7 +32,7 @@ SkuPath = Annotated[
 
 @router.get(
     "/products",
-    summary="List products: in SKU order, or by name prefix in name order",
+    summary="List products (viewer): in SKU order, or by name prefix in name order",
     description="name_prefix matches names whatever their case, accents composed or not, and runs of "
     "spaces (the name as NFKC, case-folded, with single spaces). A product written before name "
     "prefixes were indexed joins the name-prefix listing on its next PUT. A page may hold fewer "
@@ -47,7 +47,7 @@ def list_products(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[ProductPage]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         items, token = wiring.catalog_store().products(next_token, limit, name_prefix=name_prefix)
     except InvalidCursor as exc:
@@ -57,7 +57,7 @@ def list_products(
 
 @router.put(
     "/products/<sku>",
-    summary="Create or replace a product",
+    summary="Create or replace a product (staff)",
     tags=["catalog"],
     responses=problem_responses(
         503,
@@ -73,7 +73,7 @@ def list_products(
     ),
 )
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
-    staff_only(router)
+    require(router, "staff")
     saved, created = wiring.catalog_store().put_product(
         sku, product.name, product.price, _now(), product.low_stock_threshold, product.status
     )
@@ -82,12 +82,12 @@ def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response
 
 @router.get(
     "/products/<sku>",
-    summary="Read a product",
+    summary="Read a product (viewer)",
     tags=["catalog"],
     responses=problem_responses(404, 422, 503, notes={404: "No such product"}),
 )
 def get_product(sku: SkuPath) -> Response[Product]:
-    staff_only(router)
+    require(router, "viewer")
     product = wiring.catalog_store().get_product(sku)
     if product is None:
         raise not_found(f"Product {sku}")

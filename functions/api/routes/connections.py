@@ -1,4 +1,4 @@
-"""Platform connections (staff only): which Shopify or WooCommerce store a channel receives webhooks
+"""Platform connections (admin only): which Shopify or WooCommerce store a channel receives webhooks
 from, and the secret they are signed with. The secret is never returned."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from functions.api import wiring
 from shared.domain.connections import Connection, PlatformMismatch, check_connection_channel
 from shared.domain.moments import utc_text
-from shared.http import ProblemError, invalid_field, json_response, not_found, staff_only
+from shared.http import ProblemError, invalid_field, json_response, not_found, require
 from shared.models.common import CHANNEL_NAME_PATTERN
 from shared.models.connections import ConnectionIn, ConnectionView
 from shared.observability import logger
@@ -36,7 +36,7 @@ ChannelPath = Annotated[
 
 @router.put(
     "/channels/<channel>/connection",
-    summary="Connect a channel to a Shopify or WooCommerce store, or rotate its webhook secret",
+    summary="Connect a channel to a Shopify or WooCommerce store, or rotate its webhook secret (admin)",
     description="A new secret replaces the current one, which stays valid for 24 hours (or until the next "
     "PUT) so deliveries signed before the store switched still verify. The same secret again changes "
     "nothing. A channel with API keys cannot be connected, nor a marketplace's own channel.",
@@ -52,7 +52,7 @@ ChannelPath = Annotated[
 def put_connection(
     channel: ChannelPath, connection: Annotated[ConnectionIn, Body()]
 ) -> Response[ConnectionView]:
-    caller = staff_only(router)
+    caller = require(router, "admin")
     try:
         check_connection_channel(channel)
     except ValueError as exc:
@@ -79,12 +79,12 @@ def put_connection(
 
 @router.get(
     "/channels/<channel>/connection",
-    summary="A channel's platform connection",
+    summary="A channel's platform connection (admin)",
     tags=["connections"],
     responses=problem_responses(404, 422, 503, notes={404: "The channel has no connection"}),
 )
 def get_connection(channel: ChannelPath) -> Response[ConnectionView]:
-    staff_only(router)
+    require(router, "admin")
     try:
         check_connection_channel(channel)
     except ValueError as exc:

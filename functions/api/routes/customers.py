@@ -1,4 +1,4 @@
-"""Customer routes (staff only): find, read, correct, list orders, erase."""
+"""Customer routes: find, read and list orders (viewer), correct (staff), erase (admin)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.api import wiring
 from shared.dal.cursors import InvalidCursor
-from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.http import ProblemError, json_response, not_found, require
 from shared.models.common import Email, described
 from shared.models.customers import CustomerPage, CustomerPatch, CustomerRecord, Erasure
 from shared.models.orders import OrderPage
@@ -30,7 +30,7 @@ CustomerId = Annotated[
 
 @router.get(
     "/customers",
-    summary="Find a customer by email",
+    summary="Find a customer by email (viewer)",
     tags=["customers"],
     responses=problem_responses(
         422,
@@ -48,18 +48,18 @@ CustomerId = Annotated[
 def find_customers(
     email: Annotated[Email, Query(description="Matched whatever its case or surrounding spaces")],
 ) -> Response[CustomerPage]:
-    staff_only(router)
+    require(router, "viewer")
     return json_response(200, CustomerPage(items=wiring.customer_service().find_by_email(email)))
 
 
 @router.get(
     "/customers/<customer_id>",
-    summary="Read a customer",
+    summary="Read a customer (viewer)",
     tags=["customers"],
     responses=problem_responses(404, 422, 503, notes={404: "No such customer"}),
 )
 def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
-    staff_only(router)
+    require(router, "viewer")
     record = wiring.customer_service().get(customer_id)
     if record is None:
         raise not_found(f"Customer {customer_id}")
@@ -68,7 +68,7 @@ def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
 
 @router.patch(
     "/customers/<customer_id>",
-    summary="Correct a customer's details (orders keep the details they were placed with)",
+    summary="Correct a customer's details (staff): orders keep the details they were placed with",
     tags=["customers"],
     responses=problem_responses(
         404,
@@ -82,7 +82,7 @@ def get_customer(customer_id: CustomerId) -> Response[CustomerRecord]:
 def patch_customer(
     customer_id: CustomerId, patch: Annotated[CustomerPatch, Body()]
 ) -> Response[CustomerRecord]:
-    staff_only(router)
+    require(router, "staff")
     result = wiring.customer_service().patch(customer_id, patch)
     if result is None:
         raise not_found(f"Customer {customer_id}")
@@ -94,7 +94,7 @@ def patch_customer(
 
 @router.get(
     "/customers/<customer_id>/orders",
-    summary="A customer's orders, newest first",
+    summary="A customer's orders, newest first (viewer)",
     tags=["customers"],
     responses=problem_responses(400, 404, 422, 503, notes={404: "No such customer"}),
 )
@@ -103,7 +103,7 @@ def customer_orders(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[OrderPage]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         found = wiring.customer_service().orders(customer_id, next_token, limit)
     except InvalidCursor as exc:
@@ -115,7 +115,7 @@ def customer_orders(
 
 @router.delete(
     "/customers/<customer_id>",
-    summary="Erase a customer: personal data leaves the customer and every order; totals stay",
+    summary="Erase a customer (admin): personal data leaves the customer and every order; totals stay",
     tags=["customers"],
     responses=problem_responses(
         404,
@@ -129,7 +129,7 @@ def customer_orders(
     ),
 )
 def erase_customer(customer_id: CustomerId) -> Response[Erasure]:
-    staff_only(router)
+    require(router, "admin")
     result = wiring.customer_service().erase(customer_id)
     if result is None:
         raise not_found(f"Customer {customer_id}")

@@ -1,5 +1,5 @@
-"""Dead letters (staff only): list each dead-letter queue, peek at its messages (personal data masked),
-redrive them to their source queue or delete them, by message id or all.
+"""Dead letters: list each dead-letter queue and peek at its messages, personal data masked (viewer);
+redrive them to their source queue or delete them, by message id or all (admin).
 
 The rules (peek, the search by id and its bound, send-then-delete) are in
 ``shared/services/dead_letters.py``; this module parses, calls and maps outcomes to statuses.
@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.api import wiring
 from shared.dal.dead_letters import QueueUnavailable
-from shared.http import ProblemError, json_response, not_found, staff_only
+from shared.http import ProblemError, json_response, not_found, require
 from shared.models.common import described
 from shared.models.dead_letters import (
     DeadLetterListing,
@@ -41,14 +41,14 @@ QueueName = Annotated[
 ]
 
 
-_FORBIDDEN = "A channel key: dead letters are for staff only"
 _NOTES = {
-    403: _FORBIDDEN,
+    403: "A channel key: dead letters are for people only",
     404: "No dead-letter queue of that name",
     503: "The queue cannot be reached now; retry shortly",
 }
 _SELECTION_NOTES = {
     **_NOTES,
+    403: "Not an admin: only admins redrive and delete dead letters",
     422: 'Send either {"ids": [...]} (1 to 100 message ids) or {"all": true}',
 }
 
@@ -64,12 +64,12 @@ SEARCH = (
 
 @router.get(
     "/dead-letters",
-    summary="Every dead-letter queue, with its approximate depth and whether it can be redriven",
+    summary="Every dead-letter queue (viewer): its approximate depth and whether it can be redriven",
     tags=["dead letters"],
     responses=problem_responses(503, success={200: "The queues"}, notes=_NOTES),
 )
 def list_queues() -> Response[DeadLetterQueues]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         return json_response(200, wiring.dead_letter_service().overview())
     except QueueUnavailable as exc:
@@ -78,7 +78,7 @@ def list_queues() -> Response[DeadLetterQueues]:
 
 @router.get(
     "/dead-letters/<queue>",
-    summary="Peek at a dead-letter queue's messages: reason, receive count, first seen, masked body",
+    summary="Peek at a dead-letter queue's messages (viewer): reason, receive count, first seen, masked body",
     description="The messages are peeked (ReceiveMessage with VisibilityTimeout 0): listing never hides, "
     "moves or deletes one, and each stays receivable at once. SQS returns messages in no particular "
     "order: on a deep queue the listing is a sample of `limit` of them. `receive_count` counts every "
@@ -93,7 +93,7 @@ def list_messages(
     queue: QueueName,
     limit: Annotated[int, Query(ge=1, le=MAX_PEEK, description="Messages to show at most")] = DEFAULT_PEEK,
 ) -> Response[DeadLetterListing]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         listing = wiring.dead_letter_service().listing(queue, limit)
     except QueueUnavailable as exc:
@@ -105,7 +105,7 @@ def list_messages(
 
 @router.post(
     "/dead-letters/<queue>/redrive",
-    summary="Redrive dead letters to their source queue, by message id or all",
+    summary="Redrive dead letters to their source queue (admin), by message id or all",
     description="Each message found is sent to the source queue (its body and message attributes as "
     "they were, its reason added to `oms_previous_reasons`), THEN deleted from the dead-letter queue by "
     "its receipt handle. A crash between the two leaves it in both queues, never in neither: the "
@@ -127,7 +127,7 @@ def list_messages(
     ),
 )
 def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
-    caller = staff_only(router)
+    caller = require(router, "admin")
     try:
         outcome = wiring.dead_letter_service().redrive(queue, _ids(selection))
     except QueueUnavailable as exc:
@@ -147,7 +147,7 @@ def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Respon
 
 @router.post(
     "/dead-letters/<queue>/delete",
-    summary="Delete dead letters, by message id or all",
+    summary="Delete dead letters (admin), by message id or all",
     description="Deleted for good, by receipt handle. " + SEARCH,
     tags=["dead letters"],
     responses=problem_responses(
@@ -159,7 +159,7 @@ def redrive(queue: QueueName, selection: Annotated[Selection, Body()]) -> Respon
     ),
 )
 def delete(queue: QueueName, selection: Annotated[Selection, Body()]) -> Response[DeadLetterOutcome]:
-    caller = staff_only(router)
+    caller = require(router, "admin")
     try:
         outcome = wiring.dead_letter_service().delete(queue, _ids(selection))
     except QueueUnavailable as exc:

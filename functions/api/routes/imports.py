@@ -1,4 +1,4 @@
-"""Import routes (staff only): announce a file and get where to upload it, list the runs, read one.
+"""Import routes: staff announce a file and get where to upload it; any person lists the runs and reads one.
 
 The upload's S3 event starts the import in the imports function (``shared/services/import_jobs.py``); the
 run's record shows its progress (``chunks_done`` of ``chunks_total``, counts per kind) and, once it has
@@ -22,7 +22,7 @@ from shared.http import (
     json_response,
     location,
     not_found,
-    staff_only,
+    require,
 )
 from shared.models.common import described
 from shared.models.imports import ImportIn, ImportRunDetail, ImportRunPage, ImportUpload
@@ -42,8 +42,8 @@ ImportId = Annotated[
 
 @router.post(
     "/imports",
-    summary="Announce a file to import: the answer holds a presigned PUT (1 hour) to upload it to; the "
-    "upload starts the import (poll GET /imports/{import_id})",
+    summary="Announce a file to import (staff): the answer holds a presigned PUT (1 hour) to upload it "
+    "to; the upload starts the import (poll GET /imports/{import_id})",
     tags=["imports"],
     responses=problem_responses(
         503,
@@ -65,12 +65,12 @@ def post_import(
         str | None, idempotency_key_header("Retries with the same key return the run first announced")
     ] = None,
 ) -> Response[ImportUpload]:
-    caller = staff_only(router)
+    caller = require(router, "staff")
     try:
         announced = wiring.import_uploads().announce(
             request.file_name,
             request.options,
-            actor=caller.key_id or "staff",
+            actor=caller.actor,  # staff:alice: the person who announced it
             idempotency_key=idempotency_key,
         )
     except ImportKeyReused as exc:
@@ -94,7 +94,7 @@ def post_import(
 
 @router.get(
     "/imports",
-    summary="Import runs, newest first",
+    summary="Import runs, newest first (viewer)",
     tags=["imports"],
     responses=problem_responses(400, 422, 503),
 )
@@ -102,7 +102,7 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[ImportRunPage]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         items, token = wiring.import_uploads().page(next_token, limit)
     except InvalidCursor as exc:
@@ -112,13 +112,13 @@ def list_imports(
 
 @router.get(
     "/imports/<import_id>",
-    summary="An import run: its status, progress and counts; a download link (10 minutes) for its error "
-    "report when it has one",
+    summary="An import run (viewer): its status, progress and counts; a download link (10 minutes) for its "
+    "error report when it has one",
     tags=["imports"],
     responses=problem_responses(404, 422, 503, notes={404: "No such import run"}),
 )
 def get_import(import_id: ImportId) -> Response[ImportRunDetail]:
-    staff_only(router)
+    require(router, "viewer")
     run = wiring.import_uploads().get(import_id)
     if run is None:
         raise not_found(f"Import {import_id}")

@@ -1,4 +1,4 @@
-"""Inventory routes (staff only): stock per location, counts, adjustments, the ledger, low stock."""
+"""Inventory routes: stock per location, the ledger and low stock (viewer); counts and adjustments (staff)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from functions.api import wiring
 from functions.api.routes.catalog import SkuPath
 from shared.dal.cursors import InvalidCursor
 from shared.domain.inventory import Insufficient, UpdateIdReused
-from shared.http import ProblemError, idempotency_key_header, json_response, not_found, staff_only
+from shared.http import ProblemError, idempotency_key_header, json_response, not_found, require
 from shared.models.inventory import (
     LOCATION_PATTERN,
     AdjustmentIn,
@@ -35,12 +35,12 @@ NextToken = Annotated[str | None, Query(max_length=2048)]
 
 @router.get(
     "/inventory/<sku>",
-    summary="Stock of a SKU: totals and each location",
+    summary="Stock of a SKU (viewer): totals and each location",
     tags=["inventory"],
     responses=problem_responses(404, 422, 503, notes={404: "No such product"}),
 )
 def get_stock(sku: SkuPath) -> Response[Stock]:
-    staff_only(router)
+    require(router, "viewer")
     stock = wiring.stock_service().stock(sku)
     if stock is None:
         raise not_found(f"Product {sku}")
@@ -49,7 +49,7 @@ def get_stock(sku: SkuPath) -> Response[Stock]:
 
 @router.put(
     "/inventory/<sku>",
-    summary="Record a count: set the units on hand at a location",
+    summary="Record a count (staff): set the units on hand at a location",
     description="Reservations of open orders are kept: available = on_hand - reserved.",
     tags=["inventory"],
     responses=problem_responses(
@@ -68,7 +68,7 @@ def get_stock(sku: SkuPath) -> Response[Stock]:
 def put_count(
     sku: SkuPath, count: Annotated[StockCountIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Stock]:
-    caller = staff_only(router)
+    caller = require(router, "staff")
     result = wiring.stock_service().count(
         sku, count.on_hand, location=count.location, actor=caller.actor, update_id=_update_id(idempotency_key)
     )
@@ -77,7 +77,7 @@ def put_count(
 
 @router.post(
     "/inventory/<sku>/adjustments",
-    summary="Adjust stock at a location (damaged, found, returned...)",
+    summary="Adjust stock at a location (staff): damaged, found, returned...",
     tags=["inventory"],
     responses=problem_responses(
         404,
@@ -95,7 +95,7 @@ def put_count(
 def post_adjustment(
     sku: SkuPath, adjustment: Annotated[AdjustmentIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Stock]:
-    caller = staff_only(router)
+    caller = require(router, "staff")
     result = wiring.stock_service().adjust(
         sku,
         adjustment.delta,
@@ -109,14 +109,14 @@ def post_adjustment(
 
 @router.get(
     "/inventory/<sku>/movements",
-    summary="The ledger of a SKU: every change of on-hand stock with its source, newest first",
+    summary="The ledger of a SKU (viewer): every change of on-hand stock with its source, newest first",
     tags=["inventory"],
     responses=problem_responses(400, 404, 422, 503, notes={404: "No such product"}),
 )
 def get_movements(
     sku: SkuPath, limit: Annotated[int, Query(ge=1, le=100)] = 50, next_token: NextToken = None
 ) -> Response[MovementPage]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         items, token = wiring.inventory_store().movements(sku, next_token, limit)
     except InvalidCursor as exc:
@@ -128,7 +128,7 @@ def get_movements(
 
 @router.get(
     "/inventory",
-    summary="Every product's stock, in SKU order: totals and each location",
+    summary="Every product's stock, in SKU order (viewer): totals and each location",
     description="low_stock=true lists only the products at or under their low-stock threshold (flagged by "
     "the catalog stream, so a change shows a moment later); location lists only the products with a level "
     "recorded there, each with that location's level alone. A page may hold fewer than limit items: "
@@ -144,7 +144,7 @@ def list_inventory(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: NextToken = None,
 ) -> Response[InventoryPage]:
-    staff_only(router)
+    require(router, "viewer")
     try:
         items, token = wiring.inventory_store().listing(
             next_token, limit, low_only=low_stock, location=location

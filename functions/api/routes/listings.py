@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from functions.api import wiring
 from shared.dal.listings import UnknownSku
 from shared.domain.moments import utc_text
-from shared.http import invalid_field, json_response, staff_only
+from shared.http import invalid_field, json_response, require
 from shared.models.catalog import Listing, ListingIn
 from shared.models.common import CHANNEL_NAME_PATTERN, described
 from shared.observability import logger
@@ -65,7 +65,7 @@ def put_variation(
 
 
 def _put(channel: str, listing: str, body: ListingIn) -> Response[Listing]:
-    caller = staff_only(router)
+    caller = require(router, "staff")
     at = utc_text(datetime.now(UTC))
     try:
         wiring.listing_store().put(channel, listing, body.sku, at=at, actor=caller.actor)

@@ -22,13 +22,13 @@ from shared.domain.orders import (
 )
 from shared.http import (
     ProblemError,
+    channel_or,
     idempotency_key_header,
     invalid_field,
     json_response,
     location,
     not_found,
-    principal_of,
-    staff_only,
+    require,
 )
 from shared.models.common import CHANNEL_NAME_PATTERN, described
 from shared.models.orders import (
@@ -77,7 +77,7 @@ _TIME = described(
 
 @router.post(
     "/orders",
-    summary="Place an order: every line reserved, or none",
+    summary="Place an order (a channel key, or staff): every line reserved, or none",
     tags=["orders"],
     responses=problem_responses(
         409,
@@ -101,7 +101,7 @@ def post_order(
         str | None, idempotency_key_header("Retries with the same key and body return the original order")
     ] = None,
 ) -> Response[Order]:
-    caller = principal_of(router)
+    caller = channel_or(router, "staff")
     result = wiring.order_service().place(order, caller, idempotency_key)
     if isinstance(result, Placed):
         headers = {"Location": _location(result.order.order_id)}
@@ -177,7 +177,8 @@ def _problem(
 
 @router.post(
     "/orders/<order_id>/cancel",
-    summary="Cancel an order: its reservations go back to stock in the same write",
+    summary="Cancel an order (its channel's key, or staff): its reservations go back to stock in the same "
+    "write",
     tags=["orders"],
     responses=problem_responses(
         404,
@@ -192,7 +193,7 @@ def _problem(
     ),
 )
 def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Response[Order]:
-    result = wiring.order_service().cancel(order_id, principal_of(router), body.reason)
+    result = wiring.order_service().cancel(order_id, channel_or(router, "staff"), body.reason)
     return _changed(result, order_id, "order cancelled", created=200)
 
 
@@ -217,7 +218,7 @@ def cancel_order(order_id: OrderId, body: Annotated[CancelIn, Body()]) -> Respon
     ),
 )
 def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Response[Order]:
-    result = wiring.order_service().ship(order_id, staff_only(router), body)
+    result = wiring.order_service().ship(order_id, require(router, "staff"), body)
     if isinstance(result, OrderChanged) and not result.replayed:
         metrics.add_metric(name="OrderShipped", unit=MetricUnit.Count, value=1)
     return _changed(result, order_id, "order shipped")
@@ -237,7 +238,7 @@ def ship_order(order_id: OrderId, body: Annotated[ShipmentIn, Body()]) -> Respon
     ),
 )
 def deliver_order(order_id: OrderId, body: Annotated[DeliveryIn | None, Body()] = None) -> Response[Order]:
-    result = wiring.order_service().deliver(order_id, staff_only(router), body.note if body else None)
+    result = wiring.order_service().deliver(order_id, require(router, "staff"), body.note if body else None)
     return _changed(result, order_id, "order delivered", created=200)
 
 
@@ -265,7 +266,7 @@ def return_order(
         str | None, idempotency_key_header("A retry with the same key records the return once")
     ] = None,
 ) -> Response[Order]:
-    result = wiring.order_service().take_return(order_id, staff_only(router), body, idempotency_key)
+    result = wiring.order_service().take_return(order_id, require(router, "staff"), body, idempotency_key)
     return _changed(result, order_id, "order returned")
 
 
@@ -288,7 +289,7 @@ def resolve_attention(
     body: Annotated[ResolutionIn, Body()],
 ) -> Response[Order]:
     result = wiring.order_service().resolve_attention(
-        order_id, attention_id, staff_only(router), body.resolution
+        order_id, attention_id, require(router, "staff"), body.resolution
     )
     return _changed(result, order_id, "order attention resolved", created=200)
 
@@ -320,14 +321,14 @@ def _changed(result: ChangeResult, order_id: str, done: str, *, created: int = 2
 
 @router.get(
     "/orders/<order_id>",
-    summary="Read one order",
+    summary="Read one order (its channel's key, or viewer)",
     tags=["orders"],
     responses=problem_responses(
         404, 422, 503, notes={404: "No such order (another channel's order is not found either)"}
     ),
 )
 def get_order(order_id: OrderId) -> Response[Order]:
-    order = wiring.order_service().get(order_id, principal_of(router))
+    order = wiring.order_service().get(order_id, channel_or(router, "viewer"))
     if order is None:
         raise not_found(f"Order {order_id}")
     return json_response(200, order)
@@ -335,7 +336,7 @@ def get_order(order_id: OrderId) -> Response[Order]:
 
 @router.get(
     "/orders",
-    summary="List orders, newest first",
+    summary="List orders, newest first (a channel key its own channel's, or viewer)",
     tags=["orders"],
     responses=problem_responses(
         400,
@@ -371,7 +372,7 @@ def list_orders(
         Query(min_length=1, max_length=128, description="The channel's own order id; needs channel"),
     ] = None,
 ) -> Response[OrderPage]:
-    caller = principal_of(router)
+    caller = channel_or(router, "viewer")
     if external_id is not None:
         found = wiring.order_service().find_by_external_id(external_id, channel, caller)
         if isinstance(found, ChannelNeeded):

@@ -18,7 +18,7 @@ from shared.http import (
     json_response,
     location,
     not_found,
-    staff_only,
+    require,
 )
 from shared.models.common import IsoDate, described
 from shared.models.reports import Report, ReportPage, ReportRequest, ReportType
@@ -38,7 +38,8 @@ ReportId = Annotated[
 
 @router.post(
     "/reports",
-    summary="Ask for a report: it is built asynchronously (poll GET /reports/{report_id} until READY)",
+    summary="Ask for a report (staff): it is built asynchronously (poll GET /reports/{report_id} "
+    "until READY)",
     tags=["reports"],
     responses=problem_responses(
         503,
@@ -56,10 +57,10 @@ def post_report(
         str | None, idempotency_key_header("Retries with the same key return the report first asked for")
     ] = None,
 ) -> Response[Report]:
-    caller = staff_only(router)
+    caller = require(router, "staff")
     try:
         report, created = wiring.report_service().request(
-            request, requested_by=caller.key_id or "staff", idempotency_key=idempotency_key
+            request, requested_by=caller.actor, idempotency_key=idempotency_key
         )
     except InvalidPeriod as exc:
         raise invalid_field(f"body.{exc.field}", str(exc)) from exc
@@ -80,7 +81,7 @@ def post_report(
 
 @router.get(
     "/reports",
-    summary="Reports, newest period first",
+    summary="Reports, newest period first (viewer)",
     tags=["reports"],
     responses=problem_responses(400, 422, 503, notes={422: "Invalid fields, or to is before from"}),
 )
@@ -93,7 +94,7 @@ def list_reports(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response[ReportPage]:
-    staff_only(router)
+    require(router, "viewer")
     if from_ and to and to < from_:
         raise invalid_field("query.to", "to is before from")
     try:
@@ -105,12 +106,12 @@ def list_reports(
 
 @router.get(
     "/reports/<report_id>",
-    summary="A report; once READY, each file has a download link that expires within 10 minutes",
+    summary="A report (viewer); once READY, each file has a download link that expires within 10 minutes",
     tags=["reports"],
     responses=problem_responses(404, 422, 503, notes={404: "No such report"}),
 )
 def get_report(report_id: ReportId) -> Response[Report]:
-    staff_only(router)
+    require(router, "viewer")
     report = wiring.report_service().get(report_id)
     if report is None:
         raise not_found(f"Report {report_id}")
