@@ -4,6 +4,7 @@ budget)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,15 @@ def test_the_policy_allows_only_the_consoles_own_files() -> None:
 
     assert directives["default-src"] == "'none'"
     assert directives["script-src"] == directives["style-src"] == directives["connect-src"] == "'self'"
+
+
+@pytest.mark.parametrize("path", sorted(Path("events/console").glob("*.json")), ids=lambda p: p.stem)
+def test_console_sample_events(path: Path) -> None:
+    """The samples (``make invoke FN=console EVENT=events/console/...``) are API Gateway's events at the prod
+    stage: the shells name their assets under /prod."""
+    response = handler.lambda_handler(json.loads(path.read_text()), None)
+
+    assert response["statusCode"] == 200
+    assert_console_headers(response)
+    if response["headers"]["Content-Type"].startswith("text/html"):
+        assert "/prod/console/assets/" in response["body"]
