@@ -32,6 +32,7 @@ from tests.e2e.console_support import (
     watch,
 )
 from tests.e2e.test_marketplace_feed import find, sample_order, sqs
+from tests.integration.test_channel_updates import AMAZON_SKU, fixture, message
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -301,6 +302,55 @@ def test_a_viewer_sees_no_changes_and_the_api_refuses_one(
     assert_clean(seen)
 
 
+def test_what_needs_attention_is_listed_and_resolved(console_stack: Stack, page: Any, seen: Watch) -> None:
+    """A marketplace cancels an order staff already shipped: the order needs attention until they say how
+    it was settled."""
+    api, staff = console_stack.api, headers(STAFF_KEY)
+    assert requests.put(
+        f"{api}/products/{AMAZON_SKU}", json={"name": "Amazon", "price": "10.00"}, headers=staff, timeout=10
+    ).ok
+    assert requests.put(f"{api}/inventory/{AMAZON_SKU}", json={"on_hand": 10}, headers=staff, timeout=10).ok
+    unshipped, canceled = fixture("amazon", "unshipped_buyer_cancel"), fixture("amazon", "canceled")
+    client = sqs(console_stack)
+    url = client.get_queue_url(QueueName="oms-marketplace-orders")["QueueUrl"]
+    client.send_message(QueueUrl=url, MessageBody=message("amazon", unshipped))
+    external_id = unshipped["AmazonOrderId"]
+    assert wait_until(lambda: len(find(console_stack, "amazon", external_id)) == 1, timeout=20)
+    [order] = find(console_stack, "amazon", external_id)
+    shipped = requests.post(
+        f"{api}/orders/{order['order_id']}/shipments",
+        json={"carrier": "ups", "tracking_number": "1ZATTENTION"},
+        headers=staff,
+        timeout=10,
+    )
+    assert shipped.status_code == 201, shipped.text
+    client.send_message(QueueUrl=url, MessageBody=message("amazon", canceled))
+    assert wait_until(lambda: bool(find(console_stack, "amazon", external_id)[0]["attention"]), timeout=20)
+
+    sign_in(page, api, STAFF_KEY)
+    page.get_by_label("Needs attention").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("heading", name="Orders needing attention")).to_be_visible()
+    page.get_by_role("link", name=order["order_id"]).click()
+    section = page.get_by_role("region", name="Needs attention")
+    expect(section).to_contain_text("cancelled on the channel after 1 unit(s) shipped")
+    while section.get_by_role("button", name="Resolve").count():
+        section.get_by_role("textbox").first.fill("refunded on Amazon; the parcel comes back")
+        section.get_by_role("button", name="Resolve").first.click()
+        expect(page.get_by_role("status")).to_contain_text("Marked as resolved.")
+
+    assert find(console_stack, "amazon", external_id)[0]["attention"]
+    assert all(
+        a["resolved_by"] == "staff:dev-staff"
+        for a in find(console_stack, "amazon", external_id)[0]["attention"]
+    )
+    listed = requests.get(f"{api}/orders", params={"attention": "true"}, headers=staff, timeout=10).json()[
+        "items"
+    ]
+    assert order["order_id"] not in {o["order_id"] for o in listed}
+    assert_clean(seen)
+
+
 # --- stock, reports, operations ---------------------------------------------------------------------------
 
 
@@ -365,10 +415,10 @@ def test_a_report_requested_and_downloaded(
 
 def _dead_letter(api: str, external_id: str) -> dict[str, Any] | None:
     reply = requests.get(f"{api}/dead-letters/marketplace-orders", headers=headers(ADMIN_KEY), timeout=10)
-    for message in reply.json()["messages"]:
-        body = message["body"]
+    for parked in reply.json()["messages"]:
+        body = parked["body"]
         if isinstance(body, dict) and body["order"].get("external_id") == external_id:
-            return dict(message)
+            return dict(parked)
     return None
 
 
