@@ -1,6 +1,7 @@
 """Create, list and revoke API keys.
 
 Against the local stack (default: the endpoint `make run` starts):
+    python -m infra.keys create --role admin --name alice
     python -m infra.keys create --role channel --channel web --name "web store"
     python -m infra.keys list
     python -m infra.keys revoke 1a2b3c4d5e6f
@@ -13,10 +14,14 @@ owns (``shared.domain.channels``).
 In AWS the channel's first key also makes the channel's API Gateway API key, on the channel's usage plan
 (``infra/spec.py``; the plans' ids are the stack's ``{plan}UsagePlanId`` outputs, read with CloudFormation
 DescribeStacks): the authorizer names it so that API Gateway applies the channel's limits. The channel's
-other keys share it; revoking the channel's last key removes it. Staff keys share the "staff" one. The
-local stack has no API Gateway: its gateway applies the same limits itself.
+other keys share it; revoking the channel's last key removes it. People's keys (admin, staff, viewer)
+share the "staff" one: make the first admin key of a stack here, and the admin makes the others in the
+console (POST /keys), which reuse it. The local stack has no API Gateway: its gateway applies the same
+limits itself.
 
-The key itself is printed once, at creation; only its SHA-256 hash is stored.
+A person's key is named for the person (``--name alice``: ``staff:alice`` in the audit trail; one live key
+per name). The key itself is printed once, at creation; only its SHA-256 hash is stored. Revoking a key
+ends its console sessions at once.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import Any
 from infra.spec import API_KEYS, CONNECTIONS, usage_plan
 from infra.stack_outputs import STACK_NAME, stack_outputs
 from shared.dal.api_keys import ApiKeyStore, UsageKey, new_key
-from shared.domain.auth import STAFF_CHANNEL, check_channel
+from shared.domain.auth import PERSON_ROLES, ROLES, STAFF_CHANNEL, check_channel, check_person_name
 from shared.domain.channels import ChannelOwned
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
@@ -101,9 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")
-    create.add_argument("--role", choices=["staff", "channel"], required=True)
+    create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--channel", help="required for --role channel: the channel its orders belong to")
-    create.add_argument("--name", default="", help="who holds it, for your records")
+    create.add_argument(
+        "--name",
+        default="",
+        help="a person's key (admin, staff, viewer): their name in the audit trail, required; a channel's "
+        "key: who holds it, for your records",
+    )
     commands.add_parser("list", help="list keys (never the keys themselves)")
     revoke = commands.add_parser("revoke", help="revoke a key by its key_id")
     revoke.add_argument("key_id")
@@ -117,16 +127,22 @@ def main(argv: list[str] | None = None) -> int:
                 check_channel(args.channel)
             except ValueError as exc:
                 parser.error(str(exc))
-        key = new_key()
+        if args.role in PERSON_ROLES:
+            try:
+                check_person_name(args.name)
+            except ValueError as exc:
+                parser.error(f"--name: {exc}")
         try:
-            key_id = _store(args).put(key, args.role, args.channel, args.name or args.role)
+            key, key_id = _create(_store(args), args)
         except ChannelOwned as exc:  # a connection's channel, or the feed's
             print(f"{exc}: pick another channel", file=sys.stderr)
             return 1
-        except ValueError as exc:  # the stack has no usage plans (not deployed, another --stack)
+        except (
+            ValueError
+        ) as exc:  # the stack has no usage plans (not deployed, another --stack), a name taken
             print(str(exc), file=sys.stderr)
             return 1
-        _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel})
+        _print({"key": key, "key_id": key_id, "role": args.role, "channel": args.channel, "name": args.name})
         print("Store the key now: it cannot be shown again.", file=sys.stderr)
     elif args.command == "list":
         _print(_store(args).list())
@@ -139,8 +155,24 @@ def main(argv: list[str] | None = None) -> int:
         if not deleted:
             print(f"no key with key_id {args.key_id}", file=sys.stderr)
             return 1
-        print(f"revoked {args.key_id} (API Gateway may honour a cached authorization for up to 60 s)")
+        print(f"revoked {args.key_id} and ended its sessions")
     return 0
+
+
+def _create(store: ApiKeyStore, args: argparse.Namespace) -> tuple[str, str]:
+    """A new key and its key_id. A person's is made as the console makes it (one live key per name); the
+    first one in AWS also makes the staff channel's API Gateway key."""
+    if args.role in PERSON_ROLES:
+        from shared.services.keys import CreatedKey, KeyService, NameTaken
+
+        made = KeyService(store, usage_keys_required=False).create(args.name, args.role)
+        if isinstance(made, NameTaken):
+            raise ValueError(f"a live key is named {made.name}: each person has their own name")
+        if not isinstance(made, CreatedKey):  # pragma: no cover - no usage key is required here
+            raise ValueError("no staff API Gateway key")
+        return made.api_key, made.key_id
+    key = new_key()
+    return key, store.put(key, args.role, args.channel, args.name or args.role)
 
 
 def _print(value: Any) -> None:

@@ -66,7 +66,9 @@ class StandardProblem:
 
 BAD_REQUEST = StandardProblem(400, "bad-request", "Bad Request", "The request is not valid.")
 
-UNAUTHORIZED = StandardProblem(401, "unauthorized", "Unauthorized", "A valid X-Api-Key header is required.")
+UNAUTHORIZED = StandardProblem(
+    401, "unauthorized", "Unauthorized", "Send a valid X-Api-Key header, or sign in (POST /session)."
+)
 NO_SUCH_ROUTE = StandardProblem(404, "not-found", "Not Found", "No such route.")
 UNSUPPORTED_MEDIA_TYPE = StandardProblem(
     415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json."
@@ -108,7 +110,13 @@ _TIMEOUT = StandardProblem(
 # gateway answers the ones it can meet (see LOCAL_GATEWAY_PROBLEMS) with the same bodies.
 GATEWAY_PROBLEMS: dict[str, StandardProblem] = {
     "UNAUTHORIZED": UNAUTHORIZED,
-    "ACCESS_DENIED": StandardProblem(403, "forbidden", "Forbidden", "This API key may not call this API."),
+    # The authorizer denies only a change made with a session's cookie but without its CSRF token.
+    "ACCESS_DENIED": StandardProblem(
+        403,
+        "forbidden",
+        "Forbidden",
+        "A change made with a session needs its CSRF token in the X-CSRF-Token header.",
+    ),
     # A REST API answers an unknown path (or a method a path lacks) with 403 "Missing
     # Authentication Token"; to the caller that is a route that does not exist.
     "MISSING_AUTHENTICATION_TOKEN": NO_SUCH_ROUTE,

@@ -9,9 +9,9 @@ does not cache its answers (a session's CSRF check depends on the method): ``inf
 A session is read with its key in one BatchGetItem (``shared.dal.sessions``): a revoked key's sessions
 end at once. Its idle expiry slides, with a conditional write at most every few minutes.
 
-In AWS it also names the caller's API Gateway key (``usageIdentifierKey``, stored on the key's item: the
-one GetItem is all it reads), so that API Gateway applies the limits of the channel's usage plan. The
-value stays out of the logs.
+In AWS it also names the caller's API Gateway key (``usageIdentifierKey``, stored on the key's item and
+copied on its sessions: the one read is all it needs), so that API Gateway applies the limits of the
+channel's usage plan. The value, the key, the token and the CSRF token stay out of the logs.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The REST API: routes from ``spec.FUNCTIONS``, the X-Api-Key authorizer, the stage, the per-channel usage
-plans, problem JSON.
+"""The REST API: routes from ``spec.FUNCTIONS``, the authorizer (X-Api-Key or a person's session cookie), the
+stage, the per-channel usage plans, problem JSON with the security headers.
 
 Integrations and the authorizer invoke ``Functions.target(fn)``: a SnapStart function's ``live`` alias (the
 invoke permissions are on the alias), any other function unqualified."""
@@ -18,19 +18,24 @@ from infra import description, spec
 from infra.constructs.functions import LOG_RETENTION, Functions
 from infra.nag import acknowledge
 from shared.problems import GATEWAY_PROBLEMS, PROBLEM_JSON
+from shared.security_headers import API_HEADERS
 
 API_NAME = "oms-api"  # in a stage: spec.stage_name
 THROTTLE_RATE = 100  # requests per second, steady state, for the whole stage
 THROTTLE_BURST = 200
 # API Gateway sends no Retry-After of its own; a throttled channel gets a token back within a second.
 THROTTLED_RETRY_AFTER_S = 1
-AUTHORIZER_CACHE_TTL = Duration.seconds(60)
-API_KEY_HEADER = "X-Api-Key"
+# The authorizer's answers are not cached, and it has no identity sources (see Api.__init__).
+AUTHORIZER_CACHE_TTL = Duration.seconds(0)
 
 
-# Why a route without the authorizer is public, per function (cdk-nag acknowledgments).
+# Why a route without the authorizer is public, per route ("METHOD /path") or per function (cdk-nag
+# acknowledgments).
 PUBLIC_BECAUSE = {
-    "api": "a liveness probe for uptime checks that returns no data",
+    "GET /health": "a liveness probe for uptime checks that returns no data",
+    "GET /swagger": "a redirect to the console's Swagger page (the console signs the person in): no data",
+    "POST /session": "signing in: the person's API key is in the body, checked by the function like the "
+    "authorizer checks it, and the route is throttled on its own (guessing keys stays slow)",
     "hooks": "Shopify and WooCommerce cannot send an API key: each delivery is authenticated by its HMAC "
     "signature (the connection's secret), checked by the function before anything is written, and the "
     "route is throttled on its own",
@@ -38,6 +43,10 @@ PUBLIC_BECAUSE = {
     "and no secret; every datum a page shows comes from the API's authorized routes, called by the browser "
     "with the person's session",
 }
+
+
+def public_because(fn: description.Function, route: description.Route) -> str | None:
+    return PUBLIC_BECAUSE.get(f"{route.method} {route.path}") or PUBLIC_BECAUSE.get(fn.name)
 
 
 def method_options() -> dict[str, apigw.MethodDeploymentOptions]:
@@ -122,13 +131,27 @@ class Api(Construct):
             ),
         )
         self.rest_api.node.try_remove_child("Endpoint")  # the stack exports it once, as ApiUrl
+        # A caller sends an X-Api-Key or a session cookie (oms_session), never necessarily both. API Gateway
+        # answers 401 without calling a REQUEST authorizer when any of its identity sources is missing, so
+        # listing either would refuse every request made with the other. With no identity source API
+        # Gateway calls it on every request; CDK allows an empty list only for an uncached authorizer
+        # (results_cache_ttl 0: "At least one Identity Source is required ... if caching is enabled"), and
+        # CloudFormation's IdentitySource is optional when caching is off. Not caching is also what the
+        # sessions need: a session's CSRF check depends on the method (a cached Allow would answer a POST
+        # without the token), sign-out and revocation end a session at once, and the authorizer moves the
+        # session's idle expiry. It costs one authorizer call per request (one GetItem for a key, one
+        # BatchGetItem for a session).
         self.authorizer = apigw.RequestAuthorizer(
             self,
             "ApiKeyAuthorizer",
             handler=functions.target(spec.AUTHORIZER),
-            identity_sources=[apigw.IdentitySource.header(API_KEY_HEADER)],
+            identity_sources=[],
             results_cache_ttl=AUTHORIZER_CACHE_TTL,
         )
+        # CDK writes the empty list as IdentitySource "": leave the property out, as CloudFormation allows.
+        authorizer_resource = self.authorizer.node.default_child
+        if isinstance(authorizer_resource, apigw.CfnAuthorizer):
+            authorizer_resource.add_property_deletion_override("IdentitySource")
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for fn in spec.FUNCTIONS:
             if fn.routes:
@@ -136,7 +159,9 @@ class Api(Construct):
         self.usage_plans = {plan.id: self._add_usage_plan(plan) for plan in spec.USAGE_PLANS}
         for type_name, problem in GATEWAY_PROBLEMS.items():
             response_type = apigw.ResponseType.of(type_name)
-            headers = {"Content-Type": f"'{PROBLEM_JSON}'"}
+            # API Gateway takes a static header value between single quotes; the policy's own quotes
+            # ('none') stay inside them, as the value is what lies between the first and the last.
+            headers = {"Content-Type": f"'{PROBLEM_JSON}'", **{k: f"'{v}'" for k, v in API_HEADERS.items()}}
             if type_name == "THROTTLED":
                 headers["Retry-After"] = f"'{THROTTLED_RETRY_AFTER_S}'"
             self.rest_api.add_gateway_response(
@@ -200,7 +225,7 @@ class Api(Construct):
     @staticmethod
     def _acknowledge_method(fn: description.Function, route: description.Route, method: apigw.Method) -> None:
         if not route.authorized:
-            because = PUBLIC_BECAUSE.get(fn.name)
+            because = public_because(fn, route)
             if because is None:
                 raise ValueError(f"{route.method} {route.path} has no authorizer: say why in PUBLIC_BECAUSE")
             acknowledge(
@@ -211,12 +236,13 @@ class Api(Construct):
         acknowledge(
             method.node.find_child("Resource"),
             "AwsSolutions-COG4",
-            "Callers are sales channels and staff tools (machine clients), not Cognito users: every route "
-            "but /health and the webhooks uses the REQUEST authorizer that checks the X-Api-Key header "
-            "against the API keys table."
+            "Callers are sales channels' systems and members of staff with their own API keys (exchanged "
+            "for a session in the console), not Cognito users: every route but /health, signing in, the "
+            "/swagger redirect and the webhooks uses the REQUEST authorizer that checks the X-Api-Key header "
+            "or the session cookie against the API keys table."
             if route.authorized
             else f"{route.method} {route.path} is public on purpose, with no authorizer at all: "
-            f"{PUBLIC_BECAUSE[fn.name]}.",
+            f"{public_because(fn, route)}.",
         )
 
     def _acknowledge(self) -> None:

@@ -200,7 +200,7 @@ class LocalStack:
             "\nOMS local stack is ready.\n"
             f"  API:           {self.api_url}   (try: curl {self.api_url}/health)\n"
             f"  AWS endpoint:  {self.endpoint}   (region us-east-1, any credentials)\n"
-            f"  API keys (send as X-Api-Key):\n{keys}\n"
+            f"  API keys (send as X-Api-Key; a person's key also signs in: POST /session):\n{keys}\n"
             f"    {limits}\n"
             f"  Staff console: {self.api_url}/console   (sign in with a person's key above)\n"
             f"  Docs (staff):  {self.api_url}/console/swagger   (signed in to the console)\n"

@@ -2,7 +2,8 @@
 
 Routes come from ``infra/spec.py``, the same entries CDK turns into API Gateway methods. What
 API Gateway itself answers (no route, no key, a Lambda error) is answered here with the same
-problem JSON the CDK stack configures as gateway responses (both from ``shared/problems.py``).
+problem JSON and security headers the CDK stack configures as gateway responses (``shared/problems.py``,
+``shared/security_headers.py``).
 
 The body reaches the function as API Gateway (REST, no binary media types) passes it: a UTF-8 body as
 text, ``isBase64Encoded`` false, so the function gets back the exact bytes that were sent (the webhook
@@ -32,6 +33,7 @@ from infra.description import Function, Route
 from infra.local.throttle import ChannelLimits
 from infra.local.workers import FunctionPool, InvocationError
 from shared.problems import LOCAL_GATEWAY_PROBLEMS, PROBLEM_JSON
+from shared.security_headers import API_HEADERS, with_security_headers
 
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the function enforces a lower one
@@ -219,7 +221,7 @@ def _problem(status: int) -> tuple[int, dict[str, str], bytes]:
     """What API Gateway itself answers, with the bodies the CDK stack configures (shared/problems.py)."""
     problem = LOCAL_GATEWAY_PROBLEMS[status]
     body = problem.body(request_id=str(uuid.uuid4()))
-    return status, {"Content-Type": PROBLEM_JSON}, body.encode()
+    return status, with_security_headers({"Content-Type": PROBLEM_JSON}, API_HEADERS), body.encode()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -5,11 +5,30 @@ permissions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from shared.dal.api_keys import ApiKeyStore, OrphanedUsageKey, new_key
+from shared.dal.api_keys import OrphanedUsageKey, UsageKey, new_key
 from shared.dal.sessions import is_session
-from shared.domain.auth import PersonRole, check_person_name
+from shared.domain.auth import PersonRole, Role, check_person_name
+
+
+class Keys(Protocol):
+    """The API keys' store (``shared.dal.api_keys.ApiKeyStore``), as the key routes use it."""
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every key's public fields; never a session."""
+        ...
+
+    def staff_usage_key(self) -> UsageKey | None: ...
+
+    def put(
+        self, api_key: str, role: Role, channel: str | None, name: str, usage_key: UsageKey | None = None
+    ) -> str: ...
+
+    def revoke(self, key_id_to_revoke: str) -> int:
+        """How many keys were revoked (their sessions with them); ``OrphanedUsageKey`` when only the
+        CLI may."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +60,7 @@ class RevokeRefused:
 
 
 class KeyService:
-    def __init__(self, keys: ApiKeyStore, *, usage_keys_required: bool) -> None:
+    def __init__(self, keys: Keys, *, usage_keys_required: bool) -> None:
         self._keys = keys
         # AWS: API Gateway needs every caller's usage key; the local stack has none (its gateway limits).
         self._usage_keys_required = usage_keys_required

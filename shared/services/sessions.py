@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from shared.dal.api_keys import ApiKeyStore
-from shared.dal.sessions import NewSession, NotAPersonKey, Session, SessionStore
+from shared.dal.sessions import NewSession, NotAPersonKey, Session
+
+
+class KeyItems(Protocol):
+    def item(self, api_key: str) -> dict[str, Any] | None:
+        """A live key's item as stored; None for an unknown or revoked key."""
+        ...
+
+
+class Sessions(Protocol):
+    def create(self, key_item: dict[str, Any], now: int) -> NewSession:
+        """A new session of the key; ``NotAPersonKey`` for a channel's key."""
+        ...
+
+    def find(self, token: str, now: int) -> Session | None: ...
+
+    def delete(self, token: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -19,7 +35,7 @@ class ChannelCannotSignIn:
 
 
 class SessionService:
-    def __init__(self, keys: ApiKeyStore, sessions: SessionStore) -> None:
+    def __init__(self, keys: KeyItems, sessions: Sessions) -> None:
         self._keys = keys
         self._sessions = sessions
 

@@ -168,10 +168,11 @@ def test_32_concurrent_buyers_over_http_never_oversell(stack: Stack) -> None:
     }
 
 
-def test_staff_can_read_the_openapi_document_and_swagger(stack: Stack) -> None:
+def test_staff_can_read_the_openapi_document_and_swagger_is_the_consoles(stack: Stack) -> None:
     document = requests.get(f"{stack.api}/openapi.json", headers=STAFF).json()
     assert "/orders" in document["paths"]
-    assert requests.get(f"{stack.api}/swagger", headers=STAFF).status_code == 200
+    swagger = requests.get(f"{stack.api}/swagger", allow_redirects=False)  # no key: a browser's first visit
+    assert (swagger.status_code, swagger.headers["Location"]) == (302, "/console/swagger")
 
 
 def test_the_aws_endpoint_serves_the_stack_tables_to_plain_boto3(stack: Stack) -> None:

@@ -242,7 +242,7 @@ def test_exactly_the_spec_functions(synthesized: Synthesized) -> None:
 # --- least privilege ------------------------------------------------------------------------
 
 
-def test_api_function_reaches_its_tables_and_only_the_channel_index_of_api_keys(
+def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
     synthesized: Synthesized,
 ) -> None:
     statements = role_statements(synthesized, spec.API)
@@ -259,20 +259,31 @@ def test_api_function_reaches_its_tables_and_only_the_channel_index_of_api_keys(
     }
     assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
     assert spec.HOOK_DELIVERIES.id not in reached
-    # API keys: Query on the keys-only channel index, nothing on the table (no key record can be read)
-    (on_keys,) = [st for st in statements if ids[spec.API_KEYS.id] in refs(st["Resource"])]
-    assert on_keys["Action"] == "dynamodb:Query"
-    assert on_keys["Resource"] == {
-        "Fn::Join": ["", [{"Fn::GetAtt": [ids[spec.API_KEYS.id], "Arn"]}, "/index/by_channel"]]
+    # API keys (issue 16): sessions made and ended, people's keys made, listed and revoked; still no batch
+    # writes, no streams, and nothing of API Gateway's (the usage keys are the CLI's).
+    on_keys = [st for st in statements if ids[spec.API_KEYS.id] in refs(st["Resource"])]
+    actions = {a for st in on_keys for a in as_list(st["Action"])}
+    assert actions == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Scan",
     }
+    all_actions = {a for st in statements for a in as_list(st["Action"])}
+    assert not any(a.startswith("apigateway:") for a in all_actions)
 
 
-def test_authorizer_reads_only_the_api_keys_table(synthesized: Synthesized) -> None:
+def test_authorizer_reads_only_the_api_keys_table_and_only_updates_sessions(synthesized: Synthesized) -> None:
     statements = role_statements(synthesized, spec.AUTHORIZER)
     assert tables_in(statements, table_ids(synthesized)) == {spec.API_KEYS.id}
     actions = {a for st in statements for a in as_list(st["Action"])}
-    assert "dynamodb:GetItem" in actions
-    assert not actions & WRITE_ACTIONS, f"authorizer may write: {actions & WRITE_ACTIONS}"
+    assert {"dynamodb:GetItem", "dynamodb:BatchGetItem"} <= actions
+    # It moves a session's idle expiry on (UpdateItem): it never makes nor deletes an item.
+    assert actions & WRITE_ACTIONS == {"dynamodb:UpdateItem"}, actions & WRITE_ACTIONS
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
@@ -294,17 +305,21 @@ def test_grants_follow_spec_access(synthesized: Synthesized, fn: Function) -> No
         assert actions == set(TABLE_ACTIONS[use.access])
         assert ("dynamodb:GetItem" in actions) == (use.access not in ("write", "query_index"))
         assert bool(actions & WRITE_ACTIONS) == (use.access not in ("read", "query_index"))
-        # Only the customers table may be deleted from (an email's claim is released); elsewhere
-        # finished items expire by TTL.
-        assert ("dynamodb:DeleteItem" in actions) == (use.access == "read_write_delete")
+        # Only the customers table (an email's claim is released) and the API keys table (sessions end,
+        # keys are revoked) may be deleted from; elsewhere finished items expire by TTL.
+        assert ("dynamodb:DeleteItem" in actions) == (use.access in ("read_write_delete", "manage"))
         assert use.access != "read_write_delete" or use.table is spec.CUSTOMERS
+        assert use.access != "manage" or (use.table, fn) == (spec.API_KEYS, spec.API)
     for st in statements:
         assert not any(a in ("*", "dynamodb:*") for a in as_list(st["Action"]))
     granted = {a for st in statements for a in as_list(st["Action"]) if a.startswith("dynamodb:")}
     assert granted - STREAM_READ_ACTIONS == {a for use in fn.uses for a in TABLE_ACTIONS[use.access]}
     streams = any(isinstance(t, StreamTrigger) for t in fn.triggers)
     assert bool(granted & STREAM_READ_ACTIONS) == streams
-    assert not granted & {"dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"}
+    assert not granted & {"dynamodb:BatchWriteItem", "dynamodb:DeleteTable"}
+    # A Scan of the API keys table only (a handful of keys and their people's sessions), by the API alone.
+    scanning = [st for st in statements if "dynamodb:Scan" in as_list(st["Action"])]
+    assert tables_in(scanning, ids) == ({spec.API_KEYS.id} if fn is spec.API else set())
 
 
 def test_function_roles_carry_no_managed_policies(synthesized: Synthesized) -> None:
@@ -370,7 +385,7 @@ def test_route_method(synthesized: Synthesized, fn: Function, route: Route) -> N
         assert "AuthorizerId" not in method
 
 
-def test_health_signing_in_the_webhooks_and_the_consoles_files_are_the_only_public_routes(
+def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_console_are_public(
     synthesized: Synthesized,
 ) -> None:
     public = {k for k, m in methods_by_route(synthesized).items() if m["AuthorizationType"] == "NONE"}
@@ -386,19 +401,18 @@ def test_health_signing_in_the_webhooks_and_the_consoles_files_are_the_only_publ
     }
 
 
-def test_authorizer_checks_the_api_key_header(synthesized: Synthesized) -> None:
+def test_the_authorizer_takes_a_key_or_a_session_and_is_never_cached(synthesized: Synthesized) -> None:
+    """No identity source (API Gateway would answer 401 without calling it when any listed one is missing:
+    a key or a cookie, never both), and no cache (a session's CSRF check depends on the method; sign-out
+    and revocation end a session at once)."""
     synthesized.template.resource_count_is("AWS::ApiGateway::Authorizer", 1)
-    synthesized.template.has_resource_properties(
-        "AWS::ApiGateway::Authorizer",
-        {
-            "Type": "REQUEST",
-            "IdentitySource": "method.request.header.X-Api-Key",
-            "AuthorizerResultTtlInSeconds": 60,
-        },
-    )
     (authorizer,) = synthesized.of_type("AWS::ApiGateway::Authorizer").values()
+    props = authorizer["Properties"]
+    assert props["Type"] == "REQUEST"
+    assert props["AuthorizerResultTtlInSeconds"] == 0
+    assert "IdentitySource" not in props
     authorizer_fn_id, _ = function_resource(synthesized, spec.AUTHORIZER)
-    assert authorizer_fn_id in refs(authorizer["Properties"]["AuthorizerUri"])
+    assert authorizer_fn_id in refs(props["AuthorizerUri"])
 
 
 def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
@@ -409,7 +423,9 @@ def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
 
     by_path = {(m["HttpMethod"], m["ResourcePath"]): m for m in props["MethodSettings"]}
     settings = by_path.pop(("*", "/*"))
-    # the hook routes' own limits (test_hooks_infra.py); nothing else has method settings
+    # the hook routes' and signing in's own limits (test_hooks_infra.py); nothing else has method settings
+    sign_in = by_path.pop(("POST", "/~1session"))
+    assert (sign_in["ThrottlingRateLimit"], sign_in["ThrottlingBurstLimit"]) == (5, 10)
     assert set(by_path) == {
         ("POST", "/~1hooks~1shopify~1{channel}"),
         ("POST", "/~1hooks~1woocommerce~1{channel}"),
@@ -455,6 +471,13 @@ def test_gateway_response_is_problem_json(
     retry_after = {"gatewayresponse.header.Retry-After": "'1'"} if response_type == "THROTTLED" else {}
     assert response["ResponseParameters"] == {
         "gatewayresponse.header.Content-Type": "'application/problem+json'",
+        # Every answer carries the security headers (issue 16), API Gateway's own answers too.
+        "gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+        "gatewayresponse.header.Referrer-Policy": "'no-referrer'",
+        "gatewayresponse.header.Strict-Transport-Security": "'max-age=31536000; includeSubDomains'",
+        "gatewayresponse.header.Content-Security-Policy": (
+            "'default-src 'none'; frame-ancestors 'none'; base-uri 'none''"
+        ),
         **retry_after,
     }
     body = json.loads(response["ResponseTemplates"]["application/json"])
@@ -479,7 +502,7 @@ def test_unauthorized_body_is_exact(synthesized: Synthesized) -> None:
         "type": "urn:oms:problem:unauthorized",
         "title": "Unauthorized",
         "status": 401,
-        "detail": "A valid X-Api-Key header is required.",
+        "detail": "Send a valid X-Api-Key header, or sign in (POST /session).",
     }
 
 
@@ -557,15 +580,15 @@ def test_acknowledgments_are_narrow(synthesized: Synthesized) -> None:
             assert types == {"AWS::IAM::Policy"}, rule
     public = [lid for lid, rules in metadata.items() if any(r["id"] == "AwsSolutions-APIG4" for r in rules)]
     assert len(public) == sum(1 for _, r in ROUTES if not r.authorized)
-    # The api keys table's indexes are reached with a wildcard by its readers only (the authorizer: the
-    # index is keys only); the API's Query names the one index.
+    # The api keys table's indexes (one, keys only) are reached with a wildcard by the two functions that
+    # use the table: the authorizer and the API (sessions and people's keys, issue 16).
     api_keys_id = table_ids(synthesized)[spec.API_KEYS.id]
-    authorizer_role = synthesized.stack.functions.function(spec.AUTHORIZER).role
-    assert authorizer_role is not None
-    authorizer_policy = synthesized.logical_id(authorizer_role.node.find_child("DefaultPolicy"))
-    assert {lid for lid, acks in metadata.items() for ack in acks if api_keys_id in ack["id"]} == {
-        authorizer_policy
-    }
+    policies = set()
+    for fn in (spec.AUTHORIZER, spec.API):
+        role = synthesized.stack.functions.function(fn).role
+        assert role is not None
+        policies.add(synthesized.logical_id(role.node.find_child("DefaultPolicy")))
+    assert {lid for lid, acks in metadata.items() for ack in acks if api_keys_id in ack["id"]} == policies
 
 
 def test_nag_fails_the_synth_on_a_finding(tmp_path: Path) -> None:

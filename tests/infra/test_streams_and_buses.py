@@ -227,19 +227,20 @@ def test_put_events_only_on_the_buses_a_function_publishes_on(synthesized: Synth
     }
 
 
-def test_only_the_event_functions_publish_and_only_the_api_deletes_customers(
+def test_only_the_event_functions_publish_and_only_the_api_deletes_customers_and_api_keys(
     synthesized: Synthesized,
 ) -> None:
     publishers = (spec.INVENTORY_EVENTS, spec.ORDER_EVENTS, spec.IMPORTS_FUNCTION)  # ImportFinished
     assert {fn.name for fn in publishers} == PUBLISHERS
-    customers = table_ids(synthesized)[spec.CUSTOMERS.id]
+    # The customers table (erasure) and the API keys table (sign-out, revoked keys and their sessions).
+    customers = {table_ids(synthesized)[t.id] for t in (spec.CUSTOMERS, spec.API_KEYS)}
     for fn in spec.FUNCTIONS:
         statements = role_statements(synthesized, fn)
         actions = all_actions(statements)
         expected = fn in publishers
         assert ("events:PutEvents" in actions) == expected, fn.name
         deletes = [st for st in statements if "dynamodb:DeleteItem" in as_list(st["Action"])]
-        assert all(refs(st["Resource"]) <= {customers} for st in deletes), fn.name
+        assert all(refs(st["Resource"]) <= customers for st in deletes), fn.name
         assert bool(deletes) == (fn is spec.API), fn.name
 
 

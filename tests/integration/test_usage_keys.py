@@ -237,7 +237,7 @@ def test_the_cli_says_when_the_stack_has_no_plan_outputs(
 def test_the_cli_says_when_there_is_no_such_stack(
     aws: Any, apigateway: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(aws_args("--stack", "Nowhere", "create", "--role", "staff")) == 1
+    assert cli.main(aws_args("--stack", "Nowhere", "create", "--role", "staff", "--name", "ops")) == 1
 
     out, err = capsys.readouterr()
     assert out == "" and "stack Nowhere" in err

@@ -20,6 +20,7 @@ from infra.local.gateway import (
 )
 from infra.local.workers import InvocationError
 from infra.spec import FUNCTIONS
+from shared.security_headers import API_HEADERS
 
 API = Function(
     name="api",
@@ -296,7 +297,8 @@ def test_unknown_route_is_a_404_problem_without_any_call() -> None:
     status, headers, body = gateway(api, auth).handle("GET", "/nope", {"X-Api-Key": "k"}, b"", "1.2.3.4")
 
     assert status == 404
-    assert headers == {"Content-Type": "application/problem+json"}
+    # API Gateway's own answers carry the security headers too (the CDK stack's gateway responses).
+    assert headers == {"Content-Type": "application/problem+json", **API_HEADERS}
     assert json.loads(body)["type"] == "urn:oms:problem:not-found"
     assert (api.events, auth.events) == ([], [])
 
@@ -320,6 +322,41 @@ def test_missing_key_is_401_without_calling_the_authorizer() -> None:
     assert status == 401
     assert json.loads(body)["status"] == 401
     assert (api.events, auth.events) == ([], [])
+
+
+def test_a_cookie_alone_reaches_the_authorizer() -> None:
+    """A signed-in browser sends its session cookie and no key: the authorizer decides (issue 16)."""
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, _, _ = gateway(api, auth).handle("GET", "/orders", {"Cookie": "oms_session=t"}, b"", "1.2.3.4")
+
+    assert status == 200
+    assert auth.events[0]["headers"] == {"Cookie": "oms_session=t"}
+    assert len(api.events) == 1
+
+
+def test_neither_a_key_nor_a_cookie_is_401_without_calling_the_authorizer() -> None:
+    api, auth = FakePool(OK), FakePool(ALLOW)
+
+    status, headers, _ = gateway(api, auth).handle("POST", "/orders", {"Cookie": ""}, b"", "1.2.3.4")
+
+    assert status == 401
+    assert headers == {"Content-Type": "application/problem+json", **API_HEADERS}
+    assert (api.events, auth.events) == ([], [])
+
+
+def test_a_deny_is_a_403_problem_without_calling_the_function() -> None:
+    """The authorizer denies a change made with a session but without its CSRF token."""
+    api, auth = FakePool(OK), FakePool(DENY)
+
+    status, headers, body = gateway(api, auth).handle(
+        "POST", "/orders", {"Cookie": "oms_session=t"}, b"", "1.2.3.4"
+    )
+
+    assert status == 403
+    assert headers == {"Content-Type": "application/problem+json", **API_HEADERS}
+    assert "X-CSRF-Token" in json.loads(body)["detail"]
+    assert api.events == []
 
 
 def test_allowed_call_reaches_the_function_with_the_authorizer_context() -> None:

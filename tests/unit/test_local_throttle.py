@@ -13,6 +13,7 @@ from infra.description import Function, Route, Throttle, UsagePlan
 from infra.local.gateway import Gateway
 from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits, TokenBucket
 from shared.problems import GATEWAY_PROBLEMS
+from shared.security_headers import API_HEADERS
 from tests.unit.test_local_gateway import ALLOW, OK, FakePool
 
 
@@ -113,7 +114,7 @@ def test_the_gateway_answers_429_problem_json_with_retry_after_without_calling_t
     status, out_headers, body = gw.handle("GET", "/orders", headers, b"", "127.0.0.1")
 
     assert status == 429
-    assert out_headers == {"Content-Type": "application/problem+json", "Retry-After": "1"}
+    assert out_headers == {"Content-Type": "application/problem+json", **API_HEADERS, "Retry-After": "1"}
     assert json.loads(body) == json.loads(GATEWAY_PROBLEMS["THROTTLED"].body())
     assert len(api.events) == 2  # the throttled request never reached the function
     assert len(authorizer.events) == 3  # API Gateway throttles after the authorizer named the caller

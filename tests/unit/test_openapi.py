@@ -83,9 +83,18 @@ def test_only_the_gateways_public_routes_need_no_key(
         assert "security" not in operation  # the document's global ApiKey requirement applies
 
 
-def test_health_is_public_and_the_rest_need_the_api_key() -> None:
+def test_health_and_signing_in_are_public_and_the_rest_need_the_api_key_or_a_session() -> None:
     assert document()["paths"]["/health"]["get"]["security"] == []
-    assert document()["security"] == [{"ApiKey": []}]
+    assert document()["paths"]["/session"]["post"]["security"] == []
+    assert document()["security"] == [{"ApiKey": []}, {"Session": []}]
+    schemes = document()["components"]["securitySchemes"]
+    assert schemes["ApiKey"] == {"type": "apiKey", "name": "X-Api-Key", "in": "header"}
+    assert {k: schemes["Session"][k] for k in ("type", "name", "in")} == {
+        "type": "apiKey",
+        "name": "oms_session",
+        "in": "cookie",
+    }
+    assert "X-CSRF-Token" in schemes["Session"]["description"]
 
 
 def test_the_problem_schema_is_rfc_9457_with_the_extensions() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from shared.domain.sessions import COOKIE_NAME, CSRF_HEADER
 from shared.http import location, require
 from shared.openapi import PUBLIC, finish_document, problem_responses
 
@@ -55,8 +56,11 @@ DESCRIPTION = (
     "One hub for every order, whatever the channel. Every route but /health and POST /session needs an "
     "X-Api-Key (a person's key: viewer, staff or admin; or a channel key that places and reads its own "
     "channel's orders) or a person's session cookie from POST /session, with X-CSRF-Token on every change "
-    "made with the cookie. Money is a "
-    "decimal string. Errors are RFC 9457 problem details (application/problem+json, the Problem "
+    "made with the cookie. Roles: a viewer reads everything (every GET but /keys and a channel's "
+    "connection); staff also change orders, stock, products, listings, customers' details, reports and "
+    "imports; an admin also erases customers, connects channels, manages keys and redrives or deletes dead "
+    "letters. Each operation's summary names the lowest role it needs; a lower role gets a 403 problem. "
+    "Money is a decimal string. Errors are RFC 9457 problem details (application/problem+json, the Problem "
     "schema): a 422 lists each invalid field in errors, an out-of-stock 409 each short SKU in shortages. "
     "Listings are paginated: pass the next_token of a page to get the next one; a page may hold fewer "
     "items than limit, and the last page has no next_token."
@@ -78,7 +82,15 @@ def build_document() -> dict[str, Any]:
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
-        security_schemes={"ApiKey": APIKey(name="X-Api-Key", in_=APIKeyIn.header)},
-        security=[{"ApiKey": []}],
+        security_schemes={
+            "ApiKey": APIKey(name="X-Api-Key", in_=APIKeyIn.header),
+            "Session": APIKey(
+                name=COOKIE_NAME,
+                in_=APIKeyIn.cookie,
+                description="A person's session from POST /session; every change made with it also needs "
+                f"its csrf_token in the {CSRF_HEADER} header",
+            ),
+        },
+        security=[{"ApiKey": []}, {"Session": []}],  # either one
     )
     return finish_document(schema.model_dump(mode="json", by_alias=True, exclude_none=True))

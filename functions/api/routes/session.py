@@ -33,7 +33,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _token() -> str | None:
-    return cookie_token(router.current_event.get_header_value("cookie", case_sensitive=False))
+    return cookie_token(router.current_event.headers.get("cookie"))  # headers: case-insensitive
 
 
 def view(session: Session) -> SessionView:
