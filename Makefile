@@ -13,9 +13,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 FN ?= api
 EVENT ?= events/api/post_order.json
 CDK := npx --yes aws-cdk@2.1148
+# The browser tests, make screenshots and make bench drive Debian's Chromium with Playwright (never
+# Playwright's own browser download). Installed when missing; sudo when not root.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help install run test lint format typecheck unit integration infra e2e synth bench invoke \
-	keys-create keys-list keys-revoke redrive import export recount deploy diff clean
+	keys-create keys-list keys-revoke redrive import export recount deploy diff clean \
+	chromium screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,7 +37,7 @@ install: $(STAMP) ## Create .venv and install everything (run by every other tar
 run: $(STAMP) ## Start the local stack: AWS endpoint :4566, API :3000 (Ctrl-C stops it)
 	$(PY) -m infra.local
 
-test: lint typecheck ## Lint, type check and run every test layer
+test: lint typecheck chromium ## Lint, type check and run every test layer (the browser tests too)
 	$(PY) -m pytest
 
 lint: $(STAMP) ## ruff: lint and formatting check
@@ -49,10 +54,19 @@ typecheck: $(STAMP) ## mypy over shared, functions, infra and the tests with fak
 unit integration infra e2e: $(STAMP) ## Run one test layer (make unit, make e2e, ...)
 	$(PY) -m pytest tests/$@
 
+e2e: chromium
+
+chromium: ## Install Debian's chromium and chromium-driver when /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && \
+		$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+screenshots: $(STAMP) chromium ## PNG of every console page at 1280 and 768 px into screenshots/ (own local stack)
+	$(PY) -m tests.e2e.screenshots
+
 synth: $(STAMP) ## Synthesise the CDK app into cdk.out (cdk-nag runs on every synth)
 	$(PY) -m infra.app
 
-bench: $(STAMP) ## Measure DynamoDB requests per order, cold start, handler time
+bench: $(STAMP) chromium ## Measure DynamoDB requests per order, cold start, handler time, the console
 	$(PY) -m tests.bench
 
 invoke: $(STAMP) ## Invoke a function with a sample event against the local stack: make invoke FN=api EVENT=events/api/post_order.json

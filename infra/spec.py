@@ -695,6 +695,21 @@ IMPORTS_FUNCTION = Function(
     reserved_concurrency=5,  # an import drains 5 chunks wide: the API and the feeds keep their share
 )
 
+# The staff console (issue 16): static files under /console on the same origin as the API, so the
+# session cookie reaches the API and no CORS is needed (README, "The staff console"). No authorizer and no
+# table, queue or bucket: every datum on a page comes from the API, called by the browser.
+CONSOLE = Function(
+    name="console",
+    description="The staff console: its page shell, scripts and style, and Swagger UI's page (static)",
+    routes=(
+        Route("GET", "/console", authorized=False),
+        Route("GET", "/console/{page}", authorized=False),
+        Route("GET", "/console/{page}/{item}", authorized=False),
+    ),
+    memory_mb=256,
+    timeout_s=5,
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -706,6 +721,7 @@ FUNCTIONS: tuple[Function, ...] = (
     SALES_AGGREGATES,
     REPORTS_FUNCTION,
     IMPORTS_FUNCTION,
+    CONSOLE,
 )
 
 

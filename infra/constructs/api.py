@@ -39,6 +39,9 @@ PUBLIC_BECAUSE = {
     "hooks": "Shopify and WooCommerce cannot send an API key: each delivery is authenticated by its HMAC "
     "signature (the connection's secret), checked by the function before anything is written, and the "
     "route is throttled on its own",
+    "console": "the staff console's static files (its page shell, scripts and style): they hold no data "
+    "and no secret; every datum a page shows comes from the API's authorized routes, called by the browser "
+    "with the person's session",
 }
 
 

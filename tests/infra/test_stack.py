@@ -385,7 +385,7 @@ def test_route_method(synthesized: Synthesized, fn: Function, route: Route) -> N
         assert "AuthorizerId" not in method
 
 
-def test_health_signing_in_the_swagger_redirect_and_the_webhooks_are_the_only_public_routes(
+def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_console_are_public(
     synthesized: Synthesized,
 ) -> None:
     public = {k for k, m in methods_by_route(synthesized).items() if m["AuthorizationType"] == "NONE"}
@@ -395,6 +395,9 @@ def test_health_signing_in_the_swagger_redirect_and_the_webhooks_are_the_only_pu
         ("POST", "/session"),
         ("POST", "/hooks/shopify/{channel}"),
         ("POST", "/hooks/woocommerce/{channel}"),
+        ("GET", "/console"),
+        ("GET", "/console/{page}"),
+        ("GET", "/console/{page}/{item}"),
     }
 
 

@@ -161,6 +161,13 @@ PINNED: dict[str, frozenset[str]] = {
             shared.transfer.records
             shared.transfer.shopify
         """,
+        # Static files: the page shell, its scripts and Swagger UI's files, read once (issue 16).
+        "console": """
+            functions.console.handler
+            shared.console
+            shared.problems
+            shared.security_headers
+        """,
         "hooks": """
             functions.hooks.handler
             shared.aws
@@ -388,6 +395,9 @@ ABSENT: dict[str, frozenset[str]] = {
     # The hooks answer in API Gateway's proxy form themselves (shared.hook_http, shared.problem_errors):
     # the API's resolver and its OpenAPI machinery are the API's alone.
     "hooks": frozenset({"aws_lambda_powertools.event_handler"}),
+    # The console serves files: no models, no resolver, no logger, not even Powertools itself (Swagger UI's
+    # files are found in its package without importing it), nor boto3 (it calls no AWS service).
+    "console": frozenset({"pydantic", "aws_lambda_powertools", "boto3", "botocore"}),
 }
 
 _PROBE = """

@@ -335,18 +335,30 @@ def test_route_keys_agree_with_the_route_lists() -> None:
     assert keys == {method + path for method, path in powertools_routes()}
 
 
-def test_only_health_signing_in_the_swagger_redirect_and_the_webhooks_are_open() -> None:
+def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_consoles_files_are_open() -> None:
     assert [(r.method, r.path) for fn in FUNCTIONS for r in fn.routes if not r.authorized] == [
         ("GET", "/health"),
         ("GET", "/swagger"),
         ("POST", "/session"),
         ("POST", "/hooks/shopify/{channel}"),
         ("POST", "/hooks/woocommerce/{channel}"),
+        ("GET", "/console"),
+        ("GET", "/console/{page}"),
+        ("GET", "/console/{page}/{item}"),
     ]
 
 
-def test_only_the_api_and_hooks_functions_have_routes() -> None:
-    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks"]
+def test_the_console_uses_nothing_but_its_files() -> None:
+    """Static files: every datum on a page comes from the API, called by the browser with the session."""
+    console = function("console")
+
+    assert all(not r.authorized and r.method == "GET" for r in console.routes)
+    assert (console.uses, console.sends, console.buckets, console.keys, console.publishes) == ((),) * 5
+    assert console.dead_letters == () and console.triggers == ()
+
+
+def test_only_the_api_hooks_and_console_functions_have_routes() -> None:
+    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks", "console"]
 
 
 def test_the_hook_routes_and_signing_in_have_their_own_throttle_and_the_others_none() -> None:
