@@ -441,8 +441,10 @@ AUTHORIZER = Function(
     timeout_s=5,
 )
 
-# POST /session's own limit, under the stage's: guessing keys is slow, and cannot starve the API.
-SIGN_IN_THROTTLE = Throttle(rate_limit=5, burst_limit=10)
+# POST /session's own limit, under the stage's, so that sign-ins cannot starve the API. It is one limit for
+# every caller, not per caller: set low, anyone could keep staff from signing in, and a key (32 random
+# bytes) cannot be guessed at any rate. A per-IP limit needs AWS WAF in front of the stage.
+SIGN_IN_THROTTLE = Throttle(rate_limit=20, burst_limit=40)
 
 API = Function(
     name="api",

@@ -25,7 +25,6 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from shared.dal.dynamo import error_code, from_item, to_item
-from shared.dal.sessions import is_session
 from shared.domain.auth import Principal, Role
 from shared.domain.channels import ChannelOwned, check_key_channel
 
@@ -67,6 +66,22 @@ def principal_of_key(item: dict[str, Any]) -> Principal:
     channel = item.get("channel")
     name = item.get("name") if role != "channel" else None
     return Principal(role=role, channel=channel, key_id=key_id(item["pk"]), name=name or None)
+
+
+class NameInUse(Exception):
+    """A live person's key already has this name: the audit trail's ``staff:{name}`` names one person."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a person's key named {name!r} exists")
+        self.name = name
+
+
+NAME_CLAIM_PREFIX = "name#"  # name#{name}: the claim a person's key holds on its name (kind "name")
+
+
+def is_key(item: dict[str, Any]) -> bool:
+    """A key's item: not a session, nor a person's name claim (both carry a ``kind``)."""
+    return "kind" not in item
 
 
 @dataclass(frozen=True)
@@ -113,8 +128,12 @@ class ApiKeyStore:
     def caller(self, api_key: str) -> Caller | None:
         """The key's caller, from one GetItem; None for an unknown or revoked key."""
         digest = hash_key(api_key)
-        item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
-        if not item or item.get("revoked") or is_session(item):
+        item = from_item(
+            self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}, ConsistentRead=True).get(
+                "Item"
+            )
+        )
+        if not item or item.get("revoked") or not is_key(item):
             return None
         return Caller(principal_of_key(item), item.get("usage_key"))
 
@@ -122,8 +141,12 @@ class ApiKeyStore:
         """A live key's item as stored (its hash, role, name, usage key...): what a session is made from.
         None for an unknown or revoked key."""
         digest = hash_key(api_key)
-        item = from_item(self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}).get("Item"))
-        if not item or item.get("revoked") or is_session(item):
+        item = from_item(
+            self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}, ConsistentRead=True).get(
+                "Item"
+            )
+        )
+        if not item or item.get("revoked") or not is_key(item):
             return None
         return item
 
@@ -182,7 +205,7 @@ class ApiKeyStore:
 
     def _write(self, item: dict[str, Any], channel: str | None, now: str) -> None:
         if channel is None:
-            self._db.put_item(TableName=self._table, Item=item)
+            self._write_person(item, now)
             return
         if self._connections is None:
             raise ValueError("a channel key claims its channel: pass the connections table")
@@ -203,6 +226,36 @@ class ApiKeyStore:
                 raise ChannelInUse(channel) from exc
             raise
 
+    def _write_person(self, item: dict[str, Any], now: str) -> None:
+        """A person's key with the claim on its name, in one transaction: of two keys made with one name
+        at once (two admins, a double click), one is refused (``NameInUse``)."""
+        name = item["name"]["S"]
+        claim = to_item(
+            {"pk": NAME_CLAIM_PREFIX + name, "kind": "name", "key_pk": item["pk"]["S"], "created_at": now}
+        )
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": item}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": claim,
+                            # The same key stored again (the local stack's keys, at each start) holds it.
+                            "ConditionExpression": "attribute_not_exists(pk) OR key_pk = :key",
+                            "ExpressionAttributeValues": {":key": item["pk"]},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if error_code(exc) == "TransactionCanceledException" and reasons[1:2] == [
+                "ConditionalCheckFailed"
+            ]:
+                raise NameInUse(name) from exc
+            raise
+
     def list(self) -> list[dict[str, Any]]:
         """Every key's public fields (never the hash, nor its API Gateway key's value); never a session."""
         return [{k: v for k, v in item.items() if k not in ("pk", "usage_key")} for item in self._keys()]
@@ -221,7 +274,7 @@ class ApiKeyStore:
         when no other key has it (``OrphanedUsageKey`` without ``UsageKeys``: only the CLI may remove
         one). Returns how many keys were deleted."""
         items = list(self._scan())
-        keys = [item for item in items if not is_session(item)]
+        keys = [item for item in items if is_key(item)]
         doomed = [item for item in keys if item.get("key_id") == key_id_to_revoke]
         kept = {item.get("usage_key_id") for item in keys if item not in doomed and not item.get("revoked")}
         orphaned = {str(item["usage_key_id"]) for item in doomed if item.get("usage_key_id")} - kept
@@ -229,9 +282,10 @@ class ApiKeyStore:
         if orphaned and usage_keys is None:
             raise OrphanedUsageKey()
         doomed_pks = {item["pk"] for item in doomed}
-        sessions = [item for item in items if is_session(item) and item.get("key_pk") in doomed_pks]
+        # Its sessions, and its claim on its name (the name is free again).
+        held = [item for item in items if not is_key(item) and item.get("key_pk") in doomed_pks]
         # The keys first: the authorizer reads a session's key with the session, so its sessions end now.
-        for item in [*doomed, *sessions]:
+        for item in [*doomed, *held]:
             self._db.delete_item(TableName=self._table, Key={"pk": {"S": item["pk"]}})
         for usage_key_id in sorted(orphaned):
             if usage_keys is not None:
@@ -239,8 +293,8 @@ class ApiKeyStore:
         return len(doomed)
 
     def _keys(self) -> Iterator[dict[str, Any]]:
-        """Every key's item, sessions left out."""
-        return (item for item in self._scan() if not is_session(item))
+        """Every key's item, sessions and name claims left out."""
+        return (item for item in self._scan() if is_key(item))
 
     def _scan(self) -> Iterator[dict[str, Any]]:
         """A Scan is right here: this admin table holds a handful of keys and their people's sessions (which

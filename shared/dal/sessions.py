@@ -114,7 +114,13 @@ class SessionStore:
             return None
         pk = session_pk(token)
         response = self._db.batch_get_item(
-            RequestItems={self._table: {"Keys": [{"pk": {"S": pk}}, {"pk": {"S": key_hash}}]}}
+            RequestItems={
+                self._table: {
+                    "Keys": [{"pk": {"S": pk}}, {"pk": {"S": key_hash}}],
+                    # Strongly consistent: a session signed out or a key revoked a moment ago is gone.
+                    "ConsistentRead": True,
+                }
+            }
         )
         # Two small items never exceed BatchGetItem's limits; a throttled key comes back unprocessed, and
         # the caller is then refused (a 401, and the console signs in again) rather than let in unchecked.

@@ -15,7 +15,6 @@ This module is on the authorizer's path: the standard library only, and nothing 
 from __future__ import annotations
 
 import hmac
-from http.cookies import CookieError, SimpleCookie
 
 COOKIE_NAME = "oms_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -27,8 +26,10 @@ _SEPARATOR = "."
 
 
 def session_cookie(token: str) -> str:
-    """The Set-Cookie value that starts (or renews) a session in the browser."""
-    return f"{COOKIE_NAME}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={IDLE_SECONDS}"
+    """The Set-Cookie value that starts a session in the browser. No Max-Age: a browser-session cookie,
+    so a person at work all day keeps it; the server ends the session after ``IDLE_SECONDS`` idle (the
+    authorizer checks and slides ``expires_at``), on sign-out and on revocation."""
+    return f"{COOKIE_NAME}={token}; HttpOnly; Secure; SameSite=Strict; Path=/"
 
 
 def clearing_cookie() -> str:
@@ -37,17 +38,17 @@ def clearing_cookie() -> str:
 
 
 def cookie_token(cookie_header: str | None) -> str | None:
-    """The session token in a Cookie header (``http.cookies`` parses it), or None. A header the parser
-    refuses carries no session."""
+    """The session token in a Cookie header, or None. Each ``name=value`` pair is read on its own (the
+    first ``oms_session`` wins): ``http.cookies`` stops silently at the first pair it cannot parse, so
+    another site's cookie with a space or JSON in it, sent before ours, would sign the person out."""
     if not cookie_header:
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(COOKIE_NAME)
-    return morsel.value if morsel is not None and morsel.value else None
+    for pair in cookie_header.split(";"):
+        name, separator, value = pair.strip().partition("=")
+        if separator and name == COOKIE_NAME:
+            value = value.strip().strip('"')
+            return value or None
+    return None
 
 
 def make_token(key_hash: str, secret: str) -> str:

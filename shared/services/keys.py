@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.dal.api_keys import OrphanedUsageKey, UsageKey, new_key
+from shared.dal.api_keys import NameInUse, OrphanedUsageKey, UsageKey, new_key
 from shared.dal.sessions import is_session
 from shared.domain.auth import PersonRole, Role, check_person_name
 
@@ -80,7 +80,10 @@ class KeyService:
         if usage_key is None and self._usage_keys_required:
             return NoStaffUsageKey()
         api_key = new_key()
-        key_id = self._keys.put(api_key, role, None, name, usage_key=usage_key)
+        try:
+            key_id = self._keys.put(api_key, role, None, name, usage_key=usage_key)
+        except NameInUse:  # made at the same moment as another key with this name
+            return NameTaken(name)
         return CreatedKey(key_id, name, role, api_key)
 
     def revoke(self, key_id: str) -> bool | RevokeRefused:

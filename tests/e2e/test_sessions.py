@@ -22,7 +22,7 @@ def sign_in(stack: Stack, http: requests.Session, key: str) -> tuple[str, str]:
     jar.load(reply.headers["Set-Cookie"])
     morsel = jar["oms_session"]
     assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Strict"
-    assert (morsel["path"], morsel["max-age"]) == ("/", "28800")
+    assert (morsel["path"], morsel["max-age"]) == ("/", "")  # a browser-session cookie: the server keeps time
     return morsel.value, reply.json()["csrf_token"]
 
 

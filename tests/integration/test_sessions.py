@@ -15,7 +15,7 @@ from shared.domain.sessions import IDLE_SECONDS, SLIDE_EVERY_SECONDS
 from shared.security_headers import API_HEADERS
 from tests.support.http import ApiClient, Reply
 
-COOKIE_ATTRIBUTES = "; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=28800"
+COOKIE_ATTRIBUTES = "; HttpOnly; Secure; SameSite=Strict; Path=/"
 
 
 class Browser:
@@ -85,7 +85,9 @@ def test_an_unknown_or_channel_key_cannot_sign_in(aws: Any, key: str, status: in
     problem = reply.json()
     assert (problem["status"], problem["detail"]) == (status, detail)
     assert problem["title"] == ("Unauthorized" if status == 401 else "Forbidden")
-    assert not [i for i in aws.scan(TableName=API_KEYS.local_name)["Items"] if "kind" in i]
+    assert not [
+        i for i in aws.scan(TableName=API_KEYS.local_name)["Items"] if i.get("kind") == {"S": "session"}
+    ]
 
 
 def test_the_cookie_says_who_is_signed_in_and_renews_itself(aws: Any) -> None:
@@ -143,6 +145,26 @@ def test_signing_out_ends_the_session_and_clears_the_cookie(aws: Any) -> None:
     assert reply.header("Set-Cookie") == "oms_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0"
     assert browser.request("GET", "/session", csrf=False).status == 401
     assert browser.request("GET", "/orders", csrf=False).status == 401
+
+
+def test_signing_in_again_in_the_same_browser_ends_the_session_it_had(aws: Any) -> None:
+    """A shared computer: the next person's sign-in ends the previous person's session on the server."""
+    first = signed_in("dev-staff-key")
+    reply = ApiClient(key=None).request(
+        "POST",
+        "/session",
+        {"api_key": "dev-viewer-key"},
+        headers={"Cookie": f"oms_session={first.token}"},
+    )
+
+    assert reply.status == 201
+    assert first.request("GET", "/session", csrf=False).status == 401
+    sessions = [
+        item
+        for item in aws.scan(TableName=API_KEYS.local_name)["Items"]
+        if item.get("kind", {}).get("S") == "session"
+    ]
+    assert [item["name"]["S"] for item in sessions] == ["dev-viewer"]
 
 
 def test_revoking_the_key_ends_its_sessions_at_once(aws: Any) -> None:
@@ -271,6 +293,23 @@ def test_two_live_people_never_share_a_name(aws: Any) -> None:
     for reply in (again, local):
         assert reply.status == 409
         assert "audit trail" in reply.json()["detail"]
+
+
+def test_a_name_is_claimed_with_its_key_so_two_at_once_cannot_share_it(aws: Any) -> None:
+    """The service's listing cannot see a key made a moment ago: the claim in the key's own transaction
+    refuses the second (as two admins, or a double click, would race)."""
+    from shared.dal.api_keys import ApiKeyStore, NameInUse
+
+    store = ApiKeyStore(aws, API_KEYS.local_name)
+    store.put("first-alice-key", "staff", None, "alice")
+    store.put("first-alice-key", "staff", None, "alice")  # the same key again (a restart's seeding): no error
+    with pytest.raises(NameInUse):
+        store.put("second-alice-key", "viewer", None, "alice")
+    assert [k["name"] for k in store.list()].count("alice") == 1
+    [alice] = [k for k in store.list() if k["name"] == "alice"]
+    store.revoke(alice["key_id"])  # the name is free again
+    store.put("second-alice-key", "viewer", None, "alice")
+    assert [(k["name"], k["role"]) for k in store.list() if k["name"] == "alice"] == [("alice", "viewer")]
 
 
 @pytest.mark.parametrize("key", ["dev-staff-key", "dev-viewer-key", "dev-web-key"])

@@ -364,7 +364,7 @@ def test_only_the_api_hooks_and_console_functions_have_routes() -> None:
 def test_the_hook_routes_and_signing_in_have_their_own_throttle_and_the_others_none() -> None:
     throttled = {(r.method, r.path): r.throttle for fn in FUNCTIONS for r in fn.routes if r.throttle}
     assert throttled == {
-        ("POST", "/session"): Throttle(rate_limit=5, burst_limit=10),
+        ("POST", "/session"): Throttle(rate_limit=20, burst_limit=40),
         ("POST", "/hooks/shopify/{channel}"): Throttle(rate_limit=50, burst_limit=100),
         ("POST", "/hooks/woocommerce/{channel}"): Throttle(rate_limit=50, burst_limit=100),
     }

@@ -49,9 +49,11 @@ def view(session: Session) -> SessionView:
 @router.post(
     "/session",
     summary="Sign in to the console with a person's API key",
-    description="Answers the session's cookie (oms_session: HttpOnly, Secure, SameSite=Strict, 8 hours "
-    "idle) and its CSRF token: send it as X-CSRF-Token on every POST, PUT, PATCH and DELETE made with the "
-    "cookie. Channel keys cannot sign in.",
+    description=(
+        "Answers the session's cookie (oms_session: HttpOnly, Secure, SameSite=Strict; the session ends "
+        "after 8 hours idle) and its CSRF token: send it as X-CSRF-Token on every POST, PUT, PATCH and "
+        "DELETE made with the cookie. Channel keys cannot sign in."
+    ),
     tags=["session"],
     responses=problem_responses(
         401,
@@ -66,6 +68,9 @@ def view(session: Session) -> SessionView:
 def sign_in(body: Annotated[SignIn, Body()]) -> Response[SessionView]:
     from shared.services.sessions import ChannelCannotSignIn, KeyNotValid
 
+    previous = _token()
+    if previous is not None:  # signing in again in this browser ends the session it had
+        wiring.session_service().sign_out(previous)
     outcome = wiring.session_service().sign_in(body.api_key.get_secret_value(), int(time.time()))
     if isinstance(outcome, KeyNotValid):
         logger.info("sign-in refused: unknown key")
