@@ -425,7 +425,7 @@ def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
     settings = by_path.pop(("*", "/*"))
     # the hook routes' and signing in's own limits (test_hooks_infra.py); nothing else has method settings
     sign_in = by_path.pop(("POST", "/~1session"))
-    assert (sign_in["ThrottlingRateLimit"], sign_in["ThrottlingBurstLimit"]) == (5, 10)
+    assert (sign_in["ThrottlingRateLimit"], sign_in["ThrottlingBurstLimit"]) == (20, 40)
     assert set(by_path) == {
         ("POST", "/~1hooks~1shopify~1{channel}"),
         ("POST", "/~1hooks~1woocommerce~1{channel}"),
