@@ -127,25 +127,15 @@ class ApiKeyStore:
 
     def caller(self, api_key: str) -> Caller | None:
         """The key's caller, from one GetItem; None for an unknown or revoked key."""
-        digest = hash_key(api_key)
-        item = from_item(
-            self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}, ConsistentRead=True).get(
-                "Item"
-            )
-        )
-        if not item or item.get("revoked") or not is_key(item):
-            return None
-        return Caller(principal_of_key(item), item.get("usage_key"))
+        item = self.item(api_key)
+        return Caller(principal_of_key(item), item.get("usage_key")) if item else None
 
     def item(self, api_key: str) -> dict[str, Any] | None:
         """A live key's item as stored (its hash, role, name, usage key...): what a session is made from.
-        None for an unknown or revoked key."""
+        None for an unknown or revoked key. Strongly consistent: a key revoked a moment ago is gone."""
         digest = hash_key(api_key)
-        item = from_item(
-            self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}, ConsistentRead=True).get(
-                "Item"
-            )
-        )
+        response = self._db.get_item(TableName=self._table, Key={"pk": {"S": digest}}, ConsistentRead=True)
+        item = from_item(response.get("Item"))
         if not item or item.get("revoked") or not is_key(item):
             return None
         return item
