@@ -58,7 +58,8 @@ e2e: chromium
 
 chromium: ## Install Debian's chromium and chromium-driver when /usr/bin/chromium is missing
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && \
-		$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		chromium chromium-driver; }
 
 screenshots: $(STAMP) chromium ## PNG of every console page at 1280 and 768 px into screenshots/ (own local stack)
 	$(PY) -m tests.e2e.screenshots
