@@ -34,6 +34,7 @@ def start_stack(extra_env: dict[str, str] | None = None, timeout: float = 90) ->
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
     log = open(ROOT / ".pytest_cache" / f"local-stack-{api_port}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local"],
@@ -70,7 +71,6 @@ def start_stack(extra_env: dict[str, str] | None = None, timeout: float = 90) ->
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
     yield from start_stack()
 
 
