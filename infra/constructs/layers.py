@@ -1,12 +1,13 @@
 """The dependencies layer: the runtime libraries neither Lambda nor the Powertools layer brings.
 
-Lambda's python runtime has boto3; the AWS-managed Powertools layer has Powertools and pydantic. The reports
-need two more, ``LAYER_PACKAGES``: xlsxwriter (XLSX files) and tzdata (the IANA time zone database:
+Lambda's python runtime has boto3; the AWS-managed Powertools layer has Powertools and pydantic. The functions
+need three more, ``LAYER_PACKAGES``: xlsxwriter (XLSX files), standardwebhooks (signs webhook deliveries)
+and tzdata (the IANA time zone database:
 Lambda's Amazon Linux 2023 runtimes ship without /usr/share/zoneinfo, so ``zoneinfo`` needs it for any zone
 but UTC, and every function gets the business time zone, ``OMS_TIMEZONE``). The layer goes to every
 function: it costs nothing until imported.
 
-It is built at synth without Docker (no bundling image is needed, and this machine has none): both
+It is built at synth without Docker (no bundling image is needed, and this machine has none): the
 packages are pure Python, so the installed distributions are copied as they are from the environment that
 runs the synth into ``<cloud assembly>/layers/deps/python/`` (the layout Lambda puts on ``sys.path`` from
 ``/opt/python``), and that directory is the layer's asset. The synth fails when an installed version is not
@@ -29,7 +30,7 @@ from constructs import Construct
 from infra import spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LAYER_PACKAGES = ("xlsxwriter", "tzdata")
+LAYER_PACKAGES = ("xlsxwriter", "tzdata", "standardwebhooks")
 COMPILED_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 _PIN = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;,]+)")  # name[extras]==version
 

@@ -34,10 +34,11 @@ def layer_asset(s: Synthesized) -> Path:
 
 
 def test_the_layer_packages_are_the_pinned_runtime_dependencies_lambda_lacks() -> None:
-    assert LAYER_PACKAGES == ("xlsxwriter", "tzdata")
+    assert LAYER_PACKAGES == ("xlsxwriter", "tzdata", "standardwebhooks")
     pins = pinned_versions()
     assert pins["xlsxwriter"] == "3.3.1" == version("xlsxwriter")
     assert pins["tzdata"] == "2026.6" == version("tzdata")
+    assert pins["standardwebhooks"] == "1.3.0" == version("standardwebhooks")
     # What the runtime (boto3) and the Powertools layer (powertools, pydantic) bring stays out.
     assert {"boto3", "pydantic", "aws-lambda-powertools"} <= set(pins)
 
@@ -50,6 +51,7 @@ def test_one_layer_for_python_on_arm64(synthesized: Synthesized) -> None:
     assert props["CompatibleArchitectures"] == ["arm64"]
     assert "xlsxwriter==3.3.1" in props["Description"]
     assert "tzdata==2026.6" in props["Description"]
+    assert "standardwebhooks==1.3.0" in props["Description"]
 
 
 @pytest.mark.parametrize("fn", spec.FUNCTIONS, ids=lambda f: f.name)
@@ -61,7 +63,7 @@ def test_every_function_has_the_layer_after_powertools(synthesized: Synthesized,
     assert "Ref" in powertools and powertools != deps
 
 
-def test_the_layer_holds_the_two_packages_and_their_metadata_only(synthesized: Synthesized) -> None:
+def test_the_layer_holds_the_packages_and_their_metadata_only(synthesized: Synthesized) -> None:
     asset = layer_asset(synthesized)
     assert [p.name for p in asset.iterdir()] == ["python"]  # Lambda puts /opt/python on sys.path
     assert {p.name for p in (asset / "python").iterdir()} == {
@@ -69,6 +71,8 @@ def test_the_layer_holds_the_two_packages_and_their_metadata_only(synthesized: S
         "xlsxwriter-3.3.1.dist-info",
         "tzdata",
         "tzdata-2026.6.dist-info",
+        "standardwebhooks",
+        "standardwebhooks-1.3.0.dist-info",
     }
     assert (asset / "python/xlsxwriter/workbook.py").is_file()
     assert (asset / "python/tzdata/zoneinfo/Europe/Berlin").is_file()
