@@ -82,6 +82,12 @@ def required(name: str) -> str:
     return value
 
 
+def local_stack() -> bool:
+    """Whether this process runs on the local stack (``make run``), which alone allows webhooks to
+    http://127.0.0.1 (``shared.outbound``)."""
+    return os.environ.get(LOCAL_STACK_ENV, "").strip() == "true"
+
+
 @dataclass(frozen=True)
 class Settings:
     currency: str  # the catalog's (ISO 4217): orders without a currency are in it, catalog prices always

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -342,3 +343,35 @@ def _delivery(item: dict[str, Any]) -> Delivery:
             for a in item.get("attempts", [])
         ),
     )
+
+
+MAX_BATCH = 10  # SendMessageBatch's limit
+
+
+class DeliveryMessages:
+    """SQS: the webhooks queue's delivery messages (the function's own, and the API's replays)."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._sqs = client
+        self._url = queue_url
+
+    def send_all(self, bodies: Sequence[str]) -> None:
+        for start in range(0, len(bodies), MAX_BATCH):
+            entries = [
+                {"Id": str(n), "MessageBody": body}
+                for n, body in enumerate(bodies[start : start + MAX_BATCH])
+            ]
+            for _attempt in range(2):
+                failed = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries).get("Failed") or []
+                refused = {f["Id"] for f in failed}
+                entries = [e for e in entries if e["Id"] in refused]
+                if not entries:
+                    break
+            if entries:
+                raise RuntimeError(f"SQS refused {len(entries)} webhook delivery messages twice")
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """The received message comes back in ``seconds`` (at most 12 hours: SQS's limit)."""
+        self._sqs.change_message_visibility(
+            QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, 43200))
+        )
