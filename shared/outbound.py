@@ -33,7 +33,35 @@ TIMEOUT_S = 10.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
 _SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# Refused whatever ``is_global`` says in this Python's version (its registry tables changed between patch
+# releases): no webhook receiver lives in these.
+_NEVER = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, the instance metadata
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "::/127",
+        "100::/64",  # discard
+        "2001::/23",  # IETF protocol assignments (Teredo among them)
+        "2001:db8::/32",
+        "fc00::/7",  # unique local (fd00:ec2::254, the instance metadata)
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
 
 
 class Refused(ValueError):
@@ -106,7 +134,7 @@ def is_public(address: IpAddress) -> bool:
             return is_public(inner)
         if address in _NAT64_LOCAL or address.teredo is not None:
             return False
-    elif address in _CGNAT:
+    if any(address in network for network in _NEVER if network.version == address.version):
         return False
     return bool(
         address.is_global
@@ -184,14 +212,13 @@ def post(
     import urllib3  # here: only the delivery function sends
 
     timeout = urllib3.Timeout(total=timeout_s)
-    factory = pool_factory
     kwargs: dict[str, Any] = {"timeout": timeout, "retries": False, "maxsize": 1}
-    if factory is None:
-        if target.scheme == "https":
-            factory = urllib3.HTTPSConnectionPool
-            kwargs.update(server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
-        else:
-            factory = urllib3.HTTPConnectionPool
+    if target.scheme == "https":
+        factory = pool_factory or urllib3.HTTPSConnectionPool
+        # TLS to the checked address, its certificate checked against the host name (SNI too).
+        kwargs.update(server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED")
+    else:
+        factory = pool_factory or urllib3.HTTPConnectionPool
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     if ":" in target.host:
         host_header = f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
