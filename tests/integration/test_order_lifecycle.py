@@ -110,7 +110,7 @@ def test_two_concurrent_cancels_release_the_stock_once() -> None:
 
 
 def test_every_change_of_an_order_increments_its_version(stocked: ApiClient, web: ApiClient) -> None:
-    """Webhook receivers order payloads by ``version``: 1 when recorded, one more per change, a replay none."""
+    """Webhook receivers order payloads by ``version``: 1 when recorded, +1 per change, none on a replay."""
     order = web.post("/orders", ORDER).json()
     assert order["version"] == 1
     path = f"/orders/{order['order_id']}"
