@@ -482,7 +482,17 @@ BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # Which events reach which consumer's queue (each queue is a function's QueueTrigger).
-EVENT_RULES: tuple[EventRule, ...] = ()
+EVENT_RULES: tuple[EventRule, ...] = (
+    # webhooks (issue 17): every event a webhook type maps to (shared/domain/webhooks.py)
+    EventRule(
+        id="WebhookEvents",
+        bus=EVENTS,
+        queue=WEBHOOKS_QUEUE,
+        detail_types=_webhooks.RULE_DETAIL_TYPES,
+        sources=_webhooks.RULE_SOURCES,
+        description="OMS: the events webhook endpoints subscribe to, for the webhooks function",
+    ),
+)
 
 # --- functions ----------------------------------------------------------------------------
 

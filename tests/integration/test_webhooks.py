@@ -17,7 +17,7 @@ from functions.webhooks.handler import lambda_handler as webhooks_handler
 from infra.local.pollers import sqs_event
 from infra.local.workers import LambdaContext
 from infra.spec import WEBHOOKS, WEBHOOKS_DLQ, WEBHOOKS_QUEUE
-from shared.config import EVENTS_TAP_URL_ENV
+from shared.config import EVENT_BUS_ENV, EVENTS_TAP_URL_ENV
 from shared.domain.webhooks import ATTEMPTS
 from tests.support.http import ApiClient
 from tests.support.queues import take_all
@@ -387,3 +387,23 @@ def test_poison_goes_to_the_dead_letter_queue(aws: Any) -> None:
     _run(1)
     assert _depth(WEBHOOKS_QUEUE) == 0
     assert _depth(WEBHOOKS_DLQ) == 1
+
+
+def test_an_event_on_the_bus_reaches_the_endpoint_through_the_rule(
+    admin: ApiClient, stocked: ApiClient, hook: Receiver
+) -> None:
+    """The spec's rule (EVENT_RULES) puts the bus's OrderShipped on the webhooks queue, as in AWS."""
+    from shared.dal.events import EventPublisher
+    from shared.models.events import ORDERS_SOURCE
+
+    created = _register(admin, hook)
+    order = _placed(stocked)
+    EventPublisher(boto3.client("events"), os.environ[EVENT_BUS_ENV], ORDERS_SOURCE).publish(
+        "OrderShipped", {"order_id": order["order_id"], "shipment_id": "s1"}
+    )
+    _run(2)
+    [got] = hook.received
+    payload = got.verified(created["secret"])
+    assert payload["type"] == "order.shipped"
+    assert payload["data"]["order_id"] == order["order_id"]
+    assert isinstance(payload["data"]["version"], int)

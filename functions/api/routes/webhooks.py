@@ -42,7 +42,7 @@ EndpointId = Annotated[
     Path(
         min_length=1,
         max_length=64,
-        pattern=described(r"^[A-Za-z0-9_-]+$", "must be an endpoint id such as wh_..."),
+        pattern=described(r"^wh_[A-Za-z0-9]{1,60}$", "must be an endpoint id such as wh_..."),
         description="The endpoint's id (POST /webhooks answered it)",
     ),
 ]
@@ -51,7 +51,7 @@ DeliveryId = Annotated[
     Path(
         min_length=1,
         max_length=64,
-        pattern=described(r"^[A-Za-z0-9_-]+$", "must be a delivery id such as msg_..."),
+        pattern=described(r"^msg_[A-Za-z0-9]{1,60}$", "must be a delivery id such as msg_..."),
         description="The delivery's id: the webhook-id header its attempts carried",
     ),
 ]
