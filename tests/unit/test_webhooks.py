@@ -416,3 +416,47 @@ def test_the_answer_kept_is_its_first_kilobyte() -> None:
     )
     answer = sender("https://hooks.example.com/in", b"{}", {})
     assert answer.status == 500 and len(answer.body) == 1024
+
+
+# --- the OpenAPI document's webhooks section -------------------------------------------------------------
+
+
+def test_the_openapi_document_describes_every_webhook() -> None:
+    from functions.api.routes.meta import build_document
+
+    document = build_document()
+    assert document["openapi"].startswith("3.1")
+    webhooks = document["webhooks"]
+    assert set(webhooks) == set(domain.EVENT_TYPES)
+    for event_type, item in webhooks.items():
+        operation = item["post"]
+        assert {p["name"] for p in operation["parameters"]} == {
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        }
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["type"] == {"const": event_type}
+        assert body["required"] == ["type", "timestamp", "data"]
+        assert "version is not newer" in operation["description"]
+        for ref in _refs(body):
+            assert ref.removeprefix("#/components/schemas/") in document["components"]["schemas"], ref
+    order_data = webhooks["order.shipped"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert order_data["properties"]["data"] == {"$ref": "#/components/schemas/Order"}
+    assert "version" in document["components"]["schemas"]["Order"]["properties"]
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k == "$ref"] + [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+def test_the_document_with_its_webhooks_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import validate
+
+    from functions.api.routes.meta import build_document
+
+    validate(build_document())
