@@ -39,7 +39,7 @@ class TrackingWaf(Construct):
             self,
             "WebAcl",
             scope="REGIONAL",
-            description="OMS: a per-address rate limit on the customers' tracking page",
+            description="OMS - a per-address rate limit on the customers tracking page",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
                 cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=False
