@@ -16,7 +16,7 @@ import json
 from html import escape
 from typing import Any
 
-from shared.domain.tracking_page import TrackingView
+from shared.domain.tracking_page import TrackingView, readable
 from shared.problems import PROBLEM_JSON, StandardProblem
 from shared.security_headers import page_headers
 
@@ -35,7 +35,7 @@ MALFORMED = StandardProblem(
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f6f4}"
     "main{max-width:40rem;margin:0 auto;padding:1rem}"
-    "h1{font-size:1.4rem;margin:.5rem 0}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}"
+    "h1{font-size:1.4rem;margin:.5rem 0}h2{font-size:1.1rem;margin:0 0 .5rem}"
     "section{background:#fff;border-radius:8px;padding:1rem;margin:0 0 1rem}"
     ".status{font-size:1.3rem;font-weight:600}"
     "ol,ul{padding-left:1.2rem;margin:.25rem 0}li{margin:.25rem 0;overflow-wrap:anywhere}"
@@ -123,11 +123,12 @@ def order_html(view: TrackingView) -> str:
         )
         shipments.append(
             f"<li><strong>{carrier}</strong> {number}<br>"
-            f'<span class="muted">shipped {escape(s.shipped_at)}</span>'
+            f'<span class="muted">shipped {escape(readable(s.shipped_at))}</span>'
             f"<ul>{_lines(s.lines)}</ul>{track}</li>"
         )
     timeline = "".join(
-        f'<li>{escape(e.words)} <span class="muted">{escape(e.at)}</span></li>' for e in view.timeline
+        f'<li>{escape(e.words)} <span class="muted">{escape(readable(e.at))}</span></li>'
+        for e in view.timeline
     )
     city = f'<p class="muted">Delivering to {escape(view.city)}</p>' if view.city else ""
     return _page(

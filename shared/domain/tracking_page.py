@@ -52,6 +52,15 @@ NEXT_STEP: dict[str, str] = {
 }
 
 
+def readable(timestamp: str) -> str:
+    """An ISO-8601 UTC time as a person reads it: ``7 Dec 2026, 01:20 UTC`` (the text as is if it is none)."""
+    try:
+        moment = parse_utc(timestamp)
+    except ValueError:
+        return timestamp
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
 def link(base_url: str, token: str) -> str:
     """The tracking page of a token, under the API's public base URL (``OMS_PUBLIC_URL``)."""
     return f"{base_url.rstrip('/')}/track/{token}"

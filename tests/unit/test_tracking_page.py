@@ -382,3 +382,11 @@ def test_the_json_twin_has_the_same_facts() -> None:
 )
 def test_json_only_when_accept_prefers_it(accept: str | None, json_wanted: bool) -> None:
     assert wants_json(accept) is json_wanted
+
+
+def test_times_read_as_people_read_them() -> None:
+    from shared.domain.tracking_page import readable
+
+    assert readable("2026-12-07T01:20:59.648247Z") == "7 Dec 2026, 01:20 UTC"
+    assert readable("not a time") == "not a time"
+    assert "2 Mar 2026, 12:00 UTC" in order_html(view(an_order()))
