@@ -279,10 +279,3 @@ class Api(Construct):
             "query parameter against pydantic models and answers 400/422 problem JSON, one source of "
             "truth shared with the local stack and the OpenAPI document.",
         )
-        acknowledge(
-            self.rest_api.deployment_stage.node.find_child("Resource"),
-            "AwsSolutions-APIG3",
-            "No WAF web ACL in this stack: the API is throttled per stage and per channel (usage plans) and "
-            "authenticated by API key; whether to pay for AWS WAF (and which rules) is the merchant's "
-            "decision per deployment.",
-        )
