@@ -102,7 +102,9 @@ def test_the_track_routes_are_public_reach_the_tracking_function_and_are_throttl
 
 def test_the_orders_table_has_a_keys_only_index_by_external_id(synthesized: Synthesized) -> None:
     orders = synthesized.resources[table_ids(synthesized)[spec.ORDERS.id]]
-    (index,) = [i for i in orders["Properties"]["GlobalSecondaryIndexes"] if i["IndexName"] == "by_external_id"]
+    (index,) = [
+        i for i in orders["Properties"]["GlobalSecondaryIndexes"] if i["IndexName"] == "by_external_id"
+    ]
     assert index["KeySchema"][0] == {"AttributeName": "external_key", "KeyType": "HASH"}
     assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
 
