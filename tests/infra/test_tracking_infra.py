@@ -3,12 +3,18 @@ how, the function's least privilege, the by_external_id index and the WAF's per-
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
+import pytest
+from aws_cdk.assertions import Template
+
 from infra import spec
+from infra.app import build_app
 from infra.constructs.api import PUBLIC_BECAUSE
 from infra.constructs.waf import TRACK_LIMIT_PER_5_MIN
-from infra.description import Function
+from infra.description import Function, UsesKey
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import (
     as_list,
@@ -130,14 +136,46 @@ def test_a_waf_rate_rule_per_address_guards_track_on_the_stage(synthesized: Synt
     assert stage_id in refs(arn) and "/stages/" in str(arn)  # the stage itself: made after it
 
 
-def test_functions_with_public_url_get_the_stage_url_and_no_integration_has_it(
-    synthesized: Synthesized,
-) -> None:
+def test_no_api_integration_has_the_public_url(synthesized: Synthesized) -> None:
     for fn in spec.FUNCTIONS:
-        _, function = function_resource(synthesized, fn)
-        env = function["Properties"]["Environment"]["Variables"]
-        if fn.public_url:
-            url = str(env["OMS_PUBLIC_URL"])
-            assert "execute-api" in url and url.endswith("/prod']]}"), url  # the stage's, no slash
-        else:
-            assert "OMS_PUBLIC_URL" not in env, fn.name
+        if fn.routes:
+            _, function = function_resource(synthesized, fn)
+            assert "OMS_PUBLIC_URL" not in function["Properties"]["Environment"]["Variables"], fn.name
+
+
+def test_a_function_making_links_gets_the_stage_url_and_generate_mac_without_a_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consumer (not an integration) with ``public_url`` and the key's ``generate_mac``, as the
+    notifications function has them: the synth (nag included) has no cycle, its URL is the stage's."""
+    mailer = dataclasses.replace(
+        spec.ORDER_EVENTS, public_url=True, keys=(UsesKey(spec.TRACKING_KEY, "generate_mac"),)
+    )
+    monkeypatch.setattr(
+        spec, "FUNCTIONS", tuple(mailer if fn is spec.ORDER_EVENTS else fn for fn in spec.FUNCTIONS)
+    )
+    app, stack = build_app(outdir=str(tmp_path))
+    app.synth()
+    template = Template.from_stack(stack).to_json()
+    resources = template["Resources"]
+    (function,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "functions.order_events.handler.lambda_handler"
+    ]
+    url = function["Properties"]["Environment"]["Variables"]["OMS_PUBLIC_URL"]
+    parts = url["Fn::Join"][1]
+    (api_id,) = [lid for lid, r in resources.items() if r["Type"] == "AWS::ApiGateway::RestApi"]
+    assert parts[0] == "https://" and parts[1] == {"Ref": api_id}
+    assert ".execute-api." in parts[2] and str(parts[-1]).endswith("/prod")
+    key_id = stack.resolve(stack.get_logical_id(stack.keys.key(spec.TRACKING_KEY).node.default_child))
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    made = [
+        st
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        for st in r["Properties"]["PolicyDocument"]["Statement"]
+        if key_id in refs(st["Resource"])
+    ]
+    assert [st["Action"] for st in made] == ["kms:GenerateMac"]
