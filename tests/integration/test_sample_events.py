@@ -269,3 +269,19 @@ def test_the_imports_sample_events(aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     dlq = sqs.get_queue_url(QueueName=IMPORT_WORK_DLQ.local_name)["QueueUrl"]
     (parked,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
     assert parked["MessageAttributes"]["oms_reason"]["StringValue"] == "chunk message: no such import run"
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "content_type"),
+    [
+        ("form", 200, "text/html; charset=utf-8"),
+        ("lookup", 404, "text/html; charset=utf-8"),  # no such order in an empty table
+        ("link_json", 404, "application/problem+json"),  # a well-formed token with a forged MAC
+    ],
+)
+def test_the_tracking_sample_events(aws: Any, name: str, status: int, content_type: str) -> None:
+    from functions.tracking.handler import lambda_handler as tracking
+
+    event = json.loads(Path(f"events/tracking/{name}.json").read_text())
+    result = tracking(event, LambdaContext("tracking", 256, 5, "sample"))
+    assert (result["statusCode"], result["headers"]["Content-Type"]) == (status, content_type)
