@@ -125,6 +125,9 @@ ORDERS = Table(
         Index("by_customer", "customer_id", "created_key"),
         # Orders with attention items staff have not resolved (GET /orders?attention=true).
         Index("needs_attention", "needs_attention", "created_key"),
+        # The tracking page's lookup by the id a customer knows (their shop's order number): external_key
+        # is the external id alone, any channel. Keys only: the page then reads the order itself.
+        Index("by_external_id", "external_key", "pk", projection="KEYS_ONLY"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
     personal_data=True,  # each order holds its customer and shipping address
@@ -256,7 +259,17 @@ SECRETS_KEY = Key(
     description="OMS: encrypts the webhook secrets of the platform connections (context: the channel)",
 )
 
-KEYS: tuple[Key, ...] = (SECRETS_KEY,)
+# Issue 17, tracking: signs the customers' tracking links (/track/{token}). HMAC_256: MACs only, never
+# rotated by KMS (HMAC keys cannot be); notifications make links, the tracking function verifies them.
+TRACKING_KEY = Key(
+    id="Tracking",
+    env_var=config.TRACKING_KEY_ENV,
+    alias="alias/oms-tracking",
+    description="OMS: signs the customers' order tracking links (HMAC of the order id)",
+    spec="HMAC_256",
+)
+
+KEYS: tuple[Key, ...] = (SECRETS_KEY, TRACKING_KEY)
 
 # --- queues -------------------------------------------------------------------------------
 
@@ -815,6 +828,26 @@ WEBHOOKS_FUNCTION = Function(
     reserved_concurrency=5,
 )
 
+# --- issue 17: the customers' tracking page -------------------------------------------------
+# Public (no key): one limit for every caller of the two routes, low, under the stage's; per address the
+# stack's WAF rate rule (infra/constructs/waf.py). A customer opens the page a few times a day.
+TRACK_THROTTLE = Throttle(rate_limit=10, burst_limit=20)
+
+TRACKING = Function(
+    name="tracking",
+    description="The customers' tracking page and its JSON twin: a signed link, or an order and its email",
+    routes=(
+        Route("GET", "/track", authorized=False, throttle=TRACK_THROTTLE),
+        Route("GET", "/track/{token}", authorized=False, throttle=TRACK_THROTTLE),
+    ),
+    # GetItem of an order, and Query of the keys-only by_external_id index: reads only.
+    uses=(Uses(ORDERS, "read"),),
+    keys=(UsesKey(TRACKING_KEY, "verify_mac"),),  # checks links; never makes one
+    memory_mb=256,
+    timeout_s=5,
+    reserved_concurrency=10,  # a flood of lookups cannot take the API's capacity
+)
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -828,6 +861,7 @@ FUNCTIONS: tuple[Function, ...] = (
     IMPORTS_FUNCTION,
     CONSOLE,
     WEBHOOKS_FUNCTION,
+    TRACKING,
 )
 
 

@@ -51,6 +51,10 @@ EVENT_BUS_ENV = "OMS_EVENT_BUS"
 REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
 IMPORTS_BUCKET_ENV = "OMS_IMPORTS_BUCKET"
 SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
+TRACKING_KEY_ENV = "OMS_TRACKING_KEY"  # the HMAC key the tracking links are signed with (its alias)
+# The API's public base URL (no trailing slash), for a function whose spec says ``public_url``: the stage's
+# invoke URL in CDK, http://127.0.0.1:<api port> on the local stack. Links for people are made from it.
+PUBLIC_URL_ENV = "OMS_PUBLIC_URL"
 # JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
 # whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.
 DEAD_LETTERS_ENV = "OMS_DEAD_LETTERS"

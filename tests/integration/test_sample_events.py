@@ -289,3 +289,19 @@ def test_the_webhooks_sample_events(admin: ApiClient) -> None:
         event = json.loads(Path(f"events/webhooks/{name}.json").read_text())
         result = webhooks(event, LambdaContext("webhooks", 512, 60, "sample"))
         assert result == {"batchItemFailures": []}, name
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "content_type"),
+    [
+        ("form", 200, "text/html; charset=utf-8"),
+        ("lookup", 404, "text/html; charset=utf-8"),  # no such order in an empty table
+        ("link_json", 404, "application/problem+json"),  # a well-formed token with a forged MAC
+    ],
+)
+def test_the_tracking_sample_events(aws: Any, name: str, status: int, content_type: str) -> None:
+    from functions.tracking.handler import lambda_handler as tracking
+
+    event = json.loads(Path(f"events/tracking/{name}.json").read_text())
+    result = tracking(event, LambdaContext("tracking", 256, 5, "sample"))
+    assert (result["statusCode"], result["headers"]["Content-Type"]) == (status, content_type)
