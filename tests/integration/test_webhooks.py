@@ -407,3 +407,26 @@ def test_an_event_on_the_bus_reaches_the_endpoint_through_the_rule(
     assert payload["type"] == "order.shipped"
     assert payload["data"]["order_id"] == order["order_id"]
     assert isinstance(payload["data"]["version"], int)
+
+
+def test_the_url_is_checked_again_at_every_send(admin: ApiClient, stocked: ApiClient, hook: Receiver) -> None:
+    """An endpoint whose URL now names a private address (changed behind the API's back, or a name that
+    resolves elsewhere since) is refused at send time: recorded, not retried, nothing sent."""
+    created = _register(admin, hook)
+    endpoint_id = created["endpoint_id"]
+    boto3.client("dynamodb").update_item(
+        TableName=WEBHOOKS.local_name,
+        Key={"pk": {"S": f"WEBHOOK#{endpoint_id}"}, "sk": {"S": "ENDPOINT"}},
+        UpdateExpression="SET #url = :url",
+        ExpressionAttributeNames={"#url": "url"},
+        ExpressionAttributeValues={":url": {"S": "https://169.254.169.254/latest/meta-data/"}},
+    )
+    order = _placed(stocked)
+    _send_event(_bus_event("OrderCreated", {"order_id": order["order_id"]}))
+    _run(3)
+    assert hook.received == []
+    [delivery] = _deliveries(admin, endpoint_id)
+    [attempt] = delivery["attempts"]
+    assert delivery["status"] == "failed"
+    assert attempt["status"] is None and attempt["error"].startswith("refused:")
+    assert _depth(WEBHOOKS_QUEUE) == 0
