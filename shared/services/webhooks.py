@@ -378,8 +378,9 @@ class WebhookDeliveries:
         delivery = self._store.get_delivery(request.endpoint_id, request.delivery_id)
         if delivery is None:
             return Skipped("no such delivery")
-        if delivery.status == "succeeded" and not request.replay:
-            return Skipped("already delivered")
+        if delivery.status != "pending" and not request.replay:
+            # A copy of a message already decided (SQS delivers at least once): only a replay sends again.
+            return Skipped(f"already {delivery.status}")
         endpoint = self._store.get_endpoint(request.endpoint_id)
         if endpoint is None:
             return Skipped("the endpoint was deleted")

@@ -268,6 +268,15 @@ def test_other_4xx_is_recorded_and_not_retried(admin: ApiClient, stocked: ApiCli
     assert [a["status"] for a in delivery["attempts"]] == [400]
     assert _depth(WEBHOOKS_QUEUE) == 0
     assert admin.get(f"/webhooks/{created['endpoint_id']}").json()["failing_since"] is not None
+    # A copy of its message (SQS delivers at least once) sends nothing more: only a replay does.
+    from shared.services.webhooks import message
+
+    boto3.client("sqs").send_message(
+        QueueUrl=_url(WEBHOOKS_QUEUE),
+        MessageBody=message(created["endpoint_id"], delivery["delivery_id"], base=0),
+    )
+    _run(2)
+    assert len(hook.received) == 1
 
 
 def test_retries_then_the_dead_letter_queue(admin: ApiClient, stocked: ApiClient, hook: Receiver) -> None:
