@@ -378,7 +378,10 @@ class WebhookDeliveries:
         delivery = self._store.get_delivery(request.endpoint_id, request.delivery_id)
         if delivery is None:
             return Skipped("no such delivery")
-        if delivery.status != "pending" and not request.replay:
+        if delivery.status == "dead" and not request.replay:
+            # Redriven from the dead-letter queue once the receiver is fixed: a new schedule from here.
+            request = replace(request, base=len(delivery.attempts))
+        elif delivery.status != "pending" and not request.replay:
             # A copy of a message already decided (SQS delivers at least once): only a replay sends again.
             return Skipped(f"already {delivery.status}")
         endpoint = self._store.get_endpoint(request.endpoint_id)

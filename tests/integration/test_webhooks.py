@@ -297,6 +297,13 @@ def test_retries_then_the_dead_letter_queue(admin: ApiClient, stocked: ApiClient
     assert json.loads(parked["Body"])["webhook_delivery"]["delivery_id"] == delivery["delivery_id"]
     reason = parked["MessageAttributes"]["oms_reason"]["StringValue"]
     assert f"after {ATTEMPTS} attempts" in reason and "503" in reason
+    # The receiver fixed, staff redrive it (the DLQ's message back on its queue): delivered.
+    hook.answers = []
+    sqs.send_message(QueueUrl=_url(WEBHOOKS_QUEUE), MessageBody=parked["Body"])
+    _run(2)
+    [redriven] = _deliveries(admin, created["endpoint_id"])
+    assert redriven["status"] == "succeeded"
+    assert [a["status"] for a in redriven["attempts"]][-2:] == [503, 200]
 
 
 def test_failing_for_three_days_disables_the_endpoint_with_an_event(
