@@ -77,6 +77,9 @@ class Queue:
     # customer-managed KMS key as the personal-data tables, not SQS-managed encryption; the functions that
     # send or receive may use that key only through SQS (kms:ViaService). The local stack ignores it.
     personal_data: bool = False
+    # The longest its consumer keeps a message out of sight on purpose, in all (retries scheduled with
+    # ChangeMessageVisibility: the webhooks'): the age-of-oldest-message alarm allows for it.
+    scheduled_retries_s: int = 0
 
 
 MIN_QUEUE_CONCURRENCY = 2  # what Lambda accepts for an SQS event source's MaximumConcurrency

@@ -51,6 +51,7 @@ from shared.config import (
     TIMEZONE_ENV,
 )
 from shared.dal import keys
+from shared.domain import webhooks as _webhooks
 from shared.models import events as _events
 from shared.models.dead_letters import DeadLetterQueueConfig
 
@@ -220,6 +221,22 @@ IMPORTS = Table(
     indexes=(Index("by_started", "listed", "started_key"),),  # newest run first
 )
 
+# --- webhooks (issue 17: signed webhooks to other systems) ----------------------------------------------
+
+WEBHOOKS = Table(
+    id="Webhooks",
+    env_var=config.WEBHOOKS_TABLE_ENV,
+    local_name="oms-webhooks",
+    # WEBHOOK#{id} ENDPOINT: an endpoint (its secrets sealed with SECRETS_KEY, context {"webhook": id});
+    # WEBHOOK#{id} DELIVERY#{delivery_id}: a delivery and its attempts (expires after 30 days).
+    # shared/dal/webhooks.py.
+    indexes=(
+        Index("endpoints", "listed", "created_key"),  # every endpoint (one Query per event, cached)
+        Index("deliveries", "delivery_of", "created_key"),  # one endpoint's deliveries, newest first
+    ),
+    ttl_attribute="expires_at",
+)
+
 TABLES: tuple[Table, ...] = (
     ORDERS,
     CATALOG,
@@ -230,6 +247,7 @@ TABLES: tuple[Table, ...] = (
     CONNECTIONS,
     HOOK_DELIVERIES,
     IMPORTS,
+    WEBHOOKS,
 )
 
 # --- KMS keys -----------------------------------------------------------------------------
@@ -359,6 +377,35 @@ IMPORT_WORK = Queue(
     max_receive_count=3,
 )
 
+# --- webhooks (issue 17) ---
+WEBHOOKS_TIMEOUT_S = 60  # a batch of WEBHOOKS_BATCH deliveries, each at most 10 s (shared/outbound.py)
+WEBHOOKS_BATCH = 5
+WEBHOOKS_BATCH_WINDOW_S = 1
+
+WEBHOOKS_DLQ = Queue(
+    id="WebhooksDlq",
+    env_var=config.WEBHOOKS_DLQ_URL_ENV,
+    local_name="oms-webhooks-dlq",
+    retention_days=14,
+)
+
+# Bus events (the WEBHOOK_EVENTS rule) and the function's own delivery messages (one per delivery and
+# attempt; a retry is the same message made visible again later: ChangeMessageVisibility).
+WEBHOOKS_QUEUE = Queue(
+    id="Webhooks",
+    env_var=config.WEBHOOKS_QUEUE_URL_ENV,
+    local_name="oms-webhooks",
+    visibility_timeout_s=6 * WEBHOOKS_TIMEOUT_S + WEBHOOKS_BATCH_WINDOW_S,  # Lambda's advice
+    # Longer than the whole retry schedule (at most ~66 hours: shared/domain/webhooks.py): SQS counts a
+    # message's age from its first send, and a retried delivery is the same message.
+    retention_days=5,
+    dead_letter=WEBHOOKS_DLQ,
+    # Above the schedule's attempts (11): the function moves an exhausted delivery to the DLQ itself, with
+    # its reason; SQS's count only catches a message that keeps crashing the function.
+    max_receive_count=20,
+    scheduled_retries_s=int(_webhooks.max_total().total_seconds()),
+)
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
     MARKETPLACE_ORDERS_DLQ,
@@ -372,6 +419,8 @@ QUEUES: tuple[Queue, ...] = (
     SCHEDULE_FAILURES,
     IMPORT_WORK_DLQ,
     IMPORT_WORK,
+    WEBHOOKS_DLQ,
+    WEBHOOKS_QUEUE,
 )
 
 # What staff may list, redrive and delete, by public name (GET /dead-letters, ``oms redrive``). Only the
@@ -388,6 +437,7 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
     DeadLetterQueue("reports", REPORTS_FAILURES),
     DeadLetterQueue("schedules", SCHEDULE_FAILURES),
     DeadLetterQueue("import-work", IMPORT_WORK_DLQ, redrive_to=IMPORT_WORK),
+    DeadLetterQueue("webhooks", WEBHOOKS_DLQ, redrive_to=WEBHOOKS_QUEUE),
 )
 
 
@@ -445,7 +495,17 @@ BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # Which events reach which consumer's queue (each queue is a function's QueueTrigger).
-EVENT_RULES: tuple[EventRule, ...] = ()
+EVENT_RULES: tuple[EventRule, ...] = (
+    # webhooks (issue 17): every event a webhook type maps to (shared/domain/webhooks.py)
+    EventRule(
+        id="WebhookEvents",
+        bus=EVENTS,
+        queue=WEBHOOKS_QUEUE,
+        detail_types=_webhooks.RULE_DETAIL_TYPES,
+        sources=_webhooks.RULE_SOURCES,
+        description="OMS: the events webhook endpoints subscribe to, for the webhooks function",
+    ),
+)
 
 # --- functions ----------------------------------------------------------------------------
 
@@ -512,6 +572,15 @@ API = Function(
         Route("POST", "/imports"),
         Route("GET", "/imports/{import_id}"),
         Route("GET", "/alarms"),
+        # webhooks (issue 17), admin only
+        Route("GET", "/webhooks"),
+        Route("POST", "/webhooks"),
+        Route("GET", "/webhooks/{endpoint_id}"),
+        Route("PATCH", "/webhooks/{endpoint_id}"),
+        Route("DELETE", "/webhooks/{endpoint_id}"),
+        Route("POST", "/webhooks/{endpoint_id}/secret/rotate"),
+        Route("GET", "/webhooks/{endpoint_id}/deliveries"),
+        Route("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -522,8 +591,11 @@ API = Function(
         # Sessions (sign in and out) and people's keys (admin): a connection never takes a keys' channel.
         Uses(API_KEYS, "manage"),
         Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
+        Uses(WEBHOOKS, "read_write_delete"),  # webhook endpoints (admin); reads the delivery log
     ),
-    keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
+    # It seals the secrets staff send and the webhook secrets it makes; it never reads one back.
+    keys=(UsesKey(SECRETS_KEY, "encrypt"), UsesKey(SECRETS_KEY, "encrypt", context_key="webhook")),
+    sends=(WEBHOOKS_QUEUE,),  # a replayed webhook delivery
     # Download links are presigned by the API: its role must be allowed to GET the files.
     # POST /imports presigns the upload's PUT (under uploads/ only); GET /imports/{id} presigns the error
     # report's GET (under errors/ only): never an upload read back, never a report written.
@@ -729,6 +801,33 @@ CONSOLE = Function(
     timeout_s=5,
 )
 
+# --- webhooks (issue 17): signed deliveries to staff's endpoints -----------------------------------------
+# No VPC: it must reach the internet. The SSRF check before every send (shared/outbound.py) keeps it off
+# internal addresses; its role allows only its table, the orders it puts in deliveries, its queue and DLQ,
+# the decryption of webhook secrets and the bus.
+WEBHOOKS_FUNCTION = Function(
+    name="webhooks",
+    description="Signed webhook deliveries (Standard Webhooks): bus events to endpoints, retried, logged",
+    triggers=(
+        QueueTrigger(
+            WEBHOOKS_QUEUE,
+            batch_size=WEBHOOKS_BATCH,
+            max_batching_window_s=WEBHOOKS_BATCH_WINDOW_S,
+            max_concurrency=5,
+        ),
+    ),
+    uses=(
+        Uses(WEBHOOKS, "read_write"),
+        Uses(ORDERS, "read"),  # order.* data: the order as GET /orders/{id} returns it, read once per event
+    ),
+    keys=(UsesKey(SECRETS_KEY, "decrypt", context_key="webhook"),),
+    sends=(WEBHOOKS_QUEUE, WEBHOOKS_DLQ),  # one message per delivery; exhausted ones with their reason
+    publishes=(EVENTS,),  # WebhookEndpointDisabled
+    memory_mb=512,
+    timeout_s=WEBHOOKS_TIMEOUT_S,
+    reserved_concurrency=5,
+)
+
 # --- issue 17: the customers' tracking page -------------------------------------------------
 # Public (no key): one limit for every caller of the two routes, low, under the stage's; per address the
 # stack's WAF rate rule (infra/constructs/waf.py). A customer opens the page a few times a day.
@@ -761,6 +860,7 @@ FUNCTIONS: tuple[Function, ...] = (
     REPORTS_FUNCTION,
     IMPORTS_FUNCTION,
     CONSOLE,
+    WEBHOOKS_FUNCTION,
     TRACKING,
 )
 

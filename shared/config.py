@@ -29,6 +29,7 @@ HOOK_DELIVERIES_TABLE_ENV = "OMS_HOOK_DELIVERIES_TABLE"
 REPORTS_TABLE_ENV = "OMS_REPORTS_TABLE"
 DAILY_SALES_TABLE_ENV = "OMS_DAILY_SALES_TABLE"
 IMPORTS_TABLE_ENV = "OMS_IMPORTS_TABLE"
+WEBHOOKS_TABLE_ENV = "OMS_WEBHOOKS_TABLE"
 # Queues: the URL of each a function sends to (``Queue.env_var``).
 MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
 MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"
@@ -41,6 +42,8 @@ REPORTS_FAILURES_URL_ENV = "OMS_REPORTS_FAILURES_URL"
 SCHEDULE_FAILURES_URL_ENV = "OMS_SCHEDULE_FAILURES_URL"
 IMPORT_WORK_QUEUE_URL_ENV = "OMS_IMPORT_WORK_QUEUE_URL"
 IMPORT_WORK_DLQ_URL_ENV = "OMS_IMPORT_WORK_DLQ_URL"
+WEBHOOKS_QUEUE_URL_ENV = "OMS_WEBHOOKS_QUEUE_URL"
+WEBHOOKS_DLQ_URL_ENV = "OMS_WEBHOOKS_DLQ_URL"
 EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every published event
 # The bus a function publishes on (``Bus.env_var``), the reports bucket (``Bucket.env_var``), the alias of
 # the KMS key that seals the connections' secrets (``Key.env_var``).
@@ -81,6 +84,12 @@ def required(name: str) -> str:
     if not value:
         raise ConfigError(f"environment variable {name} is not set")
     return value
+
+
+def local_stack() -> bool:
+    """Whether this process runs on the local stack (``make run``), which alone allows webhooks to
+    http://127.0.0.1 (``shared.outbound``)."""
+    return os.environ.get(LOCAL_STACK_ENV, "").strip() == "true"
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,116 @@ def _operations(document: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
         for method, operation in path_item.items():
             if method in ("get", "put", "post", "patch", "delete", "head", "options"):
                 yield operation
+
+
+# --- the webhooks section (OpenAPI 3.1): what the OMS POSTs to staff's endpoints -------------------------
+
+WEBHOOKS_DESCRIPTION = (
+    "Signed deliveries to the endpoints admins register (POST /webhooks), following Standard Webhooks: "
+    "the body is the envelope {type, timestamp, data}; webhook-id names the delivery (the same on every "
+    "retry and replay: deduplicate on it), webhook-timestamp is the attempt's time (Unix seconds; refuse "
+    "one older than 5 minutes) and webhook-signature is v1,<base64 HMAC-SHA256 of "
+    "'{id}.{timestamp}.{body}'> with the endpoint's whsec_ secret; while a rotated-out secret still signs"
+    " (24 hours) both signatures are sent, space-separated. Answer 2xx within 10 seconds; a 5xx, a 429, a"
+    " timeout or a network error is retried with exponential backoff and jitter for more than a day, any "
+    "other answer (a redirect too: none is followed) is recorded and not retried. Delivery order is not "
+    "guaranteed: order.* data carries the order's integer version, which every change increments; drop a "
+    "payload whose version is not newer than the last one you saw for that order."
+)
+
+
+def webhook_headers() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "webhook-id",
+            "in": "header",
+            "required": True,
+            "description": "The delivery's id (msg_...): the same on every attempt and replay of it",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "webhook-timestamp",
+            "in": "header",
+            "required": True,
+            "description": "When this attempt was signed (Unix seconds): refuse one more than 5 minutes off",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "webhook-signature",
+            "in": "header",
+            "required": True,
+            "description": "v1,<base64 signature>; two, space-separated, during a secret's rotation",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+def webhooks_section(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's ``webhooks``: one POST per event type, with its envelope, its ``data`` schema (added to
+    the components) and the signature headers. Order events refer to the ``Order`` schema GET /orders/{id}
+    answers with."""
+    from shared.models import events
+    from shared.models.webhooks import Envelope
+
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (events.StockLow, events.ImportFinished, events.WebhookEndpointDisabled):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas.setdefault(model.__name__, schema)
+    envelope = Envelope.model_json_schema(ref_template="#/components/schemas/{model}")
+    order = {"$ref": "#/components/schemas/Order"}
+    data: dict[str, tuple[dict[str, Any], str]] = {
+        "order.created": (order, "An order was recorded (CONFIRMED, or BACKORDERED when stock was short)"),
+        "order.status_changed": (order, "An order's status changed"),
+        "order.shipped": (order, "A shipment of the order left (one delivery per shipment)"),
+        "stock.low": (
+            {
+                "allOf": [
+                    {"$ref": "#/components/schemas/StockLow"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string", "description": "A line Slack shows as it is"}
+                        },
+                        "required": ["text"],
+                    },
+                ]
+            },
+            "A SKU's available stock fell to its low-stock threshold (a Slack incoming webhook shows text)",
+        ),
+        "import.finished": ({"$ref": "#/components/schemas/ImportFinished"}, "An import run ended"),
+        "webhook.endpoint_disabled": (
+            {"$ref": "#/components/schemas/WebhookEndpointDisabled"},
+            "Another endpoint was disabled after its deliveries failed for 3 days",
+        ),
+    }
+    section: dict[str, Any] = {}
+    for event_type, (schema, summary) in data.items():
+        body = {
+            "type": "object",
+            "description": envelope.get("description", ""),
+            "properties": {
+                "type": {"const": event_type},
+                "timestamp": envelope["properties"]["timestamp"],
+                "data": schema,
+            },
+            "required": ["type", "timestamp", "data"],
+        }
+        section[event_type] = {
+            "post": {
+                "summary": summary,
+                "description": WEBHOOKS_DESCRIPTION,
+                "tags": ["webhooks"],
+                "operationId": f"webhook_{event_type.replace('.', '_')}",
+                "parameters": webhook_headers(),
+                "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+                "responses": {
+                    "200": {"description": "Any 2xx: received (answer within 10 seconds)"},
+                    "429": {"description": "Retried later, as a 5xx is"},
+                    "500": {"description": "Any 5xx: retried later with backoff"},
+                },
+                "security": [],
+            }
+        }
+    return section

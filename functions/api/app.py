@@ -16,6 +16,7 @@ from functions.api.routes import (
     orders,
     reports,
     session,
+    webhooks,
 )
 from shared.http import PercentDecodedResolver, register_problem_handlers
 
@@ -34,4 +35,5 @@ app.include_router(connections.router)
 app.include_router(dead_letters.router)
 app.include_router(imports.router)
 app.include_router(alarms.router)
+app.include_router(webhooks.router)
 register_problem_handlers(app)

@@ -25,6 +25,9 @@ from shared.config import (
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
     SECRETS_KEY_ENV,
+    WEBHOOKS_QUEUE_URL_ENV,
+    WEBHOOKS_TABLE_ENV,
+    local_stack,
     required,
     settings,
 )
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from shared.services.keys import KeyService
     from shared.services.reports import ReportService
     from shared.services.sessions import SessionService
+    from shared.services.webhooks import WebhookEndpoints
 
 
 @once
@@ -173,3 +177,17 @@ def alarm_source() -> AlarmSource | None:
     from shared.dal.alarms import CloudWatchAlarms
 
     return CloudWatchAlarms(client("cloudwatch"), prefix)
+
+
+@once
+def webhook_endpoints() -> WebhookEndpoints:
+    from shared.dal.secrets import SecretCipher
+    from shared.dal.webhooks import DeliveryMessages, WebhookStore
+    from shared.services.webhooks import CONTEXT_KEY, WebhookEndpoints
+
+    return WebhookEndpoints(
+        WebhookStore(client("dynamodb"), required(WEBHOOKS_TABLE_ENV)),
+        SecretCipher(client("kms"), required(SECRETS_KEY_ENV), context_key=CONTEXT_KEY),
+        DeliveryMessages(client("sqs"), required(WEBHOOKS_QUEUE_URL_ENV)),
+        allow_loopback_http=local_stack(),
+    )

@@ -12,7 +12,9 @@ The alarms, each derived from ``infra/spec.py`` so that a new queue, function or
 * the API's 5XX rate and its p99 latency;
 * ``IteratorAge`` of each stream mapping (its function's: Lambda publishes it per function);
 * ``ApproximateAgeOfOldestMessage`` of each queue a function consumes;
-* a report that could not be built (``REPORTS_FAILED``, which the reports function emits).
+* a report that could not be built (``REPORTS_FAILED``, which the reports function emits);
+* a webhook endpoint disabled after 3 days of failed deliveries (``WEBHOOK_ENDPOINT_DISABLED_METRIC``, which
+  the webhooks function emits).
 
 Every alarm of the stack, these and any other, notifies the topic when it fires and when it is OK again,
 and is named ``<stack name>.<construct id>`` (``spec.alarm_prefix``): ``Alarms`` is made last and gives
@@ -36,6 +38,7 @@ from infra.constructs.api import Api
 from infra.constructs.functions import Functions, pascal
 from infra.constructs.queues import Queues
 from infra.description import Function, Queue, QueueTrigger, StreamTrigger
+from shared.metric_names import WEBHOOK_ENDPOINT_DISABLED_METRIC
 
 TOPIC_KEY_ALIAS = "alias/oms-alarms"  # in a stage: spec.stage_name
 # What the reports function emits (functions/reports/handler.py) when a report cannot be built.
@@ -80,7 +83,7 @@ def oldest_message_threshold_s(queue: Queue) -> int:
     """How old a queue's oldest message may get before someone should look: every receive it may have
     (``max_receive_count`` visibility timeouts, then it goes to the DLQ) plus five minutes. Older means the
     consumer is not keeping up, or not running."""
-    return queue.max_receive_count * queue.visibility_timeout_s + 300
+    return queue.max_receive_count * queue.visibility_timeout_s + queue.scheduled_retries_s + 300
 
 
 def iterator_age_threshold_s(fn: Function) -> int:
@@ -122,6 +125,14 @@ class Alarms(Construct):
             "see in GET /reports/{report_id}); the function's log has the error. Fix the cause, then ask "
             "for the report again.",
             app_metric(REPORTS_FAILED, stage),
+            threshold=1,
+        )
+        self._add(
+            "WebhookEndpointDisabled",
+            "A webhook endpoint was disabled: its deliveries failed for 3 days (GET /webhooks shows which, "
+            "and its delivery log why). Fix the receiver, then enable it again (PATCH enabled: true) and "
+            "replay what it missed.",
+            app_metric(WEBHOOK_ENDPOINT_DISABLED_METRIC, stage),
             threshold=1,
         )
         self.notified = self._notify_every_alarm()

@@ -16,13 +16,20 @@ from shared.models.orders import LineQuantity, OrderStatus
 INVENTORY_SOURCE = "oms.inventory"  # the source of every inventory event
 ORDERS_SOURCE = "oms.orders"  # the source of every order event
 IMPORTS_SOURCE = "oms.imports"  # the source of every import event
-EVENT_SOURCES = (INVENTORY_SOURCE, ORDERS_SOURCE, IMPORTS_SOURCE)  # every source the functions publish with
+WEBHOOKS_SOURCE = "oms.webhooks"  # the source of every webhook endpoint event
+EVENT_SOURCES = (
+    INVENTORY_SOURCE,
+    ORDERS_SOURCE,
+    IMPORTS_SOURCE,
+    WEBHOOKS_SOURCE,
+)  # every source the functions publish with
 
 STOCK_LOW = "StockLow"  # detail-types
 ORDER_CREATED = "OrderCreated"
 ORDER_STATUS_CHANGED = "OrderStatusChanged"
 ORDER_SHIPPED = "OrderShipped"
 IMPORT_FINISHED = "ImportFinished"
+WEBHOOK_ENDPOINT_DISABLED = "WebhookEndpointDisabled"
 
 
 class StockLow(Model):
@@ -128,3 +135,15 @@ class ImportFinished(Model):
     )
     started_at: str
     finished_at: str
+
+
+# --- webhooks -----------------------------------------------------------------------------------
+
+
+class WebhookEndpointDisabled(Model):
+    """A webhook endpoint was disabled after its deliveries failed for 3 days: once per disabling."""
+
+    endpoint_id: str
+    url_host: str = Field(description="The host of the endpoint's URL (never its path or query)")
+    reason: str
+    disabled_at: str

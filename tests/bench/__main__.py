@@ -9,7 +9,9 @@
 * handler time per request with AWS calls replaced by an instant fake;
 * reports: see tests/bench/reports.py;
 * imports (rows per second, write units per imported order, peak memory): see tests/bench/imports.py;
-* the staff console (its size, its first load signed in): see tests/bench/console.py.
+* the staff console (its size, its first load signed in): see tests/bench/console.py;
+* webhooks (deliveries per second with the HTTP faked, DynamoDB requests per delivery): see
+  tests/bench/webhooks.py.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ INIT_TARGETS = {
     "order_events": 1.5,
     "sales_aggregates": 1.5,
     "reports": 1.5,
+    "webhooks": 1.5,
     # The console reads its files and imports no AWS SDK, no Powertools: under the floor itself.
     "console": 1.0,
 }
@@ -515,10 +518,11 @@ def main() -> int:
     stock_feed()
     init_time()
     handler_time()
-    from tests.bench import console, imports, reports
+    from tests.bench import console, imports, reports, webhooks
 
     reports.main()
     imports.main()
+    webhooks.main()
     console.main()
     return 0
 

@@ -32,6 +32,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
     assert sqs_actions_on(statements, ids[spec.MARKETPLACE_ORDERS.id]) == SEND
     assert sqs_actions_on(statements, ids[spec.STOCK_UPDATES.id]) == SEND
     assert sqs_actions_on(statements, ids[spec.IMPORT_WORK.id]) == SEND
+    assert sqs_actions_on(statements, ids[spec.WEBHOOKS_QUEUE.id]) == SEND  # redrive, and a replay
     reached = {
         lid
         for st in statements
@@ -42,6 +43,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
         ids[spec.MARKETPLACE_ORDERS.id],
         ids[spec.STOCK_UPDATES.id],
         ids[spec.IMPORT_WORK.id],
+        ids[spec.WEBHOOKS_QUEUE.id],
     }
     assert reached == expected  # not the events tap, nothing else
     assert all_sqs_actions(statements) == CONSUME | SEND  # no PurgeQueue, no StartMessageMoveTask
@@ -76,6 +78,7 @@ def test_the_api_gets_every_dead_letter_queue_url_in_one_variable(synthesized: S
         ids[spec.MARKETPLACE_ORDERS.id],
         ids[spec.STOCK_UPDATES.id],
         ids[spec.IMPORT_WORK.id],
+        ids[spec.WEBHOOKS_QUEUE.id],
     }
     text = "".join(part if isinstance(part, str) else "<url>" for part in value["Fn::Join"][1])
     for dead_letter in spec.DEAD_LETTER_QUEUES:

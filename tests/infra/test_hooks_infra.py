@@ -91,14 +91,25 @@ def test_the_secrets_key_is_rotated_retained_and_aliased(synthesized: Synthesize
 def test_the_api_may_only_encrypt_and_the_hooks_only_decrypt_with_the_channel_context(
     synthesized: Synthesized,
 ) -> None:
-    for fn, action in ((spec.API, "kms:Encrypt"), (spec.HOOKS, "kms:Decrypt")):
-        (statement,) = on_secrets_key(synthesized, fn)
-        assert statement["Effect"] == "Allow"
-        assert statement["Action"] == action
-        assert statement["Resource"] == {"Fn::GetAtt": [secrets_key_id(synthesized), "Arn"]}
-        assert statement["Condition"] == {"Null": {"kms:EncryptionContext:channel": "false"}}
+    # The API also seals webhook endpoints' secrets, which only the webhooks function opens (issue 17):
+    # each grant needs its own context, so a channel's secret never opens as an endpoint's, nor the reverse.
+    grants = [
+        (spec.API, [("kms:Encrypt", "channel"), ("kms:Encrypt", "webhook")]),
+        (spec.HOOKS, [("kms:Decrypt", "channel")]),
+        (spec.WEBHOOKS_FUNCTION, [("kms:Decrypt", "webhook")]),
+    ]
+    for fn, expected in grants:
+        statements = on_secrets_key(synthesized, fn)
+        found = []
+        for statement in statements:
+            assert statement["Effect"] == "Allow"
+            assert statement["Resource"] == {"Fn::GetAtt": [secrets_key_id(synthesized), "Arn"]}
+            [(condition, value)] = statement["Condition"]["Null"].items()
+            assert value == "false"
+            found.append((statement["Action"], condition.removeprefix("kms:EncryptionContext:")))
+        assert sorted(found) == sorted(expected), fn.name
     for fn in spec.FUNCTIONS:
-        if fn not in (spec.API, spec.HOOKS):
+        if fn.name not in {granted.name for granted, _ in grants}:
             assert on_secrets_key(synthesized, fn) == [], fn.name
 
 

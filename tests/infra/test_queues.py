@@ -5,6 +5,7 @@ test_streams_and_buses.py; schedules: test_schedules.py.)"""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -71,6 +72,7 @@ def test_the_marketplace_queues_are_in_the_spec() -> None:
         spec.MARKETPLACE_ORDERS_DLQ.id,
         spec.STOCK_UPDATES_DLQ.id,
         spec.IMPORT_WORK_DLQ.id,
+        spec.WEBHOOKS_DLQ.id,
     } == DEAD_LETTER_IDS
 
 
@@ -173,11 +175,18 @@ def test_queue_denies_anything_but_tls(synthesized: Synthesized, queue: Queue) -
     (deny,) = deny_plain
     assert deny["Action"] == "sqs:*"
     assert deny["Principal"] == {"AWS": "*"}
-    # The queue policy only denies; access is granted on the functions' roles. The one exception: S3 may
-    # send the imports bucket's upload events to the import work queue (test_imports_infra.py).
+    # The queue policy only denies; access is granted on the functions' roles. The exceptions: S3 may
+    # send the imports bucket's upload events to the import work queue (test_imports_infra.py), and an
+    # event rule's EventBridge may send to its queue and that queue's DLQ (test_event_rules.py).
     allowed = [st for st in statements if st["Effect"] != "Deny"]
+    ruled = {r.queue for r in spec.EVENT_RULES} | {r.queue.dead_letter for r in spec.EVENT_RULES}
     if queue == spec.IMPORT_WORK:
         assert [st["Principal"] for st in allowed] == [{"Service": "s3.amazonaws.com"}]
+    elif queue in ruled:
+        assert {json.dumps(st["Principal"]) for st in allowed} == {
+            json.dumps({"Service": "events.amazonaws.com"})
+        }
+        assert all("aws:SourceArn" in st["Condition"]["ArnEquals"] for st in allowed)
     else:
         assert allowed == []
 

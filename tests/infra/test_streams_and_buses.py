@@ -144,6 +144,7 @@ def test_every_published_event_reaches_a_log_group(synthesized: Synthesized, bus
         r["Properties"]
         for r in synthesized.of_type("AWS::Events::Rule").values()
         if r["Properties"].get("EventBusName") == {"Ref": bus_id}
+        and "detail-type" not in r["Properties"]["EventPattern"]  # not a consumer's rule (EVENT_RULES)
     ]
     (rule,) = rules
     assert rule["EventPattern"] == {"source": list(spec.EVENT_SOURCES)}
@@ -230,10 +231,12 @@ def test_put_events_only_on_the_buses_a_function_publishes_on(synthesized: Synth
 def test_only_the_event_functions_publish_and_only_the_api_deletes_customers_and_api_keys(
     synthesized: Synthesized,
 ) -> None:
-    publishers = (spec.INVENTORY_EVENTS, spec.ORDER_EVENTS, spec.IMPORTS_FUNCTION)  # ImportFinished
+    # ImportFinished; WebhookEndpointDisabled
+    publishers = (spec.INVENTORY_EVENTS, spec.ORDER_EVENTS, spec.IMPORTS_FUNCTION, spec.WEBHOOKS_FUNCTION)
     assert {fn.name for fn in publishers} == PUBLISHERS
-    # The customers table (erasure) and the API keys table (sign-out, revoked keys and their sessions).
-    customers = {table_ids(synthesized)[t.id] for t in (spec.CUSTOMERS, spec.API_KEYS)}
+    # The customers table (erasure), the API keys table (sign-out, revoked keys and their sessions) and the
+    # webhooks table (an endpoint deleted).
+    customers = {table_ids(synthesized)[t.id] for t in (spec.CUSTOMERS, spec.API_KEYS, spec.WEBHOOKS)}
     for fn in spec.FUNCTIONS:
         statements = role_statements(synthesized, fn)
         actions = all_actions(statements)

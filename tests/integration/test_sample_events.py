@@ -50,6 +50,14 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "get_import",
     }  # no such report, order, connection, import run
     missing_order |= {"revoke_key"}  # no such key
+    missing_order |= {  # no such webhook endpoint
+        "get_webhook",
+        "patch_webhook",
+        "delete_webhook",
+        "rotate_webhook_secret",
+        "list_webhook_deliveries",
+        "replay_webhook_delivery",
+    }
     created = {
         "sign_in": 201,
         "get_session": 401,  # the sample's cookie names no session here
@@ -61,6 +69,7 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "post_report": 202,
         "put_connection": 201,
         "post_import": 201,
+        "post_webhook": 201,
     }
     expected = 404 if path.stem in missing_order else created.get(path.stem, 200)
     assert result["statusCode"] == expected, result["body"]
@@ -269,6 +278,17 @@ def test_the_imports_sample_events(aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     dlq = sqs.get_queue_url(QueueName=IMPORT_WORK_DLQ.local_name)["QueueUrl"]
     (parked,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
     assert parked["MessageAttributes"]["oms_reason"]["StringValue"] == "chunk message: no such import run"
+
+
+def test_the_webhooks_sample_events(admin: ApiClient) -> None:
+    """A bus event as the rule delivers it (no endpoint subscribes here: nothing to deliver), then a
+    delivery message naming a delivery that does not exist (skipped): neither is a failure."""
+    from functions.webhooks.handler import lambda_handler as webhooks
+
+    for name in ("order_created", "delivery"):
+        event = json.loads(Path(f"events/webhooks/{name}.json").read_text())
+        result = webhooks(event, LambdaContext("webhooks", 512, 60, "sample"))
+        assert result == {"batchItemFailures": []}, name
 
 
 @pytest.mark.parametrize(

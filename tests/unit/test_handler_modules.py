@@ -64,6 +64,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.orders
             functions.api.routes.reports
             functions.api.routes.session
+            functions.api.routes.webhooks
             functions.api.wiring
             shared.aws
             shared.config
@@ -78,6 +79,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.dal.keys
             shared.dal.listings
             shared.dal.orders
+            shared.dal.webhooks
             shared.domain.auth
             shared.domain.channels
             shared.domain.connections
@@ -91,6 +93,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.domain.quantities
             shared.domain.sessions
             shared.domain.tracking
+            shared.domain.webhooks
             shared.http
             shared.json_depth
             shared.masking
@@ -100,14 +103,17 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.connections
             shared.models.customers
             shared.models.dead_letters
+            shared.models.events
             shared.models.imports
             shared.models.inventory
             shared.models.keys
             shared.models.orders
             shared.models.reports
             shared.models.sessions
+            shared.models.webhooks
             shared.observability
             shared.openapi
+            shared.outbound
             shared.patterns
             shared.problem_errors
             shared.problems
@@ -123,6 +129,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.services.orders
             shared.services.reports
             shared.services.stock
+            shared.services.webhooks
             shared.snapstart
         """,
         "imports": """
@@ -162,6 +169,33 @@ PINNED: dict[str, frozenset[str]] = {
             shared.transfer.shopify
         """,
         # Static files: the page shell, its scripts and Swagger UI's files, read once (issue 16).
+        # Bus events and delivery messages: every one of them reads the webhooks table, signs and sends (the
+        # order's model is the data of order.* deliveries).
+        "webhooks": """
+            functions.webhooks.handler
+            functions.webhooks.wiring
+            shared.aws
+            shared.config
+            shared.dal.cursors
+            shared.dal.dynamo
+            shared.dal.queues
+            shared.dal.webhooks
+            shared.domain.dead_letters
+            shared.domain.moments
+            shared.domain.webhooks
+            shared.json_depth
+            shared.masking
+            shared.metric_names
+            shared.models.common
+            shared.models.events
+            shared.models.imports
+            shared.models.inventory
+            shared.models.orders
+            shared.observability
+            shared.outbound
+            shared.patterns
+            shared.services.webhooks
+        """,
         "console": """
             functions.console.handler
             shared.console

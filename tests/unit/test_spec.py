@@ -47,6 +47,7 @@ from infra.spec import (
     SCHEDULE_FAILURES,
     SECRETS_KEY,
     TABLES,
+    WEBHOOKS_FUNCTION,
     function,
     function_environment,
 )
@@ -213,6 +214,7 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_CONNECTIONS_TABLE",
         "OMS_API_KEYS_TABLE",  # its channel index only (query_index): whether a channel has keys
         "OMS_IMPORTS_TABLE",  # POST /imports records a run; GET /imports reads them
+        "OMS_WEBHOOKS_TABLE",  # webhook endpoints (admin) and their delivery log
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {
@@ -256,9 +258,19 @@ def test_the_api_manages_the_api_keys_table_and_the_authorizer_only_reads_and_sl
 
 
 def test_the_secrets_key_is_encrypt_for_the_api_and_decrypt_for_the_hooks() -> None:
-    assert [(u.key, u.access, u.context_key) for u in API.keys] == [(SECRETS_KEY, "encrypt", "channel")]
+    # Webhook endpoints' secrets too (issue 17): sealed by the API, opened by the webhooks function alone,
+    # each bound to its endpoint ({"webhook": id}), never to a channel.
+    assert [(u.key, u.access, u.context_key) for u in API.keys] == [
+        (SECRETS_KEY, "encrypt", "channel"),
+        (SECRETS_KEY, "encrypt", "webhook"),
+    ]
     assert [(u.key, u.access, u.context_key) for u in HOOKS.keys] == [(SECRETS_KEY, "decrypt", "channel")]
-    assert not any(u.key == SECRETS_KEY for fn in FUNCTIONS if fn not in (API, HOOKS) for u in fn.keys)
+    assert [(u.key, u.access, u.context_key) for u in WEBHOOKS_FUNCTION.keys] == [
+        (SECRETS_KEY, "decrypt", "webhook")
+    ]
+    assert not any(
+        u.key == SECRETS_KEY for fn in FUNCTIONS if fn not in (API, HOOKS, WEBHOOKS_FUNCTION) for u in fn.keys
+    )
     assert environment(HOOKS)["OMS_SECRETS_KEY"] == environment(API)["OMS_SECRETS_KEY"] == "alias/oms-secrets"
     assert "OMS_SECRETS_KEY" not in environment(function("authorizer"))
 

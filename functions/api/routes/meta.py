@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from shared.domain.sessions import COOKIE_NAME, CSRF_HEADER
 from shared.http import location, require
-from shared.openapi import PUBLIC, finish_document, problem_responses
+from shared.openapi import PUBLIC, finish_document, problem_responses, webhooks_section
 
 router = Router()
 TITLE = "Order Management System API"
@@ -93,4 +93,6 @@ def build_document() -> dict[str, Any]:
         },
         security=[{"ApiKey": []}, {"Session": []}],  # either one
     )
-    return finish_document(schema.model_dump(mode="json", by_alias=True, exclude_none=True))
+    document = finish_document(schema.model_dump(mode="json", by_alias=True, exclude_none=True))
+    document["webhooks"] = webhooks_section(document)  # what the OMS sends (issue 17): OpenAPI 3.1
+    return document
