@@ -216,7 +216,21 @@ IMPORTS = Table(
     indexes=(Index("by_started", "listed", "started_key"),),  # newest run first
 )
 
+# --- notifications (issue 17: customer and staff email) ---------------------------------------
+NOTIFICATIONS_TABLE = Table(
+    id="Notifications",
+    env_var=config.NOTIFICATIONS_TABLE_ENV,
+    local_name="oms-notifications",
+    # NOTICE#... CLAIM: one email's claim (pending with a lease, or sent; expires); SETTINGS;
+    # TEMPLATE#{channel} {kind}; SUPPRESSED#{sha256(address)} (shared/dal/keys.py). The staff list holds
+    # addresses: encrypted with the personal-data key.
+    ttl_attribute="expires_at",
+    personal_data=True,
+)
+# --- end notifications ---------------------------------------------------------------------------
+
 TABLES: tuple[Table, ...] = (
+    NOTIFICATIONS_TABLE,
     ORDERS,
     CATALOG,
     CUSTOMERS,
@@ -345,6 +359,28 @@ IMPORT_WORK = Queue(
     max_receive_count=3,
 )
 
+# --- notifications (issue 17) --------------------------------------------------------------------
+NOTIFICATIONS_TIMEOUT_S = 30  # a batch of 10 events: a few reads and one SES call each
+NOTIFICATIONS_DLQ = Queue(
+    id="NotificationsDlq",
+    env_var=config.NOTIFICATIONS_DLQ_URL_ENV,
+    local_name="oms-notifications-dlq",
+    retention_days=14,
+)
+# The bus's order and stock events (an EventRule) and SES's bounces and complaints (an SNS topic, raw
+# delivery). Visibility timeout: 6 x the function's timeout (Lambda's advice for an SQS source), and
+# longer than an email's lease (shared.services.notifications.LEASE_S), so a redelivery finds it expired.
+NOTIFICATIONS_QUEUE = Queue(
+    id="Notifications",
+    env_var=config.NOTIFICATIONS_QUEUE_URL_ENV,
+    local_name="oms-notifications",
+    visibility_timeout_s=6 * NOTIFICATIONS_TIMEOUT_S,
+    retention_days=4,
+    dead_letter=NOTIFICATIONS_DLQ,
+    max_receive_count=5,
+)
+# --- end notifications ---------------------------------------------------------------------------
+
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
     MARKETPLACE_ORDERS_DLQ,
@@ -358,6 +394,8 @@ QUEUES: tuple[Queue, ...] = (
     SCHEDULE_FAILURES,
     IMPORT_WORK_DLQ,
     IMPORT_WORK,
+    NOTIFICATIONS_DLQ,
+    NOTIFICATIONS_QUEUE,
 )
 
 # What staff may list, redrive and delete, by public name (GET /dead-letters, ``oms redrive``). Only the
@@ -374,6 +412,7 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
     DeadLetterQueue("reports", REPORTS_FAILURES),
     DeadLetterQueue("schedules", SCHEDULE_FAILURES),
     DeadLetterQueue("import-work", IMPORT_WORK_DLQ, redrive_to=IMPORT_WORK),
+    DeadLetterQueue("notifications", NOTIFICATIONS_DLQ, redrive_to=NOTIFICATIONS_QUEUE),
 )
 
 
@@ -712,6 +751,23 @@ CONSOLE = Function(
     timeout_s=5,
 )
 
+# --- notifications (issue 17): customer and staff email through SES --------------------------------
+NOTIFICATIONS_FUNCTION = Function(
+    name="notifications",
+    description="Customer and staff emails through SES: once per event, never lost; SES bounces suppress",
+    triggers=(QueueTrigger(NOTIFICATIONS_QUEUE, batch_size=10, max_concurrency=2),),
+    uses=(
+        Uses(NOTIFICATIONS_TABLE, "read_write"),  # claims, settings, templates, the suppression list
+        Uses(ORDERS, "read"),  # the order's customer (GetItem): events carry no personal data
+        Uses(CONNECTIONS, "read"),  # whether a channel is a connected Shopify or WooCommerce store
+    ),
+    sends_email=True,  # ses:SendEmail from the sender identity only (infra/constructs/notifications.py)
+    memory_mb=512,
+    timeout_s=NOTIFICATIONS_TIMEOUT_S,
+    reserved_concurrency=2,
+)
+# --- end notifications ---------------------------------------------------------------------------
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -724,6 +780,7 @@ FUNCTIONS: tuple[Function, ...] = (
     REPORTS_FUNCTION,
     IMPORTS_FUNCTION,
     CONSOLE,
+    NOTIFICATIONS_FUNCTION,
 )
 
 
