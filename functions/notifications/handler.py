@@ -23,7 +23,8 @@ from functions.notifications import wiring
 from shared.observability import logger, metrics, tracer
 from shared.services.notifications import TryLater
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A wholly failed batch answers with every record failed (not an error): SQS delivers each again alike.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 wiring.notifier()  # clients are created once, during init
 
