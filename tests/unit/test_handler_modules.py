@@ -162,6 +162,49 @@ PINNED: dict[str, frozenset[str]] = {
             shared.transfer.shopify
         """,
         # Static files: the page shell, its scripts and Swagger UI's files, read once (issue 16).
+        # issue 17: the orders store (GetItem of the order) brings its writers' modules with it.
+        "notifications": """
+            functions.notifications.handler
+            functions.notifications.wiring
+            shared.aws
+            shared.config
+            shared.dal.catalog
+            shared.dal.connections
+            shared.dal.cursors
+            shared.dal.customers
+            shared.dal.dynamo
+            shared.dal.inventory
+            shared.dal.keys
+            shared.dal.mailer
+            shared.dal.notifications
+            shared.dal.orders
+            shared.domain.auth
+            shared.domain.channels
+            shared.domain.connections
+            shared.domain.customers
+            shared.domain.hooks
+            shared.domain.inventory
+            shared.domain.moments
+            shared.domain.notifications
+            shared.domain.orders
+            shared.domain.quantities
+            shared.masking
+            shared.models.catalog
+            shared.models.common
+            shared.models.customers
+            shared.models.events
+            shared.models.imports
+            shared.models.inventory
+            shared.models.notifications
+            shared.models.orders
+            shared.notifications.templates
+            shared.notifications.values
+            shared.observability
+            shared.patterns
+            shared.reports
+            shared.reports.days
+            shared.services.notifications
+        """,
         "console": """
             functions.console.handler
             shared.console
