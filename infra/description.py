@@ -175,6 +175,39 @@ class Bus:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on ``bus`` that puts every event it matches (``detail_types``, and ``sources``
+    when given) on ``queue``, whose ``QueueTrigger`` runs the function that consumes them. The message body
+    is the EventBridge event (``version``, ``id``, ``detail-type``, ``source``, ``time``, ``detail``...).
+    In AWS: ``AWS::Events::Rule`` with an SQS target, its queue policy, and the queue's dead-letter queue
+    for what EventBridge cannot deliver. Locally the same rule and target on the embedded endpoint, so
+    the queue's poller runs the function exactly as Lambda's event source mapping would."""
+
+    id: str
+    bus: Bus
+    queue: Queue
+    detail_types: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.detail_types:
+            raise ValueError(f"rule {self.id}: name the detail types it matches")
+
+    @property
+    def local_name(self) -> str:
+        """The rule's name on the local stack's bus (CloudFormation names it in AWS)."""
+        return f"local-{self.id}"
+
+    def pattern(self) -> dict[str, list[str]]:
+        """The event pattern, as EventBridge takes it."""
+        pattern = {"detail-type": list(self.detail_types)}
+        if self.sources:
+            pattern["source"] = list(self.sources)
+        return pattern
+
+
+@dataclass(frozen=True)
 class Bucket:
     """An S3 bucket: encrypted, TLS only, no public access, versioned, with a lifecycle."""
 

@@ -25,6 +25,7 @@ from infra.description import (
     BucketNotification,
     Bus,
     DeadLetterQueue,
+    EventRule,
     Function,
     Index,
     Key,
@@ -468,6 +469,9 @@ EVENTS = Bus(id="Events", env_var=config.EVENT_BUS_ENV, name="oms-events", local
 
 BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
+
+# Which events reach which consumer's queue (each queue is a function's QueueTrigger).
+EVENT_RULES: tuple[EventRule, ...] = ()
 
 # --- functions ----------------------------------------------------------------------------
 

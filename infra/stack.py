@@ -28,7 +28,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.api import Api
 from infra.constructs.buckets import Buckets
 from infra.constructs.dashboard import Dashboard
-from infra.constructs.events import Buses
+from infra.constructs.events import Buses, EventRules
 from infra.constructs.functions import Functions
 from infra.constructs.keys import Keys
 from infra.constructs.queues import Queues
@@ -86,6 +86,7 @@ class OmsStack(Stack):
         self.tables = Tables(self, "Tables", stage=self.stage)
         self.queues = Queues(self, "Queues", personal_data_key=self.tables.personal_data_key)
         self.buses = Buses(self, "Buses", stage=self.stage)
+        self.event_rules = EventRules(self, "EventRules", buses=self.buses, queues=self.queues)
         self.buckets = Buckets(self, "Buckets")
         self.keys = Keys(self, "Keys", stage=self.stage)
         for notification in spec.BUCKET_NOTIFICATIONS:  # uploads start imports (the queue's consumer)

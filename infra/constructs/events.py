@@ -11,14 +11,19 @@ from __future__ import annotations
 import jsii
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import Construct
 
 from infra import spec
-from infra.description import Bus
+from infra.constructs.queues import Queues
+from infra.description import Bus, EventRule
 
+# EventBridge's own retries of a delivery to a rule's queue (it keeps trying for up to 24 hours); what it
+# still cannot deliver goes to the queue's dead-letter queue.
+RULE_TARGET_RETRIES = 185
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 ARCHIVE_RETENTION = Duration.days(30)
 
@@ -109,3 +114,38 @@ class Buses(Construct):
             rule.node.add_dependency(policy)
         self.log_groups[bus.id] = log_group
         return resource
+
+
+class EventRules(Construct):
+    """``spec.EVENT_RULES``: each an EventBridge rule on its bus with its queue as the one target. CDK's
+    ``SqsQueue`` target writes the queue policy (SendMessage for events.amazonaws.com, only from this
+    rule); the queue's dead-letter queue, when it has one, keeps what EventBridge could not deliver."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        buses: Buses,
+        queues: Queues,
+        rules: tuple[EventRule, ...] = spec.EVENT_RULES,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.by_id: dict[str, events.Rule] = {}
+        for rule in rules:
+            if rule.id in self.by_id:
+                raise ValueError(f"rule id {rule.id!r} appears twice in spec.EVENT_RULES")
+            queue = queues.queue(rule.queue)
+            dead_letter = queues.queue(rule.queue.dead_letter) if rule.queue.dead_letter else None
+            self.by_id[rule.id] = events.Rule(
+                self,
+                rule.id,
+                description=rule.description or f"{', '.join(rule.detail_types)} to {rule.queue.id}",
+                event_bus=buses.bus(rule.bus),
+                event_pattern=events.EventPattern(
+                    detail_type=list(rule.detail_types), source=list(rule.sources) or None
+                ),
+                targets=[
+                    targets.SqsQueue(queue, dead_letter_queue=dead_letter, retry_attempts=RULE_TARGET_RETRIES)
+                ],
+            )

@@ -26,6 +26,7 @@ from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_event_rules,
     ensure_keys,
     ensure_notifications,
     ensure_queues,
@@ -66,6 +67,13 @@ class LocalStack:
         s3 = boto3.client("s3", endpoint_url=self.endpoint)
         return ensure_buckets(s3), ensure_notifications(s3, sqs, self.queue_urls)
 
+    def _ensure_events(self, sqs: Any) -> tuple[dict[str, str], list[str]]:
+        """The buses with their tap queues, and the rules that put events on their consumers' queues."""
+        import boto3
+
+        events = boto3.client("events", endpoint_url=self.endpoint)
+        return ensure_buses(events, sqs), ensure_event_rules(events, sqs, self.queue_urls)
+
     def start(self) -> None:
         for name, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(name, value)
@@ -85,7 +93,7 @@ class LocalStack:
         ensure_tables(dynamodb)
         sqs = boto3.client("sqs", endpoint_url=self.endpoint)
         self.queue_urls = ensure_queues(sqs)
-        self.tap_urls = ensure_buses(boto3.client("events", endpoint_url=self.endpoint), sqs)
+        self.tap_urls, self.event_rules = self._ensure_events(sqs)
         self.buckets, self.notifications = self._ensure_buckets(sqs)
         self.kms_keys = ensure_keys(boto3.client("kms", endpoint_url=self.endpoint))
         self._seed_keys()

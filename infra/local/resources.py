@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from infra.description import Bucket, BucketNotification, Bus, Function, Key, Queue, Table
+from infra.description import Bucket, BucketNotification, Bus, EventRule, Function, Key, Queue, Table
 from infra.spec import (
     BUCKET_NOTIFICATIONS,
     BUCKETS,
     BUSES,
     CURRENCY,
+    EVENT_RULES,
     KEYS,
     QUEUES,
     TABLES,
@@ -122,6 +123,28 @@ def ensure_buses(events: Any, sqs: Any, buses: tuple[Bus, ...] = BUSES) -> dict[
             Rule=TAP_RULE, EventBusName=bus.name, Targets=[{"Id": "tap", "Arn": queue_arn(sqs, url)}]
         )
     return taps
+
+
+def ensure_event_rules(
+    events: Any, sqs: Any, queue_urls: dict[str, str], rules: tuple[EventRule, ...] = EVENT_RULES
+) -> list[str]:
+    """Each rule of the spec on its bus, with its queue as the target (the buses and queues exist).
+    PutRule and PutTargets replace what is there: running this again changes nothing. Returns the
+    rules' names."""
+    for rule in rules:
+        events.put_rule(
+            Name=rule.local_name,
+            EventBusName=rule.bus.name,
+            EventPattern=json.dumps(rule.pattern()),
+            State="ENABLED",
+            Description=rule.description or f"{', '.join(rule.detail_types)} to {rule.queue.local_name}",
+        )
+        events.put_targets(
+            Rule=rule.local_name,
+            EventBusName=rule.bus.name,
+            Targets=[{"Id": "queue", "Arn": queue_arn(sqs, queue_urls[rule.queue.local_name])}],
+        )
+    return [rule.local_name for rule in rules]
 
 
 def ensure_buckets(s3: Any, buckets: tuple[Bucket, ...] = BUCKETS) -> list[str]:

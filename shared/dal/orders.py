@@ -97,6 +97,10 @@ def placed_time(order: Order) -> str:
 
 def order_item(order: Order) -> dict[str, Any]:
     values = order.model_dump(mode="python", exclude_none=True)
+    if order.version == 1:
+        # Not stored until the first change: an item without it is version 1 (so is an order recorded
+        # before versions existed), and a new order's item stays as small as it was.
+        del values["version"]
     placed = placed_time(order)
     values.update(
         pk=keys.order_pk(order.order_id),
@@ -357,9 +361,10 @@ class OrderStore:
             self._db.update_item(
                 TableName=self._table,
                 Key=keys.order_key(order_id),
-                UpdateExpression="REMOVE customer, shipping_address SET erased_at = :now, updated_at = :now",
+                UpdateExpression="REMOVE customer, shipping_address SET erased_at = :now, updated_at = :now, "
+                "version = if_not_exists(version, :one) + :one",
                 ConditionExpression="customer_id = :id AND attribute_not_exists(erased_at)",
-                ExpressionAttributeValues=to_values({":now": utc_text(now), ":id": customer_id}),
+                ExpressionAttributeValues=to_values({":now": utc_text(now), ":id": customer_id, ":one": 1}),
             )
         except ClientError as exc:
             if is_condition_failure(exc):

@@ -40,6 +40,7 @@ def decide_confirmation(order: Order, *, now: datetime, arrived: str) -> OrderPl
             "updated_at": at,
             "backorder": None,
             "history": [*order.history, entry],
+            "version": order.version + 1,
         }
     )
     writes: tuple[Write, ...] = (

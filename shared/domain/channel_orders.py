@@ -59,6 +59,7 @@ from shared.domain.orders import (
     UpdateClaim,
     WaitForStock,
     Write,
+    next_version,
 )
 from shared.domain.quantities import left_to_ship, units_by_sku
 from shared.domain.tracking import tracking_url
@@ -418,7 +419,7 @@ def decide_next(
         }
     )
     next_order = _with_totals(next_order, document, notes)
-    next_order = next_order.model_copy(update={"attention": notes.entries})
+    next_order = next_version(order, next_order.model_copy(update={"attention": notes.entries}))
 
     writes: list[Write] = [ReplaceOrder(next_order, order.status, order.updated_at)]
     writes += _stock_writes(order, next_order, {} if imported else shipped_now, context, frozenset())
@@ -457,6 +458,7 @@ def decide_refund(order: Order, notice: RefundNotice, *, context: ChannelContext
         next_order = _with_status(
             next_order, "CANCELLED", at, actor_of(notice.channel), f"{notice.channel}: refunded in full"
         )
+    next_order = next_version(order, next_order)
     writes: list[Write] = [ReplaceOrder(next_order, order.status, order.updated_at)]
     writes += _stock_writes(order, next_order, {}, context, frozenset())
     return OrderPlan(order=next_order, writes=tuple(writes))

@@ -23,6 +23,7 @@ from shared.domain.orders import (
     ReplaceOrder,
     StopWaiting,
     Write,
+    next_version,
 )
 from shared.domain.quantities import units_by_sku
 from shared.domain.tracking import carrier_code, tracking_url
@@ -90,7 +91,7 @@ def decide_cancel(
         return AlreadyDone(order)
     if not allowed(order.status, "CANCELLED"):
         return NotAllowed(order.status, "CANCELLED")
-    cancelled = _next(order, "CANCELLED", now=now, actor=actor, reason=reason)
+    cancelled = next_version(order, _next(order, "CANCELLED", now=now, actor=actor, reason=reason))
     writes: list[Write] = [ReplaceOrder(cancelled, order.status, order.updated_at)]
     quantities = sorted(units_by_sku(order.lines).items())
     if order.status in ("CONFIRMED", "PENDING_PAYMENT"):
@@ -224,7 +225,7 @@ def decide_shipment(
     )
     described = ", ".join(f"{q} x {sku}" for sku, q in sorted(units.items()))
     shipped = _next(order, status, now=now, actor=actor, reason=f"shipped {described} with {request.carrier}")
-    shipped = shipped.model_copy(update={"shipments": [*order.shipments, shipment]})
+    shipped = next_version(order, shipped.model_copy(update={"shipments": [*order.shipments, shipment]}))
     writes: list[Write] = [ReplaceOrder(shipped, order.status, order.updated_at)]
     writes += _stock_moves(
         order,
@@ -248,7 +249,7 @@ def decide_delivery(
     if not allowed(order.status, "DELIVERED"):
         return NotAllowed(order.status, "DELIVERED")
     delivered = _next(order, "DELIVERED", now=now, actor=actor, reason=note or "delivered")
-    delivered = delivered.model_copy(update={"delivered_at": utc_text(now)})
+    delivered = next_version(order, delivered.model_copy(update={"delivered_at": utc_text(now)}))
     return OrderPlan(order=delivered, writes=(ReplaceOrder(delivered, order.status, order.updated_at),))
 
 
@@ -289,7 +290,7 @@ def decide_return(
         idempotency_key=idempotency_key,
     )
     returned = _next(order, "RETURNED", now=now, actor=actor, reason=request.reason)
-    returned = returned.model_copy(update={"returns": [*order.returns, record]})
+    returned = next_version(order, returned.model_copy(update={"returns": [*order.returns, record]}))
     writes: list[Write] = [ReplaceOrder(returned, order.status, order.updated_at)]
     if request.restock:
         writes += _stock_moves(
@@ -350,5 +351,5 @@ def decide_resolution(
     at = utc_text(now)
     resolved = found.model_copy(update={"resolved_at": at, "resolved_by": actor, "resolution": resolution})
     attention = [resolved if a.attention_id == attention_id else a for a in order.attention]
-    changed = order.model_copy(update={"attention": attention, "updated_at": at})
+    changed = next_version(order, order.model_copy(update={"attention": attention, "updated_at": at}))
     return OrderPlan(order=changed, writes=(ReplaceOrder(changed, order.status, order.updated_at),))

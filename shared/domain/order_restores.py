@@ -42,6 +42,7 @@ from shared.domain.orders import (
     UpdateClaim,
     WaitForStock,
     Write,
+    next_version,
 )
 from shared.models.orders import BackorderLine, HistoryEntry, Order
 
@@ -115,6 +116,7 @@ def decide_restore(
         return Unchanged("replay", order.order_id)
     if stored.source != "import" or stored.updated_at > order.updated_at:
         return Unchanged("stale", order.order_id)  # recorded live here, or changed since the export
+    restored = next_version(stored, restored)
     writes = [ReplaceOrder(restored, stored.status, stored.updated_at), *_stock(stored, restored)]
     if restored.external_id is not None and restore_claim_hash(restored) != restore_claim_hash(stored):
         writes.append(

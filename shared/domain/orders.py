@@ -107,11 +107,17 @@ class WaitForStock:
 @dataclass(frozen=True)
 class ReplaceOrder:
     """Store the order's next version (a status change), only if the stored one is still the version
-    that was read: its status and its updated_at. Two changes of one order can never both win."""
+    that was read: its status and its updated_at. Two changes of one order can never both win.
+    ``order`` is ``next_version(read, changed)``: its ``version`` is one more than the order read."""
 
     order: Order
     expected_status: OrderStatus
     expected_updated_at: str
+
+
+def next_version(read: Order, changed: Order) -> Order:
+    """``changed`` as the order's next version: ``version`` one more than the order it was made from."""
+    return changed.model_copy(update={"version": read.version + 1})
 
 
 @dataclass(frozen=True)

@@ -262,6 +262,12 @@ class Order(Model):
     placed_at: str | None = Field(default=None, description="When it was placed on its channel")
     created_at: str = Field(description="When the OMS received it")
     updated_at: str
+    version: int = Field(
+        default=1,
+        ge=1,
+        description="1 when the order is recorded, one more with every change of it. Webhook receivers keep "
+        "the newest they saw and drop a payload whose version is not newer",
+    )
     fulfilled_by_channel: bool = False
     channel_version: str | None = Field(default=None, description="The channel's version last applied")
     channel_hash: str | None = Field(

@@ -76,14 +76,14 @@ def test_a_pending_amazon_order_reserves_then_its_update_prices_and_confirms_it(
     feed.send(message("amazon", pending))
     feed.run()
     order = the_order(channels, "amazon", pending["AmazonOrderId"])
-    assert order["status"] == "PENDING_PAYMENT"
+    assert (order["status"], order["version"]) == ("PENDING_PAYMENT", 1)
     assert order["lines"][0]["unit_price"] == "10.00"  # the catalog's, until Amazon prices it
     assert levels(channels, AMAZON_SKU) == (10, 1, 9)  # pending reserves
 
     feed.send(message("amazon", paid(pending)))
     feed.run()
     order = the_order(channels, "amazon", pending["AmazonOrderId"])
-    assert order["status"] == "CONFIRMED"
+    assert (order["status"], order["version"]) == ("CONFIRMED", 2)  # the channel's update is a change
     assert (order["subtotal"], order["tax_total"], order["total"]) == ("10.00", "1.01", "11.01")
     assert levels(channels, AMAZON_SKU) == (10, 1, 9)  # the same unit, reserved once
     assert [h["status"] for h in order["history"]] == ["PENDING_PAYMENT", "CONFIRMED"]
@@ -108,6 +108,7 @@ def test_a_cancellation_releases_the_stock_exactly_once_and_a_stale_version_is_i
     feed.run()
     again = the_order(channels, "amazon", unshipped["AmazonOrderId"])
     assert again["status"] == "CANCELLED" and again["updated_at"] == order["updated_at"]
+    assert again["version"] == order["version"] == 2  # a stale version changes nothing
     assert levels(channels, AMAZON_SKU) == (10, 0, 10)
     assert len(channels.get("/orders", query={"channel": "amazon"}).json()["items"]) == 1
     assert feed.dead_letters() == []

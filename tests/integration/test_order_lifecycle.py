@@ -107,3 +107,45 @@ def test_two_concurrent_cancels_release_the_stock_once() -> None:
         stored = server.orders.get(placed.order.order_id)
         assert stored is not None
         assert [h.status for h in stored.history] == ["CONFIRMED", "CANCELLED"]  # one change won
+
+
+def test_every_change_of_an_order_increments_its_version(stocked: ApiClient, web: ApiClient) -> None:
+    """Webhook receivers order payloads by ``version``: 1 when recorded, +1 per change, none on a replay."""
+    order = web.post("/orders", ORDER).json()
+    assert order["version"] == 1
+    path = f"/orders/{order['order_id']}"
+
+    shipped = stocked.post(f"{path}/shipments", UPS)
+    assert shipped.status == 201, shipped.body
+    assert stocked.get(path).json()["version"] == 2
+    delivered = stocked.post(f"{path}/delivery", {})
+    assert (delivered.status, delivered.json()["version"]) == (200, 3)
+    assert stocked.post(f"{path}/delivery", {}).json()["version"] == 3  # a retry is no change
+    returned = stocked.post(
+        f"{path}/returns", {"lines": [{"sku": "MUG", "quantity": 1}], "reason": "x", "restock": True}
+    )
+    assert (returned.status, returned.json()["version"]) == (201, 4), returned.body
+    assert stocked.get(path).json()["version"] == 4
+
+
+def test_a_backorder_confirmed_and_an_erasure_are_changes_too(admin: ApiClient, staff: ApiClient) -> None:
+    staff.put("/products/LAMP", {"name": "Lamp", "price": "5.00"})
+    staff.put("/inventory/LAMP", {"on_hand": 0})
+    stream = InventoryStream()
+    from functions.api import wiring
+
+    request = NewOrder.model_validate(
+        {"customer": {"email": "c@example.com", "name": "C"}, "lines": [{"sku": "LAMP", "quantity": 1}]}
+    )
+    placed = wiring.order_service().place(
+        request, Principal("channel", "k-wholesale", "wholesale"), None, allow_backorder=True
+    )
+    assert isinstance(placed, Placed) and placed.order.version == 1
+    stream.drain()
+    staff.post("/inventory/LAMP/adjustments", {"delta": 5, "reason": "received"})
+    stream.drain()
+    confirmed = staff.get(f"/orders/{placed.order.order_id}").json()
+    assert (confirmed["status"], confirmed["version"]) == ("CONFIRMED", 2)
+
+    assert admin.delete(f"/customers/{confirmed['customer_id']}").status in (200, 202, 204)
+    assert staff.get(f"/orders/{placed.order.order_id}").json()["version"] == 3

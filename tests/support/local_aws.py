@@ -17,6 +17,7 @@ from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_event_rules,
     ensure_keys,
     ensure_notifications,
     ensure_queues,
@@ -43,6 +44,7 @@ def local_aws() -> Iterator[Any]:
         sqs = boto3.client("sqs")
         queue_urls = ensure_queues(sqs)
         tap_urls = ensure_buses(boto3.client("events"), sqs)
+        ensure_event_rules(boto3.client("events"), sqs, queue_urls)  # events reach their consumers' queues
         s3 = boto3.client("s3")
         ensure_buckets(s3)
         ensure_notifications(s3, sqs, queue_urls)  # an upload's S3 event lands on the import work queue
