@@ -51,6 +51,7 @@ from shared.config import (
     TIMEZONE_ENV,
 )
 from shared.dal import keys
+from shared.domain.notifications import NOTIFIED_DETAIL_TYPES
 from shared.models import events as _events
 from shared.models.dead_letters import DeadLetterQueueConfig
 
@@ -471,7 +472,18 @@ BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # Which events reach which consumer's queue (each queue is a function's QueueTrigger).
-EVENT_RULES: tuple[EventRule, ...] = ()
+# Notifications (issue 17): order and stock events to the notifications queue (what each means:
+# shared.domain.notifications; OrderCreated, OrderStatusChanged, OrderShipped, StockLow).
+NOTIFICATIONS_RULE = EventRule(
+    "Notifications",
+    EVENTS,
+    NOTIFICATIONS_QUEUE,
+    detail_types=NOTIFIED_DETAIL_TYPES,
+    sources=(_events.ORDERS_SOURCE, _events.INVENTORY_SOURCE),
+    description="Order and stock events for customer and staff emails",
+)
+
+EVENT_RULES: tuple[EventRule, ...] = (NOTIFICATIONS_RULE,)
 
 # --- functions ----------------------------------------------------------------------------
 
@@ -844,6 +856,7 @@ def function_environment(
     timezone: str = DEFAULT_TIMEZONE,
     stage: str = PROD_STAGE,
     currency: str = CURRENCY,
+    sender_email: str = config.DEFAULT_SENDER_EMAIL,
 ) -> dict[str, str]:
     """The whole environment of a function: the base, the business time zone, one name per table and
     bucket it uses, one URL per queue it sends to, one name per bus it publishes on and one alias per KMS
@@ -853,6 +866,8 @@ def function_environment(
     env[CURRENCY_ENV] = currency  # the deployment's (CDK context ``currency``, make run's $OMS_CURRENCY)
     env.update({bus.env_var: stage_name(bus.name, stage) for bus in fn.publishes})
     env.update({use.key.env_var: stage_name(use.key.alias, stage) for use in fn.keys})
+    if fn.sends_email:
+        env[config.SENDER_EMAIL_ENV] = sender_email  # CDK: the context's senderEmail
     if fn.buckets:
         if bucket_name is None:
             raise ValueError(f"{fn.name} uses buckets: pass bucket_name")
