@@ -550,6 +550,12 @@ API = Function(
         Route("POST", "/imports"),
         Route("GET", "/imports/{import_id}"),
         Route("GET", "/alarms"),
+        # notifications (issue 17): settings and templates, admin
+        Route("GET", "/notifications/settings"),
+        Route("PUT", "/notifications/settings"),
+        Route("GET", "/notifications/templates/{channel}/{kind}"),
+        Route("PUT", "/notifications/templates/{channel}/{kind}"),
+        Route("DELETE", "/notifications/templates/{channel}/{kind}"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -560,6 +566,8 @@ API = Function(
         # Sessions (sign in and out) and people's keys (admin): a connection never takes a keys' channel.
         Uses(API_KEYS, "manage"),
         Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
+        # notifications (issue 17): settings and templates (a template removed: DeleteItem)
+        Uses(NOTIFICATIONS_TABLE, "read_write_delete"),
     ),
     keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
     # Download links are presigned by the API: its role must be allowed to GET the files.

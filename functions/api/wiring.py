@@ -21,6 +21,7 @@ from shared.config import (
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
     LOCAL_STACK_ENV,
+    NOTIFICATIONS_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -39,6 +40,7 @@ from shared.services.stock import StockService
 if TYPE_CHECKING:
     from shared.dal.alarms import AlarmSource
     from shared.dal.listings import ListingStore
+    from shared.dal.notifications import NotificationStore
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
@@ -173,3 +175,10 @@ def alarm_source() -> AlarmSource | None:
     from shared.dal.alarms import CloudWatchAlarms
 
     return CloudWatchAlarms(client("cloudwatch"), prefix)
+
+
+@once
+def notification_store() -> NotificationStore:
+    from shared.dal.notifications import NotificationStore
+
+    return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))

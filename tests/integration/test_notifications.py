@@ -34,6 +34,7 @@ from shared.models.orders import Order
 from shared.notifications.templates import Source
 from shared.observability import logger
 from shared.services.notifications import LEASE_S, Notifier
+from tests.support.http import ApiClient
 from tests.support.orders import CREATED, order, shipment, then
 
 BASE_URL = "http://127.0.0.1:3000"
@@ -364,3 +365,39 @@ def test_no_address_or_name_in_the_logs(ses: Any) -> None:
 
 def test_a_message_that_is_no_event_fails_to_the_dlq(ses: Any) -> None:
     assert deliver({"hello": "world"}) == ["m-0"]
+
+
+# --- the admin routes -----------------------------------------------------------------------------
+
+
+def test_settings_over_http_mute_a_channel(ses: Any, admin: ApiClient, staff: ApiClient) -> None:
+    assert admin.get("/notifications/settings").json() == {"channels": {}, "staff_emails": []}
+    settings = {"channels": {"web": {"confirmation": False}}, "staff_emails": ["buyer@example.com"]}
+    assert staff.put("/notifications/settings", settings).status == 403
+    reply = admin.put("/notifications/settings", settings)
+    assert reply.status == 200, reply.body
+    assert admin.get("/notifications/settings").json() == settings
+    assert deliver(created_event(order())) == []
+    assert sent(ses) == []
+    bad = admin.put("/notifications/settings", {"channels": {"web": {"postcard": True}}})
+    assert bad.status == 422
+    assert admin.put("/notifications/settings", {"channels": {"Not A Channel": {}}}).status == 422
+
+
+def test_templates_over_http(ses: Any, admin: ApiClient) -> None:
+    path = "/notifications/templates/web/confirmation"
+    default = admin.get(path).json()
+    assert default["custom"] is False and default["subject"] == "Order $order_ref confirmed"
+    assert "tracking_link" in default["placeholders"]
+    refused = admin.put(path, {"subject": "Hi $password", "text": "t", "html": "h"})
+    assert refused.status == 422 and b"password" in refused.body
+    mine = {"subject": "Thanks $customer_name", "text": "t $tracking_link", "html": "<p>$customer_name</p>"}
+    assert admin.put(path, mine).status == 200
+    assert admin.get(path).json()["custom"] is True
+    assert deliver(created_event(order())) == []
+    ((_, subject, html),) = sent(ses)
+    assert subject == "Thanks Jane Doe" and html == "<p>Jane Doe</p>"
+    assert admin.delete(path).status == 204
+    assert admin.delete(path).status == 404
+    assert admin.get(path).json()["custom"] is False
+    assert admin.get("/notifications/templates/web/postcard").status == 422
