@@ -414,7 +414,6 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
     DeadLetterQueue("reports", REPORTS_FAILURES),
     DeadLetterQueue("schedules", SCHEDULE_FAILURES),
     DeadLetterQueue("import-work", IMPORT_WORK_DLQ, redrive_to=IMPORT_WORK),
-    DeadLetterQueue("notifications", NOTIFICATIONS_DLQ, redrive_to=NOTIFICATIONS_QUEUE),
 )
 
 
@@ -566,8 +565,8 @@ API = Function(
         # Sessions (sign in and out) and people's keys (admin): a connection never takes a keys' channel.
         Uses(API_KEYS, "manage"),
         Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
-        # notifications (issue 17): settings and templates (a template removed: DeleteItem)
-        Uses(NOTIFICATIONS_TABLE, "read_write_delete"),
+        # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
+        Uses(NOTIFICATIONS_TABLE, "read_write"),
     ),
     keys=(UsesKey(SECRETS_KEY, "encrypt"),),  # it seals the secrets staff send; it never reads one back
     # Download links are presigned by the API: its role must be allowed to GET the files.

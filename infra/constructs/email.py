@@ -67,10 +67,11 @@ class Email(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
             )
         )
+        self.feedback_key = key
         self.feedback = sns.Topic(
             self,
             "Feedback",
-            display_name="OMS email bounces and complaints",
+            display_name=f"OMS email bounces and complaints ({stage})",
             master_key=key,
             enforce_ssl=True,
         )

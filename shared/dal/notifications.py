@@ -173,7 +173,7 @@ class NotificationStore:
         item = from_item(
             self._db.get_item(TableName=self._table, Key=keys.template_key(channel, kind)).get("Item")
         )
-        if item is None:
+        if item is None or "subject" not in item:
             return None
         return Source(subject=str(item["subject"]), text=str(item["text"]), html=str(item["html"]))
 
@@ -193,9 +193,20 @@ class NotificationStore:
             },
         )
 
-    def delete_template(self, channel: str, kind: str) -> bool:
-        """False: there was none."""
-        old = self._db.delete_item(
-            TableName=self._table, Key=keys.template_key(channel, kind), ReturnValues="ALL_OLD"
-        ).get("Attributes")
-        return old is not None
+    def delete_template(self, channel: str, kind: str, *, now: datetime) -> bool:
+        """Remove the override's parts (an update: the API may not delete items here); False: there was
+        none. ``template`` reads an item without a subject as no override."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=keys.template_key(channel, kind),
+                UpdateExpression="REMOVE subject, #text, html SET removed_at = :now",
+                ConditionExpression="attribute_exists(subject)",
+                ExpressionAttributeNames={"#text": "text"},
+                ExpressionAttributeValues={":now": {"S": utc_text(now)}},
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True

@@ -151,7 +151,7 @@ def put_template(
 def delete_template(channel: ChannelPath, kind: KindPath) -> Response[None]:
     caller = require(router, "admin")
     _checked_channel(channel)
-    if not wiring.notification_store().delete_template(channel, kind):
+    if not wiring.notification_store().delete_template(channel, kind, now=datetime.now(UTC)):
         raise not_found(f"A {kind} template of channel {channel}")
     logger.info("notification template removed", channel=channel, kind=kind, key_id=caller.key_id)
     return Response(status_code=204)
