@@ -50,6 +50,7 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "get_import",
     }  # no such report, order, connection, import run
     missing_order |= {"revoke_key"}  # no such key
+    missing_order |= {"delete_notification_template"}  # no such template
     created = {
         "sign_in": 201,
         "get_session": 401,  # the sample's cookie names no session here
@@ -269,3 +270,18 @@ def test_the_imports_sample_events(aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     dlq = sqs.get_queue_url(QueueName=IMPORT_WORK_DLQ.local_name)["QueueUrl"]
     (parked,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
     assert parked["MessageAttributes"]["oms_reason"]["StringValue"] == "chunk message: no such import run"
+
+
+def test_the_notifications_sample_event(aws: Any) -> None:
+    """An OrderShipped from the rule (its order is not stored here: nothing to send) and a permanent
+    bounce from SES's topic (raw delivery): both done, the bounced address suppressed by its hash."""
+    from functions.notifications.handler import lambda_handler as notifications
+    from infra.spec import NOTIFICATIONS_TABLE
+    from shared.dal.notifications import NotificationStore
+    from shared.domain.notifications import address_hash
+
+    event = json.loads(Path("events/notifications/shipped_and_bounce.json").read_text())
+    result = notifications(event, LambdaContext("notifications", 512, 30, "sample"))
+    assert result == {"batchItemFailures": []}
+    store = NotificationStore(aws, NOTIFICATIONS_TABLE.local_name)
+    assert store.suppressed(address_hash("bounce@simulator.amazonses.com"))
