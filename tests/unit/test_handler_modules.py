@@ -61,6 +61,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.keys
             functions.api.routes.listings
             functions.api.routes.meta
+            functions.api.routes.notifications
             functions.api.routes.orders
             functions.api.routes.reports
             functions.api.routes.session
@@ -87,6 +88,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.domain.inventory
             shared.domain.lifecycle
             shared.domain.moments
+            shared.domain.notifications
             shared.domain.orders
             shared.domain.quantities
             shared.domain.sessions
@@ -100,9 +102,11 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.connections
             shared.models.customers
             shared.models.dead_letters
+            shared.models.events
             shared.models.imports
             shared.models.inventory
             shared.models.keys
+            shared.models.notifications
             shared.models.orders
             shared.models.reports
             shared.models.sessions
