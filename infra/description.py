@@ -257,17 +257,33 @@ class Key:
     env_var: str
     alias: str
     description: str
+    # SYMMETRIC_DEFAULT: encrypts and decrypts (rotated yearly). HMAC_256: makes and verifies MACs only
+    # (key usage GENERATE_VERIFY_MAC); KMS does not rotate HMAC keys, so neither runtime asks it to.
+    spec: Literal["SYMMETRIC_DEFAULT", "HMAC_256"] = "SYMMETRIC_DEFAULT"
+
+    @property
+    def is_hmac(self) -> bool:
+        return self.spec == "HMAC_256"
+
+
+KeyAccess = Literal["encrypt", "decrypt", "generate_mac", "verify_mac"]
+MAC_ACCESS: tuple[KeyAccess, ...] = ("generate_mac", "verify_mac")
 
 
 @dataclass(frozen=True)
 class UsesKey:
     """``encrypt``: kms:Encrypt only; ``decrypt``: kms:Decrypt only. Either only with an encryption context
     naming ``context_key`` (what the data is bound to: a secret encrypted for one channel never decrypts
-    as another's)."""
+    as another's). On an HMAC key: ``generate_mac`` (kms:GenerateMac only) or ``verify_mac``
+    (kms:VerifyMac only); a MAC has no encryption context."""
 
     key: Key
-    access: Literal["encrypt", "decrypt"]
+    access: KeyAccess
     context_key: str = "channel"
+
+    def __post_init__(self) -> None:
+        if (self.access in MAC_ACCESS) != self.key.is_hmac:
+            raise ValueError(f"{self.key.id}: {self.access} does not go with a {self.key.spec} key")
 
 
 @dataclass(frozen=True)
@@ -361,6 +377,15 @@ class Function:
     # consumers (nobody waits on their cold start; a batch amortises it) and the hooks (well inside
     # Shopify's 5 s). Python pays per version cached and per restore: see the README, "SnapStart".
     snap_start: bool = False
+    # The API's public base URL in OMS_PUBLIC_URL (``shared.config.PUBLIC_URL_ENV``), for links a function
+    # writes for people (a tracking link in an email): the stage's invoke URL in CDK, the local gateway's
+    # URL locally. Not for an API integration: the stage's deployment depends on its integrations'
+    # functions, so one of them naming the stage's URL would be a dependency cycle.
+    public_url: bool = False
+
+    def __post_init__(self) -> None:
+        if self.public_url and self.routes:
+            raise ValueError(f"{self.name}: a function with routes cannot have public_url (a cycle in CDK)")
 
     @property
     def handler(self) -> str:

@@ -125,6 +125,9 @@ ORDERS = Table(
         Index("by_customer", "customer_id", "created_key"),
         # Orders with attention items staff have not resolved (GET /orders?attention=true).
         Index("needs_attention", "needs_attention", "created_key"),
+        # The tracking page's lookup by the id a customer knows (their shop's order number): external_key
+        # is the external id alone, any channel. Keys only: the page then reads the order itself.
+        Index("by_external_id", "external_key", "pk", projection="KEYS_ONLY"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
     personal_data=True,  # each order holds its customer and shipping address
@@ -253,7 +256,17 @@ SECRETS_KEY = Key(
     description="OMS: encrypts the webhook secrets of the platform connections (context: the channel)",
 )
 
-KEYS: tuple[Key, ...] = (SECRETS_KEY,)
+# Issue 17, tracking: signs the customers' tracking links (/track/{token}). HMAC_256: MACs only, never
+# rotated by KMS (HMAC keys cannot be); notifications make links, the tracking function verifies them.
+TRACKING_KEY = Key(
+    id="Tracking",
+    env_var=config.TRACKING_KEY_ENV,
+    alias="alias/oms-tracking",
+    description="OMS: signs the customers' order tracking links (HMAC of the order id)",
+    spec="HMAC_256",
+)
+
+KEYS: tuple[Key, ...] = (SECRETS_KEY, TRACKING_KEY)
 
 # --- queues -------------------------------------------------------------------------------
 
@@ -774,6 +787,26 @@ CONSOLE = Function(
     timeout_s=5,
 )
 
+# --- issue 17: the customers' tracking page -------------------------------------------------
+# Public (no key): one limit for every caller of the two routes, low, under the stage's; per address the
+# stack's WAF rate rule (infra/constructs/waf.py). A customer opens the page a few times a day.
+TRACK_THROTTLE = Throttle(rate_limit=10, burst_limit=20)
+
+TRACKING = Function(
+    name="tracking",
+    description="The customers' tracking page and its JSON twin: a signed link, or an order and its email",
+    routes=(
+        Route("GET", "/track", authorized=False, throttle=TRACK_THROTTLE),
+        Route("GET", "/track/{token}", authorized=False, throttle=TRACK_THROTTLE),
+    ),
+    # GetItem of an order, and Query of the keys-only by_external_id index: reads only.
+    uses=(Uses(ORDERS, "read"),),
+    keys=(UsesKey(TRACKING_KEY, "verify_mac"),),  # checks links; never makes one
+    memory_mb=256,
+    timeout_s=5,
+    reserved_concurrency=10,  # a flood of lookups cannot take the API's capacity
+)
+
 # --- notifications (issue 17): customer and staff email through SES --------------------------------
 NOTIFICATIONS_FUNCTION = Function(
     name="notifications",
@@ -784,7 +817,9 @@ NOTIFICATIONS_FUNCTION = Function(
         Uses(ORDERS, "read"),  # the order's customer (GetItem): events carry no personal data
         Uses(CONNECTIONS, "read"),  # whether a channel is a connected Shopify or WooCommerce store
     ),
-    sends_email=True,  # ses:SendEmail from the sender identity only (infra/constructs/notifications.py)
+    sends_email=True,  # ses:SendEmail from the sender identity only (infra/constructs/email.py)
+    keys=(UsesKey(TRACKING_KEY, "generate_mac"),),  # signs each email's tracking link; never checks one
+    public_url=True,  # OMS_PUBLIC_URL: the links' base
     memory_mb=512,
     timeout_s=NOTIFICATIONS_TIMEOUT_S,
     reserved_concurrency=2,
@@ -803,6 +838,7 @@ FUNCTIONS: tuple[Function, ...] = (
     REPORTS_FUNCTION,
     IMPORTS_FUNCTION,
     CONSOLE,
+    TRACKING,
     NOTIFICATIONS_FUNCTION,
 )
 

@@ -39,10 +39,11 @@ from infra.constructs.keys import Keys
 from infra.constructs.queues import Queues
 from infra.constructs.schedules import Schedules
 from infra.constructs.tables import Tables
+from infra.constructs.waf import TrackingWaf
 from infra.description import bucket_name_output, queue_url_output, table_name_output
 from infra.schedule_time import business_timezone
 from infra.stack_outputs import STACK_NAME
-from shared.config import DEFAULT_SENDER_EMAIL, DEFAULT_TIMEZONE, check_currency
+from shared.config import DEFAULT_SENDER_EMAIL, DEFAULT_TIMEZONE, PUBLIC_URL_ENV, check_currency
 
 TIMEZONE_CONTEXT = "timezone"
 CURRENCY_CONTEXT = "currency"
@@ -131,6 +132,10 @@ class OmsStack(Stack):
             stage=self.stage,
             account_role=context_flag(self, API_ROLE_CONTEXT, default=True),
         )
+        for fn in spec.FUNCTIONS:  # links for people (a tracking link in an email): the stage's URL
+            if fn.public_url:
+                self.functions.function(fn).add_environment(PUBLIC_URL_ENV, self.api.public_url)
+        self.waf = TrackingWaf(self, "Waf", api=self.api, stage=self.stage)
         email = self.node.try_get_context(ALARM_EMAIL_CONTEXT)
         # Last: it alarms on what the others made, and gives every alarm of the stack its actions.
         self.alarms = Alarms(

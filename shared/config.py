@@ -57,8 +57,9 @@ SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 SENDER_EMAIL_ENV = "OMS_SENDER_EMAIL"
 SES_CONFIGURATION_SET_ENV = "OMS_SES_CONFIGURATION_SET"
 DEFAULT_SENDER_EMAIL = "orders@example.com"  # synth and the local stack; a real deploy names its own
-# The public base URL of the API (the tracking page's links): the stage URL in CDK, the local gateway's
-# URL on the local stack.
+TRACKING_KEY_ENV = "OMS_TRACKING_KEY"  # the HMAC key the tracking links are signed with (its alias)
+# The API's public base URL (no trailing slash), for a function whose spec says ``public_url``: the stage's
+# invoke URL in CDK, http://127.0.0.1:<api port> on the local stack. Links for people are made from it.
 PUBLIC_URL_ENV = "OMS_PUBLIC_URL"
 # JSON: {public name: {"url": ..., "redrive_to": url or null}}; written by infra/spec.py for a function
 # whose spec lists ``dead_letters``, read by shared/services/dead_letters.py.

@@ -38,6 +38,22 @@ API_HEADERS: Mapping[str, str] = {**_COMMON, "Content-Security-Policy": API_CSP}
 CONSOLE_HEADERS: Mapping[str, str] = {**_COMMON, "Content-Security-Policy": CONSOLE_CSP}
 
 
+def page_headers(style_hashes: tuple[str, ...]) -> Mapping[str, str]:
+    """A server-rendered page with no script at all (the customers' tracking page): nothing may load or
+    run but the inline styles whose SHA-256 (base64) is listed; its form may submit only to itself."""
+    styles = " ".join(f"'sha256-{h}'" for h in style_hashes) or "'none'"
+    csp = "; ".join(
+        (
+            "default-src 'none'",
+            f"style-src {styles}",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        )
+    )
+    return {**_COMMON, "Content-Security-Policy": csp}
+
+
 def with_security_headers(
     headers: Mapping[str, str] | None, defaults: Mapping[str, str] = API_HEADERS
 ) -> dict[str, str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 
-from shared import config
 from shared.aws import client, once
 from shared.config import (
     CATALOG_TABLE_ENV,
@@ -17,6 +15,7 @@ from shared.config import (
     PUBLIC_URL_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
+    TRACKING_KEY_ENV,
     required,
 )
 from shared.dal.connections import ConnectionStore
@@ -28,21 +27,18 @@ from shared.services.notifications import Notifier
 
 @once
 def tracking_link() -> Callable[[str], str]:
-    """Order id -> its signed tracking link, through the tracking helper's contract (issue 17):
-    ``TrackingLinks(kms, key).token`` and ``tracking_page.link(OMS_PUBLIC_URL, token)``.
+    """Order id -> its signed tracking link (``TrackingLinks.token``: KMS GenerateMac), under the API's
+    public URL. Built on the first customer email (a staff email or a bounce needs no KMS client)."""
+    from shared.domain.tracking_page import link
+    from shared.services.tracking_links import TrackingLinks
 
-    MERGE NOTE: imported by name until shared/services/tracking_links.py and shared/domain/tracking_page.py
-    are on main; then import them directly and use ``config.TRACKING_KEY_ENV``."""
-    links_module = importlib.import_module("shared.services.tracking_links")
-    page = importlib.import_module("shared.domain.tracking_page")
-    key_env = getattr(config, "TRACKING_KEY_ENV", "OMS_TRACKING_KEY")
-    links = links_module.TrackingLinks(client("kms"), required(key_env))
+    links = TrackingLinks(client("kms"), required(TRACKING_KEY_ENV))
     base_url = required(PUBLIC_URL_ENV)
 
-    def link(order_id: str) -> str:
-        return str(page.link(base_url, links.token(order_id)))
+    def signed(order_id: str) -> str:
+        return link(base_url, links.token(order_id))
 
-    return link
+    return signed
 
 
 @once

@@ -39,6 +39,10 @@ PUBLIC_BECAUSE = {
     "hooks": "Shopify and WooCommerce cannot send an API key: each delivery is authenticated by its HMAC "
     "signature (the connection's secret), checked by the function before anything is written, and the "
     "route is throttled on its own",
+    "tracking": "the customers' order tracking page: a customer has no API key; an order opens only with a "
+    "KMS-signed link or with its id and the customer's email or postcode, every failure gets the same "
+    "answer (no enumeration), it shows no personal data but the city, and the routes are throttled on their "
+    "own and per address by the stack's WAF rate rule",
     "console": "the staff console's static files (its page shell, scripts and style): they hold no data "
     "and no secret; every datum a page shows comes from the API's authorized routes, called by the browser "
     "with the person's session",
@@ -102,6 +106,7 @@ class Api(Construct):
         account_role: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._stage = stage
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)
         self.rest_api = apigw.RestApi(
             self,
@@ -177,6 +182,17 @@ class Api(Construct):
     @property
     def url(self) -> str:
         return self.rest_api.url
+
+    @property
+    def public_url(self) -> str:
+        """The stage's invoke URL without the trailing slash (``OMS_PUBLIC_URL``). Built from the API's id
+        and the stage's name as written, not from the stage resource: only the RestApi is referenced, so a
+        function holding it depends on nothing the deployment depends on (never an API integration:
+        ``Function.public_url``)."""
+        stack = Stack.of(self)
+        return (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{self._stage}"
+        )
 
     def _add_usage_plan(self, plan: description.UsagePlan) -> apigw.UsagePlan:
         """One plan per set of limits, on the stage. Its throttle and quota apply to each API key on it
@@ -262,11 +278,4 @@ class Api(Construct):
             "Requests are validated in the function: Powertools' resolver checks every body, path and "
             "query parameter against pydantic models and answers 400/422 problem JSON, one source of "
             "truth shared with the local stack and the OpenAPI document.",
-        )
-        acknowledge(
-            self.rest_api.deployment_stage.node.find_child("Resource"),
-            "AwsSolutions-APIG3",
-            "No WAF web ACL in this stack: the API is throttled per stage and per channel (usage plans) and "
-            "authenticated by API key; whether to pay for AWS WAF (and which rules) is the merchant's "
-            "decision per deployment.",
         )

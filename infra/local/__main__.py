@@ -164,7 +164,11 @@ class LocalStack:
         return {
             **{k: os.environ[k] for k in LOCAL_CREDENTIALS},
             **local_function_environment(
-                fn, lambda q: self.queue_urls[q.local_name], self.timezone, self.currency
+                fn,
+                lambda q: self.queue_urls[q.local_name],
+                self.timezone,
+                self.currency,
+                public_url=f"http://{HOST}:{self.api_port}",
             ),
             "AWS_ENDPOINT_URL": self.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop

@@ -18,7 +18,7 @@ from infra.spec import (
     TABLES,
     function_environment,
 )
-from shared.config import DEFAULT_SENDER_EMAIL
+from shared.config import DEFAULT_SENDER_EMAIL, PUBLIC_URL_ENV
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -187,13 +187,19 @@ def ensure_notifications(
 
 
 def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:
-    """Create the KMS keys whose alias is missing (symmetric, rotated as in AWS); returns every alias."""
+    """Create the KMS keys whose alias is missing, as in AWS: a symmetric key rotated, an HMAC_256 key for
+    MACs only and not rotated (KMS cannot rotate HMAC keys); returns every alias."""
     existing = {alias["AliasName"] for alias in kms.list_aliases().get("Aliases", [])}
     for key in keys:
         if key.alias in existing:
             continue
-        key_id = kms.create_key(Description=key.description)["KeyMetadata"]["KeyId"]
-        kms.enable_key_rotation(KeyId=key_id)
+        if key.is_hmac:
+            key_id = kms.create_key(
+                Description=key.description, KeySpec=key.spec, KeyUsage="GENERATE_VERIFY_MAC"
+            )["KeyMetadata"]["KeyId"]
+        else:
+            key_id = kms.create_key(Description=key.description)["KeyMetadata"]["KeyId"]
+            kms.enable_key_rotation(KeyId=key_id)
         kms.create_alias(AliasName=key.alias, TargetKeyId=key_id)
     return [key.alias for key in keys]
 
@@ -226,12 +232,21 @@ def sent_emails() -> list[dict[str, Any]]:
     return emails
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"  # make run's gateway on its default port
+
+
 def local_function_environment(
-    fn: Function, queue_url: Callable[[Queue], str], timezone: str, currency: str = CURRENCY
+    fn: Function,
+    queue_url: Callable[[Queue], str],
+    timezone: str,
+    currency: str = CURRENCY,
+    *,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> dict[str, str]:
     """A function's environment on the local stack (``make run`` and ``make invoke``): the spec's, with the
-    local table and bucket names."""
-    return function_environment(
+    local table and bucket names, and the local gateway's URL for a function whose spec says
+    ``public_url``."""
+    env = function_environment(
         fn,
         lambda table: table.local_name,
         queue_url,
@@ -239,3 +254,6 @@ def local_function_environment(
         timezone=timezone,
         currency=currency,
     )
+    if fn.public_url:
+        env[PUBLIC_URL_ENV] = public_url.rstrip("/")
+    return env

@@ -112,6 +112,8 @@ def order_item(order: Order) -> dict[str, Any]:
         channel_status=f"{order.channel}#{order.status}",
         # Sparse: only an order with something unresolved is in the needs_attention index.
         needs_attention=keys.NEEDS_ATTENTION if any(a.resolved_at is None for a in order.attention) else None,
+        # Sparse: the by_external_id index (the tracking page's lookup by the shop's order number).
+        external_key=order.external_id,
     )
     return to_item(values)
 
@@ -321,6 +323,19 @@ class OrderStore:
             ).get("Item")
         )
         return self.get(str(claim["order_id"])) if claim else None
+
+    def ids_by_external_id(self, external_id: str, limit: int) -> list[str]:
+        """The ids of at most ``limit`` orders whose external id is ``external_id``, on any channel (one
+        Query of the keys-only by_external_id index, eventually consistent)."""
+        response = self._db.query(
+            TableName=self._table,
+            IndexName="by_external_id",
+            KeyConditionExpression="external_key = :e",
+            ExpressionAttributeValues=to_values({":e": external_id}),
+            Limit=limit,
+        )
+        ids = (keys.order_id_of(item) for item in (from_item(i) or {} for i in response.get("Items", [])))
+        return [order_id for order_id in ids if order_id is not None]
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         """The stored orders among ``order_ids``, by id (one BatchGetItem per 100, eventually consistent)."""

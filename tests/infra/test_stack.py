@@ -408,6 +408,8 @@ def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_consol
         ("GET", "/console"),
         ("GET", "/console/{page}"),
         ("GET", "/console/{page}/{item}"),
+        ("GET", "/track"),
+        ("GET", "/track/{token}"),
     }
 
 
@@ -433,12 +435,15 @@ def test_stage_throttles_logs_and_traces(synthesized: Synthesized) -> None:
 
     by_path = {(m["HttpMethod"], m["ResourcePath"]): m for m in props["MethodSettings"]}
     settings = by_path.pop(("*", "/*"))
-    # the hook routes' and signing in's own limits (test_hooks_infra.py); nothing else has method settings
+    # the hook routes', the tracking page's (test_tracking_infra.py) and signing in's own limits; nothing
+    # else has method settings
     sign_in = by_path.pop(("POST", "/~1session"))
     assert (sign_in["ThrottlingRateLimit"], sign_in["ThrottlingBurstLimit"]) == (20, 40)
     assert set(by_path) == {
         ("POST", "/~1hooks~1shopify~1{channel}"),
         ("POST", "/~1hooks~1woocommerce~1{channel}"),
+        ("GET", "/~1track"),
+        ("GET", "/~1track~1{token}"),
     }
     assert settings["ThrottlingRateLimit"] == 100
     assert settings["ThrottlingBurstLimit"] == 200

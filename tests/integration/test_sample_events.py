@@ -285,3 +285,19 @@ def test_the_notifications_sample_event(aws: Any) -> None:
     assert result == {"batchItemFailures": []}
     store = NotificationStore(aws, NOTIFICATIONS_TABLE.local_name)
     assert store.suppressed(address_hash("bounce@simulator.amazonses.com"))
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "content_type"),
+    [
+        ("form", 200, "text/html; charset=utf-8"),
+        ("lookup", 404, "text/html; charset=utf-8"),  # no such order in an empty table
+        ("link_json", 404, "application/problem+json"),  # a well-formed token with a forged MAC
+    ],
+)
+def test_the_tracking_sample_events(aws: Any, name: str, status: int, content_type: str) -> None:
+    from functions.tracking.handler import lambda_handler as tracking
+
+    event = json.loads(Path(f"events/tracking/{name}.json").read_text())
+    result = tracking(event, LambdaContext("tracking", 256, 5, "sample"))
+    assert (result["statusCode"], result["headers"]["Content-Type"]) == (status, content_type)

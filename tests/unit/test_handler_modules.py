@@ -215,6 +215,43 @@ PINNED: dict[str, frozenset[str]] = {
             shared.problems
             shared.security_headers
         """,
+        # The tracking page (issue 17): the orders store (its reads), the token check, the page's HTML.
+        "tracking": """
+            functions.tracking.handler
+            shared.aws
+            shared.config
+            shared.dal.catalog
+            shared.dal.cursors
+            shared.dal.customers
+            shared.dal.dynamo
+            shared.dal.inventory
+            shared.dal.keys
+            shared.dal.orders
+            shared.domain.auth
+            shared.domain.channels
+            shared.domain.customers
+            shared.domain.inventory
+            shared.domain.moments
+            shared.domain.orders
+            shared.domain.quantities
+            shared.domain.tracking_page
+            shared.masking
+            shared.models.catalog
+            shared.models.common
+            shared.models.customers
+            shared.models.inventory
+            shared.models.orders
+            shared.observability
+            shared.patterns
+            shared.problem_errors
+            shared.problems
+            shared.reports
+            shared.reports.days
+            shared.security_headers
+            shared.services.tracking
+            shared.services.tracking_links
+            shared.tracking_html
+        """,
         "hooks": """
             functions.hooks.handler
             shared.aws
@@ -445,6 +482,8 @@ ABSENT: dict[str, frozenset[str]] = {
     # The console serves files: no models, no resolver, no logger, not even Powertools itself (Swagger UI's
     # files are found in its package without importing it), nor boto3 (it calls no AWS service).
     "console": frozenset({"pydantic", "aws_lambda_powertools", "boto3", "botocore"}),
+    # The tracking page answers in API Gateway's proxy form itself (shared.tracking_html): no resolver.
+    "tracking": frozenset({"aws_lambda_powertools.event_handler"}),
 }
 
 _PROBE = """

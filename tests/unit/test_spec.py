@@ -179,6 +179,8 @@ def test_the_products_and_key_channel_indexes_hold_keys_only_and_the_others_whol
     )  # names only: stock never writes it
     # whether a channel has API keys: the hashes only, never a key's role or name
     assert projections.pop((API_KEYS.id, "by_channel")) == "KEYS_ONLY"
+    # the tracking page's lookup by external id: the order's keys, then the order itself
+    assert projections.pop(("Orders", "by_external_id")) == "KEYS_ONLY"
     assert set(projections.values()) == {"ALL"}
 
 
@@ -211,6 +213,7 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_CONNECTIONS_TABLE",
         "OMS_API_KEYS_TABLE",  # its channel index only (query_index): whether a channel has keys
         "OMS_IMPORTS_TABLE",  # POST /imports records a run; GET /imports reads them
+        "OMS_NOTIFICATIONS_TABLE",  # notification settings and templates (issue 17)
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {
@@ -256,7 +259,7 @@ def test_the_api_manages_the_api_keys_table_and_the_authorizer_only_reads_and_sl
 def test_the_secrets_key_is_encrypt_for_the_api_and_decrypt_for_the_hooks() -> None:
     assert [(u.key, u.access, u.context_key) for u in API.keys] == [(SECRETS_KEY, "encrypt", "channel")]
     assert [(u.key, u.access, u.context_key) for u in HOOKS.keys] == [(SECRETS_KEY, "decrypt", "channel")]
-    assert not any(fn.keys for fn in FUNCTIONS if fn not in (API, HOOKS))
+    assert not any(u.key == SECRETS_KEY for fn in FUNCTIONS if fn not in (API, HOOKS) for u in fn.keys)
     assert environment(HOOKS)["OMS_SECRETS_KEY"] == environment(API)["OMS_SECRETS_KEY"] == "alias/oms-secrets"
     assert "OMS_SECRETS_KEY" not in environment(function("authorizer"))
 
@@ -345,6 +348,8 @@ def test_only_health_signing_in_the_swagger_redirect_the_webhooks_and_the_consol
         ("GET", "/console"),
         ("GET", "/console/{page}"),
         ("GET", "/console/{page}/{item}"),
+        ("GET", "/track"),
+        ("GET", "/track/{token}"),
     ]
 
 
@@ -358,7 +363,7 @@ def test_the_console_uses_nothing_but_its_files() -> None:
 
 
 def test_only_the_api_hooks_and_console_functions_have_routes() -> None:
-    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks", "console"]
+    assert [fn.name for fn in FUNCTIONS if fn.routes] == ["api", "hooks", "console", "tracking"]
 
 
 def test_the_hook_routes_and_signing_in_have_their_own_throttle_and_the_others_none() -> None:
@@ -367,6 +372,8 @@ def test_the_hook_routes_and_signing_in_have_their_own_throttle_and_the_others_n
         ("POST", "/session"): Throttle(rate_limit=20, burst_limit=40),
         ("POST", "/hooks/shopify/{channel}"): Throttle(rate_limit=50, burst_limit=100),
         ("POST", "/hooks/woocommerce/{channel}"): Throttle(rate_limit=50, burst_limit=100),
+        ("GET", "/track"): Throttle(rate_limit=10, burst_limit=20),
+        ("GET", "/track/{token}"): Throttle(rate_limit=10, burst_limit=20),
     }
     assert HOOK_THROTTLE.rate_limit < 100 and HOOK_THROTTLE.burst_limit < 200  # under the stage's limits
 
@@ -378,3 +385,48 @@ def test_the_hooks_send_to_the_feed_and_nothing_else() -> None:
         ("HookDeliveries", "read_write"),
     }
     assert HOOK_DELIVERIES.ttl_attribute == "expires_at"
+
+
+# --- issue 17: the tracking key, the tracking function, OMS_PUBLIC_URL --------------------------------
+
+
+def test_the_tracking_key_is_hmac_and_the_tracking_function_may_only_verify_with_it() -> None:
+    from infra.spec import TRACKING, TRACKING_KEY
+
+    assert (TRACKING_KEY.spec, TRACKING_KEY.alias, TRACKING_KEY.is_hmac) == (
+        "HMAC_256",
+        "alias/oms-tracking",
+        True,
+    )
+    assert [(u.key, u.access) for u in TRACKING.keys] == [(TRACKING_KEY, "verify_mac")]
+    assert [(u.table.id, u.access) for u in TRACKING.uses] == [("Orders", "read")]
+    assert (TRACKING.sends, TRACKING.publishes, TRACKING.buckets, TRACKING.triggers) == ((),) * 4
+    assert environment(TRACKING)["OMS_TRACKING_KEY"] == "alias/oms-tracking"
+
+
+def test_a_mac_access_goes_only_with_an_hmac_key_and_encryption_only_with_a_symmetric_one() -> None:
+    from infra.description import UsesKey
+    from infra.spec import TRACKING_KEY
+
+    for key, access in (
+        (SECRETS_KEY, "generate_mac"),
+        (SECRETS_KEY, "verify_mac"),
+        (TRACKING_KEY, "decrypt"),
+    ):
+        with pytest.raises(ValueError, match="does not go with"):
+            UsesKey(key, access)  # type: ignore[arg-type]
+    assert UsesKey(TRACKING_KEY, "generate_mac").access == "generate_mac"
+
+
+def test_public_url_is_refused_on_a_function_with_routes_and_set_locally_for_the_others() -> None:
+    from infra.description import Route
+    from infra.local.resources import local_function_environment
+
+    with pytest.raises(ValueError, match="public_url"):
+        Function(name="x", description="x", routes=(Route("GET", "/x"),), public_url=True)
+    mailer = Function(name="mailer", description="x", public_url=True)
+    env = local_function_environment(
+        mailer, lambda q: q.local_name, "UTC", public_url="http://127.0.0.1:3001/"
+    )
+    assert env["OMS_PUBLIC_URL"] == "http://127.0.0.1:3001"
+    assert "OMS_PUBLIC_URL" not in local_function_environment(API, lambda q: q.local_name, "UTC")
