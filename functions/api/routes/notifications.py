@@ -81,7 +81,9 @@ def _checked_channel(channel: str) -> str:
     "/notifications/templates/<channel>/<kind>",
     summary="A channel's template of one kind, or the built-in default (admin)",
     tags=["notifications"],
-    responses=problem_responses(422, 503),
+    responses=problem_responses(
+        404, 422, 503, notes={404: "Not answered today: a channel without its own template gets the default"}
+    ),
 )
 def get_template(channel: ChannelPath, kind: KindPath) -> Response[TemplateOut]:
     require(router, "admin")
