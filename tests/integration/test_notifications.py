@@ -356,7 +356,7 @@ def test_no_address_or_name_in_the_logs(ses: Any) -> None:
         deliver(sns(bounce(CUSTOMER)))
         deliver(created_event(order(order_id="o-2")))
     finally:
-        handler_.setStream(previous)  # type: ignore[arg-type]
+        handler_.setStream(previous)
     out = lines.getvalue()
     for message in ("notification sent", "notification already sent", "addresses suppressed", "suppressed"):
         assert message in out

@@ -3,10 +3,12 @@ rendered (HTML escaped, overrides checked and falling back)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import pytest
 
+from shared.dal.notifications import AlreadySent, Claimed, ClaimResult, Leased
 from shared.domain.notifications import (
     KINDS,
     CustomerNotice,
@@ -18,10 +20,12 @@ from shared.domain.notifications import (
     sends_by_default,
 )
 from shared.models.events import ORDER_CREATED, ORDER_SHIPPED, ORDER_STATUS_CHANGED, STOCK_LOW
+from shared.models.notifications import NotificationSettings
 from shared.models.orders import Customer, Order
 from shared.notifications.templates import (
     DEFAULTS,
     PLACEHOLDERS,
+    Email,
     Source,
     TemplateError,
     Values,
@@ -29,6 +33,14 @@ from shared.notifications.templates import (
     render,
 )
 from shared.notifications.values import order_values
+from shared.services.notifications import (
+    ConnectionReader,
+    Mailer,
+    NotificationStoreLike,
+    Notifier,
+    OrderReader,
+    TryLater,
+)
 
 BASE = {"event_id": "o-1#OrderCreated", "order_id": "o-1", "channel": "web"}
 
@@ -217,3 +229,136 @@ def test_the_defaults_use_only_documented_placeholders() -> None:
         check_template(source)
     assert set(DEFAULTS) == set(KINDS)
     assert "tracking_link" in PLACEHOLDERS
+
+
+# --- the service, with typed fakes of its Protocols -----------------------------------------------
+
+
+class FakeStore:
+    def __init__(self, settings: NotificationSettings | None = None) -> None:
+        self.claims: dict[str, tuple[str, int]] = {}  # claim -> (state, lease_until)
+        self.suppressed_hashes: set[str] = set()
+        self._settings = settings or NotificationSettings()
+
+    def claim(self, claim: str, *, now_epoch: int, lease_s: int, expires_at: int) -> ClaimResult:
+        state = self.claims.get(claim)
+        if state is not None and state[0] == "sent":
+            return AlreadySent()
+        if state is not None and state[1] > now_epoch:
+            return Leased(lease_until=state[1])
+        self.claims[claim] = ("pending", now_epoch + lease_s)
+        return Claimed(lease=claim, resent=state is not None)
+
+    def mark_sent(self, claim: str, lease: str, *, message_id: str, now: datetime) -> bool:
+        self.claims[claim] = ("sent", 0)
+        return True
+
+    def suppressed(self, address_hash: str) -> bool:
+        return address_hash in self.suppressed_hashes
+
+    def suppress(self, address_hash: str, *, reason: Literal["bounce", "complaint"], now: datetime) -> None:
+        self.suppressed_hashes.add(address_hash)
+
+    def settings(self) -> NotificationSettings:
+        return self._settings
+
+    def template(self, channel: str, kind: str) -> Source | None:
+        return None
+
+
+class FakeOrders:
+    def __init__(self, *orders: Order) -> None:
+        self.orders = {o.order_id: o for o in orders}
+
+    def get(self, order_id: str, *, consistent: bool = False) -> Order | None:
+        return self.orders.get(order_id)
+
+
+class FakeConnections:
+    def __init__(self, platforms: dict[str, str]) -> None:
+        self.platforms = platforms
+        self.asked: list[str] = []
+
+    def platform_of(self, channel: str) -> str | None:
+        self.asked.append(channel)
+        return self.platforms.get(channel)
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Email]] = []
+
+    def send(self, to: str, email: Email) -> str:
+        self.sent.append((to, email))
+        return f"m-{len(self.sent)}"
+
+
+def notifier(
+    store: NotificationStoreLike, orders: OrderReader, connections: ConnectionReader, mailer: Mailer
+) -> Notifier:
+    return Notifier(
+        store=store,
+        orders=orders,
+        connections=connections,
+        mailer=mailer,
+        tracking_link=lambda order_id: f"{LINK}/{order_id}",
+        clock=lambda: datetime(2026, 12, 7, tzinfo=UTC),
+    )
+
+
+STOCK = {
+    "sku": "MUG",
+    "location": None,
+    "available": 1,
+    "on_hand": 1,
+    "reserved": 0,
+    "low_stock_threshold": 5,
+    "occurred_at": "2026-12-07T00:00:00.000000Z",
+    "change_id": "MUG#1",
+}
+
+
+def test_staff_emails_go_to_every_address_and_a_leased_one_retries_after_the_others() -> None:
+    store = FakeStore(NotificationSettings(staff_emails=["a@example.com", "b@example.com"]))
+    mailer = FakeMailer()
+    service = notifier(store, FakeOrders(), FakeConnections({}), mailer)
+    held = claim_key("StockLow#MUG#1", "stock_low", address_hash("a@example.com"))
+    store.claims[held] = ("pending", 2**40)  # another delivery is sending to a@
+    with pytest.raises(TryLater):
+        service.event(STOCK_LOW, STOCK)
+    assert [to for to, _ in mailer.sent] == ["b@example.com"]
+    assert mailer.sent[0][1].subject == "Low stock: MUG (1 left)"
+
+
+def test_a_connected_channel_is_muted_and_asked_once_while_cached() -> None:
+    connections = FakeConnections({"mystore": "woocommerce"})
+    mailer = FakeMailer()
+    service = notifier(FakeStore(), FakeOrders(order(channel="mystore")), connections, mailer)
+    detail = {**created("CONFIRMED"), "channel": "mystore", "currency": "EUR", "total": "10.00"}
+    detail |= {"lines": [], "created_at": "2026-12-07T00:00:00.000000Z", "updated_at": "x"}
+    assert service.event(ORDER_CREATED, detail) == ["muted"]
+    assert service.event(ORDER_CREATED, detail) == ["muted"]
+    assert connections.asked == ["mystore"] and mailer.sent == []
+
+
+def test_a_transient_bounce_suppresses_nothing_and_a_permanent_one_the_hash_only() -> None:
+    store = FakeStore()
+    service = notifier(store, FakeOrders(), FakeConnections({}), FakeMailer())
+    bounced = [{"emailAddress": "Jane@Example.com"}]
+    assert (
+        service.feedback(
+            {"eventType": "Bounce", "bounce": {"bounceType": "Transient", "bouncedRecipients": bounced}}
+        )
+        == 0
+    )
+    assert (
+        service.feedback(
+            {
+                "notificationType": "Bounce",
+                "bounce": {"bounceType": "Permanent", "bouncedRecipients": bounced},
+            }
+        )
+        == 1
+    )
+    assert store.suppressed_hashes == {address_hash("jane@example.com")}
+    assert service.feedback({"eventType": "Delivery"}) == 0
