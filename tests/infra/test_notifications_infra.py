@@ -10,7 +10,12 @@ from typing import Any
 
 from infra import spec
 from infra.constructs.email import identity_of
-from shared.config import DEFAULT_SENDER_EMAIL, SENDER_EMAIL_ENV, SES_CONFIGURATION_SET_ENV
+from shared.config import (
+    DEFAULT_SENDER_EMAIL,
+    PUBLIC_URL_ENV,
+    SENDER_EMAIL_ENV,
+    SES_CONFIGURATION_SET_ENV,
+)
 from tests.infra.conftest import Synthesized
 
 
@@ -92,6 +97,14 @@ def test_ses_sending_is_scoped_to_the_identity_and_the_sender(synthesized: Synth
         assert not any(
             a.startswith("ses:") for s in role_statements(synthesized, other) for a in actions_of(s)
         ), lid
+
+
+def test_links_are_signed_with_generate_mac_only_under_the_stage_url(synthesized: Synthesized) -> None:
+    _, function = function_of(synthesized)
+    url = function["Properties"]["Environment"]["Variables"][PUBLIC_URL_ENV]
+    assert ".execute-api." in json.dumps(url)
+    kms = [a for s in role_statements(synthesized, function) for a in actions_of(s) if a.startswith("kms:")]
+    assert "kms:GenerateMac" in kms and "kms:VerifyMac" not in kms
 
 
 def test_least_privilege_tables(synthesized: Synthesized) -> None:

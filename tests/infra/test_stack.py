@@ -27,6 +27,7 @@ from shared.config import (
     ALARM_PREFIX_ENV,
     DEAD_LETTERS_ENV,
     DEFAULT_TIMEZONE,
+    PUBLIC_URL_ENV,
     SENDER_EMAIL_ENV,
     SES_CONFIGURATION_SET_ENV,
     TIMEZONE_ENV,
@@ -235,6 +236,7 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         | ({ALARM_PREFIX_ENV} if fn.alarms else set())  # test_alarm_states.py
         # test_notifications_infra.py
         | ({SENDER_EMAIL_ENV, SES_CONFIGURATION_SET_ENV} if fn.sends_email else set())
+        | ({PUBLIC_URL_ENV} if fn.public_url else set())  # test_tracking_infra.py
     )
     assert set(env) == expected
     for use_key in fn.keys:
