@@ -362,6 +362,11 @@ class Function:
     # OMS_ALARM_PREFIX (``shared.config.ALARM_PREFIX_ENV``) and cloudwatch:DescribeAlarms on those alarms
     # only. The local stack has no alarms and sets nothing: the function then says there are none.
     alarms: bool = False
+    # Sends email through SES (issue 17's notifications): in AWS ses:SendEmail and ses:SendRawEmail on the
+    # stack's sender identity and configuration set only, with a ses:FromAddress condition, and the sender
+    # and configuration set in OMS_SENDER_EMAIL and OMS_SES_CONFIGURATION_SET; on the local stack the sender
+    # is verified on moto's SES.
+    sends_email: bool = False
     # Reserved concurrency, applied only when the CDK context ``reserved_concurrency`` is true: at most this
     # many instances (so a flood here cannot starve the others), and that many kept for it. None: none.
     reserved_concurrency: int | None = None

@@ -52,6 +52,7 @@ from shared.config import (
 )
 from shared.dal import keys
 from shared.domain import webhooks as _webhooks
+from shared.domain.notifications import NOTIFIED_DETAIL_TYPES
 from shared.models import events as _events
 from shared.models.dead_letters import DeadLetterQueueConfig
 
@@ -236,8 +237,21 @@ WEBHOOKS = Table(
     ),
     ttl_attribute="expires_at",
 )
+# --- notifications (issue 17: customer and staff email) ---------------------------------------
+NOTIFICATIONS_TABLE = Table(
+    id="Notifications",
+    env_var=config.NOTIFICATIONS_TABLE_ENV,
+    local_name="oms-notifications",
+    # NOTICE#... CLAIM: one email's claim (pending with a lease, or sent; expires); SETTINGS;
+    # TEMPLATE#{channel} {kind}; SUPPRESSED#{sha256(address)} (shared/dal/keys.py). The staff list holds
+    # addresses: encrypted with the personal-data key.
+    ttl_attribute="expires_at",
+    personal_data=True,
+)
+# --- end notifications ---------------------------------------------------------------------------
 
 TABLES: tuple[Table, ...] = (
+    NOTIFICATIONS_TABLE,
     ORDERS,
     CATALOG,
     CUSTOMERS,
@@ -405,6 +419,27 @@ WEBHOOKS_QUEUE = Queue(
     max_receive_count=20,
     scheduled_retries_s=int(_webhooks.max_total().total_seconds()),
 )
+# --- notifications (issue 17) --------------------------------------------------------------------
+NOTIFICATIONS_TIMEOUT_S = 30  # a batch of 10 events: a few reads and one SES call each
+NOTIFICATIONS_DLQ = Queue(
+    id="NotificationsDlq",
+    env_var=config.NOTIFICATIONS_DLQ_URL_ENV,
+    local_name="oms-notifications-dlq",
+    retention_days=14,
+)
+# The bus's order and stock events (an EventRule) and SES's bounces and complaints (an SNS topic, raw
+# delivery). Visibility timeout: 6 x the function's timeout (Lambda's advice for an SQS source), and
+# longer than an email's lease (shared.services.notifications.LEASE_S), so a redelivery finds it expired.
+NOTIFICATIONS_QUEUE = Queue(
+    id="Notifications",
+    env_var=config.NOTIFICATIONS_QUEUE_URL_ENV,
+    local_name="oms-notifications",
+    visibility_timeout_s=6 * NOTIFICATIONS_TIMEOUT_S,
+    retention_days=4,
+    dead_letter=NOTIFICATIONS_DLQ,
+    max_receive_count=5,
+)
+# --- end notifications ---------------------------------------------------------------------------
 
 # Dead-letter queues first: a queue's redrive policy names its DLQ.
 QUEUES: tuple[Queue, ...] = (
@@ -421,6 +456,8 @@ QUEUES: tuple[Queue, ...] = (
     IMPORT_WORK,
     WEBHOOKS_DLQ,
     WEBHOOKS_QUEUE,
+    NOTIFICATIONS_DLQ,
+    NOTIFICATIONS_QUEUE,
 )
 
 # What staff may list, redrive and delete, by public name (GET /dead-letters, ``oms redrive``). Only the
@@ -438,6 +475,7 @@ DEAD_LETTER_QUEUES: tuple[DeadLetterQueue, ...] = (
     DeadLetterQueue("schedules", SCHEDULE_FAILURES),
     DeadLetterQueue("import-work", IMPORT_WORK_DLQ, redrive_to=IMPORT_WORK),
     DeadLetterQueue("webhooks", WEBHOOKS_DLQ, redrive_to=WEBHOOKS_QUEUE),
+    DeadLetterQueue("notifications", NOTIFICATIONS_DLQ, redrive_to=NOTIFICATIONS_QUEUE),
 )
 
 
@@ -495,17 +533,28 @@ BUSES: tuple[Bus, ...] = (EVENTS,)
 EVENT_SOURCES = _events.EVENT_SOURCES  # the sources of every event the functions publish
 
 # Which events reach which consumer's queue (each queue is a function's QueueTrigger).
-EVENT_RULES: tuple[EventRule, ...] = (
-    # webhooks (issue 17): every event a webhook type maps to (shared/domain/webhooks.py)
-    EventRule(
-        id="WebhookEvents",
-        bus=EVENTS,
-        queue=WEBHOOKS_QUEUE,
-        detail_types=_webhooks.RULE_DETAIL_TYPES,
-        sources=_webhooks.RULE_SOURCES,
-        description="OMS: the events webhook endpoints subscribe to, for the webhooks function",
-    ),
+# Notifications (issue 17): order and stock events to the notifications queue (what each means:
+# shared.domain.notifications; OrderCreated, OrderStatusChanged, OrderShipped, StockLow).
+NOTIFICATIONS_RULE = EventRule(
+    "Notifications",
+    EVENTS,
+    NOTIFICATIONS_QUEUE,
+    detail_types=NOTIFIED_DETAIL_TYPES,
+    sources=(_events.ORDERS_SOURCE, _events.INVENTORY_SOURCE),
+    description="Order and stock events for customer and staff emails",
 )
+
+# Webhooks (issue 17): every event a webhook type maps to (shared/domain/webhooks.py).
+WEBHOOKS_RULE = EventRule(
+    id="WebhookEvents",
+    bus=EVENTS,
+    queue=WEBHOOKS_QUEUE,
+    detail_types=_webhooks.RULE_DETAIL_TYPES,
+    sources=_webhooks.RULE_SOURCES,
+    description="OMS: the events webhook endpoints subscribe to, for the webhooks function",
+)
+
+EVENT_RULES: tuple[EventRule, ...] = (NOTIFICATIONS_RULE, WEBHOOKS_RULE)
 
 # --- functions ----------------------------------------------------------------------------
 
@@ -581,6 +630,12 @@ API = Function(
         Route("POST", "/webhooks/{endpoint_id}/secret/rotate"),
         Route("GET", "/webhooks/{endpoint_id}/deliveries"),
         Route("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"),
+        # notifications (issue 17): settings and templates, admin
+        Route("GET", "/notifications/settings"),
+        Route("PUT", "/notifications/settings"),
+        Route("GET", "/notifications/templates/{channel}/{kind}"),
+        Route("PUT", "/notifications/templates/{channel}/{kind}"),
+        Route("DELETE", "/notifications/templates/{channel}/{kind}"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -592,6 +647,8 @@ API = Function(
         Uses(API_KEYS, "manage"),
         Uses(IMPORTS, "read_write"),  # POST /imports records the run; GET /imports lists them
         Uses(WEBHOOKS, "read_write_delete"),  # webhook endpoints (admin); reads the delivery log
+        # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
+        Uses(NOTIFICATIONS_TABLE, "read_write"),
     ),
     # It seals the secrets staff send and the webhook secrets it makes; it never reads one back.
     keys=(UsesKey(SECRETS_KEY, "encrypt"), UsesKey(SECRETS_KEY, "encrypt", context_key="webhook")),
@@ -848,6 +905,25 @@ TRACKING = Function(
     reserved_concurrency=10,  # a flood of lookups cannot take the API's capacity
 )
 
+# --- notifications (issue 17): customer and staff email through SES --------------------------------
+NOTIFICATIONS_FUNCTION = Function(
+    name="notifications",
+    description="Customer and staff emails through SES: once per event, never lost; SES bounces suppress",
+    triggers=(QueueTrigger(NOTIFICATIONS_QUEUE, batch_size=10, max_concurrency=2),),
+    uses=(
+        Uses(NOTIFICATIONS_TABLE, "read_write"),  # claims, settings, templates, the suppression list
+        Uses(ORDERS, "read"),  # the order's customer (GetItem): events carry no personal data
+        Uses(CONNECTIONS, "read"),  # whether a channel is a connected Shopify or WooCommerce store
+    ),
+    sends_email=True,  # ses:SendEmail from the sender identity only (infra/constructs/email.py)
+    keys=(UsesKey(TRACKING_KEY, "generate_mac"),),  # signs each email's tracking link; never checks one
+    public_url=True,  # OMS_PUBLIC_URL: the links' base
+    memory_mb=512,
+    timeout_s=NOTIFICATIONS_TIMEOUT_S,
+    reserved_concurrency=2,
+)
+# --- end notifications ---------------------------------------------------------------------------
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -862,6 +938,7 @@ FUNCTIONS: tuple[Function, ...] = (
     CONSOLE,
     WEBHOOKS_FUNCTION,
     TRACKING,
+    NOTIFICATIONS_FUNCTION,
 )
 
 
@@ -921,6 +998,7 @@ def function_environment(
     timezone: str = DEFAULT_TIMEZONE,
     stage: str = PROD_STAGE,
     currency: str = CURRENCY,
+    sender_email: str = config.DEFAULT_SENDER_EMAIL,
 ) -> dict[str, str]:
     """The whole environment of a function: the base, the business time zone, one name per table and
     bucket it uses, one URL per queue it sends to, one name per bus it publishes on and one alias per KMS
@@ -930,6 +1008,8 @@ def function_environment(
     env[CURRENCY_ENV] = currency  # the deployment's (CDK context ``currency``, make run's $OMS_CURRENCY)
     env.update({bus.env_var: stage_name(bus.name, stage) for bus in fn.publishes})
     env.update({use.key.env_var: stage_name(use.key.alias, stage) for use in fn.keys})
+    if fn.sends_email:
+        env[config.SENDER_EMAIL_ENV] = sender_email  # CDK: the context's senderEmail
     if fn.buckets:
         if bucket_name is None:
             raise ValueError(f"{fn.name} uses buckets: pass bucket_name")

@@ -14,6 +14,10 @@ CDK context values (cdk.json, or ``-c name=value``):
   that have one. A new account's concurrency quota (10) refuses any reservation: turn it on once the quota
   is raised.
 * ``alarm_email``: an address subscribed to the alarm topic (optional; confirm the email AWS sends).
+* ``senderEmail``: the address customer and staff emails come from (``shared.config.DEFAULT_SENDER_EMAIL``,
+  orders@example.com, if unset: fine for a synth, never for a deploy that sends).
+* ``sesIdentity``: the verified SES identity the sender belongs to (default: the sender's domain). The
+  notifications function may send from that identity and address only (infra/constructs/email.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from infra.constructs.alarms import Alarms
 from infra.constructs.api import Api
 from infra.constructs.buckets import Buckets
 from infra.constructs.dashboard import Dashboard
+from infra.constructs.email import Email, identity_of
 from infra.constructs.events import Buses, EventRules
 from infra.constructs.functions import Functions
 from infra.constructs.keys import Keys
@@ -38,7 +43,7 @@ from infra.constructs.waf import TrackingWaf
 from infra.description import bucket_name_output, queue_url_output, table_name_output
 from infra.schedule_time import business_timezone
 from infra.stack_outputs import STACK_NAME
-from shared.config import DEFAULT_TIMEZONE, PUBLIC_URL_ENV, check_currency
+from shared.config import DEFAULT_SENDER_EMAIL, DEFAULT_TIMEZONE, PUBLIC_URL_ENV, check_currency
 
 TIMEZONE_CONTEXT = "timezone"
 CURRENCY_CONTEXT = "currency"
@@ -46,6 +51,8 @@ STAGE_CONTEXT = "stage"
 API_ROLE_CONTEXT = "api_gateway_account_role"
 RESERVED_CONCURRENCY_CONTEXT = "reserved_concurrency"
 ALARM_EMAIL_CONTEXT = "alarm_email"
+SENDER_EMAIL_CONTEXT = "senderEmail"
+SES_IDENTITY_CONTEXT = "sesIdentity"
 
 
 def stack_name(stage: str) -> str:
@@ -90,6 +97,15 @@ class OmsStack(Stack):
         self.event_rules = EventRules(self, "EventRules", buses=self.buses, queues=self.queues)
         self.buckets = Buckets(self, "Buckets")
         self.keys = Keys(self, "Keys", stage=self.stage)
+        sender = str(self.node.try_get_context(SENDER_EMAIL_CONTEXT) or DEFAULT_SENDER_EMAIL)
+        self.email = Email(
+            self,
+            "Email",
+            queues=self.queues,
+            sender=sender,
+            identity=str(self.node.try_get_context(SES_IDENTITY_CONTEXT) or identity_of(sender)),
+            stage=self.stage,
+        )
         for notification in spec.BUCKET_NOTIFICATIONS:  # uploads start imports (the queue's consumer)
             self.buckets.notify(notification, self.queues.queue(notification.queue))
         self.functions = Functions(
@@ -104,6 +120,7 @@ class OmsStack(Stack):
             currency=self.currency,
             stage=self.stage,
             reserved_concurrency=context_flag(self, RESERVED_CONCURRENCY_CONTEXT, default=False),
+            email=self.email,
         )
         self.schedules = Schedules(
             self, "Schedules", functions=self.functions, queues=self.queues, timezone=self.timezone

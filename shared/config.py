@@ -30,6 +30,7 @@ REPORTS_TABLE_ENV = "OMS_REPORTS_TABLE"
 DAILY_SALES_TABLE_ENV = "OMS_DAILY_SALES_TABLE"
 IMPORTS_TABLE_ENV = "OMS_IMPORTS_TABLE"
 WEBHOOKS_TABLE_ENV = "OMS_WEBHOOKS_TABLE"
+NOTIFICATIONS_TABLE_ENV = "OMS_NOTIFICATIONS_TABLE"  # customer notifications: claims, settings, templates
 # Queues: the URL of each a function sends to (``Queue.env_var``).
 MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
 MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"
@@ -44,6 +45,8 @@ IMPORT_WORK_QUEUE_URL_ENV = "OMS_IMPORT_WORK_QUEUE_URL"
 IMPORT_WORK_DLQ_URL_ENV = "OMS_IMPORT_WORK_DLQ_URL"
 WEBHOOKS_QUEUE_URL_ENV = "OMS_WEBHOOKS_QUEUE_URL"
 WEBHOOKS_DLQ_URL_ENV = "OMS_WEBHOOKS_DLQ_URL"
+NOTIFICATIONS_QUEUE_URL_ENV = "OMS_NOTIFICATIONS_QUEUE_URL"
+NOTIFICATIONS_DLQ_URL_ENV = "OMS_NOTIFICATIONS_DLQ_URL"
 EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every published event
 # The bus a function publishes on (``Bus.env_var``), the reports bucket (``Bucket.env_var``), the alias of
 # the KMS key that seals the connections' secrets (``Key.env_var``).
@@ -51,6 +54,12 @@ EVENT_BUS_ENV = "OMS_EVENT_BUS"
 REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
 IMPORTS_BUCKET_ENV = "OMS_IMPORTS_BUCKET"
 SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
+# Notifications (issue 17): the address emails are sent from (CDK context ``senderEmail``; locally
+# DEFAULT_SENDER_EMAIL) and the SES configuration set whose bounces and complaints reach the
+# notifications function (set by CDK only: the local stack's moto SES has none).
+SENDER_EMAIL_ENV = "OMS_SENDER_EMAIL"
+SES_CONFIGURATION_SET_ENV = "OMS_SES_CONFIGURATION_SET"
+DEFAULT_SENDER_EMAIL = "orders@example.com"  # synth and the local stack; a real deploy names its own
 TRACKING_KEY_ENV = "OMS_TRACKING_KEY"  # the HMAC key the tracking links are signed with (its alias)
 # The API's public base URL (no trailing slash), for a function whose spec says ``public_url``: the stage's
 # invoke URL in CDK, http://127.0.0.1:<api port> on the local stack. Links for people are made from it.

@@ -13,6 +13,7 @@ from functions.api.routes import (
     keys,
     listings,
     meta,
+    notifications,
     orders,
     reports,
     session,
@@ -36,4 +37,5 @@ app.include_router(dead_letters.router)
 app.include_router(imports.router)
 app.include_router(alarms.router)
 app.include_router(webhooks.router)
+app.include_router(notifications.router)
 register_problem_handlers(app)

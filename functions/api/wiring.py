@@ -21,6 +21,7 @@ from shared.config import (
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
     LOCAL_STACK_ENV,
+    NOTIFICATIONS_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -42,6 +43,7 @@ from shared.services.stock import StockService
 if TYPE_CHECKING:
     from shared.dal.alarms import AlarmSource
     from shared.dal.listings import ListingStore
+    from shared.dal.notifications import NotificationStore
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
@@ -191,3 +193,10 @@ def webhook_endpoints() -> WebhookEndpoints:
         DeliveryMessages(client("sqs"), required(WEBHOOKS_QUEUE_URL_ENV)),
         allow_loopback_http=local_stack(),
     )
+
+
+@once
+def notification_store() -> NotificationStore:
+    from shared.dal.notifications import NotificationStore
+
+    return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))

@@ -40,13 +40,14 @@ from constructs import Construct, IConstruct
 
 from infra import description, spec
 from infra.constructs.buckets import BUCKET_ACTIONS, Buckets, object_arn_pattern
+from infra.constructs.email import Email
 from infra.constructs.events import Buses
 from infra.constructs.keys import Keys
 from infra.constructs.layers import DepsLayer
 from infra.constructs.queues import CONSUME_ACTIONS, Queues
 from infra.constructs.tables import Tables
 from infra.nag import acknowledge, logical_id
-from shared.config import ALARM_PREFIX_ENV, DEFAULT_TIMEZONE
+from shared.config import ALARM_PREFIX_ENV, DEFAULT_SENDER_EMAIL, DEFAULT_TIMEZONE, SES_CONFIGURATION_SET_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,8 +194,10 @@ class Functions(Construct):
         currency: str = spec.CURRENCY,
         stage: str = spec.PROD_STAGE,
         reserved_concurrency: bool = False,
+        email: Email | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._email = email
         self._stage = stage
         self._reserved_concurrency = reserved_concurrency
         self._keys = keys
@@ -268,6 +271,7 @@ class Functions(Construct):
                 timezone=self._timezone,
                 currency=self._currency,
                 stage=self._stage,
+                sender_email=self._email.sender if self._email else DEFAULT_SENDER_EMAIL,
             ),
         )
         if fn.snap_start:
@@ -293,8 +297,20 @@ class Functions(Construct):
             self._buses.bus(bus).grant_put_events_to(role)
         if fn.alarms:
             self._grant_alarms(function, role)
+        if fn.sends_email:
+            self._grant_email(fn, function, role)
         self._acknowledge(fn, function, role)
         return function
+
+    def _grant_email(self, fn: description.Function, function: lambda_.Function, role: iam.Role) -> None:
+        """Sending from the sender identity through the configuration set (infra/constructs/email.py),
+        whose name the function gets in OMS_SES_CONFIGURATION_SET."""
+        if self._email is None:
+            raise ValueError(f"{fn.name} sends email: pass email= to Functions")
+        self._email.grant_send(role)
+        function.add_environment(
+            SES_CONFIGURATION_SET_ENV, self._email.configuration_set.configuration_set_name
+        )
 
     def _grant_alarms(self, function: lambda_.Function, role: iam.Role) -> None:
         """The stack's alarm name prefix in the environment, and cloudwatch:DescribeAlarms on the alarms

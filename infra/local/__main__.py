@@ -26,12 +26,14 @@ from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_email_sender,
     ensure_event_rules,
     ensure_keys,
     ensure_notifications,
     ensure_queues,
     ensure_tables,
     local_function_environment,
+    sent_emails,
 )
 from infra.local.throttle import BURST_ENV, RATE_ENV, ChannelLimits
 from infra.schedule_time import business_timezone
@@ -95,7 +97,10 @@ class LocalStack:
         self.queue_urls = ensure_queues(sqs)
         self.tap_urls, self.event_rules = self._ensure_events(sqs)
         self.buckets, self.notifications = self._ensure_buckets(sqs)
-        self.kms_keys = ensure_keys(boto3.client("kms", endpoint_url=self.endpoint))
+        self.kms_keys, self.sender = (
+            ensure_keys(boto3.client("kms", endpoint_url=self.endpoint)),
+            ensure_email_sender(boto3.client("ses", endpoint_url=self.endpoint)),  # moto refuses unverified
+        )
         self._seed_keys()
 
         from infra.local.gateway import Gateway, serve
@@ -147,7 +152,9 @@ class LocalStack:
                 self._closers.insert(0, poller.start().stop)
                 self.pollers.append(f"{source} -> {fn.name}")
 
-        server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name), HOST, self.api_port)
+        # GET /_local/emails reads the embedded endpoint's SES (an external endpoint: its own /moto-api).
+        emails = None if self.external_endpoint else sent_emails
+        server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name, emails=emails), HOST, self.api_port)
         self.api_url = f"http://{HOST}:{server.server_port}"
         threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
         self._closers.insert(0, server.shutdown)

@@ -19,11 +19,12 @@ Gateway's alone: this gateway does not apply it.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -36,6 +37,8 @@ from shared.problems import LOCAL_GATEWAY_PROBLEMS, PROBLEM_JSON
 from shared.security_headers import API_HEADERS, with_security_headers
 
 STAGE = "local"
+# The local stack's own routes, never in infra/spec.py and never in CDK: what moto's SES sent (issue 17).
+LOCAL_EMAILS_PATH = "/_local/emails"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the function enforces a lower one
 
 
@@ -59,8 +62,10 @@ class Gateway:
         functions: tuple[Function, ...],
         authorizer: str,
         limits: ChannelLimits | None = None,
+        emails: Callable[[], list[dict[str, Any]]] | None = None,
     ) -> None:
         self._pools = pools
+        self._emails = emails
         self._authorizer = authorizer
         # The plans' limits, or the ones $OMS_LOCAL_THROTTLE_RATE/_BURST set.
         self._limits = limits or ChannelLimits.from_env(os.environ)
@@ -75,6 +80,13 @@ class Gateway:
         return None
 
     def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        if method == "GET" and self._emails is not None and urlsplit(raw_path).path == LOCAL_EMAILS_PATH:
+            return self._local_emails()
+        return self._route(method, raw_path, headers, body, source_ip)
+
+    def _route(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(raw_path)
@@ -106,6 +118,12 @@ class Gateway:
         except InvocationError:
             return _problem(502)
         return _http_response(result)
+
+    def _local_emails(self) -> tuple[int, dict[str, str], bytes]:
+        """``GET /_local/emails``: every email moto's SES sent, with no key (a laptop's own mail box)."""
+        assert self._emails is not None
+        body = json.dumps({"emails": self._emails()}).encode()
+        return 200, with_security_headers({"Content-Type": "application/json"}, API_HEADERS), body
 
     def _authorize(self, proxy: dict[str, Any]) -> dict[str, Any] | int:
         """API Gateway's REQUEST authorizer flow, as the CDK stack configures it (no identity sources, no

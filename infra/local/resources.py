@@ -18,7 +18,7 @@ from infra.spec import (
     TABLES,
     function_environment,
 )
-from shared.config import PUBLIC_URL_ENV
+from shared.config import DEFAULT_SENDER_EMAIL, PUBLIC_URL_ENV
 
 TAP_RULE = "local-tap"  # the rule on each bus that copies every event to the bus's tap queue
 EVERY_EVENT = {"source": [{"prefix": ""}]}
@@ -202,6 +202,34 @@ def ensure_keys(kms: Any, keys: tuple[Key, ...] = KEYS) -> list[str]:
             kms.enable_key_rotation(KeyId=key_id)
         kms.create_alias(AliasName=key.alias, TargetKeyId=key_id)
     return [key.alias for key in keys]
+
+
+def ensure_email_sender(ses: Any, sender: str = DEFAULT_SENDER_EMAIL) -> str:
+    """Verify the notifications' sender on moto's SES (moto, like SES, refuses an unverified sender)."""
+    ses.verify_email_identity(EmailAddress=sender)
+    return sender
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    """What the in-process moto SES sent (the embedded endpoint's backend), oldest first: the local
+    gateway's ``GET /_local/emails``. moto keeps one body per email: the HTML part when there is one."""
+    from moto.ses.models import ses_backends
+
+    emails: list[dict[str, Any]] = []
+    for regions in list(ses_backends.values()):
+        for backend in list(regions.values()):
+            for message in list(backend.sent_messages):
+                destinations = getattr(message, "destinations", {}) or {}
+                emails.append(
+                    {
+                        "message_id": message.id,
+                        "from": message.source,
+                        "to": list(destinations.get("ToAddresses", [])),
+                        "subject": getattr(message, "subject", None),
+                        "body": getattr(message, "body", None),
+                    }
+                )
+    return emails
 
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"  # make run's gateway on its default port

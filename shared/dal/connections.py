@@ -62,6 +62,19 @@ class ConnectionStore:
             return ChannelTaken()
         return _connection(item)
 
+    def platform_of(self, channel: str) -> str | None:
+        """The platform of the channel's connection (``shopify``, ``woocommerce``), None when it has none:
+        the owner and platform attributes only (never the sealed secrets), eventually consistent."""
+        item = self._db.get_item(
+            TableName=self._table,
+            Key=channel_key(channel),
+            ProjectionExpression="#owner, platform",
+            ExpressionAttributeNames={"#owner": "owner"},
+        ).get("Item")
+        if not item or item.get("owner", {}).get("S") != OWNER_CONNECTION:
+            return None
+        return str(item["platform"]["S"])
+
     def save(self, connection: Connection, *, previous_version: int | None) -> ChannelTaken | Conflict | None:
         """Write the connection: a new one on an unclaimed channel, or over ``previous_version``."""
         from shared.domain.moments import utc_text  # writers only: the hooks read connections

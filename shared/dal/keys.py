@@ -38,6 +38,11 @@ imports table (pk, sk):
                                                  per checksum; shared/dal/imports.py)
 connections table (pk):
   CHANNEL#{channel}                              who owns a channel name: API keys or a connection
+notifications table (pk, sk):
+  NOTICE#{event_id}#{kind}#{recipient hash}  CLAIM  one email claimed: pending with a lease, or sent (expires)
+  SETTINGS                         SETTINGS      per-channel switches and the staff low-stock list
+  TEMPLATE#{channel}               {kind}        a channel's own template of one kind
+  SUPPRESSED#{sha256(address)}     SUPPRESSED    an address that bounced or complained: never sent to again
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
 
@@ -269,3 +274,28 @@ def counted_at(location: str) -> str:
 def created_key(created_at: str, order_id: str) -> str:
     """Sort key of every order index: time first, so queries read newest first; id breaks ties."""
     return f"{created_at}#{order_id}"
+
+
+NOTICE_PREFIX = "NOTICE#"
+NOTICE_SK = "CLAIM"
+NOTIFICATION_SETTINGS = "SETTINGS"
+TEMPLATE_PREFIX = "TEMPLATE#"
+SUPPRESSED_PREFIX = "SUPPRESSED#"
+SUPPRESSED_SK = "SUPPRESSED"
+
+
+def notice_key(claim: str) -> dict[str, Any]:
+    """The notifications table's key of one email's claim (``shared.domain.notifications.claim_key``)."""
+    return {"pk": {"S": f"{NOTICE_PREFIX}{claim}"}, "sk": {"S": NOTICE_SK}}
+
+
+def notification_settings_key() -> dict[str, Any]:
+    return {"pk": {"S": NOTIFICATION_SETTINGS}, "sk": {"S": NOTIFICATION_SETTINGS}}
+
+
+def template_key(channel: str, kind: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{TEMPLATE_PREFIX}{channel}"}, "sk": {"S": kind}}
+
+
+def suppressed_key(address_hash: str) -> dict[str, Any]:
+    return {"pk": {"S": f"{SUPPRESSED_PREFIX}{address_hash}"}, "sk": {"S": SUPPRESSED_SK}}

@@ -35,8 +35,7 @@ QUEUE_ALARMS = set(dead_letter_queues()) | set(failure_destinations()) | set(sch
 
 
 def topic_id(s: Synthesized) -> str:
-    (lid,) = s.of_type("AWS::SNS::Topic")
-    return lid
+    return s.logical_id(s.stack.alarms.topic)
 
 
 def alarms(s: Synthesized) -> dict[str, dict[str, Any]]:
@@ -74,8 +73,11 @@ def test_one_topic_encrypted_with_its_own_rotated_key(synthesized: Synthesized) 
 def test_the_topic_refuses_anything_but_tls_and_lets_this_accounts_alarms_publish(
     synthesized: Synthesized,
 ) -> None:
-    (policy,) = synthesized.of_type("AWS::SNS::TopicPolicy").values()
-    assert {"Ref": topic_id(synthesized)} in policy["Properties"]["Topics"]
+    (policy,) = [
+        p
+        for p in synthesized.of_type("AWS::SNS::TopicPolicy").values()
+        if {"Ref": topic_id(synthesized)} in p["Properties"]["Topics"]
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     (deny,) = [st for st in statements if st["Effect"] == "Deny"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -87,8 +89,15 @@ def test_the_topic_refuses_anything_but_tls_and_lets_this_accounts_alarms_publis
 
 
 def test_the_alarm_email_is_optional(synthesized: Synthesized, staging: Synthesized) -> None:
-    assert synthesized.of_type("AWS::SNS::Subscription") == {}
-    (subscription,) = staging.of_type("AWS::SNS::Subscription").values()
+    def alarm_subscriptions(s: Synthesized) -> list[dict[str, Any]]:
+        return [
+            sub
+            for sub in s.of_type("AWS::SNS::Subscription").values()
+            if sub["Properties"]["TopicArn"] == {"Ref": topic_id(s)}
+        ]
+
+    assert alarm_subscriptions(synthesized) == []
+    (subscription,) = alarm_subscriptions(staging)
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "ops@example.com"
     assert subscription["Properties"]["TopicArn"] == {"Ref": topic_id(staging)}
@@ -196,10 +205,12 @@ def test_each_consumed_queue_alarms_on_its_oldest_message(
     assert alarm["Statistic"] == "Maximum"
     # Every receive a message may have before its DLQ, plus five minutes: 5 x 181 s + 300 s for the feeds;
     # 3 x 5400 s + 300 s for the import work (a chunk may take up to 900 s, six of them per visibility).
-    # The webhooks queue: 20 x 361 s + its scheduled retries (at most ~66 hours, made invisible on purpose).
+    # The webhooks queue: 20 x 361 s + its scheduled retries (at most ~66 hours, made invisible on purpose);
+    # the notifications queue: 6 x its function's 30 s, no batching window.
     expected = {
         spec.IMPORT_WORK: 3 * 5400 + 300,
         spec.WEBHOOKS_QUEUE: 20 * 361 + spec.WEBHOOKS_QUEUE.scheduled_retries_s + 300,
+        spec.NOTIFICATIONS_QUEUE: 5 * 180 + 300,
     }.get(trigger.queue, 5 * 181 + 300)
     assert alarm["Threshold"] == oldest_message_threshold_s(trigger.queue) == expected
 

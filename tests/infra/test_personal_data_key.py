@@ -69,9 +69,11 @@ def test_one_customer_managed_key_rotated_retained_and_aliased(synthesized: Synt
     keys = synthesized.of_type("AWS::KMS::Key")
     secrets_key = synthesized.logical_id(synthesized.stack.keys.key(spec.SECRETS_KEY))
     alarms_key = synthesized.logical_id(synthesized.stack.alarms.topic_key)
+    feedback_key = synthesized.logical_id(synthesized.stack.email.feedback_key)
     tracking_key = synthesized.logical_id(synthesized.stack.keys.key(spec.TRACKING_KEY))
-    # the others seal webhook secrets and the alarm notifications, and sign the tracking links
-    assert set(keys) == {key_id(synthesized), secrets_key, alarms_key, tracking_key}
+    # the others seal webhook secrets, the alarm notifications and SES's bounces and complaints, and sign
+    # the tracking links
+    assert set(keys) == {key_id(synthesized), secrets_key, alarms_key, feedback_key, tracking_key}
     key = keys[key_id(synthesized)]
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"

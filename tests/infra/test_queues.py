@@ -5,7 +5,6 @@ test_streams_and_buses.py; schedules: test_schedules.py.)"""
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import pytest
@@ -73,6 +72,7 @@ def test_the_marketplace_queues_are_in_the_spec() -> None:
         spec.STOCK_UPDATES_DLQ.id,
         spec.IMPORT_WORK_DLQ.id,
         spec.WEBHOOKS_DLQ.id,
+        spec.NOTIFICATIONS_DLQ.id,
     } == DEAD_LETTER_IDS
 
 
@@ -176,19 +176,20 @@ def test_queue_denies_anything_but_tls(synthesized: Synthesized, queue: Queue) -
     assert deny["Action"] == "sqs:*"
     assert deny["Principal"] == {"AWS": "*"}
     # The queue policy only denies; access is granted on the functions' roles. The exceptions: S3 may
-    # send the imports bucket's upload events to the import work queue (test_imports_infra.py), and an
-    # event rule's EventBridge may send to its queue and that queue's DLQ (test_event_rules.py).
+    # send the imports bucket's upload events to the import work queue (test_imports_infra.py); an event
+    # rule may send to its queue and that queue's DLQ (test_event_rules.py); SES's feedback topic may send
+    # to the notifications queue (test_notifications_infra.py), each on condition of its own ARN.
     allowed = [st for st in statements if st["Effect"] != "Deny"]
-    ruled = {r.queue for r in spec.EVENT_RULES} | {r.queue.dead_letter for r in spec.EVENT_RULES}
+    rule_queues = {r.queue for r in spec.EVENT_RULES} | {r.queue.dead_letter for r in spec.EVENT_RULES}
+    expected: list[dict[str, str]] = []
     if queue == spec.IMPORT_WORK:
-        assert [st["Principal"] for st in allowed] == [{"Service": "s3.amazonaws.com"}]
-    elif queue in ruled:
-        assert {json.dumps(st["Principal"]) for st in allowed} == {
-            json.dumps({"Service": "events.amazonaws.com"})
-        }
-        assert all("aws:SourceArn" in st["Condition"]["ArnEquals"] for st in allowed)
-    else:
-        assert allowed == []
+        expected.append({"Service": "s3.amazonaws.com"})
+    if queue in rule_queues:
+        expected.append({"Service": "events.amazonaws.com"})
+    if queue == spec.NOTIFICATIONS_QUEUE:
+        expected.append({"Service": "sns.amazonaws.com"})
+    assert sorted(str(st["Principal"]) for st in allowed) == sorted(str(p) for p in expected)
+    assert all("aws:SourceArn" in str(st.get("Condition")) for st in allowed if queue != spec.IMPORT_WORK)
 
 
 def test_queue_urls_are_outputs(synthesized: Synthesized) -> None:

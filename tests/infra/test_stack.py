@@ -23,7 +23,15 @@ from infra import spec
 from infra.constructs.functions import powertools_layer_parameter
 from infra.description import TABLE_ACTIONS, Function, Route, StreamTrigger, Table
 from infra.nag import add_nag
-from shared.config import ALARM_PREFIX_ENV, DEAD_LETTERS_ENV, DEFAULT_TIMEZONE, TIMEZONE_ENV
+from shared.config import (
+    ALARM_PREFIX_ENV,
+    DEAD_LETTERS_ENV,
+    DEFAULT_TIMEZONE,
+    PUBLIC_URL_ENV,
+    SENDER_EMAIL_ENV,
+    SES_CONFIGURATION_SET_ENV,
+    TIMEZONE_ENV,
+)
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -231,6 +239,9 @@ def test_function_environment_names_exactly_its_tables(synthesized: Synthesized,
         | {u.key.env_var for u in fn.keys}
         | ({DEAD_LETTERS_ENV} if fn.dead_letters else set())  # test_dead_letters_infra.py
         | ({ALARM_PREFIX_ENV} if fn.alarms else set())  # test_alarm_states.py
+        # test_notifications_infra.py
+        | ({SENDER_EMAIL_ENV, SES_CONFIGURATION_SET_ENV} if fn.sends_email else set())
+        | ({PUBLIC_URL_ENV} if fn.public_url else set())  # test_tracking_infra.py
     )
     assert set(env) == expected
     for use_key in fn.keys:
@@ -262,6 +273,7 @@ def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
         spec.API_KEYS.id,
         spec.IMPORTS.id,  # POST /imports records the run; GET /imports reads them
         spec.WEBHOOKS.id,  # webhook endpoints (admin) and their delivery log
+        spec.NOTIFICATIONS_TABLE.id,  # notification settings and templates (issue 17)
     }
     assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
     assert spec.HOOK_DELIVERIES.id not in reached

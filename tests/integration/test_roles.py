@@ -83,6 +83,12 @@ ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
     ("POST", "/webhooks/{endpoint_id}/secret/rotate"): ("admin", False),
     ("GET", "/webhooks/{endpoint_id}/deliveries"): ("admin", False),
     ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"): ("admin", False),
+    # notifications (issue 17): the staff list holds addresses, templates are the shop's words: admin
+    ("GET", "/notifications/settings"): ("admin", False),
+    ("PUT", "/notifications/settings"): ("admin", False),
+    ("GET", "/notifications/templates/{channel}/{kind}"): ("admin", False),
+    ("PUT", "/notifications/templates/{channel}/{kind}"): ("admin", False),
+    ("DELETE", "/notifications/templates/{channel}/{kind}"): ("admin", False),
 }
 WEBHOOK_ROUTES = {route for route in ROLES if route[1].startswith("/webhooks")}
 
@@ -136,14 +142,21 @@ def test_the_table_says_what_the_issue_says() -> None:
         ("GET", "/keys"),
         ("POST", "/keys"),
         ("DELETE", "/keys/{key_id}"),
+        ("GET", "/notifications/settings"),
+        ("PUT", "/notifications/settings"),
+        ("GET", "/notifications/templates/{channel}/{kind}"),
+        ("PUT", "/notifications/templates/{channel}/{kind}"),
+        ("DELETE", "/notifications/templates/{channel}/{kind}"),
     }
-    # A viewer reads everything (but connections and keys, an admin's); reading never needs staff.
+    # A viewer reads everything (but connections, keys and notification settings, an admin's); reading
+    # never needs staff.
     for (method, path), (lowest, _) in ROLES.items():
         if (
             method == "GET"
             and "/connection" not in path
             and path != "/keys"
             and not path.startswith("/webhooks")
+            and "/notifications/" not in path
         ):
             assert lowest == "viewer", path
         if method != "GET" and path != "/session":

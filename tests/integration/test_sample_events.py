@@ -58,6 +58,7 @@ def test_api_sample_events(staff: ApiClient, path: Path) -> None:
         "list_webhook_deliveries",
         "replay_webhook_delivery",
     }
+    missing_order |= {"delete_notification_template"}  # no such template
     created = {
         "sign_in": 201,
         "get_session": 401,  # the sample's cookie names no session here
@@ -289,6 +290,21 @@ def test_the_webhooks_sample_events(admin: ApiClient) -> None:
         event = json.loads(Path(f"events/webhooks/{name}.json").read_text())
         result = webhooks(event, LambdaContext("webhooks", 512, 60, "sample"))
         assert result == {"batchItemFailures": []}, name
+
+
+def test_the_notifications_sample_event(aws: Any) -> None:
+    """An OrderShipped from the rule (its order is not stored here: nothing to send) and a permanent
+    bounce from SES's topic (raw delivery): both done, the bounced address suppressed by its hash."""
+    from functions.notifications.handler import lambda_handler as notifications
+    from infra.spec import NOTIFICATIONS_TABLE
+    from shared.dal.notifications import NotificationStore
+    from shared.domain.notifications import address_hash
+
+    event = json.loads(Path("events/notifications/shipped_and_bounce.json").read_text())
+    result = notifications(event, LambdaContext("notifications", 512, 30, "sample"))
+    assert result == {"batchItemFailures": []}
+    store = NotificationStore(aws, NOTIFICATIONS_TABLE.local_name)
+    assert store.suppressed(address_hash("bounce@simulator.amazonses.com"))
 
 
 @pytest.mark.parametrize(

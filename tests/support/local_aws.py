@@ -17,6 +17,7 @@ from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
     ensure_buses,
+    ensure_email_sender,
     ensure_event_rules,
     ensure_keys,
     ensure_notifications,
@@ -49,6 +50,7 @@ def local_aws() -> Iterator[Any]:
         ensure_buckets(s3)
         ensure_notifications(s3, sqs, queue_urls)  # an upload's S3 event lands on the import work queue
         ensure_keys(boto3.client("kms"))
+        ensure_email_sender(boto3.client("ses"))  # the notifications' sender, verified as on the local stack
         for queue in {q for fn in FUNCTIONS for q in fn.sends}:
             os.environ[queue.env_var] = queue_urls[queue.local_name]
         os.environ.update(dead_letters_environment(API.dead_letters, lambda q: queue_urls[q.local_name]))

@@ -61,6 +61,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.keys
             functions.api.routes.listings
             functions.api.routes.meta
+            functions.api.routes.notifications
             functions.api.routes.orders
             functions.api.routes.reports
             functions.api.routes.session
@@ -89,6 +90,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.domain.inventory
             shared.domain.lifecycle
             shared.domain.moments
+            shared.domain.notifications
             shared.domain.orders
             shared.domain.quantities
             shared.domain.sessions
@@ -107,6 +109,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.imports
             shared.models.inventory
             shared.models.keys
+            shared.models.notifications
             shared.models.orders
             shared.models.reports
             shared.models.sessions
@@ -195,6 +198,49 @@ PINNED: dict[str, frozenset[str]] = {
             shared.outbound
             shared.patterns
             shared.services.webhooks
+        """,
+        # issue 17: the orders store (GetItem of the order) brings its writers' modules with it.
+        "notifications": """
+            functions.notifications.handler
+            functions.notifications.wiring
+            shared.aws
+            shared.config
+            shared.dal.catalog
+            shared.dal.connections
+            shared.dal.cursors
+            shared.dal.customers
+            shared.dal.dynamo
+            shared.dal.inventory
+            shared.dal.keys
+            shared.dal.mailer
+            shared.dal.notifications
+            shared.dal.orders
+            shared.domain.auth
+            shared.domain.channels
+            shared.domain.connections
+            shared.domain.customers
+            shared.domain.hooks
+            shared.domain.inventory
+            shared.domain.moments
+            shared.domain.notifications
+            shared.domain.orders
+            shared.domain.quantities
+            shared.masking
+            shared.models.catalog
+            shared.models.common
+            shared.models.customers
+            shared.models.events
+            shared.models.imports
+            shared.models.inventory
+            shared.models.notifications
+            shared.models.orders
+            shared.notifications.templates
+            shared.notifications.values
+            shared.observability
+            shared.patterns
+            shared.reports
+            shared.reports.days
+            shared.services.notifications
         """,
         "console": """
             functions.console.handler

@@ -506,3 +506,22 @@ def test_a_body_that_is_not_utf8_reaches_a_hook_base64_encoded_and_decodes_to_th
     assert event["isBase64Encoded"] is True
     delivery = delivery_from_event(event)
     assert delivery is not None and delivery.body == body
+
+
+def test_local_emails_are_the_local_gateways_own_route() -> None:
+    """GET /_local/emails lists what moto's SES sent; a gateway given no mail box (an external endpoint)
+    and every other method answer as for an unknown route. Never a route of infra/spec.py (not in CDK)."""
+    from infra.local.gateway import LOCAL_EMAILS_PATH
+
+    sent = [
+        {"message_id": "m-1", "from": "a@example.com", "to": ["b@example.com"], "subject": "s", "body": "b"}
+    ]
+    gw = Gateway({}, FUNCTIONS, "authorizer", emails=lambda: sent)
+    status, headers, body = gw.handle("GET", LOCAL_EMAILS_PATH, {}, b"", "127.0.0.1")
+    assert status == 200 and json.loads(body) == {"emails": sent}
+    assert headers["Content-Type"] == "application/json"
+    assert gw.handle("POST", LOCAL_EMAILS_PATH, {}, b"", "127.0.0.1")[0] == 404
+    assert (
+        Gateway({}, FUNCTIONS, "authorizer").handle("GET", LOCAL_EMAILS_PATH, {}, b"", "127.0.0.1")[0] == 404
+    )
+    assert all(not route.path.startswith("/_local") for fn in FUNCTIONS for route in fn.routes)

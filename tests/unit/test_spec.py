@@ -215,6 +215,7 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_API_KEYS_TABLE",  # its channel index only (query_index): whether a channel has keys
         "OMS_IMPORTS_TABLE",  # POST /imports records a run; GET /imports reads them
         "OMS_WEBHOOKS_TABLE",  # webhook endpoints (admin) and their delivery log
+        "OMS_NOTIFICATIONS_TABLE",  # notification settings and templates (issue 17)
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {
