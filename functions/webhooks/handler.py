@@ -60,8 +60,10 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         queued = wiring.deliveries().fan_out(parsed, now)
         logger.info("webhook deliveries queued", event_id=parsed.get("id"), deliveries=queued)
         return
-    result = wiring.deliveries().deliver(parsed, now)
+    result = wiring.deliveries().deliver(parsed, now, redriven=carried_reasons(record) is not None)
     if isinstance(result, Skipped):
+        if result.park is not None:
+            _park(record, result.park)
         logger.info("webhook delivery skipped", delivery_id=parsed.delivery_id, reason=result.reason)
         return
     if result.disabled:

@@ -37,6 +37,9 @@ def _key(endpoint_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": endpoint_pk(endpoint_id)}, "sk": {"S": sk}}
 
 
+MAX_DELAY_S = 12 * 3600 - 120  # SQS: 12 hours from the receive; two minutes spent at most before
+
+
 @dataclass(frozen=True)
 class Conflict:
     """The endpoint changed (or went) since it was read."""
@@ -371,7 +374,10 @@ class DeliveryMessages:
                 raise RuntimeError(f"SQS refused {len(entries)} webhook delivery messages twice")
 
     def delay(self, receipt_handle: str, seconds: int) -> None:
-        """The received message comes back in ``seconds`` (at most 12 hours: SQS's limit)."""
+        """The received message comes back in ``seconds``, at most ``MAX_DELAY_S``: SQS allows 12 hours
+        counted from the receive, and some of that has passed (an attempt takes up to 10 s)."""
         self._sqs.change_message_visibility(
-            QueueUrl=self._url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, 43200))
+            QueueUrl=self._url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(seconds, MAX_DELAY_S)),
         )

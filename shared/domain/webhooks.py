@@ -107,11 +107,16 @@ class Endpoint:
         return self.enabled and event_type in self.events
 
 
+MAX_SECRETS = 3  # the current one and what two rotations within a day keep signing
+
+
 def rotate(endpoint: Endpoint, sealed: SealedSecret, now: datetime) -> Endpoint:
-    """The endpoint with ``sealed`` signing from now, and its current secret still signing for 24 hours
-    (never more than two: a secret an earlier rotation kept ends now)."""
+    """The endpoint with ``sealed`` signing from now, and its current secret still signing for 24 hours.
+    A secret an earlier rotation kept keeps its own 24 hours (a receiver may not have switched yet); a
+    third rotation within a day ends the oldest one (never more than ``MAX_SECRETS`` signatures)."""
     previous = replace(endpoint.secrets[0], expires_at=now + ROTATION_OVERLAP)
-    return replace(endpoint, secrets=(sealed, previous), updated_at=now)
+    kept = tuple(s for s in endpoint.secrets[1:] if s.active(now))
+    return replace(endpoint, secrets=(sealed, previous, *kept)[:MAX_SECRETS], updated_at=now)
 
 
 def should_disable(failing_since: datetime | None, now: datetime) -> bool:

@@ -263,10 +263,19 @@ class WebhookEndpoints:
         return self._store.deliveries(endpoint_id, cursor, limit)
 
     def replay(self, endpoint_id: str, delivery_id: str) -> Delivery | None:
-        """A new attempt of the delivery (the same webhook-id), through the queue."""
+        """A new attempt of the delivery (the same webhook-id), through the queue. ``ReplayRefused``: the
+        endpoint is disabled (it would not be sent), or the delivery is still on its retry schedule (a
+        second chain of attempts would run beside it)."""
         delivery = self._store.get_delivery(endpoint_id, delivery_id)
         if delivery is None:
             return None
+        endpoint = self._store.get_endpoint(endpoint_id)
+        if endpoint is None:
+            return None
+        if not endpoint.enabled:
+            raise ReplayRefused("The endpoint is disabled: enable it first.")
+        if delivery.status == "pending":
+            raise ReplayRefused("The delivery is still being retried on its schedule: it is sent again then.")
         self._queue.send_all([message(endpoint_id, delivery_id, base=len(delivery.attempts), replay=True)])
         return delivery
 
@@ -292,6 +301,29 @@ class Sent:
 @dataclass(frozen=True)
 class Skipped:
     reason: str
+    # Why the message goes to the dead-letter queue instead of being dropped (a copy of a dead delivery's
+    # message that no one redrove; a pending delivery whose endpoint is disabled: redrive it once enabled).
+    park: str | None = None
+
+
+def change_id(event: dict[str, Any]) -> str:
+    """What identifies the change a bus event tells of, the same on every copy of it: EventBridge gives a
+    republished event a new envelope ``id`` (the publishers deliver at least once), so a delivery's id is
+    derived from the detail's own id (an order change's ``event_id``, a stock change's ``change_id``, an
+    import run's ``import_id``) and from the envelope's only for an event that carries none."""
+    detail = event.get("detail") or {}
+    kind = str(event.get("detail-type"))
+    for field in ("event_id", "change_id", "import_id", "endpoint_id"):
+        value = detail.get(field)
+        if isinstance(value, str) and value:
+            if field == "endpoint_id":
+                return f"{kind}#{value}#{detail.get('disabled_at') or event.get('id')}"
+            return f"{kind}#{value}"
+    return str(event.get("id"))
+
+
+class ReplayRefused(Exception):
+    """A replay that would not be sent, or would run beside the delivery's own retries."""
 
 
 class WebhookDeliveries:
@@ -335,8 +367,8 @@ class WebhookDeliveries:
         endpoints = self.subscribed(event_type)
         if not endpoints:
             return 0
-        event_id = str(event.get("id"))
         detail = event["detail"]
+        event_id = change_id(event)
         body = json.dumps(
             domain.envelope(
                 event_type, str(event.get("time") or utc_text(now)), self._data(event_type, detail)
@@ -374,10 +406,19 @@ class WebhookDeliveries:
             return domain.stock_low_data(detail)
         return detail
 
-    def deliver(self, request: DeliveryMessage, now: datetime) -> Sent | Skipped:
+    def deliver(self, request: DeliveryMessage, now: datetime, *, redriven: bool = False) -> Sent | Skipped:
+        """One attempt of a delivery. ``redriven``: the message came back from the dead-letter queue
+        through a redrive (it carries the reasons it was parked for)."""
         delivery = self._store.get_delivery(request.endpoint_id, request.delivery_id)
         if delivery is None:
             return Skipped("no such delivery")
+        if delivery.status == "dead" and not request.replay and not redriven:
+            # Recorded dead, but this copy is not a redrive: the parking failed after the record (or SQS
+            # delivered a copy). It goes (back) to the dead-letter queue, never into a new schedule.
+            return Skipped(
+                "already dead",
+                park="the delivery is dead (its schedule ran out): redrive it to send it again",
+            )
         if delivery.status == "dead" and not request.replay:
             # Redriven from the dead-letter queue once the receiver is fixed: a new schedule from here.
             request = replace(request, base=len(delivery.attempts))
@@ -388,7 +429,10 @@ class WebhookDeliveries:
         if endpoint is None:
             return Skipped("the endpoint was deleted")
         if not endpoint.enabled:
-            return Skipped("the endpoint is disabled")
+            return Skipped(
+                "the endpoint is disabled",
+                park="the endpoint is disabled: enable it (PATCH enabled), then redrive this delivery",
+            )
         secrets = [self._open(endpoint, s) for s in endpoint.active_secrets(now)]
         headers = signature_headers(delivery.delivery_id, delivery.body, secrets, now)
         started = self._monotonic()

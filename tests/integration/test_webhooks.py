@@ -219,6 +219,23 @@ def test_one_delivery_per_endpoint_under_redelivery(
     assert _depth(WEBHOOKS_QUEUE) == 0
 
 
+def test_a_change_published_twice_is_one_delivery(
+    admin: ApiClient, stocked: ApiClient, hook: Receiver
+) -> None:
+    """order_events publishes at least once: a second PutEvents of one change is a new EventBridge event
+    (a new envelope id) with the same ``event_id``, and receivers must see one webhook-id, once."""
+    created = _register(admin, hook)
+    order = _placed(stocked)
+    detail = {"order_id": order["order_id"], "event_id": f"{order['order_id']}#OrderCreated"}
+    _send_event(_bus_event("OrderCreated", detail, event_id="evt-first"))
+    _run(2)
+    _send_event(_bus_event("OrderCreated", detail, event_id="evt-republished"))
+    _run(2)
+    assert len(hook.received) == 1
+    [delivery] = _deliveries(admin, created["endpoint_id"])
+    assert hook.received[0].headers["webhook-id"] == delivery["delivery_id"]
+
+
 def test_retries_then_success(admin: ApiClient, stocked: ApiClient, hook: Receiver) -> None:
     created = _register(admin, hook)
     hook.answers = [503, 429, 500]
@@ -297,13 +314,24 @@ def test_retries_then_the_dead_letter_queue(admin: ApiClient, stocked: ApiClient
     assert json.loads(parked["Body"])["webhook_delivery"]["delivery_id"] == delivery["delivery_id"]
     reason = parked["MessageAttributes"]["oms_reason"]["StringValue"]
     assert f"after {ATTEMPTS} attempts" in reason and "503" in reason
-    # The receiver fixed, staff redrive it (the DLQ's message back on its queue): delivered.
-    hook.answers = []
+    # A copy of the dead delivery's message that no one redrove (the parking failed after the record, or
+    # SQS delivered twice) goes back to the DLQ: no new schedule, nothing sent.
+    sqs.change_message_visibility(
+        QueueUrl=_url(WEBHOOKS_DLQ), ReceiptHandle=parked["ReceiptHandle"], VisibilityTimeout=0
+    )
     sqs.send_message(QueueUrl=_url(WEBHOOKS_QUEUE), MessageBody=parked["Body"])
     _run(2)
+    assert len(hook.received) == ATTEMPTS
+    assert _depth(WEBHOOKS_DLQ) == 2
+    # The receiver fixed, an admin redrives the dead letters (each carries its reasons): delivered once.
+    hook.answers = []
+    outcome = admin.post("/dead-letters/webhooks/redrive", {"all": True})
+    assert outcome.status == 200, outcome.body
+    _run(3)
     [redriven] = _deliveries(admin, created["endpoint_id"])
     assert redriven["status"] == "succeeded"
     assert [a["status"] for a in redriven["attempts"]][-2:] == [503, 200]
+    assert len(hook.received) == ATTEMPTS + 1  # the second copy found it succeeded: skipped
 
 
 def test_failing_for_three_days_disables_the_endpoint_with_an_event(
@@ -333,12 +361,24 @@ def test_failing_for_three_days_disables_the_endpoint_with_an_event(
     assert disabled["source"] == "oms.webhooks"
     assert disabled["detail"]["endpoint_id"] == endpoint_id
     assert disabled["detail"]["url_host"] == "127.0.0.1"
-    # Nothing more goes to it: its retry is skipped, and a new event finds no subscriber.
+    # Nothing more goes to it: its pending retry waits in the dead-letter queue, with why.
     _run(3)
     assert len(hook.received) == 1
-    # Enabled again by staff: its failures start over.
+    [parked] = boto3.client("sqs").receive_message(
+        QueueUrl=_url(WEBHOOKS_DLQ), MessageAttributeNames=["All"], VisibilityTimeout=0
+    )["Messages"]
+    assert "endpoint is disabled" in parked["MessageAttributes"]["oms_reason"]["StringValue"]
+    [pending] = _deliveries(admin, endpoint_id)
+    refused = admin.post(f"/webhooks/{endpoint_id}/deliveries/{pending['delivery_id']}/replay")
+    assert refused.status == 409 and "disabled" in refused.json()["detail"]
+    # Enabled again by staff: its failures start over, and the redriven delivery is sent.
     again = admin.patch(f"/webhooks/{endpoint_id}", {"enabled": True}).json()
     assert again["enabled"] is True and again["failing_since"] is None and again["disabled_reason"] is None
+    hook.answers = []
+    assert admin.post("/dead-letters/webhooks/redrive", {"all": True}).status == 200
+    _run(2)
+    assert len(hook.received) == 2
+    assert _deliveries(admin, endpoint_id)[0]["status"] == "succeeded"
 
 
 def test_replay_sends_the_same_delivery_again(admin: ApiClient, stocked: ApiClient, hook: Receiver) -> None:
@@ -358,6 +398,22 @@ def test_replay_sends_the_same_delivery_again(admin: ApiClient, stocked: ApiClie
     assert [a["replay"] for a in after["attempts"]] == [False, True]
     missing = admin.post(f"/webhooks/{created['endpoint_id']}/deliveries/msg_nope/replay")
     assert missing.status == 404
+
+
+def test_a_delivery_still_on_its_schedule_is_not_replayed(
+    admin: ApiClient, stocked: ApiClient, hook: Receiver
+) -> None:
+    """A replay beside the delivery's own retries would run two chains of attempts on one counter."""
+    created = _register(admin, hook)
+    hook.answers = [503]
+    order = _placed(stocked)
+    _send_event(_bus_event("OrderCreated", {"order_id": order["order_id"]}))
+    _run(1)
+    [delivery] = _deliveries(admin, created["endpoint_id"])
+    assert delivery["status"] == "pending"
+    reply = admin.post(f"/webhooks/{created['endpoint_id']}/deliveries/{delivery['delivery_id']}/replay")
+    assert reply.status == 409
+    assert reply.headers["Content-Type"] == "application/problem+json"
 
 
 def test_secret_rotation_signs_with_both_for_a_day(

@@ -126,7 +126,7 @@ def test_a_timestamp_older_than_five_minutes_is_refused() -> None:
     assert _verify(secret, body, fresh) == {}
 
 
-def test_a_rotation_keeps_the_old_secret_for_24_hours_and_never_three() -> None:
+def test_a_rotation_keeps_the_old_secret_for_24_hours_and_never_more_than_three() -> None:
     first = domain.SealedSecret(b"1", NOW)
     endpoint = domain.Endpoint(
         "wh_1", "https://a.example", ("order.created",), None, True, (first,), NOW, NOW
@@ -135,7 +135,13 @@ def test_a_rotation_keeps_the_old_secret_for_24_hours_and_never_three() -> None:
     assert [s.ciphertext for s in once.active_secrets(NOW)] == [b"2", b"1"]
     assert [s.ciphertext for s in once.active_secrets(NOW + timedelta(hours=24))] == [b"2"]
     twice = domain.rotate(once, domain.SealedSecret(b"3", NOW), NOW + timedelta(hours=1))
-    assert [s.ciphertext for s in twice.secrets] == [b"3", b"2"]
+    # the first rotation's old secret keeps its own 24 hours
+    assert [s.ciphertext for s in twice.active_secrets(NOW + timedelta(hours=1))] == [b"3", b"2", b"1"]
+    assert [s.ciphertext for s in twice.active_secrets(NOW + timedelta(hours=24))] == [b"3", b"2"]
+    thrice = domain.rotate(twice, domain.SealedSecret(b"4", NOW), NOW + timedelta(hours=2))
+    assert [s.ciphertext for s in thrice.secrets] == [b"4", b"3", b"2"]
+    later = domain.rotate(once, domain.SealedSecret(b"5", NOW), NOW + timedelta(hours=25))
+    assert [s.ciphertext for s in later.secrets] == [b"5", b"2"]  # an expired one is dropped
 
 
 # --- deliveries and the envelope ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from shared.models.webhooks import (
 from shared.observability import logger
 from shared.openapi import problem_responses
 from shared.outbound import Refused
-from shared.services.webhooks import Created, EndpointChanges, EndpointConflict, url_host
+from shared.services.webhooks import Created, EndpointChanges, EndpointConflict, ReplayRefused, url_host
 
 router = Router()
 
@@ -229,12 +229,23 @@ def list_deliveries(
     summary="Send a delivery again (admin): a new attempt with the same webhook-id, through the queue",
     tags=["webhooks"],
     responses=problem_responses(
-        404, 422, success={202: "Queued"}, notes={**_NOTES, 404: "No such endpoint or delivery"}
+        404,
+        409,
+        422,
+        success={202: "Queued"},
+        notes={
+            **_NOTES,
+            404: "No such endpoint or delivery",
+            409: "The endpoint is disabled, or the delivery is still on its retry schedule",
+        },
     ),
 )
 def replay_delivery(endpoint_id: EndpointId, delivery_id: DeliveryId) -> Response[ReplayView]:
     caller = require(router, "admin")
-    delivery = wiring.webhook_endpoints().replay(endpoint_id, delivery_id)
+    try:
+        delivery = wiring.webhook_endpoints().replay(endpoint_id, delivery_id)
+    except ReplayRefused as exc:
+        raise ProblemError(409, "conflict", "Conflict", str(exc)) from exc
     if delivery is None:
         raise not_found(f"Delivery {delivery_id} of webhook endpoint {endpoint_id}")
     logger.info(
