@@ -163,6 +163,11 @@ class Notifier:
         override = self.store.template(STAFF_CHANNEL, notice.kind) if addresses else None
         outcomes: list[Outcome] = []
         busy = False
+        failed: Exception | None = None
+        # Every address is tried, whatever one of them meets: an address SES refuses (unverified in the
+        # sandbox, say) must not keep the alert from the ones after it. A failure is raised at the end, so
+        # the event comes back (the addresses already sent are skipped) and, after its receives, waits in
+        # the dead-letter queue to be redriven: never lost.
         for address in addresses:
             try:
                 outcomes.append(
@@ -178,6 +183,10 @@ class Notifier:
                 )
             except TryLater:
                 busy = True
+            except Exception as exc:  # raised below, once every address was tried
+                failed = failed or exc
+        if failed is not None:
+            raise failed
         if busy:
             raise TryLater(notice.event_id)
         return outcomes

@@ -327,6 +327,28 @@ def test_low_stock_goes_to_the_staff_list_once(ses: Any) -> None:
     assert {subject for _, subject, _ in sent(ses)} == {"Low stock: MUG (2 left)"}
 
 
+def test_an_address_ses_refuses_does_not_keep_the_alert_from_the_others(
+    ses: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from shared.dal.mailer import SesMailer
+
+    original = SesMailer.send
+
+    def refusing(self: SesMailer, to: str, email: Any) -> str:
+        if to == "unverified@example.com":  # SES's sandbox: a recipient not verified
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "not verified"}}, "SendEmail")
+        return original(self, to, email)
+
+    monkeypatch.setattr(SesMailer, "send", refusing)
+    addresses = ["buyer@example.com", "unverified@example.com", "ops@example.com"]
+    store().save_settings(NotificationSettings(staff_emails=addresses), now=datetime.now(UTC))
+    failures = deliver(stock_low())
+    assert len(failures) == 1  # the event comes back (then the DLQ): the refused address is not lost
+    assert sorted(to for to, _, _ in sent(ses)) == ["buyer@example.com", "ops@example.com"]
+
+
 def test_a_channel_template_override_is_used_and_a_broken_one_falls_back(ses: Any) -> None:
     now = datetime.now(UTC)
     store().put_template(
