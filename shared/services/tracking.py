@@ -15,6 +15,9 @@ from shared.models.orders import Order
 from shared.services.tracking_links import ORDER_ID, LinkVerifier
 
 MAX_EXTERNAL_MATCHES = 5  # orders sharing one external id (on different channels) tried at most
+# Read when a lookup finds no order at all, so that a miss costs what a wrong email does (a Query and a
+# GetItem): the time of the answer does not tell an existing shop order number from an unknown one.
+NO_ORDER = "o-none"
 
 
 class TrackedOrders(Protocol):
@@ -46,7 +49,7 @@ class TrackingService:
         if ORDER_ID.match(lookup.order):
             candidates.append(lookup.order)
         candidates += self._orders.ids_by_external_id(lookup.order, MAX_EXTERNAL_MATCHES)
-        for order_id in dict.fromkeys(candidates):
+        for order_id in dict.fromkeys(candidates or [NO_ORDER]):
             order = self._orders.get(order_id)
             if order is not None and matches(order, lookup) and link_valid(order, now):
                 return order

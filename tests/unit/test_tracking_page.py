@@ -265,6 +265,17 @@ def test_the_service_opens_an_order_by_link_by_id_or_by_external_id(links: Track
     assert orders.reads == reads  # too long to be any order: nothing read
 
 
+def test_a_miss_reads_what_a_wrong_email_reads(links: TrackingLinks) -> None:
+    """The answer's time must not tell a shop's existing order number from an unknown one."""
+    orders = FakeOrders(an_order(order_id=OTHER_ID, external_id="#1001"))
+    service = TrackingService(orders, links)
+    assert service.by_lookup(Lookup("#1001", email="eve@example.com"), T0) is None
+    wrong_email = orders.reads
+    orders.reads = 0
+    assert service.by_lookup(Lookup("#1002", email="eve@example.com"), T0) is None
+    assert orders.reads == wrong_email == 2  # the index's Query, then one GetItem
+
+
 def test_the_service_hides_an_expired_or_erased_order(links: TrackingLinks) -> None:
     old = delivered(0)
     service = TrackingService(FakeOrders(old), links)
