@@ -16,15 +16,16 @@ CDK context values (cdk.json, or ``-c name=value``):
 * ``alarm_email``: an address subscribed to the alarm topic (optional; confirm the email AWS sends).
 * ``senderEmail``: the address customer and staff emails come from (``shared.config.DEFAULT_SENDER_EMAIL``,
   orders@example.com, if unset: fine for a synth, never for a deploy that sends).
-* ``sesIdentity``: the verified SES identity the sender belongs to (default: the sender's domain). The
-  notifications function may send from that identity and address only (infra/constructs/email.py).
+* ``sesIdentity``: the default of the stack's ``SesIdentity`` parameter, the verified SES identity the sender
+  belongs to (default: the sender's domain). The notifications function may send from that identity and
+  address only (infra/constructs/email.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, CfnParameter, Stack
 from constructs import Construct
 
 from infra import spec
@@ -98,12 +99,22 @@ class OmsStack(Stack):
         self.buckets = Buckets(self, "Buckets")
         self.keys = Keys(self, "Keys", stage=self.stage)
         sender = str(self.node.try_get_context(SENDER_EMAIL_CONTEXT) or DEFAULT_SENDER_EMAIL)
+        # A deploy parameter: the identity can change (a domain verified later, say) without a new synth.
+        # Its default is the context's sesIdentity, else the sender's domain.
+        self.ses_identity = CfnParameter(
+            self,
+            "SesIdentity",
+            type="String",
+            default=str(self.node.try_get_context(SES_IDENTITY_CONTEXT) or identity_of(sender)),
+            min_length=3,
+            description="The verified SES identity (a domain, or an address) the notifications send from",
+        )
         self.email = Email(
             self,
             "Email",
             queues=self.queues,
             sender=sender,
-            identity=str(self.node.try_get_context(SES_IDENTITY_CONTEXT) or identity_of(sender)),
+            identity=self.ses_identity.value_as_string,
             stage=self.stage,
         )
         for notification in spec.BUCKET_NOTIFICATIONS:  # uploads start imports (the queue's consumer)
