@@ -236,6 +236,9 @@ WEBHOOKS = Table(
         Index("deliveries", "delivery_of", "created_key"),  # one endpoint's deliveries, newest first
     ),
     ttl_attribute="expires_at",
+    # A delivery keeps its payload, and an order's is the order as the API returns it: its customer and
+    # address. Encrypted with the personal-data key, as the orders are.
+    personal_data=True,
 )
 # --- notifications (issue 17: customer and staff email) ---------------------------------------
 NOTIFICATIONS_TABLE = Table(

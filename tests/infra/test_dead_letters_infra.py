@@ -33,6 +33,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
     assert sqs_actions_on(statements, ids[spec.STOCK_UPDATES.id]) == SEND
     assert sqs_actions_on(statements, ids[spec.IMPORT_WORK.id]) == SEND
     assert sqs_actions_on(statements, ids[spec.WEBHOOKS_QUEUE.id]) == SEND  # redrive, and a replay
+    assert sqs_actions_on(statements, ids[spec.NOTIFICATIONS_QUEUE.id]) == SEND  # redrive
     reached = {
         lid
         for st in statements
@@ -44,6 +45,7 @@ def test_the_api_consumes_each_dead_letter_queue_and_sends_only_to_where_it_redr
         ids[spec.STOCK_UPDATES.id],
         ids[spec.IMPORT_WORK.id],
         ids[spec.WEBHOOKS_QUEUE.id],
+        ids[spec.NOTIFICATIONS_QUEUE.id],
     }
     assert reached == expected  # not the events tap, nothing else
     assert all_sqs_actions(statements) == CONSUME | SEND  # no PurgeQueue, no StartMessageMoveTask
