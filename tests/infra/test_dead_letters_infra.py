@@ -81,6 +81,7 @@ def test_the_api_gets_every_dead_letter_queue_url_in_one_variable(synthesized: S
         ids[spec.STOCK_UPDATES.id],
         ids[spec.IMPORT_WORK.id],
         ids[spec.WEBHOOKS_QUEUE.id],
+        ids[spec.NOTIFICATIONS_QUEUE.id],
     }
     text = "".join(part if isinstance(part, str) else "<url>" for part in value["Fn::Join"][1])
     for dead_letter in spec.DEAD_LETTER_QUEUES:

@@ -172,9 +172,11 @@ def test_only_s3_from_the_imports_bucket_may_send_to_the_work_queue(synthesized:
         for r in synthesized.of_type("AWS::SQS::QueuePolicy").values()
         if r["Properties"]["Queues"] != [{"Ref": queue}]
     ]
-    # No other queue lets anyone in, but an event rule's EventBridge its queue and DLQ (test_event_rules.py).
+    # No other queue lets anyone in, but an event rule's EventBridge its queue and DLQ (test_event_rules.py)
+    # and SES's feedback topic the notifications queue (test_notifications_infra.py).
     assert all(
-        st["Effect"] == "Deny" or st["Principal"] == {"Service": "events.amazonaws.com"}
+        st["Effect"] == "Deny"
+        or st["Principal"] in ({"Service": "events.amazonaws.com"}, {"Service": "sns.amazonaws.com"})
         for r in others
         for st in r["Properties"]["PolicyDocument"]["Statement"]
     )

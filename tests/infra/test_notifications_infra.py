@@ -88,7 +88,7 @@ def test_ses_sending_is_scoped_to_the_identity_and_the_sender(synthesized: Synth
     assert sorted(actions_of(statement)) == ["ses:SendEmail", "ses:SendRawEmail"]
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": DEFAULT_SENDER_EMAIL}}
     resources = json.dumps(statement["Resource"])
-    assert '"identity/", {"Ref": "SesIdentity"}' in resources and "configuration-set/" in resources
+    assert ':identity/", {"Ref": "SesIdentity"}' in resources and "configuration-set/" in resources
     # The identity is a deploy parameter, the sender's domain unless the context names another.
     parameter = synthesized.template.to_json()["Parameters"]["SesIdentity"]
     assert (parameter["Type"], parameter["Default"]) == ("String", identity_of(DEFAULT_SENDER_EMAIL))

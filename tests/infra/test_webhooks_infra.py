@@ -96,9 +96,18 @@ def test_the_delivery_function_has_no_vpc_and_only_what_it_needs(synthesized: Sy
     }
     assert sqs_sends == {queue_id(synthesized, spec.WEBHOOKS_QUEUE), queue_id(synthesized, spec.WEBHOOKS_DLQ)}
     kms = [st for st in statements if any(a.startswith("kms:") for a in as_list(st["Action"]))]
-    # Decrypt only: the secrets (with the webhook context) and the orders table's personal-data key.
-    assert {a for st in kms for a in as_list(st["Action"])} <= {"kms:Decrypt", "kms:DescribeKey"}
+    # The secrets: Decrypt only (with the webhook context). The personal-data key: what its tables need
+    # (the orders read, the deliveries written: their payloads hold the order's customer).
     secrets_key = synthesized.logical_id(synthesized.stack.keys.key(spec.SECRETS_KEY))
+    personal = synthesized.logical_id(synthesized.stack.tables.personal_data_key)
+    assert {r for st in kms for r in refs(st["Resource"])} == {secrets_key, personal}
+    assert {a for st in kms if personal in refs(st["Resource"]) for a in as_list(st["Action"])} <= {
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+    }
     [on_secrets] = [st for st in kms if secrets_key in refs(st["Resource"])]
     assert on_secrets["Action"] == "kms:Decrypt"
     assert on_secrets["Condition"] == {"Null": {"kms:EncryptionContext:webhook": "false"}}
