@@ -33,6 +33,7 @@ from shared.domain.channels import FEED_OWNED_CHANNELS
 from shared.models.events import ORDER_CREATED, ORDER_SHIPPED, ORDER_STATUS_CHANGED, STOCK_LOW
 
 Kind = Literal["confirmation", "backorder", "shipment", "delivery", "cancellation", "return", "stock_low"]
+STAFF_CHANNEL = "staff"  # the channel whose templates the staff emails (stock_low) use
 KINDS: tuple[Kind, ...] = get_args(Kind)
 STAFF_KINDS: frozenset[Kind] = frozenset({"stock_low"})
 CUSTOMER_KINDS: tuple[Kind, ...] = tuple(k for k in KINDS if k not in STAFF_KINDS)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StrictBool, StringConstraints
 
 from shared.domain.notifications import Kind
 from shared.models.common import Email, Model, StrictModel
+from shared.patterns import CHANNEL_NAME_PATTERN
+
+# A channel named in the settings (the API refuses "staff" and the like beyond the pattern).
+ChannelKey = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=CHANNEL_NAME_PATTERN)]
 
 MAX_STAFF_EMAILS = 20
 MAX_CHANNELS = 100
@@ -18,7 +24,7 @@ class NotificationSettings(StrictModel):
     default: on for the shop's own channels, off for marketplaces and connected Shopify or WooCommerce
     stores (they tell their customers themselves)."""
 
-    channels: dict[str, dict[Kind, bool]] = Field(
+    channels: dict[ChannelKey, dict[Kind, StrictBool]] = Field(
         default_factory=dict,
         max_length=MAX_CHANNELS,
         examples=[{"amazon": {"shipment": True}, "web": {"delivery": False}}],

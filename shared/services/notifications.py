@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 from shared.dal.notifications import AlreadySent, Claimed, ClaimResult, Leased
 from shared.domain.notifications import (
+    STAFF_CHANNEL,
     CustomerNotice,
     Kind,
     StaffNotice,
@@ -56,7 +57,6 @@ from shared.observability import logger
 LEASE_S = 60
 CLAIM_TTL_S = 30 * 24 * 3600  # past the queue's retention (14 days): no event can come back after it
 CONNECTIONS_CACHE_S = 300
-STAFF_CHANNEL = "staff"  # the channel whose templates the staff emails (stock_low) use
 
 Outcome = Literal["sent", "already_sent", "muted", "erased", "no_order", "suppressed", "resent"]
 

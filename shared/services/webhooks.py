@@ -28,7 +28,10 @@ from shared.domain.webhooks import Attempt, Delivery, Endpoint, SealedSecret
 from shared.outbound import Answer, Refused, Resolver, check_and_resolve, post, system_resolver
 
 CONTEXT_KEY = "webhook"  # the KMS encryption context's key: {"webhook": endpoint_id}
-ENDPOINTS_CACHE_S = 30.0
+# The endpoints' Query serves a batch, not longer: an endpoint registered (or disabled) now hears (or stops
+# hearing) of what is published a second later. Longer would save one Query per event and miss the first
+# events of a new endpoint.
+ENDPOINTS_CACHE_S = 1.0
 DELIVERY_MESSAGE = "webhook_delivery"
 
 

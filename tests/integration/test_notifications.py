@@ -404,6 +404,9 @@ def test_settings_over_http_mute_a_channel(ses: Any, admin: ApiClient, staff: Ap
     bad = admin.put("/notifications/settings", {"channels": {"web": {"postcard": True}}})
     assert bad.status == 422
     assert admin.put("/notifications/settings", {"channels": {"Not A Channel": {}}}).status == 422
+    assert admin.put("/notifications/settings", {"channels": {"staff": {}}}).status == 422
+    # true or false, nothing that looks like one
+    assert admin.put("/notifications/settings", {"channels": {"web": {"delivery": 0}}}).status == 422
 
 
 def test_templates_over_http(ses: Any, admin: ApiClient) -> None:
@@ -423,3 +426,14 @@ def test_templates_over_http(ses: Any, admin: ApiClient) -> None:
     assert admin.delete(path).status == 404
     assert admin.get(path).json()["custom"] is False
     assert admin.get("/notifications/templates/web/postcard").status == 422
+
+
+def test_the_staff_emails_have_templates_of_their_own(ses: Any, admin: ApiClient) -> None:
+    """The staff low-stock email's words, under the channel name ``staff`` (no channel's customers)."""
+    path = "/notifications/templates/staff/stock_low"
+    assert admin.get(path).json()["custom"] is False
+    mine = {"subject": "Reorder $sku", "text": "only $available left", "html": "<p>$available</p>"}
+    assert admin.put(path, mine).status == 200, admin.put(path, mine).body
+    store().save_settings(NotificationSettings(staff_emails=["buyer@example.com"]), now=datetime.now(UTC))
+    assert deliver(stock_low()) == []
+    assert [subject for _, subject, _ in sent(ses)] == ["Reorder MUG"]

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.api import wiring
 from shared.domain.auth import check_channel
-from shared.domain.notifications import Kind
+from shared.domain.notifications import STAFF_CHANNEL, Kind
 from shared.http import invalid_field, json_response, not_found, require
 from shared.models.common import CHANNEL_NAME_PATTERN
 from shared.models.notifications import NotificationSettings, TemplateIn, TemplateOut
@@ -71,6 +71,9 @@ def put_settings(settings: Annotated[NotificationSettings, Body()]) -> Response[
 
 
 def _checked_channel(channel: str) -> str:
+    """A channel's name, or ``staff``: the staff emails' own templates (stock_low)."""
+    if channel == STAFF_CHANNEL:
+        return channel
     try:
         return check_channel(channel)
     except ValueError as exc:
