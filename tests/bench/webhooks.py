@@ -74,7 +74,7 @@ def main() -> None:
     line(
         "DynamoDB requests per event fanned out (1 endpoint)",
         f"{sum(warm) / len(warm):.1f}",
-        f"first {fan_out_calls[0]} (the endpoints' Query, kept 30 s); a conditional PutItem per endpoint",
+        f"first {fan_out_calls[0]} (the endpoints' Query, kept 1 s); a conditional PutItem per endpoint",
     )
     line(
         "DynamoDB requests per delivery attempt",
