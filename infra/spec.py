@@ -126,9 +126,10 @@ ORDERS = Table(
         Index("by_customer", "customer_id", "created_key"),
         # Orders with attention items staff have not resolved (GET /orders?attention=true).
         Index("needs_attention", "needs_attention", "created_key"),
-        # The tracking page's lookup by the id a customer knows (their shop's order number): external_key
-        # is the external id alone, any channel. Keys only: the page then reads the order itself.
-        Index("by_external_id", "external_key", "pk", projection="KEYS_ONLY"),
+        # The tracking page's lookup by the id a customer knows (their shop's order number), any channel:
+        # the order item's own external_id (no claim record carries one), so every order, old ones too,
+        # is in it and an order item is no larger. Keys only: the page then reads the order itself.
+        Index("by_external_id", "external_id", "pk", projection="KEYS_ONLY"),
     ),
     ttl_attribute="expires_at",  # idempotency-key records expire; orders never carry it
     personal_data=True,  # each order holds its customer and shipping address

@@ -112,8 +112,6 @@ def order_item(order: Order) -> dict[str, Any]:
         channel_status=f"{order.channel}#{order.status}",
         # Sparse: only an order with something unresolved is in the needs_attention index.
         needs_attention=keys.NEEDS_ATTENTION if any(a.resolved_at is None for a in order.attention) else None,
-        # Sparse: the by_external_id index (the tracking page's lookup by the shop's order number).
-        external_key=order.external_id,
     )
     return to_item(values)
 
@@ -330,7 +328,7 @@ class OrderStore:
         response = self._db.query(
             TableName=self._table,
             IndexName="by_external_id",
-            KeyConditionExpression="external_key = :e",
+            KeyConditionExpression="external_id = :e",
             ExpressionAttributeValues=to_values({":e": external_id}),
             Limit=limit,
         )

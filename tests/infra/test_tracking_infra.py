@@ -111,7 +111,7 @@ def test_the_orders_table_has_a_keys_only_index_by_external_id(synthesized: Synt
     (index,) = [
         i for i in orders["Properties"]["GlobalSecondaryIndexes"] if i["IndexName"] == "by_external_id"
     ]
-    assert index["KeySchema"][0] == {"AttributeName": "external_key", "KeyType": "HASH"}
+    assert index["KeySchema"][0] == {"AttributeName": "external_id", "KeyType": "HASH"}
     assert index["Projection"] == {"ProjectionType": "KEYS_ONLY"}
 
 
