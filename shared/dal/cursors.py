@@ -44,3 +44,19 @@ def table_key(cursor: str | None, *, pk: str, sk_prefix: str) -> dict[str, str] 
     ):
         raise InvalidCursor("next_token does not belong to this query")
     return key
+
+
+def index_key(cursor: str | None, *, partition: str, value: str, sort: str = "pk") -> dict[str, str] | None:
+    """The start key of a query on one partition of an index (``partition`` = ``value``, sorted by
+    ``sort``) of a (pk, sk) table, from a cursor it issued: the table's keys and the index's, all strings."""
+    if not cursor:
+        return None
+    key = decode(cursor).get("key")
+    if (
+        not isinstance(key, dict)
+        or set(key) != {"pk", "sk", partition, sort}
+        or key.get(partition) != value
+        or not all(isinstance(v, str) for v in key.values())
+    ):
+        raise InvalidCursor("next_token does not belong to this query")
+    return key

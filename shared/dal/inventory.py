@@ -143,21 +143,6 @@ def _listed(item: Mapping[str, Any], *, low_only: bool, location: str | None) ->
     return stock
 
 
-def _index_cursor(cursor: str | None, partition: str, value: str) -> dict[str, str] | None:
-    """The start key of a query on one partition of a catalog index, from a cursor it issued."""
-    if not cursor:
-        return None
-    key = cursors.decode(cursor).get("key")
-    if (
-        not isinstance(key, dict)
-        or set(key) != {"pk", "sk", partition}
-        or key.get(partition) != value
-        or not all(isinstance(v, str) for v in key.values())
-    ):
-        raise cursors.InvalidCursor("next_token does not belong to this query")
-    return key
-
-
 def _moved_clauses(move: MoveStock, sets: list[str], conditions: list[str], values: dict[str, Any]) -> None:
     """The newest movement time of the location: recorded, and never moved backwards."""
     if move.moved_at is not None:
@@ -391,7 +376,7 @@ class InventoryStore:
         ``_LISTING_READS`` index reads per page), and the next one goes on from there.
         """
         index, partition, value = ("low_stock", "low_stock", keys.LOW_STOCK) if low_only else _PRODUCTS
-        start = _index_cursor(cursor, partition, value)
+        start = cursors.index_key(cursor, partition=partition, value=value)
         found: list[Stock] = []
         for _ in range(_LISTING_READS):
             params: dict[str, Any] = {

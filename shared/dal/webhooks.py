@@ -95,10 +95,8 @@ class WebhookStore:
             "ExpressionAttributeValues": {":listed": {"S": LISTED}},
             "Limit": limit,
         }
-        if cursor:
-            start = cursors.decode(cursor).get("key")
-            if not isinstance(start, dict) or start.get("listed") != LISTED:
-                raise cursors.InvalidCursor("next_token does not belong to this query")
+        start = cursors.index_key(cursor, partition="listed", value=LISTED, sort="created_key")
+        if start:
             params["ExclusiveStartKey"] = to_item(start)
         response = self._db.query(**params)
         endpoints = [
@@ -239,10 +237,8 @@ class WebhookStore:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        if cursor:
-            start = cursors.decode(cursor).get("key")
-            if not isinstance(start, dict) or start.get("delivery_of") != endpoint_id:
-                raise cursors.InvalidCursor("next_token does not belong to this query")
+        start = cursors.index_key(cursor, partition="delivery_of", value=endpoint_id, sort="created_key")
+        if start:
             params["ExclusiveStartKey"] = to_item(start)
         response = self._db.query(**params)
         found = [_delivery(item) for item in (from_item(raw) for raw in response.get("Items", [])) if item]

@@ -502,3 +502,34 @@ def test_the_url_is_checked_again_at_every_send(admin: ApiClient, stocked: ApiCl
     assert delivery["status"] == "failed"
     assert attempt["status"] is None and attempt["error"].startswith("refused:")
     assert _depth(WEBHOOKS_QUEUE) == 0
+
+
+def test_endpoints_and_deliveries_are_paged_and_a_cursor_serves_its_own_query_only(
+    admin: ApiClient, stocked: ApiClient, hook: Receiver
+) -> None:
+    first, second = _register(admin, hook), _register(admin, hook)
+    page = admin.get("/webhooks", query={"limit": "1"}).json()
+    rest = admin.get("/webhooks", query={"limit": "1", "next_token": page["next_token"]}).json()
+    assert {page["items"][0]["endpoint_id"], rest["items"][0]["endpoint_id"]} == {
+        first["endpoint_id"],
+        second["endpoint_id"],
+    }
+    for n in range(2):
+        order = _placed(stocked)
+        _send_event(_bus_event("OrderCreated", {"order_id": order["order_id"]}, event_id=f"evt-page-{n}"))
+    _run(3)
+    path = f"/webhooks/{first['endpoint_id']}/deliveries"
+    one = admin.get(path, query={"limit": "1"}).json()
+    two = admin.get(path, query={"limit": "1", "next_token": one["next_token"]}).json()
+    assert one["items"][0]["delivery_id"] != two["items"][0]["delivery_id"]
+    # the first endpoint's cursor does not page the second's deliveries, nor the endpoints
+    other = admin.get(
+        f"/webhooks/{second['endpoint_id']}/deliveries", query={"next_token": one["next_token"]}
+    )
+    assert other.status == 400 and other.json()["type"] == "urn:oms:problem:invalid-next-token"
+    assert admin.get("/webhooks", query={"next_token": one["next_token"]}).status == 400
+    # a cursor of the right partition but another shape (forged, or from an older layout) is a 400 too
+    from shared.dal import cursors
+
+    forged = cursors.encode({"key": {"delivery_of": first["endpoint_id"], "created_key": 5}})
+    assert admin.get(path, query={"next_token": forged}).status == 400
