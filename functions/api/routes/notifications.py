@@ -4,7 +4,7 @@ hears of low stock, and a channel's own words for a kind (README, "Notifications
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -18,6 +18,9 @@ from shared.models.common import CHANNEL_NAME_PATTERN
 from shared.models.notifications import NotificationSettings, TemplateIn, TemplateOut
 from shared.observability import logger
 from shared.openapi import problem_responses
+
+if TYPE_CHECKING:
+    from shared.notifications.templates import Source
 
 router = Router()
 ChannelPath = Annotated[
@@ -70,6 +73,20 @@ def put_settings(settings: Annotated[NotificationSettings, Body()]) -> Response[
     return json_response(200, settings)
 
 
+def _template_out(channel: str, kind: Kind, source: Source, *, custom: bool) -> TemplateOut:
+    from shared.notifications.templates import PLACEHOLDERS
+
+    return TemplateOut(
+        channel=channel,
+        kind=kind,
+        subject=source.subject,
+        text=source.text,
+        html=source.html,
+        custom=custom,
+        placeholders=sorted(PLACEHOLDERS),
+    )
+
+
 def _checked_channel(channel: str) -> str:
     """A channel's name, or ``staff``: the staff emails' own templates (stock_low)."""
     if channel == STAFF_CHANNEL:
@@ -90,23 +107,12 @@ def _checked_channel(channel: str) -> str:
 )
 def get_template(channel: ChannelPath, kind: KindPath) -> Response[TemplateOut]:
     require(router, "admin")
-    from shared.notifications.templates import DEFAULTS, PLACEHOLDERS
+    from shared.notifications.templates import DEFAULTS
 
     _checked_channel(channel)
     stored = wiring.notification_store().template(channel, kind)
     source = stored or DEFAULTS[kind]
-    return json_response(
-        200,
-        TemplateOut(
-            channel=channel,
-            kind=kind,
-            subject=source.subject,
-            text=source.text,
-            html=source.html,
-            custom=stored is not None,
-            placeholders=sorted(PLACEHOLDERS),
-        ),
-    )
+    return json_response(200, _template_out(channel, kind, source, custom=stored is not None))
 
 
 @router.put(
@@ -123,7 +129,7 @@ def put_template(
     channel: ChannelPath, kind: KindPath, template: Annotated[TemplateIn, Body()]
 ) -> Response[TemplateOut]:
     caller = require(router, "admin")
-    from shared.notifications.templates import PLACEHOLDERS, Source, TemplateError, check_template
+    from shared.notifications.templates import Source, TemplateError, check_template
 
     _checked_channel(channel)
     source = Source(subject=template.subject, text=template.text, html=template.html)
@@ -133,18 +139,7 @@ def put_template(
         raise invalid_field("template", str(exc)) from exc
     wiring.notification_store().put_template(channel, kind, source, now=datetime.now(UTC))
     logger.info("notification template saved", channel=channel, kind=kind, key_id=caller.key_id)
-    return json_response(
-        200,
-        TemplateOut(
-            channel=channel,
-            kind=kind,
-            subject=source.subject,
-            text=source.text,
-            html=source.html,
-            custom=True,
-            placeholders=sorted(PLACEHOLDERS),
-        ),
-    )
+    return json_response(200, _template_out(channel, kind, source, custom=True))
 
 
 @router.delete(
