@@ -65,6 +65,7 @@ alone, and the keys written before SKUs could hold '#' or '%' are unchanged by i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -164,6 +165,18 @@ def report_pk(report_id: str) -> str:
 
 def report_key(report_id: str) -> dict[str, Any]:
     return {"pk": {"S": report_pk(report_id)}, "sk": {"S": REPORT_SK}}
+
+
+# --- analytics shards ------------------------------------------------------------------------------
+
+# A hot aggregate item (every order of a day adds to it) is spread over this many partition keys, each
+# ending in #{shard}: DynamoDB's limits (1,000 WCU/s per partition) apply to each. Readers query every shard.
+ANALYTICS_SHARDS = 8
+
+
+def shard_of(key: str) -> int:
+    """The shard an order's (or a customer's) aggregates go to: stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % ANALYTICS_SHARDS
 
 
 # --- the daily-sales table ------------------------------------------------------------------------
