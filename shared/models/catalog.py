@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, Strict
+from pydantic import Field, Strict, field_validator
 
 from shared.models.common import (
     CATALOG_CURRENCY_NOTE,
@@ -15,6 +16,20 @@ from shared.models.common import (
     Sku,
     StrictModel,
 )
+from shared.models.inventory_analytics import (
+    DEFAULT_LEAD_TIME_DAYS,
+    DEFAULT_SERVICE_LEVEL,
+    MAX_LEAD_TIME_DAYS,
+    SERVICE_LEVELS,
+)
+
+_LEVELS = ", ".join(str(level) for level in SERVICE_LEVELS)
+
+
+def _service_level(value: Decimal | None) -> Decimal | None:
+    if value is not None and value not in SERVICE_LEVELS:
+        raise ValueError(f"must be one of {_LEVELS}")
+    return value
 
 
 class ProductIn(StrictModel):
@@ -29,6 +44,20 @@ class ProductIn(StrictModel):
         description="active, draft or archived; absent: a new product is active, an existing one "
         "keeps its status",
     )
+    lead_time_days: Annotated[int, Field(ge=1, le=MAX_LEAD_TIME_DAYS), INTEGRAL, Strict()] | None = Field(
+        default=None,
+        description=f"Days from ordering stock to having it (reorder suggestions); absent: "
+        f"{DEFAULT_LEAD_TIME_DAYS}",
+    )
+    service_level: Decimal | None = Field(
+        default=None,
+        description=f"The share of replenishment cycles without a stock-out the reorder point aims at, one "
+        f"of {_LEVELS}; absent: {DEFAULT_SERVICE_LEVEL}",
+        json_schema_extra={"enum": [float(level) for level in SERVICE_LEVELS]},
+        examples=[0.95],
+    )
+
+    _check_service_level = field_validator("service_level")(_service_level)
 
 
 class Product(Model):
@@ -37,6 +66,12 @@ class Product(Model):
     price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = None
     status: ProductStatus = Field(default="active", description="A product recorded without one is active")
+    lead_time_days: int = Field(
+        default=DEFAULT_LEAD_TIME_DAYS, description="Days from ordering stock to having it"
+    )
+    service_level: Decimal = Field(
+        default=DEFAULT_SERVICE_LEVEL, description=f"The reorder point's service level: one of {_LEVELS}"
+    )
     updated_at: str
 
 
