@@ -17,9 +17,11 @@ from shared.config import (
     CATALOG_TABLE_ENV,
     CONNECTIONS_TABLE_ENV,
     CUSTOMERS_TABLE_ENV,
+    DAILY_SALES_TABLE_ENV,
     DEAD_LETTERS_ENV,
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
+    INVENTORY_STATS_TABLE_ENV,
     LOCAL_STACK_ENV,
     NOTIFICATIONS_TABLE_ENV,
     ORDERS_TABLE_ENV,
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from shared.services.connections import ConnectionService
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
+    from shared.services.inventory_performance import InventoryAnalytics
     from shared.services.keys import KeyService
     from shared.services.reports import ReportService
     from shared.services.sessions import SessionService
@@ -200,3 +203,21 @@ def notification_store() -> NotificationStore:
     from shared.dal.notifications import NotificationStore
 
     return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))
+
+
+@once
+def inventory_analytics() -> InventoryAnalytics:
+    """GET /analytics/inventory: each answer reads through its own counting sources (its statistics)."""
+    from shared.dal.inventory_stats import PerformanceSources
+    from shared.reports.days import zone
+    from shared.services.inventory_performance import InventoryAnalytics
+
+    dynamodb = client("dynamodb")
+    catalog, stats, sales = (
+        required(CATALOG_TABLE_ENV),
+        required(INVENTORY_STATS_TABLE_ENV),
+        required(DAILY_SALES_TABLE_ENV),
+    )
+    return InventoryAnalytics(
+        lambda: PerformanceSources(dynamodb, catalog, stats, sales), zone(settings().timezone)
+    )
