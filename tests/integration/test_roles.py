@@ -89,6 +89,8 @@ ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
     ("GET", "/notifications/templates/{channel}/{kind}"): ("admin", False),
     ("PUT", "/notifications/templates/{channel}/{kind}"): ("admin", False),
     ("DELETE", "/notifications/templates/{channel}/{kind}"): ("admin", False),
+    # inventory analytics (issue 18): SKUs and units, no person: every person reads them
+    ("GET", "/analytics/inventory"): ("viewer", False),
 }
 WEBHOOK_ROUTES = {route for route in ROLES if route[1].startswith("/webhooks")}
 
