@@ -24,7 +24,6 @@ from botocore.exceptions import ClientError
 
 from shared.dal import cursors, keys
 from shared.dal.dynamo import from_item, is_condition_failure, to_item, to_values
-from shared.dal.sales import sequence_key
 
 if TYPE_CHECKING:  # the stream consumer writes only: it never loads the report arithmetic
     from shared.models.inventory_analytics import Statistics
@@ -100,6 +99,8 @@ class InventoryStatsStore:
     def out_now(self, sku: str, day: str, locations: Sequence[str], sequence_number: str) -> bool:
         """Record ``sku`` as out of stock since ``day`` (kept if it already was); False when a later
         change of the product was already recorded."""
+        from shared.dal.sales import sequence_key  # its one home; it loads the sales arithmetic
+
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -126,6 +127,8 @@ class InventoryStatsStore:
         """``sku`` is no longer out of stock (unless a later change said it is again). The item stays,
         without ``since`` (out_of_stock_now leaves it out), keeping the sequence number it was cleared
         at: no function may delete items of this table, and an older record can never set it again."""
+        from shared.dal.sales import sequence_key
+
         try:
             self._db.update_item(
                 TableName=self._table,

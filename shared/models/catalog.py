@@ -16,12 +16,16 @@ from shared.models.common import (
     Sku,
     StrictModel,
 )
-from shared.models.inventory_analytics import (
-    DEFAULT_LEAD_TIME_DAYS,
-    DEFAULT_SERVICE_LEVEL,
-    MAX_LEAD_TIME_DAYS,
-    SERVICE_LEVELS,
+
+# Service levels a product may name (the share of replenishment cycles without a stock-out), and the
+# defaults of a product that names none. z = NormalDist().inv_cdf(service level).
+SERVICE_LEVELS: tuple[Decimal, ...] = tuple(
+    Decimal(s) for s in ("0.80", "0.85", "0.90", "0.95", "0.975", "0.99", "0.995")
 )
+DEFAULT_SERVICE_LEVEL = Decimal("0.95")
+DEFAULT_LEAD_TIME_DAYS = 7
+MAX_LEAD_TIME_DAYS = 365
+
 
 _LEVELS = ", ".join(str(level) for level in SERVICE_LEVELS)
 

@@ -12,16 +12,13 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from shared.models.common import Model, Sku
-
-# Service levels a product may name (the share of replenishment cycles without a stock-out), and the
-# defaults of a product that names none. z = NormalDist().inv_cdf(service level).
-SERVICE_LEVELS: tuple[Decimal, ...] = tuple(
-    Decimal(s) for s in ("0.80", "0.85", "0.90", "0.95", "0.975", "0.99", "0.995")
+from shared.models.catalog import (  # noqa: F401 - the planning defaults, re-exported
+    DEFAULT_LEAD_TIME_DAYS,
+    DEFAULT_SERVICE_LEVEL,
+    MAX_LEAD_TIME_DAYS,
+    SERVICE_LEVELS,
 )
-DEFAULT_SERVICE_LEVEL = Decimal("0.95")
-DEFAULT_LEAD_TIME_DAYS = 7
-MAX_LEAD_TIME_DAYS = 365
+from shared.models.common import Model, Sku
 
 Rate = Annotated[
     Decimal,

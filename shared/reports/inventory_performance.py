@@ -63,6 +63,10 @@ def _round(value: Decimal, places: Decimal) -> Decimal:
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
+class FutureDay(ValueError):
+    """as_of after today: no figures yet."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a request (or a report) asks for."""

@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from shared.models.inventory_analytics import InventoryPerformance, SkuPerformance, Statistics
 from shared.reports.days import today
-from shared.reports.inventory_performance import Settings, SkuHistory, StockNow, performance
-from shared.reports.sales import CounterRow, net_units_by_sku
+from shared.reports.inventory_performance import FutureDay, Settings, SkuHistory, StockNow, performance
+
+if TYPE_CHECKING:
+    from shared.reports.sales import CounterRow
 
 REROLL_DAYS = 7
 
@@ -84,6 +86,8 @@ class SalesUnits:
         self._sales = sales
 
     def units_sold(self, day: str) -> dict[str, int]:
+        from shared.reports.sales import net_units_by_sku
+
         return net_units_by_sku(self._sales.day(day))
 
 
@@ -102,10 +106,6 @@ class Sources(Protocol):
     def units_sold(self, day: str) -> dict[str, int]: ...
 
     def statistics(self) -> Statistics: ...
-
-
-class FutureDay(ValueError):
-    """as_of after today: no figures yet."""
 
 
 class InventoryAnalytics:

@@ -24,9 +24,9 @@ from shared.reports.inventory_performance import (
     DEFAULT_SLOW_MOVER_RATE,
     DEFAULT_TARGET_COVER_DAYS,
     MAX_DAYS,
+    FutureDay,
     Settings,
 )
-from shared.services.inventory_performance import FutureDay
 
 router = Router()
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
