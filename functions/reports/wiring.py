@@ -6,10 +6,13 @@ report of that kind is built: see ``shared.services.reports``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared.aws import client, once, s3_client
 from shared.config import (
     CATALOG_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
+    INVENTORY_STATS_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -20,11 +23,37 @@ from shared.dal.report_files import ReportFiles
 from shared.dal.report_sources import OrderPeriods, Products
 from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
+from shared.reports.inventory_performance_report import inventory_performance_report
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
+
+if TYPE_CHECKING:
+    from shared.services.inventory_performance import InventoryAnalytics
+
+
+@once
+def inventory_analytics() -> InventoryAnalytics:
+    """inventory_performance: every SKU's figures from the inventory stats, the catalog and the daily
+    sales counters."""
+    from shared.dal.inventory_stats import PerformanceSources
+    from shared.reports.days import zone
+    from shared.services.inventory_performance import InventoryAnalytics
+
+    dynamodb = client("dynamodb")
+    catalog, stats, sales = (
+        required(CATALOG_TABLE_ENV),
+        required(INVENTORY_STATS_TABLE_ENV),
+        required(DAILY_SALES_TABLE_ENV),
+    )
+    return InventoryAnalytics(
+        lambda: PerformanceSources(dynamodb, catalog, stats, sales), zone(settings().timezone)
+    )
+
 
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
 # aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
-ANALYTICS: dict[str, AnalyticsSource] = {}
+ANALYTICS: dict[str, AnalyticsSource] = {
+    "inventory_performance": lambda report: inventory_performance_report(report, inventory_analytics()),
+}
 
 
 @once

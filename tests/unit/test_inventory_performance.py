@@ -175,3 +175,76 @@ def test_the_period_counts_out_of_stock_days_sell_through_and_shipments_per_loca
     )
     assert [loc.location for loc in paris.locations] == ["paris"]
     assert paris.daily[0].shipped == {"paris": 1} and paris.daily[4].shipped == {}
+
+
+def test_the_report_puts_the_reorder_list_first_then_every_sku_stock_outs_slow_dead_and_shipments() -> None:
+    from shared.models.inventory_analytics import InventoryPerformance, Statistics
+    from shared.models.reports import Report
+    from shared.reports.inventory_performance_report import inventory_performance_report
+
+    as_of = dt.date(2026, 3, 29)  # a Sunday: the week 2026-03-23..29
+    days = days_ending(as_of, 90)
+    histories = {
+        # sells 2 a day on alternate days, runs low: reordered
+        "A": (SkuHistory(sold=dict.fromkeys(days[::2], 2)), stock(12)),
+        # sold nothing for 90 days, 10 on hand: dead
+        "B": (SkuHistory(), stock(10)),
+        # out of stock two days of the week, shipped from berlin
+        "C": (
+            SkuHistory(
+                sold={days[-1]: 1},
+                out_of_stock={days[-2], days[-3]},
+                shipped={days[-1]: {"berlin": 1}},
+            ),
+            stock(0),
+        ),
+    }
+
+    class Figures:
+        def everything(self, settings: Settings, page_size: int = 1000) -> InventoryPerformance:
+            assert (settings.as_of, settings.days) == (as_of, 7)
+            return InventoryPerformance(
+                as_of=as_of.isoformat(),
+                period_start=settings.period[0],
+                days=settings.days,
+                target_cover_days=settings.target_cover_days,
+                dead_stock_days=settings.dead_stock_days,
+                slow_mover_rate=settings.slow_mover_rate,
+                items=[performance(sku, h, s, settings) for sku, (h, s) in histories.items()],
+                statistics=Statistics(items_read=42, requests=5),
+            )
+
+    report = Report.model_validate(
+        {
+            "report_id": "r1",
+            "type": "inventory_performance",
+            "period": "2026-03-23_2026-03-29",
+            "period_start": "2026-03-23",
+            "period_end": "2026-03-29",
+            "timezone": "Europe/Berlin",
+            "status": "PENDING",
+            "requested_by": "test",
+            "requested_at": "2026-03-30T00:00:00.000000Z",
+            "source": "api",
+        }
+    )
+    tabular, items_read = inventory_performance_report(report, Figures())
+
+    assert items_read == 42
+    assert [sheet.name for sheet in tabular.sheets] == [
+        "Reorder",
+        "All SKUs",
+        "Out of stock days",
+        "Slow and dead stock",
+        "Shipped per location",
+    ]
+    reorder_sheet, every, out, slow_dead, shipped = tabular.sheets
+    # A: 90 units in 90 days (rate 1), sigma 1, z 1.645, L 7: safety 1.645 x sqrt 7 = 4.35, point 11.35;
+    # 12 available > 11.35: not yet. C: 1 unit in 90 days, 0 available: reorder
+    assert [row[0] for row in reorder_sheet.rows] == ["C"]
+    assert [row[0] for row in every.rows] == ["A", "B", "C"]
+    assert list(out.rows) == [("C", days[-3]), ("C", days[-2])]
+    assert [(row[0], row[2]) for row in slow_dead.rows] == [("B", "dead")]
+    assert list(shipped.rows) == [("C", "berlin", days[-1], 1)]
+    assert [bar.label for bar in tabular.charts[0].groups[0].bars] == ["C"]  # type: ignore[union-attr]
+    assert tabular.title == "Inventory performance 2026-03-23 to 2026-03-29"
