@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, Strict, field_validator
+from pydantic import Field, PlainValidator, Strict, WithJsonSchema
 
 from shared.models.common import (
     CATALOG_CURRENCY_NOTE,
@@ -30,10 +30,27 @@ MAX_LEAD_TIME_DAYS = 365
 _LEVELS = ", ".join(str(level) for level in SERVICE_LEVELS)
 
 
-def _service_level(value: Decimal | None) -> Decimal | None:
-    if value is not None and value not in SERVICE_LEVELS:
+def _service_level(value: Any) -> Decimal:
+    """A JSON number (0.95) as the exact level it names; anything else, or another level, is refused."""
+    if isinstance(value, Decimal):
+        level = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        level = Decimal(repr(value))
+    else:
+        raise ValueError(f"must be a number, one of {_LEVELS}")
+    if level not in SERVICE_LEVELS:
         raise ValueError(f"must be one of {_LEVELS}")
-    return value
+    return level
+
+
+# A JSON number, one of the levels: a string or a bool is refused, as the schema says.
+ServiceLevel = Annotated[
+    Decimal,
+    PlainValidator(_service_level),
+    WithJsonSchema(
+        {"type": "number", "enum": [float(level) for level in SERVICE_LEVELS], "examples": [0.95]}
+    ),
+]
 
 
 class ProductIn(StrictModel):
@@ -53,15 +70,11 @@ class ProductIn(StrictModel):
         description=f"Days from ordering stock to having it (reorder suggestions); absent: "
         f"{DEFAULT_LEAD_TIME_DAYS}",
     )
-    service_level: Decimal | None = Field(
+    service_level: ServiceLevel | None = Field(
         default=None,
         description=f"The share of replenishment cycles without a stock-out the reorder point aims at, one "
         f"of {_LEVELS}; absent: {DEFAULT_SERVICE_LEVEL}",
-        json_schema_extra={"enum": [float(level) for level in SERVICE_LEVELS]},
-        examples=[0.95],
     )
-
-    _check_service_level = field_validator("service_level")(_service_level)
 
 
 class Product(Model):

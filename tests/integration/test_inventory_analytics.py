@@ -175,6 +175,7 @@ def test_the_route_answers_per_sku_with_its_statistics(aws: Any, staff: ApiClien
     [
         "as_of=2026-02-30",
         "as_of=yesterday",
+        "as_of=0001-01-01",
         "days=0",
         "days=366",
         "limit=1001",

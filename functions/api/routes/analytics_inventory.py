@@ -30,6 +30,7 @@ from shared.reports.inventory_performance import (
 
 router = Router()
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
+FIRST_DAY = dt.date(2000, 1, 1)  # no shop's figures start earlier: a period never reaches year 1
 _RATE = r"^\d{1,6}(\.\d{1,4})?$"
 
 
@@ -50,7 +51,10 @@ _RATE = r"^\d{1,6}(\.\d{1,4})?$"
 def inventory_performance(
     as_of: Annotated[
         str | None,
-        Query(pattern=_DAY, description="The period's last business day (ISO date); default: today"),
+        Query(
+            pattern=_DAY,
+            description="The period's last business day (ISO date, 2000-01-01 to today); default: today",
+        ),
     ] = None,
     days: Annotated[
         int,
@@ -86,6 +90,8 @@ def inventory_performance(
         last = dt.date.fromisoformat(as_of) if as_of else analytics.today()
     except ValueError:
         raise invalid_field("query.as_of", "must be a date like 2026-01-31") from None
+    if last < FIRST_DAY:
+        raise invalid_field("query.as_of", f"must be {FIRST_DAY.isoformat()} or later")
     settings = Settings(
         as_of=last,
         days=days,
