@@ -195,3 +195,48 @@ def test_a_future_day_and_a_foreign_cursor_are_refused(aws: Any, viewer: ApiClie
     future = (business_today() + dt.timedelta(days=2)).isoformat()
     assert viewer.get(f"/analytics/inventory?as_of={future}").status == 422
     assert viewer.get("/analytics/inventory?next_token=eyJrZXkiOnt9fQ").status == 400
+
+
+def test_90_days_over_1000_skus_is_a_bounded_number_of_requests(aws: Any, viewer: ApiClient) -> None:
+    """One page of 1,000 SKUs over 90 days that touch four months: 1 index Query, 10 product
+    BatchGetItems, 40 month-item BatchGetItems (100 keys each). However many orders made those figures."""
+    from infra.spec import CATALOG
+
+    def write(table: str, items: list[dict[str, Any]]) -> None:
+        for start in range(0, len(items), 25):
+            batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+            aws.batch_write_item(RequestItems={table: batch})
+
+    skus = [f"SKU-{n:04d}" for n in range(1000)]
+    write(
+        CATALOG.local_name,
+        [
+            {
+                "pk": {"S": sku},
+                "sk": {"S": "SKU"},
+                "listed": {"S": "PRODUCT"},
+                "name": {"S": sku},
+                "price": {"N": "1"},
+                "on_hand": {"N": "5"},
+                "reserved": {"N": "0"},
+                "available": {"N": "5"},
+            }
+            for sku in skus
+        ],
+    )
+    months = ("2026-07", "2026-08", "2026-09", "2026-10")  # 90 days ending on 2026-10-05 start on 07-08
+    write(
+        INVENTORY_STATS.local_name,
+        [
+            {**keys.month_key(sku, month), "sku": {"S": sku}, "sold_15": {"N": "2"}}
+            for sku in skus
+            for month in months
+        ],
+    )
+
+    body = viewer.get("/analytics/inventory?as_of=2026-10-05&days=90&limit=1000").json()
+
+    assert len(body["items"]) == 1000
+    assert body["statistics"] == {"requests": 1 + 10 + 40, "items_read": 1000 + 1000 + 4000}
+    # 2 sold on the 15th of Jul, Aug and Sep (inside the window), Oct's 15th is after as_of: 6 in 90 days
+    assert body["items"][0]["sold"][2] == {"days": 90, "units": 6, "per_day": "0.07"}
