@@ -30,9 +30,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from shared.models.inventory_analytics import (
     DEFAULT_LEAD_TIME_DAYS,
@@ -43,6 +45,11 @@ from shared.models.inventory_analytics import (
     SkuPerformance,
     UnitsSold,
 )
+from shared.reports.days import business_day
+
+if TYPE_CHECKING:
+    from shared.models.inventory import Movement
+    from shared.models.orders import Order
 
 WINDOWS = (7, 30, 90)  # the units-sold windows, in days ending on as_of
 DEMAND_DAYS = 90  # the daily demands the rate and sigma of a reorder suggestion are taken over
@@ -235,3 +242,36 @@ def performance(sku: str, history: SkuHistory, now: StockNow, settings: Settings
         locations=locations,
         daily=daily,
     )
+
+
+# --- recounts: the aggregates from the orders and the ledger themselves ------------------------------------
+
+
+def sold_recount(orders: Iterable[Order], tz: ZoneInfo) -> dict[str, dict[str, int]]:
+    """Units sold per SKU and business day from the orders alone (what the rolled-up ``sold_{dd}`` must
+    equal): the daily counters' recount (``shared.reports.sales.recount``), net of cancellations and
+    returns. Days that net to 0 are left out."""
+    from shared.reports.sales import CounterRow, net_units_by_sku, recount
+
+    by_day: dict[str, list[CounterRow]] = {}
+    for (day, what), fields in recount(orders, tz).items():
+        by_day.setdefault(day, []).append(CounterRow(what, fields))
+    sold: dict[str, dict[str, int]] = {}
+    for day, rows in sorted(by_day.items()):
+        for sku, units in net_units_by_sku(rows).items():
+            if units:
+                sold.setdefault(sku, {})[day] = units
+    return sold
+
+
+def shipped_recount(movements: Iterable[Movement], tz: ZoneInfo) -> dict[str, dict[str, dict[str, int]]]:
+    """Units shipped per SKU, business day and location from the stock ledger (what ``shipped_{dd}@{loc}``
+    must equal): its shipment movements, on the day of their ``as_of``."""
+    shipped: dict[str, dict[str, dict[str, int]]] = {}
+    for movement in movements:
+        if movement.kind != "shipment" or movement.change >= 0:
+            continue
+        day = business_day(movement.as_of, tz)
+        at_day = shipped.setdefault(movement.sku, {}).setdefault(day, {})
+        at_day[movement.location] = at_day.get(movement.location, 0) - movement.change
+    return shipped

@@ -37,7 +37,9 @@ from infra.spec import (
 from shared.dal.dynamo import to_item
 from shared.dal.inventory_stats import InventoryStatsStore
 from shared.dal.orders import order_item
+from shared.models.inventory import Movement
 from shared.models.orders import Order
+from shared.reports.inventory_performance import shipped_recount, sold_recount
 from tests.support.http import ApiClient
 from tests.support.local_aws import local_aws
 from tests.support.report_orders import line, moved, placed, returned
@@ -251,6 +253,14 @@ def test_three_months_of_orders_and_stock_movements_equal_the_independent_comput
     roll_up((LAST + dt.timedelta(days=1)).isoformat())  # the last day rolled up
 
     sold, out, shipped = expected_sold(histories), expected_out(stock), expected_shipped(ledger)
+    # The project's pure recounts agree with this test's own computation.
+    assert sold_recount([v[-1] for v in histories], BERLIN) == {
+        sku: {day: units for day, units in by_day.items() if units} for sku, by_day in sold.items()
+    }
+    movements = [Movement.model_validate(m) for entries in ledger.values() for m in entries]
+    assert shipped_recount(movements, BERLIN) == {
+        sku: {day: dict(at) for day, at in by_day.items()} for sku, by_day in shipped.items()
+    }
     assert any(v < 0 for sku in SELLING for v in sold[sku].values()), "the data has days of net returns"
     assert all(out[sku] for sku in SELLING), "the data has stock-outs"
 
