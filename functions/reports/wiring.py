@@ -23,10 +23,11 @@ from shared.dal.report_files import ReportFiles
 from shared.dal.report_sources import OrderPeriods, Products
 from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
-from shared.reports.inventory_performance_report import inventory_performance_report
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
 
 if TYPE_CHECKING:
+    from shared.models.reports import Report
+    from shared.reports.tabular import TabularReport
     from shared.services.inventory_performance import InventoryAnalytics
 
 
@@ -51,8 +52,15 @@ def inventory_analytics() -> InventoryAnalytics:
 
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
 # aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
+def inventory_performance(report: Report) -> tuple[TabularReport, int]:
+    """inventory_performance (issue 18); its arithmetic and the renderers' shapes load when one is built."""
+    from shared.reports.inventory_performance_report import inventory_performance_report
+
+    return inventory_performance_report(report, inventory_analytics())
+
+
 ANALYTICS: dict[str, AnalyticsSource] = {
-    "inventory_performance": lambda report: inventory_performance_report(report, inventory_analytics()),
+    "inventory_performance": inventory_performance,
 }
 
 
