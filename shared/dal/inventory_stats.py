@@ -15,7 +15,6 @@ orders. No personal data: SKUs, days, locations and unit counts.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -263,10 +262,6 @@ def _fill(history: SkuHistory, month: str, item: Mapping[str, Any], wanted: set[
             history.out_of_stock.add(day)
         elif location is not None and int(value):
             history.shipped.setdefault(day, {})[location] = int(value)
-
-
-def days_between(first: dt.date, last: dt.date) -> list[str]:
-    return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
 class PerformanceSources:

@@ -101,7 +101,8 @@ class SkuPerformance(Model):
     )
     dead_stock: bool = Field(description="Nothing sold in dead_stock_days days while on hand > 0")
     last_sold: str | None = Field(
-        description="The last day it sold (within dead_stock_days and 90 days of as_of), or null"
+        description="The last day it sold, looking back over the longest of the period, 90 days and "
+        "dead_stock_days; null when it sold on none of them"
     )
     reorder: Reorder
     locations: list[LocationFigures] = Field(
