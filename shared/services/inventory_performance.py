@@ -58,15 +58,16 @@ class InventoryRollup:
         self._sales = sales
         self._reroll_days = reroll_days
 
-    def run(self, today: dt.date) -> RollupReport:
-        """Roll up the ``reroll_days`` days before ``today``; carry every SKU out of stock to ``today``."""
-        days = [(today - dt.timedelta(days=n)).isoformat() for n in range(self._reroll_days, 0, -1)]
+    def run(self, on: dt.date) -> RollupReport:
+        """Roll up the ``reroll_days`` days before ``on`` (the run's business day); carry every SKU out of
+        stock to ``on``."""
+        days = [(on - dt.timedelta(days=n)).isoformat() for n in range(self._reroll_days, 0, -1)]
         written = sum(self._stats.set_sold(day, self._sales.units_sold(day)) for day in days)
         marks = 0
         out = self._stats.out_of_stock_now()
         for sku, since, locations in out:
-            first = max(dt.date.fromisoformat(since), today - dt.timedelta(days=self._reroll_days))
-            for n in range((today - first).days + 1):
+            first = max(dt.date.fromisoformat(since), on - dt.timedelta(days=self._reroll_days))
+            for n in range((on - first).days + 1):
                 self._stats.mark_out(sku, (first + dt.timedelta(days=n)).isoformat(), locations)
                 marks += 1
         return RollupReport(days=days, sold_items=written, out_of_stock=len(out), out_marks=marks)
