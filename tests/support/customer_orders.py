@@ -33,10 +33,12 @@ def cancelled(order: Order, at: str) -> Order:
 
 def net(order: Order) -> Decimal:
     """What an order (not cancelled) is worth net, computed here from the order alone: gross - discounts -
-    refunds - returned units at their (discounted) line price, for the simple one-SKU orders these tests
-    make (a refund here never names the units a return already valued)."""
+    refunds - returned units at their line's price net of the line's own discount, for the simple one-SKU
+    orders these tests make (a refund here never names the units a return already valued)."""
     gross = sum((item.line_total for item in order.lines), Decimal(0))
-    unit = (gross - order.discount_total) / sum(item.quantity for item in order.lines)
+    unit = sum((item.line_total - item.discount for item in order.lines), Decimal(0)) / sum(
+        item.quantity for item in order.lines
+    )
     returned_units = sum(q.quantity for r in order.returns for q in r.lines)
     refunds = sum((r.amount for r in order.refunds), Decimal(0))
     return gross - order.discount_total - refunds - (unit * returned_units).quantize(Decimal("0.01"))
