@@ -816,6 +816,7 @@ REPORTS_FUNCTION = Function(
         Uses(CATALOG, "read"),  # inventory, through the products index
         Uses(DAILY_SALES, "read"),
         Uses(REPORTS, "read_write"),
+        Uses(CUSTOMER_STATS, "read"),  # customer_behaviour (issue 18): the month counters
     ),
     buckets=(UsesBucket(REPORTS_BUCKET, "write", REPORTS_PREFIX),),
     memory_mb=1024,

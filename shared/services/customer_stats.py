@@ -11,12 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from shared.dal.customer_stats import LtvRow, StatsConflict
-from shared.dal.customers import CustomerName
-from shared.models.customer_analytics import CustomerBehaviour, Statistics, TopCustomer, TopCustomers
+from shared.models.customer_analytics import (
+    MAX_RANGE_MONTHS,
+    CustomerBehaviour,
+    Statistics,
+    TopCustomer,
+    TopCustomers,
+)
 from shared.models.orders import order_from_item
 from shared.models.reports import cents
 from shared.reports.customer_stats import (
@@ -33,8 +38,17 @@ from shared.reports.customer_stats import (
 from shared.reports.days import today, zone
 from shared.retry import pause
 
+if TYPE_CHECKING:
+    from shared.dal.customers import CustomerName
+
 DEFAULT_MONTHS = 12  # GET /analytics/customers without from: the last 12 months
 CONFLICT_ATTEMPTS = 8  # a customer item written by another order meanwhile: read again this many times
+
+
+class InvalidRange(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class CustomerStatsWriter(Protocol):
@@ -111,10 +125,16 @@ class CustomerAnalytics:
         self._timezone = timezone
         self._clock = clock
 
-    def default_range(self) -> tuple[str, str]:
-        """The last 12 business months, this one included."""
-        this = today(self._clock(), zone(self._timezone)).isoformat()[:7]
-        return month_text(month_number(this) - (DEFAULT_MONTHS - 1)), this
+    def period(self, first: str | None, last: str | None) -> tuple[str, str]:
+        """The months asked for (YYYY-MM): ``last`` defaults to this business month, ``first`` to 11 months
+        before ``last``. ``InvalidRange``: ``last`` before ``first``, or more than 24 months in all."""
+        last = last or today(self._clock(), zone(self._timezone)).isoformat()[:7]
+        first = first or month_text(month_number(last) - (DEFAULT_MONTHS - 1))
+        if month_number(last) < month_number(first):
+            raise InvalidRange("to", "to is before from")
+        if month_number(last) - month_number(first) + 1 > MAX_RANGE_MONTHS:
+            raise InvalidRange("from", f"at most {MAX_RANGE_MONTHS} months from from to to")
+        return first, last
 
     def behaviour(self, first: str, last: str) -> CustomerBehaviour:
         """Month by month from ``first`` to ``last`` (YYYY-MM, inclusive) and the cohorts starting in them."""

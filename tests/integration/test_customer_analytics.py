@@ -8,7 +8,9 @@ order) and checks every figure against a computation written here from the order
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -407,3 +409,48 @@ def test_the_parameters_are_documented(staff: ApiClient) -> None:
         parameters = document["paths"][path]["get"]["parameters"]
         assert {p["name"] for p in parameters} == names
         assert all(p.get("description") for p in parameters), parameters
+
+
+# --- the customer_behaviour report ----------------------------------------------------------------
+
+
+def test_the_customer_behaviour_report_is_built_from_the_aggregates_without_names(
+    aws: Any, staff: ApiClient
+) -> None:
+    import boto3
+
+    from infra.spec import REPORTS_BUCKET, REPORTS_FUNCTION
+
+    put(
+        aws,
+        bought("o1", "c1", "2026-01-10T10:00:00.000000Z"),
+        bought("o2", "c1", "2026-02-10T10:00:00.000000Z", channel="pos"),
+        bought("o3", "c2", "2026-02-11T10:00:00.000000Z"),
+    )
+    profile(aws, "c1", "Ada Lovelace")
+    StreamDriver(SALES_AGGREGATES).drain()
+    asked = staff.post("/reports", {"type": "customer_behaviour", "from": "2026-01-01", "to": "2026-02-28"})
+    assert asked.status == 202, asked.body
+    StreamDriver(REPORTS_FUNCTION).drain()
+    report = staff.get(f"/reports/{asked.json()['report_id']}").json()
+    assert report["status"] == "READY", report
+    files = {f["format"]: f for f in report["files"]}
+    assert set(files) == {"csv", "xlsx", "html"}
+    s3 = boto3.client("s3")
+    csv_text = (
+        s3.get_object(Bucket=REPORTS_BUCKET.local_name, Key=files["csv"]["key"])["Body"].read().decode()
+    )
+    html = s3.get_object(Bucket=REPORTS_BUCKET.local_name, Key=files["html"]["key"])["Body"].read().decode()
+    rows = list(csv.DictReader(io.StringIO(csv_text, newline="")))
+    february = next(r for r in rows if r["section"] == "months" and r["month"] == "2026-02")
+    assert (february["customers"], february["new_customers"], february["returning_customers"]) == (
+        "2",
+        "1",
+        "1",
+    )
+    assert (february["repeat_purchase_rate"], february["average_days_to_second_order"]) == ("0.5000", "31.0")
+    january = next(r for r in rows if r["section"] == "cohorts" and r["cohort"] == "2026-01")
+    assert (january["customers"], january["month_0"], january["month_1"]) == ("1", "1.0000", "1.0000")
+    assert "<svg" in html and "Months after the first order" in html
+    for text in (csv_text, html):
+        assert "Lovelace" not in text and "example.com" not in text

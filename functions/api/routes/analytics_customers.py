@@ -21,7 +21,6 @@ from shared.models.customer_analytics import (
 )
 from shared.openapi import problem_responses
 from shared.patterns import described
-from shared.reports.customer_stats import month_number, month_text
 
 router = Router()
 
@@ -62,14 +61,13 @@ def customer_behaviour(
     ] = None,
 ) -> Response[CustomerBehaviour]:
     require(router, "viewer")
+    from shared.services.customer_stats import InvalidRange
+
     analytics = wiring.customer_analytics()
-    first, last = analytics.default_range()
-    last = to or last
-    first = from_ or (first if to is None else month_text(month_number(last) - 11))
-    if month_number(last) < month_number(first):
-        raise invalid_field("query.to", "to is before from")
-    if month_number(last) - month_number(first) + 1 > MAX_RANGE_MONTHS:
-        raise invalid_field("query.from", f"at most {MAX_RANGE_MONTHS} months from from to to")
+    try:
+        first, last = analytics.period(from_, to)
+    except InvalidRange as exc:
+        raise invalid_field(f"query.{exc.field}", str(exc)) from exc
     return json_response(200, analytics.behaviour(first, last))
 
 
