@@ -3,7 +3,8 @@ by GET /analytics/customers and the customer_behaviour report.
 
   CUSTOMER#{customer_id}  STATS           days {business day: counted orders}, money {currency: {orders,
                                           net}}, version (the optimistic write's condition)
-  CUSTOMER#{customer_id}  LTV#{currency}  ltv, orders, first_day; when ltv > 0 also top_pk
+  CUSTOMER#{customer_id}  LTV#{currency}  ltv, orders, first_day (ltv 0 once none is left: never deleted);
+                                          when ltv > 0 also top_pk
                                           LTV#{currency}#{shard} and top_sk {cents:015d}#{customer_id}: the
                                           sparse top_customers index
   MONTH#{YYYY-MM}#{shard} CUSTOMERS       a month's counters (shared.reports.customer_stats), ADDed to
@@ -80,10 +81,10 @@ def state_of(item: Mapping[str, Any] | None) -> CustomerState:
     return CustomerState(days=days, money=money, version=int(item.get("version", 0)))
 
 
-def _ltv_attributes(customer_id: str, currency: str, state: CustomerState) -> dict[str, Any] | None:
-    money = state.money.get(currency)
-    if money is None:
-        return None
+def _ltv_attributes(customer_id: str, currency: str, state: CustomerState) -> dict[str, Any]:
+    """The LTV item of a currency: 0 (and out of the top index) once no counted order is left in it. Never
+    deleted: the stream's function may put and update, not delete (finished items are kept or expire)."""
+    money = state.money.get(currency, Money(0, Decimal(0)))
     attributes: dict[str, Any] = {
         "customer_id": customer_id,
         "currency": currency,
@@ -92,7 +93,7 @@ def _ltv_attributes(customer_id: str, currency: str, state: CustomerState) -> di
         "first_day": state.first_day,
     }
     cents = int((money.net * 100).to_integral_value())
-    if cents > 0:
+    if cents > 0 and money.orders > 0:
         attributes["top_pk"] = ltv_pk(currency, shard_of(customer_id))
         attributes["top_sk"] = ltv_sk(cents, customer_id)
     return attributes
@@ -179,18 +180,12 @@ class CustomerStatsStore:
     ) -> list[dict[str, Any]]:
         writes: list[dict[str, Any]] = []
         for currency in sorted(set(before.money) | set(after.money)):
-            was, now = (
-                _ltv_attributes(customer_id, currency, before),
-                _ltv_attributes(customer_id, currency, after),
-            )
-            if was == now:
+            now = _ltv_attributes(customer_id, currency, after)
+            if _ltv_attributes(customer_id, currency, before) == now:
                 continue
             key = customer_ltv_key(customer_id, currency)
-            if now is None:
-                writes.append({"Delete": {"TableName": self._table, "Key": key}})
-            else:
-                item = {"pk": key["pk"]["S"], "sk": key["sk"]["S"], **now}
-                writes.append({"Put": {"TableName": self._table, "Item": to_item(item)}})
+            item = {"pk": key["pk"]["S"], "sk": key["sk"]["S"], **now}
+            writes.append({"Put": {"TableName": self._table, "Item": to_item(item)}})
         return writes
 
     def _add(self, key: MonthKey, fields: Mapping[str, Decimal]) -> dict[str, Any]:

@@ -121,6 +121,11 @@ def test_the_stream_keeps_the_customer_figures_and_a_redelivery_changes_nothing(
     assert (january["customers"], january["orders"]) == (0, 0)
     assert (february["customers"], february["new_customers"], february["returning_customers"]) == (2, 2, 0)
     assert (february["repeat_customers"], february["second_orders"]) == (0, 0)
+    # c1 has no EUR order left: out of the EUR top list (its LTV item stays, at 0), still in the USD one
+    eur = staff.get("/analytics/customers/top", query={"currency": "EUR"}).json()["items"]
+    assert [(i["customer_id"], i["lifetime_value"]) for i in eur] == [("c2", "10.00")]
+    usd = staff.get("/analytics/customers/top", query={"currency": "USD"}).json()["items"]
+    assert [(i["customer_id"], i["orders"], i["first_order_day"]) for i in usd] == [("c1", 1, "2026-02-04")]
 
 
 def test_a_conflicting_write_of_the_same_customer_is_read_again_and_retried(aws: Any) -> None:
