@@ -233,10 +233,6 @@ class Change:
     customers: dict[str, tuple[CustomerState, CustomerState]]
     counters: MonthCounters
 
-    @property
-    def empty(self) -> bool:
-        return not self.counters and all(before == after for before, after in self.customers.values())
-
 
 def change(
     order_id: str, old: OrderPart | None, new: OrderPart | None, states: Mapping[str, CustomerState]
