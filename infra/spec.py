@@ -774,7 +774,7 @@ ORDER_EVENTS = Function(
 
 SALES_AGGREGATES = Function(
     name="sales_aggregates",
-    description="Order changes (orders stream): keep the daily sales counters the daily_sales report reads",
+    description="Order changes (orders stream): keep the daily sales counters and the customer aggregates",
     triggers=(
         StreamTrigger(
             ORDERS,
