@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from shared.aws import client, once, s3_client
 from shared.config import (
     CATALOG_TABLE_ENV,
+    CUSTOMER_STATS_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
     INVENTORY_STATS_TABLE_ENV,
     ORDERS_TABLE_ENV,
@@ -26,9 +27,24 @@ from shared.dal.sales import SalesStore
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
 
 if TYPE_CHECKING:
+    from shared.dal.customer_stats import CustomerStatsStore
     from shared.models.reports import Report
     from shared.reports.tabular import TabularReport
     from shared.services.inventory_performance import InventoryAnalytics
+
+
+@once
+def customer_stats() -> CustomerStatsStore:
+    """The customer aggregates (issue 18), for customer_behaviour (imported when one is built)."""
+    from shared.dal.customer_stats import CustomerStatsStore
+
+    return CustomerStatsStore(client("dynamodb"), required(CUSTOMER_STATS_TABLE_ENV))
+
+
+def customers_report(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.customers_report import customers_report
+
+    return customers_report(report, customer_stats())
 
 
 @once
@@ -50,8 +66,6 @@ def inventory_analytics() -> InventoryAnalytics:
     )
 
 
-# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
-# aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
 def inventory_performance(report: Report) -> tuple[TabularReport, int]:
     """inventory_performance (issue 18); its arithmetic and the renderers' shapes load when one is built."""
     from shared.reports.inventory_performance_report import inventory_performance_report
@@ -59,7 +73,10 @@ def inventory_performance(report: Report) -> tuple[TabularReport, int]:
     return inventory_performance_report(report, inventory_analytics())
 
 
+# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
+# aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
 ANALYTICS: dict[str, AnalyticsSource] = {
+    "customer_behaviour": customers_report,
     "inventory_performance": inventory_performance,
 }
 
