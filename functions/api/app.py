@@ -5,6 +5,7 @@ from __future__ import annotations
 from functions.api.routes import (
     alarms,
     analytics_customers,
+    analytics_inventory,
     catalog,
     connections,
     customers,
@@ -40,4 +41,5 @@ app.include_router(alarms.router)
 app.include_router(webhooks.router)
 app.include_router(notifications.router)
 app.include_router(analytics_customers.router)
+app.include_router(analytics_inventory.router)
 register_problem_handlers(app)
