@@ -19,11 +19,18 @@ from shared.models.catalog import (  # noqa: F401 - the planning defaults, re-ex
     SERVICE_LEVELS,
 )
 from shared.models.common import Model, Sku
+from shared.patterns import described
 
 Rate = Annotated[
     Decimal,
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1.43"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": described(r"^-?\d+(\.\d+)?$", 'is a decimal number as a string, such as "1.43"'),
+            "examples": ["1.43"],
+        }
+    ),
 ]
 """A decimal figure (units per day, days, a share) as a string: exact, never a float."""
 

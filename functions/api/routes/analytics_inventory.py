@@ -18,6 +18,7 @@ from shared.models.common import Sku
 from shared.models.inventory import LOCATION_PATTERN
 from shared.models.inventory_analytics import InventoryPerformance
 from shared.openapi import problem_responses
+from shared.patterns import described
 from shared.reports.inventory_performance import (
     DEFAULT_DAYS,
     DEFAULT_DEAD_STOCK_DAYS,
@@ -29,9 +30,11 @@ from shared.reports.inventory_performance import (
 )
 
 router = Router()
-_DAY = r"^\d{4}-\d{2}-\d{2}$"
+_DAY = described(r"^\d{4}-\d{2}-\d{2}$", "must be a date like 2026-01-31")
 FIRST_DAY = dt.date(2000, 1, 1)  # no shop's figures start earlier: a period never reaches year 1
-_RATE = r"^\d{1,6}(\.\d{1,4})?$"
+_RATE = described(
+    r"^\d{1,6}(\.\d{1,4})?$", 'must be a decimal number with at most 4 decimals, such as "0.25"'
+)
 
 
 @router.get(
