@@ -31,6 +31,7 @@ DAILY_SALES_TABLE_ENV = "OMS_DAILY_SALES_TABLE"
 IMPORTS_TABLE_ENV = "OMS_IMPORTS_TABLE"
 WEBHOOKS_TABLE_ENV = "OMS_WEBHOOKS_TABLE"
 NOTIFICATIONS_TABLE_ENV = "OMS_NOTIFICATIONS_TABLE"  # customer notifications: claims, settings, templates
+INVENTORY_STATS_TABLE_ENV = "OMS_INVENTORY_STATS_TABLE"  # inventory performance aggregates (issue 18)
 # Queues: the URL of each a function sends to (``Queue.env_var``).
 MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
 MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"
@@ -53,6 +54,7 @@ EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every pub
 EVENT_BUS_ENV = "OMS_EVENT_BUS"
 REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
 IMPORTS_BUCKET_ENV = "OMS_IMPORTS_BUCKET"
+ANALYTICS_BUCKET_ENV = "OMS_ANALYTICS_BUCKET"  # the nightly analytics export (issue 18)
 SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 # Notifications (issue 17): the address emails are sent from (CDK context ``senderEmail``; locally
 # DEFAULT_SENDER_EMAIL) and the SES configuration set whose bounces and complaints reach the
