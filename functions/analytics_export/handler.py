@@ -1,8 +1,9 @@
 """Lambda entry point of the nightly analytics export (issue 18). Two events:
 
-* the schedule (EventBridge Scheduler at 02:00 in the business time zone; a timer in ``make run``):
-  ``{"schedule": ..., "scheduled_time": ...}`` exports yesterday and the days before it
-  (``shared.services.analytics_export.scheduled_days``), the same days on a retry;
+* the schedule (EventBridge Scheduler at 02:00, 02:20 and 02:40 in the business time zone; timers in
+  ``make run``): ``{"schedule": ..., "scheduled_time": ..., "days_ago": "1"}`` exports yesterday (the
+  day before yesterday with "2", ...: ``shared.services.analytics_export.scheduled_day``), the same day
+  on a retry;
 * an admin's ``{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}`` (``aws lambda invoke``, ``make invoke``):
   those business days, at most ``MAX_INVOKED_DAYS`` at a time.
 
@@ -19,10 +20,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from functions.analytics_export import wiring
+from shared.analytics.layout import REEXPORT_DAYS_AGO
 from shared.config import settings
 from shared.observability import logger, metrics, tracer
 from shared.reports.days import zone
-from shared.services.analytics_export import MAX_INVOKED_DAYS, ExportDone, scheduled_days
+from shared.services.analytics_export import MAX_INVOKED_DAYS, ExportDone, scheduled_day
 
 wiring.analytics_export()  # clients are created once, during init
 
@@ -31,6 +33,7 @@ class ScheduledRun(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schedule: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
     scheduled_time: str = Field(min_length=20, max_length=40)
+    days_ago: int = Field(default=1, ge=1, le=max(REEXPORT_DAYS_AGO))  # the day it exports
 
 
 class RangeRun(BaseModel):
@@ -71,8 +74,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     service = wiring.analytics_export()
     if "schedule" in event:  # a schedule's run that fails raises: Scheduler retries it, then the DLQ
         run = ScheduledRun.model_validate(event)
-        first, last = scheduled_days(run.scheduled_time, zone(settings().timezone))
-        return _answer(service.export(first, last))
+        day = scheduled_day(run.scheduled_time, run.days_ago, zone(settings().timezone))
+        return _answer(service.export(day, day))
     try:
         asked = RangeRun.model_validate(event)
         return _answer(service.export(asked.first, asked.last, most=MAX_INVOKED_DAYS))

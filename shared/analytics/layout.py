@@ -18,6 +18,10 @@ EXPORT_PREFIX = "analytics/"
 PARTITION = "day"  # the partition column: the business day (YYYY-MM-DD)
 PART = "part-00000.json.gz"
 
+# Each night: yesterday, then (each in a run of its own, so one run reads one day's orders however many
+# there are) the day before yesterday and the day before that: late changes to them land.
+REEXPORT_DAYS_AGO = (1, 2, 3)
+
 ColumnKind = Literal["string", "money", "count", "flag", "strings"]
 
 

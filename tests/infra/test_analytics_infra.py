@@ -6,11 +6,13 @@ for query results. cdk-nag runs on every synth (tests/infra/conftest.py): clean.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from infra import spec
 from infra.analytics_queries import NAMED_QUERIES
 from infra.constructs.analytics import GLUE_TYPES, JSON_SERDE
+from infra.description import SCHEDULED_TIME
 from shared.analytics.layout import TABLES
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import as_list, function_resource, refs, role_statements
@@ -82,7 +84,7 @@ def test_the_workgroup_enforces_encrypted_results_and_a_scan_limit(synthesized: 
     assert workgroup["Name"] == "oms-analytics"
     config = workgroup["WorkGroupConfiguration"]
     assert config["EnforceWorkGroupConfiguration"] is True
-    assert config["BytesScannedCutoffPerQuery"] == spec.ANALYTICS_CATALOG.bytes_scanned_cutoff == 10 * 1024**3
+    assert config["BytesScannedCutoffPerQuery"] == spec.ANALYTICS_CATALOG.bytes_scanned_cutoff == 50 * 1024**3
     assert config["PublishCloudWatchMetricsEnabled"] is True
     assert config["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
     assert config["ResultConfiguration"] == {
@@ -152,15 +154,21 @@ def test_the_export_function_writes_only_the_export_and_reads_only_its_tables(
     assert function["Properties"]["Timeout"] == 900
 
 
-def test_the_export_runs_every_night_at_two(synthesized: Synthesized) -> None:
-    (schedule,) = [
-        r["Properties"]
+def test_the_export_runs_three_times_a_night_one_day_each(synthesized: Synthesized) -> None:
+    schedules = {
+        r["Properties"]["Description"].removeprefix("OMS: ").split(" ")[0]: r["Properties"]
         for r in synthesized.of_type("AWS::Scheduler::Schedule").values()
         if r["Properties"]["Description"].startswith("OMS: AnalyticsExport")
-    ]
-    assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"
-    assert schedule["ScheduleExpressionTimezone"] == "UTC"
-    assert '"schedule":"analytics-export"' in schedule["Target"]["Input"].replace(" ", "")
+    }
+    assert {k: s["ScheduleExpression"] for k, s in schedules.items()} == {
+        "AnalyticsExport1": "cron(0 2 * * ? *)",
+        "AnalyticsExport2": "cron(20 2 * * ? *)",
+        "AnalyticsExport3": "cron(40 2 * * ? *)",
+    }
+    for n, schedule in enumerate(sorted(schedules), start=1):
+        event = json.loads(schedules[schedule]["Target"]["Input"])
+        assert event == {"schedule": "analytics-export", "scheduled_time": SCHEDULED_TIME, "days_ago": str(n)}
+        assert schedules[schedule]["ScheduleExpressionTimezone"] == "UTC"
 
 
 def test_another_stage_has_its_own_database_and_workgroup(staging: Synthesized) -> None:

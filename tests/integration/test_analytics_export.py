@@ -158,11 +158,17 @@ def test_duckdb_over_the_export_equals_the_counters_recount(aws: Any, tmp_path: 
     assert sync(boto3.client("s3"), ANALYTICS_BUCKET.local_name, tmp_path).downloaded == 0
 
 
-def test_the_schedule_exports_yesterday_and_the_days_before(aws: Any) -> None:
-    # 02:00 in Berlin on the 24th (01:00 UTC): the 21st to the 23rd
-    answer = invoke({"schedule": "analytics-export", "scheduled_time": "2026-11-24T01:00:00Z"})
-    assert answer["days"] == ["2026-11-21", "2026-11-22", "2026-11-23"]
-    assert sorted(objects()) == sorted(t.key(d) for t in TABLES for d in answer["days"])
+def test_each_nightly_run_exports_its_day(aws: Any) -> None:
+    # the runs at 02:00 and 02:40 in Berlin on the 24th (01:00 and 01:40 UTC): the 23rd, then the 21st
+    answer = invoke(
+        {"schedule": "analytics-export", "scheduled_time": "2026-11-24T01:00:00Z", "days_ago": "1"}
+    )
+    assert answer["days"] == ["2026-11-23"] and answer["orders"] == 7
+    answer = invoke(
+        {"schedule": "analytics-export", "scheduled_time": "2026-11-24T01:40:00Z", "days_ago": "3"}
+    )
+    assert answer["days"] == ["2026-11-21"]
+    assert sorted(objects()) == sorted(t.key(d) for t in TABLES for d in ("2026-11-21", "2026-11-23"))
 
 
 @pytest.mark.parametrize(

@@ -14,16 +14,11 @@ from typing import Any, Self
 import pytest
 
 from shared.analytics.export import order_rows
-from shared.analytics.layout import LINES_TABLE, ORDERS_TABLE, STOCKOUTS_TABLE, TABLES
+from shared.analytics.layout import LINES_TABLE, ORDERS_TABLE, REEXPORT_DAYS_AGO, STOCKOUTS_TABLE, TABLES
 from shared.dal.analytics_export import Stockout
 from shared.models.orders import Address, Customer, Order
 from shared.reports.sales import contribution, parse_counter
-from shared.services.analytics_export import (
-    REEXPORT_DAYS,
-    AnalyticsExport,
-    days_between,
-    scheduled_days,
-)
+from shared.services.analytics_export import AnalyticsExport, days_between, scheduled_day
 from tests.support.report_orders import BERLIN, latest, versions
 
 D = Decimal
@@ -125,13 +120,15 @@ def test_every_table_has_its_prefix_and_one_object_per_day() -> None:
     assert STOCKOUTS_TABLE.key("2026-11-23") == "analytics/stockouts/day=2026-11-23/part-00000.json.gz"
 
 
-def test_the_nightly_run_exports_yesterday_and_the_days_before_it() -> None:
+def test_the_nightly_runs_export_yesterday_and_the_two_days_before_it() -> None:
+    assert REEXPORT_DAYS_AGO == (1, 2, 3)
     # 02:00 in Berlin on the 24th is 01:00 UTC: yesterday is the 23rd
-    first, last = scheduled_days("2026-11-24T01:00:00Z", BERLIN)
-    assert last == dt.date(2026, 11, 23)
-    assert (last - first).days + 1 == REEXPORT_DAYS == 3
+    assert scheduled_day("2026-11-24T01:00:00Z", 1, BERLIN) == dt.date(2026, 11, 23)
+    assert scheduled_day("2026-11-24T01:40:00Z", 3, BERLIN) == dt.date(2026, 11, 21)
     # 23:30 UTC on the 23rd is already the 24th in Berlin: yesterday is still the 23rd
-    assert scheduled_days("2026-11-23T23:30:00Z", BERLIN)[1] == dt.date(2026, 11, 23)
+    assert scheduled_day("2026-11-23T23:30:00Z", 1, BERLIN) == dt.date(2026, 11, 23)
+    with pytest.raises(ValueError, match="days_ago 4"):
+        scheduled_day("2026-11-24T01:00:00Z", 4, BERLIN)
 
 
 def test_a_range_is_ordered_and_bounded() -> None:
