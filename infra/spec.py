@@ -256,17 +256,20 @@ NOTIFICATIONS_TABLE = Table(
 )
 # --- end notifications ---------------------------------------------------------------------------
 
-# --- issue 18: inventory performance aggregates (the stockperf helper's; the analytics export reads its
-# STOCKOUT#{day} SKU#{sku} items). Merge note: one definition of this table, the stockperf helper's.
+# --- inventory analytics (issue 18) ---------------------------------------------------------------
 INVENTORY_STATS = Table(
     id="InventoryStats",
     env_var=config.INVENTORY_STATS_TABLE_ENV,
     local_name="oms-inventory-stats",
+    # SKU#{sku} MONTH#{yyyy-mm}: sold_{dd}, oos_{dd}, shipped_{dd}@{location}; SKU#{sku} SHIPPED#{ledger sk}:
+    # a shipment added (expires); STOCKOUT#{day} SKU#{sku}: sku, day, locations; OUT SKU#{sku}: out of stock
+    # now (shared/dal/inventory_stats.py). No personal data: SKUs, days, locations, units.
+    ttl_attribute="expires_at",
 )
+# --- end inventory analytics ----------------------------------------------------------------------
 
 TABLES: tuple[Table, ...] = (
     NOTIFICATIONS_TABLE,
-    INVENTORY_STATS,
     ORDERS,
     CATALOG,
     CUSTOMERS,
@@ -277,6 +280,7 @@ TABLES: tuple[Table, ...] = (
     HOOK_DELIVERIES,
     IMPORTS,
     WEBHOOKS,
+    INVENTORY_STATS,
 )
 
 # --- KMS keys -----------------------------------------------------------------------------
