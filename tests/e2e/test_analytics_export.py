@@ -53,7 +53,8 @@ def test_orders_exported_then_queried_with_oms_sql(stack: Stack, tmp_path: Path)
     today = dt.datetime.now(dt.UTC).date().isoformat()  # the local stack's business time zone is UTC
     event = tmp_path / "range.json"
     event.write_text(json.dumps({"from": today, "to": today}))
-    answer = json.loads(run(stack, "-m", "infra.invoke", "analytics_export", str(event)))
+    printed = run(stack, "-m", "infra.invoke", "analytics_export", str(event))
+    answer = json.loads(printed[printed.rindex("\n{\n") :])  # after the function's log lines: its answer
     assert answer["days"] == [today] and answer["orders"] >= 2, answer
 
     cache = str(tmp_path / "cache")
