@@ -2,8 +2,10 @@
 per export table (``shared.analytics.export.TABLES``), an Athena workgroup and the named queries
 (``infra/analytics_queries.py``).
 
-* The tables read gzipped JSON Lines with the OpenX JSON SerDe (money is a JSON string, read into
-  ``decimal(18,2)`` exactly). The business day is the partition ``day`` (a string, YYYY-MM-DD), found by
+* The tables read gzipped JSON Lines with the Hive JSON SerDe (``org.apache.hive.hcatalog.data.JsonSerDe``,
+  which Athena engine 3 reads natively: a decimal column is parsed from the value's text, so money as a
+  JSON string lands in ``decimal(18,2)`` exactly). Not the OpenX SerDe: Athena documents that its results
+  can be non-deterministic. The business day is the partition ``day`` (a string, YYYY-MM-DD), found by
   partition projection (type date, from ``projection_start`` to NOW): no crawler, no MSCK REPAIR, no
   partitions to add; a query that names days reads only their folders.
 * The workgroup enforces its configuration (a query cannot send its results elsewhere or turn encryption
@@ -36,7 +38,7 @@ GLUE_TYPES: dict[ColumnKind, str] = {
     "flag": "boolean",
     "strings": "array<string>",
 }
-JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 ENGINE_VERSION = "Athena engine version 3"
