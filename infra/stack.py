@@ -215,6 +215,12 @@ class OmsStack(Stack):
         )
         CfnOutput(
             self,
+            "AnalyticsQueryPolicyArn",
+            value=self.analytics.query_policy.managed_policy_arn,
+            description="Attach to an analyst's role: Athena in the analytics workgroup over the export",
+        )
+        CfnOutput(
+            self,
             "AnalyticsDatabase",
             value=self.analytics.database_name,
             description="The Glue database of the analytics export's tables (orders, lines, stockouts)",

@@ -14,8 +14,10 @@ per export table (``shared.analytics.export.TABLES``), an Athena workgroup and t
   CloudWatch metrics on; Athena engine version 3 (Trino).
 * The named queries are saved in that workgroup, on that database.
 
-Nobody's role is granted here: people query with their own IAM identities (Athena on this workgroup,
-Glue reads on this database, S3 reads of the export and writes of results); the functions never query.
+No function queries. People query with their own IAM identities: ``QueryPolicy`` (a managed policy, its
+ARN in the ``AnalyticsQueryPolicyArn`` output) is what they need and no more, to attach to an analyst's
+role: queries in this workgroup only (and its named queries), Glue reads of this database and its tables,
+S3 reads of the export, and reads and writes of query results under their prefix.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from __future__ import annotations
 from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra import spec
 from infra.analytics_queries import NAMED_QUERIES
 from infra.description import AnalyticsCatalog
+from infra.nag import acknowledge
 from shared.analytics.layout import PARTITION, TABLES, ColumnKind, ExportTable
 
 GLUE_TYPES: dict[ColumnKind, str] = {
@@ -42,6 +46,24 @@ JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 ENGINE_VERSION = "Athena engine version 3"
+ATHENA_ACTIONS = (
+    "athena:StartQueryExecution",
+    "athena:StopQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:GetWorkGroup",
+    "athena:ListQueryExecutions",
+    "athena:ListNamedQueries",
+    "athena:GetNamedQuery",
+    "athena:BatchGetNamedQuery",
+)
+GLUE_ACTIONS = (
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+)
 
 
 def projection(catalog: AnalyticsCatalog, bucket_name: str, table: ExportTable) -> dict[str, str]:
@@ -151,3 +173,58 @@ class Analytics(Construct):
             )
             named.node.add_dependency(self.database)
             self.named_queries[query.name] = named
+        self.query_policy = self._query_policy(bucket, catalog)
+
+    def _query_policy(self, bucket: s3.IBucket, catalog: AnalyticsCatalog) -> iam.ManagedPolicy:
+        stack = Stack.of(self)
+        workgroup_arn = stack.format_arn(
+            service="athena", resource="workgroup", resource_name=self.workgroup.ref
+        )
+        glue_arns = [
+            stack.format_arn(service="glue", resource="catalog"),
+            stack.format_arn(service="glue", resource="database", resource_name=self.database_name),
+            stack.format_arn(service="glue", resource="table", resource_name=f"{self.database_name}/*"),
+        ]
+        export, results = catalog.export_prefix, catalog.results_prefix
+        policy = iam.ManagedPolicy(
+            self,
+            "QueryPolicy",
+            description="OMS: query the nightly analytics export with Athena (attach to an analyst's role)",
+            statements=[
+                iam.PolicyStatement(actions=list(ATHENA_ACTIONS), resources=[workgroup_arn]),
+                iam.PolicyStatement(actions=list(GLUE_ACTIONS), resources=glue_arns),
+                iam.PolicyStatement(
+                    actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{export}*")]
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                    resources=[bucket.arn_for_objects(f"{results}*")],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket"],
+                    resources=[bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [f"{export}*", f"{results}*"]}},
+                ),
+                iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn]),
+            ],
+        )
+        bucket_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))  # type: ignore[arg-type]
+        for finding, reason in (
+            (
+                f"Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/{self.database_name}/*",
+                "Glue reads (GetTable, GetPartitions...) of the tables of the analytics database only: the "
+                "export's tables, whatever their number.",
+            ),
+            (
+                f"Resource::<{bucket_id}.Arn>/{export}*",
+                "s3:GetObject of the export's objects (one per table and business day, made nightly): what "
+                "Athena reads on the analyst's behalf; nothing else of the bucket.",
+            ),
+            (
+                f"Resource::<{bucket_id}.Arn>/{results}*",
+                "Athena writes each query's results under the workgroup's results prefix (enforced) and the "
+                "analyst reads them back: that prefix only.",
+            ),
+        ):
+            acknowledge(policy, f"AwsSolutions-IAM5[{finding}]", reason)
+        return policy

@@ -171,6 +171,39 @@ def test_the_export_runs_three_times_a_night_one_day_each(synthesized: Synthesiz
         assert schedules[schedule]["ScheduleExpressionTimezone"] == "UTC"
 
 
+def test_the_analysts_policy_reaches_this_workgroup_database_and_prefixes_only(
+    synthesized: Synthesized,
+) -> None:
+    analytics = synthesized.stack.analytics
+    policy_id = synthesized.logical_id(analytics.query_policy)
+    policy = synthesized.resources[policy_id]["Properties"]
+    assert "Roles" not in policy and "Users" not in policy  # staff attach it to an analyst's role
+    statements = policy["PolicyDocument"]["Statement"]
+    by_action = {tuple(as_list(st["Action"])): st for st in statements}
+    athena = next(st for actions, st in by_action.items() if actions[0].startswith("athena:"))
+    assert synthesized.logical_id(analytics.workgroup) in refs(athena["Resource"])
+    assert "athena:StartQueryExecution" in as_list(athena["Action"])
+    glue = next(st for actions, st in by_action.items() if actions[0].startswith("glue:"))
+    assert all(a.startswith("glue:Get") for a in as_list(glue["Action"]))  # reads only
+    assert "table/oms_analytics/*" in json.dumps(glue["Resource"])
+    s3 = {
+        json.dumps(st["Resource"]): as_list(st["Action"])
+        for st in statements
+        if as_list(st["Action"])[0].startswith("s3:")
+    }
+    bucket = bucket_id(synthesized)
+    objects = lambda prefix: json.dumps({"Fn::Join": ["", [{"Fn::GetAtt": [bucket, "Arn"]}, f"/{prefix}*"]]})  # noqa: E731
+    assert s3[objects("analytics/")] == ["s3:GetObject"]  # the export: read only
+    assert s3[objects("athena-results/")] == ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    listing = next(st for st in statements if as_list(st["Action"]) == ["s3:ListBucket"])
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["analytics/*", "athena-results/*"]}}
+    assert not [
+        a for st in statements for a in as_list(st["Action"]) if a.endswith(("*", "Delete", "DeleteObject"))
+    ]
+    outputs = synthesized.template.to_json()["Outputs"]
+    assert outputs["AnalyticsQueryPolicyArn"]["Value"] == {"Ref": policy_id}
+
+
 def test_another_stage_has_its_own_database_and_workgroup(staging: Synthesized) -> None:
     assert one(staging, "AWS::Glue::Database")["DatabaseInput"]["Name"] == "oms_staging_analytics"
     assert one(staging, "AWS::Athena::WorkGroup")["Name"] == "oms-staging-analytics"

@@ -546,7 +546,7 @@ def test_outputs(synthesized: Synthesized) -> None:
     plans = {plan.output for plan in spec.USAGE_PLANS}
     assert (
         set(outputs)
-        == {"ApiUrl", "AlarmTopicArn", "AnalyticsWorkGroup", "AnalyticsDatabase"}
+        == {"ApiUrl", "AlarmTopicArn", "AnalyticsWorkGroup", "AnalyticsDatabase", "AnalyticsQueryPolicyArn"}
         | {f"{t.id}TableName" for t in spec.TABLES}
         | queue_urls
         | buses
