@@ -25,7 +25,7 @@ from infra.local.resources import ensure_buckets, ensure_tables
 from infra.local.workers import LambdaContext
 from infra.spec import ANALYTICS_BUCKET, ANALYTICS_EXPORT, INVENTORY_STATS, ORDERS
 from shared.analytics.layout import ORDERS_TABLE, TABLES
-from shared.dal.analytics_export import STOCKOUT_PREFIX
+from shared.dal.analytics_export import STOCKOUT_PREFIX, AnalyticsFiles
 from shared.dal.orders import order_item
 from shared.reports.sales import parse_counter, recount
 from tests.support.local_aws import local_aws
@@ -243,3 +243,18 @@ def test_oms_analytics_export_then_oms_sql(endpoint: str, tmp_path: Path) -> Non
         ]
         == 1
     )
+
+
+def test_a_failed_export_leaves_the_days_object_as_it_was(aws: Any) -> None:
+    invoke({"from": "2026-11-23", "to": "2026-11-23"})
+    before = objects()
+
+    class Broken(RuntimeError):
+        pass
+
+    files = AnalyticsFiles(boto3.client("s3"), ANALYTICS_BUCKET.local_name)
+    with pytest.raises(Broken), files.writer(ORDERS_TABLE.key("2026-11-23")) as out:
+        out.write(b'{"order_id":"half"}\n')
+        raise Broken
+    assert objects() == before
+    assert not boto3.client("s3").list_multipart_uploads(Bucket=ANALYTICS_BUCKET.local_name).get("Uploads")
