@@ -6,9 +6,12 @@ report of that kind is built: see ``shared.services.reports``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared.aws import client, once, s3_client
 from shared.config import (
     CATALOG_TABLE_ENV,
+    CUSTOMER_STATS_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
@@ -22,9 +25,31 @@ from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
 
+if TYPE_CHECKING:
+    from shared.dal.customer_stats import CustomerStatsStore
+    from shared.models.reports import Report
+    from shared.reports.tabular import TabularReport
+
+
+@once
+def customer_stats() -> CustomerStatsStore:
+    """The customer aggregates (issue 18), for customer_behaviour (imported when one is built)."""
+    from shared.dal.customer_stats import CustomerStatsStore
+
+    return CustomerStatsStore(client("dynamodb"), required(CUSTOMER_STATS_TABLE_ENV))
+
+
+def customers_report(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.customers_report import customers_report
+
+    return customers_report(report, customer_stats())
+
+
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
 # aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
-ANALYTICS: dict[str, AnalyticsSource] = {}
+ANALYTICS: dict[str, AnalyticsSource] = {
+    "customer_behaviour": customers_report,
+}
 
 
 @once

@@ -274,6 +274,7 @@ def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
         spec.IMPORTS.id,  # POST /imports records the run; GET /imports reads them
         spec.WEBHOOKS.id,  # webhook endpoints (admin) and their delivery log
         spec.NOTIFICATIONS_TABLE.id,  # notification settings and templates (issue 17)
+        spec.CUSTOMER_STATS.id,  # customer analytics (issue 18): read only
     }
     assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
     assert spec.HOOK_DELIVERIES.id not in reached
