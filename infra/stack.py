@@ -222,6 +222,6 @@ class OmsStack(Stack):
         CfnOutput(
             self,
             "AnalyticsDatabase",
-            value=self.analytics.database_name,
+            value=self.analytics.database.ref,  # Ref of a Glue database: its name
             description="The Glue database of the analytics export's tables (orders, lines, stockouts)",
         )

@@ -35,6 +35,8 @@ def test_one_glue_database(synthesized: Synthesized) -> None:
     database = one(synthesized, "AWS::Glue::Database")
     assert database["DatabaseInput"]["Name"] == "oms_analytics" == spec.glue_database_name()
     assert database["CatalogId"] == {"Ref": "AWS::AccountId"}
+    output = synthesized.template.to_json()["Outputs"]["AnalyticsDatabase"]["Value"]
+    assert output == {"Ref": synthesized.logical_id(synthesized.stack.analytics.database)}
 
 
 def test_a_glue_table_per_export_table_with_projection_on_the_day(synthesized: Synthesized) -> None:
