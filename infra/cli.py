@@ -4,6 +4,9 @@
     oms dead-letters marketplace-orders      peek at up to 10 of its messages (personal data masked)
     oms redrive marketplace-orders --all     every message back to its source queue
     oms redrive stock-updates --id ID --id ID
+    oms analytics-export --from 2026-11-01 --to 2026-11-30
+    oms sql "SELECT channel, sum(net_sales) FROM orders WHERE NOT cancelled GROUP BY channel"
+    oms sql --query revenue-by-month-and-channel      (oms sql --list: the named queries)
 
 Against the local stack by default (``make run``: http://127.0.0.1:4566, or ``OMS_AWS_ENDPOINT``, or
 ``--endpoint``), where the queues have the local names in ``infra/spec.py``. With ``--aws``, against the
@@ -26,6 +29,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from infra.description import (
@@ -380,6 +384,115 @@ def _import(args: argparse.Namespace) -> int:
     return run(request, lambda: compose(args), console, live=console.is_terminal)
 
 
+# --- oms analytics-export and oms sql (issue 18) ------------------------------------------------------
+
+
+def _analytics_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE", help="first day")
+    parser.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE", help="last day")
+    parser.add_argument(
+        "--timezone",
+        default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
+        help="the stack's business time zone (default: $OMS_TIMEZONE or %(default)s)",
+    )
+
+
+def _analytics_export(args: argparse.Namespace) -> int:
+    from infra.spec import ANALYTICS_BUCKET, INVENTORY_STATS, ORDERS
+    from shared.dal.analytics_export import AnalyticsFiles, StockoutDays
+    from shared.dal.report_sources import OrderPeriods
+    from shared.reports.days import UnknownTimezone, zone
+    from shared.services.analytics_export import AnalyticsExport
+
+    try:
+        tz = zone(args.timezone)
+    except UnknownTimezone as exc:
+        print(f"oms analytics-export: {exc}", file=sys.stderr)
+        return 2
+    db = client(args, "dynamodb")
+    service = AnalyticsExport(
+        orders=lambda: OrderPeriods(db, table_name(args, ORDERS)),
+        stockouts=lambda: StockoutDays(db, table_name(args, INVENTORY_STATS)),
+        files=AnalyticsFiles(client(args, "s3"), bucket_name(args, ANALYTICS_BUCKET)),
+        tz=tz,
+    )
+    try:
+        done = service.export(args.first, args.last)
+    except ValueError as exc:
+        print(f"oms analytics-export: {exc}", file=sys.stderr)
+        return 2
+    for day in done.days:
+        print(f"{day.day}: {day.orders} orders, {day.lines} lines, {day.stockouts} stock-outs")
+    print(
+        f"{len(done.days)} day(s) exported ({args.timezone}): {done.orders} orders, {done.lines} lines, "
+        f"{done.stockouts} stock-outs; {done.items_read} items read"
+    )
+    return 0
+
+
+def _sql_arguments(parser: argparse.ArgumentParser) -> None:
+    from infra.analytics_queries import NAMED_QUERIES
+
+    parser.add_argument(
+        "sql", nargs="?", metavar="SQL", help='a query over orders, lines, stockouts: "SELECT ..."'
+    )
+    parser.add_argument(
+        "--query", choices=[q.name for q in NAMED_QUERIES], metavar="NAME", help="run a named query instead"
+    )
+    parser.add_argument("--list", action="store_true", help="list the named queries and their SQL")
+    parser.add_argument(
+        "--cache",
+        default=os.environ.get("OMS_ANALYTICS_CACHE", "").strip() or str(Path.home() / ".cache" / "oms"),
+        metavar="DIR",
+        help="where the export's files are copied (default: $OMS_ANALYTICS_CACHE or %(default)s)",
+    )
+    parser.add_argument("--offline", action="store_true", help="query the cached copy; download nothing")
+
+
+def _sql(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from infra.analytics_queries import NAMED_QUERIES, named_query
+    from infra.spec import ANALYTICS_BUCKET
+
+    console = Console(highlight=False)
+    if args.list:
+        for query in NAMED_QUERIES:
+            console.print(f"[bold]{query.name}[/bold]: {query.description}")
+            console.print(query.sql, markup=False)
+            console.print()
+        return 0
+    if (args.sql is None) == (args.query is None):
+        print('oms sql: give a query ("SELECT ...") or --query NAME (--list shows them)', file=sys.stderr)
+        return 2
+    sql = named_query(args.query).sql if args.query else args.sql
+    import duckdb
+
+    from infra.analytics_sql import run, sync
+
+    bucket = bucket_name(args, ANALYTICS_BUCKET)
+    cache = Path(args.cache) / bucket
+    if not args.offline:
+        synced = sync(client(args, "s3"), bucket, cache)
+        print(
+            f"{synced.objects} export file(s) in {bucket}: {synced.downloaded} downloaded, "
+            f"{synced.removed} removed from the cache ({cache})",
+            file=sys.stderr,
+        )
+    try:
+        result = run(cache, sql)
+    except duckdb.Error as exc:
+        print(f"oms sql: {exc}", file=sys.stderr)
+        return 1
+    table = RichTable(*result.columns)
+    for row in result.rows:
+        table.add_row(*("" if value is None else str(value) for value in row))
+    console.print(table)
+    console.print(f"{len(result.rows)} row(s)", style="dim")
+    return 0
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "dead-letters",
@@ -391,6 +504,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("import", "import a file (or an export directory) into the stack", _import_arguments, _import),
     Command(
         "export", "export products, stock, customers and orders into a directory", _export_arguments, _export
+    ),
+    Command(
+        "analytics-export",
+        "export some days' orders, lines and stock-outs to the analytics bucket (what runs nightly)",
+        _analytics_export_arguments,
+        _analytics_export,
+    ),
+    Command(
+        "sql",
+        "run SQL (or a named query) on DuckDB over the analytics export",
+        _sql_arguments,
+        _sql,
     ),
     Command(
         "recount",

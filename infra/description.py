@@ -217,6 +217,35 @@ class Bucket:
     id: str
     env_var: str
     local_name: str
+    # Objects under a prefix that expire (current versions) after some days: (prefix, days). Reports and
+    # uploads are kept; query results (Athena's) are not worth keeping.
+    expire: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class AnalyticsCatalog:
+    """The nightly analytics export's tables for Athena (``infra/constructs/analytics.py``): a Glue database
+    with one table per export table (``shared.analytics.export.TABLES``) over ``bucket``/``export_prefix``,
+    the JSON SerDe and partition projection on the business day (no crawler, no partitions to add), and an
+    Athena workgroup that enforces its configuration: results encrypted under ``results_prefix`` of the
+    same bucket, at most ``bytes_scanned_cutoff`` bytes scanned per query. ``database`` and ``workgroup``
+    are prod's names (another stage's follow ``stage_name``); ``projection_start`` is the first day the
+    projection knows (days before it are never queried)."""
+
+    bucket: Bucket
+    export_prefix: str
+    results_prefix: str
+    database: str
+    workgroup: str
+    bytes_scanned_cutoff: int
+    projection_start: str
+
+    def __post_init__(self) -> None:
+        for prefix in (self.export_prefix, self.results_prefix):
+            if not prefix.endswith("/"):
+                raise ValueError(f"{self.bucket.id}: prefix {prefix!r} must end with '/'")
+        if self.bytes_scanned_cutoff < 10_000_000:
+            raise ValueError("Athena's bytes-scanned cutoff is at least 10 MB")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from infra.description import (
     SCHEDULED_TIME,
+    AnalyticsCatalog,
     Bucket,
     BucketNotification,
     Bus,
@@ -42,6 +43,7 @@ from infra.description import (
     UsesKey,
 )
 from shared import config
+from shared.analytics.layout import EXPORT_PREFIX, REEXPORT_DAYS_AGO
 from shared.config import (
     CURRENCY_ENV,
     DEAD_LETTERS_ENV,
@@ -536,12 +538,44 @@ IMPORT_PLANS_PREFIX = (
 )  # plans/{import_id}.json: a plan, read back by a redelivered plan
 IMPORT_ERRORS_PREFIX = keys.IMPORT_ERRORS_PREFIX  # errors/{import_id}.{csv|jsonl}: rows refused, with _errors
 
-BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET)
+# Issue 18: the nightly analytics export (analytics/{table}/day={day}/part-00000.json.gz, no personal data)
+# and Athena's query results (athena-results/, expired after ATHENA_RESULTS_DAYS: they are worth no more).
+ANALYTICS_RESULTS_PREFIX = "athena-results/"
+ATHENA_RESULTS_DAYS = 30
+ANALYTICS_BUCKET = Bucket(
+    id="Analytics",
+    env_var=config.ANALYTICS_BUCKET_ENV,
+    local_name="oms-analytics",
+    expire=((ANALYTICS_RESULTS_PREFIX, ATHENA_RESULTS_DAYS),),
+)
+ANALYTICS_EXPORT_PREFIX = EXPORT_PREFIX  # analytics/: shared.analytics.export's tables, one folder each
+
+BUCKETS: tuple[Bucket, ...] = (REPORTS_BUCKET, IMPORTS_BUCKET, ANALYTICS_BUCKET)
+
+# Athena over the export (infra/constructs/analytics.py). 50 GB scanned at most per query ($0.25 at
+# $5/TB): a year of orders at 100k a day is about 3 GB of gzipped JSON, at 1M a day about 30 GB; a query
+# that would read more is cancelled. The named queries: infra/analytics_queries.py.
+ANALYTICS_CATALOG = AnalyticsCatalog(
+    bucket=ANALYTICS_BUCKET,
+    export_prefix=ANALYTICS_EXPORT_PREFIX,
+    results_prefix=ANALYTICS_RESULTS_PREFIX,
+    database="oms_analytics",
+    workgroup="oms-analytics",
+    bytes_scanned_cutoff=50 * 1024**3,
+    projection_start="2024-01-01",
+)
 
 # An upload starts its run: S3 puts the upload's event on the import work queue (the imports function).
 BUCKET_NOTIFICATIONS: tuple[BucketNotification, ...] = (
     BucketNotification(IMPORTS_BUCKET, IMPORT_UPLOADS_PREFIX, IMPORT_WORK),
 )
+
+
+def glue_database_name(stage: str = PROD_STAGE) -> str:
+    """The Glue database of ``stage`` (``oms_analytics``, ``oms_staging_analytics``): Glue names take
+    lowercase letters, digits and underscores."""
+    return stage_name(ANALYTICS_CATALOG.database.replace("_", "-"), stage).replace("-", "_")
+
 
 # --- the catalog's currency ---------------------------------------------------------------
 
@@ -847,6 +881,37 @@ REPORTS_FUNCTION = Function(
     reserved_concurrency=2,  # long exports at 1 GB each: never more than two at once
 )
 
+# Issue 18: yesterday's orders, lines and stock-out days (and the two days before it, so late changes land)
+# to the analytics bucket after the daily reports; an admin exports a range with {"from", "to"}.
+ANALYTICS_EXPORT = Function(
+    name="analytics_export",
+    description="Nightly analytics export: orders, lines and stock-out days to S3 for Athena and oms sql",
+    # One run per day exported, 20 minutes apart: yesterday at 02:00, the day before at 02:20, the day before
+    # that at 02:40 (a run reads one day's orders: minutes at a million orders a day).
+    triggers=tuple(
+        ScheduleTrigger(
+            id=f"AnalyticsExport{days_ago}",
+            hour=2,
+            minute=20 * (days_ago - 1),
+            event={
+                "schedule": "analytics-export",
+                "scheduled_time": SCHEDULED_TIME,
+                "days_ago": str(days_ago),
+            },
+            failures=SCHEDULE_FAILURES,
+        )
+        for days_ago in REEXPORT_DAYS_AGO
+    ),
+    uses=(
+        Uses(ORDERS, "read"),  # the orders placed on a day, through the by_placed_day (and by_day) indexes
+        Uses(INVENTORY_STATS, "read"),  # a day's STOCKOUT#{day} partition (a Query)
+    ),
+    buckets=(UsesBucket(ANALYTICS_BUCKET, "write", ANALYTICS_EXPORT_PREFIX),),
+    memory_mb=1024,
+    timeout_s=900,
+    reserved_concurrency=1,  # one export at a time: two would write the same days' objects
+)
+
 # Each hook route's own limit, under the stage's: a flood of forged deliveries cannot starve the API.
 HOOK_THROTTLE = Throttle(rate_limit=50, burst_limit=100)
 
@@ -1009,6 +1074,7 @@ FUNCTIONS: tuple[Function, ...] = (
     ORDER_EVENTS,
     SALES_AGGREGATES,
     REPORTS_FUNCTION,
+    ANALYTICS_EXPORT,
     IMPORTS_FUNCTION,
     CONSOLE,
     WEBHOOKS_FUNCTION,

@@ -30,6 +30,7 @@ from constructs import Construct
 
 from infra import spec
 from infra.constructs.alarms import Alarms
+from infra.constructs.analytics import Analytics
 from infra.constructs.api import Api
 from infra.constructs.buckets import Buckets
 from infra.constructs.dashboard import Dashboard
@@ -133,6 +134,9 @@ class OmsStack(Stack):
             reserved_concurrency=context_flag(self, RESERVED_CONCURRENCY_CONTEXT, default=False),
             email=self.email,
         )
+        self.analytics = Analytics(
+            self, "Analytics", bucket=self.buckets.bucket(spec.ANALYTICS_BUCKET), stage=self.stage
+        )
         self.schedules = Schedules(
             self, "Schedules", functions=self.functions, queues=self.queues, timezone=self.timezone
         )
@@ -203,3 +207,21 @@ class OmsStack(Stack):
                 value=self.buses.log_groups[bus.id].log_group_name,
                 description=f"Log group that receives every event published on the {bus.id} bus",
             )
+        CfnOutput(
+            self,
+            "AnalyticsWorkGroup",
+            value=self.analytics.workgroup.ref,
+            description="The Athena workgroup for ad-hoc queries over the nightly analytics export",
+        )
+        CfnOutput(
+            self,
+            "AnalyticsQueryPolicyArn",
+            value=self.analytics.query_policy.managed_policy_arn,
+            description="Attach to an analyst's role: Athena in the analytics workgroup over the export",
+        )
+        CfnOutput(
+            self,
+            "AnalyticsDatabase",
+            value=self.analytics.database.ref,  # Ref of a Glue database: its name
+            description="The Glue database of the analytics export's tables (orders, lines, stockouts)",
+        )

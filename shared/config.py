@@ -55,6 +55,7 @@ EVENTS_TAP_URL_ENV = "OMS_EVENTS_TAP_URL"  # the local stack's copy of every pub
 EVENT_BUS_ENV = "OMS_EVENT_BUS"
 REPORTS_BUCKET_ENV = "OMS_REPORTS_BUCKET"
 IMPORTS_BUCKET_ENV = "OMS_IMPORTS_BUCKET"
+ANALYTICS_BUCKET_ENV = "OMS_ANALYTICS_BUCKET"  # the nightly analytics export (issue 18)
 SECRETS_KEY_ENV = "OMS_SECRETS_KEY"
 # Notifications (issue 17): the address emails are sent from (CDK context ``senderEmail``; locally
 # DEFAULT_SENDER_EMAIL) and the SES configuration set whose bounces and complaints reach the

@@ -3,7 +3,8 @@
 Each bucket is encrypted (SSE-S3), TLS only, closed to the public, versioned, owner-enforced (no ACLs) and
 kept when the stack goes. Its lifecycle: incomplete multipart uploads are aborted after a day, overwritten
 or deleted versions expire after 30 days, current objects move to Standard-IA after 90 days and are never
-expired (reports are kept). SSE-S3 rather than a customer-managed key: the reports hold no personal data
+expired (reports are kept), except under a prefix ``Bucket.expire`` names (Athena's query results).
+SSE-S3 rather than a customer-managed key: the reports hold no personal data
 (an orders export has identifiers, amounts and dates only: ``ExportRow`` in shared/models/reports.py), they
 are reached only through the IAM grants below and every request is in the access logs; and a presigned
 download link then needs no KMS grant on the role that signs it.
@@ -133,6 +134,10 @@ class Buckets(Construct):
                 ),
                 s3.LifecycleRule(
                     id="ExpireOldVersions", noncurrent_version_expiration=NONCURRENT_VERSIONS_EXPIRE
+                ),
+                *(
+                    s3.LifecycleRule(id=f"Expire{n}", prefix=prefix, expiration=Duration.days(days))
+                    for n, (prefix, days) in enumerate(bucket.expire, start=1)
                 ),
                 s3.LifecycleRule(
                     id="InfrequentAccess",

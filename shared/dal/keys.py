@@ -214,9 +214,14 @@ def shipped_marker_key(sku: str, ledger_sort_key: str) -> dict[str, Any]:
     return {"pk": {"S": stats_sku_pk(sku)}, "sk": {"S": f"SHIPPED#{ledger_sort_key}"}}
 
 
+def stock_out_pk(day: str) -> str:
+    """The partition of the SKUs out of stock on a business day (the analytics export reads it whole)."""
+    return f"STOCKOUT#{day}"
+
+
 def stock_out_key(day: str, sku: str) -> dict[str, Any]:
     """A SKU out of stock on a business day (the export's "SKUs out of stock last week" reads these)."""
-    return {"pk": {"S": f"STOCKOUT#{day}"}, "sk": {"S": f"SKU#{sku}"}}
+    return {"pk": {"S": stock_out_pk(day)}, "sk": {"S": f"SKU#{sku}"}}
 
 
 def out_now_key(sku: str) -> dict[str, Any]:

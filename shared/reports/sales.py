@@ -230,6 +230,30 @@ def _valued(order: Order, left: list[int], sku: str, units: int, free: int) -> D
     return cents(value)
 
 
+def counted_returns(order: Order) -> Iterator[_Back]:
+    """The order's returns and refunds that count (``_returns``), in time order: none after its
+    cancellation (after it, an order counts no more)."""
+    cancelled = cancelled_at(order)
+    until = parse_utc(cancelled) if cancelled is not None else None
+    for back in _returns(order):
+        if until is None or parse_utc(back.at) <= until:
+            yield back
+
+
+@dataclass(frozen=True)
+class OrderReturns:
+    """What the order has given back in all, whatever the day: returned units and returns (money)."""
+
+    units: int
+    value: Decimal
+
+
+def order_returns(order: Order) -> OrderReturns:
+    """The order's returns in all (what the counters add for it, on the days they happen)."""
+    backs = list(counted_returns(order))
+    return OrderReturns(sum(b.units for b in backs), sum((b.value for b in backs), Decimal(0)))
+
+
 def contribution(order: Order, tz: ZoneInfo) -> Counters:
     """What one order adds to the daily counters, as it is now."""
     adder = _Adder()
@@ -259,10 +283,7 @@ def contribution(order: Order, tz: ZoneInfo) -> Counters:
             discounts=figures.discounts,
         )
     cancelled = cancelled_at(order)
-    until = parse_utc(cancelled) if cancelled is not None else None
-    for back in _returns(order):
-        if until is not None and parse_utc(back.at) > until:
-            continue  # after its cancellation, an order counts no more
+    for back in counted_returns(order):
         back_day = business_day(back.at, tz)
         for what in whole:
             adder.add(back_day, what, returned_units=back.units, returns=back.value)

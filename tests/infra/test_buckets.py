@@ -49,7 +49,7 @@ def objects_under(logical_id: str, prefix: str) -> dict[str, Any]:
 
 
 def test_the_reports_and_imports_buckets_are_in_the_spec() -> None:
-    assert spec.BUCKETS == (spec.REPORTS_BUCKET, spec.IMPORTS_BUCKET)
+    assert spec.BUCKETS == (spec.REPORTS_BUCKET, spec.IMPORTS_BUCKET, spec.ANALYTICS_BUCKET)
     assert spec.REPORTS_PREFIX == "reports/"
     assert (spec.IMPORT_UPLOADS_PREFIX, spec.IMPORT_ERRORS_PREFIX) == ("uploads/", "errors/")
 
@@ -92,13 +92,21 @@ def test_bucket_lifecycle_keeps_current_reports(synthesized: Synthesized, bucket
     ]
     assert all(rule["Status"] == "Enabled" for rule in rules)
     by_id = {rule["Id"]: {k: v for k, v in rule.items() if k not in ("Id", "Status")} for rule in rules}
+    # Only the prefixes the spec names expire (Athena's query results in the analytics bucket).
+    expiring = {
+        f"Expire{n}": {"Prefix": prefix, "ExpirationInDays": days}
+        for n, (prefix, days) in enumerate(bucket.expire, start=1)
+    }
     assert by_id == {
         "AbortIncompleteUploads": {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
         "ExpireOldVersions": {"NoncurrentVersionExpiration": {"NoncurrentDays": 30}},
         "InfrequentAccess": {"Transitions": [{"StorageClass": "STANDARD_IA", "TransitionInDays": 90}]},
+        **expiring,
     }
-    # Reports are kept: no rule expires a current version, and no rule is limited to some keys.
+    # Reports are kept: no other rule expires a current version, and no other rule is limited to some keys.
     for rule in rules:
+        if rule["Id"] in expiring:
+            continue
         assert "ExpirationInDays" not in rule
         assert "ExpirationDate" not in rule
         assert "Prefix" not in rule
@@ -186,7 +194,12 @@ def test_s3_access_is_exactly_what_uses_bucket_says(synthesized: Synthesized, fn
 def test_the_api_may_only_read_reports_and_the_reports_function_only_write_them(
     synthesized: Synthesized,
 ) -> None:
-    assert {spec.API.name, spec.REPORTS_FUNCTION.name, spec.IMPORTS_FUNCTION.name} == USERS
+    assert {
+        spec.API.name,
+        spec.REPORTS_FUNCTION.name,
+        spec.IMPORTS_FUNCTION.name,
+        spec.ANALYTICS_EXPORT.name,
+    } == USERS
     ids = bucket_ids(synthesized)
     reports = objects_under(ids[spec.REPORTS_BUCKET.id], "reports/")
     (read,) = [
@@ -225,7 +238,7 @@ def test_no_other_role_may_touch_a_bucket(synthesized: Synthesized) -> None:
             actions = set(as_list(st["Action"]))
             assert actions <= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, actions
             assert refs(st["Resource"]) <= ids
-            assert re.search(r"/(reports|uploads|errors|plans)/\*", json.dumps(st["Resource"]))
+            assert re.search(r"/(reports|uploads|errors|plans|analytics)/\*", json.dumps(st["Resource"]))
 
 
 @pytest.mark.parametrize("fn", [fn for fn in spec.FUNCTIONS if fn.buckets], ids=lambda f: f.name)

@@ -50,6 +50,9 @@ def test_the_reports_function_runs_daily_at_one() -> None:
     assert [(fn.name, t.id) for fn, t in SCHEDULES] == [
         (spec.REPORTS_FUNCTION.name, "DailyReports"),
         (spec.INVENTORY_ROLLUP.name, "InventoryRollup"),  # issue 18: before the reports read its figures
+        *(
+            (spec.ANALYTICS_EXPORT.name, f"AnalyticsExport{n}") for n in (1, 2, 3)
+        ),  # tests/infra/test_analytics_infra.py
     ]
     (_, trigger) = SCHEDULES[0]
     assert trigger.cron == "cron(0 1 * * ? *)"

@@ -21,9 +21,11 @@ from tests.infra.test_stack import function_resource
 
 # Top-level properties named like a name that are not names in an account's namespace: an inline policy's
 # name is unique within its role only; an alarm's MetricName names the metric it watches; a Lambda alias's
-# name (``live``) is unique within its function only.
+# name (``live``) is unique within its function only; an Athena named query's name is a label within its
+# workgroup (the stage's own).
 SCOPED = {
     ("AWS::IAM::Policy", "PolicyName"),
+    ("AWS::Athena::NamedQuery", "Name"),
     ("AWS::CloudWatch::Alarm", "MetricName"),
     ("AWS::Lambda::Alias", "Name"),
 }

@@ -100,7 +100,7 @@ def refunded(order: Order, at: str, amount: str, *lines: tuple[str, int]) -> Ord
 
 
 def moved(order: Order, status: str, at: str, **changes: object) -> Order:
-    entry = HistoryEntry(status=status, at=at, actor="staff")  # type: ignore[arg-type]
+    entry = HistoryEntry(status=status, at=at, actor="staff")
     return order.model_copy(
         update={"status": status, "updated_at": at, "history": [*order.history, entry], **changes}
     )

@@ -529,6 +529,33 @@ PINNED: dict[str, frozenset[str]] = {
             shared.retry
             shared.services.reports
         """,
+        "analytics_export": """
+            functions.analytics_export.handler
+            functions.analytics_export.wiring
+            shared.analytics
+            shared.analytics.export
+            shared.analytics.layout
+            shared.aws
+            shared.config
+            shared.dal.analytics_export
+            shared.dal.dynamo
+            shared.dal.keys
+            shared.dal.report_files
+            shared.dal.report_sources
+            shared.domain.moments
+            shared.masking
+            shared.models.common
+            shared.models.inventory
+            shared.models.orders
+            shared.models.reports
+            shared.observability
+            shared.patterns
+            shared.reports
+            shared.reports.days
+            shared.reports.money
+            shared.reports.sales
+            shared.services.analytics_export
+        """,
     }.items()
 }
 

@@ -111,7 +111,7 @@ class FakeS3:
 
 def test_buckets_are_created_when_missing_and_versioned() -> None:
     s3 = FakeS3(existing=["someone-elses"])
-    ours = ["oms-reports", "oms-imports"]
+    ours = ["oms-reports", "oms-imports", "oms-analytics"]
     assert ensure_buckets(s3) == ours
     assert s3.buckets == ["someone-elses", *ours]
     assert s3.versioned == ours

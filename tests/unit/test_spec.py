@@ -25,6 +25,7 @@ from infra.description import (
     Uses,
 )
 from infra.spec import (
+    ANALYTICS_BUCKET,
     API,
     API_KEYS,
     AUTHORIZER,
@@ -152,7 +153,11 @@ def test_uploads_are_presigned_by_the_api_and_read_by_the_imports_function_only(
         ("imports", "write", "errors/"),
         ("imports", "read_write", "plans/"),  # a planned upload's ETag and refused lines, for a redelivery
     ]
-    assert {b.bucket for fn in FUNCTIONS for b in fn.buckets} == {REPORTS_BUCKET, IMPORTS_BUCKET}
+    assert {b.bucket for fn in FUNCTIONS for b in fn.buckets} == {
+        REPORTS_BUCKET,
+        IMPORTS_BUCKET,
+        ANALYTICS_BUCKET,
+    }
 
 
 def test_the_reports_function_runs_on_a_report_request_and_every_night() -> None:
