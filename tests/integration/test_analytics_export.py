@@ -25,7 +25,8 @@ from infra.local.resources import ensure_buckets, ensure_tables
 from infra.local.workers import LambdaContext
 from infra.spec import ANALYTICS_BUCKET, ANALYTICS_EXPORT, INVENTORY_STATS, ORDERS
 from shared.analytics.layout import ORDERS_TABLE, TABLES
-from shared.dal.analytics_export import STOCKOUT_PREFIX, AnalyticsFiles
+from shared.dal import keys
+from shared.dal.analytics_export import AnalyticsFiles
 from shared.dal.orders import order_item
 from shared.reports.sales import parse_counter, recount
 from tests.support.local_aws import local_aws
@@ -55,7 +56,7 @@ def put_stockout(dynamodb: Any, day: str, sku: str, locations: list[str]) -> Non
     dynamodb.put_item(
         TableName=INVENTORY_STATS.local_name,
         Item={
-            "pk": {"S": f"{STOCKOUT_PREFIX}{day}"},
+            "pk": {"S": keys.stock_out_pk(day)},
             "sk": {"S": f"SKU#{sku}"},
             "sku": {"S": sku},
             "day": {"S": day},
