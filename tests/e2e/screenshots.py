@@ -29,6 +29,7 @@ def pages(seeded: Any) -> list[tuple[str, str]]:
         ("customers", "/console/customers"),
         ("customer", f"/console/customers/{seeded.customer_id}"),
         ("reports", "/console/reports"),
+        ("analytics", "/console/analytics"),
         ("operations", "/console/operations"),
         ("keys", "/console/keys"),
         ("swagger", "/console/swagger"),

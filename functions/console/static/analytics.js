@@ -44,9 +44,13 @@ function totalsChange(now, before) {
 
 export async function render(view) {
   const message = messageRegion();
-  const from = input({ type: "date", value: daysBefore(90) });
-  const to = input({ type: "date", value: daysBefore(1) });
-  const granularity = select(GRANULARITIES, "week");
+  // The period can come with the link (?from=2026-01-01&to=2026-03-31&granularity=week): shareable.
+  const asked = new URLSearchParams(location.search);
+  const day = (name, fallback) => (/^\d{4}-\d{2}-\d{2}$/.test(asked.get(name) || "") ? asked.get(name) : fallback);
+  const from = input({ type: "date", value: day("from", daysBefore(90)) });
+  const to = input({ type: "date", value: day("to", daysBefore(1)) });
+  const askedGranularity = GRANULARITIES.some(([g]) => g === asked.get("granularity")) ? asked.get("granularity") : "week";
+  const granularity = select(GRANULARITIES, askedGranularity);
   const form = h("form", { class: "toolbar", "aria-label": "Period" },
     field("From", from).row, field("To", to).row, field("By", granularity).row,
     h("div", { class: "field" }, h("button", { type: "submit", class: "primary" }, "Show")));
@@ -56,6 +60,8 @@ export async function render(view) {
   view.append(pageHeading("Analytics"), form, message, trends, customers, inventory);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const shown = new URLSearchParams({ from: from.value, to: to.value, granularity: granularity.value });
+    history.replaceState(null, "", `${location.pathname}?${shown}`);
     load();
   });
   await load();
