@@ -291,8 +291,7 @@ def _recount(args: argparse.Namespace) -> int:
     days = (args.last - args.first).days + 1
     print(
         f"{days} day(s) recounted (and the weeks and months they touch) from {service.orders_read} "
-        f"order(s) in {args.timezone}: {changed} "
-        + ("would change" if args.dry_run else "changed")
+        f"order(s) in {args.timezone}: {changed} " + ("would change" if args.dry_run else "changed")
     )
     return 0
 
