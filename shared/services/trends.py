@@ -1,0 +1,125 @@
+"""GET /analytics/trends and the sales_trends report: the reads ``shared.reports.trends`` plans, from the
+sales counters' DAY, WEEK and MONTH items (shared.dal.sales), and what they cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Protocol
+
+from shared.models.trends import MAX_TREND_DAYS, MAX_TREND_SKUS, Trends, TrendStatistics
+from shared.reports.periods import Bucket, Period
+from shared.reports.sales import CounterRow
+from shared.reports.trends import (
+    SeriesKey,
+    TrendQuery,
+    notes,
+    plan,
+    prefixes,
+    reads,
+    series,
+    series_rows,
+    top_skus,
+)
+
+
+class PeriodCounters(Protocol):
+    """A store of the sales counters (``shared.dal.sales.SalesStore``)."""
+
+    items_read: int
+    requests: int
+
+    def rows(self, period: Period, prefix: str = "", *, legacy: bool = False) -> list[CounterRow]: ...
+
+
+class InvalidTrendQuery(ValueError):
+    """A range or filter the trends do not answer (a 422)."""
+
+
+def check(query: TrendQuery) -> None:
+    if query.last < query.first:
+        raise InvalidTrendQuery("to is before from")
+    if (query.last - query.first).days + 1 > MAX_TREND_DAYS:
+        raise InvalidTrendQuery(f"a trend covers at most {MAX_TREND_DAYS} days")
+    if query.skus and query.by != "sku":
+        raise InvalidTrendQuery("sku needs by=sku")
+    if query.channel is not None and query.by == "sku":
+        raise InvalidTrendQuery(
+            "channel cannot be combined with by=sku (the SKU counters are not per channel)"
+        )
+    if len(query.skus) > MAX_TREND_SKUS:
+        raise InvalidTrendQuery(f"at most {MAX_TREND_SKUS} sku")
+    if len(set(query.skus)) != len(query.skus):
+        raise InvalidTrendQuery("a sku is given twice")
+
+
+class TrendService:
+    def __init__(self, counters: PeriodCounters, timezone: str) -> None:
+        self._counters = counters
+        self._timezone = timezone
+
+    def _bucket(
+        self, bucket: Bucket, query: TrendQuery, skus: tuple[str, ...]
+    ) -> dict[SeriesKey, dict[str, Decimal]]:
+        rows = [
+            row
+            for period in reads(bucket)
+            for prefix in prefixes(query, skus)
+            for row in self._counters.rows(period, prefix)
+        ]
+        return series_rows(query, rows)
+
+    def trends(self, query: TrendQuery) -> Trends:
+        """The trend asked for (checked: ``InvalidTrendQuery``), with the items and requests it cost."""
+        check(query)
+        items, requests = self._counters.items_read, self._counters.requests
+        pairs = plan(query)
+        current = [self._bucket(pair.current, query, query.skus) for pair in pairs]
+        previous = [self._bucket(pair.previous, query, query.skus) for pair in pairs]
+        keep: Mapping[str, list[str]] | None = None
+        chosen_by = None
+        if query.by == "sku" and not query.skus:
+            keep = top_skus(current)
+            chosen_by = (
+                f"The {MAX_TREND_SKUS} SKUs with the highest net sales from {query.first} to {query.last}, "
+                "per currency (ties by SKU), read from every SKU's counters of the range"
+            )
+        elif query.by == "sku":
+            keep = None
+            chosen_by = "As asked (sku)"
+        found = series(query, pairs, current, previous, keep)
+        skus = None
+        if query.by == "sku":
+            skus = (
+                list(query.skus)
+                if query.skus
+                else sorted({sku for names in (keep or {}).values() for sku in names})
+            )
+        first_previous = pairs[0].previous.first
+        last_previous = pairs[-1].previous.last
+        return Trends(
+            granularity=query.granularity,
+            by=query.by,
+            first_day=query.first.isoformat(),
+            last_day=query.last.isoformat(),
+            previous_first_day=first_previous.isoformat(),
+            previous_last_day=last_previous.isoformat(),
+            timezone=self._timezone,
+            currencies=sorted({s.currency for s in found}),
+            skus=skus,
+            skus_chosen_by=chosen_by,
+            series=found,
+            notes=notes(query, pairs),
+            statistics=TrendStatistics(
+                items_read=self._counters.items_read - items, requests=self._counters.requests - requests
+            ),
+        )
+
+
+def default_range(
+    today: dt.date, first: dt.date | None, last: dt.date | None, days: int
+) -> tuple[dt.date, dt.date]:
+    """``to`` defaults to yesterday, ``from`` to ``days`` days before ``to``."""
+    last = last or today - dt.timedelta(days=1)
+    return first or last - dt.timedelta(days=days), last
