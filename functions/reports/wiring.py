@@ -20,7 +20,11 @@ from shared.dal.report_files import ReportFiles
 from shared.dal.report_sources import OrderPeriods, Products
 from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
-from shared.services.reports import ReportBuilder, ReportService
+from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
+
+# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
+# aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
+ANALYTICS: dict[str, AnalyticsSource] = {}
 
 
 @once
@@ -55,4 +59,5 @@ def report_builder() -> ReportBuilder:
         sales_store(),
         orders=lambda: OrderPeriods(dynamodb, orders),
         products=lambda: Products(dynamodb, catalog),
+        analytics=ANALYTICS,
     )

@@ -9,7 +9,8 @@
 * a poller per queue trigger and per stream trigger, as Lambda's event source mappings;
 * the KMS keys (alias/oms-secrets: the connections' webhook secrets);
 * a timer per schedule trigger, as EventBridge Scheduler (infra/local/schedules.py), on the local clock;
-* the API on 127.0.0.1:$OMS_API_PORT (3000).
+* the API on 127.0.0.1:$OMS_API_PORT (3000), with the local stack's own test hooks under /_local (the mail
+  box, and the functions' clock: infra/local/clock.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import urllib.request
 from typing import Any
 
 from infra.description import QueueTrigger, ScheduleTrigger
+from infra.local.clock import CLOCK_ENV, LocalClock
 from infra.local.keys import DEFAULT_KEYS, parse_keys
 from infra.local.resources import (
     ensure_buckets,
@@ -58,6 +60,8 @@ class LocalStack:
         self.workers = int(env.get("OMS_WORKERS", "2"))
         self.timezone = env.get(TIMEZONE_ENV) or DEFAULT_TIMEZONE
         self.zone = business_timezone(self.timezone, f"${TIMEZONE_ENV}")
+        # The functions' clock: the real time unless a test moves it (infra/local/clock.py).
+        self.clock = LocalClock(env.get(CLOCK_ENV) or None)
         self.currency = check_currency(env.get(CURRENCY_ENV) or CURRENCY, f"${CURRENCY_ENV}")
         self._stopping = threading.Event()
         self._closers: list[Any] = []
@@ -103,10 +107,11 @@ class LocalStack:
         )
         self._seed_keys()
 
-        from infra.local.gateway import Gateway, serve
         from infra.local.workers import FunctionPool
 
-        pools = {fn.name: FunctionPool(fn, self._function_env(fn), self.workers) for fn in FUNCTIONS}
+        pools = {
+            fn.name: FunctionPool(fn, self._function_env(fn), self.workers, self.clock) for fn in FUNCTIONS
+        }
         self._closers += [pool.stop for pool in pools.values()]
         warmers = [threading.Thread(target=pool.warm) for pool in pools.values()]
         for thread in warmers:
@@ -152,13 +157,26 @@ class LocalStack:
                 self._closers.insert(0, poller.start().stop)
                 self.pollers.append(f"{source} -> {fn.name}")
 
+        self._serve_api(pools)
+        self._check_health()
+
+    def _serve_api(self, pools: dict[str, Any]) -> None:
+        from infra.local.gateway import Gateway, serve
+
         # GET /_local/emails reads the embedded endpoint's SES (an external endpoint: its own /moto-api).
         emails = None if self.external_endpoint else sent_emails
-        server = serve(Gateway(pools, FUNCTIONS, AUTHORIZER.name, emails=emails), HOST, self.api_port)
+        gateway = Gateway(
+            pools,
+            FUNCTIONS,
+            AUTHORIZER.name,
+            emails=emails,
+            clock=self.clock,
+            schedules={scheduler.trigger.id: scheduler.fire for scheduler in self.schedules},
+        )
+        server = serve(gateway, HOST, self.api_port)
         self.api_url = f"http://{HOST}:{server.server_port}"
         threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
         self._closers.insert(0, server.shutdown)
-        self._check_health()
 
     def _function_env(self, fn: Any) -> dict[str, str]:
         return {

@@ -26,11 +26,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.description import Function, Route
+from infra.local.clock import LOCAL_CLOCK_PATH, LocalClock, parse_instant
 from infra.local.throttle import ChannelLimits
 from infra.local.workers import FunctionPool, InvocationError
 from shared.problems import LOCAL_GATEWAY_PROBLEMS, PROBLEM_JSON
@@ -39,6 +41,8 @@ from shared.security_headers import API_HEADERS, with_security_headers
 STAGE = "local"
 # The local stack's own routes, never in infra/spec.py and never in CDK: what moto's SES sent (issue 17).
 LOCAL_EMAILS_PATH = "/_local/emails"
+# Issue 18: the functions' clock (infra/local/clock.py), and a schedule run on demand at that time.
+LOCAL_SCHEDULE_RUN = re.compile(r"^/_local/schedules/(?P<trigger>[A-Za-z0-9-]+)/run$")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the function enforces a lower one
 
 
@@ -63,9 +67,13 @@ class Gateway:
         authorizer: str,
         limits: ChannelLimits | None = None,
         emails: Callable[[], list[dict[str, Any]]] | None = None,
+        clock: LocalClock | None = None,
+        schedules: Mapping[str, Callable[[datetime], bool]] | None = None,
     ) -> None:
         self._pools = pools
         self._emails = emails
+        self._clock = clock
+        self._schedules = dict(schedules or {})
         self._authorizer = authorizer
         # The plans' limits, or the ones $OMS_LOCAL_THROTTLE_RATE/_BURST set.
         self._limits = limits or ChannelLimits.from_env(os.environ)
@@ -82,9 +90,29 @@ class Gateway:
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
-        if method == "GET" and self._emails is not None and urlsplit(raw_path).path == LOCAL_EMAILS_PATH:
+        path = urlsplit(raw_path).path
+        if method == "GET" and self._emails is not None and path == LOCAL_EMAILS_PATH:
             return self._local_emails()
+        if self._clock is not None and path == LOCAL_CLOCK_PATH:
+            return self._local_clock(self._clock, method, body)
+        run = LOCAL_SCHEDULE_RUN.match(path)
+        if self._clock is not None and run and method == "POST" and run["trigger"] in self._schedules:
+            succeeded = self._schedules[run["trigger"]](self._clock.now())
+            return _json(200 if succeeded else 502, {"schedule": run["trigger"], "succeeded": succeeded})
         return self._route(method, raw_path, headers, body, source_ip)
+
+    def _local_clock(self, clock: LocalClock, method: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """``GET|PUT|DELETE /_local/clock``: the functions' time (infra/local/clock.py)."""
+        if method == "PUT":
+            try:
+                clock.set(parse_instant(str(json.loads(body or b"{}")["now"])))
+            except (ValueError, KeyError, TypeError):
+                return _json(400, {"title": 'Send {"now": "2026-03-02T10:00:00Z"}', "status": 400})
+        elif method == "DELETE":
+            clock.reset()
+        elif method != "GET":
+            return _problem(404)
+        return _json(200, clock.describe())
 
     def _route(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
@@ -233,6 +261,11 @@ def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], byte
     raw = result.get("body") or ""
     body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
     return int(result.get("statusCode", 502)), headers, body
+
+
+def _json(status: int, answer: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps(answer).encode()
+    return status, with_security_headers({"Content-Type": "application/json"}, API_HEADERS), body
 
 
 def _problem(status: int) -> tuple[int, dict[str, str], bytes]:

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from infra.description import Function
+from infra.local.clock import LocalClock, moved
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _serve(
     conn.send(("ready", None))
     while True:
         try:
-            event = conn.recv()
+            event, offset_s = conn.recv()
         except EOFError:
             return
         if init_error is not None:
@@ -84,7 +85,9 @@ def _serve(
             fn_name, memory, timeout, str(uuid.uuid4()), deadline=time.monotonic() + timeout
         )
         try:
-            conn.send(("ok", entry(event, context)))
+            with moved(offset_s):  # the local clock hook (infra/local/clock.py); 0: the real time
+                result = entry(event, context)
+            conn.send(("ok", result))
         except Exception as exc:
             traceback.print_exc()
             conn.send(("error", (type(exc).__name__, str(exc))))
@@ -109,8 +112,8 @@ class Worker:
             raise InvocationError("InitTimeout", f"{self._fn.name} did not initialise in {timeout}s")
         self._conn.recv()
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        self._conn.send(event)
+    def invoke(self, event: dict[str, Any], offset_s: float = 0.0) -> Any:
+        self._conn.send((event, offset_s))
         if not self._conn.poll(self._fn.timeout_s):
             self.stop()
             raise InvocationError("Timeout", f"{self._fn.name} timed out after {self._fn.timeout_s}s")
@@ -134,8 +137,11 @@ class Worker:
 class FunctionPool:
     """Up to ``size`` warm environments of one function; a dead one is replaced on demand."""
 
-    def __init__(self, fn: Function, env: dict[str, str], size: int = 2) -> None:
+    def __init__(
+        self, fn: Function, env: dict[str, str], size: int = 2, clock: LocalClock | None = None
+    ) -> None:
         self.fn = fn
+        self._clock = clock
         self._env = env
         self._size = size
         self._idle: queue.Queue[Worker] = queue.Queue()
@@ -152,7 +158,7 @@ class FunctionPool:
     def invoke(self, event: dict[str, Any]) -> Any:
         worker = self._acquire()
         try:
-            return worker.invoke(event)
+            return worker.invoke(event, self._clock.offset_s if self._clock else 0.0)
         finally:
             if worker.alive:
                 self._idle.put(worker)

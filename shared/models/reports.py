@@ -15,17 +15,32 @@ from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 from shared.models.common import IsoDate, Model, Sku, StrictModel
 from shared.models.orders import OrderStatus
 
-ReportType = Literal["daily_sales", "inventory", "orders_export"]
+ReportType = Literal[
+    "daily_sales", "inventory", "orders_export", "sales_trends", "customer_behaviour", "inventory_performance"
+]
 ReportStatus = Literal["PENDING", "READY", "FAILED"]
 FileFormat = Literal["csv", "xlsx", "html"]
 ReportSource = Literal["api", "schedule"]
 
-REPORT_TYPES: tuple[ReportType, ...] = ("daily_sales", "inventory", "orders_export")
+REPORT_TYPES: tuple[ReportType, ...] = (
+    "daily_sales",
+    "inventory",
+    "orders_export",
+    "sales_trends",
+    "customer_behaviour",
+    "inventory_performance",
+)
+# The analytics reports (issue 18): built as a shared.reports.tabular.TabularReport over ``from``..``to``.
+ANALYTICS_TYPES: tuple[ReportType, ...] = ("sales_trends", "customer_behaviour", "inventory_performance")
+MAX_ANALYTICS_DAYS = 731  # an analytics report covers at most two years
 # The files each report type is written as, in this order.
 FORMATS: dict[ReportType, tuple[FileFormat, ...]] = {
     "daily_sales": ("csv", "xlsx", "html"),
     "inventory": ("csv", "xlsx"),
     "orders_export": ("csv",),
+    "sales_trends": ("csv", "xlsx", "html"),
+    "customer_behaviour": ("csv", "xlsx", "html"),
+    "inventory_performance": ("csv", "xlsx", "html"),
 }
 CONTENT_TYPES: dict[FileFormat, str] = {
     "csv": "text/csv; charset=utf-8; header=present",
@@ -54,12 +69,19 @@ def cents(value: Decimal) -> Decimal:
 class ReportRequest(StrictModel):
     """POST /reports. ``daily_sales`` takes ``date`` (default: yesterday in the business time zone);
     ``inventory`` takes ``date`` (default: today; stock is as it is when the report is built);
-    ``orders_export`` takes ``from`` and ``to`` (inclusive business days)."""
+    ``orders_export`` takes ``from`` and ``to`` (inclusive business days). The analytics reports
+    (``sales_trends``, ``customer_behaviour``, ``inventory_performance``) take ``from`` and ``to``
+    together (at most two years), or neither: the last full month for ``sales_trends`` and
+    ``customer_behaviour``, the last full ISO week (Monday to Sunday) for ``inventory_performance``."""
 
     type: ReportType
     date: IsoDate | None = Field(default=None, description="daily_sales, inventory", examples=["2026-11-23"])
-    from_: IsoDate | None = Field(default=None, alias="from", description="orders_export: first day")
-    to: IsoDate | None = Field(default=None, description="orders_export: last day (inclusive)")
+    from_: IsoDate | None = Field(
+        default=None, alias="from", description="orders_export and the analytics reports: first day"
+    )
+    to: IsoDate | None = Field(
+        default=None, description="orders_export and the analytics reports: last day (inclusive)"
+    )
 
     @model_validator(mode="after")
     def _period_fits_type(self) -> ReportRequest:
@@ -72,6 +94,16 @@ class ReportRequest(StrictModel):
                 raise ValueError("to is before from")
             if (self.to - self.from_).days + 1 > MAX_EXPORT_DAYS:
                 raise ValueError(f"orders_export covers at most {MAX_EXPORT_DAYS} days")
+        elif self.type in ANALYTICS_TYPES:
+            if self.date is not None:
+                raise ValueError(f"{self.type} takes from and to, not date")
+            if (self.from_ is None) != (self.to is None):
+                raise ValueError(f"{self.type} takes from and to together, or neither (the last full period)")
+            if self.from_ is not None and self.to is not None:
+                if self.to < self.from_:
+                    raise ValueError("to is before from")
+                if (self.to - self.from_).days + 1 > MAX_ANALYTICS_DAYS:
+                    raise ValueError(f"{self.type} covers at most {MAX_ANALYTICS_DAYS} days")
         elif self.from_ is not None or self.to is not None:
             raise ValueError(f"{self.type} takes date, not from and to")
         return self

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.moments import utc_text
 from shared.models.reports import (
+    ANALYTICS_TYPES,
     CONTENT_TYPES,
     FORMATS,
     SALES_WINDOW_DAYS,
     ExportRow,
+    FileFormat,
     Report,
     ReportFile,
     ReportRequest,
@@ -33,9 +35,38 @@ if TYPE_CHECKING:  # the API imports this module at init; the stores come from i
     from shared.dal.report_sources import OrderPeriods, Products
     from shared.dal.reports import ReportStore
     from shared.dal.sales import SalesStore
+    from shared.reports.tabular import TabularReport
+
+# An analytics report's figures: the TabularReport for report.period_start..period_end, and the items read.
+AnalyticsSource = Callable[[Report], "tuple[TabularReport, int]"]
 
 DOWNLOAD_LINK_SECONDS = 600  # presigned links expire within 10 minutes
 SCHEDULED_TYPES: tuple[ReportType, ...] = ("daily_sales", "inventory")
+WEEKLY_TYPES: tuple[ReportType, ...] = ("inventory_performance",)  # on Mondays: the week before
+MONTHLY_TYPES: tuple[ReportType, ...] = ("sales_trends", "customer_behaviour")  # on the 1st: the month before
+
+
+def due_on(day: dt.date) -> tuple[ReportType, ...]:
+    """The reports the daily run asks for on a business day: every day's, Monday's weekly ones, and the
+    1st's monthly ones (each for its last full period, see ``ReportService.period``)."""
+    due = SCHEDULED_TYPES
+    if day.isoweekday() == 1:
+        due += WEEKLY_TYPES
+    if day.day == 1:
+        due += MONTHLY_TYPES
+    return due
+
+
+def last_full_period(report_type: ReportType, today: dt.date) -> tuple[dt.date, dt.date]:
+    """An analytics report's default period: the last full ISO week (Monday to Sunday) before ``today``
+    for inventory_performance, the last full month for the others."""
+    if report_type == "inventory_performance":
+        monday = today - dt.timedelta(days=today.isoweekday() - 1)
+        return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
 _IDS = uuid.UUID("6f1c2b1e-0a52-4c55-9d0e-3d1f1f7e5a10")  # namespace of report ids made from keys
 
 
@@ -43,6 +74,10 @@ class InvalidPeriod(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class NoSource(LookupError):
+    """No source builds this report type's figures (the reports function's wiring names one per type)."""
 
 
 class ReportKeyReused(ValueError):
@@ -86,6 +121,12 @@ class ReportService:
         now = on or today(self._clock(), self._tz)
         if request.type == "orders_export":
             assert request.from_ is not None and request.to is not None  # the model requires both
+            if request.to > now:
+                raise InvalidPeriod("to", f"to is after today ({now}) in {self.timezone}")
+            return Period(request.from_, request.to)
+        if request.type in ANALYTICS_TYPES:
+            if request.from_ is None or request.to is None:
+                return Period(*last_full_period(request.type, now))
             if request.to > now:
                 raise InvalidPeriod("to", f"to is after today ({now}) in {self.timezone}")
             return Period(request.from_, request.to)
@@ -139,12 +180,13 @@ class ReportService:
         return existing, False
 
     def scheduled(self, schedule: str, scheduled_time: str) -> list[tuple[Report, bool]]:
-        """The daily run: yesterday's daily_sales and today's inventory, for the business day the run was
-        scheduled on (a retry of the run, even after midnight, asks for the same reports and gets the
-        ones its first attempt made)."""
+        """The daily run: yesterday's daily_sales and today's inventory, on Mondays last week's
+        inventory_performance, on the 1st last month's sales_trends and customer_behaviour (``due_on``),
+        for the business day the run was scheduled on (a retry of the run, even after midnight, asks for
+        the same reports and gets the ones its first attempt made)."""
         day = parse_utc(scheduled_time).astimezone(self._tz).date()
         asked = []
-        for report_type in SCHEDULED_TYPES:
+        for report_type in due_on(day):
             request = ReportRequest(type=report_type)
             period = self.period(request, on=day)
             asked.append(
@@ -211,7 +253,9 @@ class ReportBuilder:
         orders: Callable[[], OrderPeriods],
         products: Callable[[], Products],
         clock: Callable[[], dt.datetime] = _utcnow,
+        analytics: Mapping[str, AnalyticsSource] | None = None,
     ) -> None:
+        self._analytics = dict(analytics or {})
         self._store = store
         self._files = files
         self._sales = sales
@@ -227,6 +271,8 @@ class ReportBuilder:
         read_before = self._sales.items_read
         if report.type == "orders_export":
             files, items_read = self._export(report)
+        elif report.type in ANALYTICS_TYPES:
+            files, items_read = self._tabular(report)
         else:
             files, items_read = self._summary(report)
         items_read += self._sales.items_read - read_before
@@ -243,17 +289,31 @@ class ReportBuilder:
         from shared.reports.render import render
 
         figures, items_read = self.figures(report)
+        return self._write(report, lambda fmt, out: render(figures, fmt, out)), items_read
+
+    def _write(self, report: Report, render: Callable[[FileFormat, Any], int]) -> list[ReportFile]:
+        """Each of the report type's files, written by ``render(format, out)`` (which returns its rows)."""
         files = []
         for fmt in FORMATS[report.type]:
             key = file_key(report, fmt)
             with self._files.writer(key, CONTENT_TYPES[fmt]) as out:
-                rows = render(figures, fmt, out)
+                rows = render(fmt, out)
             files.append(
                 ReportFile(
                     format=fmt, key=key, content_type=CONTENT_TYPES[fmt], bytes=out.bytes_written, rows=rows
                 )
             )
-        return files, items_read
+        return files
+
+    def _tabular(self, report: Report) -> tuple[list[ReportFile], int]:
+        """An analytics report: its area's source makes the TabularReport, written in every format."""
+        from shared.reports.render.tabular import write
+
+        source = self._analytics.get(report.type)
+        if source is None:
+            raise NoSource(f"this deployment cannot build {report.type} reports")
+        tabular, items_read = source(report)
+        return self._write(report, lambda fmt, out: write(tabular, fmt, out)), items_read
 
     def figures(self, report: Report) -> tuple[Any, int]:
         """The report's figures (DailySales or InventoryReport) and the catalog items read for them."""

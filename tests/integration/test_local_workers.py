@@ -45,3 +45,23 @@ def test_a_request_waiting_for_a_busy_environment_that_dies_is_served(pool: Func
         with pytest.raises(InvocationError):
             doomed.result(timeout=30)
         assert waiting.result(timeout=30) == {"echo": "served"}
+
+
+def test_the_local_clock_moves_a_functions_time_and_only_while_set() -> None:
+    """The clock hook (infra/local/clock.py): the worker runs the handler at the moved time, ticking."""
+    import datetime as dt
+    import time
+
+    from infra.local.clock import LocalClock
+
+    clock = LocalClock("2026-03-02T10:00:00Z")
+    pool = FunctionPool(SLOW, {}, size=1, clock=clock)
+    try:
+        moved = pool.invoke({"clock": True})
+        assert moved["now"].startswith("2026-03-02T10:00:0")
+        assert abs(moved["time"] - dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC).timestamp()) < 10
+        clock.reset()
+        real = pool.invoke({"clock": True})
+        assert abs(real["time"] - time.time()) < 10  # the same environment, back to the real time
+    finally:
+        pool.stop()

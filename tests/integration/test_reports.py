@@ -443,3 +443,43 @@ def test_skus_holding_a_separator_in_the_counters_and_the_reports(
         "A#1": ("7", "14.00"),
         "A": ("1", "2.00"),
     }
+
+
+def test_on_the_first_of_a_month_and_on_mondays_the_schedule_asks_for_the_analytics_reports(
+    aws: Any, builds: StreamDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.reports.tabular import Sheet, TabularReport
+
+    def source(report: Any) -> tuple[TabularReport, int]:
+        sheet = Sheet("Period", ("from", "to"), ((report.period_start, report.period_end),))
+        return TabularReport(title=report.type, subtitle="", sheets=(sheet,)), 7
+
+    for report_type in ("sales_trends", "customer_behaviour", "inventory_performance"):
+        monkeypatch.setitem(reports_wiring.ANALYTICS, report_type, source)
+    run = {"schedule": "daily-reports", "scheduled_time": "2026-05-31T23:00:00Z"}  # Monday 1 June, 01:00
+
+    asked = reports_handler.lambda_handler(run, LambdaContext(REPORTS_FUNCTION.name, 1024, 900, "test"))
+
+    assert asked["reports"][2:] == [
+        "inventory_performance-2026-05-25_2026-05-31-daily-reports",
+        "sales_trends-2026-05-01_2026-05-31-daily-reports",
+        "customer_behaviour-2026-05-01_2026-05-31-daily-reports",
+    ]
+    builds.drain()
+    store = reports_wiring.report_store()
+    built = store.get("sales_trends-2026-05-01_2026-05-31-daily-reports")
+    assert built is not None and built.status == "READY"
+    assert [(f.format, f.rows) for f in built.files] == [("csv", 1), ("xlsx", 1), ("html", 1)]
+    body = boto3.client("s3").get_object(Bucket=REPORTS_BUCKET.local_name, Key=built.files[0].key)["Body"]
+    assert body.read().decode() == "section,from,to\r\nPeriod,2026-05-01,2026-05-31\r\n"
+
+
+def test_an_analytics_report_with_no_source_fails_with_a_reason(
+    aws: Any, staff: ApiClient, builds: StreamDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(reports_wiring.ANALYTICS, "sales_trends", raising=False)
+
+    report = ask(staff, {"type": "sales_trends", "from": "2026-01-01", "to": "2026-01-31"}, builds)
+
+    assert report["status"] == "FAILED"
+    assert "NoSource" in report["reason"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from typing import Any
 
@@ -525,3 +526,31 @@ def test_local_emails_are_the_local_gateways_own_route() -> None:
         Gateway({}, FUNCTIONS, "authorizer").handle("GET", LOCAL_EMAILS_PATH, {}, b"", "127.0.0.1")[0] == 404
     )
     assert all(not route.path.startswith("/_local") for fn in FUNCTIONS for route in fn.routes)
+
+
+def test_the_local_clock_hook_sets_shows_and_resets_the_functions_time() -> None:
+    from infra.local.clock import LOCAL_CLOCK_PATH, LocalClock
+
+    clock = LocalClock()
+    fired: list[dt.datetime] = []
+    gw = Gateway(
+        {}, FUNCTIONS, "authorizer", clock=clock, schedules={"DailyReports": lambda at: not fired.append(at)}
+    )
+
+    status, _, body = gw.handle("PUT", LOCAL_CLOCK_PATH, {}, b'{"now": "2026-03-02T10:00:00Z"}', "127.0.0.1")
+    assert status == 200 and json.loads(body)["now"].startswith("2026-03-02T10:00:0")
+    assert json.loads(gw.handle("GET", LOCAL_CLOCK_PATH, {}, b"", "127.0.0.1")[2])["moved"] is True
+    assert gw.handle("PUT", LOCAL_CLOCK_PATH, {}, b'{"now": "2026-03-02T10:00:00"}', "127.0.0.1")[0] == 400
+    assert gw.handle("PUT", LOCAL_CLOCK_PATH, {}, b"{}", "127.0.0.1")[0] == 400
+
+    status, _, body = gw.handle("POST", "/_local/schedules/DailyReports/run", {}, b"", "127.0.0.1")
+    assert status == 200 and json.loads(body) == {"schedule": "DailyReports", "succeeded": True}
+    assert fired[0].date() == dt.date(2026, 3, 2)  # the schedule runs at the clock's time
+    assert gw.handle("POST", "/_local/schedules/Unknown/run", {}, b"", "127.0.0.1")[0] == 404
+
+    status, _, body = gw.handle("DELETE", LOCAL_CLOCK_PATH, {}, b"", "127.0.0.1")
+    assert status == 200 and json.loads(body)["moved"] is False
+    # A gateway without a clock (the hook is the local stack's alone) knows no such route.
+    assert (
+        Gateway({}, FUNCTIONS, "authorizer").handle("GET", LOCAL_CLOCK_PATH, {}, b"", "127.0.0.1")[0] == 404
+    )

@@ -9,6 +9,7 @@ const PAGES = {
   products: () => import("./products.js"),
   customers: () => import("./customers.js"),
   reports: () => import("./reports.js"),
+  analytics: () => import("./analytics.js"),
   operations: () => import("./operations.js"),
   keys: () => import("./keys.js"),
 };
@@ -17,6 +18,7 @@ const NAV = [
   ["products", "Products"],
   ["customers", "Customers"],
   ["reports", "Reports"],
+  ["analytics", "Analytics"],
   ["operations", "Operations"],
 ];
 

@@ -12,7 +12,11 @@ const TYPES = [
   ["daily_sales", "Daily sales (a day)"],
   ["inventory", "Inventory (a day)"],
   ["orders_export", "Orders export (a range of days)"],
+  ["sales_trends", "Sales trends (a range; empty: last month)"],
+  ["customer_behaviour", "Customer behaviour (a range; empty: last month)"],
+  ["inventory_performance", "Inventory performance (a range; empty: last week)"],
 ];
+const RANGED = new Set(["orders_export", "sales_trends", "customer_behaviour", "inventory_performance"]);
 const reportsPager = newPager();
 
 export async function render(view) {
@@ -32,7 +36,7 @@ export async function render(view) {
     const fromRow = field("From", from).row;
     const toRow = field("To", to).row;
     const show = () => {
-      const range = type.value === "orders_export";
+      const range = RANGED.has(type.value);
       dateRow.hidden = range;
       fromRow.hidden = !range;
       toRow.hidden = !range;
@@ -47,6 +51,11 @@ export async function render(view) {
       if (type.value === "orders_export") {
         body.from = from.value || null;
         body.to = to.value || null;
+      } else if (RANGED.has(type.value)) {
+        if (from.value || to.value) {
+          body.from = from.value || null;
+          body.to = to.value || null;
+        }
       } else if (date.value) {
         body.date = date.value;
       }

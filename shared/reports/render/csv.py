@@ -77,6 +77,11 @@ def _write(header: Iterable[str], rows: Iterable[Row], out: Output) -> int:
     return count
 
 
+def write_rows(header: Iterable[str], rows: Iterable[Row], out: Output) -> int:
+    """Any header and rows, by the same rules (the analytics reports'); returns the data rows written."""
+    return _write(header, rows, out)
+
+
 def write_daily_sales(report: DailySales, out: Output) -> int:
     """The long format of rows.daily_sales_rows; returns the data rows written."""
     return _write(DAILY_SALES_COLUMNS, daily_sales_rows(report), out)

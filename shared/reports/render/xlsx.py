@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.models.reports import DailySales, InventoryReport
 from shared.reports.render.output import Output
@@ -35,6 +35,9 @@ from shared.reports.render.rows import (
     statuses,
 )
 
+if TYPE_CHECKING:
+    from shared.reports.tabular import TabularReport
+
 MONEY_FORMAT = "#,##0.00"
 INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0"  # days_of_cover: one decimal
@@ -44,9 +47,17 @@ MAX_WIDTH = 60
 class _Sheet:
     """One worksheet written top to bottom: bold frozen header, autofilter, widths from the content."""
 
-    def __init__(self, workbook: Any, name: str, columns: Sequence[str], formats: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        workbook: Any,
+        name: str,
+        columns: Sequence[str],
+        formats: dict[str, Any],
+        money: frozenset[str] = MONEY_COLUMNS,
+    ) -> None:
         self._ws = workbook.add_worksheet(name)
         self._columns = columns
+        self._money = money
         self._formats = formats
         self._widths = [len(c) for c in columns]
         self.rows = 0
@@ -73,7 +84,7 @@ class _Sheet:
             ws.write_string(row, col, text)
             return text
         if isinstance(value, Decimal):
-            money = self._columns[col] in MONEY_COLUMNS
+            money = self._columns[col] in self._money
             ws.write_number(row, col, float(value), formats["money" if money else "decimal"])
             return f"{value:,.2f}" if money else f"{value:,.1f}"
         ws.write_number(row, col, value, formats["int"])
@@ -87,9 +98,13 @@ class _Sheet:
 
 
 def _write(
-    out: Output, properties: dict[str, str], sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]]
+    out: Output,
+    properties: dict[str, str],
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Row]]],
+    money: Sequence[frozenset[str]] = (),
 ) -> int:
-    """Writes the sheets (name, columns, rows) to out; returns the data rows over all sheets."""
+    """Writes the sheets (name, columns, rows) to out; returns the data rows over all sheets. ``money``:
+    each sheet's money columns, in the sheets' order (default: MONEY_COLUMNS)."""
     import xlsxwriter
 
     total = 0
@@ -111,8 +126,8 @@ def _write(
             "int": workbook.add_format({"num_format": INT_FORMAT}),
             "decimal": workbook.add_format({"num_format": DECIMAL_FORMAT}),
         }
-        for name, columns, rows in sheets:
-            sheet = _Sheet(workbook, name, columns, formats)
+        for n, (name, columns, rows) in enumerate(sheets):
+            sheet = _Sheet(workbook, name, columns, formats, money[n] if n < len(money) else MONEY_COLUMNS)
             for row in rows:
                 sheet.write(row)
             sheet.finish()
@@ -160,3 +175,14 @@ def write_inventory(report: InventoryReport, out: Output) -> int:
         "comments": f"Units sold and days of cover over {report.sales_from} to {report.sales_to}.",
     }
     return _write(out, properties, [("Inventory", INVENTORY_COLUMNS, inventory_rows(report))])
+
+
+def write_tabular(report: TabularReport, out: Output) -> int:
+    """A worksheet per sheet of an analytics report; returns the data rows over all of them."""
+    properties = {
+        "title": report.title,
+        "subject": report.subtitle,
+        "comments": "Amounts per currency; Excel numbers are doubles, the CSV holds the exact values.",
+    }
+    sheets = [(sheet.name, sheet.header, sheet.rows) for sheet in report.sheets]
+    return _write(out, properties, sheets, [sheet.money for sheet in report.sheets])
