@@ -640,6 +640,8 @@ API = Function(
         Route("GET", "/notifications/templates/{channel}/{kind}"),
         Route("PUT", "/notifications/templates/{channel}/{kind}"),
         Route("DELETE", "/notifications/templates/{channel}/{kind}"),
+        # analytics (issue 18)
+        Route("GET", "/analytics/trends"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -653,6 +655,7 @@ API = Function(
         Uses(WEBHOOKS, "read_write_delete"),  # webhook endpoints (admin); reads the delivery log
         # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
         Uses(NOTIFICATIONS_TABLE, "read_write"),
+        Uses(DAILY_SALES, "read"),  # GET /analytics/trends: the sales counters
     ),
     # It seals the secrets staff send and the webhook secrets it makes; it never reads one back.
     keys=(UsesKey(SECRETS_KEY, "encrypt"), UsesKey(SECRETS_KEY, "encrypt", context_key="webhook")),

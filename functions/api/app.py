@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functions.api.routes import (
     alarms,
+    analytics_trends,
     catalog,
     connections,
     customers,
@@ -38,4 +39,5 @@ app.include_router(imports.router)
 app.include_router(alarms.router)
 app.include_router(webhooks.router)
 app.include_router(notifications.router)
+app.include_router(analytics_trends.router)
 register_problem_handlers(app)

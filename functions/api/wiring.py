@@ -17,6 +17,7 @@ from shared.config import (
     CATALOG_TABLE_ENV,
     CONNECTIONS_TABLE_ENV,
     CUSTOMERS_TABLE_ENV,
+    DAILY_SALES_TABLE_ENV,
     DEAD_LETTERS_ENV,
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from shared.services.keys import KeyService
     from shared.services.reports import ReportService
     from shared.services.sessions import SessionService
+    from shared.services.trends import TrendService
     from shared.services.webhooks import WebhookEndpoints
 
 
@@ -200,3 +202,13 @@ def notification_store() -> NotificationStore:
     from shared.dal.notifications import NotificationStore
 
     return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))
+
+
+@once
+def trend_service() -> TrendService:
+    """GET /analytics/trends: each trend reads through a store of its own (its statistics are its own)."""
+    from shared.dal.sales import SalesStore
+    from shared.services.trends import TrendService
+
+    dynamodb, table = client("dynamodb"), required(DAILY_SALES_TABLE_ENV)
+    return TrendService(lambda: SalesStore(dynamodb, table), settings().timezone)

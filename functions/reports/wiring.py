@@ -20,11 +20,8 @@ from shared.dal.report_files import ReportFiles
 from shared.dal.report_sources import OrderPeriods, Products
 from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
+from shared.reports.trends_report import trends_report
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
-
-# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
-# aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
-ANALYTICS: dict[str, AnalyticsSource] = {}
 
 
 @once
@@ -40,6 +37,13 @@ def report_files() -> ReportFiles:
 @once
 def sales_store() -> SalesStore:
     return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV))
+
+
+# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
+# aggregates (shared/reports/<area>_report.py), built with the stores above when a report is built.
+ANALYTICS: dict[str, AnalyticsSource] = {
+    "sales_trends": lambda report: trends_report(report, sales_store()),
+}
 
 
 @once

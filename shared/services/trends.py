@@ -4,7 +4,7 @@ sales counters' DAY, WEEK and MONTH items (shared.dal.sales), and what they cost
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,49 +34,56 @@ class PeriodCounters(Protocol):
 
 
 class InvalidTrendQuery(ValueError):
-    """A range or filter the trends do not answer (a 422)."""
+    """A range or filter the trends do not answer (a 422 naming ``field``: to, sku or channel)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def check(query: TrendQuery) -> None:
     if query.last < query.first:
-        raise InvalidTrendQuery("to is before from")
+        raise InvalidTrendQuery("to", "to is before from")
     if (query.last - query.first).days + 1 > MAX_TREND_DAYS:
-        raise InvalidTrendQuery(f"a trend covers at most {MAX_TREND_DAYS} days")
+        raise InvalidTrendQuery("to", f"a trend covers at most {MAX_TREND_DAYS} days")
     if query.skus and query.by != "sku":
-        raise InvalidTrendQuery("sku needs by=sku")
+        raise InvalidTrendQuery("sku", "sku needs by=sku")
     if query.channel is not None and query.by == "sku":
-        raise InvalidTrendQuery(
-            "channel cannot be combined with by=sku (the SKU counters are not per channel)"
-        )
+        raise InvalidTrendQuery("channel", "channel with by=sku: the SKU counters are not per channel")
     if len(query.skus) > MAX_TREND_SKUS:
-        raise InvalidTrendQuery(f"at most {MAX_TREND_SKUS} sku")
+        raise InvalidTrendQuery("sku", f"at most {MAX_TREND_SKUS} sku")
     if len(set(query.skus)) != len(query.skus):
-        raise InvalidTrendQuery("a sku is given twice")
+        raise InvalidTrendQuery("sku", "a sku is given twice")
 
 
 class TrendService:
-    def __init__(self, counters: PeriodCounters, timezone: str) -> None:
+    """``counters`` makes the store a trend reads through (its counts of items and requests are read
+    before and after the trend)."""
+
+    def __init__(self, counters: Callable[[], PeriodCounters], timezone: str) -> None:
         self._counters = counters
         self._timezone = timezone
 
+    @staticmethod
     def _bucket(
-        self, bucket: Bucket, query: TrendQuery, skus: tuple[str, ...]
+        counters: PeriodCounters, bucket: Bucket, query: TrendQuery, skus: tuple[str, ...]
     ) -> dict[SeriesKey, dict[str, Decimal]]:
         rows = [
             row
             for period in reads(bucket)
             for prefix in prefixes(query, skus)
-            for row in self._counters.rows(period, prefix)
+            for row in counters.rows(period, prefix)
         ]
         return series_rows(query, rows)
 
     def trends(self, query: TrendQuery) -> Trends:
         """The trend asked for (checked: ``InvalidTrendQuery``), with the items and requests it cost."""
         check(query)
-        items, requests = self._counters.items_read, self._counters.requests
+        counters = self._counters()
+        items, requests = counters.items_read, counters.requests
         pairs = plan(query)
-        current = [self._bucket(pair.current, query, query.skus) for pair in pairs]
-        previous = [self._bucket(pair.previous, query, query.skus) for pair in pairs]
+        current = [self._bucket(counters, pair.current, query, query.skus) for pair in pairs]
+        previous = [self._bucket(counters, pair.previous, query, query.skus) for pair in pairs]
         keep: Mapping[str, list[str]] | None = None
         chosen_by = None
         if query.by == "sku" and not query.skus:
@@ -112,7 +119,7 @@ class TrendService:
             series=found,
             notes=notes(query, pairs),
             statistics=TrendStatistics(
-                items_read=self._counters.items_read - items, requests=self._counters.requests - requests
+                items_read=counters.items_read - items, requests=counters.requests - requests
             ),
         )
 
