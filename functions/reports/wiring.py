@@ -6,6 +6,8 @@ report of that kind is built: see ``shared.services.reports``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared.aws import client, once, s3_client
 from shared.config import (
     CATALOG_TABLE_ENV,
@@ -20,8 +22,11 @@ from shared.dal.report_files import ReportFiles
 from shared.dal.report_sources import OrderPeriods, Products
 from shared.dal.reports import ReportStore
 from shared.dal.sales import SalesStore
-from shared.reports.trends_report import trends_report
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
+
+if TYPE_CHECKING:
+    from shared.models.reports import Report
+    from shared.reports.tabular import TabularReport
 
 
 @once
@@ -41,8 +46,14 @@ def sales_store() -> SalesStore:
 
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
 # aggregates (shared/reports/<area>_report.py), built with the stores above when a report is built.
+def _sales_trends(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.trends_report import trends_report  # on the first sales_trends report
+
+    return trends_report(report, sales_store())
+
+
 ANALYTICS: dict[str, AnalyticsSource] = {
-    "sales_trends": lambda report: trends_report(report, sales_store()),
+    "sales_trends": _sales_trends,
 }
 
 

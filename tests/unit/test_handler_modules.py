@@ -52,6 +52,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.app
             functions.api.handler
             functions.api.routes.alarms
+            functions.api.routes.analytics_trends
             functions.api.routes.catalog
             functions.api.routes.connections
             functions.api.routes.customers
@@ -113,6 +114,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.orders
             shared.models.reports
             shared.models.sessions
+            shared.models.trends
             shared.models.webhooks
             shared.observability
             shared.openapi
@@ -458,6 +460,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.sales
@@ -486,6 +489,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.reports

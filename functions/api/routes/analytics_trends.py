@@ -24,8 +24,6 @@ from shared.models.trends import (
 from shared.openapi import problem_responses
 from shared.patterns import CHANNEL_NAME_PATTERN, CURRENCY_PATTERN
 from shared.reports.days import today, zone
-from shared.reports.trends import TrendQuery
-from shared.services.trends import InvalidTrendQuery, default_range
 
 router = Router()
 SKUS = TypeAdapter(list[Sku])
@@ -71,6 +69,9 @@ def get_trends(
     currency: Annotated[str | None, Query(pattern=CURRENCY_PATTERN, description="Only this currency")] = None,
 ) -> Response[Trends]:
     require(router, "viewer")
+    from shared.reports.trends import TrendQuery  # the arithmetic: on the first trend asked for
+    from shared.services.trends import InvalidTrendQuery, default_range
+
     try:
         skus = tuple(SKUS.validate_python(sku or []))
     except ValidationError as exc:
