@@ -97,15 +97,27 @@ def buckets(kind: PeriodKind, first: dt.date, last: dt.date) -> list[Bucket]:
 
 
 def cover(first: dt.date, last: dt.date) -> list[Period]:
-    """The fewest counter items that add up to ``first..last`` exactly: each whole month in it, each whole
-    ISO week in it outside those months, each day left (at most 6 at either end of a week run)."""
+    """The fewest counter items that add up to ``first..last`` exactly, oldest first: each whole month in
+    it; before and after those, each whole ISO week; the days left (at most 6 at either end of a run of
+    weeks)."""
+    one = dt.timedelta(days=1)
+    months_from = first if first.day == 1 else month_end(first) + one
+    months_to = last if last == month_end(last) else last.replace(day=1) - one
+    if months_from > months_to:
+        return _weeks(first, last)
+    months: list[Period] = []
+    day = months_from
+    while day <= months_to:
+        months.append(Period("MONTH", month_of(day)))
+        day = month_end(day) + one
+    return [*_weeks(first, months_from - one), *months, *_weeks(months_to + one, last)]
+
+
+def _weeks(first: dt.date, last: dt.date) -> list[Period]:
     found: list[Period] = []
     day = first
     while day <= last:
-        if day.day == 1 and month_end(day) <= last:
-            found.append(Period("MONTH", month_of(day)))
-            day = month_end(day) + dt.timedelta(days=1)
-        elif day.weekday() == 0 and day + dt.timedelta(days=6) <= last:
+        if day.weekday() == 0 and day + dt.timedelta(days=6) <= last:
             found.append(Period("WEEK", iso_week(day)))
             day += dt.timedelta(days=7)
         else:

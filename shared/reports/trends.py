@@ -105,9 +105,11 @@ def series_rows(query: TrendQuery, rows: Iterable[CounterRow]) -> dict[SeriesKey
             if counter.kind != "SKU" or (query.skus and counter.name not in query.skus):
                 continue
             name = counter.name
-        elif counter.kind == "CHANNEL" and (query.channel is None or counter.name == query.channel):
-            name = counter.name if query.by == "channel" else TOTAL
-        elif counter.kind == "TOTAL" and query.by == "total" and query.channel is None:
+        elif counter.kind == "CHANNEL" and query.by == "channel" and query.channel in (None, counter.name):
+            name = counter.name
+        elif query.by == "total" and query.channel == (counter.name if counter.kind == "CHANNEL" else None):
+            if counter.kind not in ("CHANNEL", "TOTAL"):
+                continue
             name = TOTAL
         else:
             continue
