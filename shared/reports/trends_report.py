@@ -1,7 +1,7 @@
 """The ``sales_trends`` report: the trends of ``report.period_start..period_end`` as a TabularReport.
 
 Granularity follows the period's length: days up to 62 days (the monthly run's month), ISO weeks up to
-26 weeks, months beyond. Charts: net sales over time, one chart per currency (two currencies never share
+six months (184 days), months beyond. Charts: net sales over time, one chart per currency (two currencies never share
 a scale), this period's line beside the previous period's; net sales by channel over the whole period,
 bars grouped per currency. Sheets: the totals per period and per channel per period, each figure beside
 the previous period's net sales and the change.
@@ -23,7 +23,7 @@ from shared.reports.trends import TrendQuery
 from shared.services.trends import PeriodCounters, TrendService
 
 DAY_GRANULARITY_DAYS = 62
-WEEK_GRANULARITY_DAYS = 182
+WEEK_GRANULARITY_DAYS = 184  # six months
 FIGURES = (
     "orders",
     "units",

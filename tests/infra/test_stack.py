@@ -274,8 +274,17 @@ def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
         spec.IMPORTS.id,  # POST /imports records the run; GET /imports reads them
         spec.WEBHOOKS.id,  # webhook endpoints (admin) and their delivery log
         spec.NOTIFICATIONS_TABLE.id,  # notification settings and templates (issue 17)
+        spec.DAILY_SALES.id,  # GET /analytics/trends reads the sales counters (issue 18); never writes them
     }
-    assert spec.DAILY_SALES.id not in reached  # the reports function reads the counters, the API never
+    on_sales = [st for st in statements if ids[spec.DAILY_SALES.id] in refs(st["Resource"])]
+    assert {a for st in on_sales for a in as_list(st["Action"])} <= {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DescribeTable",
+    }
     assert spec.HOOK_DELIVERIES.id not in reached
     # API keys (issue 16): sessions made and ended, people's keys made, listed and revoked; still no batch
     # writes, no streams, and nothing of API Gateway's (the usage keys are the CLI's).
