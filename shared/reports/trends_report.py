@@ -1,10 +1,10 @@
 """The ``sales_trends`` report: the trends of ``report.period_start..period_end`` as a TabularReport.
 
 Granularity follows the period's length: days up to 62 days (the monthly run's month), ISO weeks up to
-six months (184 days), months beyond. Charts: net sales over time, one chart per currency (two currencies never share
-a scale), this period's line beside the previous period's; net sales by channel over the whole period,
-bars grouped per currency. Sheets: the totals per period and per channel per period, each figure beside
-the previous period's net sales and the change.
+six months (184 days), months beyond. Charts: net sales over time, one chart per currency (two
+currencies never share a scale), this period's line beside the previous period's; net sales by channel
+over the whole period, bars grouped per currency. Sheets: the totals per period and per channel per
+period, each figure beside the previous period's net sales and the change.
 """
 
 from __future__ import annotations
