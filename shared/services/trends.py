@@ -41,7 +41,15 @@ class InvalidTrendQuery(ValueError):
         self.field = field
 
 
+EARLIEST = dt.date(2000, 1, 1)  # the previous period of a trend from here is still a date
+LATEST = dt.date(2099, 12, 31)
+
+
 def check(query: TrendQuery) -> None:
+    if query.first < EARLIEST:
+        raise InvalidTrendQuery("from", f"from is before {EARLIEST}")
+    if query.last > LATEST:
+        raise InvalidTrendQuery("to", f"to is after {LATEST}")
     if query.last < query.first:
         raise InvalidTrendQuery("to", "to is before from")
     if (query.last - query.first).days + 1 > MAX_TREND_DAYS:

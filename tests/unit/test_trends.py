@@ -194,6 +194,8 @@ def test_a_channel_filter_reads_that_channel() -> None:
         (TrendQuery("day", "total", d("2026-01-01"), d("2026-01-01"), skus=("A",)), "sku"),
         (TrendQuery("day", "sku", d("2026-01-01"), d("2026-01-01"), skus=tuple("ABCDEFGHIJK")), "sku"),
         (TrendQuery("day", "sku", d("2026-01-01"), d("2026-01-01"), channel="web"), "channel"),
+        (TrendQuery("month", "total", d("0001-01-01"), d("0001-01-31")), "from"),  # no month before it
+        (TrendQuery("day", "total", d("9999-12-31"), d("9999-12-31")), "to"),
     ],
 )
 def test_queries_the_trends_refuse(query: TrendQuery, field: str) -> None:
