@@ -204,6 +204,9 @@ def notification_store() -> NotificationStore:
     return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))
 
 
+READ_WORKERS = 16  # a trend's queries (one per period and shard) run on this many threads
+
+
 @once
 def trend_service() -> TrendService:
     """GET /analytics/trends: each trend reads through a store of its own (its statistics are its own)."""
@@ -211,4 +214,5 @@ def trend_service() -> TrendService:
     from shared.services.trends import TrendService
 
     dynamodb, table = client("dynamodb"), required(DAILY_SALES_TABLE_ENV)
-    return TrendService(lambda: SalesStore(dynamodb, table), settings().timezone)
+    workers = 1 if local_stack() else READ_WORKERS  # the local stack's moto serves one request at a time
+    return TrendService(lambda: SalesStore(dynamodb, table, workers=workers), settings().timezone)

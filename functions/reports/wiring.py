@@ -15,6 +15,7 @@ from shared.config import (
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
+    local_stack,
     required,
     settings,
 )
@@ -41,7 +42,8 @@ def report_files() -> ReportFiles:
 
 @once
 def sales_store() -> SalesStore:
-    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV))
+    # a sales_trends report's queries (one per period and shard) on 16 threads; moto (the local stack) one
+    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV), workers=1 if local_stack() else 16)
 
 
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own

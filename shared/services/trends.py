@@ -4,24 +4,22 @@ sales counters' DAY, WEEK and MONTH items (shared.dal.sales), and what they cost
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from shared.models.trends import MAX_TREND_DAYS, MAX_TREND_SKUS, Trends, TrendStatistics
-from shared.reports.periods import Bucket, Period
+from shared.reports.periods import Period
 from shared.reports.sales import CounterRow
 from shared.reports.trends import (
-    SeriesKey,
     TrendQuery,
     notes,
     plan,
     prefixes,
-    reads,
     series,
     series_rows,
     top_skus,
 )
+from shared.reports.trends import reads as cover_of
 
 
 class PeriodCounters(Protocol):
@@ -30,7 +28,9 @@ class PeriodCounters(Protocol):
     items_read: int
     requests: int
 
-    def rows(self, period: Period, prefix: str = "", *, legacy: bool = False) -> list[CounterRow]: ...
+    def rows_many(self, reads: Sequence[tuple[Period, str]]) -> list[list[CounterRow]]:
+        """The counters of each (period, sort-key prefix), added up over the shards, in order."""
+        ...
 
 
 class InvalidTrendQuery(ValueError):
@@ -72,26 +72,25 @@ class TrendService:
         self._counters = counters
         self._timezone = timezone
 
-    @staticmethod
-    def _bucket(
-        counters: PeriodCounters, bucket: Bucket, query: TrendQuery, skus: tuple[str, ...]
-    ) -> dict[SeriesKey, dict[str, Decimal]]:
-        rows = [
-            row
-            for period in reads(bucket)
-            for prefix in prefixes(query, skus)
-            for row in counters.rows(period, prefix)
-        ]
-        return series_rows(query, rows)
-
     def trends(self, query: TrendQuery) -> Trends:
         """The trend asked for (checked: ``InvalidTrendQuery``), with the items and requests it cost."""
         check(query)
         counters = self._counters()
         items, requests = counters.items_read, counters.requests
         pairs = plan(query)
-        current = [self._bucket(counters, pair.current, query, query.skus) for pair in pairs]
-        previous = [self._bucket(counters, pair.previous, query, query.skus) for pair in pairs]
+        buckets = [pair.current for pair in pairs] + [pair.previous for pair in pairs]
+        wanted = prefixes(query, query.skus)
+        reads = sorted(
+            {(period, prefix) for bucket in buckets for period in cover_of(bucket) for prefix in wanted}
+        )
+        read = dict(zip(reads, counters.rows_many(reads), strict=True))
+        summed = [
+            series_rows(
+                query, [row for period in cover_of(b) for prefix in wanted for row in read[(period, prefix)]]
+            )
+            for b in buckets
+        ]
+        current, previous = summed[: len(pairs)], summed[len(pairs) :]
         keep: Mapping[str, list[str]] | None = None
         chosen_by = None
         if query.by == "sku" and not query.skus:

@@ -240,3 +240,48 @@ def test_a_large_change_is_split_the_same_way_every_time() -> None:
 
 def test_bucket_clipped_flag() -> None:
     assert not Bucket(Period("WEEK", "2026-W06"), d("2026-02-02"), d("2026-02-08")).clipped
+
+
+class FakeDynamo:
+    """Query over items held in memory: pk equality and begins_with(sk), one page."""
+
+    def __init__(self, items: dict[str, dict[str, dict[str, Decimal]]]) -> None:
+        self.items = items
+
+    def query(self, **params: object) -> dict[str, object]:
+        values = params["ExpressionAttributeValues"]
+        assert isinstance(values, dict)
+        pk, prefix = values[":pk"]["S"], values.get(":prefix", {"S": ""})["S"]
+        found = [
+            {"pk": {"S": pk}, "sk": {"S": sk}, **{name: {"N": str(value)} for name, value in fields.items()}}
+            for sk, fields in sorted(self.items.get(pk, {}).items())
+            if sk.startswith(prefix)
+        ]
+        return {"Items": found, "Count": len(found)}
+
+
+def test_rows_many_adds_the_shards_up_the_same_on_threads() -> None:
+    from shared.dal.keys import ANALYTICS_SHARDS, period_pk
+    from shared.dal.sales import SalesStore
+
+    items = {
+        period_pk("MONTH", "2026-02", shard): {
+            "TOTAL#EUR": {"orders": D(shard + 1)},
+            "CHANNEL#web#EUR": {"orders": D(1)},
+        }
+        for shard in range(ANALYTICS_SHARDS)
+    }
+    items[period_pk("DAY", "2026-03-01", 3)] = {"TOTAL#USD": {"gross": D("2.50")}}
+    reads = [
+        (Period("MONTH", "2026-02"), "TOTAL#"),
+        (Period("DAY", "2026-03-01"), ""),
+        (Period("MONTH", "2026-02"), ""),
+    ]
+    one, many = SalesStore(FakeDynamo(items), "t"), SalesStore(FakeDynamo(items), "t", workers=4)
+    assert one.rows_many(reads) == many.rows_many(reads)
+    total, day, month = many.rows_many(reads)
+    assert [(r.what, r.fields) for r in total] == [("TOTAL#EUR", {"orders": D(36)})]  # 1 + 2 + ... + 8
+    assert [(r.what, r.fields) for r in day] == [("TOTAL#USD", {"gross": D("2.50")})]
+    assert [r.what for r in month] == ["CHANNEL#web#EUR", "TOTAL#EUR"]
+    assert many.requests == 2 * len(reads) * ANALYTICS_SHARDS  # two calls of three reads, eight shards each
+    assert many.items_read == 2 * (8 + 1 + 16)

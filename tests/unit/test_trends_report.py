@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 from shared.models.reports import Report
@@ -32,7 +33,10 @@ class FakeCounters:
         self.items_read = 0
         self.requests = 0
 
-    def rows(self, period: Period, prefix: str = "", *, legacy: bool = False) -> list[CounterRow]:
+    def rows_many(self, reads: Sequence[tuple[Period, str]]) -> list[list[CounterRow]]:
+        return [self.rows(period, prefix) for period, prefix in reads]
+
+    def rows(self, period: Period, prefix: str) -> list[CounterRow]:
         self.requests += 1
         found = [
             CounterRow(w, dict(f))
