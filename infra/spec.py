@@ -254,6 +254,25 @@ NOTIFICATIONS_TABLE = Table(
 )
 # --- end notifications ---------------------------------------------------------------------------
 
+# --- customer analytics (issue 18) ---------------------------------------------------------------
+CUSTOMER_STATS = Table(
+    id="CustomerStats",
+    env_var=config.CUSTOMER_STATS_TABLE_ENV,
+    local_name="oms-customer-stats",
+    # CUSTOMER#{id} STATS (counted orders per day, money per currency, version); CUSTOMER#{id} LTV#{currency}
+    # (lifetime value); MONTH#{YYYY-MM}#{shard} CUSTOMERS (a month's counters); ORDER#{order_id} APPLIED
+    # (expires). shared/dal/customer_stats.py.
+    # Sparse: only an LTV item worth more than 0 carries top_pk (LTV#{currency}#{shard}) and top_sk
+    # ({cents:015d}#{customer_id}): the top customers by lifetime value, N from each shard, merged.
+    indexes=(Index("top_customers", "top_pk", "top_sk"),),
+    ttl_attribute="expires_at",
+    # Not personal data: opaque customer ids (the ones an erased customer's orders keep too), counts, days
+    # and money; never a name, an email, a phone or an address (names are read live from the customers
+    # table when the top list is asked for).
+    personal_data=False,
+)
+# --- end customer analytics ----------------------------------------------------------------------
+
 TABLES: tuple[Table, ...] = (
     NOTIFICATIONS_TABLE,
     ORDERS,
@@ -266,6 +285,7 @@ TABLES: tuple[Table, ...] = (
     HOOK_DELIVERIES,
     IMPORTS,
     WEBHOOKS,
+    CUSTOMER_STATS,
 )
 
 # --- KMS keys -----------------------------------------------------------------------------
@@ -640,6 +660,9 @@ API = Function(
         Route("GET", "/notifications/templates/{channel}/{kind}"),
         Route("PUT", "/notifications/templates/{channel}/{kind}"),
         Route("DELETE", "/notifications/templates/{channel}/{kind}"),
+        # customer analytics (issue 18): viewer; the top customers staff
+        Route("GET", "/analytics/customers"),
+        Route("GET", "/analytics/customers/top"),
         # analytics (issue 18)
         Route("GET", "/analytics/trends"),
     ),
@@ -655,6 +678,7 @@ API = Function(
         Uses(WEBHOOKS, "read_write_delete"),  # webhook endpoints (admin); reads the delivery log
         # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
         Uses(NOTIFICATIONS_TABLE, "read_write"),
+        Uses(CUSTOMER_STATS, "read"),  # customer analytics (issue 18)
         Uses(DAILY_SALES, "read"),  # GET /analytics/trends: the sales counters
     ),
     # It seals the secrets staff send and the webhook secrets it makes; it never reads one back.
@@ -753,7 +777,7 @@ ORDER_EVENTS = Function(
 
 SALES_AGGREGATES = Function(
     name="sales_aggregates",
-    description="Order changes (orders stream): keep the daily sales counters the daily_sales report reads",
+    description="Order changes (orders stream): keep the daily sales counters and the customer aggregates",
     triggers=(
         StreamTrigger(
             ORDERS,
@@ -763,7 +787,8 @@ SALES_AGGREGATES = Function(
         ),
     ),
     # The stream records carry both images of the order: it never reads the orders table.
-    uses=(Uses(DAILY_SALES, "read_write"),),
+    # customer analytics (issue 18): the customer aggregates, after the sales counters
+    uses=(Uses(DAILY_SALES, "read_write"), Uses(CUSTOMER_STATS, "read_write")),
     memory_mb=512,
     timeout_s=60,
 )
@@ -794,6 +819,7 @@ REPORTS_FUNCTION = Function(
         Uses(CATALOG, "read"),  # inventory, through the products index
         Uses(DAILY_SALES, "read"),
         Uses(REPORTS, "read_write"),
+        Uses(CUSTOMER_STATS, "read"),  # customer_behaviour (issue 18): the month counters
     ),
     buckets=(UsesBucket(REPORTS_BUCKET, "write", REPORTS_PREFIX),),
     memory_mb=1024,

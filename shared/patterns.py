@@ -27,8 +27,6 @@ def pattern_phrase(pattern: str) -> str | None:
 MONEY_PATTERN = described(
     r"^\d{1,12}(\.\d{1,2})?$", 'must be a decimal string with at most 2 decimals, such as "19.99"'
 )
-# A report's or an analytics answer's amount (shared.models.reports.Amount): may be negative, 2 decimals.
-AMOUNT_PATTERN = described(r"^-?\d+\.\d{2}$", 'must be an amount with exactly 2 decimals, such as "-12.50"')
 # A SKU as the platforms allow it (Shopify variants, Amazon SellerSKU, eBay): any text of 1 to 100
 # characters but control characters (C0, DEL, C1), not starting or ending with whitespace. See ``Sku``.
 SKU_MAX_LENGTH = 100

@@ -16,6 +16,7 @@ from shared.config import (
     API_KEYS_TABLE_ENV,
     CATALOG_TABLE_ENV,
     CONNECTIONS_TABLE_ENV,
+    CUSTOMER_STATS_TABLE_ENV,
     CUSTOMERS_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
     DEAD_LETTERS_ENV,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from shared.dal.listings import ListingStore
     from shared.dal.notifications import NotificationStore
     from shared.services.connections import ConnectionService
+    from shared.services.customer_stats import CustomerAnalytics
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
     from shared.services.keys import KeyService
@@ -202,6 +204,20 @@ def notification_store() -> NotificationStore:
     from shared.dal.notifications import NotificationStore
 
     return NotificationStore(client("dynamodb"), required(NOTIFICATIONS_TABLE_ENV))
+
+
+@once
+def customer_analytics() -> CustomerAnalytics:
+    """Customer behaviour (issue 18): the customer aggregates, and the customers table for live names."""
+    from shared.dal.customer_stats import CustomerStatsStore
+    from shared.services.customer_stats import CustomerAnalytics
+
+    dynamodb = client("dynamodb")
+    return CustomerAnalytics(
+        CustomerStatsStore(dynamodb, required(CUSTOMER_STATS_TABLE_ENV)),
+        CustomerStore(dynamodb, required(CUSTOMERS_TABLE_ENV)),
+        settings().timezone,
+    )
 
 
 READ_WORKERS = 16  # a trend's queries (one per period and shard) run on this many threads

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from shared.aws import client, once, s3_client
 from shared.config import (
     CATALOG_TABLE_ENV,
+    CUSTOMER_STATS_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
@@ -26,8 +27,37 @@ from shared.dal.sales import SalesStore
 from shared.services.reports import AnalyticsSource, ReportBuilder, ReportService
 
 if TYPE_CHECKING:
+    from shared.dal.customer_stats import CustomerStatsStore
     from shared.models.reports import Report
     from shared.reports.tabular import TabularReport
+
+
+@once
+def customer_stats() -> CustomerStatsStore:
+    """The customer aggregates (issue 18), for customer_behaviour (imported when one is built)."""
+    from shared.dal.customer_stats import CustomerStatsStore
+
+    return CustomerStatsStore(client("dynamodb"), required(CUSTOMER_STATS_TABLE_ENV))
+
+
+def customers_report(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.customers_report import customers_report
+
+    return customers_report(report, customer_stats())
+
+
+def sales_trends_report(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.trends_report import trends_report  # on the first sales_trends report
+
+    return trends_report(report, sales_store())
+
+
+# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
+# aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
+ANALYTICS: dict[str, AnalyticsSource] = {
+    "customer_behaviour": customers_report,
+    "sales_trends": sales_trends_report,
+}
 
 
 @once
@@ -44,19 +74,6 @@ def report_files() -> ReportFiles:
 def sales_store() -> SalesStore:
     # a sales_trends report's queries (one per period and shard) on 16 threads; moto (the local stack) one
     return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV), workers=1 if local_stack() else 16)
-
-
-# The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
-# aggregates (shared/reports/<area>_report.py), built with the stores above when a report is built.
-def _sales_trends(report: Report) -> tuple[TabularReport, int]:
-    from shared.reports.trends_report import trends_report  # on the first sales_trends report
-
-    return trends_report(report, sales_store())
-
-
-ANALYTICS: dict[str, AnalyticsSource] = {
-    "sales_trends": _sales_trends,
-}
 
 
 @once

@@ -1,4 +1,5 @@
-"""Lambda entry point of the orders table's stream for the daily sales counters: each change of an order
+"""Lambda entry point of the orders table's stream for the daily sales counters (and, after them, the
+customer aggregates of shared/services/customer_stats.py): each change of an order
 adds what it moved (orders, units, gross sales, discounts, returns, shipping, taxes, cancellations,
 statuses) to the business days it moved them on (see shared.reports.sales), once per change (see
 shared.dal.sales).
@@ -26,6 +27,7 @@ from shared.stream_batch import InOrderProcessor
 processor = InOrderProcessor()
 
 wiring.sales_aggregator()  # clients are created once, during init
+wiring.customer_aggregator()
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -34,9 +36,12 @@ def record_handler(record: DynamoDBRecord) -> None:
     order_id = keys.order_id_of(stream.keys) if stream is not None and stream.keys else None
     if stream is None or order_id is None:
         return  # only the order item itself is an order (the filter matches a prefix)
-    moved = wiring.sales_aggregator().order_changed(
-        str(stream.sequence_number), stream.old_image or None, stream.new_image or None
-    )
+    sequence, old, new = str(stream.sequence_number), stream.old_image or None, stream.new_image or None
+    moved = wiring.sales_aggregator().order_changed(sequence, old, new)
+    # Each aggregator has its own markers: a retried record is applied by the one that had not applied it.
+    customer_counters = wiring.customer_aggregator().order_changed(sequence, old, new)
+    if customer_counters:
+        metrics.add_metric(name="CustomerCountersMoved", unit=MetricUnit.Count, value=customer_counters)
     if moved:
         metrics.add_metric(name="SalesCountersMoved", unit=MetricUnit.Count, value=moved)
         logger.debug(

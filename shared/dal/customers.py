@@ -109,6 +109,12 @@ class CustomerChanged(Exception):
     """The customer changed (or was erased) between the read and the write: read again."""
 
 
+@dataclass(frozen=True)
+class CustomerName:
+    name: str | None  # None once erased (or never given)
+    erased: bool
+
+
 class CustomerStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._db = client
@@ -121,6 +127,25 @@ class CustomerStore:
             ).get("Item")
         )
         return record_of(item) if item else None
+
+    def names(self, customer_ids: Sequence[str]) -> dict[str, CustomerName]:
+        """Each customer's name and whether they were erased (absent: no such customer); one BatchGetItem
+        per 100 ids, the name and erasure only (the top customers' answer; never stored elsewhere)."""
+        items = batch_get(
+            self._db,
+            self._table,
+            [profile_key(cid) for cid in customer_ids],
+            projection="customer_id, #n, erased_at",
+            names={"#n": "name"},
+        )
+        return {
+            str(item["customer_id"]): CustomerName(
+                name=None if item.get("erased_at") else (str(item["name"]) if item.get("name") else None),
+                erased=bool(item.get("erased_at")),
+            )
+            for item in items
+            if "customer_id" in item
+        }
 
     def owner_of(self, email: str) -> str | None:
         """The id of the customer an email belongs to."""

@@ -49,6 +49,12 @@ notifications table (pk, sk):
   SETTINGS                         SETTINGS      per-channel switches and the staff low-stock list
   TEMPLATE#{channel}               {kind}        a channel's own template of one kind
   SUPPRESSED#{sha256(address)}     SUPPRESSED    an address that bounced or complained: never sent to again
+customer-stats table (pk, sk), shared/dal/customer_stats.py:
+  CUSTOMER#{customer_id}           STATS         counted orders per business day, money per currency, version
+  CUSTOMER#{customer_id}           LTV#{currency} lifetime value in a currency (sparse index top_customers:
+                                                 top_pk LTV#{currency}#{shard}, top_sk {cents:015d}#{id})
+  MONTH#{YYYY-MM}#{shard}          CUSTOMERS     a month's customer counters (one item per shard)
+  ORDER#{order_id}                 APPLIED       the order's last change applied (expires)
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
 
@@ -242,6 +248,45 @@ def parse_counter(sort_key: str) -> Counter | None:
     if kind == "SKU":
         return Counter("SKU", from_key_part(name), currency)
     return None
+
+
+# --- the customer-stats table (issue 18: customer behaviour; shared/dal/customer_stats.py) ------------
+
+CUSTOMER_PREFIX = "CUSTOMER#"
+CUSTOMER_STATS_SK = "STATS"
+LTV_PREFIX = "LTV#"
+MONTH_PREFIX = "MONTH#"
+CUSTOMERS_SK = "CUSTOMERS"
+LTV_DIGITS = 15  # lifetime value in cents, zero-padded: sorts as the number up to 10^13 (in any currency)
+
+
+def customer_stats_key(customer_id: str) -> dict[str, Any]:
+    """CUSTOMER#{id} STATS: a customer's counted orders per business day and money per currency."""
+    return {"pk": {"S": f"{CUSTOMER_PREFIX}{customer_id}"}, "sk": {"S": CUSTOMER_STATS_SK}}
+
+
+def customer_ltv_key(customer_id: str, currency: str) -> dict[str, Any]:
+    """CUSTOMER#{id} LTV#{currency}: the customer's lifetime value in one currency (the top index's item)."""
+    return {"pk": {"S": f"{CUSTOMER_PREFIX}{customer_id}"}, "sk": {"S": f"{LTV_PREFIX}{currency}"}}
+
+
+def customer_month_pk(month: str, shard: int) -> str:
+    return f"{MONTH_PREFIX}{month}#{shard}"
+
+
+def customer_month_key(month: str, shard: int) -> dict[str, Any]:
+    """MONTH#{YYYY-MM}#{shard} CUSTOMERS: one shard's customer counters of a business month."""
+    return {"pk": {"S": customer_month_pk(month, shard)}, "sk": {"S": CUSTOMERS_SK}}
+
+
+def ltv_pk(currency: str, shard: int) -> str:
+    """The top_customers index's partition of a currency's shard (shard: ``shard_of(customer_id)``)."""
+    return f"{LTV_PREFIX}{currency}#{shard}"
+
+
+def ltv_sk(value_cents: int, customer_id: str) -> str:
+    """The top_customers index's sort key: the value in cents, zero-padded, then the customer id."""
+    return f"{value_cents:0{LTV_DIGITS}d}#{customer_id}"
 
 
 # --- the imports table ----------------------------------------------------------------------------

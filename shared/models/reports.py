@@ -14,7 +14,7 @@ from pydantic import Field, PlainSerializer, WithJsonSchema, model_validator
 
 from shared.models.common import IsoDate, Model, Sku, StrictModel
 from shared.models.orders import OrderStatus
-from shared.patterns import AMOUNT_PATTERN
+from shared.patterns import described
 
 ReportType = Literal[
     "daily_sales", "inventory", "orders_export", "sales_trends", "customer_behaviour", "inventory_performance"
@@ -55,7 +55,13 @@ CENT = Decimal("0.01")
 Amount = Annotated[
     Decimal,
     PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["1234.50"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": described(r"^-?\d+\.\d{2}$", "must be an amount with two decimals, like 1234.50"),
+            "examples": ["1234.50"],
+        }
+    ),
 ]
 
 

@@ -275,6 +275,7 @@ def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
         spec.WEBHOOKS.id,  # webhook endpoints (admin) and their delivery log
         spec.NOTIFICATIONS_TABLE.id,  # notification settings and templates (issue 17)
         spec.DAILY_SALES.id,  # GET /analytics/trends reads the sales counters (issue 18); never writes them
+        spec.CUSTOMER_STATS.id,  # customer analytics (issue 18): read only
     }
     on_sales = [st for st in statements if ids[spec.DAILY_SALES.id] in refs(st["Resource"])]
     assert {a for st in on_sales for a in as_list(st["Action"])} <= {

@@ -90,6 +90,9 @@ ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
     ("GET", "/notifications/templates/{channel}/{kind}"): ("admin", False),
     ("PUT", "/notifications/templates/{channel}/{kind}"): ("admin", False),
     ("DELETE", "/notifications/templates/{channel}/{kind}"): ("admin", False),
+    # customer analytics (issue 18): viewers read the figures; the top customers (named people) need staff
+    ("GET", "/analytics/customers"): ("viewer", False),
+    ("GET", "/analytics/customers/top"): ("staff", False),
 }
 WEBHOOK_ROUTES = {route for route in ROLES if route[1].startswith("/webhooks")}
 
@@ -149,9 +152,12 @@ def test_the_table_says_what_the_issue_says() -> None:
         ("PUT", "/notifications/templates/{channel}/{kind}"),
         ("DELETE", "/notifications/templates/{channel}/{kind}"),
     }
-    # A viewer reads everything (but connections, keys and notification settings, an admin's); reading
-    # never needs staff.
+    # A viewer reads everything (but connections, keys and notification settings, an admin's, and the top
+    # customers by lifetime value, staff's: issue 18); reading never needs staff otherwise.
+    assert ROLES[("GET", "/analytics/customers/top")] == ("staff", False)
     for (method, path), (lowest, _) in ROLES.items():
+        if path == "/analytics/customers/top":
+            continue
         if (
             method == "GET"
             and "/connection" not in path

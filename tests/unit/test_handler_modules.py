@@ -52,6 +52,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.app
             functions.api.handler
             functions.api.routes.alarms
+            functions.api.routes.analytics_customers
             functions.api.routes.analytics_trends
             functions.api.routes.catalog
             functions.api.routes.connections
@@ -104,6 +105,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.catalog
             shared.models.common
             shared.models.connections
+            shared.models.customer_analytics
             shared.models.customers
             shared.models.dead_letters
             shared.models.events
@@ -446,23 +448,27 @@ PINNED: dict[str, frozenset[str]] = {
             functions.sales_aggregates.wiring
             shared.aws
             shared.config
+            shared.dal.customer_stats
             shared.dal.dynamo
             shared.dal.keys
             shared.dal.sales
             shared.domain.moments
             shared.masking
             shared.models.common
+            shared.models.customer_analytics
             shared.models.inventory
             shared.models.orders
             shared.models.reports
             shared.observability
             shared.patterns
             shared.reports
+            shared.reports.customer_stats
             shared.reports.days
             shared.reports.money
             shared.reports.periods
             shared.reports.sales
             shared.retry
+            shared.services.customer_stats
             shared.services.sales
             shared.stream_batch
         """,

@@ -216,6 +216,7 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_IMPORTS_TABLE",  # POST /imports records a run; GET /imports reads them
         "OMS_WEBHOOKS_TABLE",  # webhook endpoints (admin) and their delivery log
         "OMS_NOTIFICATIONS_TABLE",  # notification settings and templates (issue 17)
+        "OMS_CUSTOMER_STATS_TABLE",  # GET /analytics/customers and /analytics/customers/top (issue 18)
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {
