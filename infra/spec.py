@@ -272,6 +272,17 @@ CUSTOMER_STATS = Table(
     personal_data=False,
 )
 # --- end customer analytics ----------------------------------------------------------------------
+# --- inventory analytics (issue 18) ---------------------------------------------------------------
+INVENTORY_STATS = Table(
+    id="InventoryStats",
+    env_var=config.INVENTORY_STATS_TABLE_ENV,
+    local_name="oms-inventory-stats",
+    # SKU#{sku} MONTH#{yyyy-mm}: sold_{dd}, oos_{dd}, shipped_{dd}@{location}; SKU#{sku} SHIPPED#{ledger sk}:
+    # a shipment added (expires); STOCKOUT#{day} SKU#{sku}: sku, day, locations; OUT SKU#{sku}: out of stock
+    # now (shared/dal/inventory_stats.py). No personal data: SKUs, days, locations, units.
+    ttl_attribute="expires_at",
+)
+# --- end inventory analytics ----------------------------------------------------------------------
 
 TABLES: tuple[Table, ...] = (
     NOTIFICATIONS_TABLE,
@@ -286,6 +297,7 @@ TABLES: tuple[Table, ...] = (
     IMPORTS,
     WEBHOOKS,
     CUSTOMER_STATS,
+    INVENTORY_STATS,
 )
 
 # --- KMS keys -----------------------------------------------------------------------------
@@ -663,6 +675,8 @@ API = Function(
         # customer analytics (issue 18): viewer; the top customers staff
         Route("GET", "/analytics/customers"),
         Route("GET", "/analytics/customers/top"),
+        # inventory analytics (issue 18), viewer
+        Route("GET", "/analytics/inventory"),
         # analytics (issue 18)
         Route("GET", "/analytics/trends"),
     ),
@@ -679,7 +693,10 @@ API = Function(
         # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
         Uses(NOTIFICATIONS_TABLE, "read_write"),
         Uses(CUSTOMER_STATS, "read"),  # customer analytics (issue 18)
-        Uses(DAILY_SALES, "read"),  # GET /analytics/trends: the sales counters
+        # inventory analytics (issue 18): the aggregates, and today's units sold from the daily counters;
+        # GET /analytics/trends (issue 18): the sales counters and their roll-ups
+        Uses(INVENTORY_STATS, "read"),
+        Uses(DAILY_SALES, "read"),
     ),
     # It seals the secrets staff send and the webhook secrets it makes; it never reads one back.
     keys=(UsesKey(SECRETS_KEY, "encrypt"), UsesKey(SECRETS_KEY, "encrypt", context_key="webhook")),
@@ -740,17 +757,22 @@ STOCK_UPDATES_FUNCTION = Function(
 
 INVENTORY_EVENTS = Function(
     name="inventory_events",
-    description="Stock changes (catalog stream): confirm backorders, publish StockLow",
+    description="Stock changes (catalog stream): confirm backorders, publish StockLow, record stock-outs",
     triggers=(
         StreamTrigger(
             CATALOG,
             failures=INVENTORY_EVENTS_FAILURES,
-            # product totals (stock moved) and backorders starting to wait
-            sort_key_prefixes=(keys.SKU_SK, keys.WAIT_PREFIX),
+            # product totals (stock moved), backorders starting to wait, and the ledger's movements
+            # (issue 18: shipments per location)
+            sort_key_prefixes=(keys.SKU_SK, keys.WAIT_PREFIX, keys.MOVE_PREFIX),
             batch_size=100,
         ),
     ),
-    uses=(Uses(ORDERS, "read_write"), Uses(CATALOG, "read_write")),
+    uses=(
+        Uses(ORDERS, "read_write"),
+        Uses(CATALOG, "read_write"),
+        Uses(INVENTORY_STATS, "read_write"),  # out-of-stock days, units shipped per location
+    ),
     publishes=(EVENTS,),
     memory_mb=512,
     timeout_s=60,
@@ -820,6 +842,7 @@ REPORTS_FUNCTION = Function(
         Uses(DAILY_SALES, "read"),
         Uses(REPORTS, "read_write"),
         Uses(CUSTOMER_STATS, "read"),  # customer_behaviour (issue 18): the month counters
+        Uses(INVENTORY_STATS, "read"),  # inventory_performance (issue 18)
     ),
     buckets=(UsesBucket(REPORTS_BUCKET, "write", REPORTS_PREFIX),),
     memory_mb=1024,
@@ -957,6 +980,28 @@ NOTIFICATIONS_FUNCTION = Function(
 )
 # --- end notifications ---------------------------------------------------------------------------
 
+# --- inventory analytics (issue 18) ---------------------------------------------------------------
+# The nightly roll-up: the units sold of the last days from the daily sales counters into the SKUs' month
+# items (SET: idempotent), and every SKU still out of stock marked out today. Before the reports' 01:00.
+INVENTORY_ROLLUP = Function(
+    name="inventory_rollup",
+    description="Nightly: units sold per SKU and day into the inventory stats; SKUs still out marked out",
+    triggers=(
+        ScheduleTrigger(
+            id="InventoryRollup",
+            hour=0,
+            minute=20,
+            event={"schedule": "inventory-rollup", "scheduled_time": SCHEDULED_TIME},
+            failures=SCHEDULE_FAILURES,
+        ),
+    ),
+    uses=(Uses(DAILY_SALES, "read"), Uses(INVENTORY_STATS, "read_write")),
+    memory_mb=512,
+    timeout_s=300,
+    reserved_concurrency=1,
+)
+# --- end inventory analytics ----------------------------------------------------------------------
+
 FUNCTIONS: tuple[Function, ...] = (
     AUTHORIZER,
     API,
@@ -972,6 +1017,7 @@ FUNCTIONS: tuple[Function, ...] = (
     WEBHOOKS_FUNCTION,
     TRACKING,
     NOTIFICATIONS_FUNCTION,
+    INVENTORY_ROLLUP,
 )
 
 

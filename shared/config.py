@@ -32,6 +32,7 @@ IMPORTS_TABLE_ENV = "OMS_IMPORTS_TABLE"
 WEBHOOKS_TABLE_ENV = "OMS_WEBHOOKS_TABLE"
 NOTIFICATIONS_TABLE_ENV = "OMS_NOTIFICATIONS_TABLE"  # customer notifications: claims, settings, templates
 CUSTOMER_STATS_TABLE_ENV = "OMS_CUSTOMER_STATS_TABLE"  # customer analytics (issue 18)
+INVENTORY_STATS_TABLE_ENV = "OMS_INVENTORY_STATS_TABLE"  # issue 18: inventory performance aggregates
 # Queues: the URL of each a function sends to (``Queue.env_var``).
 MARKETPLACE_QUEUE_URL_ENV = "OMS_MARKETPLACE_QUEUE_URL"
 MARKETPLACE_DLQ_URL_ENV = "OMS_MARKETPLACE_DLQ_URL"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functions.api.routes import (
     alarms,
     analytics_customers,
+    analytics_inventory,
     analytics_trends,
     catalog,
     connections,
@@ -41,5 +42,6 @@ app.include_router(alarms.router)
 app.include_router(webhooks.router)
 app.include_router(notifications.router)
 app.include_router(analytics_customers.router)
+app.include_router(analytics_inventory.router)
 app.include_router(analytics_trends.router)
 register_problem_handlers(app)

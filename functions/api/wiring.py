@@ -22,6 +22,7 @@ from shared.config import (
     DEAD_LETTERS_ENV,
     IMPORTS_BUCKET_ENV,
     IMPORTS_TABLE_ENV,
+    INVENTORY_STATS_TABLE_ENV,
     LOCAL_STACK_ENV,
     NOTIFICATIONS_TABLE_ENV,
     ORDERS_TABLE_ENV,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from shared.services.customer_stats import CustomerAnalytics
     from shared.services.dead_letters import DeadLetterService
     from shared.services.import_uploads import ImportUploads
+    from shared.services.inventory_performance import InventoryAnalytics
     from shared.services.keys import KeyService
     from shared.services.reports import ReportService
     from shared.services.sessions import SessionService
@@ -217,6 +219,24 @@ def customer_analytics() -> CustomerAnalytics:
         CustomerStatsStore(dynamodb, required(CUSTOMER_STATS_TABLE_ENV)),
         CustomerStore(dynamodb, required(CUSTOMERS_TABLE_ENV)),
         settings().timezone,
+    )
+
+
+@once
+def inventory_analytics() -> InventoryAnalytics:
+    """GET /analytics/inventory: each answer reads through its own counting sources (its statistics)."""
+    from shared.dal.inventory_stats import PerformanceSources
+    from shared.reports.days import zone
+    from shared.services.inventory_performance import InventoryAnalytics
+
+    dynamodb = client("dynamodb")
+    catalog, stats, sales = (
+        required(CATALOG_TABLE_ENV),
+        required(INVENTORY_STATS_TABLE_ENV),
+        required(DAILY_SALES_TABLE_ENV),
+    )
+    return InventoryAnalytics(
+        lambda: PerformanceSources(dynamodb, catalog, stats, sales), zone(settings().timezone)
     )
 
 

@@ -3,7 +3,9 @@ and low-stock events.
 
 Records of one item arrive in order. A product item whose available stock rose fills the orders
 waiting for it; one that crossed its low-stock threshold publishes StockLow; a backordered order
-joining a SKU's line tries that line at once (stock may have arrived while it was recorded). A failed
+joining a SKU's line tries that line at once (stock may have arrived while it was recorded). A product
+item at 0 available or less marks its day out of stock, and a shipment entering the ledger adds its
+units to its day and location (inventory performance, ``shared.services.stock_stats``). A failed
 record is reported as a batch item failure: the mapping retries from it, in order.
 """
 
@@ -27,6 +29,7 @@ from shared.observability import logger, metrics, tracer
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 wiring.inventory_events()  # clients are created once, during init
+wiring.stock_stats()
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -43,6 +46,17 @@ def record_handler(record: DynamoDBRecord) -> None:
             metrics.add_metric(name="StockLowPublished", unit=MetricUnit.Count, value=1)
             logger.info("StockLow published", sku=sku)
         filled = report.backorders
+        stock = wiring.stock_stats().product_changed(
+            sku, stream.old_image or None, stream.new_image, str(stream.sequence_number)
+        )
+        if stock == "out":
+            logger.info("out of stock", sku=sku)
+    elif sort_key.startswith(keys.MOVE_PREFIX):
+        if record.event_name == DynamoDBRecordEventName.INSERT and stream.new_image:
+            shipped = wiring.stock_stats().movement_recorded(sku, sort_key, stream.new_image)
+            if shipped:
+                metrics.add_metric(name="UnitsShippedRecorded", unit=MetricUnit.Count, value=shipped)
+        return
     elif sort_key.startswith(keys.WAIT_PREFIX) and record.event_name == DynamoDBRecordEventName.INSERT:
         filled = wiring.inventory_events().started_waiting(sku)
     else:

@@ -13,6 +13,7 @@ from shared.config import (
     CATALOG_TABLE_ENV,
     CUSTOMER_STATS_TABLE_ENV,
     DAILY_SALES_TABLE_ENV,
+    INVENTORY_STATS_TABLE_ENV,
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from shared.dal.customer_stats import CustomerStatsStore
     from shared.models.reports import Report
     from shared.reports.tabular import TabularReport
+    from shared.services.inventory_performance import InventoryAnalytics
 
 
 @once
@@ -46,6 +48,32 @@ def customers_report(report: Report) -> tuple[TabularReport, int]:
     return customers_report(report, customer_stats())
 
 
+@once
+def inventory_analytics() -> InventoryAnalytics:
+    """inventory_performance: every SKU's figures from the inventory stats, the catalog and the daily
+    sales counters."""
+    from shared.dal.inventory_stats import PerformanceSources
+    from shared.reports.days import zone
+    from shared.services.inventory_performance import InventoryAnalytics
+
+    dynamodb = client("dynamodb")
+    catalog, stats, sales = (
+        required(CATALOG_TABLE_ENV),
+        required(INVENTORY_STATS_TABLE_ENV),
+        required(DAILY_SALES_TABLE_ENV),
+    )
+    return InventoryAnalytics(
+        lambda: PerformanceSources(dynamodb, catalog, stats, sales), zone(settings().timezone)
+    )
+
+
+def inventory_performance(report: Report) -> tuple[TabularReport, int]:
+    """inventory_performance (issue 18); its arithmetic and the renderers' shapes load when one is built."""
+    from shared.reports.inventory_performance_report import inventory_performance_report
+
+    return inventory_performance_report(report, inventory_analytics())
+
+
 def sales_trends_report(report: Report) -> tuple[TabularReport, int]:
     from shared.reports.trends_report import trends_report  # on the first sales_trends report
 
@@ -56,6 +84,7 @@ def sales_trends_report(report: Report) -> tuple[TabularReport, int]:
 # aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
 ANALYTICS: dict[str, AnalyticsSource] = {
     "customer_behaviour": customers_report,
+    "inventory_performance": inventory_performance,
     "sales_trends": sales_trends_report,
 }
 

@@ -57,9 +57,14 @@ class CatalogStore:
         now: str,
         low_stock_threshold: int | None = None,
         status: ProductStatus | None = None,
+        *,
+        lead_time_days: int | None = None,
+        service_level: Decimal | None = None,
     ) -> tuple[Product, bool]:
-        """Create or replace a product's name, price and low-stock threshold; stock is untouched. A
-        ``status`` of None keeps the one recorded (a product without one is active). True when created."""
+        """Create or replace a product's name, price, low-stock threshold, lead time and service level;
+        stock is untouched. A ``status`` of None keeps the one recorded (a product without one is
+        active); a threshold, lead time or service level of None is removed (the lead time and service
+        level then read as the defaults). True when created."""
         values: dict[str, Any] = {
             ":name": name,
             ":price": price,
@@ -76,11 +81,20 @@ class CatalogStore:
             "on_hand = if_not_exists(on_hand, :zero), reserved = if_not_exists(reserved, :zero), "
             "available = if_not_exists(available, :zero)"
         )
+        removed: list[str] = []
         if low_stock_threshold is None:
-            update += " REMOVE low_stock_threshold"
+            removed.append("low_stock_threshold")
         else:
             update = update.replace("SET ", "SET low_stock_threshold = :threshold, ", 1)
             values[":threshold"] = low_stock_threshold
+        for attribute, value in (("lead_time_days", lead_time_days), ("service_level", service_level)):
+            if value is None:
+                removed.append(attribute)
+            else:
+                update = update.replace("SET ", f"SET {attribute} = :{attribute}, ", 1)
+                values[f":{attribute}"] = value
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
         if status is not None:
             update = update.replace("SET ", "SET #status = :status, ", 1)
             values[":status"] = status
@@ -101,6 +115,7 @@ class CatalogStore:
             low_stock_threshold=low_stock_threshold,
             status=status or old.get("status") or DEFAULT_STATUS,
             updated_at=now,
+            **_planning({"lead_time_days": lead_time_days, "service_level": service_level}),
         )
         return product, created
 
@@ -193,7 +208,18 @@ def _product(item: Mapping[str, Any]) -> Product:
         low_stock_threshold=int(threshold) if threshold is not None else None,
         status=item.get("status") or DEFAULT_STATUS,
         updated_at=item["updated_at"],
+        **_planning(item),
     )
+
+
+def _planning(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The lead time and service level an item records (absent ones: Product's defaults)."""
+    found: dict[str, Any] = {}
+    if item.get("lead_time_days") is not None:
+        found["lead_time_days"] = int(item["lead_time_days"])
+    if item.get("service_level") is not None:
+        found["service_level"] = Decimal(item["service_level"])
+    return found
 
 
 def _start_key(cursor: str | None, shape: set[str], prefix: str) -> dict[str, str] | None:

@@ -55,6 +55,14 @@ customer-stats table (pk, sk), shared/dal/customer_stats.py:
                                                  top_pk LTV#{currency}#{shard}, top_sk {cents:015d}#{id})
   MONTH#{YYYY-MM}#{shard}          CUSTOMERS     a month's customer counters (one item per shard)
   ORDER#{order_id}                 APPLIED       the order's last change applied (expires)
+inventory-stats table (pk, sk): shared/dal/inventory_stats.py
+  SKU#{sku}                        MONTH#{yyyy-mm} a SKU's month: sold_{dd} (units sold, set by the nightly
+                                                 roll-up), oos_{dd} (1: out of stock that day),
+                                                 shipped_{dd}@{location} (units shipped, added once)
+  SKU#{sku}                        SHIPPED#{ledger sort key}
+                                                 a shipment movement already added (expires)
+  STOCKOUT#{day}                   SKU#{sku}     a SKU out of stock that day: sku, day, locations
+  OUT                              SKU#{sku}     a SKU out of stock now: since (its first day), seq
 api keys table (pk):
   {sha256 of the key}                            role, channel, key_id
 
@@ -189,6 +197,60 @@ ANALYTICS_SHARDS = 8
 def shard_of(key: str) -> int:
     """The shard an order's (or a customer's) aggregates go to: stable across runs and machines."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % ANALYTICS_SHARDS
+
+
+# --- the inventory-stats table (issue 18) ----------------------------------------------------------
+# The SKU is a part of a pk that is never split (SKU#{sku}: the whole rest is the SKU) and of sort keys
+# that are never split either (the item's ``sku`` attribute says which SKU it is).
+
+STOCK_OUT_NOW = "OUT"  # the one partition of the SKUs out of stock now
+
+
+def stats_sku_pk(sku: str) -> str:
+    return f"SKU#{sku}"
+
+
+def month_key(sku: str, month: str) -> dict[str, Any]:
+    """A SKU's figures of one month (``yyyy-mm``)."""
+    return {"pk": {"S": stats_sku_pk(sku)}, "sk": {"S": f"MONTH#{month}"}}
+
+
+def shipped_marker_key(sku: str, ledger_sort_key: str) -> dict[str, Any]:
+    """The marker of a shipment movement (the ledger entry's sort key) already added."""
+    return {"pk": {"S": stats_sku_pk(sku)}, "sk": {"S": f"SHIPPED#{ledger_sort_key}"}}
+
+
+def stock_out_key(day: str, sku: str) -> dict[str, Any]:
+    """A SKU out of stock on a business day (the export's "SKUs out of stock last week" reads these)."""
+    return {"pk": {"S": f"STOCKOUT#{day}"}, "sk": {"S": f"SKU#{sku}"}}
+
+
+def out_now_key(sku: str) -> dict[str, Any]:
+    return {"pk": {"S": STOCK_OUT_NOW}, "sk": {"S": f"SKU#{sku}"}}
+
+
+def sold_attribute(day: str) -> str:
+    return f"sold_{day[8:10]}"
+
+
+def out_attribute(day: str) -> str:
+    return f"oos_{day[8:10]}"
+
+
+def shipped_attribute(day: str, location: str) -> str:
+    return f"shipped_{day[8:10]}@{location}"
+
+
+def day_attribute(month: str, name: str) -> tuple[str, str, str | None] | None:
+    """(what, day, location) of a month item's attribute: ("sold" | "oos" | "shipped", the ISO day, the
+    location of a shipped figure); None for any other attribute."""
+    what, _, rest = name.partition("_")
+    if what not in ("sold", "oos", "shipped") or len(rest) < 2 or not rest[:2].isdigit():
+        return None
+    day = f"{month}-{rest[:2]}"
+    if what == "shipped":
+        return (what, day, rest[3:]) if rest[2:3] == "@" else None
+    return (what, day, None) if len(rest) == 2 else None
 
 
 # --- the daily-sales table ------------------------------------------------------------------------

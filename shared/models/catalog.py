@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import Field, Strict
+from pydantic import Field, PlainValidator, Strict, WithJsonSchema
 
 from shared.models.common import (
     CATALOG_CURRENCY_NOTE,
@@ -15,6 +16,41 @@ from shared.models.common import (
     Sku,
     StrictModel,
 )
+
+# Service levels a product may name (the share of replenishment cycles without a stock-out), and the
+# defaults of a product that names none. z = NormalDist().inv_cdf(service level).
+SERVICE_LEVELS: tuple[Decimal, ...] = tuple(
+    Decimal(s) for s in ("0.80", "0.85", "0.90", "0.95", "0.975", "0.99", "0.995")
+)
+DEFAULT_SERVICE_LEVEL = Decimal("0.95")
+DEFAULT_LEAD_TIME_DAYS = 7
+MAX_LEAD_TIME_DAYS = 365
+
+
+_LEVELS = ", ".join(str(level) for level in SERVICE_LEVELS)
+
+
+def _service_level(value: Any) -> Decimal:
+    """A JSON number (0.95) as the exact level it names; anything else, or another level, is refused."""
+    if isinstance(value, Decimal):
+        level = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        level = Decimal(repr(value))
+    else:
+        raise ValueError(f"must be a number, one of {_LEVELS}")
+    if level not in SERVICE_LEVELS:
+        raise ValueError(f"must be one of {_LEVELS}")
+    return level
+
+
+# A JSON number, one of the levels: a string or a bool is refused, as the schema says.
+ServiceLevel = Annotated[
+    Decimal,
+    PlainValidator(_service_level),
+    WithJsonSchema(
+        {"type": "number", "enum": [float(level) for level in SERVICE_LEVELS], "examples": [0.95]}
+    ),
+]
 
 
 class ProductIn(StrictModel):
@@ -29,6 +65,16 @@ class ProductIn(StrictModel):
         description="active, draft or archived; absent: a new product is active, an existing one "
         "keeps its status",
     )
+    lead_time_days: Annotated[int, Field(ge=1, le=MAX_LEAD_TIME_DAYS), INTEGRAL, Strict()] | None = Field(
+        default=None,
+        description=f"Days from ordering stock to having it (reorder suggestions); absent: "
+        f"{DEFAULT_LEAD_TIME_DAYS}",
+    )
+    service_level: ServiceLevel | None = Field(
+        default=None,
+        description=f"The share of replenishment cycles without a stock-out the reorder point aims at, one "
+        f"of {_LEVELS}; absent: {DEFAULT_SERVICE_LEVEL}",
+    )
 
 
 class Product(Model):
@@ -37,6 +83,12 @@ class Product(Model):
     price: Money = Field(description=f"The catalog price: {CATALOG_CURRENCY_NOTE}")
     low_stock_threshold: int | None = None
     status: ProductStatus = Field(default="active", description="A product recorded without one is active")
+    lead_time_days: int = Field(
+        default=DEFAULT_LEAD_TIME_DAYS, description="Days from ordering stock to having it"
+    )
+    service_level: Decimal = Field(
+        default=DEFAULT_SERVICE_LEVEL, description=f"The reorder point's service level: one of {_LEVELS}"
+    )
     updated_at: str
 
 

@@ -47,7 +47,10 @@ def policy_statements_of(s: Synthesized, role_id: str) -> list[dict[str, Any]]:
 
 
 def test_the_reports_function_runs_daily_at_one() -> None:
-    assert [(fn.name, t.id) for fn, t in SCHEDULES] == [(spec.REPORTS_FUNCTION.name, "DailyReports")]
+    assert [(fn.name, t.id) for fn, t in SCHEDULES] == [
+        (spec.REPORTS_FUNCTION.name, "DailyReports"),
+        (spec.INVENTORY_ROLLUP.name, "InventoryRollup"),  # issue 18: before the reports read its figures
+    ]
     (_, trigger) = SCHEDULES[0]
     assert trigger.cron == "cron(0 1 * * ? *)"
     assert trigger.event == {"schedule": "daily-reports", "scheduled_time": "<aws.scheduler.scheduled-time>"}

@@ -93,7 +93,9 @@ def test_stream_trigger_is_a_dynamodb_event_source_mapping(
     ]
 
 
-def test_inventory_events_sees_product_totals_and_waiting_backorders_only(synthesized: Synthesized) -> None:
+def test_inventory_events_sees_product_totals_waiting_backorders_and_the_ledger_only(
+    synthesized: Synthesized,
+) -> None:
     (trigger,) = spec.INVENTORY_EVENTS.triggers
     assert isinstance(trigger, StreamTrigger)
     mapping = stream_mapping(synthesized, spec.INVENTORY_EVENTS, trigger)
@@ -101,6 +103,8 @@ def test_inventory_events_sees_product_totals_and_waiting_backorders_only(synthe
     assert filters == {
         '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"SKU"}]}}}}',
         '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"WAIT#"}]}}}}',
+        # the ledger's movements: shipments per location (issue 18); never UPDATE# claims or listings
+        '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"MOVE#"}]}}}}',
     }
     assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": [queue_ids(synthesized)[spec.INVENTORY_EVENTS_FAILURES.id], "Arn"]
@@ -279,7 +283,10 @@ def test_inventory_events_grants_are_exactly_what_it_needs(synthesized: Synthesi
     )
     # The orders table's key too: orders hold personal data (tests/infra/test_personal_data_key.py).
     personal_data_key = synthesized.logical_id(synthesized.stack.tables.personal_data_key)
-    assert reached == {orders, catalog, failures, bus, log_group_id, personal_data_key}
+    # The inventory stats (issue 18): out-of-stock days and units shipped, read and written, never deleted.
+    stats = tables[spec.INVENTORY_STATS.id]
+    assert actions_on(statements, stats) == set(TABLE_ACTIONS["read_write"])
+    assert reached == {orders, catalog, stats, failures, bus, log_group_id, personal_data_key}
     wildcard = {a for st in statements if st["Resource"] == "*" for a in as_list(st["Action"])}
     assert wildcard == {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
 

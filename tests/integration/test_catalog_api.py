@@ -89,3 +89,24 @@ def test_a_products_status_is_active_unless_set_and_a_put_without_one_keeps_it(s
     assert kept.json()["status"] == "archived" and staff.get("/products/HAT").json()["status"] == "archived"
     assert staff.get("/products").json()["items"][0]["status"] == "archived"
     assert staff.put("/products/HAT", {"name": "Hat", "price": "5.00", "status": "gone"}).status == 422
+
+
+def test_a_product_has_a_lead_time_and_service_level_defaults_unless_set(staff: ApiClient) -> None:
+    plain = staff.put("/products/MUG", {"name": "Mug", "price": "8.50"}).json()
+    assert (plain["lead_time_days"], plain["service_level"]) == (7, "0.95")
+
+    body = {"name": "Mug", "price": "8.50", "lead_time_days": 21, "service_level": 0.99}
+    assert staff.put("/products/MUG", body).status == 200
+    read = staff.get("/products/MUG").json()
+    assert (read["lead_time_days"], read["service_level"]) == (21, "0.99")
+
+    # A PUT replaces: without them, the defaults again.
+    staff.put("/products/MUG", {"name": "Mug", "price": "8.50"})
+    read = staff.get("/products/MUG").json()
+    assert (read["lead_time_days"], read["service_level"]) == (7, "0.95")
+
+
+def test_a_service_level_outside_the_documented_set_or_a_lead_time_of_zero_is_422(staff: ApiClient) -> None:
+    assert staff.put("/products/MUG", {"name": "Mug", "price": "8.50", "service_level": 0.96}).status == 422
+    assert staff.put("/products/MUG", {"name": "Mug", "price": "8.50", "lead_time_days": 0}).status == 422
+    assert staff.put("/products/MUG", {"name": "Mug", "price": "8.50", "lead_time_days": 2.5}).status == 422

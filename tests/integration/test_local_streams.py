@@ -177,12 +177,12 @@ def test_batches_are_at_most_batch_size_and_keep_stream_order(catalog: Catalog) 
 
 
 def test_only_records_whose_sort_key_starts_with_a_prefix_reach_the_function(catalog: Catalog) -> None:
-    assert TRIGGER.sort_key_prefixes == ("SKU", "WAIT#")
-    catalog.put("MOVE#1")  # filtered out ahead of the batch
+    assert TRIGGER.sort_key_prefixes == ("SKU", "WAIT#", "MOVE#")
+    catalog.put("UPDATE#1")  # filtered out ahead of the batch
     catalog.put("SKU")
     catalog.put("DEDUP#abc")  # filtered out inside the batch
     catalog.put("WAIT#2026#o1")
-    catalog.put("MOVE#2")  # filtered out after the batch
+    catalog.put("UPDATE#2")  # filtered out after the batch
 
     catalog.drain()
     assert catalog.function.sort_keys() == [["SKU", "WAIT#2026#o1"]]
@@ -194,7 +194,7 @@ def test_only_records_whose_sort_key_starts_with_a_prefix_reach_the_function(cat
 
 
 def test_a_stream_of_filtered_out_records_never_invokes(catalog: Catalog) -> None:
-    catalog.put("MOVE#1")
+    catalog.put("UPDATE#1")
     catalog.put("DEDUP#1")
     assert catalog.poller.poll_once() == 2
     assert catalog.function.events == []

@@ -93,6 +93,8 @@ ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
     # customer analytics (issue 18): viewers read the figures; the top customers (named people) need staff
     ("GET", "/analytics/customers"): ("viewer", False),
     ("GET", "/analytics/customers/top"): ("staff", False),
+    # inventory analytics (issue 18): SKUs and units, no person: every person reads them
+    ("GET", "/analytics/inventory"): ("viewer", False),
 }
 WEBHOOK_ROUTES = {route for route in ROLES if route[1].startswith("/webhooks")}
 

@@ -321,3 +321,11 @@ def test_the_tracking_sample_events(aws: Any, name: str, status: int, content_ty
     event = json.loads(Path(f"events/tracking/{name}.json").read_text())
     result = tracking(event, LambdaContext("tracking", 256, 5, "sample"))
     assert (result["statusCode"], result["headers"]["Content-Type"]) == (status, content_type)
+
+
+def test_the_inventory_rollup_sample_event(aws: Any) -> None:
+    from functions.inventory_rollup.handler import lambda_handler as rollup
+
+    schedule = json.loads(Path("events/inventory_rollup/schedule.json").read_text())
+    result = rollup(schedule, LambdaContext("inventory_rollup", 512, 300, "sample"))
+    assert (result["days"][0], result["days"][-1], result["out_of_stock"]) == ("2026-11-17", "2026-11-23", 0)

@@ -53,6 +53,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.handler
             functions.api.routes.alarms
             functions.api.routes.analytics_customers
+            functions.api.routes.analytics_inventory
             functions.api.routes.analytics_trends
             functions.api.routes.catalog
             functions.api.routes.connections
@@ -111,6 +112,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.events
             shared.models.imports
             shared.models.inventory
+            shared.models.inventory_analytics
             shared.models.keys
             shared.models.notifications
             shared.models.orders
@@ -126,6 +128,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.problems
             shared.reports
             shared.reports.days
+            shared.reports.inventory_performance
             shared.retry
             shared.security_headers
             shared.services.alarms
@@ -387,6 +390,34 @@ PINNED: dict[str, frozenset[str]] = {
             shared.services.stock
             shared.services.stock_feed
         """,
+        "inventory_rollup": """
+            functions.inventory_rollup.handler
+            functions.inventory_rollup.wiring
+            shared.aws
+            shared.config
+            shared.dal.cursors
+            shared.dal.dynamo
+            shared.dal.inventory_stats
+            shared.dal.keys
+            shared.dal.sales
+            shared.domain.moments
+            shared.masking
+            shared.models.catalog
+            shared.models.common
+            shared.models.inventory
+            shared.models.inventory_analytics
+            shared.models.orders
+            shared.models.reports
+            shared.observability
+            shared.patterns
+            shared.reports
+            shared.reports.days
+            shared.reports.inventory_performance
+            shared.reports.money
+            shared.reports.sales
+            shared.retry
+            shared.services.inventory_performance
+        """,
         "inventory_events": """
             functions.inventory_events.handler
             functions.inventory_events.wiring
@@ -398,6 +429,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.dal.dynamo
             shared.dal.events
             shared.dal.inventory
+            shared.dal.inventory_stats
             shared.dal.keys
             shared.dal.orders
             shared.domain.auth
@@ -423,6 +455,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.retry
             shared.services.backorders
             shared.services.inventory_events
+            shared.services.stock_stats
         """,
         "order_events": """
             functions.order_events.handler

@@ -65,7 +65,7 @@ def test_the_stream_filters_name_the_sort_keys_the_handlers_read() -> None:
     }
 
     assert prefixes == {
-        "inventory_events": (keys.SKU_SK, keys.WAIT_PREFIX),
+        "inventory_events": (keys.SKU_SK, keys.WAIT_PREFIX, keys.MOVE_PREFIX),
         "order_events": (keys.ORDER_SK,),
         "sales_aggregates": (keys.ORDER_SK,),
         "reports": (keys.REPORT_SK,),

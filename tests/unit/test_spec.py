@@ -217,6 +217,8 @@ def test_api_and_authorizer_tables() -> None:
         "OMS_WEBHOOKS_TABLE",  # webhook endpoints (admin) and their delivery log
         "OMS_NOTIFICATIONS_TABLE",  # notification settings and templates (issue 17)
         "OMS_CUSTOMER_STATS_TABLE",  # GET /analytics/customers and /analytics/customers/top (issue 18)
+        "OMS_INVENTORY_STATS_TABLE",  # GET /analytics/inventory (issue 18)
+        "OMS_DAILY_SALES_TABLE",  # today's units sold, read live (issue 18)
     }
     assert set(environment(function("authorizer"))) & TABLE_VARIABLES == {"OMS_API_KEYS_TABLE"}
     assert set(environment(function("hooks"))) & TABLE_VARIABLES == {

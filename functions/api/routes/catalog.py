@@ -75,7 +75,14 @@ def list_products(
 def put_product(sku: SkuPath, product: Annotated[ProductIn, Body()]) -> Response[Product]:
     require(router, "staff")
     saved, created = wiring.catalog_store().put_product(
-        sku, product.name, product.price, _now(), product.low_stock_threshold, product.status
+        sku,
+        product.name,
+        product.price,
+        _now(),
+        product.low_stock_threshold,
+        product.status,
+        lead_time_days=product.lead_time_days,
+        service_level=product.service_level,
     )
     return json_response(201 if created else 200, saved)
 
