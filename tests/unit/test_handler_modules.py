@@ -414,6 +414,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.inventory_performance
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.inventory_performance
