@@ -281,16 +281,21 @@ def _recount(args: argparse.Namespace) -> int:
         if plan.changed:
             changed += 1
             print(
-                f"{plan.day}: {verb} {len(plan.put)}, delete {len(plan.delete)}, {plan.unchanged} unchanged"
+                f"{plan.day}: {verb} {len(plan.put)}, delete {len(plan.delete) + len(plan.stale)}, "
+                f"{plan.unchanged} unchanged"
                 + "".join(f"\n  put {what}" for what in plan.put)
                 + "".join(f"\n  delete {what}" for what in plan.delete)
+                + "".join(
+                    f"\n  delete {what} ({'unsharded' if shard is None else f'shard {shard}'})"
+                    for shard, what in plan.stale
+                )
             )
         else:
             print(f"{plan.day}: {plan.unchanged} counters, all unchanged")
     days = (args.last - args.first).days + 1
     print(
-        f"{days} day(s) recounted from {service.orders_read} order(s) in {args.timezone}: {changed} "
-        + ("would change" if args.dry_run else "changed")
+        f"{days} day(s) recounted (and the weeks and months they touch) from {service.orders_read} "
+        f"order(s) in {args.timezone}: {changed} " + ("would change" if args.dry_run else "changed")
     )
     return 0
 

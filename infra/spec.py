@@ -711,6 +711,8 @@ API = Function(
         Route("GET", "/analytics/customers/top"),
         # inventory analytics (issue 18), viewer
         Route("GET", "/analytics/inventory"),
+        # analytics (issue 18)
+        Route("GET", "/analytics/trends"),
     ),
     uses=(
         Uses(ORDERS, "read_write"),
@@ -725,7 +727,8 @@ API = Function(
         # notifications (issue 17): settings and templates (a template removed: its parts removed, an update)
         Uses(NOTIFICATIONS_TABLE, "read_write"),
         Uses(CUSTOMER_STATS, "read"),  # customer analytics (issue 18)
-        # inventory analytics (issue 18): the aggregates, and today's units sold from the daily counters
+        # inventory analytics (issue 18): the aggregates, and today's units sold from the daily counters;
+        # GET /analytics/trends (issue 18): the sales counters and their roll-ups
         Uses(INVENTORY_STATS, "read"),
         Uses(DAILY_SALES, "read"),
     ),

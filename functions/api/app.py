@@ -6,6 +6,7 @@ from functions.api.routes import (
     alarms,
     analytics_customers,
     analytics_inventory,
+    analytics_trends,
     catalog,
     connections,
     customers,
@@ -42,4 +43,5 @@ app.include_router(webhooks.router)
 app.include_router(notifications.router)
 app.include_router(analytics_customers.router)
 app.include_router(analytics_inventory.router)
+app.include_router(analytics_trends.router)
 register_problem_handlers(app)

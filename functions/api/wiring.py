@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from shared.services.keys import KeyService
     from shared.services.reports import ReportService
     from shared.services.sessions import SessionService
+    from shared.services.trends import TrendService
     from shared.services.webhooks import WebhookEndpoints
 
 
@@ -237,3 +238,17 @@ def inventory_analytics() -> InventoryAnalytics:
     return InventoryAnalytics(
         lambda: PerformanceSources(dynamodb, catalog, stats, sales), zone(settings().timezone)
     )
+
+
+READ_WORKERS = 16  # a trend's queries (one per period and shard) run on this many threads
+
+
+@once
+def trend_service() -> TrendService:
+    """GET /analytics/trends: each trend reads through a store of its own (its statistics are its own)."""
+    from shared.dal.sales import SalesStore
+    from shared.services.trends import TrendService
+
+    dynamodb, table = client("dynamodb"), required(DAILY_SALES_TABLE_ENV)
+    workers = 1 if local_stack() else READ_WORKERS  # the local stack's moto serves one request at a time
+    return TrendService(lambda: SalesStore(dynamodb, table, workers=workers), settings().timezone)

@@ -17,6 +17,7 @@ from shared.config import (
     ORDERS_TABLE_ENV,
     REPORTS_BUCKET_ENV,
     REPORTS_TABLE_ENV,
+    local_stack,
     required,
     settings,
 )
@@ -73,11 +74,18 @@ def inventory_performance(report: Report) -> tuple[TabularReport, int]:
     return inventory_performance_report(report, inventory_analytics())
 
 
+def sales_trends_report(report: Report) -> tuple[TabularReport, int]:
+    from shared.reports.trends_report import trends_report  # on the first sales_trends report
+
+    return trends_report(report, sales_store())
+
+
 # The analytics reports' sources, one per type (issue 18): each makes its TabularReport from its own
 # aggregates (shared/reports/<area>_report.py), built with the stores below when a report is built.
 ANALYTICS: dict[str, AnalyticsSource] = {
     "customer_behaviour": customers_report,
     "inventory_performance": inventory_performance,
+    "sales_trends": sales_trends_report,
 }
 
 
@@ -93,7 +101,8 @@ def report_files() -> ReportFiles:
 
 @once
 def sales_store() -> SalesStore:
-    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV))
+    # a sales_trends report's queries (one per period and shard) on 16 threads; moto (the local stack) one
+    return SalesStore(client("dynamodb"), required(DAILY_SALES_TABLE_ENV), workers=1 if local_stack() else 16)
 
 
 @once

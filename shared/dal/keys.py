@@ -27,9 +27,15 @@ customers table (pk, sk):
 reports table (pk, sk):
   REPORT#{report_id}               REPORT        a report record (shared/dal/reports.py)
 daily-sales table (pk, sk):
-  DAY#{date}                       TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency}
-                                   | STATUS#{status}: a day's counters (shared/dal/sales.py); {sku} escaped
-  ORDER#{order_id}                 APPLIED       the order's last change applied (expires)
+  DAY#{date}#{shard}               TOTAL#{currency} | CHANNEL#{channel}#{currency} | SKU#{sku}#{currency}
+                                   | STATUS#{status}: a day's counters (shared/dal/sales.py); {sku} escaped;
+                                   shard = shard_of(order_id)
+  WEEK#{yyyy-Www}#{shard}          TOTAL#... | CHANNEL#... | SKU#...: the ISO week's roll-up (no STATUS)
+  MONTH#{yyyy-mm}#{shard}          TOTAL#... | CHANNEL#... | SKU#...: the month's roll-up (no STATUS)
+  DAY#{date}                       the same as DAY#{date}#{shard}: counters written before the shards
+                                   (read by daily_sales; ``oms recount`` moves them into shard 0)
+  ORDER#{order_id}                 APPLIED | APPLIED#{n}  the order's last change applied (expires), one
+                                   marker per transaction of a change (shared/dal/sales.py)
 imports table (pk, sk):
   IMPORT#{import_id}               RUN           an import run (shared/dal/imports.py), listed = RUN
   IMPORT#{import_id}               CHUNK#{n}     a chunk of an upload's rows, counted once
@@ -256,12 +262,20 @@ def day_attribute(month: str, name: str) -> tuple[str, str, str | None] | None:
 
 
 def day_pk(day: str) -> str:
+    """The unsharded partition of a day's counters, as written before the shards (read, never written)."""
     return f"DAY#{day}"
 
 
-def applied_key(order_id: str) -> dict[str, Any]:
-    """The marker of the last change of an order the daily-sales counters have applied."""
-    return {"pk": {"S": order_pk(order_id)}, "sk": {"S": APPLIED_SK}}
+def period_pk(kind: str, label: str, shard: int) -> str:
+    """The partition of one shard of a day's (DAY), an ISO week's (WEEK) or a month's (MONTH) counters."""
+    return f"{kind}#{label}#{shard}"
+
+
+def applied_key(order_id: str, part: int = 1) -> dict[str, Any]:
+    """The marker of the last change of an order the daily-sales counters have applied: APPLIED for the
+    change's first transaction, APPLIED#{n} for its n-th (a change too large for one)."""
+    sk = APPLIED_SK if part == 1 else f"{APPLIED_SK}#{part}"
+    return {"pk": {"S": order_pk(order_id)}, "sk": {"S": sk}}
 
 
 CounterKind = Literal["TOTAL", "CHANNEL", "SKU", "STATUS"]

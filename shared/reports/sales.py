@@ -56,6 +56,7 @@ from shared.models.reports import (
 )
 from shared.reports.days import business_day, parse_utc
 from shared.reports.money import line_net, order_money
+from shared.reports.periods import Period, periods_of
 
 # The counters' fields as stored. ``cancellations`` counts the orders cancelled on the day (their
 # figures are taken back from the others).
@@ -73,6 +74,9 @@ STATUSES: tuple[OrderStatus, ...] = get_args(OrderStatus)
 # shared.dal.keys.parse_counter.
 CounterKey = tuple[str, str]
 Counters = dict[CounterKey, dict[str, Decimal]]
+# The same counters as stored: each day's added to its DAY, its ISO week's and its month's items (the
+# roll-ups hold no STATUS counters: a status is a day's figure).
+PeriodCounters = dict[tuple[Period, str], dict[str, Decimal]]
 
 
 def total_key(currency: str) -> str:
@@ -314,6 +318,22 @@ def delta(old: Order | None, new: Order | None, tz: ZoneInfo) -> Counters:
             for name, value in fields.items():
                 result[key][name] = result[key].get(name, Decimal(0)) + sign * value
     return {key: fields for key, fields in _plain(result).items() if fields}
+
+
+def rolled_up(counters: Counters) -> PeriodCounters:
+    """Each day's counters added to the day, its ISO week and its month (STATUS to the day only); a
+    roll-up a change leaves unmoved (it took back on one day of the week what it added on another) is
+    not written."""
+    result: dict[tuple[Period, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for (day, what), fields in counters.items():
+        status = what.startswith(status_key(""))
+        for period in periods_of(day):
+            if status and period.kind != "DAY":
+                continue
+            for name, value in fields.items():
+                result[(period, what)][name] += value
+    plain = {key: {name: value for name, value in fields.items() if value} for key, fields in result.items()}
+    return {key: fields for key, fields in sorted(plain.items()) if fields}
 
 
 def recount(orders: Iterable[Order], tz: ZoneInfo) -> Counters:

@@ -1,4 +1,4 @@
-"""Rebuilding the daily sales counters from the orders (``oms recount --from DATE --to DATE``).
+"""Rebuilding the sales counters from the orders (``oms recount --from DATE --to DATE``).
 
 The orders stream keeps the counters (``shared.services.sales``); a recount makes a day's counter items
 equal ``shared.reports.sales.recount`` of the orders, for days the stream never saw as they are now: orders
@@ -12,8 +12,11 @@ business days overlap), adds up their counters, and keeps those of the days aske
 before the lookback whose refund falls in the range would be missed: widen ``--lookback-days`` for a shop
 whose refunds come later than that.
 
-Each day is then written as a plan (``day_plan``, pure): the counters whose fields differ are put whole,
-the ones the recount no longer has are deleted, the rest are left alone. Running it again writes nothing.
+Each day, and each ISO week and month the range touches (their roll-ups: counted from all their days,
+which the recount reads even where they lie outside the range), is then written as a plan (``day_plan``,
+pure) into shard 0 of the period: the counters whose fields differ are put whole, the ones the recount no
+longer has are deleted, the rest are left alone, and every item of the other shards (and of a day's
+unsharded partition, written before the shards) is deleted. Running it again writes nothing.
 It is not atomic with the stream: a change of an order on one of the days while it runs can be lost, and
 changes the stream has yet to apply (an import's orders, right after it) would be counted twice, since the
 stream marks what it applied by stream position, which a recount cannot know. Run it once the stream has
@@ -33,7 +36,8 @@ from zoneinfo import ZoneInfo
 
 from shared.models.orders import Order
 from shared.reports.days import day_range
-from shared.reports.sales import CounterRow, recount
+from shared.reports.periods import ROLLUPS, Period, PeriodKind, bucket_bounds, buckets
+from shared.reports.sales import CounterRow, recount, rolled_up
 
 DEFAULT_LOOKBACK_DAYS = 365
 RECOUNT_BATCH = 500  # orders added up at a time (only the range's counters are kept between batches)
@@ -44,24 +48,36 @@ class PlacedOrders(Protocol):
     def placed_between(self, start: str, end: str) -> Iterator[Order]: ...
 
 
-class DayCounters(Protocol):
-    def day(self, day: str) -> list[CounterRow]: ...
+Shard = int | None  # None: a day's unsharded partition (written before the shards)
 
-    def replace(self, day: str, put: Mapping[str, Mapping[str, Decimal]], delete: Iterable[str]) -> int: ...
+
+class DayCounters(Protocol):
+    def stored(self, period: Period) -> dict[Shard, list[CounterRow]]: ...
+
+    def replace(
+        self,
+        period: Period,
+        put: Mapping[str, Mapping[str, Decimal]],
+        delete: Iterable[str],
+        stale: Iterable[tuple[Shard, str]] = (),
+    ) -> int: ...
 
 
 @dataclass(frozen=True)
 class DayPlan:
-    """What a day's counter items need to equal the recount."""
+    """What a period's counter items need to equal the recount: ``put`` and ``delete`` in its shard 0,
+    ``stale`` (every item of its other shards) deleted."""
 
-    day: str
+    day: str  # the period's label: a day, an ISO week (2026-W48) or a month (2026-11)
     put: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # counter -> its fields, whole
     delete: tuple[str, ...] = ()
     unchanged: int = 0
+    kind: PeriodKind = "DAY"
+    stale: tuple[tuple[Shard, str], ...] = ()
 
     @property
     def changed(self) -> bool:
-        return bool(self.put or self.delete)
+        return bool(self.put or self.delete or self.stale)
 
 
 def _nonzero(fields: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -69,7 +85,12 @@ def _nonzero(fields: Mapping[str, Decimal]) -> dict[str, Decimal]:
 
 
 def day_plan(
-    day: str, stored: Iterable[CounterRow], recounted: Mapping[str, Mapping[str, Decimal]]
+    day: str,
+    stored: Iterable[CounterRow],
+    recounted: Mapping[str, Mapping[str, Decimal]],
+    *,
+    kind: PeriodKind = "DAY",
+    stale: Iterable[tuple[Shard, str]] = (),
 ) -> DayPlan:
     """The writes that make a day's stored counters equal the recounted ones. A field that is zero is
     the same as a field that is absent (the stream's ADDs leave zeros behind): such an item is left as
@@ -93,7 +114,14 @@ def day_plan(
     for what, fields in want.items():
         if what not in seen:
             put[what] = fields
-    return DayPlan(day, dict(sorted(put.items())), tuple(sorted(delete)), unchanged)
+    return DayPlan(
+        day,
+        dict(sorted(put.items())),
+        tuple(sorted(delete)),
+        unchanged,
+        kind,
+        tuple(sorted(stale, key=lambda s: (-1 if s[0] is None else s[0], s[1]))),
+    )
 
 
 def days_between(first: dt.date, last: dt.date) -> list[str]:
@@ -136,9 +164,24 @@ class SalesRecount:
         }
 
     def run(self, first: dt.date, last: dt.date, *, dry_run: bool = False) -> Iterator[DayPlan]:
-        """Each day's plan, once written (``dry_run``: only planned)."""
-        for day, counters in self.recounted(first, last).items():
-            plan = day_plan(day, self._counters.day(day), counters)
+        """Each day's plan, then each ISO week's and month's the range touches, once written (``dry_run``:
+        only planned). The weeks and months are counted from all their days."""
+        days_between(first, last)
+        wide_first = min(bucket_bounds("WEEK", first)[0], bucket_bounds("MONTH", first)[0])
+        wide_last = max(bucket_bounds("WEEK", last)[1], bucket_bounds("MONTH", last)[1])
+        counted = self.recounted(wide_first, wide_last)
+        flat = {(day, what): fields for day, counters in counted.items() for what, fields in counters.items()}
+        by_period: dict[Period, dict[str, dict[str, Decimal]]] = defaultdict(dict)
+        for (period, what), fields in rolled_up(flat).items():
+            by_period[period][what] = fields
+        wanted = [Period("DAY", day) for day in days_between(first, last)]
+        wanted += [bucket.period for kind in ROLLUPS for bucket in buckets(kind, first, last)]
+        for period in wanted:
+            stored = self._counters.stored(period)
+            stale = [(shard, row.what) for shard, rows in stored.items() if shard != 0 for row in rows]
+            plan = day_plan(
+                period.label, stored.get(0, []), by_period.get(period, {}), kind=period.kind, stale=stale
+            )
             if plan.changed and not dry_run:
-                self._counters.replace(day, plan.put, plan.delete)
+                self._counters.replace(period, plan.put, plan.delete, plan.stale)
             yield plan

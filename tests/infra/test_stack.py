@@ -274,6 +274,7 @@ def test_api_function_reaches_its_tables_and_manages_the_api_keys_table(
         spec.IMPORTS.id,  # POST /imports records the run; GET /imports reads them
         spec.WEBHOOKS.id,  # webhook endpoints (admin) and their delivery log
         spec.NOTIFICATIONS_TABLE.id,  # notification settings and templates (issue 17)
+        spec.DAILY_SALES.id,  # GET /analytics/trends reads the sales counters (issue 18); never writes them
         spec.CUSTOMER_STATS.id,  # customer analytics (issue 18): read only
         spec.INVENTORY_STATS.id,  # GET /analytics/inventory (issue 18), read only
         spec.DAILY_SALES.id,  # today's units sold, not rolled up yet (issue 18), read only

@@ -12,11 +12,14 @@ import pytest
 
 from infra import cli
 from infra.spec import DAILY_SALES, ORDERS, SALES_AGGREGATES
-from shared.dal.keys import day_pk
+from shared.dal.keys import day_pk, period_pk
 from shared.dal.orders import order_item
 from shared.dal.report_sources import OrderPeriods
 from shared.dal.sales import SalesStore
-from shared.reports.sales import daily_sales, recount, rows_of
+from shared.models.orders import Order
+from shared.reports.days import day_range
+from shared.reports.periods import Period
+from shared.reports.sales import daily_sales, recount, rolled_up, rows_of
 from shared.services.recount import SalesRecount
 from tests.support.local_aws import local_aws
 from tests.support.report_orders import BERLIN, DAY, TIMEZONE, latest, versions
@@ -54,18 +57,25 @@ def stored(dynamodb: Any, day: str) -> Any:
 
 
 def corrupt(dynamodb: Any) -> None:
+    """A total added to in one shard, a SKU's counter lost from another, a ghost counter in the day's
+    unsharded partition (as written before the shards: daily_sales still reads it)."""
     table = DAILY_SALES.local_name
-    rows = store(dynamodb).day(DAY)
-    assert rows, "the stream kept no counters for the day"
-    total = next(r for r in rows if r.what.startswith("TOTAL#"))
+    shards = store(dynamodb).stored(Period("DAY", DAY))
+    assert shards, "the stream kept no counters for the day"
+    assert None not in shards  # the stream writes the sharded partitions only
+    shard, total = next(
+        (s, r) for s, rows in sorted(shards.items()) for r in rows if r.what.startswith("TOTAL#")
+    )
     dynamodb.update_item(
         TableName=table,
-        Key={"pk": {"S": day_pk(DAY)}, "sk": {"S": total.what}},
+        Key={"pk": {"S": period_pk("DAY", DAY, shard)}, "sk": {"S": total.what}},
         UpdateExpression="ADD gross :x",
         ExpressionAttributeValues={":x": {"N": "999.99"}},
     )
-    sku = next(r for r in rows if r.what.startswith("SKU#"))
-    dynamodb.delete_item(TableName=table, Key={"pk": {"S": day_pk(DAY)}, "sk": {"S": sku.what}})
+    shard, sku = next((s, r) for s, rows in sorted(shards.items()) for r in rows if r.what.startswith("SKU#"))
+    dynamodb.delete_item(
+        TableName=table, Key={"pk": {"S": period_pk("DAY", DAY, shard)}, "sk": {"S": sku.what}}
+    )
     dynamodb.put_item(
         TableName=table, Item={"pk": {"S": day_pk(DAY)}, "sk": {"S": "SKU#GHOST#EUR"}, "gross": {"N": "5"}}
     )
@@ -82,11 +92,21 @@ def test_recount_restores_corrupted_counters(aws: Any) -> None:
 
     plans = list(service(aws).run(dt.date(2026, 11, 23), dt.date(2026, 11, 23)))
 
-    (plan,) = plans
-    assert plan.day == DAY and len(plan.put) == 2 and plan.delete == ("SKU#GHOST#EUR",)
+    # The day, its ISO week and its month, each moved whole into shard 0 (the stream spread them over
+    # the orders' shards), the ghost deleted from the unsharded partition.
+    assert [(p.kind, p.day) for p in plans] == [("DAY", DAY), ("WEEK", "2026-W48"), ("MONTH", "2026-11")]
+    day_plan = plans[0]
+    assert (None, "SKU#GHOST#EUR") in day_plan.stale
+    assert all(shard != 0 for shard, _ in day_plan.stale)
+    assert store(aws).stored(Period("DAY", DAY)).keys() == {0}
     assert stored(aws, DAY) == expected(DAY)
+    week = rolled_up(recount(latest(), BERLIN))
+    for period in (Period("WEEK", "2026-W48"), Period("MONTH", "2026-11")):
+        want = sorted((what, fields) for (p, what), fields in week.items() if p == period)
+        assert [(r.what, dict(r.fields)) for r in store(aws).rows(period)] == want
+        assert want
     again = list(service(aws).run(dt.date(2026, 11, 23), dt.date(2026, 11, 23)))
-    assert [p.changed for p in again] == [False]
+    assert [p.changed for p in again] == [False, False, False]
 
 
 def test_recount_builds_counters_the_stream_never_kept(aws: Any) -> None:
@@ -96,20 +116,39 @@ def test_recount_builds_counters_the_stream_never_kept(aws: Any) -> None:
     recount_service = service(aws)
     plans = list(recount_service.run(dt.date(2026, 11, 20), dt.date(2026, 11, 24)))
 
-    assert [p.day for p in plans] == list(DAYS)
+    assert [p.day for p in plans] == [*DAYS, "2026-W47", "2026-W48", "2026-11"]
     assert recount_service.orders_read == len(versions())
     for day in DAYS:
         assert stored(aws, day) == expected(day), day
     assert expected(DAY).currencies  # the comparison compares something
 
 
-def test_a_short_lookback_misses_returns_of_orders_placed_before_it(aws: Any) -> None:
+class Spy:
+    """The orders' store, saying which placed range the recount asked for."""
+
+    def __init__(self, orders: OrderPeriods) -> None:
+        self.orders = orders
+        self.asked: list[tuple[str, str]] = []
+
+    def placed_between(self, start: str, end: str) -> Iterator[Order]:
+        self.asked.append((start, end))
+        return self.orders.placed_between(start, end)
+
+
+def test_the_lookback_counts_back_from_the_first_month_or_week_the_range_touches(aws: Any) -> None:
+    """The roll-ups of the month (and ISO week) holding --from are counted from all their days, so the
+    orders are read from the first of them minus the lookback: a day's returns of an order placed
+    earlier in the month (o5, placed the 20th, returned the 23rd) are counted even with no lookback."""
     write_latest(aws)
-    narrow = SalesRecount(OrderPeriods(aws, ORDERS.local_name), store(aws), BERLIN, lookback_days=0)
+    spy = Spy(OrderPeriods(aws, ORDERS.local_name))
+    narrow = SalesRecount(spy, store(aws), BERLIN, lookback_days=0)
     list(narrow.run(dt.date(2026, 11, 23), dt.date(2026, 11, 23)))
-    assert stored(aws, DAY) != expected(DAY)  # o5 (placed the 20th) was returned on the day
-    list(service(aws).run(dt.date(2026, 11, 23), dt.date(2026, 11, 23)))
+    assert spy.asked == [day_range(dt.date(2026, 11, 1), dt.date(2026, 11, 30), BERLIN)]
     assert stored(aws, DAY) == expected(DAY)
+    spy.asked.clear()
+    wide = SalesRecount(spy, store(aws), BERLIN, lookback_days=10)
+    list(wide.run(dt.date(2026, 11, 23), dt.date(2026, 11, 23)))
+    assert spy.asked == [day_range(dt.date(2026, 10, 22), dt.date(2026, 11, 30), BERLIN)]
 
 
 def test_oms_recount_prints_each_day(

@@ -64,6 +64,7 @@ ROLES: dict[tuple[str, str], tuple[PersonRole, bool]] = {
     ("GET", "/reports"): ("viewer", False),
     ("POST", "/reports"): ("staff", False),
     ("GET", "/reports/{report_id}"): ("viewer", False),
+    ("GET", "/analytics/trends"): ("viewer", False),
     ("GET", "/channels/{channel}/connection"): ("admin", False),
     ("PUT", "/channels/{channel}/connection"): ("admin", False),
     ("GET", "/dead-letters"): ("viewer", False),

@@ -54,6 +54,7 @@ PINNED: dict[str, frozenset[str]] = {
             functions.api.routes.alarms
             functions.api.routes.analytics_customers
             functions.api.routes.analytics_inventory
+            functions.api.routes.analytics_trends
             functions.api.routes.catalog
             functions.api.routes.connections
             functions.api.routes.customers
@@ -117,6 +118,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.models.orders
             shared.models.reports
             shared.models.sessions
+            shared.models.trends
             shared.models.webhooks
             shared.observability
             shared.openapi
@@ -412,6 +414,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.days
             shared.reports.inventory_performance
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.inventory_performance
@@ -496,6 +499,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports.customer_stats
             shared.reports.days
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.customer_stats
@@ -525,6 +529,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.retry
             shared.services.reports
