@@ -189,7 +189,10 @@ def writes() -> None:
             return Tally(counter.calls)
 
         def place(email: str) -> str:
-            body = {"customer": {"email": email, "name": "Bench"}, "lines": [{"sku": "BENCH-W", "quantity": 1}]}
+            body = {
+                "customer": {"email": email, "name": "Bench"},
+                "lines": [{"sku": "BENCH-W", "quantity": 1}],
+            }
             return str(web.post("/orders", body).json()["order_id"])
 
         order_ids: list[str] = []
@@ -197,7 +200,9 @@ def writes() -> None:
         returning = measured(lambda: order_ids.append(place("new@example.com")))
         cancelled = measured(lambda: staff.post(f"/orders/{order_ids[1]}/cancel", {"reason": "bench"}))
         shipped = measured(
-            lambda: staff.post(f"/orders/{order_ids[0]}/shipments", {"carrier": "ups", "tracking_number": "1Z1"})
+            lambda: staff.post(
+                f"/orders/{order_ids[0]}/shipments", {"carrier": "ups", "tracking_number": "1Z1"}
+            )
         )
     for name, calls in (
         ("a new customer's order", new),

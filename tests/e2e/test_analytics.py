@@ -120,7 +120,14 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
     try:
         set_clock(stack, f"{DAYS[0]}T09:00:00Z")
         for sku, price in ((sku_a, "10.00"), (sku_b, "4.50")):
-            ok(requests.put(f"{stack.api}/products/{sku}", json={"name": sku, "price": price}, headers=STAFF, timeout=10))
+            ok(
+                requests.put(
+                    f"{stack.api}/products/{sku}",
+                    json={"name": sku, "price": price},
+                    headers=STAFF,
+                    timeout=10,
+                )
+            )
             ok(requests.put(f"{stack.api}/inventory/{sku}", json={"on_hand": 100}, headers=STAFF, timeout=10))
         first = place(stack, WEB, c1, [(sku_a, 2)])
         set_clock(stack, f"{DAYS[1]}T10:00:00Z")
@@ -142,7 +149,11 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
         # The streams have counted it all (they run at the real time: the figures are dated by the orders).
         def counted() -> Any:
             trends = get(stack, "/analytics/trends", **{"from": DAYS[0], "to": DAYS[-1]}, granularity="day")
-            return trends["series"] and sum(p["figures"]["orders"] for p in trends["series"][0]["points"]) == 4 and trends
+            return (
+                trends["series"]
+                and sum(p["figures"]["orders"] for p in trends["series"][0]["points"]) == 4
+                and trends
+            )
 
         trends = until(counted, "the five days' sales counted")
         # The night after the last day: the inventory roll-up counts the units sold up to then.
@@ -154,19 +165,34 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
     # Trends: per day as worked out above, and the period before (the five days before) empty.
     (series,) = trends["series"]
     assert [p["period"] for p in series["points"]] == [d.isoformat() for d in DAYS]
-    assert [p["figures"]["net_sales"] for p in series["points"]] == ["20.00", "9.00", "5.50", "30.00", "18.00"]
+    assert [p["figures"]["net_sales"] for p in series["points"]] == [
+        "20.00",
+        "9.00",
+        "5.50",
+        "30.00",
+        "18.00",
+    ]
     assert [p["figures"]["orders"] for p in series["points"]] == [1, 1, 0, 1, 1]  # the 5th: +1 -1
     assert {p["previous"]["orders"] for p in series["points"]} == {0}
     assert all(p["change_percent"]["net_sales"] is None for p in series["points"])  # nothing before
-    by_channel = get(stack, "/analytics/trends", **{"from": DAYS[0], "to": DAYS[-1]}, granularity="week", by="channel")
-    net = {s["name"]: sum(Decimal(p["figures"]["net_sales"]) for p in s["points"]) for s in by_channel["series"]}
+    by_channel = get(
+        stack, "/analytics/trends", **{"from": DAYS[0], "to": DAYS[-1]}, granularity="week", by="channel"
+    )
+    net = {
+        s["name"]: sum(Decimal(p["figures"]["net_sales"]) for p in s["points"]) for s in by_channel["series"]
+    }
     assert net == {"web": Decimal("64.50"), "pos": Decimal("18.00")}  # pos: 9.00 - 9.00 + 18.00
     assert by_channel["statistics"]["requests"] > 0
 
     # Customer behaviour of March 2025.
     customers = get(stack, "/analytics/customers", **{"from": "2025-03", "to": "2025-03"})
     (march,) = customers["months"]
-    assert (march["customers"], march["new_customers"], march["returning_customers"], march["orders"]) == (2, 2, 0, 4)
+    assert (march["customers"], march["new_customers"], march["returning_customers"], march["orders"]) == (
+        2,
+        2,
+        0,
+        4,
+    )
     assert (march["repeat_purchase_rate"], march["average_days_to_second_order"]) == (1.0, 1.5)
     assert customers["cohorts"][0]["cohort"] == "2025-03" and customers["cohorts"][0]["customers"] == 2
 
@@ -178,18 +204,22 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
     ]
 
     # Each new report, downloaded; the CSV's figures are the API's.
-    trends_report = report(stack, {"type": "sales_trends", "from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()})
+    trends_report = report(
+        stack, {"type": "sales_trends", "from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    )
     rows = list(csv.DictReader(io.StringIO(download(trends_report, "csv").decode(), newline="")))
     assert rows and "section" in rows[0]
     assert Decimal("82.50") in {Decimal(r["net_sales"]) for r in rows if r.get("net_sales")}, rows[:5]
     behaviour = report(stack, {"type": "customer_behaviour", "from": "2025-03-01", "to": "2025-03-31"})
     text = download(behaviour, "csv").decode()
     assert "2025-03" in text and c1 not in text and "Ana Lytics" not in text  # no personal data in a file
-    performance = report(stack, {"type": "inventory_performance", "from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()})
+    performance = report(
+        stack, {"type": "inventory_performance", "from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
+    )
     assert sku_a in download(performance, "csv").decode()
     for built in (trends_report, behaviour, performance):
         page = download(built, "html").decode()
-        assert "<svg" in page and 'data-axis="x"' in page or "data-chart=" in page
+        assert ("<svg" in page and 'data-axis="x"' in page) or "data-chart=" in page
         assert download(built, "xlsx")[:2] == b"PK"
 
     # The nightly export of those days, then one query on DuckDB over the copied files.

@@ -558,6 +558,7 @@ PINNED: dict[str, frozenset[str]] = {
             shared.reports
             shared.reports.days
             shared.reports.money
+            shared.reports.periods
             shared.reports.sales
             shared.services.analytics_export
         """,
