@@ -209,7 +209,9 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
     )
     rows = list(csv.DictReader(io.StringIO(download(trends_report, "csv").decode(), newline="")))
     assert rows and "section" in rows[0]
-    assert Decimal("82.50") in {Decimal(r["net_sales"]) for r in rows if r.get("net_sales")}, rows[:5]
+    trend_rows = [r for r in rows if r["section"] == "Trend"]
+    assert [r["period"] for r in trend_rows] == [d.isoformat() for d in DAYS]
+    assert sum(Decimal(r["net_sales"]) for r in trend_rows) == Decimal("82.50"), trend_rows
     behaviour = report(stack, {"type": "customer_behaviour", "from": "2025-03-01", "to": "2025-03-31"})
     text = download(behaviour, "csv").decode()
     assert "2025-03" in text and c1 not in text and "Ana Lytics" not in text  # no personal data in a file
@@ -217,9 +219,12 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
         stack, {"type": "inventory_performance", "from": DAYS[0].isoformat(), "to": DAYS[-1].isoformat()}
     )
     assert sku_a in download(performance, "csv").decode()
-    for built in (trends_report, behaviour, performance):
+    for built in (trends_report, behaviour):  # line charts with titled axes and a legend
         page = download(built, "html").decode()
-        assert ("<svg" in page and 'data-axis="x"' in page) or "data-chart=" in page
+        assert "<svg" in page and 'data-axis="x"' in page and 'data-axis="y"' in page and "data-legend=" in page
+    # bars of days out of stock (none ran out: the chart says so) and of the largest suggested reorders
+    assert "data-chart" in download(performance, "html").decode()
+    for built in (trends_report, behaviour, performance):
         assert download(built, "xlsx")[:2] == b"PK"
 
     # The nightly export of those days, then one query on DuckDB over the copied files.
@@ -248,7 +253,7 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
         page.goto(f"{stack.api}/console/analytics?from={DAYS[0]}&to={DAYS[-1]}&granularity=day")
         chart = page.locator("svg[data-chart^='trend-']").first
         chart.wait_for(timeout=30_000)
-        assert chart.locator("[data-axis='x']").inner_text() == "Day"
+        assert chart.locator("[data-axis='x']").text_content() == "Day"
         assert chart.locator("[data-legend]").count() == 2  # this period and the one before
         assert chart.locator("circle").count() >= 5
         page.locator("svg[data-chart='cohorts'] rect[data-share]").first.wait_for(timeout=30_000)
@@ -257,3 +262,14 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
         assert box is not None and box["width"] <= 1280  # fits the window
         page.screenshot(path=str(ROOT / ".pytest_cache" / "analytics-1280.png"), full_page=True)
         assert found.violations == [] and found.errors == []
+        # The reports' HTML files, as staff open them: every chart fits 1280 px.
+        for built in (trends_report, behaviour, performance):
+            report_page = browser.new_page(viewport={"width": 1280, "height": 900})
+            report_page.set_content(download(built, "html").decode())
+            charts = report_page.locator("svg[data-chart]")
+            assert charts.count() + report_page.locator("[data-chart-empty]").count() >= 2
+            for n in range(charts.count()):
+                box = charts.nth(n).bounding_box()
+                assert box is not None and 0 < box["width"] <= 1280
+            shot = ROOT / ".pytest_cache" / f"analytics-report-{built['type']}-1280.png"
+            report_page.screenshot(path=str(shot), full_page=True)

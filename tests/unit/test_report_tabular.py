@@ -174,3 +174,14 @@ def test_an_analytics_report_takes_a_range_of_at_most_two_years(body: dict[str, 
 def test_an_analytics_report_may_leave_its_period_out() -> None:
     assert ReportRequest.model_validate({"type": "sales_trends"}).from_ is None
     assert ReportRequest.model_validate({"type": "sales_trends", "from": "2024-12-01", "to": "2026-11-30"}).to
+
+
+def test_a_chart_of_counts_has_whole_ticks_and_a_heat_map_room_for_its_titles() -> None:
+    svg = line_chart("c", "t", "Month", "Customers", ["2026-01"], [("new", [D(2)])], "none")
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    assert ticks == ["0", "1", "2"]  # never 0.50 customers
+    one_column = heat_map(
+        "h", "t", "First order", "Months after the first order", ["2026-01"], ["0"], [[D(1)]], "-"
+    )
+    width = int(re.search(r'width="(\d+)"', one_column).group(1))  # type: ignore[union-attr]
+    assert width >= 110 + len("Months after the first order") * 8

@@ -18,7 +18,8 @@ function s(tag, attrs, ...children) {
 }
 
 function svgRoot(id, title, width, height, ...children) {
-  return s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart", "data-chart": id },
+  // Its natural size (CSS lets it shrink to the page, never grow past it: small charts stay small).
+  return s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title, class: "chart", "data-chart": id },
     s("title", {}, title), ...children);
 }
 
@@ -50,7 +51,7 @@ export function lineChart({ id, title, xLabel, yLabel, xLabels, series, emptyTex
   const width = 1100, height = 320, left = 80, right = 20, top = 14, bottom = 60, legendRow = 20;
   const plotW = width - left - right, plotH = height - top - bottom;
   const low = Math.min(0, ...values), high = Math.max(0, ...values);
-  const step = niceStep(high - low);
+  const step = values.every(Number.isInteger) ? Math.max(1, niceStep(high - low)) : niceStep(high - low);
   const min = Math.floor(low / step) * step;
   let max = Math.ceil(high / step) * step;
   if (max === min) max = min + step;
@@ -68,7 +69,9 @@ export function lineChart({ id, title, xLabel, yLabel, xLabels, series, emptyTex
   const every = n > 1 ? Math.max(1, Math.ceil((widest * n) / plotW)) : 1;
   xLabels.forEach((label, i) => {
     if (i % every === 0 || i === n - 1) {
-      parts.push(s("text", { x: x(i), y: top + plotH + 18, "text-anchor": "middle", "data-x-label": "" }, label));
+      // The first and last labels lean inwards, so that neither is cut at the chart's edge.
+      const anchor = n > 1 && i === 0 ? "start" : n > 1 && i === n - 1 ? "end" : "middle";
+      parts.push(s("text", { x: x(i), y: top + plotH + 18, "text-anchor": anchor, "data-x-label": "" }, label));
     }
   });
   parts.push(s("text", { x: left + plotW / 2, y: top + plotH + 42, "text-anchor": "middle", class: "axis-title", "data-axis": "x" }, xLabel));
@@ -142,9 +145,10 @@ function shade(share) {
 export function heatMap({ id, title, rowLabel, columnLabel, rows, columns, values, emptyText }) {
   if (!rows.length || !columns.length) return empty(emptyText || "Nothing to show for this period.");
   const left = 100, top = 44, cw = 54, ch = 24;
-  const width = left + cw * columns.length + 20, height = top + ch * rows.length + 34;
+  // Wide enough for the grid, the column axis title and the 0-100 % scale, whichever is widest.
+  const width = left + Math.max(cw * columns.length, columnLabel.length * 7.5, 260) + 20, height = top + ch * rows.length + 34;
   const parts = [
-    s("text", { x: left + (cw * columns.length) / 2, y: 14, "text-anchor": "middle", class: "axis-title", "data-axis": "x" }, columnLabel),
+    s("text", { x: left, y: 14, class: "axis-title", "data-axis": "x" }, columnLabel),
     s("text", { x: 2, y: top - 6, class: "axis-title", "data-axis": "y" }, rowLabel),
   ];
   columns.forEach((name, j) => parts.push(s("text", { x: left + cw * j + cw / 2, y: top - 6, "text-anchor": "middle" }, name)));

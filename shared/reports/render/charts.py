@@ -65,6 +65,8 @@ def line_chart(
         return f'<p class="no-data" data-chart-empty="{escape(chart)}">{escape(empty)}</p>'
     low, high = min(*values, Decimal(0)), max(*values, Decimal(0))
     step = nice_step(high - low)
+    if all(v == v.to_integral_value() for v in values):
+        step = max(step, Decimal(1))  # counts: whole ticks only
     bottom_v = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
     top_v = (high / step).to_integral_value(rounding=ROUND_CEILING) * step
     if top_v == bottom_v:
@@ -100,8 +102,10 @@ def line_chart(
     for i, text in enumerate(x_labels):
         if i % every and i != n - 1:
             continue
+        # The first and last labels lean inwards, so that neither is cut at the chart's edge.
+        anchor = "start" if n > 1 and i == 0 else "end" if n > 1 and i == n - 1 else "middle"
         parts.append(
-            f'<text x="{fmt(x_of(i))}" y="{TOP + plot_h + 18}" text-anchor="middle" data-x-label="">'
+            f'<text x="{fmt(x_of(i))}" y="{TOP + plot_h + 18}" text-anchor="{anchor}" data-x-label="">'
             f"{escape(label(text))}</text>"
         )
     parts.append(
@@ -175,11 +179,11 @@ def heat_map(
     if not rows or not columns:
         return f'<p class="no-data" data-chart-empty="{escape(chart)}">{escape(empty)}</p>'
     top = 44  # the column axis title and the column labels
-    width = HEAT_LEFT + CELL_W * len(columns) + RIGHT
+    # Wide enough for the grid, the column axis title and the 0-100 % scale, whichever is widest.
+    width = HEAT_LEFT + max(CELL_W * len(columns), CHAR * len(column_label), 260) + RIGHT
     height = top + CELL_H * len(rows) + 36
     parts = [
-        f'<text x="{HEAT_LEFT + CELL_W * len(columns) // 2}" y="14" text-anchor="middle" '
-        f'font-weight="bold" data-axis="x">{escape(column_label)}</text>',
+        f'<text x="{HEAT_LEFT}" y="14" font-weight="bold" data-axis="x">{escape(column_label)}</text>',
         f'<text x="4" y="{top - 6}" font-weight="bold" data-axis="y">{escape(row_label)}</text>',
     ]
     for j, name in enumerate(columns):

@@ -31,7 +31,7 @@ body { font: 14px/1.4 system-ui, sans-serif; color: #222; margin: 2em auto; max-
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; }
 table { border-collapse: collapse; }
-th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ccc; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ccc; white-space: nowrap; }
 th { text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .neg { color: #b00020; }
