@@ -221,7 +221,7 @@ def test_five_simulated_days_of_orders_read_back_as_analytics_reports_sql_and_ch
     assert sku_a in download(performance, "csv").decode()
     for built in (trends_report, behaviour):  # line charts with titled axes and a legend
         page = download(built, "html").decode()
-        assert "<svg" in page and 'data-axis="x"' in page and 'data-axis="y"' in page and "data-legend=" in page
+        assert all(mark in page for mark in ("<svg", 'data-axis="x"', 'data-axis="y"', "data-legend="))
     # bars of days out of stock (none ran out: the chart says so) and of the largest suggested reorders
     assert "data-chart" in download(performance, "html").decode()
     for built in (trends_report, behaviour, performance):

@@ -137,15 +137,7 @@ def line_chart(
             if run
         )
         parts.append(f'<g data-series="{escape(name)}">{lines}{"".join(dots)}</g>')
-    # the legend, under the x axis title
-    legend_top = HEIGHT
-    for k, (name, _) in enumerate(series):
-        colour = COLOURS[k % len(COLOURS)]
-        row_y = legend_top + k * LEGEND_ROW
-        parts.append(
-            f'<g data-legend="{escape(name)}"><rect x="{LEFT}" y="{row_y}" width="14" height="14" '
-            f'fill="{colour}"/><text x="{LEFT + 20}" y="{row_y + 12}">{escape(label(name))}</text></g>'
-        )
+    parts += _legend([name for name, _ in series], HEIGHT)
     height = HEIGHT + legend_rows * LEGEND_ROW + 8
     t = escape(title)
     return (
@@ -153,6 +145,19 @@ def line_chart(
         f' width="{WIDTH}" height="{height}" font-family="system-ui, sans-serif" font-size="12">'
         f"<title>{t}</title>{''.join(parts)}</svg>"
     )
+
+
+def _legend(names: Sequence[str], top: int) -> list[str]:
+    """A coloured square and the name of each series, one per row from ``top`` (under the x axis title)."""
+    parts = []
+    for k, name in enumerate(names):
+        colour = COLOURS[k % len(COLOURS)]
+        row_y = top + k * LEGEND_ROW
+        parts.append(
+            f'<g data-legend="{escape(name)}"><rect x="{LEFT}" y="{row_y}" width="14" height="14" '
+            f'fill="{colour}"/><text x="{LEFT + 20}" y="{row_y + 12}">{escape(label(name))}</text></g>'
+        )
+    return parts
 
 
 def _shade(share: Decimal) -> str:
