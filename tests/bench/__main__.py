@@ -11,7 +11,10 @@
 * imports (rows per second, write units per imported order, peak memory): see tests/bench/imports.py;
 * the staff console (its size, its first load signed in): see tests/bench/console.py;
 * webhooks (deliveries per second with the HTTP faked, DynamoDB requests per delivery): see
-  tests/bench/webhooks.py.
+  tests/bench/webhooks.py;
+* analytics (items read and requests for a 2-year monthly trend, a 12-month cohort table and 90 days of
+  inventory performance over 1k SKUs, at 1k and 100k orders a day; the aggregates' requests per order
+  change): see tests/bench/analytics.py.
 """
 
 from __future__ import annotations
@@ -518,11 +521,12 @@ def main() -> int:
     stock_feed()
     init_time()
     handler_time()
-    from tests.bench import console, imports, reports, webhooks
+    from tests.bench import analytics, console, imports, reports, webhooks
 
     reports.main()
     imports.main()
     webhooks.main()
+    analytics.main()
     console.main()
     return 0
 
