@@ -234,9 +234,8 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _recount_arguments(parser: argparse.ArgumentParser) -> None:
-    from shared.services.recount import DEFAULT_LOOKBACK_DAYS
-
+def _business_days_arguments(parser: argparse.ArgumentParser) -> None:
+    """--from, --to (inclusive business days), --timezone: for oms recount and oms analytics-export."""
     parser.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE", help="first day")
     parser.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE", help="last day")
     parser.add_argument(
@@ -244,6 +243,12 @@ def _recount_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
         help="the stack's business time zone (default: $OMS_TIMEZONE or %(default)s)",
     )
+
+
+def _recount_arguments(parser: argparse.ArgumentParser) -> None:
+    from shared.services.recount import DEFAULT_LOOKBACK_DAYS
+
+    _business_days_arguments(parser)
     parser.add_argument(
         "--lookback-days",
         type=int,
@@ -393,13 +398,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _analytics_export_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="first", type=_date, required=True, metavar="DATE", help="first day")
-    parser.add_argument("--to", dest="last", type=_date, required=True, metavar="DATE", help="last day")
-    parser.add_argument(
-        "--timezone",
-        default=os.environ.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE,
-        help="the stack's business time zone (default: $OMS_TIMEZONE or %(default)s)",
-    )
+    _business_days_arguments(parser)
 
 
 def _analytics_export(args: argparse.Namespace) -> int:
