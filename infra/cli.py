@@ -282,7 +282,8 @@ def _recount(args: argparse.Namespace) -> int:
     )
     changed = 0
     verb = "would put" if args.dry_run else "put"
-    for plan in service.run(args.first, args.last, dry_run=args.dry_run):
+    today = dt.datetime.now(tz).date()
+    for plan in service.run(args.first, args.last, dry_run=args.dry_run, today=today):
         if plan.changed:
             changed += 1
             print(
@@ -297,6 +298,11 @@ def _recount(args: argparse.Namespace) -> int:
             )
         else:
             print(f"{plan.day}: {plan.unchanged} counters, all unchanged")
+    for period in service.open_periods:
+        print(
+            f"{period.label}: left alone, not ended on {today} (the stream is adding to it): "
+            "recount it again once it has ended"
+        )
     days = (args.last - args.first).days + 1
     print(
         f"{days} day(s) recounted (and the weeks and months they touch) from {service.orders_read} "

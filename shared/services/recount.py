@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from shared.models.orders import Order
 from shared.reports.days import day_range
-from shared.reports.periods import ROLLUPS, Period, PeriodKind, bucket_bounds, buckets
+from shared.reports.periods import ROLLUPS, Period, PeriodKind, bucket_bounds, buckets, period_bounds
 from shared.reports.sales import CounterRow, recount, rolled_up
 
 DEFAULT_LOOKBACK_DAYS = 365
@@ -145,6 +145,7 @@ class SalesRecount:
         self._tz = tz
         self._lookback = lookback_days
         self.orders_read = 0
+        self.open_periods: list[Period] = []  # left alone by the last run: not ended on its ``today``
 
     def recounted(self, first: dt.date, last: dt.date) -> dict[str, dict[str, dict[str, Decimal]]]:
         """Day -> counter -> fields, for the business days ``first..last``, from the orders alone."""
@@ -163,9 +164,15 @@ class SalesRecount:
             day: {what: dict(fields) for what, fields in counters.items()} for day, counters in found.items()
         }
 
-    def run(self, first: dt.date, last: dt.date, *, dry_run: bool = False) -> Iterator[DayPlan]:
+    def run(
+        self, first: dt.date, last: dt.date, *, dry_run: bool = False, today: dt.date | None = None
+    ) -> Iterator[DayPlan]:
         """Each day's plan, then each ISO week's and month's the range touches, once written (``dry_run``:
-        only planned). The weeks and months are counted from all their days."""
+        only planned). The weeks and months are counted from all their days.
+
+        ``today`` (the business day the recount runs on): a week or a month that has not ended by then is
+        left alone (listed in ``open_periods``): the stream is adding to it while the recount reads, and a
+        replace would lose what it added. Recount it again once it has ended."""
         days_between(first, last)
         wide_first = min(bucket_bounds("WEEK", first)[0], bucket_bounds("MONTH", first)[0])
         wide_last = max(bucket_bounds("WEEK", last)[1], bucket_bounds("MONTH", last)[1])
@@ -176,6 +183,9 @@ class SalesRecount:
             by_period[period][what] = fields
         wanted = [Period("DAY", day) for day in days_between(first, last)]
         wanted += [bucket.period for kind in ROLLUPS for bucket in buckets(kind, first, last)]
+        if today is not None:
+            self.open_periods = [p for p in wanted if period_bounds(p)[1] >= today]
+            wanted = [p for p in wanted if p not in self.open_periods]
         for period in wanted:
             stored = self._counters.stored(period)
             stale = [(shard, row.what) for shard, rows in stored.items() if shard != 0 for row in rows]

@@ -169,3 +169,18 @@ def test_oms_recount_prints_each_day(
     assert cli.main(["recount", "--from", "2026-11-23", "--to", "2026-11-22"]) == 2
     assert "before" in capsys.readouterr().err
     assert not store(aws).day("2026-11-21")  # outside the range: untouched
+
+
+def test_a_week_or_month_not_ended_is_left_to_the_stream(aws: Any) -> None:
+    """A recount on a live shop: the stream adds to this week's and this month's items while the recount
+    reads, so it never replaces them (it would lose those changes); it says which it left alone."""
+    write_latest(aws)
+    recount_service = service(aws)
+
+    plans = list(
+        recount_service.run(dt.date(2026, 11, 20), dt.date(2026, 11, 24), today=dt.date(2026, 11, 25))
+    )
+
+    assert [p.day for p in plans] == [*DAYS, "2026-W47"]  # the days and the week that ended on the 22nd
+    assert [p.label for p in recount_service.open_periods] == ["2026-W48", "2026-11"]
+    assert store(aws).rows(Period("MONTH", "2026-11")) == []  # untouched
