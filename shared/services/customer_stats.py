@@ -112,6 +112,9 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the months a shop's figures can be asked for
+
+
 class CustomerAnalytics:
     def __init__(
         self,
@@ -128,6 +131,10 @@ class CustomerAnalytics:
     def period(self, first: str | None, last: str | None) -> tuple[str, str]:
         """The months asked for (YYYY-MM): ``last`` defaults to this business month, ``first`` to 11 months
         before ``last``. ``InvalidRange``: ``last`` before ``first``, or more than 24 months in all."""
+        for field, month in (("from", first), ("to", last)):
+            if month is not None and not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
+                # checked first: a default worked out from year 0 is no month at all
+                raise InvalidRange(field, f"{field} must be a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12")
         last = last or today(self._clock(), zone(self._timezone)).isoformat()[:7]
         first = first or month_text(month_number(last) - (DEFAULT_MONTHS - 1))
         if month_number(last) < month_number(first):

@@ -134,6 +134,10 @@ class TrendService:
 def default_range(
     today: dt.date, first: dt.date | None, last: dt.date | None, days: int
 ) -> tuple[dt.date, dt.date]:
-    """``to`` defaults to yesterday, ``from`` to ``days`` days before ``to``."""
+    """``to`` defaults to yesterday, ``from`` to ``days`` days before ``to``. ``InvalidTrendQuery``: a day
+    given outside EARLIEST..LATEST (checked first: a default worked out from it could overflow)."""
+    for field, day in (("from", first), ("to", last)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InvalidTrendQuery(field, f"{field} must be a day from {EARLIEST} to {LATEST}")
     last = last or today - dt.timedelta(days=1)
     return first or last - dt.timedelta(days=days), last

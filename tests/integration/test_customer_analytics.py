@@ -378,6 +378,8 @@ def test_the_top_customers_are_named_live_and_an_erased_one_is_not(aws: Any, sta
         {"from": "2026-1", "to": "2026-12"},
         {"from": "2026-05", "to": "2026-04"},
         {"from": "2024-01", "to": "2026-01"},  # 25 months
+        {"to": "0000-05"},  # its default from would be no month at all: never a 500
+        {"from": "1999-12", "to": "2000-01"},
     ],
 )
 def test_a_range_it_cannot_answer_is_a_422(staff: ApiClient, query: dict[str, str]) -> None:

@@ -276,6 +276,8 @@ def test_the_api_answers_with_its_statistics(shop: Any) -> None:
         ({"by": "sku", "sku": ["A"] * 11}, "query.sku"),
         ({"granularity": "year"}, "query.granularity"),
         ({"currency": "eur"}, "query.currency"),
+        ({"to": "0001-01-05"}, "query.to"),  # its default from would be no date at all: never a 500
+        ({"from": "9999-12-30"}, "query.from"),
     ):
         refused = trends(viewer, query)
         assert refused.status == 422, (query, refused.json())

@@ -79,9 +79,9 @@ def get_trends(
             "query.sku", "each sku must be a SKU: no control characters, no outer spaces"
         ) from exc
     tz = settings().timezone
-    first, last = default_range(today(dt.datetime.now(dt.UTC), zone(tz)), from_, to, DEFAULT_TREND_DAYS)
-    query = TrendQuery(granularity, by, first, last, channel, skus, currency)
     try:
+        first, last = default_range(today(dt.datetime.now(dt.UTC), zone(tz)), from_, to, DEFAULT_TREND_DAYS)
+        query = TrendQuery(granularity, by, first, last, channel, skus, currency)
         answer = wiring.trend_service().trends(query)
     except InvalidTrendQuery as exc:
         raise invalid_field(f"query.{exc.field}", str(exc)) from exc
