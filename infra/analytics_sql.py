@@ -45,8 +45,11 @@ def sync(s3: Any, bucket: str, cache: Path) -> Synced:
         for obj in page.get("Contents", []):
             remote[str(obj["Key"])] = str(obj["ETag"])
     downloaded = 0
+    root = cache.resolve()
     for key, etag in remote.items():
         path = cache / key
+        if not path.resolve().is_relative_to(root):  # a key with ".." must not write outside the cache
+            raise ValueError(f"refusing the object {key!r}: it names a path outside the cache")
         if known.get(key) == etag and path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -74,6 +74,11 @@ def session() -> Any:
     return boto3.session.Session()
 
 
+# Connections a client keeps: the trends' reads run on 16 threads (functions/api/wiring.py READ_WORKERS),
+# each needing its own; botocore's default of 10 would open and drop the rest on every request.
+MAX_POOL_CONNECTIONS = 16
+
+
 @once
 def client(service: str) -> Any:
     from botocore.config import Config
@@ -84,6 +89,7 @@ def client(service: str) -> Any:
         connect_timeout=1,
         read_timeout=3,
         retries={"mode": "standard", "max_attempts": 3},
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
     return session().client(service, config=config)
 

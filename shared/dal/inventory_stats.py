@@ -15,6 +15,7 @@ orders. No personal data: SKUs, days, locations and unit counts.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from shared.dal import cursors, keys
 from shared.dal.dynamo import from_item, is_condition_failure, to_item, to_values
+from shared.retry import pause
 
 if TYPE_CHECKING:  # the stream consumer writes only: it never loads the report arithmetic
     from shared.models.inventory_analytics import Statistics
@@ -69,6 +71,13 @@ def month_of(day: str) -> str:
 
 def months_of(days: Iterable[str]) -> list[str]:
     return sorted({month_of(day) for day in days})
+
+
+BATCH_ATTEMPTS = 8  # a throttled BatchGetItem: sent again with backoff this many times in all
+
+
+class StatsThrottled(RuntimeError):
+    """DynamoDB kept refusing part of a batch read (throttling) after every retry."""
 
 
 class InventoryStatsStore:
@@ -220,6 +229,7 @@ class InventoryStatsStore:
         item_keys = [keys.month_key(sku, month) for sku in skus for month in months_of(days)]
         for start in range(0, len(item_keys), BATCH_GET_LIMIT):
             request: dict[str, Any] = {self._table: {"Keys": item_keys[start : start + BATCH_GET_LIMIT]}}
+            attempt = 0
             while request:
                 response = self._db.batch_get_item(RequestItems=request)
                 for raw in response.get("Responses", {}).get(self._table, []):
@@ -228,6 +238,11 @@ class InventoryStatsStore:
                     if history is not None:
                         _fill(history, str(item["sk"]).removeprefix("MONTH#"), item, wanted)
                 request = response.get("UnprocessedKeys") or {}
+                if request:  # throttled: sent again after a pause, a bounded number of times
+                    if attempt + 1 >= BATCH_ATTEMPTS:
+                        raise StatsThrottled("SKU month items: reads kept being throttled")
+                    pause(attempt, time.sleep, BATCH_ATTEMPTS)
+                    attempt += 1
         return histories
 
     def stock_outs(self, day: str) -> list[dict[str, Any]]:

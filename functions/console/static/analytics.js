@@ -7,6 +7,7 @@ import { barChart, heatMap, lineChart } from "./charts.js";
 import { field, h, input, messageRegion, pageHeading, select, showError, spinner, table } from "./ui.js";
 import { fill } from "./ui.js";
 
+const MAX_SKU_PAGES = 10;
 const GRANULARITIES = [["day", "Day"], ["week", "Week (ISO)"], ["month", "Month"]];
 
 function isoDay(date) {
@@ -189,12 +190,21 @@ async function drawTop(currency) {
 
 async function drawInventory(period) {
   const days = period.from && period.to ? Math.round((Date.parse(period.to) - Date.parse(period.from)) / 86400000) + 1 : 30;
-  const answer = await api("GET", `/analytics/inventory${query({ as_of: period.to, days: Math.min(days, 90), limit: 100 })}`);
-  const items = answer.items;
+  // Every SKU, page by page (1,000 a page), up to MAX_SKU_PAGES pages: the reorder list must not stop
+  // at the first page's SKUs.
+  const asked = { as_of: period.to, days: Math.min(days, 90), limit: 1000 };
+  let answer = await api("GET", `/analytics/inventory${query(asked)}`);
+  const items = [...answer.items];
+  for (let page = 1; answer.next_token && page < MAX_SKU_PAGES; page += 1) {
+    answer = await api("GET", `/analytics/inventory${query({ ...asked, next_token: answer.next_token })}`);
+    items.push(...answer.items);
+  }
+  const partial = answer.next_token ? h("p", { class: "muted" }, `The first ${items.length} SKUs, in SKU order: ask for the inventory_performance report for every SKU.`) : null;
   const reorder = items.filter((i) => i.reorder.reorder);
   const outs = items.filter((i) => i.days_out_of_stock > 0).sort((a, b) => b.days_out_of_stock - a.days_out_of_stock).slice(0, 10);
   const perDay = (i, n) => (i.sold.find((s) => s.days === n) || {}).per_day ?? "—";
   return [
+    partial,
     h("h3", {}, `Reorder now (${reorder.length})`),
     table({ text: "Reorder suggestions", visible: false }, [
       { label: "SKU", class: "mono", cell: (i) => i.sku },
