@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from decimal import Decimal
 
@@ -185,3 +186,14 @@ def test_a_chart_of_counts_has_whole_ticks_and_a_heat_map_room_for_its_titles() 
     )
     width = int(re.search(r'width="(\d+)"', one_column).group(1))  # type: ignore[union-attr]
     assert width >= 110 + len("Months after the first order") * 8
+
+
+@pytest.mark.parametrize("days", [5, 28, 30, 31, 90])
+def test_the_x_labels_shown_never_overlap(days: int) -> None:
+    labels = [(dt.date(2026, 1, 1) + dt.timedelta(days=n)).isoformat() for n in range(days)]
+    svg = line_chart("c", "t", "Day", "Orders", labels, [("orders", [D(1)] * days)], "none")
+    xs = [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*data-x-label=""', svg)]
+    assert labels[0] in svg and labels[-1] in svg
+    width = 10 * 8 + 8  # ten characters at the chart's generous 8 px, and a gap
+    # the first and last labels lean inwards (a whole width on one side), the others are centred
+    assert all(b - a >= 1.5 * width - 1 for a, b in itertools.pairwise(xs)), xs

@@ -65,10 +65,12 @@ export function lineChart({ id, title, xLabel, yLabel, xLabels, series, emptyTex
   }
   parts.push(s("line", { x1: left, x2: width - right, y1: y(0), y2: y(0), class: "axis" }));
   parts.push(s("line", { x1: left, x2: left, y1: top, y2: top + plotH, class: "axis" }));
+  // Every few labels, so that none overlaps: the first and last lean inwards (a whole label's width on
+  // one side), so labels are 1.5 widths apart; the last is always shown, the one before it dropped if near.
   const widest = Math.max(...xLabels.map((label) => label.length)) * 7 + 10;
-  const every = n > 1 ? Math.max(1, Math.ceil((widest * n) / plotW)) : 1;
+  const every = n > 1 ? Math.max(1, Math.ceil((1.5 * widest * (n - 1)) / plotW)) : 1;
   xLabels.forEach((label, i) => {
-    if (i % every === 0 || i === n - 1) {
+    if ((i % every === 0 && n - 1 - i >= every) || i === n - 1) {
       // The first and last labels lean inwards, so that neither is cut at the chart's edge.
       const anchor = n > 1 && i === 0 ? "start" : n > 1 && i === n - 1 ? "end" : "middle";
       parts.push(s("text", { x: x(i), y: top + plotH + 18, "text-anchor": anchor, "data-x-label": "" }, label));

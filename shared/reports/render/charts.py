@@ -97,10 +97,12 @@ def line_chart(
     parts.append(f'<line x1="{LEFT}" y1="{zero_y}" x2="{WIDTH - RIGHT}" y2="{zero_y}" stroke="#333"/>')
     parts.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#333"/>')
     # x labels, thinned so that they never overlap
+    # Every few labels, so that none overlaps: the first and last lean inwards (a whole label's width on
+    # one side), so labels are 1.5 widths apart; the last is always shown, the one before it dropped if near.
     widest = max(len(label(text)) for text in x_labels) * CHAR + 8
-    every = max(1, -(-widest * n // plot_w)) if n > 1 else 1
+    every = max(1, -(-3 * widest * (n - 1) // (2 * plot_w))) if n > 1 else 1
     for i, text in enumerate(x_labels):
-        if i % every and i != n - 1:
+        if i != n - 1 and (i % every or n - 1 - i < every):
             continue
         # The first and last labels lean inwards, so that neither is cut at the chart's edge.
         anchor = "start" if n > 1 and i == 0 else "end" if n > 1 and i == n - 1 else "middle"
